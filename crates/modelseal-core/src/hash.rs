@@ -1,0 +1,100 @@
+//! The pluggable SHA-256 engine.
+//!
+//! Every digest the verifier computes (documents, artifacts, key ids) goes
+//! through one [`Sha256Engine`], so firmware can route them to a hardware
+//! accelerator. The engine holds one computation at a time; the verifier
+//! never interleaves two.
+
+use crate::error::{Error, Result};
+use crate::limits::DIGEST_LEN;
+use sha2::Digest as _;
+
+/// A SHA-256 digest.
+pub type Digest = [u8; DIGEST_LEN];
+
+/// The engine reported failure (a hardware fault, a busy accelerator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineFailure;
+
+/// A streaming SHA-256 implementation: `start`, any number of `update`s,
+/// `finish`. After `finish` the engine may be started again.
+pub trait Sha256Engine {
+    /// Begins a new digest, discarding any computation in progress.
+    fn start(&mut self) -> core::result::Result<(), EngineFailure>;
+    /// Feeds bytes (any length, including zero).
+    fn update(&mut self, data: &[u8]) -> core::result::Result<(), EngineFailure>;
+    /// Ends the digest and writes it.
+    fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure>;
+}
+
+impl<E: Sha256Engine + ?Sized> Sha256Engine for &mut E {
+    fn start(&mut self) -> core::result::Result<(), EngineFailure> {
+        (**self).start()
+    }
+    fn update(&mut self, data: &[u8]) -> core::result::Result<(), EngineFailure> {
+        (**self).update(data)
+    }
+    fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure> {
+        (**self).finish(out)
+    }
+}
+
+/// The default engine: the `sha2` crate (uses SHA-NI or the ARMv8 SHA2
+/// instructions when the CPU has them, a portable implementation otherwise).
+#[derive(Clone, Default)]
+pub struct SoftSha256 {
+    state: sha2::Sha256,
+}
+
+impl core::fmt::Debug for SoftSha256 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SoftSha256")
+    }
+}
+
+impl SoftSha256 {
+    /// A fresh engine.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Sha256Engine for SoftSha256 {
+    fn start(&mut self) -> core::result::Result<(), EngineFailure> {
+        self.state = sha2::Sha256::new();
+        Ok(())
+    }
+    fn update(&mut self, data: &[u8]) -> core::result::Result<(), EngineFailure> {
+        self.state.update(data);
+        Ok(())
+    }
+    fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure> {
+        let state = core::mem::take(&mut self.state);
+        *out = state.finalize().into();
+        Ok(())
+    }
+}
+
+/// Digest of one byte string through `engine`.
+pub fn digest_of<E: Sha256Engine + ?Sized>(engine: &mut E, data: &[u8]) -> Result<Digest> {
+    let mut out = [0u8; DIGEST_LEN];
+    engine.start().map_err(|_| Error::HashEngine)?;
+    engine.update(data).map_err(|_| Error::HashEngine)?;
+    engine.finish(&mut out).map_err(|_| Error::HashEngine)?;
+    Ok(out)
+}
+
+/// Key id of a public key: the first [`crate::limits::KEY_ID_LEN`] bytes of
+/// its SHA-256. Used for display and in the identity record; the verifier
+/// matches signatures by full public key, never by id.
+pub fn key_id<E: Sha256Engine + ?Sized>(
+    engine: &mut E,
+    public_key: &[u8; crate::limits::PUBLIC_KEY_LEN],
+) -> Result<crate::KeyId> {
+    let d = digest_of(engine, public_key)?;
+    let mut id = [0u8; crate::limits::KEY_ID_LEN];
+    for (dst, src) in id.iter_mut().zip(d.iter()) {
+        *dst = *src;
+    }
+    Ok(id)
+}

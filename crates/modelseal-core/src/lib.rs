@@ -1,0 +1,68 @@
+//! # modelseal-core
+//!
+//! The verifier that runs on the ECU: it checks a signed model bundle
+//! against the device's trust root and policy at boot, in fixed memory, and
+//! reports the installed identity. The build host runs the same code to
+//! check what it wrote.
+//!
+//! `no_std`, no allocator, no `unsafe`, and no panics on any input: hostile
+//! bytes get an [`Error`], nothing else. Every count and length is bounded
+//! by a constant in [`limits`].
+//!
+//! ```text
+//! Verifier::new(root, policy, engine)
+//!   └─ verify_head(head)            -> Session     (signatures, rotation, policy)
+//!        ├─ manifest()              -> VerifiedManifest
+//!        ├─ begin/update/finish_artifact (per artifact, chunks of any size)
+//!        └─ finish()                -> Installed   (identity, what to persist)
+//! verify_bundle(reader, work) / verify_bundle_bytes(bundle) do all of it.
+//! ```
+//!
+//! The byte format is specified in `docs/FORMAT.md`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+    )
+)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod bundle;
+pub mod doc;
+pub mod envelope;
+mod error;
+pub mod hash;
+pub mod identity;
+pub mod inspect;
+pub mod limits;
+pub mod manifest;
+pub mod policy;
+pub mod root;
+mod verify;
+mod wire;
+pub mod write;
+
+pub use doc::{ArtifactKind, BundleKind, Stage};
+pub use error::{Error, Result};
+pub use hash::{Digest, Sha256Engine, SoftSha256};
+pub use policy::{ConfigBinding, DevicePolicy, Expiry};
+pub use verify::{
+    ArtifactCheck, ConfigRef, Installed, Session, SessionState, VerifiedManifest, Verifier,
+};
+
+/// A key id: the first [`limits::KEY_ID_LEN`] bytes of SHA-256 of an
+/// Ed25519 public key.
+pub type KeyId = [u8; limits::KEY_ID_LEN];

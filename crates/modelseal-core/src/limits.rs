@@ -1,0 +1,206 @@
+//! Every bound the format and the verifier enforce, in one place.
+//!
+//! Each constant names its unit. The verifier rejects anything over a bound
+//! with [`crate::Error::LimitExceeded`]; the host uses the same constants to
+//! refuse building such a bundle. Worst-case encoded sizes are computed here
+//! from the per-field bounds, so the document limits are proven (at compile
+//! time) to hold the largest legal document.
+//!
+//! Changing any value here changes which bundles a deployed ECU accepts:
+//! raising a bound is a format version bump (see `docs/FORMAT.md`).
+
+// Everything below is evaluated at compile time, where an overflow is a
+// build error rather than a wrap.
+#![allow(clippy::arithmetic_side_effects)]
+
+/// Format version this verifier implements (bundle, envelope and identity
+/// headers all carry it).
+pub const FORMAT_VERSION: u16 = 1;
+
+/// Length of a SHA-256 digest, in bytes.
+pub const DIGEST_LEN: usize = 32;
+/// Length of an Ed25519 public key, in bytes.
+pub const PUBLIC_KEY_LEN: usize = 32;
+/// Length of an Ed25519 signature, in bytes.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of a key id (the first bytes of SHA-256 of the public key), in bytes.
+pub const KEY_ID_LEN: usize = 8;
+
+/// Longest identifier (family, version, dataset and suite ids, hardware id,
+/// ECU name, market, ...), in bytes. Identifiers are printable ASCII.
+pub const MAX_ID_LEN: usize = 64;
+/// Longest artifact name (a relative path), in bytes of UTF-8.
+pub const MAX_NAME_LEN: usize = 128;
+/// Longest free-text value (author, training environment, metadata value,
+/// licence expression), in bytes of UTF-8.
+pub const MAX_TEXT_LEN: usize = 128;
+
+/// Most roles a trust root may define (three are required; the rest are
+/// ignored by this verifier, which lets later formats add roles).
+pub const MAX_ROLES: usize = 8;
+/// Most public keys in one role.
+pub const MAX_ROLE_KEYS: usize = 8;
+/// Most signature entries on one envelope (a rotation carries signatures of
+/// the old and the new root role: twice [`MAX_ROLE_KEYS`]).
+pub const MAX_SIGNATURES: usize = 2 * MAX_ROLE_KEYS;
+/// Most newer trust roots one bundle may carry (rotations applied in one
+/// update).
+pub const MAX_ROOT_CHAIN: usize = 8;
+
+/// Most artifacts in one bundle. A model directory with its tokenizer,
+/// label and calibration files can hold a thousand small files.
+pub const MAX_ARTIFACTS: usize = 2048;
+/// Most model components in one component bundle.
+pub const MAX_COMPONENTS: usize = 8;
+/// Most accepted hardware ids in a target binding.
+pub const MAX_HARDWARE_IDS: usize = 16;
+/// Most ECU serials in a target binding.
+pub const MAX_SERIALS: usize = 64;
+/// Most ECU entries in a system configuration.
+pub const MAX_ECUS: usize = 32;
+/// Most model entries one ECU runs in a system configuration.
+pub const MAX_ECU_MODELS: usize = 16;
+/// Most middleware entries (ROS, DDS, OS, compiler, ...) in a system
+/// configuration.
+pub const MAX_MIDDLEWARE: usize = 16;
+/// Most parameter sets in a system configuration.
+pub const MAX_PARAMETER_SETS: usize = 16;
+/// Most tickets on one component.
+pub const MAX_TICKETS: usize = 8;
+/// Most free key/value metadata entries on one component.
+pub const MAX_METADATA: usize = 16;
+/// Most extensions on one manifest.
+pub const MAX_EXTENSIONS: usize = 8;
+/// Longest extension payload, in bytes.
+pub const MAX_EXTENSION_LEN: usize = 256;
+
+/// Alignment of every artifact payload in a bundle file, in bytes: one
+/// memory page and the common flash sector, so a payload can be mapped or
+/// erased in place.
+pub const PAYLOAD_ALIGN: u64 = 4096;
+
+/// Length of the bundle container header, in bytes.
+pub const BUNDLE_HEADER_LEN: usize = 16;
+/// Length of an envelope header, in bytes.
+pub const ENVELOPE_HEADER_LEN: usize = 16;
+/// Length of one signature entry (public key, then signature), in bytes.
+pub const SIGNATURE_ENTRY_LEN: usize = PUBLIC_KEY_LEN + SIGNATURE_LEN;
+/// Length of the signed message (domain tag, then document digest), in bytes.
+pub const SIGNED_MESSAGE_LEN: usize = DOMAIN_TAG_LEN + DIGEST_LEN;
+/// Length of a domain-separation tag, in bytes.
+pub const DOMAIN_TAG_LEN: usize = 32;
+
+/// Fewest bytes of work buffer the whole-bundle verifier needs beyond the
+/// bundle head, used to read artifact payloads in chunks.
+pub const MIN_READ_CHUNK: usize = 64;
+
+// ---- Worst-case encoded sizes (postcard), derived from the bounds above ----
+
+/// Bytes of a postcard varint encoding `n`.
+const fn varint_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+/// A varint-encoded u64 at its largest, in bytes.
+const U64_MAX_LEN: usize = 10;
+/// A varint-encoded u32 at its largest, in bytes.
+const U32_MAX_LEN: usize = 5;
+/// A string of at most `n` bytes, in bytes.
+const fn str_max(n: usize) -> usize {
+    varint_len(n as u64) + n
+}
+/// A sequence of at most `n` items of at most `item` bytes each.
+const fn seq_max(n: usize, item: usize) -> usize {
+    varint_len(n as u64) + n * item
+}
+const ID: usize = str_max(MAX_ID_LEN);
+const TEXT: usize = str_max(MAX_TEXT_LEN);
+const NAME: usize = str_max(MAX_NAME_LEN);
+const OPT_U64: usize = 1 + U64_MAX_LEN;
+
+const MANIFEST_HEAD_MAX: usize = 1 + U64_MAX_LEN + ID + U64_MAX_LEN + OPT_U64 + 1 + DIGEST_LEN;
+const TARGET_MAX: usize = seq_max(MAX_HARDWARE_IDS, ID) + seq_max(MAX_SERIALS, ID) + 2 * (1 + ID);
+const COMPONENT_MAX: usize = 2 * ID          // family, version
+    + 1                                         // stage
+    + TEXT + U64_MAX_LEN + TEXT                 // author, created, training env
+    + 8 * ID                                    // lineage links
+    + seq_max(MAX_TICKETS, ID)
+    + seq_max(MAX_METADATA, ID + TEXT);
+const ECU_MAX: usize = 3 * ID + seq_max(MAX_ECU_MODELS, 2 * ID + DIGEST_LEN);
+const SYSTEM_CONFIG_MAX: usize = 5 * ID
+    + seq_max(MAX_ECUS, ECU_MAX)
+    + seq_max(MAX_MIDDLEWARE, 2 * ID)
+    + seq_max(MAX_PARAMETER_SETS, 4 * ID + DIGEST_LEN);
+const ARTIFACT_MAX: usize = NAME + 1 + U64_MAX_LEN + DIGEST_LEN
+    + 1 + (DIGEST_LEN + U64_MAX_LEN + 2 * ID)  // optional plaintext record
+    + TEXT; // licence
+const EXTENSION_MAX: usize = U32_MAX_LEN + 1 + str_max(MAX_EXTENSION_LEN);
+const MANIFEST_COMMON_MAX: usize = MANIFEST_HEAD_MAX
+    + TARGET_MAX
+    + seq_max(MAX_ARTIFACTS, ARTIFACT_MAX)
+    + seq_max(MAX_EXTENSIONS, EXTENSION_MAX);
+/// Largest legal component manifest (every count and length at its bound).
+pub const COMPONENT_MANIFEST_WORST: usize =
+    MANIFEST_COMMON_MAX + seq_max(MAX_COMPONENTS, COMPONENT_MAX) + 1;
+/// Largest legal system-configuration manifest.
+pub const SYSTEM_CONFIG_MANIFEST_WORST: usize =
+    MANIFEST_COMMON_MAX + varint_len(0) + 1 + SYSTEM_CONFIG_MAX;
+
+/// Largest manifest document, in bytes: the largest legal manifest of either
+/// kind, rounded up to a whole KiB.
+pub const MAX_MANIFEST_LEN: usize = 1152 * 1024;
+
+const ROLE_MAX: usize = 1 + 1 + seq_max(MAX_ROLE_KEYS, PUBLIC_KEY_LEN);
+/// Largest legal trust-root document.
+pub const ROOT_WORST: usize = U32_MAX_LEN + OPT_U64 + seq_max(MAX_ROLES, ROLE_MAX);
+/// Largest trust-root document, in bytes.
+pub const MAX_ROOT_LEN: usize = 2304;
+
+/// Largest root envelope (header, root document, signatures), in bytes.
+pub const MAX_ROOT_ENVELOPE_LEN: usize =
+    ENVELOPE_HEADER_LEN + MAX_ROOT_LEN + MAX_SIGNATURES * SIGNATURE_ENTRY_LEN;
+/// Largest manifest envelope, in bytes.
+pub const MAX_MANIFEST_ENVELOPE_LEN: usize =
+    ENVELOPE_HEADER_LEN + MAX_MANIFEST_LEN + MAX_SIGNATURES * SIGNATURE_ENTRY_LEN;
+/// Largest bundle head (container header, root chain, manifest envelope), in
+/// bytes: the most memory the per-chunk and whole-bundle verifiers need for
+/// the signed part of a bundle. A firmware sizes its work buffer for the
+/// bundles it ships, up to this.
+pub const MAX_HEAD_LEN: usize =
+    BUNDLE_HEADER_LEN + MAX_ROOT_CHAIN * MAX_ROOT_ENVELOPE_LEN + MAX_MANIFEST_ENVELOPE_LEN;
+
+const IDENTITY_BODY_MAX: usize = DIGEST_LEN
+    + 1
+    + U64_MAX_LEN
+    + ID
+    + U32_MAX_LEN
+    + 1
+    + (2 * ID + DIGEST_LEN)
+    + seq_max(MAX_COMPONENTS, 2 * ID + 1)
+    + seq_max(MAX_SIGNATURES, KEY_ID_LEN);
+/// Length of the identity record header (magic, version, reserved, body length), in bytes.
+pub const IDENTITY_HEADER_LEN: usize = 8;
+/// Length of the identity record check value, in bytes.
+pub const IDENTITY_CHECK_LEN: usize = 8;
+/// Largest identity record, in bytes: the buffer a HiL rig or a diagnostic
+/// read needs.
+pub const MAX_IDENTITY_LEN: usize = 1536;
+/// Largest legal identity record (every field at its bound).
+pub const IDENTITY_WORST: usize = IDENTITY_HEADER_LEN + IDENTITY_BODY_MAX + IDENTITY_CHECK_LEN;
+
+// Compile-time proofs that the document limits hold the largest legal
+// documents, and that lengths fit the header fields that carry them.
+const _: () = assert!(COMPONENT_MANIFEST_WORST <= MAX_MANIFEST_LEN);
+const _: () = assert!(SYSTEM_CONFIG_MANIFEST_WORST <= MAX_MANIFEST_LEN);
+const _: () = assert!(ROOT_WORST <= MAX_ROOT_LEN);
+const _: () = assert!(IDENTITY_WORST <= MAX_IDENTITY_LEN);
+const _: () = assert!(MAX_IDENTITY_LEN <= u16::MAX as usize);
+const _: () = assert!(MAX_HEAD_LEN <= u32::MAX as usize);
+const _: () = assert!(MAX_SIGNATURES <= u8::MAX as usize);
+const _: () = assert!(MAX_ROOT_CHAIN <= u8::MAX as usize);
+const _: () = assert!(MAX_ARTIFACTS % 64 == 0);
+const _: () = assert!(PAYLOAD_ALIGN.is_power_of_two());

@@ -1,0 +1,790 @@
+//! The verifier: from untrusted bytes to an installed identity.
+//!
+//! Typestate carries the proof. [`Verifier::verify_head`] is the only way to
+//! a [`Session`], which exposes the manifest only as a [`VerifiedManifest`]
+//! (signatures checked, device policy met). Artifacts are then checked by
+//! streaming their bytes; only a session whose every artifact verified
+//! becomes [`Installed`], the only source of the identity and of what the
+//! device must persist.
+//!
+//! The verification steps are numbered in [`Verifier::verify_head`]; that is
+//! the one place they are written down.
+//!
+//! Nothing here allocates, panics or loops without a bound: loops run over
+//! at most a limit's count of items, or over the bytes of an artifact whose
+//! length is signed.
+
+use crate::KeyId;
+use crate::bundle::{BundleHeader, Layout, ReadAt, align_up};
+use crate::doc::{Artifact, BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG};
+use crate::envelope::{DocType, Envelope, check_threshold, signed_message};
+use crate::error::{Error, Result};
+use crate::hash::{Digest, Sha256Engine, key_id};
+use crate::identity;
+use crate::limits::{BUNDLE_HEADER_LEN, MAX_ARTIFACTS, MAX_SIGNATURES, MIN_READ_CHUNK};
+use crate::manifest::{self, ManifestIndex, ManifestView};
+use crate::policy::{ConfigBinding, DevicePolicy, Expiry, IdString, id_string};
+use crate::root::TrustRoot;
+use crate::wire::{Walker, walker_at};
+
+/// A manifest whose signatures and device policy have been checked.
+/// Dereferences to the read-only [`ManifestView`].
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedManifest<'a>(ManifestView<'a>);
+
+impl<'a> core::ops::Deref for VerifiedManifest<'a> {
+    type Target = ManifestView<'a>;
+    fn deref(&self) -> &ManifestView<'a> {
+        &self.0
+    }
+}
+
+/// The system configuration a bundle was installed under (or, for a
+/// system-configuration bundle, the configuration itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRef {
+    /// Digest of the system-configuration manifest.
+    pub digest: Digest,
+    /// Configuration id.
+    pub config_id: IdString,
+    /// Configuration version.
+    pub config_version: IdString,
+}
+
+/// Where sequential artifact lookups resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    index: u16,
+    record_off: u32,
+    layout: Layout,
+}
+
+/// Everything a session knows, without borrowing the head: a C context
+/// keeps this between calls and re-attaches it with [`Session::resume`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionState {
+    head_addr: usize,
+    head_len: usize,
+    manifest_off: u32,
+    manifest_len: u32,
+    ix: ManifestIndex,
+    digest: Digest,
+    root_version: u32,
+    new_root: Option<(u32, u32)>,
+    signers: heapless::Vec<KeyId, MAX_SIGNATURES, u8>,
+    config: Option<ConfigRef>,
+    ecu_entry: Option<u8>,
+    counter_floor: u64,
+    bundle_len: u64,
+    generation: u32,
+    verified: [u64; MAX_ARTIFACTS / 64],
+    cursor: Cursor,
+}
+
+/// A bundle head that verified: signatures, root chain and device policy.
+/// Its artifacts are still to be checked.
+#[derive(Debug, Clone)]
+pub struct Session<'e> {
+    head: &'e [u8],
+    st: SessionState,
+}
+
+/// Checks one artifact's bytes as they stream past. Made by
+/// [`Verifier::begin_artifact`] (distributed bytes) or
+/// [`Verifier::begin_plaintext`] (bytes after decryption).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArtifactCheck {
+    index: u16,
+    plaintext: bool,
+    size: u64,
+    seen: u64,
+    digest: Digest,
+    manifest: Digest,
+    generation: u32,
+}
+
+impl ArtifactCheck {
+    /// Artifact index.
+    pub fn index(&self) -> usize {
+        usize::from(self.index)
+    }
+    /// Bytes the manifest states.
+    pub fn expected_len(&self) -> u64 {
+        self.size
+    }
+    /// Bytes received so far.
+    pub fn received(&self) -> u64 {
+        self.seen
+    }
+}
+
+/// A bundle that verified completely: the installed identity.
+#[derive(Debug, Clone)]
+pub struct Installed<'e> {
+    head: &'e [u8],
+    st: SessionState,
+}
+
+/// Verifies bundles against a trust root and a device policy.
+#[derive(Debug)]
+pub struct Verifier<'r, E: Sha256Engine> {
+    root: TrustRoot<'r>,
+    policy: DevicePolicy,
+    engine: E,
+    generation: u32,
+}
+
+fn engine_err<T>(r: core::result::Result<T, crate::hash::EngineFailure>) -> Result<T> {
+    r.map_err(|_| Error::HashEngine)
+}
+
+fn u32_of(n: usize) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::LimitExceeded)
+}
+
+impl<'r, E: Sha256Engine> Verifier<'r, E> {
+    /// A verifier trusting the root envelope `root` (the device's provisioned
+    /// or last persisted root, trusted as stored), applying `policy`, hashing
+    /// with `engine`.
+    pub fn new(root: &'r [u8], policy: DevicePolicy, engine: E) -> Result<Self> {
+        Ok(Self {
+            root: TrustRoot::from_envelope_unverified(root)?,
+            policy,
+            engine,
+            generation: 0,
+        })
+    }
+
+    /// The trust root in force.
+    pub fn root(&self) -> &TrustRoot<'r> {
+        &self.root
+    }
+    /// The device policy.
+    pub fn policy(&self) -> &DevicePolicy {
+        &self.policy
+    }
+    /// The hash engine.
+    pub fn engine_mut(&mut self) -> &mut E {
+        &mut self.engine
+    }
+
+    /// Verifies a bundle head (header, root chain, manifest envelope): the
+    /// signed part of a bundle. On success the manifest may be read and the
+    /// artifacts checked.
+    pub fn verify_head<'e>(&mut self, head: &'e [u8]) -> Result<Session<'e>> {
+        // 1. Container header: magic, version, reserved byte; the head is
+        //    exactly as long as the header says.
+        let hdr = BundleHeader::parse(head)?;
+        if head.len() < hdr.head_len() {
+            return Err(Error::Truncated);
+        }
+        if head.len() > hdr.head_len() {
+            return Err(Error::TrailingBytes);
+        }
+        let mut rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
+
+        // 2. Rotation chain, oldest first: each root exactly the next
+        //    version, signed by a threshold of the current root role (checked
+        //    before the new root is parsed) and of its own root role.
+        let mut root = self.root;
+        let mut new_root = None;
+        for _ in 0..hdr.chain_len() {
+            let (env, after) = Envelope::parse_prefix(rest)?;
+            if env.doc_type() != DocType::Root {
+                return Err(Error::WrongDocumentType);
+            }
+            let (next, _) = root.rotate(&env, &mut self.engine)?;
+            let start = u32_of(head.len().saturating_sub(rest.len()))?;
+            new_root = Some((start, u32_of(env.len())?));
+            root = next;
+            rest = after;
+        }
+
+        // 3. Expiry of the root now in force (only with a trusted clock).
+        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, root.expires_at()) {
+            if now >= t {
+                return Err(Error::RootExpired);
+            }
+        }
+
+        // 4. Manifest envelope: framing, a manifest type, the kind the
+        //    policy expects; it ends the head.
+        let env = Envelope::parse(rest)?;
+        let (kind, role_id) = match env.doc_type() {
+            DocType::Root => return Err(Error::WrongDocumentType),
+            DocType::ComponentManifest => (BundleKind::Component, ROLE_COMPONENT),
+            DocType::SystemConfigManifest => (BundleKind::SystemConfig, ROLE_SYSTEM_CONFIG),
+        };
+        if kind != self.policy.kind {
+            return Err(Error::WrongKind);
+        }
+
+        // 5. Signatures: a threshold of distinct keys of the role for this
+        //    kind, over the domain-separated digest, before any parsing.
+        let digest = env.digest(&mut self.engine)?;
+        let role = root.role(role_id).ok_or(Error::RootInvalid)?;
+        let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &digest))?;
+
+        // 6. The authenticated manifest: every field, rule and limit.
+        let ix = manifest::validate(env.doc(), kind)?;
+        let view = ManifestView::new(env.doc(), ix)?;
+
+        // 7. Device policy.
+        let (config, ecu_entry) = check_policy(&view, &self.policy, &digest)?;
+
+        // 8. Container layout: every payload offset and the bundle length,
+        //    overflow-checked.
+        let mut layout = Layout::new(head.len() as u64);
+        let mut artifacts = view.artifacts()?;
+        while let Some(a) = artifacts.try_next()? {
+            layout.place(a.size)?;
+        }
+
+        let mut signers = heapless::Vec::new();
+        for (pos, pk) in role.keys().enumerate() {
+            if signer_set & (1u16.checked_shl(u32_of(pos)?).unwrap_or(0)) != 0 {
+                signers
+                    .push(key_id(&mut self.engine, pk)?)
+                    .map_err(|_| Error::LimitExceeded)?;
+            }
+        }
+        let manifest_off = u32_of(head.len().saturating_sub(env.len()))?
+            .checked_add(u32_of(crate::limits::ENVELOPE_HEADER_LEN)?)
+            .ok_or(Error::LimitExceeded)?;
+        let artifacts_start = view.artifacts()?;
+        let record_off = u32_of(env.doc().len().saturating_sub(artifacts_start.rest_len()))?;
+        self.generation = self.generation.wrapping_add(1);
+        Ok(Session {
+            head,
+            st: SessionState {
+                head_addr: head.as_ptr() as usize,
+                head_len: head.len(),
+                manifest_off,
+                manifest_len: u32_of(env.doc().len())?,
+                ix,
+                digest,
+                root_version: root.version(),
+                new_root,
+                signers,
+                config,
+                ecu_entry,
+                counter_floor: self.policy.counter_floor,
+                bundle_len: layout.end(),
+                generation: self.generation,
+                verified: [0; MAX_ARTIFACTS / 64],
+                cursor: Cursor {
+                    index: 0,
+                    record_off,
+                    layout: Layout::new(head.len() as u64),
+                },
+            },
+        })
+    }
+
+    /// Starts checking the distributed bytes of artifact `index`.
+    pub fn begin_artifact(
+        &mut self,
+        session: &mut Session<'_>,
+        index: usize,
+    ) -> Result<ArtifactCheck> {
+        let (artifact, _) = session.locate(index)?;
+        self.start(session, index, &artifact, false)
+    }
+
+    /// Starts checking the plaintext of artifact `index` (the bytes after
+    /// the firmware decrypted it) against the plaintext digest and length.
+    pub fn begin_plaintext(
+        &mut self,
+        session: &mut Session<'_>,
+        index: usize,
+    ) -> Result<ArtifactCheck> {
+        let (artifact, _) = session.locate(index)?;
+        if artifact.plaintext.is_none() {
+            return Err(Error::NoSuchArtifact);
+        }
+        self.start(session, index, &artifact, true)
+    }
+
+    fn start(
+        &mut self,
+        session: &Session<'_>,
+        index: usize,
+        artifact: &Artifact<'_>,
+        plaintext: bool,
+    ) -> Result<ArtifactCheck> {
+        let (size, digest) = match (plaintext, &artifact.plaintext) {
+            (true, Some(p)) => (p.size, p.digest),
+            (true, None) => return Err(Error::NoSuchArtifact),
+            (false, _) => (artifact.size, artifact.digest),
+        };
+        engine_err(self.engine.start())?;
+        self.generation = self.generation.wrapping_add(1);
+        Ok(ArtifactCheck {
+            index: u16::try_from(index).map_err(|_| Error::NoSuchArtifact)?,
+            plaintext,
+            size,
+            seen: 0,
+            digest,
+            manifest: session.st.digest,
+            generation: self.generation,
+        })
+    }
+
+    /// Feeds the next bytes of the artifact (any length, including zero).
+    pub fn update_artifact(&mut self, check: &mut ArtifactCheck, data: &[u8]) -> Result<()> {
+        if check.generation != self.generation {
+            return Err(Error::InvalidState);
+        }
+        let seen = check
+            .seen
+            .checked_add(data.len() as u64)
+            .ok_or(Error::ArtifactTooLong)?;
+        if seen > check.size {
+            return Err(Error::ArtifactTooLong);
+        }
+        engine_err(self.engine.update(data))?;
+        check.seen = seen;
+        Ok(())
+    }
+
+    /// Ends the artifact: its length and digest must match the manifest.
+    pub fn finish_artifact(
+        &mut self,
+        session: &mut Session<'_>,
+        check: ArtifactCheck,
+    ) -> Result<()> {
+        if check.generation != self.generation || check.manifest != session.st.digest {
+            return Err(Error::InvalidState);
+        }
+        // A finished check can never be fed or finished again.
+        self.generation = self.generation.wrapping_add(1);
+        let mut got = [0u8; 32];
+        engine_err(self.engine.finish(&mut got))?;
+        if check.seen < check.size {
+            return Err(Error::ArtifactTruncated);
+        }
+        if got != check.digest {
+            return Err(Error::ArtifactDigestMismatch);
+        }
+        if !check.plaintext {
+            session.mark_verified(check.index());
+        }
+        Ok(())
+    }
+
+    /// Verifies a whole bundle held in memory (or memory-mapped flash),
+    /// without copying it.
+    pub fn verify_bundle_bytes<'e>(&mut self, bundle: &'e [u8]) -> Result<Installed<'e>> {
+        let hdr = BundleHeader::parse(bundle)?;
+        let head = bundle.get(..hdr.head_len()).ok_or(Error::Truncated)?;
+        let mut session = self.verify_head(head)?;
+        check_total_len(bundle.len() as u64, session.bundle_len())?;
+        let view = session.manifest()?;
+        let mut artifacts = view.artifacts()?;
+        let mut pos = head.len() as u64;
+        let mut index = 0usize;
+        while let Some(a) = artifacts.try_next()? {
+            let offset = align_up(pos)?;
+            let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
+            let padding = slice_at(bundle, pos, offset)?;
+            if padding.iter().any(|&b| b != 0) {
+                return Err(Error::Malformed);
+            }
+            let mut check = self.start(&session, index, &a, false)?;
+            self.update_artifact(&mut check, slice_at(bundle, offset, end)?)?;
+            self.finish_artifact(&mut session, check)?;
+            pos = end;
+            index = index.saturating_add(1);
+        }
+        session.finish()
+    }
+
+    /// Verifies a whole bundle through a reader (a file, a flash partition),
+    /// using `work` for the head and as the read buffer for payloads. `work`
+    /// must hold the head plus [`MIN_READ_CHUNK`] bytes; a larger remainder
+    /// means fewer, larger reads.
+    pub fn verify_bundle<'w, R: ReadAt + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        work: &'w mut [u8],
+    ) -> Result<Installed<'w>> {
+        let total = reader.len();
+        if total < BUNDLE_HEADER_LEN as u64 {
+            return Err(Error::Truncated);
+        }
+        let hdr_buf = work
+            .get_mut(..BUNDLE_HEADER_LEN)
+            .ok_or(Error::BufferTooSmall)?;
+        reader.read_exact_at(0, hdr_buf).map_err(|_| Error::Read)?;
+        let head_len = BundleHeader::parse(hdr_buf)?.head_len();
+        if head_len as u64 > total {
+            return Err(Error::Truncated);
+        }
+        if work.len() < head_len.saturating_add(MIN_READ_CHUNK) {
+            return Err(Error::BufferTooSmall);
+        }
+        let (head, chunk) = work.split_at_mut(head_len);
+        let tail = head.get_mut(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
+        reader
+            .read_exact_at(BUNDLE_HEADER_LEN as u64, tail)
+            .map_err(|_| Error::Read)?;
+        let head: &'w [u8] = head;
+        let mut session = self.verify_head(head)?;
+        check_total_len(total, session.bundle_len())?;
+
+        let view = session.manifest()?;
+        let mut artifacts = view.artifacts()?;
+        let mut pos = head.len() as u64;
+        let mut index = 0usize;
+        while let Some(a) = artifacts.try_next()? {
+            let offset = align_up(pos)?;
+            // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
+            while pos < offset {
+                let n = chunk_len(offset.saturating_sub(pos), chunk.len());
+                let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+                reader.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
+                if buf.iter().any(|&b| b != 0) {
+                    return Err(Error::Malformed);
+                }
+                pos = pos.saturating_add(n as u64);
+            }
+            let mut check = self.start(&session, index, &a, false)?;
+            let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
+            // One read per chunk of the signed length: bounded by a.size.
+            while pos < end {
+                let n = chunk_len(end.saturating_sub(pos), chunk.len());
+                let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+                reader.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
+                self.update_artifact(&mut check, buf)?;
+                pos = pos.saturating_add(n as u64);
+            }
+            self.finish_artifact(&mut session, check)?;
+            index = index.saturating_add(1);
+        }
+        session.finish()
+    }
+
+    /// Encodes the identity record of `installed` into `out`; returns its length.
+    pub fn encode_identity(&mut self, installed: &Installed<'_>, out: &mut [u8]) -> Result<usize> {
+        installed.encode_identity(&mut self.engine, out)
+    }
+}
+
+fn chunk_len(left: u64, cap: usize) -> usize {
+    usize::try_from(left).map_or(cap, |l| l.min(cap))
+}
+
+fn slice_at(bytes: &[u8], start: u64, end: u64) -> Result<&[u8]> {
+    let s = usize::try_from(start).map_err(|_| Error::Truncated)?;
+    let e = usize::try_from(end).map_err(|_| Error::Truncated)?;
+    bytes.get(s..e).ok_or(Error::Truncated)
+}
+
+fn check_total_len(actual: u64, expected: u64) -> Result<()> {
+    match actual.cmp(&expected) {
+        core::cmp::Ordering::Less => Err(Error::Truncated),
+        core::cmp::Ordering::Greater => Err(Error::TrailingBytes),
+        core::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
+/// Step 7 of [`Verifier::verify_head`]: the device policy, in this order:
+/// manifest expiry, hardware, serial, platform, market, rollback, stage,
+/// system configuration.
+fn check_policy(
+    view: &ManifestView<'_>,
+    policy: &DevicePolicy,
+    digest: &Digest,
+) -> Result<(Option<ConfigRef>, Option<u8>)> {
+    let head = view.head();
+    if let (Expiry::CheckedAt(now), Some(t)) = (policy.expiry, head.expires_at) {
+        if now >= t {
+            return Err(Error::ManifestExpired);
+        }
+    }
+    let target = view.target()?;
+    if !target
+        .hardware_ids
+        .clone()
+        .any(|h| h == policy.hardware_id.as_str())
+    {
+        return Err(Error::WrongHardware);
+    }
+    if target.serials.remaining() > 0 {
+        let ok = policy
+            .serial
+            .as_deref()
+            .is_some_and(|s| target.serials.clone().any(|t| t == s));
+        if !ok {
+            return Err(Error::WrongSerial);
+        }
+    }
+    if let Some(p) = target.platform {
+        if policy.platform.as_deref() != Some(p) {
+            return Err(Error::WrongPlatform);
+        }
+    }
+    if let Some(m) = target.market {
+        if policy.market.as_deref() != Some(m) {
+            return Err(Error::WrongMarket);
+        }
+    }
+    if head.security_counter < policy.counter_floor {
+        return Err(Error::Rollback);
+    }
+    for c in view.components()? {
+        if c.stage().is_none_or(|s| s < policy.min_stage) {
+            return Err(Error::StageTooLow);
+        }
+    }
+    match view.kind() {
+        BundleKind::Component => match &policy.config {
+            None => Ok((None, None)),
+            Some(b) if b.allowed.contains(digest) => Ok((
+                Some(ConfigRef {
+                    digest: b.digest,
+                    config_id: b.config_id.clone(),
+                    config_version: b.config_version.clone(),
+                }),
+                None,
+            )),
+            Some(_) => Err(Error::NotInConfiguration),
+        },
+        BundleKind::SystemConfig => {
+            let config = view.system_config()?.ok_or(Error::Invalid)?;
+            let mut found: Option<u8> = None;
+            for (i, ecu) in config.ecus.enumerate() {
+                let name_ok = policy
+                    .ecu_name
+                    .as_deref()
+                    .is_none_or(|n| n == ecu.head.name);
+                if ecu.head.hardware_id == policy.hardware_id.as_str() && name_ok {
+                    if found.is_some() {
+                        return Err(Error::NotInConfiguration);
+                    }
+                    found = Some(u8::try_from(i).map_err(|_| Error::LimitExceeded)?);
+                }
+            }
+            let entry = found.ok_or(Error::NotInConfiguration)?;
+            Ok((
+                Some(ConfigRef {
+                    digest: *digest,
+                    config_id: id_string(config.head.config_id)?,
+                    config_version: id_string(config.head.config_version)?,
+                }),
+                Some(entry),
+            ))
+        }
+    }
+}
+
+impl<'e> Session<'e> {
+    /// The verified manifest.
+    pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
+        manifest_of(self.head, &self.st)
+    }
+    /// Length the whole bundle file must have, in bytes.
+    pub fn bundle_len(&self) -> u64 {
+        self.st.bundle_len
+    }
+    /// Length of the head, in bytes.
+    pub fn head_len(&self) -> usize {
+        self.head.len()
+    }
+    /// SHA-256 of the manifest document.
+    pub fn manifest_digest(&self) -> &Digest {
+        &self.st.digest
+    }
+    /// Offset of artifact `index`'s payload in the bundle file, in bytes.
+    pub fn payload_offset(&mut self, index: usize) -> Result<u64> {
+        Ok(self.locate(index)?.1)
+    }
+    /// Whether artifact `index` has verified.
+    pub fn is_verified(&self, index: usize) -> bool {
+        self.st
+            .verified
+            .get(index / 64)
+            .is_some_and(|w| w & (1u64 << (index % 64)) != 0)
+    }
+
+    /// The session's state, to keep without the borrow (C contexts).
+    pub fn state(&self) -> &SessionState {
+        &self.st
+    }
+    /// Re-attaches a kept state to its head. `head` must be the very buffer
+    /// (same address and length) the state was verified from, unchanged
+    /// since: the address is checked, the contents are the caller's promise.
+    pub fn resume(head: &'e [u8], state: SessionState) -> Result<Self> {
+        if head.as_ptr() as usize != state.head_addr || head.len() != state.head_len {
+            return Err(Error::InvalidState);
+        }
+        Ok(Self { head, st: state })
+    }
+
+    /// Ends the session: every artifact must have verified.
+    pub fn finish(self) -> Result<Installed<'e>> {
+        let n = usize::from(self.st.ix.n_artifacts);
+        // At most MAX_ARTIFACTS iterations.
+        if (0..n).all(|i| self.is_verified(i)) {
+            Ok(Installed {
+                head: self.head,
+                st: self.st,
+            })
+        } else {
+            Err(Error::ArtifactsIncomplete)
+        }
+    }
+
+    fn mark_verified(&mut self, index: usize) {
+        if let Some(w) = self.st.verified.get_mut(index / 64) {
+            *w |= 1u64 << (index % 64);
+        }
+    }
+
+    /// Artifact `index` and its payload offset; sequential lookups cost one
+    /// decode each.
+    fn locate(&mut self, index: usize) -> Result<(Artifact<'e>, u64)> {
+        if index >= usize::from(self.st.ix.n_artifacts) {
+            return Err(Error::NoSuchArtifact);
+        }
+        let doc = manifest_doc(self.head, &self.st)?;
+        let mut cursor = self.st.cursor;
+        if usize::from(cursor.index) > index {
+            cursor = Cursor {
+                index: 0,
+                record_off: records_start(doc, &self.st)?,
+                layout: Layout::new(self.st.head_len as u64),
+            };
+        }
+        let mut w: Walker<'e> = walker_at(doc, cursor.record_off)?;
+        // At most n_artifacts iterations.
+        loop {
+            let a: Artifact<'e> = w.take()?;
+            let offset = cursor.layout.place(a.size)?;
+            cursor.index = cursor.index.saturating_add(1);
+            cursor.record_off = u32_of(w.offset_in(doc))?;
+            if usize::from(cursor.index) > index {
+                self.st.cursor = cursor;
+                return Ok((a, offset));
+            }
+        }
+    }
+}
+
+fn manifest_doc<'e>(head: &'e [u8], st: &SessionState) -> Result<&'e [u8]> {
+    let start = usize::try_from(st.manifest_off).map_err(|_| Error::InvalidState)?;
+    let len = usize::try_from(st.manifest_len).map_err(|_| Error::InvalidState)?;
+    head.get(start..start.saturating_add(len))
+        .ok_or(Error::InvalidState)
+}
+
+fn manifest_of<'e>(head: &'e [u8], st: &SessionState) -> Result<VerifiedManifest<'e>> {
+    Ok(VerifiedManifest(ManifestView::new(
+        manifest_doc(head, st)?,
+        st.ix,
+    )?))
+}
+
+fn records_start(doc: &[u8], st: &SessionState) -> Result<u32> {
+    let items = ManifestView::new(doc, st.ix)?.artifacts()?;
+    u32_of(doc.len().saturating_sub(items.rest_len()))
+}
+
+impl<'e> Installed<'e> {
+    /// The verified manifest.
+    pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
+        manifest_of(self.head, &self.st)
+    }
+    /// Bundle kind.
+    pub fn kind(&self) -> BundleKind {
+        self.st.ix.kind
+    }
+    /// SHA-256 of the manifest document: the bundle's identity.
+    pub fn manifest_digest(&self) -> &Digest {
+        &self.st.digest
+    }
+    /// The bundle's security counter.
+    pub fn security_counter(&self) -> u64 {
+        self.st.ix.security_counter
+    }
+    /// The counter floor the device must persist: the larger of the old
+    /// floor and this bundle's counter.
+    pub fn counter_floor(&self) -> u64 {
+        self.st.counter_floor.max(self.st.ix.security_counter)
+    }
+    /// Version of the trust root in force after this bundle.
+    pub fn root_version(&self) -> u32 {
+        self.st.root_version
+    }
+    /// The newest root envelope the bundle carried, which the device must
+    /// persist and use as its root from now on; `None` when no rotation.
+    pub fn new_root(&self) -> Option<&'e [u8]> {
+        let (start, len) = self.st.new_root?;
+        let s = usize::try_from(start).ok()?;
+        let e = s.checked_add(usize::try_from(len).ok()?)?;
+        self.head.get(s..e)
+    }
+    /// Key ids of the keys whose signatures counted, in role order.
+    pub fn signers(&self) -> &[KeyId] {
+        &self.st.signers
+    }
+    /// The system configuration this bundle is installed under (or is).
+    pub fn config(&self) -> Option<&ConfigRef> {
+        self.st.config.as_ref()
+    }
+
+    /// For a system-configuration bundle: this ECU's entry as a binding to
+    /// put in the policy that verifies component bundles.
+    pub fn config_binding(&self) -> Result<ConfigBinding> {
+        let config = self.st.config.as_ref().ok_or(Error::WrongKind)?;
+        let entry = usize::from(self.st.ecu_entry.ok_or(Error::WrongKind)?);
+        let view = self.manifest()?;
+        let sc = view.system_config()?.ok_or(Error::WrongKind)?;
+        let ecu = sc.ecus.clone().nth(entry).ok_or(Error::InvalidState)?;
+        let mut allowed = heapless::Vec::new();
+        for m in ecu.models {
+            allowed
+                .push(m.manifest_digest)
+                .map_err(|_| Error::LimitExceeded)?;
+        }
+        Ok(ConfigBinding {
+            digest: config.digest,
+            config_id: config.config_id.clone(),
+            config_version: config.config_version.clone(),
+            allowed,
+        })
+    }
+
+    /// Encodes the identity record into `out` (at most
+    /// [`crate::limits::MAX_IDENTITY_LEN`] bytes); returns its length.
+    pub fn encode_identity<H: Sha256Engine + ?Sized>(
+        &self,
+        engine: &mut H,
+        out: &mut [u8],
+    ) -> Result<usize> {
+        let view = self.manifest()?;
+        let config = self.st.config.as_ref().map(|c| identity::ConfigRecord {
+            config_id: c.config_id.as_str(),
+            config_version: c.config_version.as_str(),
+            digest: c.digest,
+        });
+        identity::encode(
+            engine,
+            out,
+            &identity::IdentityHead {
+                manifest_digest: self.st.digest,
+                kind: self.st.ix.kind.code(),
+                security_counter: self.st.ix.security_counter,
+                version: view.head().version,
+                root_version: self.st.root_version,
+            },
+            config.as_ref(),
+            view.components()?.map(|c| identity::ComponentId {
+                family: c.head.family,
+                version: c.head.version,
+                stage: c.head.stage,
+            }),
+            &self.st.signers,
+        )
+    }
+}

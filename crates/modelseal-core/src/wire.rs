@@ -1,0 +1,242 @@
+//! Byte-level reading and writing shared by every document.
+//!
+//! Two encodings meet here: the fixed little-endian headers of the
+//! containers, and postcard for the documents inside them. The [`Walker`]
+//! decodes a postcard document one field at a time, so sequences are
+//! checked item by item and never collected: memory stays constant however
+//! large the document. It must never index out of bounds, never trust a
+//! length before comparing it with a limit, and never loop more than a
+//! limit allows.
+
+use crate::error::{Error, Result};
+use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN};
+use serde::{Deserialize, Serialize};
+
+/// Maps postcard's decode errors onto the verifier's.
+fn de_error(e: postcard::Error) -> Error {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
+        _ => Error::Malformed,
+    }
+}
+
+/// A cursor over a postcard document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walker<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { rest: bytes }
+    }
+
+    /// Decodes one value of `T` and advances past it.
+    pub(crate) fn take<T: Deserialize<'a>>(&mut self) -> Result<T> {
+        let (value, rest) = postcard::take_from_bytes::<T>(self.rest).map_err(de_error)?;
+        self.rest = rest;
+        Ok(value)
+    }
+
+    /// Decodes a sequence length and checks it against `max` items.
+    pub(crate) fn seq_len(&mut self, max: usize) -> Result<usize> {
+        let n: u32 = self.take()?;
+        let n = usize::try_from(n).map_err(|_| Error::LimitExceeded)?;
+        if n > max {
+            return Err(Error::LimitExceeded);
+        }
+        Ok(n)
+    }
+
+    /// Decodes an option tag: `false` for none, `true` for some.
+    pub(crate) fn option_tag(&mut self) -> Result<bool> {
+        match self.take::<u8>()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Error::Malformed),
+        }
+    }
+
+    /// Takes `N` raw bytes (a fixed-size array in postcard).
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
+        let (head, rest) = self.rest.split_first_chunk::<N>().ok_or(Error::Truncated)?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    /// Bytes consumed so far, measured against the document `base` this
+    /// walker started on.
+    pub(crate) fn offset_in(&self, base: &'a [u8]) -> usize {
+        base.len().saturating_sub(self.rest.len())
+    }
+
+    /// What is left.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// Ends the document: anything left over is an error.
+    pub(crate) fn finish(self) -> Result<()> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::TrailingBytes)
+        }
+    }
+}
+
+/// A walker positioned at `offset` within `doc` (offsets come from a
+/// document already validated, so a bad one only ever yields an error).
+pub(crate) fn walker_at(doc: &[u8], offset: u32) -> Result<Walker<'_>> {
+    let off = usize::try_from(offset).map_err(|_| Error::InvalidState)?;
+    doc.get(off..).map(Walker::new).ok_or(Error::InvalidState)
+}
+
+/// Writes postcard values one after another into a caller buffer.
+#[derive(Debug)]
+pub(crate) struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> Writer<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    pub(crate) fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let free = self.buf.get_mut(self.pos..).ok_or(Error::BufferTooSmall)?;
+        let used = postcard::to_slice(value, free)
+            .map_err(|_| Error::BufferTooSmall)?
+            .len();
+        self.pos = self.pos.checked_add(used).ok_or(Error::BufferTooSmall)?;
+        Ok(())
+    }
+
+    /// A sequence length (postcard encodes it as a varint).
+    pub(crate) fn put_len(&mut self, n: usize) -> Result<()> {
+        let n = u32::try_from(n).map_err(|_| Error::LimitExceeded)?;
+        self.put(&n)
+    }
+
+    pub(crate) fn put_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self
+            .pos
+            .checked_add(bytes.len())
+            .ok_or(Error::BufferTooSmall)?;
+        copy_exact(
+            self.buf
+                .get_mut(self.pos..end)
+                .ok_or(Error::BufferTooSmall)?,
+            bytes,
+        )?;
+        self.pos = end;
+        Ok(())
+    }
+
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn buffer(&mut self) -> &mut [u8] {
+        self.buf
+    }
+}
+
+/// Copies `src` into `dst`, which must be exactly as long (no panic path,
+/// unlike `copy_from_slice`).
+pub(crate) fn copy_exact(dst: &mut [u8], src: &[u8]) -> Result<()> {
+    if dst.len() != src.len() {
+        return Err(Error::BufferTooSmall);
+    }
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    Ok(())
+}
+
+/// Reads a little-endian u16 at `off`.
+pub(crate) fn le_u16(bytes: &[u8], off: usize) -> Result<u16> {
+    let end = off.checked_add(2).ok_or(Error::Truncated)?;
+    let b: [u8; 2] = bytes
+        .get(off..end)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(Error::Truncated)?;
+    Ok(u16::from_le_bytes(b))
+}
+
+/// Reads a little-endian u32 at `off`.
+pub(crate) fn le_u32(bytes: &[u8], off: usize) -> Result<u32> {
+    let end = off.checked_add(4).ok_or(Error::Truncated)?;
+    let b: [u8; 4] = bytes
+        .get(off..end)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(Error::Truncated)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// Reads the byte at `off`.
+pub(crate) fn byte(bytes: &[u8], off: usize) -> Result<u8> {
+    bytes.get(off).copied().ok_or(Error::Truncated)
+}
+
+// ---- Field rules ----
+
+/// An identifier: printable ASCII without spaces, at most [`MAX_ID_LEN`]
+/// bytes, non-empty when `required`.
+pub(crate) fn check_id(s: &str, required: bool) -> Result<()> {
+    if s.len() > MAX_ID_LEN {
+        return Err(Error::LimitExceeded);
+    }
+    if required && s.is_empty() {
+        return Err(Error::Invalid);
+    }
+    if s.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(Error::Invalid)
+    }
+}
+
+/// Free text: UTF-8 without control characters, at most [`MAX_TEXT_LEN`]
+/// bytes, non-empty when `required`.
+pub(crate) fn check_text(s: &str, required: bool) -> Result<()> {
+    if s.len() > MAX_TEXT_LEN {
+        return Err(Error::LimitExceeded);
+    }
+    if required && s.is_empty() {
+        return Err(Error::Invalid);
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::Invalid);
+    }
+    Ok(())
+}
+
+/// An artifact name: a relative path of `/`-separated segments that an ECU
+/// can use as a file name without escaping its directory. No empty, `.` or
+/// `..` segment, no leading or trailing `/`, no backslash, no control
+/// character, at most [`MAX_NAME_LEN`] bytes.
+pub(crate) fn check_name(s: &str) -> Result<()> {
+    if s.len() > MAX_NAME_LEN {
+        return Err(Error::LimitExceeded);
+    }
+    if s.is_empty() || s.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(Error::Invalid);
+    }
+    // `split` yields at most MAX_NAME_LEN + 1 segments: bounded by the length check.
+    for segment in s.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return Err(Error::Invalid);
+        }
+    }
+    Ok(())
+}
+
+/// Optional identifier.
+pub(crate) fn check_opt_id(s: Option<&str>) -> Result<()> {
+    match s {
+        Some(s) => check_id(s, true),
+        None => Ok(()),
+    }
+}

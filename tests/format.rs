@@ -1,0 +1,1 @@
+//! Round trips and bounds of the format.
