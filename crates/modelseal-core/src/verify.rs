@@ -691,6 +691,16 @@ fn records_start(doc: &[u8], st: &SessionState) -> Result<u32> {
 }
 
 impl<'e> Installed<'e> {
+    /// The state, to keep without the borrow (C contexts).
+    pub fn state(&self) -> &SessionState {
+        &self.st
+    }
+    /// Re-attaches a kept state to its head, under the same promise as
+    /// [`Session::resume`]; the state must be one whose every artifact verified.
+    pub fn resume(head: &'e [u8], state: SessionState) -> Result<Self> {
+        Session::resume(head, state)?.finish()
+    }
+
     /// The verified manifest.
     pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
         manifest_of(self.head, &self.st)
