@@ -1,0 +1,2 @@
+//! C API over the modelseal verifier core (being written).
+#![no_std]
