@@ -1,2 +1,1 @@
 //! C API over the modelseal verifier core (being written).
-#![no_std]
