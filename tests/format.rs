@@ -1,1 +1,812 @@
-//! Round trips and bounds of the format.
+//! Round trips of every document type, the largest legal values, one over
+//! each limit, and the streaming artifact API.
+
+use modelseal::model::{
+    ArtifactEntry, Component, Ecu, ExtensionEntry, Manifest, ModelEntry, ParameterSetEntry,
+    PlaintextInfo, Role, Root,
+};
+use modelseal::sign::SignedDocument;
+use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
+use modelseal_core::envelope::DocType;
+use modelseal_core::identity;
+use modelseal_core::inspect::manifest_unauthenticated;
+use modelseal_core::limits::*;
+use modelseal_core::root::TrustRoot;
+use modelseal_core::{DevicePolicy, Error, Expiry, SoftSha256, Verifier};
+use modelseal_tests::*;
+
+// ------------------------------------------------------------ round trips
+
+#[test]
+fn component_manifest_round_trips() {
+    let m = component_manifest(&payloads());
+    let doc = m.encode().unwrap();
+    let view = manifest_unauthenticated(&doc, BundleKind::Component).unwrap();
+    assert_eq!(Manifest::from_view(&view).unwrap(), m);
+}
+
+#[test]
+fn system_config_manifest_round_trips() {
+    let m = system_config_manifest(&[sha256(b"a"), sha256(b"b")]);
+    let doc = m.encode().unwrap();
+    let view = manifest_unauthenticated(&doc, BundleKind::SystemConfig).unwrap();
+    assert_eq!(Manifest::from_view(&view).unwrap(), m);
+}
+
+#[test]
+fn root_round_trips() {
+    let mut r = root_v1();
+    r.expires_at = Some(NOW);
+    let env = root_envelope(&r, &["r1", "r2"]);
+    let parsed = TrustRoot::from_envelope_unverified(&env).unwrap();
+    assert_eq!(Root::from_trust_root(&parsed), r);
+    assert_eq!(parsed.role(ROLE_COMPONENT).unwrap().threshold(), 2);
+}
+
+#[test]
+fn envelope_round_trips_with_its_signatures() {
+    let doc = component_manifest(&payloads()).encode().unwrap();
+    let env = envelope(DocType::ComponentManifest, doc.clone(), &["c1", "c2", "c3"]);
+    let back = SignedDocument::from_envelope(&env).unwrap();
+    assert_eq!(back.doc(), &doc[..]);
+    assert_eq!(back.signatures().len(), 3);
+    assert_eq!(back.to_envelope().unwrap(), env);
+}
+
+#[test]
+fn identity_round_trips_through_the_decoder() {
+    let verdict = verify(&provisioned_root(), &policy(), &standard_bundle()).unwrap();
+    let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
+    assert_eq!(id.head.manifest_digest, verdict.digest);
+    assert_eq!(id.kind(), Some(BundleKind::Component));
+    assert_eq!(id.head.security_counter, COUNTER);
+    assert_eq!(id.head.version, "fc-perception-2026.01.1");
+    assert_eq!(id.head.root_version, 1);
+    assert!(id.config.is_none());
+    let comps: Vec<_> = id.components.collect();
+    assert_eq!(comps.len(), 1);
+    assert_eq!(
+        (comps[0].family, comps[0].version),
+        ("perception_front_camera", "v1.3.5")
+    );
+    assert_eq!(comps[0].stage, Stage::PRODUCTION.code());
+    let signers: Vec<_> = id.signers.collect();
+    assert_eq!(
+        signers,
+        vec![
+            modelseal::sign::key_id_of(&pk("c1")),
+            modelseal::sign::key_id_of(&pk("c2"))
+        ]
+    );
+}
+
+#[test]
+fn identity_under_a_system_configuration_names_it() {
+    let case = modelseal_tests::cases::cases()
+        .into_iter()
+        .find(|c| c.name == "valid-under-system-config")
+        .unwrap();
+    let verdict = case.run().unwrap();
+    let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
+    let config = id.config.unwrap();
+    assert_eq!(
+        (config.config_id, config.config_version),
+        ("vehicle-l2plus-eu", "2026.01.0")
+    );
+    let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
+    assert_eq!(config.digest, manifest_digest(&sc));
+}
+
+#[test]
+fn rotation_hands_back_the_new_root_and_floor() {
+    let case = modelseal_tests::cases::cases()
+        .into_iter()
+        .find(|c| c.name == "valid-rotation")
+        .unwrap();
+    let verdict = case.run().unwrap();
+    assert_eq!(verdict.root_version, 2);
+    let new_root = verdict.new_root.unwrap();
+    let parsed = TrustRoot::from_envelope_unverified(&new_root).unwrap();
+    assert_eq!(parsed.version(), 2);
+    assert_eq!(verdict.counter_floor, COUNTER);
+    // The persisted root now verifies bundles on its own, and the old keys
+    // it dropped count for nothing.
+    let p = payloads();
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let m = component_manifest(&p);
+    assert!(verify(&new_root, &policy(), &bundle(&[], &m, &["c3", "c4"], &refs)).is_ok());
+    assert_eq!(
+        verify(&new_root, &policy(), &bundle(&[], &m, &["c1", "c2"], &refs)).unwrap_err(),
+        Error::SignatureRejected
+    );
+}
+
+#[test]
+fn counter_floor_never_goes_down() {
+    let mut p = policy();
+    p = DevicePolicy::new(
+        BundleKind::Component,
+        HW,
+        2,
+        Stage::STAGING,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .unwrap()
+    .with_platform(PLATFORM)
+    .unwrap()
+    .with_market(MARKET)
+    .unwrap()
+    .with_config(p.config().cloned().unwrap_or_else(|| {
+        modelseal_core::ConfigBinding::from_parts(
+            sha256(b"cfg"),
+            "cfg",
+            "1",
+            &[manifest_digest(&component_manifest(&payloads()))],
+        )
+        .unwrap()
+    }));
+    assert_eq!(
+        verify(&provisioned_root(), &p, &standard_bundle())
+            .unwrap()
+            .counter_floor,
+        COUNTER
+    );
+}
+
+// ------------------------------------------------------------ largest legal values
+
+fn id(c: char) -> String {
+    std::iter::repeat_n(c, MAX_ID_LEN).collect()
+}
+fn text(c: char) -> String {
+    std::iter::repeat_n(c, MAX_TEXT_LEN).collect()
+}
+fn numbered(prefix: &str, i: usize, len: usize) -> String {
+    let s = format!("{prefix}{i:05}");
+    format!("{s}{}", "x".repeat(len - s.len()))
+}
+
+fn largest_common(kind: BundleKind) -> Manifest {
+    Manifest {
+        kind,
+        security_counter: u64::MAX,
+        version: id('v'),
+        created_at: u64::MAX,
+        expires_at: Some(u64::MAX),
+        supersedes: Some([0xff; 32]),
+        target: modelseal::model::Target {
+            hardware_ids: (0..MAX_HARDWARE_IDS)
+                .map(|i| {
+                    if i == 0 {
+                        HW.to_owned()
+                    } else {
+                        numbered("hw", i, MAX_ID_LEN)
+                    }
+                })
+                .collect(),
+            serials: (0..MAX_SERIALS)
+                .map(|i| numbered("sn", i, MAX_ID_LEN))
+                .collect(),
+            platform: Some(id('p')),
+            market: Some(id('m')),
+        },
+        components: vec![],
+        system_config: None,
+        artifacts: (0..MAX_ARTIFACTS)
+            .map(|i| ArtifactEntry {
+                name: numbered("a/", i, MAX_NAME_LEN),
+                kind: 255,
+                size: 0,
+                digest: sha256(b""),
+                plaintext: Some(PlaintextInfo {
+                    size: u64::MAX,
+                    digest: [0xff; 32],
+                    algorithm: id('g'),
+                    key_id: id('k'),
+                }),
+                licence: text('L'),
+            })
+            .collect(),
+        extensions: (0..MAX_EXTENSIONS)
+            .map(|i| ExtensionEntry {
+                id: u32::MAX - (MAX_EXTENSIONS - i) as u32,
+                critical: false,
+                data: vec![0xee; MAX_EXTENSION_LEN],
+            })
+            .collect(),
+    }
+}
+
+fn largest_component() -> Component {
+    let mut c = component();
+    c.family = id('f');
+    c.version = id('v');
+    c.stage = Stage::from_code(u8::MAX).unwrap();
+    c.author = text('a');
+    c.created_at = u64::MAX;
+    c.training_environment = text('t');
+    let l = &mut c.lineage;
+    for s in [
+        &mut l.training_dataset_id,
+        &mut l.validation_dataset_id,
+        &mut l.test_dataset_id,
+        &mut l.experiment_id,
+        &mut l.code_commit_id,
+        &mut l.simulation_suite_id,
+        &mut l.hil_suite_id,
+        &mut l.release_gate_result_id,
+    ] {
+        *s = id('l');
+    }
+    c.tickets = (0..MAX_TICKETS)
+        .map(|i| numbered("T", i, MAX_ID_LEN))
+        .collect();
+    c.metadata = (0..MAX_METADATA)
+        .map(|i| (numbered("k", i, MAX_ID_LEN), text('w')))
+        .collect();
+    c
+}
+
+fn largest_component_manifest() -> Manifest {
+    let mut m = largest_common(BundleKind::Component);
+    m.components = (0..MAX_COMPONENTS)
+        .map(|i| {
+            let mut c = largest_component();
+            c.family = numbered("family", i, MAX_ID_LEN);
+            c
+        })
+        .collect();
+    m
+}
+
+fn largest_system_config_manifest() -> Manifest {
+    let mut m = largest_common(BundleKind::SystemConfig);
+    m.system_config = Some(modelseal::model::SystemConfig {
+        config_id: id('c'),
+        config_version: id('v'),
+        vehicle_platform: id('p'),
+        sensor_set: id('s'),
+        market: id('m'),
+        ecus: (0..MAX_ECUS)
+            .map(|i| Ecu {
+                name: numbered("ecu", i, MAX_ID_LEN),
+                hardware_id: if i == 0 {
+                    HW.to_owned()
+                } else {
+                    numbered("hw", i, MAX_ID_LEN)
+                },
+                software_version: id('s'),
+                models: (0..MAX_ECU_MODELS)
+                    .map(|j| ModelEntry {
+                        family: numbered("f", j, MAX_ID_LEN),
+                        version: id('v'),
+                        manifest_digest: [j as u8; 32],
+                    })
+                    .collect(),
+            })
+            .collect(),
+        middleware: (0..MAX_MIDDLEWARE)
+            .map(|i| (numbered("mw", i, MAX_ID_LEN), id('v')))
+            .collect(),
+        parameter_sets: (0..MAX_PARAMETER_SETS)
+            .map(|i| ParameterSetEntry {
+                name: numbered("ps", i, MAX_ID_LEN),
+                vehicle_variant: id('v'),
+                sensor_set: id('s'),
+                market: id('m'),
+                digest: [0xaa; 32],
+            })
+            .collect(),
+    });
+    m
+}
+
+fn largest_policy(kind: BundleKind) -> DevicePolicy {
+    DevicePolicy::new(
+        kind,
+        HW,
+        0,
+        Stage::DEVELOPMENT,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .unwrap()
+    .with_platform(&id('p'))
+    .unwrap()
+    .with_market(&id('m'))
+    .unwrap()
+    .with_serial(&numbered("sn", 0, MAX_ID_LEN))
+    .unwrap()
+}
+
+/// A head-and-payloads bundle whose artifacts are all empty.
+fn empty_payload_bundle(m: &Manifest, signers: &[&str]) -> Vec<u8> {
+    let empty: Vec<&[u8]> = m.artifacts.iter().map(|_| &[][..]).collect();
+    bundle(&[], m, signers, &empty)
+}
+
+#[test]
+fn the_largest_legal_manifests_fit_and_verify() {
+    for (m, signers) in [
+        (largest_component_manifest(), ["c1", "c2"]),
+        (largest_system_config_manifest(), ["s1", "s2"]),
+    ] {
+        let doc = m.encode().unwrap();
+        let worst = match m.kind {
+            BundleKind::Component => COMPONENT_MANIFEST_WORST,
+            BundleKind::SystemConfig => SYSTEM_CONFIG_MANIFEST_WORST,
+        };
+        println!(
+            "largest legal {:?} manifest: {} bytes (bound {worst}, limit {MAX_MANIFEST_LEN})",
+            m.kind,
+            doc.len()
+        );
+        assert!(doc.len() <= worst && worst <= MAX_MANIFEST_LEN);
+        let b = empty_payload_bundle(&m, &signers);
+        let verdict = verify(&provisioned_root(), &largest_policy(m.kind), &b).unwrap();
+        let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
+        assert!(verdict.identity.len() <= MAX_IDENTITY_LEN);
+        assert_eq!(id.components.count(), m.components.len());
+    }
+}
+
+#[test]
+fn the_largest_legal_root_fits_and_rotates() {
+    let names: Vec<Vec<String>> = (0..MAX_ROLES)
+        .map(|r| (0..MAX_ROLE_KEYS).map(|k| format!("big{r}-{k}")).collect())
+        .collect();
+    let big = Root {
+        version: 2,
+        expires_at: Some(u64::MAX),
+        roles: (0..MAX_ROLES)
+            .map(|r| Role {
+                id: r as u8 + 1,
+                threshold: MAX_ROLE_KEYS as u8,
+                keys: names[r].iter().map(|n| pk(n)).collect(),
+            })
+            .collect(),
+    };
+    let doc = big.encode().unwrap();
+    assert!(
+        doc.len() <= ROOT_WORST && ROOT_WORST <= MAX_ROOT_LEN,
+        "{} bytes",
+        doc.len()
+    );
+    // Signed by the old root role (r1, r2) and all eight new root keys: the
+    // largest rotation envelope, MAX_SIGNATURES entries.
+    let mut signers: Vec<&str> = vec!["r1", "r2"];
+    signers.extend(names[0].iter().map(String::as_str));
+    let env = root_envelope(&big, &signers);
+    assert_eq!(
+        modelseal_core::envelope::Envelope::parse(&env)
+            .unwrap()
+            .signature_count(),
+        10
+    );
+    let comp: Vec<&str> = names[1].iter().map(String::as_str).collect();
+    let p = payloads();
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let b = bundle(&[env], &component_manifest(&p), &comp, &refs);
+    assert_eq!(
+        verify(&provisioned_root(), &policy(), &b)
+            .unwrap()
+            .root_version,
+        2
+    );
+}
+
+// ------------------------------------------------------------ one over each limit
+
+fn rejects(m: &Manifest, expect: Error) {
+    let signers: &[&str] = match m.kind {
+        BundleKind::Component => &["c1", "c2"],
+        BundleKind::SystemConfig => &["s1"],
+    };
+    let b = empty_payload_bundle(m, signers);
+    assert_eq!(
+        verify(&provisioned_root(), &largest_policy(m.kind), &b).unwrap_err(),
+        expect
+    );
+}
+
+#[test]
+fn one_over_each_count_limit_is_refused() {
+    type Tweak = fn(&mut Manifest);
+    let component: Vec<(&str, Tweak)> = vec![
+        ("MAX_ARTIFACTS", |m| {
+            m.artifacts.push(ArtifactEntry {
+                name: "z/over".into(),
+                ..m.artifacts[0].clone()
+            })
+        }),
+        ("MAX_COMPONENTS", |m| {
+            let mut c = m.components[0].clone();
+            c.family = "zzz".into();
+            m.components.push(c)
+        }),
+        ("MAX_HARDWARE_IDS", |m| {
+            m.target.hardware_ids.push("hw-over".into())
+        }),
+        ("MAX_SERIALS", |m| m.target.serials.push("sn-over".into())),
+        ("MAX_TICKETS", |m| {
+            m.components[0].tickets.push("over".into())
+        }),
+        ("MAX_METADATA", |m| {
+            m.components[0]
+                .metadata
+                .insert("zz-over".into(), "v".into());
+        }),
+        ("MAX_EXTENSIONS", |m| {
+            m.extensions.push(ExtensionEntry {
+                id: u32::MAX,
+                critical: false,
+                data: vec![],
+            })
+        }),
+        ("MAX_EXTENSION_LEN", |m| m.extensions[0].data.push(0)),
+    ];
+    for (name, tweak) in component {
+        let mut m = largest_component_manifest();
+        tweak(&mut m);
+        println!("one over {name}");
+        rejects(&m, Error::LimitExceeded);
+    }
+    let sysconfig: Vec<(&str, Tweak)> = vec![
+        ("MAX_ECUS", |m| {
+            let sc = m.system_config.as_mut().unwrap();
+            let mut e = sc.ecus[1].clone();
+            e.name = "zz-over".into();
+            sc.ecus.push(e)
+        }),
+        ("MAX_ECU_MODELS", |m| {
+            let e = &mut m.system_config.as_mut().unwrap().ecus[0];
+            e.models.push(e.models[0].clone())
+        }),
+        ("MAX_MIDDLEWARE", |m| {
+            m.system_config
+                .as_mut()
+                .unwrap()
+                .middleware
+                .insert("zz-over".into(), "1".into());
+        }),
+        ("MAX_PARAMETER_SETS", |m| {
+            let sc = m.system_config.as_mut().unwrap();
+            let mut p = sc.parameter_sets[0].clone();
+            p.name = "zz-over".into();
+            sc.parameter_sets.push(p)
+        }),
+    ];
+    for (name, tweak) in sysconfig {
+        let mut m = largest_system_config_manifest();
+        tweak(&mut m);
+        println!("one over {name}");
+        rejects(&m, Error::LimitExceeded);
+    }
+}
+
+#[test]
+fn one_over_each_length_limit_is_refused() {
+    type Tweak = fn(&mut Manifest);
+    let over_id = "i".repeat(MAX_ID_LEN + 1);
+    let _ = over_id;
+    let cases: Vec<(&str, Tweak)> = vec![
+        ("version", |m| m.version.push('v')),
+        ("family", |m| m.components[0].family.push('f')),
+        ("lineage link", |m| {
+            m.components[0].lineage.hil_suite_id.push('l')
+        }),
+        ("author", |m| m.components[0].author.push('a')),
+        ("artifact name", |m| m.artifacts[0].name.push('n')),
+        ("licence", |m| m.artifacts[0].licence.push('L')),
+        ("encryption key id", |m| {
+            m.artifacts[0].plaintext.as_mut().unwrap().key_id.push('k')
+        }),
+        ("market", |m| m.target.market.as_mut().unwrap().push('m')),
+    ];
+    for (name, tweak) in cases {
+        let mut m = largest_component_manifest();
+        tweak(&mut m);
+        println!("one over the length limit of {name}");
+        rejects(&m, Error::LimitExceeded);
+    }
+}
+
+#[test]
+fn one_over_the_role_key_limit_is_refused() {
+    let keys: Vec<String> = (0..=MAX_ROLE_KEYS).map(|k| format!("many{k}")).collect();
+    let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let r = root(
+        2,
+        [(&["r1", "r2", "r3"], 2), (&names, 2), (&["s1", "s2"], 1)],
+    );
+    let env = root_envelope(&r, &["r1", "r2"]);
+    let p = payloads();
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let b = bundle(&[env], &component_manifest(&p), &["many0", "many1"], &refs);
+    assert_eq!(
+        verify(&provisioned_root(), &policy(), &b).unwrap_err(),
+        Error::LimitExceeded
+    );
+}
+
+#[test]
+fn a_provisioned_root_missing_a_role_is_refused() {
+    let r = Root {
+        version: 1,
+        expires_at: None,
+        roles: vec![
+            Role {
+                id: ROLE_ROOT,
+                threshold: 1,
+                keys: vec![pk("r1")],
+            },
+            Role {
+                id: ROLE_COMPONENT,
+                threshold: 1,
+                keys: vec![pk("c1")],
+            },
+        ],
+    };
+    let env = root_envelope(&r, &["r1"]);
+    assert_eq!(
+        Verifier::new(&env, policy(), SoftSha256::new()).unwrap_err(),
+        Error::RootInvalid
+    );
+    let _ = ROLE_SYSTEM_CONFIG;
+}
+
+// ------------------------------------------------------------ streaming API
+
+fn session_fixture() -> (Vec<u8>, Vec<Vec<u8>>) {
+    let p = payloads();
+    (standard_bundle(), payload_bytes(&p))
+}
+
+#[test]
+fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
+    let (b, payloads) = session_fixture();
+    let root = provisioned_root();
+    for chunk in [1usize, 2, 7, 63, 64, 65, 4095, 4096, 4097, usize::MAX] {
+        let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+        let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+            .unwrap()
+            .head_len();
+        let mut s = v.verify_head(&b[..head_len]).unwrap();
+        // Last to first: order does not matter.
+        for (i, bytes) in payloads.iter().enumerate().rev() {
+            let mut c = v.begin_artifact(&mut s, i).unwrap();
+            for piece in bytes.chunks(chunk.min(bytes.len()).max(1)) {
+                v.update_artifact(&mut c, piece).unwrap();
+            }
+            v.update_artifact(&mut c, &[]).unwrap();
+            v.finish_artifact(&mut s, c).unwrap();
+        }
+        let installed = s.finish().unwrap();
+        assert_eq!(installed.counter_floor(), COUNTER);
+    }
+}
+
+#[test]
+fn streaming_refuses_short_long_and_altered_artifacts() {
+    let (b, payloads) = session_fixture();
+    let root = provisioned_root();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let data = &payloads[2];
+
+    let mut c = v.begin_artifact(&mut s, 2).unwrap();
+    v.update_artifact(&mut c, &data[..data.len() - 1]).unwrap();
+    assert_eq!(
+        v.finish_artifact(&mut s, c).unwrap_err(),
+        Error::ArtifactTruncated
+    );
+
+    let mut c = v.begin_artifact(&mut s, 2).unwrap();
+    v.update_artifact(&mut c, data).unwrap();
+    assert_eq!(
+        v.update_artifact(&mut c, &[0]).unwrap_err(),
+        Error::ArtifactTooLong
+    );
+
+    let mut altered = data.clone();
+    altered[0] ^= 1;
+    let mut c = v.begin_artifact(&mut s, 2).unwrap();
+    v.update_artifact(&mut c, &altered).unwrap();
+    assert_eq!(
+        v.finish_artifact(&mut s, c).unwrap_err(),
+        Error::ArtifactDigestMismatch
+    );
+
+    // Another artifact's bytes under this index.
+    let mut c = v.begin_artifact(&mut s, 2).unwrap();
+    let other = &payloads[3][..data.len().min(payloads[3].len())];
+    v.update_artifact(&mut c, other).unwrap();
+    assert!(v.finish_artifact(&mut s, c).is_err());
+
+    assert_eq!(
+        v.begin_artifact(&mut s, payloads.len()).unwrap_err(),
+        Error::NoSuchArtifact
+    );
+    assert!(!s.is_verified(2));
+    assert_eq!(s.clone().finish().unwrap_err(), Error::ArtifactsIncomplete);
+}
+
+#[test]
+fn a_check_cannot_be_reused_or_interleaved() {
+    let (b, payloads) = session_fixture();
+    let root = provisioned_root();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let mut first = v.begin_artifact(&mut s, 0).unwrap();
+    let mut second = v.begin_artifact(&mut s, 1).unwrap();
+    // The engine now belongs to the second check.
+    assert_eq!(
+        v.update_artifact(&mut first, &payloads[0]).unwrap_err(),
+        Error::InvalidState
+    );
+    v.update_artifact(&mut second, &payloads[1]).unwrap();
+    let stale = second;
+    v.finish_artifact(&mut s, second).unwrap();
+    assert_eq!(
+        v.finish_artifact(&mut s, stale).unwrap_err(),
+        Error::InvalidState
+    );
+}
+
+#[test]
+fn plaintext_is_checked_against_its_own_digest() {
+    let (b, _) = session_fixture();
+    let root = provisioned_root();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let engine_index = s
+        .manifest()
+        .unwrap()
+        .artifacts()
+        .unwrap()
+        .position(|a| a.plaintext.is_some())
+        .unwrap();
+    let mut c = v.begin_plaintext(&mut s, engine_index).unwrap();
+    v.update_artifact(&mut c, &engine_plaintext()).unwrap();
+    v.finish_artifact(&mut s, c).unwrap();
+    // Plaintext checks do not stand in for the distributed bytes.
+    assert!(!s.is_verified(engine_index));
+    assert_eq!(
+        v.begin_plaintext(&mut s, 0).unwrap_err(),
+        Error::NoSuchArtifact
+    );
+}
+
+#[test]
+fn resume_refuses_another_buffer() {
+    let (b, _) = session_fixture();
+    let root = provisioned_root();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let s = v.verify_head(&b[..head_len]).unwrap();
+    let state = s.state().clone();
+    let copy = b[..head_len].to_vec();
+    assert_eq!(
+        modelseal_core::Session::resume(&copy, state.clone()).unwrap_err(),
+        Error::InvalidState
+    );
+    assert!(modelseal_core::Session::resume(&b[..head_len], state.clone()).is_ok());
+    assert_eq!(
+        modelseal_core::Installed::resume(&b[..head_len], state).unwrap_err(),
+        Error::ArtifactsIncomplete
+    );
+}
+
+#[test]
+fn payload_offsets_are_aligned_and_match_the_layout() {
+    let (b, payloads) = session_fixture();
+    let root = provisioned_root();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    for (i, p) in payloads.iter().enumerate() {
+        let off = s.payload_offset(i).unwrap();
+        assert_eq!(off % PAYLOAD_ALIGN, 0);
+        assert_eq!(&b[off as usize..off as usize + p.len()], &p[..]);
+    }
+    // Out of order lookups restart the walk and agree.
+    assert_eq!(
+        s.payload_offset(0).unwrap(),
+        PAYLOAD_ALIGN * (head_len as u64).div_ceil(PAYLOAD_ALIGN)
+    );
+    assert_eq!(s.bundle_len(), b.len() as u64);
+}
+
+#[test]
+fn the_reader_path_needs_room_for_the_head() {
+    let b = standard_bundle();
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let root = provisioned_root();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut small = vec![0u8; head_len + MIN_READ_CHUNK - 1];
+    let mut r: &[u8] = &b;
+    assert_eq!(
+        v.verify_bundle(&mut r, &mut small).unwrap_err(),
+        Error::BufferTooSmall
+    );
+    for chunk in [MIN_READ_CHUNK, 100, 4096, 1 << 20] {
+        assert!(
+            verify_streamed(&provisioned_root(), &policy(), &b, chunk).is_ok(),
+            "chunk {chunk}"
+        );
+    }
+}
+
+// ------------------------------------------------------------ tampering
+
+#[test]
+fn every_bit_flip_of_the_signed_envelope_is_rejected() {
+    let p = payloads();
+    let m = component_manifest(&p[..1]);
+    let one = payload_bytes(&p[..1]);
+    let b = bundle(&[], &m, &["c1", "c2"], &[&one[0]]);
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
+        .unwrap()
+        .head_len();
+    let root = provisioned_root();
+    let pol = policy();
+    let mut flips = 0;
+    for byte in 16..head_len {
+        for bit in 0..8 {
+            let mut t = b.clone();
+            t[byte] ^= 1 << bit;
+            assert!(
+                verify_in_memory(&root, &pol, &t).is_err(),
+                "flip of byte {byte} bit {bit} accepted"
+            );
+            flips += 1;
+        }
+    }
+    println!("{flips} single-bit flips of the manifest envelope, all rejected");
+}
+
+#[test]
+fn identity_records_truncated_or_altered_are_rejected() {
+    let v = verify(&provisioned_root(), &policy(), &standard_bundle()).unwrap();
+    let rec = v.identity;
+    let mut e = SoftSha256::new();
+    for n in 0..rec.len() {
+        assert!(
+            identity::decode(&mut e, &rec[..n]).is_err(),
+            "truncated to {n}"
+        );
+    }
+    let mut longer = rec.clone();
+    longer.push(0);
+    assert_eq!(
+        identity::decode(&mut e, &longer).unwrap_err(),
+        Error::TrailingBytes
+    );
+    for byte in 0..rec.len() {
+        for bit in 0..8 {
+            let mut t = rec.clone();
+            t[byte] ^= 1 << bit;
+            assert!(
+                identity::decode(&mut e, &t).is_err(),
+                "flip of byte {byte} bit {bit} accepted"
+            );
+        }
+    }
+}

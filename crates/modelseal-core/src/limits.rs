@@ -150,15 +150,26 @@ pub const COMPONENT_MANIFEST_WORST: usize =
 pub const SYSTEM_CONFIG_MANIFEST_WORST: usize =
     MANIFEST_COMMON_MAX + varint_len(0) + 1 + SYSTEM_CONFIG_MAX;
 
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+const fn round_up(n: usize, to: usize) -> usize {
+    n.div_ceil(to) * to
+}
+
 /// Largest manifest document, in bytes: the largest legal manifest of either
-/// kind, rounded up to a whole KiB.
-pub const MAX_MANIFEST_LEN: usize = 1152 * 1024;
+/// kind, rounded up to a whole KiB (1,079,296 bytes = 1054 KiB).
+pub const MAX_MANIFEST_LEN: usize = round_up(
+    max(COMPONENT_MANIFEST_WORST, SYSTEM_CONFIG_MANIFEST_WORST),
+    1024,
+);
 
 const ROLE_MAX: usize = 1 + 1 + seq_max(MAX_ROLE_KEYS, PUBLIC_KEY_LEN);
 /// Largest legal trust-root document.
 pub const ROOT_WORST: usize = U32_MAX_LEN + OPT_U64 + seq_max(MAX_ROLES, ROLE_MAX);
-/// Largest trust-root document, in bytes.
-pub const MAX_ROOT_LEN: usize = 2304;
+/// Largest trust-root document, in bytes: the largest legal root rounded up
+/// to 64 bytes (2112 bytes).
+pub const MAX_ROOT_LEN: usize = round_up(ROOT_WORST, 64);
 
 /// Largest root envelope (header, root document, signatures), in bytes.
 pub const MAX_ROOT_ENVELOPE_LEN: usize =
@@ -198,6 +209,8 @@ const _: () = assert!(COMPONENT_MANIFEST_WORST <= MAX_MANIFEST_LEN);
 const _: () = assert!(SYSTEM_CONFIG_MANIFEST_WORST <= MAX_MANIFEST_LEN);
 const _: () = assert!(ROOT_WORST <= MAX_ROOT_LEN);
 const _: () = assert!(IDENTITY_WORST <= MAX_IDENTITY_LEN);
+const _: () = assert!(MAX_MANIFEST_LEN == 1_079_296);
+const _: () = assert!(MAX_ROOT_LEN == 2112);
 const _: () = assert!(MAX_IDENTITY_LEN <= u16::MAX as usize);
 const _: () = assert!(MAX_HEAD_LEN <= u32::MAX as usize);
 const _: () = assert!(MAX_SIGNATURES <= u8::MAX as usize);

@@ -240,3 +240,81 @@ pub(crate) fn check_opt_id(s: Option<&str>) -> Result<()> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_names_cannot_escape_their_directory() {
+        for ok in [
+            "model.onnx",
+            "engine/a.plan",
+            "a/b/c",
+            "ünïcode/ファイル.bin",
+            "x..y",
+            ".hidden",
+        ] {
+            assert_eq!(check_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "..",
+            ".",
+            "a//b",
+            "a/",
+            "a\\b",
+            "a\u{0}b",
+            "a\nb",
+            "./a",
+        ] {
+            assert_eq!(check_name(bad), Err(Error::Invalid), "{bad:?}");
+        }
+        assert_eq!(
+            check_name(&"n".repeat(MAX_NAME_LEN + 1)),
+            Err(Error::LimitExceeded)
+        );
+        assert_eq!(check_name(&"n".repeat(MAX_NAME_LEN)), Ok(()));
+    }
+
+    #[test]
+    fn identifiers_are_printable_ascii_without_spaces() {
+        assert_eq!(check_id("HW-FC-0042", true), Ok(()));
+        assert_eq!(check_id("", false), Ok(()));
+        assert_eq!(check_id("", true), Err(Error::Invalid));
+        for bad in ["a b", "tab\t", "é", "\u{7f}"] {
+            assert_eq!(check_id(bad, true), Err(Error::Invalid), "{bad:?}");
+        }
+        assert_eq!(
+            check_id(&"i".repeat(MAX_ID_LEN + 1), true),
+            Err(Error::LimitExceeded)
+        );
+    }
+
+    #[test]
+    fn text_refuses_control_characters() {
+        assert_eq!(
+            check_text("Perception Team <p@example.com>, ü", true),
+            Ok(())
+        );
+        assert_eq!(check_text("line\nbreak", false), Err(Error::Invalid));
+        assert_eq!(check_text("esc\u{1b}[31m", false), Err(Error::Invalid));
+        assert_eq!(check_text("c1\u{85}", false), Err(Error::Invalid));
+    }
+
+    #[test]
+    fn walker_reports_truncation_and_trailing_bytes() {
+        let mut w = Walker::new(&[0x80]);
+        assert_eq!(w.take::<u32>(), Err(Error::Truncated));
+        let w = Walker::new(&[1]);
+        assert_eq!(w.finish(), Err(Error::TrailingBytes));
+        let mut w = Walker::new(&[2]);
+        assert_eq!(w.option_tag(), Err(Error::Malformed));
+        let mut w = Walker::new(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
+        assert_eq!(w.seq_len(10), Err(Error::Malformed));
+        let mut w = Walker::new(&[11]);
+        assert_eq!(w.seq_len(10), Err(Error::LimitExceeded));
+    }
+}

@@ -8,7 +8,22 @@ fn verifier_state_fits_its_budget() {
     let policy = size_of::<DevicePolicy>();
     let session = size_of::<SessionState>();
     let check = size_of::<ArtifactCheck>();
-    println!("Verifier<SoftSha256> {verifier} B (policy {policy} B), SessionState {session} B, ArtifactCheck {check} B");
+    println!(
+        "Verifier<SoftSha256> {verifier} B (policy {policy} B), SessionState {session} B, ArtifactCheck {check} B"
+    );
     // Everything a C context holds: verifier, session, one artifact check.
     assert!(verifier + session + check <= 4096, "context over 4 KiB");
+}
+
+#[test]
+fn print_the_limits() {
+    use modelseal_core::limits::*;
+    println!(
+        "MAX_MANIFEST_LEN {MAX_MANIFEST_LEN} (component worst {COMPONENT_MANIFEST_WORST}, system-config worst {SYSTEM_CONFIG_MANIFEST_WORST})"
+    );
+    println!(
+        "MAX_ROOT_LEN {MAX_ROOT_LEN} (worst {ROOT_WORST}), MAX_ROOT_ENVELOPE_LEN {MAX_ROOT_ENVELOPE_LEN}"
+    );
+    println!("MAX_MANIFEST_ENVELOPE_LEN {MAX_MANIFEST_ENVELOPE_LEN}, MAX_HEAD_LEN {MAX_HEAD_LEN}");
+    println!("MAX_IDENTITY_LEN {MAX_IDENTITY_LEN} (worst {IDENTITY_WORST})");
 }
