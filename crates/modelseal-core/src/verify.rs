@@ -409,12 +409,10 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         work: &'w mut [u8],
     ) -> Result<Installed<'w>> {
         let total = reader.len();
-        if total < BUNDLE_HEADER_LEN as u64 {
-            return Err(Error::Truncated);
-        }
-        let hdr_buf = work
-            .get_mut(..BUNDLE_HEADER_LEN)
-            .ok_or(Error::BufferTooSmall)?;
+        // A source shorter than a header is judged on what it has, as the
+        // in-memory path judges it (a bad magic before truncation).
+        let first = chunk_len(total, BUNDLE_HEADER_LEN);
+        let hdr_buf = work.get_mut(..first).ok_or(Error::BufferTooSmall)?;
         reader.read_exact_at(0, hdr_buf).map_err(|_| Error::Read)?;
         let head_len = BundleHeader::parse(hdr_buf)?.head_len();
         if head_len as u64 > total {
