@@ -1,0 +1,248 @@
+//! Fuzz harnesses. Each takes arbitrary bytes, drives one surface of the
+//! verifier, and checks properties beyond "does not panic". The cargo-fuzz
+//! targets in `fuzz/` are three-line shims over these, so the same code
+//! also runs as ordinary tests over the committed corpus.
+
+use crate::*;
+use modelseal::model::Root as RootModel;
+use modelseal_core::doc::BundleKind;
+use modelseal_core::envelope::DocType;
+use modelseal_core::inspect::{UnauthenticatedHead, manifest_unauthenticated};
+use modelseal_core::limits::{IDENTITY_CHECK_LEN, IDENTITY_HEADER_LEN};
+use modelseal_core::manifest::ManifestView;
+use modelseal_core::root::TrustRoot;
+use modelseal_core::{Error, SoftSha256, Verifier, identity};
+use std::sync::OnceLock;
+
+struct Fixtures {
+    root: Vec<u8>,
+    bundle: Vec<u8>,
+    payloads: Vec<Vec<u8>>,
+}
+
+fn fixtures() -> &'static Fixtures {
+    static F: OnceLock<Fixtures> = OnceLock::new();
+    F.get_or_init(|| Fixtures {
+        root: provisioned_root(),
+        bundle: standard_bundle(),
+        payloads: payload_bytes(&payloads()),
+    })
+}
+
+/// Reads every item of every section of a manifest view, as `inspect` does.
+fn walk(m: &ManifestView<'_>) -> usize {
+    let mut n = 0;
+    if let Ok(t) = m.target() {
+        n += t.hardware_ids.count() + t.serials.count();
+    }
+    if let Ok(cs) = m.components() {
+        for c in cs {
+            n += c.tickets.count() + c.metadata.count();
+        }
+    }
+    if let Ok(Some(sc)) = m.system_config() {
+        for e in sc.ecus {
+            n += e.models.count();
+        }
+        n += sc.middleware.count() + sc.parameter_sets.count();
+    }
+    if let Ok(a) = m.artifacts() {
+        n += a.count();
+    }
+    if let Ok(e) = m.extensions() {
+        n += e.count();
+    }
+    n
+}
+
+/// Arbitrary bytes as a bundle: through the ECU's verifier (in memory and
+/// through a reader, which must agree) and through the host's
+/// unauthenticated reader.
+pub fn bundle_bytes(data: &[u8]) {
+    let f = fixtures();
+    let _ = verify(&f.root, &policy(), data);
+    if let Ok(h) = UnauthenticatedHead::parse(data) {
+        for env in h.chain() {
+            let _ = TrustRoot::parse_doc(env.doc());
+        }
+        if let Ok(m) = h.manifest_unauthenticated() {
+            walk(&m);
+        }
+    }
+}
+
+/// Arbitrary bytes as a manifest document. The parser runs on its own
+/// (fast); a document it accepts is then signed by the role for its kind
+/// and must pass the ECU's verifier up to the device policy, and re-encode
+/// to a document that reads back equal.
+pub fn manifest_doc(data: &[u8]) {
+    let f = fixtures();
+    for (kind, signers) in [
+        (BundleKind::Component, ["c1", "c2"]),
+        (BundleKind::SystemConfig, ["s1", "s2"]),
+    ] {
+        let Ok(m) = manifest_unauthenticated(data, kind) else {
+            continue;
+        };
+        walk(&m);
+        let model = modelseal::model::Manifest::from_view(&m).expect("model");
+        let again = model.encode().expect("re-encodes");
+        let back = manifest_unauthenticated(&again, kind).expect("re-encoded manifest reads");
+        assert_eq!(
+            modelseal::model::Manifest::from_view(&back).expect("model"),
+            model
+        );
+
+        let env = envelope(doc_type_of(kind), data.to_vec(), &signers);
+        let head = modelseal::bundle::head(&[], &env).expect("head");
+        let mut v = Verifier::new(&f.root, DevicePolicyFor(kind).policy(), SoftSha256::new())
+            .expect("fixture root");
+        match v.verify_head(&head) {
+            Ok(s) => assert_eq!(walk(&s.manifest().expect("verified manifest")), walk(&m)),
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    Error::WrongHardware
+                        | Error::WrongSerial
+                        | Error::WrongPlatform
+                        | Error::WrongMarket
+                        | Error::NotInConfiguration
+                        | Error::LimitExceeded
+                ),
+                "a document the parser accepts failed verification with {e:?}"
+            ),
+        }
+    }
+}
+
+/// A policy that accepts anything the target binding allows on `HW`.
+struct DevicePolicyFor(BundleKind);
+impl DevicePolicyFor {
+    fn policy(&self) -> modelseal_core::DevicePolicy {
+        modelseal_core::DevicePolicy::new(
+            self.0,
+            HW,
+            0,
+            modelseal_core::Stage::from_code(1).expect("stage 1"),
+            modelseal_core::Expiry::NotCheckedNoTrustedClock,
+        )
+        .and_then(|p| p.with_platform(PLATFORM))
+        .and_then(|p| p.with_market(MARKET))
+        .expect("policy")
+    }
+}
+
+/// Arbitrary bytes as a trust-root document: parsed on its own and
+/// re-encoded; a root that parses is then offered as a rotation signed by
+/// the current root role.
+pub fn root_doc(data: &[u8]) {
+    let f = fixtures();
+    let Ok(parsed) = TrustRoot::parse_doc(data) else {
+        return;
+    };
+    let model = RootModel::from_trust_root(&parsed);
+    let again = model.encode().expect("re-encodes");
+    let back = TrustRoot::parse_doc(&again).expect("re-encoded root parses");
+    assert_eq!(RootModel::from_trust_root(&back), model);
+    let env = envelope(DocType::Root, data.to_vec(), &["r1", "r2"]);
+    let m = component_manifest(&payloads());
+    let refs: Vec<&[u8]> = f.payloads.iter().map(Vec::as_slice).collect();
+    let b = bundle(&[env], &m, &["c1", "c2"], &refs);
+    if let Ok(v) = verify(&f.root, &policy(), &b) {
+        let new_root = v.new_root.expect("a rotation hands back its root");
+        let r = TrustRoot::from_envelope_unverified(&new_root).expect("persisted root parses");
+        assert_eq!((r.version(), parsed.version()), (2, 2));
+    }
+}
+
+/// Arbitrary bytes as an identity record: as received, and with header and
+/// check value repaired so the body decoder is reached.
+pub fn identity_record(data: &[u8]) {
+    let mut e = SoftSha256::new();
+    if let Ok(id) = identity::decode(&mut e, data) {
+        let _ = (id.components.count(), id.signers.count());
+    }
+    let body = data.get(..data.len().min(1400)).unwrap_or_default();
+    let mut rec = Vec::with_capacity(body.len() + 16);
+    rec.extend_from_slice(&identity::IDENTITY_MAGIC);
+    rec.extend_from_slice(&1u16.to_le_bytes());
+    rec.extend_from_slice(&(body.len() as u16).to_le_bytes());
+    rec.extend_from_slice(body);
+    let check = sha256(&rec);
+    rec.extend_from_slice(&check[..IDENTITY_CHECK_LEN]);
+    match identity::decode(&mut e, &rec) {
+        Ok(id) => {
+            assert!(id.kind().is_some());
+            let _ = (id.components.count(), id.signers.count());
+        }
+        Err(err) => assert_ne!(err, Error::IdentityCheck, "repaired check value refused"),
+    }
+    let _ = IDENTITY_HEADER_LEN;
+}
+
+/// The standard bundle streamed through the per-chunk API as the fuzz
+/// input dictates: artifact order, chunk sizes, and at most one fault (a
+/// flipped byte, a missing byte, an extra byte). The verdict must be exactly
+/// what the fault implies.
+pub fn streaming(data: &[u8]) {
+    let f = fixtures();
+    let mut input = data.iter().copied();
+    let mut next = move || input.next().unwrap_or(0);
+    let n = f.payloads.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, usize::from(next()) % (i + 1));
+    }
+    let fault = next() % 4; // 0 none, 1 flip, 2 short, 3 long
+    let fault_at = usize::from(next()) % n;
+    let chunks: Vec<usize> = (0..8)
+        .map(|_| usize::from(next()) * 37 % 5000 + 1)
+        .collect();
+
+    let head_len = modelseal_core::bundle::BundleHeader::parse(&f.bundle)
+        .expect("head")
+        .head_len();
+    let mut v = Verifier::new(&f.root, policy(), SoftSha256::new()).expect("root");
+    let mut s = v
+        .verify_head(&f.bundle[..head_len])
+        .expect("standard head verifies");
+    let mut expected_error = None;
+    for (k, &i) in order.iter().enumerate() {
+        let mut bytes = f.payloads[i].clone();
+        let faulty = fault != 0 && k == fault_at;
+        if faulty {
+            match fault {
+                1 => {
+                    let at = usize::from(next()) * 131 % bytes.len();
+                    bytes[at] ^= 1 << (next() % 8);
+                }
+                2 => {
+                    bytes.pop();
+                }
+                _ => bytes.push(next()),
+            }
+        }
+        let mut c = v.begin_artifact(&mut s, i).expect("begin");
+        let mut result = Ok(());
+        for (j, piece) in bytes.chunks(chunks[k % chunks.len()]).enumerate() {
+            let _ = j;
+            result = v.update_artifact(&mut c, piece);
+            if result.is_err() {
+                break;
+            }
+        }
+        let result = result.and_then(|()| v.finish_artifact(&mut s, c));
+        if faulty {
+            let want = match fault {
+                1 => Error::ArtifactDigestMismatch,
+                2 => Error::ArtifactTruncated,
+                _ => Error::ArtifactTooLong,
+            };
+            assert_eq!(result, Err(want));
+            expected_error = Some(Error::ArtifactsIncomplete);
+        } else {
+            assert_eq!(result, Ok(()));
+        }
+    }
+    assert_eq!(s.finish().err(), expected_error);
+}
