@@ -7,7 +7,7 @@
 
 use crate::*;
 use modelseal::model::{Manifest, Root};
-use modelseal_core::doc::{BundleKind, Stage};
+use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
 use modelseal_core::envelope::DocType;
 use modelseal_core::limits::MAX_ARTIFACTS;
 use modelseal_core::{DevicePolicy, Error, Expiry};
@@ -734,6 +734,316 @@ pub fn cases() -> Vec<Case> {
         None,
     ));
 
+    // -------- splicing and recombination
+    v.push(Case::new(
+        "signatures-from-two-bundles-combined",
+        "c1's signature over this manifest and c2's over another manifest in one envelope",
+        {
+            let mut other = std_manifest.clone();
+            other.version = "fc-perception-2026.01.2".into();
+            let other_doc = other.encode().expect("encodes");
+            let a = signature(DocType::ComponentManifest, &doc, "c1");
+            let (pk2, sig2) = signature(DocType::ComponentManifest, &other_doc, "c2");
+            bundle_with_envelope(
+                &[],
+                &raw_envelope(DocType::ComponentManifest, &doc, &[a, (pk2, sig2)]),
+                &refs,
+            )
+        },
+        Some(Error::SignatureRejected),
+    ));
+    v.push(Case::new(
+        "manifest-spliced-with-other-payloads",
+        "this bundle's head followed by another build's payloads of the same sizes",
+        {
+            let others: Vec<Vec<u8>> = std_payloads
+                .iter()
+                .enumerate()
+                .map(|(i, p)| bytes(&format!("other build {i}"), p.len()))
+                .collect();
+            let r: Vec<&[u8]> = others.iter().map(Vec::as_slice).collect();
+            bundle(&[], &std_manifest, &["c1", "c2"], &r)
+        },
+        Some(Error::ArtifactDigestMismatch),
+    ));
+    v.push(Case::new(
+        "payloads-reordered",
+        "two artifacts of equal size with their payloads swapped",
+        {
+            let twins = [
+                Payload::new("a.bin", ArtifactKind::Weights, 1000),
+                Payload::new("b.bin", ArtifactKind::Weights, 1000),
+                {
+                    let mut s = Payload::new("sbom.spdx.json", ArtifactKind::SbomSpdx, 300);
+                    s.licence = "CC0-1.0".into();
+                    s
+                },
+            ];
+            let m = component_manifest(&twins);
+            let b = payload_bytes(&twins);
+            bundle(&[], &m, &["c1", "c2"], &[&b[1], &b[0], &b[2]])
+        },
+        Some(Error::ArtifactDigestMismatch),
+    ));
+    v.push(Case::new(
+        "artifact-listed-twice",
+        "a signed manifest naming the same artifact twice",
+        {
+            let mut m = std_manifest.clone();
+            m.artifacts.insert(1, m.artifacts[0].clone());
+            let mut b = std_payloads.clone();
+            b.insert(1, b[0].clone());
+            let r: Vec<&[u8]> = b.iter().map(Vec::as_slice).collect();
+            bundle(&[], &m, &["c1", "c2"], &r)
+        },
+        Some(Error::Invalid),
+    ));
+    v.push(Case::new(
+        "zero-artifacts",
+        "a signed component manifest with no artifact at all",
+        component_with_payloads(|m| m.artifacts.clear(), &[], &["c1", "c2"]),
+        Some(Error::Invalid),
+    ));
+    v.push(Case::new(
+        "partial-bundle",
+        "the bundle cut off after its second payload",
+        {
+            let offs = payload_offsets(&std_bundle);
+            std_bundle[..(offs[1].0 + offs[1].1) as usize].to_vec()
+        },
+        Some(Error::Truncated),
+    ));
+
+    // -------- lengths and counts that overflow
+    let mut b = std_bundle.clone();
+    b[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+    v.push(Case::new(
+        "head-length-overflows-32-bits",
+        "a bundle header claiming 4 GiB of envelopes",
+        b,
+        Some(Error::LimitExceeded),
+    ));
+    let mut b = std_bundle.clone();
+    b[16 + 12..16 + 16].copy_from_slice(&u32::MAX.to_le_bytes());
+    v.push(Case::new(
+        "document-length-overflows-32-bits",
+        "a manifest envelope claiming a 4 GiB document",
+        b,
+        Some(Error::LimitExceeded),
+    ));
+    let mut b = std_bundle.clone();
+    b[16 + 11] = 17;
+    v.push(Case::new(
+        "signature-count-over-limit",
+        "a manifest envelope claiming 17 signatures",
+        b,
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "artifact-size-overflows-64-bits",
+        "a signed manifest stating an artifact of 2^64 - 1 bytes",
+        component_with(|m| m.artifacts[5].size = u64::MAX, &["c1", "c2"]),
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "artifact-sizes-sum-overflows-64-bits",
+        "a signed manifest whose artifact sizes add up past 2^64",
+        component_with(
+            |m| {
+                m.artifacts[0].size = 1 << 63;
+                m.artifacts[1].size = 1 << 63;
+            },
+            &["c1", "c2"],
+        ),
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "sequence-count-overflows-32-bits",
+        "a signed manifest whose hardware-id count is 2^32 - 1",
+        {
+            let mut doc = postcard_head();
+            doc.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
+            signed_head_only(doc)
+        },
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "varint-overflows-64-bits",
+        "a signed manifest whose security counter is a varint longer than 64 bits",
+        signed_head_only(vec![
+            2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+        ]),
+        Some(Error::Malformed),
+    ));
+
+    // -------- framing
+    let mut b = std_bundle.clone();
+    b[0] = b'X';
+    v.push(Case::new(
+        "bad-magic",
+        "not a bundle",
+        b,
+        Some(Error::BadMagic),
+    ));
+    let mut b = std_bundle.clone();
+    b[11] = 1;
+    v.push(Case::new(
+        "header-reserved-byte-set",
+        "a bundle header with its reserved byte set",
+        b,
+        Some(Error::Malformed),
+    ));
+    let mut b = std_bundle.clone();
+    b[16 + 10] = 9;
+    v.push(Case::new(
+        "unknown-document-type",
+        "a manifest envelope of document type 9",
+        b,
+        Some(Error::Malformed),
+    ));
+    v.push(Case::new(
+        "empty-file",
+        "zero bytes",
+        vec![],
+        Some(Error::Truncated),
+    ));
+
+    // -------- rotation chains
+    let v2_same = rotated_root(
+        2,
+        [
+            (&["r1", "r2", "r3"], 2),
+            (&["c1", "c2", "c3"], 2),
+            (&["s1", "s2"], 1),
+        ],
+    );
+    let v2_same_env = root_envelope(&v2_same, &["r1", "r2"]);
+    v.push(Case::new(
+        "root-chain-repeats-version",
+        "root v2 twice in one chain",
+        bundle(
+            &[v2_same_env.clone(), v2_same_env.clone()],
+            &std_manifest,
+            &["c1", "c2"],
+            &refs,
+        ),
+        Some(Error::RootVersionNotNext),
+    ));
+    v.push(Case::new(
+        "root-chain-goes-backwards",
+        "root v1 (the device's own version) offered as the next root",
+        bundle(&[provisioned_root()], &std_manifest, &["c1", "c2"], &refs),
+        Some(Error::RootVersionNotNext),
+    ));
+    v.push(Case::new(
+        "root-chain-over-limit",
+        "nine rotations in one bundle, one more than MAX_ROOT_CHAIN",
+        {
+            let chain: Vec<Vec<u8>> = (2..=10)
+                .map(|ver| {
+                    root_envelope(
+                        &rotated_root(
+                            ver,
+                            [
+                                (&["r1", "r2", "r3"], 2),
+                                (&["c1", "c2", "c3"], 2),
+                                (&["s1", "s2"], 1),
+                            ],
+                        ),
+                        &["r1", "r2"],
+                    )
+                })
+                .collect();
+            // Written by hand: the encoder refuses a chain this long.
+            let env = envelope(DocType::ComponentManifest, doc.clone(), &["c1", "c2"]);
+            let envelopes: Vec<u8> = chain.iter().flatten().chain(env.iter()).copied().collect();
+            let mut head = modelseal_core::bundle::BundleHeader::new(9, envelopes.len() as u32)
+                .to_bytes()
+                .to_vec();
+            head.extend_from_slice(&envelopes);
+            head
+        },
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "valid-rotation-chain-of-eight",
+        "eight rotations in one bundle (the limit) verify and hand back root v9",
+        {
+            let chain: Vec<Vec<u8>> = (2..=9)
+                .map(|ver| {
+                    root_envelope(
+                        &rotated_root(
+                            ver,
+                            [
+                                (&["r1", "r2", "r3"], 2),
+                                (&["c1", "c2", "c3"], 2),
+                                (&["s1", "s2"], 1),
+                            ],
+                        ),
+                        &["r1", "r2"],
+                    )
+                })
+                .collect();
+            bundle(&chain, &std_manifest, &["c1", "c2"], &refs)
+        },
+        None,
+    ));
+    v.push(Case::new(
+        "root-roles-over-limit",
+        "a rotated root with nine roles, one more than MAX_ROLES",
+        {
+            let mut r = v2_same.clone();
+            for id in 4..=9 {
+                r.roles.push(modelseal::model::Role {
+                    id,
+                    threshold: 1,
+                    keys: vec![pk("x1")],
+                });
+            }
+            bundle(
+                &[root_envelope(&r, &["r1", "r2"])],
+                &std_manifest,
+                &["c1", "c2"],
+                &refs,
+            )
+        },
+        Some(Error::LimitExceeded),
+    ));
+    v.push(Case::new(
+        "key-in-two-roles-signs-once",
+        "a key of both the component and system-configuration roles signs once; the second signer is a system-configuration key",
+        {
+            let r = rotated_root(2, [(&["r1", "r2", "r3"], 2), (&["c1", "k2", "c3"], 2), (&["k2", "s2"], 1)]);
+            bundle(&[root_envelope(&r, &["r1", "r2"])], &std_manifest, &["k2", "s2"], &refs)
+        },
+        Some(Error::SignatureRejected),
+    ));
+    v.push(
+        Case::new(
+            "component-signature-as-system-config",
+            "a component manifest with valid signatures of keys in both roles, relabelled as a system configuration",
+            {
+                let r = rotated_root(2, [(&["r1", "r2", "r3"], 2), (&["k1", "k2", "c3"], 2), (&["k1", "k2"], 2)]);
+                let sigs = [signature(DocType::ComponentManifest, &doc, "k1"), signature(DocType::ComponentManifest, &doc, "k2")];
+                let env = raw_envelope(DocType::SystemConfigManifest, &doc, &sigs);
+                bundle_with_envelope(&[root_envelope(&r, &["r1", "r2"])], &env, &refs)
+            },
+            Some(Error::SignatureRejected),
+        )
+        .policy(|p| p.kind = BundleKind::SystemConfig),
+    );
+
+    // -------- replay
+    v.push(
+        Case::new(
+            "replay-at-the-floor",
+            "the installed bundle re-verified at boot: counter equal to the floor is accepted",
+            std_bundle.clone(),
+            None,
+        )
+        .policy(|p| p.counter_floor = COUNTER),
+    );
+
     // -------- expiry
     let expired = component_with(|m| m.expires_at = Some(NOW - 1), &["c1", "c2"]);
     v.push(
@@ -774,5 +1084,50 @@ pub fn cases() -> Vec<Case> {
         )
         .policy(|p| p.trusted_time = Some(NOW)),
     );
+    v.push(Case::new(
+        "expired-root-no-trusted-clock",
+        "the same expired root on a device without a trusted clock: expiry is not checked",
+        bundle(
+            &[root_envelope(&exp_root, &["r1", "r2"])],
+            &std_manifest,
+            &["c1", "c2"],
+            &refs,
+        ),
+        None,
+    ));
     v
+}
+
+/// A component bundle from a manifest tweak over explicit payloads.
+fn component_with_payloads(
+    f: impl FnOnce(&mut Manifest),
+    payloads: &[&[u8]],
+    signers: &[&str],
+) -> Vec<u8> {
+    let mut m = component_manifest(&crate::payloads());
+    f(&mut m);
+    bundle(&[], &m, signers, payloads)
+}
+
+/// The standard manifest head, postcard-encoded, to build broken documents on.
+fn postcard_head() -> Vec<u8> {
+    let m = component_manifest(&payloads());
+    let head = modelseal_core::doc::ManifestHead {
+        kind: 2,
+        security_counter: m.security_counter,
+        version: &m.version,
+        created_at: m.created_at,
+        expires_at: None,
+        supersedes: None,
+    };
+    let mut buf = vec![0u8; 256];
+    let n = modelseal_core::write::document(&head, &mut buf).expect("head encodes");
+    buf.truncate(n);
+    buf
+}
+
+/// A bundle head whose manifest is exactly `doc`, validly signed by c1 and c2.
+fn signed_head_only(doc: Vec<u8>) -> Vec<u8> {
+    let env = envelope(DocType::ComponentManifest, doc, &["c1", "c2"]);
+    modelseal::bundle::head(&[], &env).expect("head")
 }
