@@ -1,6 +1,88 @@
-//! The `modelseal` command (being written).
+//! The `modelseal` command: keys, trust roots, build, sign (k-of-n,
+//! offline), verify, inspect, identity.
+//!
+//! A thin layer over the `modelseal` library: parse arguments, call the
+//! library, print text or JSON, exit with a documented code. Nothing here
+//! reads or writes the bundle format itself.
+//!
+//! Exit codes: 0 success; 1 verification rejected (a bundle, root,
+//! signature or identity record was refused, or does not match); 2 bad
+//! input or usage (spec, key file, arguments); 3 I/O error.
+
+mod cmd;
+mod out;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  verification rejected (bundle, root, signature or identity refused or mismatched)
+  2  bad input or usage (spec, key file, arguments)
+  3  I/O error (a file could not be read or written)";
+
+/// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
+/// sign, verify, inspect, identity.
+#[derive(Debug, Parser)]
+#[command(name = "modelseal", version, after_help = EXIT_CODES, max_term_width = 100)]
+struct Cli {
+    /// Print reports as JSON on standard output (every reporting command).
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bar and no notes on standard error (errors are still printed).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate Ed25519 keys, show them, extract public keys.
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
+    /// Create a trust root, or rotate it to the next version.
+    #[command(subcommand)]
+    Root(cmd::root::RootCommand),
+    /// Build a bundle from a spec: hash, sign, write atomically, check with the verifier.
+    Build(cmd::build::BuildArgs),
+    /// Sign a bundle, bundle head or trust root with local key files.
+    Sign(cmd::sign::SignArgs),
+    /// Export the exact 64 bytes a key holder signs (offline signing).
+    Message(cmd::message::MessageArgs),
+    /// Sign an exported message with a key file (on the key holder's machine).
+    SignMessage(cmd::sign_message::SignMessageArgs),
+    /// Attach detached signatures to a bundle, bundle head or trust root.
+    Attach(cmd::attach::AttachArgs),
+    /// Verify a bundle as a device would, and show the installed identity.
+    Verify(cmd::verify::VerifyArgs),
+    /// Show everything in a bundle or trust root (not authenticated).
+    Inspect(cmd::inspect::InspectArgs),
+    /// Decode an identity record read from an ECU, or check it against a bundle.
+    #[command(subcommand)]
+    Identity(cmd::identity::IdentityCommand),
+}
 
 fn main() {
-    eprintln!("modelseal: not yet implemented");
-    std::process::exit(2);
+    let cli = Cli::parse();
+    let ctx = out::Ctx {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    let result = match cli.command {
+        Command::Key(c) => cmd::key::run(&ctx, c),
+        Command::Root(c) => cmd::root::run(&ctx, c),
+        Command::Build(a) => cmd::build::run(&ctx, a),
+        Command::Sign(a) => cmd::sign::run(&ctx, a),
+        Command::Message(a) => cmd::message::run(&ctx, a),
+        Command::SignMessage(a) => cmd::sign_message::run(&ctx, a),
+        Command::Attach(a) => cmd::attach::run(&ctx, a),
+        Command::Verify(a) => cmd::verify::run(&ctx, a),
+        Command::Inspect(a) => cmd::inspect::run(&ctx, a),
+        Command::Identity(c) => cmd::identity::run(&ctx, c),
+    };
+    if let Err(e) = result {
+        eprintln!("modelseal: error: {}", e.chain());
+        std::process::exit(e.code());
+    }
 }

@@ -1,5 +1,7 @@
 //! Errors of the host library. Each carries what a person needs to act:
-//! the file, the field, the underlying cause.
+//! the file, the field, the underlying cause. [`Error::class`] sorts them
+//! into the three outcomes a caller reports differently (the CLI turns them
+//! into exit codes).
 
 use std::path::PathBuf;
 
@@ -7,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The core verifier refused a document or bundle.
+    /// The core verifier refused a document or bundle given as input.
     #[error("{context}: {source}")]
     Verify {
         /// What was being checked.
@@ -15,6 +17,25 @@ pub enum Error {
         /// The verifier's reason.
         #[source]
         source: modelseal_core::Error,
+    },
+    /// The host refused to produce something the core verifier would reject.
+    #[error("{context}: the verifier would reject it: {source}")]
+    WouldBeRejected {
+        /// What was being produced, and for which device.
+        context: String,
+        /// The verifier's reason.
+        #[source]
+        source: modelseal_core::Error,
+    },
+    /// A bundle spec is wrong: names the file, the field and the problem.
+    #[error("{}: {field}: {message}", file.display())]
+    Spec {
+        /// The spec file.
+        file: PathBuf,
+        /// The field, as a path (`component[0].lineage.hil_suite_id`).
+        field: String,
+        /// What is wrong.
+        message: String,
     },
     /// A document would exceed a format limit.
     #[error("{0} exceeds the format's size limit")]
@@ -25,8 +46,11 @@ pub enum Error {
     /// A key could not be read, written or used.
     #[error("{0}")]
     Key(String),
+    /// The destination exists and replacing it was not asked for.
+    #[error("{}: already exists (pass --force to replace it)", .0.display())]
+    Exists(PathBuf),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -37,6 +61,17 @@ pub enum Error {
     /// Anything else the caller got wrong, described.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// How an error is reported: the outcome classes of the CLI's exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The verifier rejected the input (a bundle, a root, an identity record).
+    Rejected,
+    /// The input or the request is wrong (spec, key file, arguments).
+    BadInput,
+    /// Reading or writing a file failed.
+    Io,
 }
 
 impl From<modelseal_core::Error> for Error {
@@ -61,6 +96,26 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+    /// A spec error in `file` at `field`.
+    pub fn spec(
+        file: impl Into<PathBuf>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Spec {
+            file: file.into(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+    /// Which outcome this error is.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Verify { .. } | Error::Signature(_) => ErrorClass::Rejected,
+            Error::Io { .. } => ErrorClass::Io,
+            _ => ErrorClass::BadInput,
         }
     }
 }

@@ -1,0 +1,191 @@
+//! `modelseal key`: generate, show, public.
+
+use crate::out::{CmdResult, Ctx, Failure};
+use clap::{Args, Subcommand, ValueEnum};
+use modelseal::fsio::Overwrite;
+use modelseal::keys::{self, KeyFormat, KeyInfo};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    /// PEM: PKCS#8 v1 private keys, SubjectPublicKeyInfo public keys (OpenSSL-compatible).
+    Pem,
+    /// 32 raw bytes.
+    Raw,
+}
+
+impl From<Format> for KeyFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Pem => KeyFormat::Pem,
+            Format::Raw => KeyFormat::Raw,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Generate an Ed25519 key (file mode 0600; never replaces a file without --force).
+    #[command(
+        after_help = "Example:\n  modelseal key generate -o release-1.pem --public-out release-1.pub\n\n\
+        The PEM file is PKCS#8 v1, the form `openssl genpkey -algorithm ed25519` writes;\n\
+        `openssl pkey -in release-1.pem -noout -text` reads it."
+    )]
+    Generate(GenerateArgs),
+    /// Show a key file's key id and public key (private or public key file).
+    #[command(after_help = "Example:\n  modelseal key show release-1.pem --json")]
+    Show(ShowArgs),
+    /// Write the public key of a private key file.
+    #[command(after_help = "Example:\n  modelseal key public release-1.pem -o release-1.pub")]
+    Public(PublicArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateArgs {
+    /// Private key file to create.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// File format.
+    #[arg(long, value_enum, default_value = "pem")]
+    format: Format,
+    /// Also write the public key here (same format).
+    #[arg(long)]
+    public_out: Option<PathBuf>,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// Key file: PKCS#8 PEM or 32 raw bytes (private), SPKI PEM, 32 raw bytes or hex (public).
+    file: PathBuf,
+    /// Read the file as a public key even if it is 32 raw bytes.
+    #[arg(long)]
+    public: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PublicArgs {
+    /// Private key file.
+    key: PathBuf,
+    /// Public key file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// File format.
+    #[arg(long, value_enum, default_value = "pem")]
+    format: Format,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    }
+}
+
+pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
+    match c {
+        KeyCommand::Generate(a) => {
+            if let Some(p) = &a.public_out {
+                if p == &a.output {
+                    return Err(Failure::Usage(
+                        "--public-out must differ from --output".into(),
+                    ));
+                }
+                if !a.force && p.exists() {
+                    return Err(modelseal::Error::Exists(p.clone()).into());
+                }
+            }
+            let key = keys::generate()?;
+            keys::write_private(&a.output, &key, a.format.into(), overwrite(a.force))?;
+            let pk = key.verifying_key().to_bytes();
+            if let Some(p) = &a.public_out {
+                keys::write_public(p, &pk, a.format.into(), overwrite(a.force))?;
+            }
+            let info = KeyInfo::of(&pk);
+            ctx.report(
+                &json!({
+                    "private_key_file": a.output.display().to_string(),
+                    "public_key_file": a.public_out.as_ref().map(|p| p.display().to_string()),
+                    "format": KeyFormat::from(a.format).name(),
+                    "key_id": info.key_id,
+                    "public_key": info.public_key,
+                }),
+                &format!(
+                    "wrote {} (mode 0600)\nkey id      {}\npublic key  {}\n",
+                    a.output.display(),
+                    info.key_id,
+                    info.public_key
+                ),
+            );
+            Ok(())
+        }
+        KeyCommand::Show(a) => {
+            let bytes = modelseal::fsio::read_small(&a.file, 16 * 1024)?;
+            let (kind, format, pk) = match (a.public, keys::parse_private(&bytes)) {
+                (false, Ok((k, f))) if !is_public_pem(&bytes) => {
+                    ("private", f.name(), k.verifying_key().to_bytes())
+                }
+                _ => {
+                    let pk = keys::parse_public(&bytes)
+                        .map_err(|e| modelseal::Error::Key(format!("{}: {e}", a.file.display())))?;
+                    let f = if bytes.len() == 32 {
+                        "raw"
+                    } else if is_public_pem(&bytes) {
+                        "pem"
+                    } else {
+                        "hex"
+                    };
+                    ("public", f, pk)
+                }
+            };
+            let info = KeyInfo::of(&pk);
+            ctx.report(
+                &json!({
+                    "file": a.file.display().to_string(),
+                    "type": kind,
+                    "format": format,
+                    "key_id": info.key_id,
+                    "public_key": info.public_key,
+                }),
+                &format!(
+                    "{}: {kind} key ({format})\nkey id      {}\npublic key  {}\n",
+                    a.file.display(),
+                    info.key_id,
+                    info.public_key
+                ),
+            );
+            Ok(())
+        }
+        KeyCommand::Public(a) => {
+            let signer = keys::read_signer(&a.key)?;
+            let pk = modelseal::sign::Signer::public_key(&signer)?;
+            keys::write_public(&a.output, &pk, a.format.into(), overwrite(a.force))?;
+            let info = KeyInfo::of(&pk);
+            ctx.report(
+                &json!({
+                    "public_key_file": a.output.display().to_string(),
+                    "key_id": info.key_id,
+                    "public_key": info.public_key,
+                }),
+                &format!(
+                    "wrote {}\nkey id      {}\npublic key  {}\n",
+                    a.output.display(),
+                    info.key_id,
+                    info.public_key
+                ),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn is_public_pem(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN PUBLIC KEY-----"))
+}

@@ -1,0 +1,12 @@
+//! One module per subcommand.
+
+pub(crate) mod attach;
+pub(crate) mod build;
+pub(crate) mod identity;
+pub(crate) mod inspect;
+pub(crate) mod key;
+pub(crate) mod message;
+pub(crate) mod root;
+pub(crate) mod sign;
+pub(crate) mod sign_message;
+pub(crate) mod verify;

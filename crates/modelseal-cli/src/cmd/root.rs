@@ -1,0 +1,232 @@
+//! `modelseal root`: init, rotate.
+
+use crate::out::{CmdResult, Ctx, Failure, now, parse_time, read_root};
+use clap::{Args, Subcommand};
+use modelseal::fsio::Overwrite;
+use modelseal::inspect::{root_json, root_text};
+use modelseal::keys;
+use modelseal::rootfile::{RoleKeys, Rotation, make_root, rotate};
+use modelseal::sign::SignedDocument;
+use modelseal::signfile::Signable;
+use modelseal_core::envelope::DocType;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RootCommand {
+    /// Create the first trust root (version 1) and sign it with root-role keys.
+    #[command(
+        after_help = "Example (2-of-3 root and component roles, 1-of-1 system configuration):\n  \
+        modelseal root init -o root.msr \\\n    \
+        --root-key r1.pub --root-key r2.pub --root-key r3.pub --root-threshold 2 \\\n    \
+        --component-key c1.pub --component-key c2.pub --component-key c3.pub --component-threshold 2 \\\n    \
+        --system-key s1.pub --system-threshold 1 \\\n    \
+        --key r1.pem --key r2.pem\n\n\
+        Key files may be public or private keys (PEM, raw or hex); only --key files sign."
+    )]
+    Init(InitArgs),
+    /// Create the next root version (new keys or thresholds) from the current one.
+    #[command(
+        after_help = "Example (replace the component role, then collect signatures):\n  \
+        modelseal root rotate --from root.msr -o root-v2.msr \\\n    \
+        --component-key c4.pub --component-key c5.pub --component-threshold 2 \\\n    \
+        --key r1.pem --key r2.pem\n\n\
+        A rotation needs a threshold of the old root role AND of the new root role.\n\
+        Signers who are elsewhere: `modelseal message root-v2.msr`, then\n\
+        `modelseal attach root-v2.msr --root root.msr --signature sig.bin`.\n\
+        Roles not named keep their keys and thresholds."
+    )]
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoleArgs {
+    /// Root-role key (repeat; signs new roots).
+    #[arg(long = "root-key", value_name = "FILE")]
+    root_keys: Vec<PathBuf>,
+    /// Root-role threshold.
+    #[arg(long, value_name = "N")]
+    root_threshold: Option<u8>,
+    /// Component-role key (repeat; signs component bundles).
+    #[arg(long = "component-key", value_name = "FILE")]
+    component_keys: Vec<PathBuf>,
+    /// Component-role threshold.
+    #[arg(long, value_name = "N")]
+    component_threshold: Option<u8>,
+    /// System-configuration-role key (repeat; signs system-configuration bundles).
+    #[arg(long = "system-key", value_name = "FILE")]
+    system_keys: Vec<PathBuf>,
+    /// System-configuration-role threshold.
+    #[arg(long, value_name = "N")]
+    system_threshold: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Root envelope file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    roles: RoleArgs,
+    /// Expiry (seconds since the epoch or RFC 3339); devices with a trusted clock refuse the root after it.
+    #[arg(long, value_parser = parse_time)]
+    expires: Option<u64>,
+    /// Private key of the root role to sign with now (repeat).
+    #[arg(long = "key", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The current root envelope.
+    #[arg(long)]
+    from: PathBuf,
+    /// The new root envelope file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    roles: RoleArgs,
+    /// New expiry.
+    #[arg(long, value_parser = parse_time, conflicts_with = "no_expiry")]
+    expires: Option<u64>,
+    /// Remove the expiry.
+    #[arg(long)]
+    no_expiry: bool,
+    /// Private key of the old or new root role to sign with now (repeat).
+    #[arg(long = "key", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+fn read_keys(files: &[PathBuf]) -> Result<Vec<[u8; 32]>, Failure> {
+    files
+        .iter()
+        .map(|f| keys::read_public(f).map_err(Failure::from))
+        .collect()
+}
+
+impl RoleArgs {
+    fn keys(&self) -> Result<[Option<Vec<[u8; 32]>>; 3], Failure> {
+        let one = |v: &[PathBuf]| -> Result<Option<Vec<[u8; 32]>>, Failure> {
+            if v.is_empty() {
+                Ok(None)
+            } else {
+                read_keys(v).map(Some)
+            }
+        };
+        Ok([
+            one(&self.root_keys)?,
+            one(&self.component_keys)?,
+            one(&self.system_keys)?,
+        ])
+    }
+    fn thresholds(&self) -> [Option<u8>; 3] {
+        [
+            self.root_threshold,
+            self.component_threshold,
+            self.system_threshold,
+        ]
+    }
+}
+
+fn sign_and_write(
+    ctx: &Ctx,
+    output: &Path,
+    doc: Vec<u8>,
+    previous: Option<&[u8]>,
+    key_files: &[PathBuf],
+    force: bool,
+    root: &modelseal::model::Root,
+) -> CmdResult {
+    let envelope = SignedDocument::new(DocType::Root, doc).to_envelope()?;
+    let mut s = Signable::root(output, &envelope, previous)?;
+    for f in key_files {
+        s.sign(&keys::read_signer(f)?)?;
+    }
+    // Checked by the core (self-signature or rotation) before it is written.
+    let status = s.write(
+        output,
+        if force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+        now(),
+        1,
+    )?;
+    let mut text = format!("wrote {}\n", output.display());
+    text.push_str(&root_text(root));
+    text.push_str(&format!("signatures: {}\n", status.summary()));
+    ctx.report(
+        &json!({
+            "file": output.display().to_string(),
+            "root": root_json(root),
+            "document_digest": hex::encode(s.document().digest()),
+            "signatures": status,
+        }),
+        &text,
+    );
+    if !status.complete {
+        ctx.note(&format!(
+            "{} still needs signatures: export the message with `modelseal message {}` and attach them with `modelseal attach`",
+            output.display(),
+            output.display()
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
+    match c {
+        RootCommand::Init(a) => {
+            let k = a.roles.keys()?;
+            let t = a.roles.thresholds();
+            let names = ["root", "component", "system"];
+            let mut roles = Vec::new();
+            for i in 0..3 {
+                let keys = k[i].clone().ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "give the {} role's keys with --{}-key",
+                        names[i], names[i]
+                    ))
+                })?;
+                let threshold = t[i].ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "give the {} role's threshold with --{}-threshold",
+                        names[i], names[i]
+                    ))
+                })?;
+                roles.push(RoleKeys { keys, threshold });
+            }
+            let (root, doc) = make_root(1, a.expires, [&roles[0], &roles[1], &roles[2]])?;
+            sign_and_write(ctx, &a.output, doc, None, &a.keys, a.force, &root)
+        }
+        RootCommand::Rotate(a) => {
+            let previous = read_root(&a.from)?;
+            let changes = Rotation {
+                keys: a.roles.keys()?,
+                thresholds: a.roles.thresholds(),
+                expires_at: if a.no_expiry {
+                    Some(None)
+                } else {
+                    a.expires.map(Some)
+                },
+            };
+            let (root, doc) = rotate(&previous, &changes)?;
+            sign_and_write(
+                ctx,
+                &a.output,
+                doc,
+                Some(&previous),
+                &a.keys,
+                a.force,
+                &root,
+            )
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `modelseal sign-message`.
+
+use crate::out::{CmdResult, Ctx};
+use clap::Args;
+use modelseal::fsio::{Overwrite, PUBLIC_MODE, read_small, write_atomic};
+use modelseal::keys::{self, KeyInfo};
+use modelseal::sign::Signer;
+use modelseal::signfile::parse_message_file;
+use modelseal_core::envelope::DocType;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example (on the key holder's machine):\n  \
+    modelseal sign-message msg.bin --key c1.pem -o c1.sig\n\n\
+    Only modelseal messages are signed (the first 32 bytes must be a modelseal domain tag),\n\
+    so a key cannot be tricked into signing anything else. The signature is 64 raw bytes,\n\
+    the same as `openssl pkeyutl -sign -rawin -inkey c1.pem -in msg.bin -out c1.sig`.")]
+pub(crate) struct SignMessageArgs {
+    /// The 64-byte message exported by `modelseal message`.
+    message: PathBuf,
+    /// Private key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Signature file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
+}
+
+pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
+    let msg = parse_message_file(&read_small(&a.message, 1024)?)?;
+    let doc_type = [
+        DocType::Root,
+        DocType::ComponentManifest,
+        DocType::SystemConfigManifest,
+    ]
+    .into_iter()
+    .find(|t| msg.starts_with(t.domain_tag()))
+    .ok_or_else(|| {
+        modelseal::Error::Invalid(format!(
+            "{}: not a modelseal message (no modelseal domain tag); refusing to sign it",
+            a.message.display()
+        ))
+    })?;
+    let signer = keys::read_signer(&a.key)?;
+    let sig = signer.sign(&msg)?;
+    write_atomic(
+        &a.output,
+        &sig,
+        PUBLIC_MODE,
+        if a.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+    )?;
+    let info = KeyInfo::of(&signer.public_key()?);
+    let what = match doc_type {
+        DocType::Root => "trust root",
+        DocType::ComponentManifest => "component manifest",
+        DocType::SystemConfigManifest => "system-configuration manifest",
+    };
+    ctx.report(
+        &json!({
+            "signature_file": a.output.display().to_string(),
+            "document_type": what,
+            "document_digest": hex::encode(&msg[32..]),
+            "key_id": info.key_id,
+            "public_key": info.public_key,
+        }),
+        &format!(
+            "wrote {} (64 bytes): {what} {} signed by key {}\n",
+            a.output.display(),
+            hex::encode(&msg[32..]),
+            info.key_id
+        ),
+    );
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Output, errors and exit codes shared by the subcommands.
+
+use modelseal::ErrorClass;
+use std::io::IsTerminal;
+
+/// Global output settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub(crate) json: bool,
+    pub(crate) quiet: bool,
+}
+
+impl Ctx {
+    /// Prints a report: JSON when asked, text otherwise.
+    pub(crate) fn report(&self, json: &serde_json::Value, text: &str) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(json).unwrap_or_else(|_| "null".into())
+            );
+        } else {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+        }
+    }
+    /// A note for people on standard error (not with --quiet).
+    pub(crate) fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("modelseal: {msg}");
+        }
+    }
+}
+
+/// Why a command failed, and so which exit code.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// From the library.
+    Lib(modelseal::Error),
+    /// Verification rejected or a mismatch found by the command itself.
+    Rejected(String),
+    /// Arguments that do not fit together.
+    Usage(String),
+}
+
+impl From<modelseal::Error> for Failure {
+    fn from(e: modelseal::Error) -> Self {
+        Failure::Lib(e)
+    }
+}
+
+impl Failure {
+    /// The exit code.
+    pub(crate) fn code(&self) -> i32 {
+        match self {
+            Failure::Lib(e) => match e.class() {
+                ErrorClass::Rejected => 1,
+                ErrorClass::BadInput => 2,
+                ErrorClass::Io => 3,
+            },
+            Failure::Rejected(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
+    /// One line: the message and each cause not already in it.
+    pub(crate) fn chain(&self) -> String {
+        match self {
+            Failure::Lib(e) => {
+                let mut line = e.to_string();
+                let mut src = std::error::Error::source(e);
+                while let Some(s) = src {
+                    let t = s.to_string();
+                    if !line.contains(&t) {
+                        line.push_str(": ");
+                        line.push_str(&t);
+                    }
+                    src = s.source();
+                }
+                line.replace('\n', " ")
+            }
+            Failure::Rejected(m) | Failure::Usage(m) => m.clone(),
+        }
+    }
+}
+
+/// Result of a subcommand.
+pub(crate) type CmdResult = Result<(), Failure>;
+
+/// The current time, seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Creation time for new documents: `SOURCE_DATE_EPOCH` (reproducible
+/// builds) or now.
+pub(crate) fn created_at() -> Result<u64, Failure> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            Failure::Usage(format!(
+                "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds"
+            ))
+        }),
+        Err(_) => Ok(now()),
+    }
+}
+
+/// Parses a time argument: seconds since the epoch or RFC 3339.
+pub(crate) fn parse_time(s: &str) -> Result<u64, String> {
+    modelseal::spec::parse_time(s)
+}
+
+/// Parses a stage argument.
+pub(crate) fn parse_stage(s: &str) -> Result<modelseal_core::Stage, String> {
+    modelseal::spec::parse_stage(s)
+}
+
+/// A progress bar on standard error, drawn only on a terminal and not with --quiet.
+pub(crate) struct Bar {
+    bar: indicatif::ProgressBar,
+}
+
+impl Bar {
+    pub(crate) fn new(ctx: &Ctx, label: &'static str) -> Self {
+        let visible = !ctx.quiet && std::io::stderr().is_terminal();
+        let bar = if visible {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_message(label);
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Self { bar }
+    }
+}
+
+impl modelseal::hashing::Progress for Bar {
+    fn begin(&self, _files: usize, bytes: u64) {
+        self.bar.set_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+    fn end(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Human size.
+pub(crate) fn size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Reads a root envelope file.
+pub(crate) fn read_root(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    Ok(modelseal::signfile::read_root(path)?)
+}

@@ -1,0 +1,1251 @@
+//! End-to-end tests of the `modelseal` binary: every test runs the real
+//! command in a temporary directory, with keys it makes itself, and the
+//! real `openssl` where interoperability is the point.
+
+use serde_json::Value;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_modelseal");
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A scratch directory with the example spec copied in.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&repo().join("examples/spec"), &dir.path().join("spec"));
+        Self { dir }
+    }
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// Runs modelseal with `args` (relative paths resolve in the scratch dir).
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run modelseal")
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "modelseal {args:?} failed: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        serde_json::from_str(&self.ok(&a)).expect("JSON output")
+    }
+    /// Runs and expects exit `code`; returns stderr.
+    fn fails(&self, code: i32, args: &[&str]) -> String {
+        let o = self.run(args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "modelseal {args:?}: expected exit {code}; stdout {} stderr {err}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(errors.len(), 1, "one error line: {err}");
+        assert!(errors[0].starts_with("modelseal: error: "), "{err}");
+        err
+    }
+    fn openssl(&self, args: &[&str]) {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    fn keys(&self, names: &[&str]) {
+        for n in names {
+            self.ok(&[
+                "key",
+                "generate",
+                "-q",
+                "-o",
+                &format!("{n}.pem"),
+                "--public-out",
+                &format!("{n}.pub"),
+            ]);
+        }
+    }
+    /// Keys r1-r3, c1-c3, s1 and root.msr: 2-of-3 root and component roles.
+    fn root(&self) {
+        self.keys(&["r1", "r2", "r3", "c1", "c2", "c3", "s1"]);
+        self.ok(&[
+            "root",
+            "init",
+            "-o",
+            "root.msr",
+            "--root-key",
+            "r1.pub",
+            "--root-key",
+            "r2.pub",
+            "--root-key",
+            "r3.pub",
+            "--root-threshold",
+            "2",
+            "--component-key",
+            "c1.pub",
+            "--component-key",
+            "c2.pub",
+            "--component-key",
+            "c3.pub",
+            "--component-threshold",
+            "2",
+            "--system-key",
+            "s1.pub",
+            "--system-threshold",
+            "1",
+            "--key",
+            "r1.pem",
+            "--key",
+            "r2.pem",
+        ]);
+    }
+    fn build(&self, out: &str, keys: &[&str]) {
+        let mut a = vec![
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            out,
+            "--root",
+            "root.msr",
+        ];
+        for k in keys {
+            a.push("--key");
+            a.push(k);
+        }
+        self.ok(&a);
+    }
+    fn verify_args<'a>(&self, bundle: &'a str) -> Vec<&'a str> {
+        vec![
+            "verify",
+            bundle,
+            "--root",
+            "root.msr",
+            "--hardware-id",
+            "HW-FC-0042",
+            "--platform",
+            "PLAT-A",
+            "--market",
+            "EU",
+            "--counter-floor",
+            "0",
+            "--min-stage",
+            "staging",
+        ]
+    }
+    fn write_spec(&self, name: &str, text: &str) {
+        fs::write(self.p("spec").join(name), text).expect("write spec");
+    }
+    fn example_spec(&self) -> String {
+        fs::read_to_string(self.p("spec/perception_front_camera.toml")).expect("spec")
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for e in fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let t = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            fs::copy(e.path(), &t).expect("copy");
+        }
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+}
+
+// ---------------------------------------------------------------- keys
+
+#[test]
+fn keygen_writes_pkcs8_v1_that_openssl_reads() {
+    let e = Env::new();
+    let out = e.json(&["key", "generate", "-o", "k.pem", "--public-out", "k.pub"]);
+    assert_eq!(mode(&e.p("k.pem")), 0o600);
+    let pem = fs::read_to_string(e.p("k.pem")).expect("pem");
+    // PKCS#8 v1 (RFC 5208): version 0, Ed25519 OID, no public key; the
+    // exact layout `openssl genpkey -algorithm ed25519` writes.
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"));
+    e.openssl(&["pkey", "-in", "k.pem", "-noout", "-text"]);
+    e.openssl(&["pkey", "-in", "k.pem", "-pubout", "-out", "ossl.pub"]);
+    assert_eq!(
+        fs::read(e.p("ossl.pub")).expect("pub"),
+        fs::read(e.p("k.pub")).expect("pub")
+    );
+    let shown = e.json(&["key", "show", "k.pub"]);
+    assert_eq!(shown["public_key"], out["public_key"]);
+    assert_eq!(shown["key_id"], out["key_id"]);
+    assert_eq!(out["key_id"].as_str().map(str::len), Some(16));
+}
+
+#[test]
+fn openssl_generated_and_raw_keys_load() {
+    let e = Env::new();
+    e.openssl(&["genpkey", "-algorithm", "ed25519", "-out", "o.pem"]);
+    e.openssl(&["pkey", "-in", "o.pem", "-pubout", "-out", "o.pub"]);
+    let private = e.json(&["key", "show", "o.pem"]);
+    let public = e.json(&["key", "show", "o.pub"]);
+    assert_eq!(private["type"], "private");
+    assert_eq!(private["public_key"], public["public_key"]);
+
+    let raw = e.json(&[
+        "key",
+        "generate",
+        "--format",
+        "raw",
+        "-o",
+        "raw.key",
+        "--public-out",
+        "raw.pub",
+    ]);
+    assert_eq!(fs::read(e.p("raw.key")).expect("raw").len(), 32);
+    assert_eq!(fs::read(e.p("raw.pub")).expect("raw").len(), 32);
+    assert_eq!(mode(&e.p("raw.key")), 0o600);
+    let shown = e.json(&["key", "show", "raw.pub", "--public"]);
+    assert_eq!(shown["public_key"], raw["public_key"]);
+    let derived = e.json(&["key", "show", "raw.key"]);
+    assert_eq!(derived["public_key"], raw["public_key"]);
+}
+
+#[test]
+fn keygen_never_overwrites_without_force() {
+    let e = Env::new();
+    e.ok(&["key", "generate", "-o", "k.pem"]);
+    let before = fs::read(e.p("k.pem")).expect("key");
+    let err = e.fails(2, &["key", "generate", "-o", "k.pem"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(fs::read(e.p("k.pem")).expect("key"), before);
+    e.ok(&["key", "generate", "-o", "k.pem", "--force"]);
+    assert_ne!(fs::read(e.p("k.pem")).expect("key"), before);
+    assert_eq!(mode(&e.p("k.pem")), 0o600);
+    // No temporary files left behind.
+    let stray: Vec<_> = fs::read_dir(e.dir.path())
+        .expect("dir")
+        .filter_map(|d| d.ok())
+        .filter(|d| d.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(stray.is_empty());
+}
+
+// ---------------------------------------------------------------- build, verify, inspect, identity
+
+#[test]
+fn build_sign_k_of_n_verify_inspect_identity() {
+    let e = Env::new();
+    e.root();
+    e.build("bundle.msb", &["c1.pem", "c2.pem"]);
+
+    let mut args = e.verify_args("bundle.msb");
+    args.extend(["--identity-out", "id.bin"]);
+    let out = e.run(&args);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("perception_front_camera v1.3.5 (production)"),
+        "{text}"
+    );
+    assert!(text.contains("counter floor 7 (was 0)"), "{text}");
+    assert!(text.contains("expiry           NOT checked"), "{text}");
+
+    let v = e.json(&args);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["expiry_checked"], false);
+    assert_eq!(v["persist"]["counter_floor"], 7);
+    assert_eq!(v["persist"]["new_root"], Value::Null);
+    assert_eq!(
+        v["identity"]["components"][0]["family"],
+        "perception_front_camera"
+    );
+    assert_eq!(v["identity"]["signers"].as_array().map(Vec::len), Some(2));
+
+    // Inspect: complete JSON.
+    let i = e.json(&["inspect", "bundle.msb", "--root", "root.msr"]);
+    let m = &i["manifest"];
+    assert_eq!(i["manifest_digest"], v["identity"]["manifest_digest"]);
+    assert_eq!(m["components"][0]["stage"], "production");
+    assert_eq!(
+        m["components"][0]["lineage"]["hil_suite_id"],
+        "hil-suite-12"
+    );
+    assert_eq!(
+        m["components"][0]["lineage"].as_object().map(|o| o.len()),
+        Some(8)
+    );
+    assert_eq!(m["target"]["hardware_ids"][0], "HW-FC-0042");
+    let arts = m["artifacts"].as_array().expect("artifacts");
+    assert_eq!(arts.len(), 6);
+    let engine = arts
+        .iter()
+        .find(|a| a["name"] == "engine/perception.plan")
+        .expect("engine");
+    assert_eq!(
+        engine["plaintext"]["encryption"]["algorithm"],
+        "aes-256-gcm"
+    );
+    assert_eq!(engine["plaintext"]["size"], 1500);
+    assert_eq!(engine["digest"].as_str().map(str::len), Some(64));
+    assert_eq!(m["sbom"][0], "sbom.cdx.json (sbom-cyclonedx)");
+    let sigs = i["signatures"]["status"]["signatures"]
+        .as_array()
+        .expect("sigs");
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["counts_for"][0], "component role of root v1");
+    assert_eq!(i["signatures"]["status"]["complete"], true);
+    let text = e.ok(&["inspect", "bundle.msb"]);
+    assert!(
+        text.contains("release_gate_result_id  gate-2025-11-20-ok"),
+        "{text}"
+    );
+
+    // Identity: binary and hex, text and JSON, and the check against the bundle.
+    let d = e.json(&["identity", "decode", "id.bin"]);
+    assert_eq!(d, v["identity"]);
+    let hex = d["record_hex"].as_str().expect("hex").to_owned();
+    let dh = e.json(&["identity", "decode", "--hex", &hex]);
+    assert_eq!(dh, d);
+    fs::write(e.p("id.hex"), format!("{hex}\n")).expect("write");
+    assert_eq!(e.json(&["identity", "decode", "id.hex"]), d);
+    let c = e.json(&["identity", "check", "id.bin", "--bundle", "bundle.msb"]);
+    assert_eq!(c["check"]["matches"], true);
+
+    // Against another bundle (a different manifest): mismatch, exit 1.
+    let spec = e
+        .example_spec()
+        .replace("security_counter = 7", "security_counter = 8");
+    e.write_spec("v8.toml", &spec);
+    e.ok(&[
+        "build",
+        "spec/v8.toml",
+        "-o",
+        "v8.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+        "--key",
+        "c3.pem",
+    ]);
+    let err = e.fails(1, &["identity", "check", "id.bin", "--bundle", "v8.msb"]);
+    assert!(err.contains("security counter"), "{err}");
+    // A corrupted record fails its check value.
+    let mut rec = fs::read(e.p("id.bin")).expect("record");
+    rec[20] ^= 1;
+    fs::write(e.p("bad.bin"), rec).expect("write");
+    let err = e.fails(1, &["identity", "decode", "bad.bin"]);
+    assert!(err.contains("check value"), "{err}");
+}
+
+#[test]
+fn tampered_bundle_and_wrong_policies_are_rejected() {
+    let e = Env::new();
+    e.root();
+    e.build("bundle.msb", &["c1.pem", "c2.pem"]);
+    let mut b = fs::read(e.p("bundle.msb")).expect("bundle");
+    let n = b.len();
+    b[n - 1] ^= 0x20;
+    fs::write(e.p("t.msb"), b).expect("write");
+    let err = e.fails(1, &e.verify_args("t.msb"));
+    assert!(
+        err.contains("artifact `weights.safetensors`: artifact digest mismatch"),
+        "{err}"
+    );
+
+    let cases: [(&str, &str, &str); 4] = [
+        ("--hardware-id", "HW-XX-0001", "not for this hardware"),
+        ("--market", "US", "not for this market"),
+        ("--platform", "PLAT-B", "not for this vehicle platform"),
+        ("--counter-floor", "8", "rollback"),
+    ];
+    for (flag, value, msg) in cases {
+        let mut a = e.verify_args("bundle.msb");
+        let i = a.iter().position(|x| *x == flag).expect("flag");
+        a[i + 1] = value;
+        let err = e.fails(1, &a);
+        assert!(err.contains(msg), "{flag} {value}: {err}");
+    }
+    let mut a = e.verify_args("bundle.msb");
+    a.extend(["--kind", "system-config"]);
+    assert!(e.fails(1, &a).contains("bundle kind does not match"));
+    // A root that is not the one it was signed for.
+    let r = e.p("root.msr");
+    fs::rename(&r, e.p("root-a.msr")).expect("rename");
+    e.keys(&["x1", "x2"]);
+    e.ok(&[
+        "root",
+        "init",
+        "-o",
+        "root.msr",
+        "--root-key",
+        "x1.pub",
+        "--root-threshold",
+        "1",
+        "--component-key",
+        "x2.pub",
+        "--component-threshold",
+        "1",
+        "--system-key",
+        "x2.pub",
+        "--system-threshold",
+        "1",
+        "--key",
+        "x1.pem",
+    ]);
+    assert!(
+        e.fails(1, &e.verify_args("bundle.msb"))
+            .contains("signature verification failed")
+    );
+}
+
+#[test]
+fn expiry_is_checked_only_with_a_trusted_time() {
+    let e = Env::new();
+    e.root();
+    let spec = e.example_spec().replace(
+        "# expires_at = \"2027-01-01T00:00:00Z\"",
+        "expires_at = \"2099-01-01T00:00:00Z\"",
+    );
+    e.write_spec("exp.toml", &spec);
+    e.ok(&[
+        "build",
+        "spec/exp.toml",
+        "-o",
+        "exp.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+        "--key",
+        "c2.pem",
+    ]);
+    let mut a = e.verify_args("exp.msb");
+    a.extend(["--trusted-time", "2099-06-01T00:00:00Z"]);
+    assert!(e.fails(1, &a).contains("manifest has expired"));
+    let mut a = e.verify_args("exp.msb");
+    a.extend(["--trusted-time", "2030-01-01T00:00:00Z"]);
+    let v = e.json(&a);
+    assert_eq!(v["expiry_checked"], true);
+    // Without a trusted time: accepted, and the report says expiry was not checked.
+    let o = e.run(&e.verify_args("exp.msb"));
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expiry was not checked"));
+    // Building something already expired is refused.
+    let spec = e.example_spec().replace(
+        "# expires_at = \"2027-01-01T00:00:00Z\"",
+        "expires_at = \"2026-02-01T00:00:00Z\"",
+    );
+    e.write_spec("old.toml", &spec);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/old.toml",
+            "-o",
+            "old.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(err.contains("manifest has expired"), "{err}");
+    assert!(!e.p("old.msb").exists());
+}
+
+// ---------------------------------------------------------------- offline signing
+
+#[test]
+fn offline_signatures_from_openssl_and_modelseal_attach() {
+    let e = Env::new();
+    e.root();
+    e.build("bundle.msb", &[]);
+    // Not installable yet: rejected by the verifier.
+    assert!(
+        e.fails(1, &e.verify_args("bundle.msb"))
+            .contains("signature verification failed")
+    );
+
+    e.ok(&[
+        "message",
+        "bundle.msb",
+        "--root",
+        "root.msr",
+        "-o",
+        "msg.bin",
+    ]);
+    let msg = fs::read(e.p("msg.bin")).expect("msg");
+    assert_eq!(msg.len(), 64);
+    assert!(msg.starts_with(b"modelseal/v1/component-manifest\0"));
+    // Key holder 1: OpenSSL with the PKCS#8 key modelseal wrote.
+    e.openssl(&[
+        "pkeyutl", "-sign", "-rawin", "-inkey", "c1.pem", "-in", "msg.bin", "-out", "c1.sig",
+    ]);
+    // Key holder 2: modelseal on another machine.
+    e.ok(&["sign-message", "msg.bin", "--key", "c2.pem", "-o", "c2.sig"]);
+    let before = fs::read(e.p("bundle.msb")).expect("bundle");
+
+    // Refusals leave the bundle untouched.
+    fs::write(e.p("junk.sig"), [7u8; 64]).expect("write");
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "junk.sig",
+            "--public-key",
+            "c3.pub",
+        ],
+    );
+    assert!(err.contains("does not verify"), "{err}");
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "junk.sig",
+        ],
+    );
+    assert!(
+        err.contains("does not verify under any key of the component role"),
+        "{err}"
+    );
+    e.ok(&["sign-message", "msg.bin", "--key", "r1.pem", "-o", "r1.sig"]);
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "r1.sig",
+            "--public-key",
+            "r1.pub",
+        ],
+    );
+    assert!(
+        err.contains("is not a key of the component role of root v1"),
+        "{err}"
+    );
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "c1.sig",
+            "--signature",
+            "c1.sig",
+        ],
+    );
+    assert!(err.contains("has already signed"), "{err}");
+    assert_eq!(fs::read(e.p("bundle.msb")).expect("bundle"), before);
+    let err = e.fails(
+        1,
+        &[
+            "sign",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--key",
+            "s1.pem",
+        ],
+    );
+    assert!(err.contains("not a key of the component role"), "{err}");
+
+    let out = e.json(&[
+        "attach",
+        "bundle.msb",
+        "--root",
+        "root.msr",
+        "--signature",
+        "c1.sig",
+    ]);
+    assert_eq!(out["signatures"]["complete"], false);
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "bundle.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "c1.sig",
+        ],
+    );
+    assert!(err.contains("has already signed"), "{err}");
+    let out = e.json(&[
+        "attach",
+        "bundle.msb",
+        "--root",
+        "root.msr",
+        "--signature",
+        "c2.sig",
+    ]);
+    assert_eq!(out["signatures"]["complete"], true);
+    e.ok(&e.verify_args("bundle.msb"));
+
+    // sign-message refuses anything that is not a modelseal message.
+    fs::write(e.p("other.bin"), [0u8; 64]).expect("write");
+    let err = e.fails(
+        2,
+        &[
+            "sign-message",
+            "other.bin",
+            "--key",
+            "c1.pem",
+            "-o",
+            "x.sig",
+        ],
+    );
+    assert!(err.contains("not a modelseal message"), "{err}");
+}
+
+#[test]
+fn openssl_generated_key_signs_in_a_role() {
+    let e = Env::new();
+    e.keys(&["r1", "c1", "s1"]);
+    e.openssl(&["genpkey", "-algorithm", "ed25519", "-out", "oc.pem"]);
+    e.openssl(&["pkey", "-in", "oc.pem", "-pubout", "-out", "oc.pub"]);
+    e.ok(&[
+        "root",
+        "init",
+        "-o",
+        "root.msr",
+        "--root-key",
+        "r1.pub",
+        "--root-threshold",
+        "1",
+        "--component-key",
+        "c1.pub",
+        "--component-key",
+        "oc.pub",
+        "--component-threshold",
+        "2",
+        "--system-key",
+        "s1.pub",
+        "--system-threshold",
+        "1",
+        "--key",
+        "r1.pem",
+    ]);
+    e.build("bundle.msb", &["c1.pem", "oc.pem"]);
+    e.ok(&e.verify_args("bundle.msb"));
+}
+
+// ---------------------------------------------------------------- rotation
+
+#[test]
+fn rotation_collects_old_and_new_root_signatures() {
+    let e = Env::new();
+    e.root();
+    e.keys(&["r4", "c4", "c5"]);
+    // New root role r1 r2 r4 (2 of 3), new component role c4 c5 (2 of 2).
+    let out = e.json(&[
+        "root",
+        "rotate",
+        "--from",
+        "root.msr",
+        "-o",
+        "root-v2.msr",
+        "--root-key",
+        "r1.pub",
+        "--root-key",
+        "r2.pub",
+        "--root-key",
+        "r4.pub",
+        "--component-key",
+        "c4.pub",
+        "--component-key",
+        "c5.pub",
+        "--component-threshold",
+        "2",
+        "--key",
+        "r4.pem",
+    ]);
+    assert_eq!(out["root"]["version"], 2);
+    assert_eq!(out["signatures"]["complete"], false);
+    // r4 counts only for the new root role; r3 only for the old one.
+    e.ok(&[
+        "message",
+        "root-v2.msr",
+        "--root",
+        "root.msr",
+        "-o",
+        "rmsg.bin",
+    ]);
+    e.openssl(&[
+        "pkeyutl", "-sign", "-rawin", "-inkey", "r3.pem", "-in", "rmsg.bin", "-out", "r3.sig",
+    ]);
+    let st = e.json(&[
+        "attach",
+        "root-v2.msr",
+        "--root",
+        "root.msr",
+        "--signature",
+        "r3.sig",
+    ]);
+    assert_eq!(st["signatures"]["complete"], false);
+    // A root key of neither version is refused.
+    e.keys(&["x"]);
+    let err = e.fails(
+        1,
+        &[
+            "sign",
+            "root-v2.msr",
+            "--root",
+            "root.msr",
+            "--key",
+            "x.pem",
+        ],
+    );
+    assert!(
+        err.contains("root role of root v1 or the root role of root v2"),
+        "{err}"
+    );
+    // A bundle cannot carry the rotation before it is complete.
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            "rot.msb",
+            "--root",
+            "root.msr",
+            "--chain",
+            "root-v2.msr",
+        ],
+    );
+    assert!(err.contains("rotation chain entry 0"), "{err}");
+    // r1 signs for both.
+    let st = e.json(&[
+        "sign",
+        "root-v2.msr",
+        "--root",
+        "root.msr",
+        "--key",
+        "r1.pem",
+    ]);
+    assert_eq!(st["signatures"]["complete"], true);
+
+    // Bundles now carry the chain and are signed by the new component role.
+    let err = e.fails(
+        1,
+        &[
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            "rot.msb",
+            "--root",
+            "root.msr",
+            "--chain",
+            "root-v2.msr",
+            "--key",
+            "c1.pem",
+        ],
+    );
+    assert!(
+        err.contains("not a key of the component role of root v2"),
+        "{err}"
+    );
+    e.ok(&[
+        "build",
+        "spec/perception_front_camera.toml",
+        "-o",
+        "rot.msb",
+        "--root",
+        "root.msr",
+        "--chain",
+        "root-v2.msr",
+        "--key",
+        "c4.pem",
+        "--key",
+        "c5.pem",
+    ]);
+    let mut a = e.verify_args("rot.msb");
+    a.extend(["--new-root-out", "persisted.msr"]);
+    let v = e.json(&a);
+    assert_eq!(v["persist"]["new_root_version"], 2);
+    assert_eq!(v["identity"]["root_version"], 2);
+    assert_eq!(
+        fs::read(e.p("persisted.msr")).expect("root"),
+        fs::read(e.p("root-v2.msr")).expect("root")
+    );
+    // A device already on v2 verifies the same bundle without rotating.
+    let mut a = e.verify_args("rot.msb");
+    a[3] = "root-v2.msr";
+    let err = e.fails(1, &a);
+    assert!(err.contains("not the next version"), "{err}");
+}
+
+// ---------------------------------------------------------------- spec refusals
+
+#[test]
+fn spec_errors_name_file_field_and_problem() {
+    let e = Env::new();
+    e.root();
+    let base = e.example_spec();
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "unknown.toml",
+            base.replace("author = ", "auther = "),
+            &["unknown.toml", "component[0]", "unknown field `auther`"],
+        ),
+        (
+            "lineage.toml",
+            base.replace("hil_suite_id = \"hil-suite-12\"\n", ""),
+            &[
+                "lineage.toml",
+                "component[0].lineage",
+                "missing field `hil_suite_id`",
+            ],
+        ),
+        (
+            "empty-link.toml",
+            base.replace("hil_suite_id = \"hil-suite-12\"", "hil_suite_id = \"\""),
+            &[
+                "component[0].lineage.hil_suite_id",
+                "Production component needs all eight",
+            ],
+        ),
+        (
+            "missing-file.toml",
+            base.replace("path = \"model.onnx\"", "path = \"model-v2.onnx\""),
+            &["artifact[1].path", "model-v2.onnx", "No such file"],
+        ),
+        (
+            "long-id.toml",
+            base.replace(
+                "family = \"perception_front_camera\"",
+                &format!("family = \"{}\"", "f".repeat(65)),
+            ),
+            &["component[0].family", "MAX_ID_LEN = 64"],
+        ),
+        (
+            "bad-kind.toml",
+            base.replace("kind = \"onnx\"", "kind = \"onyx\""),
+            &["artifact[1].kind", "unknown artifact kind `onyx`"],
+        ),
+        (
+            "escape.toml",
+            base.replace(
+                "path = \"model.onnx\"",
+                "path = \"model.onnx\"\nname = \"../model.onnx\"",
+            ),
+            &["artifact[1].name", "not a safe relative path"],
+        ),
+        (
+            "space.toml",
+            base.replace("market = \"EU\"", "market = \"E U\""),
+            &["target.market", "printable ASCII without spaces"],
+        ),
+        (
+            "type.toml",
+            base.replace("security_counter = 7", "security_counter = \"seven\""),
+            &["security_counter", "line 20"],
+        ),
+    ];
+    for (name, text, expect) in cases {
+        e.write_spec(name, &text);
+        let err = e.fails(
+            2,
+            &[
+                "build",
+                &format!("spec/{name}"),
+                "-o",
+                "x.msb",
+                "--root",
+                "root.msr",
+            ],
+        );
+        for x in expect {
+            assert!(err.contains(x), "{name}: expected `{x}` in: {err}");
+        }
+        assert!(!e.p("x.msb").exists());
+    }
+    // Too many hardware ids (over MAX_HARDWARE_IDS).
+    let ids: Vec<String> = (0..17).map(|i| format!("\"HW-{i}\"")).collect();
+    e.write_spec(
+        "many.toml",
+        &base.replace(
+            "hardware_ids = [\"HW-FC-0042\", \"HW-FC-0043\"]",
+            &format!("hardware_ids = [{}]", ids.join(", ")),
+        ),
+    );
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/many.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(
+        err.contains("target.hardware_ids") && err.contains("MAX_HARDWARE_IDS = 16"),
+        "{err}"
+    );
+    // An existing output is not replaced without --force.
+    e.build("b.msb", &[]);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            "b.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(err.contains("already exists"), "{err}");
+}
+
+// ---------------------------------------------------------------- detached, system configuration
+
+#[test]
+fn detached_head_verifies_against_artifact_files() {
+    let e = Env::new();
+    e.root();
+    let r = e.json(&[
+        "build",
+        "spec/perception_front_camera.toml",
+        "-o",
+        "bundle.msh",
+        "--detached",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+    ]);
+    assert_eq!(r["detached"], true);
+    assert_eq!(r["file_len"], r["head_len"]);
+    e.ok(&[
+        "sign",
+        "bundle.msh",
+        "--root",
+        "root.msr",
+        "--key",
+        "c2.pem",
+    ]);
+    let mut a = e.verify_args("bundle.msh");
+    a.extend(["--artifacts", "spec/artifacts"]);
+    let v = e.json(&a);
+    // Same manifest as the whole bundle.
+    e.build("bundle.msb", &["c1.pem", "c3.pem"]);
+    let w = e.json(&e.verify_args("bundle.msb"));
+    assert_eq!(
+        v["identity"]["manifest_digest"],
+        w["identity"]["manifest_digest"]
+    );
+    let err = e.fails(2, &e.verify_args("bundle.msh"));
+    assert!(err.contains("--artifacts"), "{err}");
+    let mut f = fs::read(e.p("spec/artifacts/model.onnx")).expect("onnx");
+    f[0] ^= 1;
+    fs::write(e.p("spec/artifacts/model.onnx"), f).expect("write");
+    let err = e.fails(1, &a);
+    assert!(
+        err.contains("artifact model.onnx") && err.contains("digest mismatch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn system_configuration_binds_component_bundles() {
+    let e = Env::new();
+    e.root();
+    // The system-config spec names the component bundle next to it.
+    e.build("spec/perception_front_camera.msb", &["c1.pem", "c2.pem"]);
+    e.ok(&[
+        "build",
+        "spec/system_config.toml",
+        "-o",
+        "sc.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "s1.pem",
+    ]);
+    let i = e.json(&["inspect", "sc.msb"]);
+    let sc = &i["manifest"]["system_config"];
+    assert_eq!(sc["middleware"]["ros"], "ros2-humble");
+    assert_eq!(
+        sc["ecus"][0]["models"][0]["family"],
+        "perception_front_camera"
+    );
+    assert_eq!(
+        sc["parameter_sets"][0]["digest"].as_str().map(str::len),
+        Some(64)
+    );
+    let mut a = e.verify_args("sc.msb");
+    a.extend(["--ecu-name", "front_camera"]);
+    let v = e.json(&a);
+    assert_eq!(v["identity"]["kind"], "system-config");
+    assert_eq!(v["config_binding"]["config_id"], "vehicle-l2plus-eu");
+
+    let mut a = e.verify_args("spec/perception_front_camera.msb");
+    a.extend(["--config", "sc.msb"]);
+    let v = e.json(&a);
+    assert_eq!(v["identity"]["config"]["config_id"], "vehicle-l2plus-eu");
+    // A component the configuration does not list is refused under it.
+    let spec = e
+        .example_spec()
+        .replace("security_counter = 7", "security_counter = 9");
+    e.write_spec("v9.toml", &spec);
+    e.ok(&[
+        "build",
+        "spec/v9.toml",
+        "-o",
+        "v9.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+        "--key",
+        "c2.pem",
+    ]);
+    let mut a = e.verify_args("v9.msb");
+    a.extend(["--config", "sc.msb"]);
+    assert!(
+        e.fails(1, &a)
+            .contains("not listed by the system configuration")
+    );
+    // A target hardware id without an ECU entry is refused at build time.
+    let text = fs::read_to_string(e.p("spec/system_config.toml"))
+        .expect("spec")
+        .replace("\"HW-RD-0007\"]", "\"HW-RD-0007\", \"HW-ZZ-0001\"]");
+    e.write_spec("sc-bad.toml", &text);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/sc-bad.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(
+        err.contains("HW-ZZ-0001") && err.contains("no entry in system_config.ecu"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_has_an_example_on_every_subcommand() {
+    let e = Env::new();
+    let subs: &[&[&str]] = &[
+        &["key", "generate"],
+        &["key", "show"],
+        &["key", "public"],
+        &["root", "init"],
+        &["root", "rotate"],
+        &["build"],
+        &["sign"],
+        &["message"],
+        &["sign-message"],
+        &["attach"],
+        &["verify"],
+        &["inspect"],
+        &["identity", "decode"],
+        &["identity", "check"],
+    ];
+    for s in subs {
+        let mut a = s.to_vec();
+        a.push("--help");
+        let out = e.ok(&a);
+        assert!(out.contains("Example"), "{s:?} --help has no example");
+    }
+    let top = e.ok(&["--help"]);
+    assert!(top.contains("Exit codes"));
+    // Usage errors exit 2.
+    let o = e.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A missing file is an I/O error: exit 3.
+    let o = e.run(&["inspect", "nothing-here.msb"]);
+    assert_eq!(o.status.code(), Some(3));
+}
+
+// ---------------------------------------------------------------- interruption
+
+/// A large sparse artifact: reading it is fast, but hashing and writing it
+/// take long enough to interrupt.
+const BIG: u64 = 512 * 1024 * 1024;
+
+fn big_spec(e: &Env) {
+    fs::create_dir_all(e.p("big")).expect("mkdir");
+    let f = fs::File::create(e.p("big/blob.bin")).expect("create");
+    f.set_len(BIG).expect("sparse file");
+    e.write_spec(
+        "big.toml",
+        &e.example_spec().replace(
+            "[sbom]",
+            "[[artifact]]\npath = \"../../big/blob.bin\"\nname = \"blob.bin\"\nkind = \"other\"\nlicence = \"CC0-1.0\"\n\n[sbom]",
+        ),
+    );
+}
+
+/// Starts `args`, waits until its temporary output file appears in `dir`,
+/// and kills it with SIGKILL. Returns whether the temporary file was seen
+/// before the process ended on its own.
+fn kill_mid_write(e: &Env, args: &[&str], prefix: &str) -> bool {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(e.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let mut seen = false;
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        let tmp = fs::read_dir(e.dir.path())
+            .expect("dir")
+            .filter_map(|d| d.ok())
+            .any(|d| {
+                let n = d.file_name().to_string_lossy().into_owned();
+                n.starts_with(prefix) && n.ends_with(".tmp")
+            });
+        if tmp {
+            seen = true;
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            break;
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let finished = child.try_wait().expect("wait").is_some();
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    seen && !finished
+}
+
+#[test]
+fn killed_build_and_sign_leave_the_destination_untouched() {
+    let e = Env::new();
+    e.root();
+    big_spec(&e);
+
+    // Build over an existing file: killed mid-write, the old file stays.
+    fs::write(e.p("out.msb"), b"the previous bundle").expect("write");
+    let interrupted = kill_mid_write(
+        &e,
+        &[
+            "build",
+            "spec/big.toml",
+            "-o",
+            "out.msb",
+            "--root",
+            "root.msr",
+            "--key",
+            "c1.pem",
+            "--force",
+        ],
+        ".out.msb.",
+    );
+    assert!(
+        interrupted,
+        "the build finished before it could be interrupted"
+    );
+    assert_eq!(
+        fs::read(e.p("out.msb")).expect("old"),
+        b"the previous bundle"
+    );
+
+    // A build to a new name leaves nothing at the destination.
+    let interrupted = kill_mid_write(
+        &e,
+        &[
+            "build",
+            "spec/big.toml",
+            "-o",
+            "new.msb",
+            "--root",
+            "root.msr",
+            "--key",
+            "c1.pem",
+        ],
+        ".new.msb.",
+    );
+    assert!(interrupted);
+    assert!(!e.p("new.msb").exists());
+
+    // Sign in place, killed mid-write: the bundle is as it was.
+    e.ok(&[
+        "build",
+        "spec/big.toml",
+        "-o",
+        "big.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+    ]);
+    let before_len = fs::metadata(e.p("big.msb")).expect("meta").len();
+    let head_before = e.json(&["inspect", "big.msb"]);
+    let interrupted = kill_mid_write(
+        &e,
+        &["sign", "big.msb", "--root", "root.msr", "--key", "c2.pem"],
+        ".big.msb.",
+    );
+    assert!(
+        interrupted,
+        "the sign finished before it could be interrupted"
+    );
+    assert_eq!(
+        fs::metadata(e.p("big.msb")).expect("meta").len(),
+        before_len
+    );
+    let head_after = e.json(&["inspect", "big.msb"]);
+    assert_eq!(head_before, head_after);
+    assert_eq!(
+        head_after["manifest"]["artifacts"].as_array().map(Vec::len),
+        Some(7)
+    );
+    // Still exactly the bundle it was: one signature, payloads intact.
+    let st = e.json(&["sign", "big.msb", "--root", "root.msr", "--key", "c2.pem"]);
+    assert_eq!(st["signatures"]["complete"], true);
+    e.ok(&e.verify_args("big.msb"));
+}

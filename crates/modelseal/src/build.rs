@@ -1,0 +1,285 @@
+//! Building a bundle from a spec: resolve, hash (streaming, parallel),
+//! encode through the core, sign, write atomically, check with the core,
+//! rename into place.
+//!
+//! The payload bytes are copied into the bundle by the same read that
+//! hashes them: the manifest's length does not depend on digest values, so
+//! the head length and every payload offset are known before hashing
+//! starts. In detached mode only the head is written and the artifacts stay
+//! where they are.
+
+use crate::authority::{Authority, SignatureStatus, root_in_force};
+use crate::error::{Error, Result};
+use crate::fsio::{AtomicFile, Overwrite, PUBLIC_MODE};
+use crate::hashing::{Job, Progress, hash_files};
+use crate::sign::{SignedDocument, Signer, key_id_of};
+use crate::spec::{self, Slot};
+use crate::verify::{Payloads, check_output, doc_type_of};
+use modelseal_core::bundle::Layout;
+use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG};
+use modelseal_core::inspect::manifest_unauthenticated;
+use modelseal_core::limits::BUNDLE_HEADER_LEN;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to build and how.
+pub struct BuildOptions<'a> {
+    /// The spec file.
+    pub spec: &'a Path,
+    /// Where the bundle (or, detached, the bundle head) goes.
+    pub output: &'a Path,
+    /// Write the head only; the artifacts stay as files.
+    pub detached: bool,
+    /// The device trust root (a root envelope).
+    pub device_root: &'a [u8],
+    /// Root envelopes to carry (rotations newer than `device_root`), oldest first.
+    pub chain: Vec<Vec<u8>>,
+    /// Signers to sign with now (may be fewer than the threshold).
+    pub signers: Vec<&'a dyn Signer>,
+    /// Worker threads for hashing and checking.
+    pub threads: usize,
+    /// Whether an existing output may be replaced.
+    pub overwrite: Overwrite,
+    /// Creation time to use when the spec gives none.
+    pub created_at: u64,
+    /// The current time (expiry dates must be after it).
+    pub now: u64,
+}
+
+impl std::fmt::Debug for BuildOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("spec", &self.spec)
+            .field("output", &self.output)
+            .field("detached", &self.detached)
+            .field("signers", &self.signers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seconds spent per phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Reading the spec and looking up files.
+    pub resolve_s: f64,
+    /// Hashing (and copying, for a whole bundle).
+    pub hash_s: f64,
+    /// Encoding and signing.
+    pub sign_s: f64,
+    /// Flushing to disk and reading back through the core.
+    pub check_s: f64,
+    /// Everything.
+    pub total_s: f64,
+}
+
+/// What a build produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// The output file.
+    pub output: PathBuf,
+    /// Whether it is a detached head.
+    pub detached: bool,
+    /// `component` or `system-config`.
+    pub kind: String,
+    /// Bundle version.
+    pub version: String,
+    /// Manifest digest (hex): the bundle's identity.
+    pub manifest_digest: String,
+    /// Number of artifacts.
+    pub artifacts: usize,
+    /// Bytes of artifact payload.
+    pub payload_bytes: u64,
+    /// Length of the head.
+    pub head_len: usize,
+    /// Length of the file written.
+    pub file_len: u64,
+    /// Signatures and thresholds.
+    pub signatures: SignatureStatus,
+    /// Phase timings.
+    pub timings: Timings,
+    /// Things a person should know (the bundle is valid regardless).
+    pub warnings: Vec<String>,
+}
+
+/// Builds a bundle.
+pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildReport> {
+    let t0 = Instant::now();
+    if opts.overwrite == Overwrite::Refuse && opts.output.exists() {
+        return Err(Error::Exists(opts.output.to_path_buf()));
+    }
+    let spec_file = spec::load(opts.spec)?;
+    let mut plan = spec::resolve(opts.spec, &spec_file, opts.created_at)?;
+    let kind = plan.manifest.kind;
+
+    // The signing role, in the root in force after the chain (the chain is
+    // checked by the core here, before any hashing).
+    let (root_version, root_doc) =
+        root_in_force(opts.device_root, &opts.chain).map_err(|e| match e {
+            Error::Verify { context, source } => Error::WouldBeRejected { context, source },
+            other => other,
+        })?;
+    let role_id = match kind {
+        BundleKind::Component => ROLE_COMPONENT,
+        BundleKind::SystemConfig => ROLE_SYSTEM_CONFIG,
+    };
+    let role = modelseal_core::root::TrustRoot::parse_doc(&root_doc)
+        .map_err(|e| Error::verify("trust root", e))?;
+    let role_keys = role.role(role_id).ok_or(Error::verify(
+        "trust root",
+        modelseal_core::Error::RootInvalid,
+    ))?;
+    for s in &opts.signers {
+        let pk = s.public_key()?;
+        if role_keys.position(&pk).is_none() {
+            return Err(Error::Signature(format!(
+                "{} (key {}) is not a key of the {} role of root v{root_version}",
+                s.describe(),
+                hex::encode(key_id_of(&pk)),
+                crate::authority::role_name(role_id),
+            )));
+        }
+    }
+
+    // Head length and payload offsets, before hashing.
+    let doc_len = plan.manifest.encode()?.len();
+    let env_len = modelseal_core::write::envelope_len(doc_len, opts.signers.len())
+        .ok_or(Error::TooLarge("manifest envelope"))?;
+    let head_len = opts
+        .chain
+        .iter()
+        .map(Vec::len)
+        .sum::<usize>()
+        .checked_add(BUNDLE_HEADER_LEN + env_len)
+        .ok_or(Error::TooLarge("bundle head"))?;
+    let mut layout = Layout::new(head_len as u64);
+    let payload_files = plan.payload_files();
+    let mut offsets = Vec::with_capacity(payload_files.len());
+    for f in &payload_files {
+        offsets.push(
+            layout
+                .place(f.size)
+                .map_err(|e| Error::verify("bundle layout", e))?,
+        );
+    }
+    let total_len = layout.end();
+    let payload_bytes: u64 = payload_files.iter().map(|f| f.size).sum();
+    let mut warnings = Vec::new();
+    if opts.detached {
+        for (a, f) in plan.manifest.artifacts.iter().zip(&payload_files) {
+            let at = plan.artifact_root.join(&a.name);
+            if at != f.path {
+                warnings.push(format!(
+                    "artifact `{}` is read from {}; verifying the detached head looks for it at <artifacts dir>/{}",
+                    a.name,
+                    f.path.display(),
+                    a.name
+                ));
+            }
+        }
+    }
+    let t_resolve = t0.elapsed();
+
+    // Hash (and copy).
+    let t1 = Instant::now();
+    let out = AtomicFile::create(opts.output, PUBLIC_MODE)?;
+    if !opts.detached {
+        out.file()
+            .set_len(total_len)
+            .map_err(|e| Error::io(out.temp_path(), e))?;
+    }
+    let jobs: Vec<Job<'_>> = plan
+        .files
+        .iter()
+        .map(|(slot, file)| Job {
+            file,
+            copy_to: match slot {
+                Slot::Artifact(i) if !opts.detached => offsets.get(*i).copied(),
+                _ => None,
+            },
+        })
+        .collect();
+    let digests = hash_files(
+        &jobs,
+        (!opts.detached).then_some(&out),
+        opts.threads,
+        progress,
+    )?;
+    let slots: Vec<Slot> = plan.files.iter().map(|(s, _)| *s).collect();
+    for (slot, d) in slots.into_iter().zip(digests) {
+        plan.fill(slot, d);
+    }
+    let t_hash = t1.elapsed();
+
+    // Encode, check with the core, sign.
+    let t2 = Instant::now();
+    let doc = plan.manifest.encode()?;
+    if doc.len() != doc_len {
+        return Err(Error::Invalid(
+            "manifest length changed after hashing (internal error)".into(),
+        ));
+    }
+    manifest_unauthenticated(&doc, kind).map_err(|e| Error::WouldBeRejected {
+        context: format!("{}: manifest", opts.spec.display()),
+        source: e,
+    })?;
+    let mut signed = SignedDocument::new(doc_type_of(kind), doc);
+    for s in &opts.signers {
+        signed.sign_with(*s)?;
+    }
+    let head = crate::bundle::head(&opts.chain, &signed.to_envelope()?)?;
+    if head.len() != head_len {
+        return Err(Error::Invalid(
+            "bundle head length differs from the layout (internal error)".into(),
+        ));
+    }
+    out.write_at(&head, 0)?;
+    let t_sign = t2.elapsed();
+
+    // Flush, read back through the core, rename into place.
+    let t3 = Instant::now();
+    out.sync()?;
+    let what = opts.output.display().to_string();
+    let status = check_output(
+        &what,
+        &head,
+        if opts.detached {
+            Payloads::Detached
+        } else {
+            Payloads::InFile(out.file())
+        },
+        opts.device_root,
+        opts.now,
+        opts.threads,
+    )?;
+    // The authority's view must agree with the role checked above.
+    debug_assert!(Authority::for_manifest(&head, opts.device_root).is_ok());
+    let file_len = if opts.detached {
+        head.len() as u64
+    } else {
+        total_len
+    };
+    out.commit(opts.overwrite)?;
+    let t_check = t3.elapsed();
+
+    Ok(BuildReport {
+        output: opts.output.to_path_buf(),
+        detached: opts.detached,
+        kind: kind.name().into(),
+        version: plan.manifest.version.clone(),
+        manifest_digest: hex::encode(signed.digest()),
+        artifacts: plan.manifest.artifacts.len(),
+        payload_bytes,
+        head_len,
+        file_len,
+        signatures: status,
+        timings: Timings {
+            resolve_s: t_resolve.as_secs_f64(),
+            hash_s: t_hash.as_secs_f64(),
+            sign_s: t_sign.as_secs_f64(),
+            check_s: t_check.as_secs_f64(),
+            total_s: t0.elapsed().as_secs_f64(),
+        },
+        warnings,
+    })
+}

@@ -1,0 +1,195 @@
+//! File I/O with the guarantees release engineers rely on.
+//!
+//! Every output goes to a temporary file in the destination's directory,
+//! is flushed to disk, and only then renamed over the destination, after
+//! which the directory itself is flushed. An interrupted write (a crash, a
+//! SIGKILL, a full disk) therefore leaves either the old file or the new
+//! one at the destination, never a mix, and never nothing where something
+//! was. Secrets are created with mode 0600 and are never replaced unless
+//! the caller says so.
+//!
+//! Nothing here may write to the destination path directly.
+
+use crate::error::{Error, Result};
+use std::fs::{File, Permissions};
+use std::io::Read;
+use std::os::unix::fs::{FileExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// What to do when the destination exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Fail with [`Error::Exists`]; the check and the rename are one atomic
+    /// step, so a file that appears in between is not replaced either.
+    Refuse,
+    /// Replace it atomically.
+    Replace,
+}
+
+/// Mode of files holding secrets.
+pub const SECRET_MODE: u32 = 0o600;
+/// Mode of bundles, roots, signatures and reports.
+pub const PUBLIC_MODE: u32 = 0o644;
+
+/// A file being written that appears at its destination only on
+/// [`AtomicFile::commit`]. Dropped without commit, it deletes itself.
+#[derive(Debug)]
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    dest: PathBuf,
+    mode: u32,
+}
+
+fn parent_of(dest: &Path) -> PathBuf {
+    match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+impl AtomicFile {
+    /// Starts writing `dest` with permissions `mode`. The temporary file is
+    /// created (mode 0600) next to `dest`, named `.<name>.<random>.tmp`.
+    pub fn create(dest: &Path, mode: u32) -> Result<Self> {
+        let dir = parent_of(dest);
+        let name = dest
+            .file_name()
+            .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .permissions(Permissions::from_mode(SECRET_MODE))
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&dir, e))?;
+        Ok(Self {
+            tmp,
+            dest: dest.to_path_buf(),
+            mode,
+        })
+    }
+
+    /// The open temporary file.
+    pub fn file(&self) -> &File {
+        self.tmp.as_file()
+    }
+    /// Path of the temporary file.
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.path()
+    }
+    /// The destination.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Writes `data` at `offset` of the temporary file.
+    pub fn write_at(&self, data: &[u8], offset: u64) -> Result<()> {
+        self.file()
+            .write_all_at(data, offset)
+            .map_err(|e| Error::io(self.temp_path(), e))
+    }
+
+    /// Flushes the file to disk (data and length), before it is read back.
+    pub fn sync(&self) -> Result<()> {
+        self.file()
+            .sync_all()
+            .map_err(|e| Error::io(self.temp_path(), e))
+    }
+
+    /// Flushes the file, gives it its final mode, renames it over the
+    /// destination and flushes the directory.
+    pub fn commit(self, overwrite: Overwrite) -> Result<()> {
+        self.sync()?;
+        std::fs::set_permissions(self.temp_path(), Permissions::from_mode(self.mode))
+            .map_err(|e| Error::io(self.temp_path(), e))?;
+        let dest = self.dest.clone();
+        match overwrite {
+            Overwrite::Replace => self.tmp.persist(&dest).map(drop),
+            Overwrite::Refuse => self.tmp.persist_noclobber(&dest).map(drop),
+        }
+        .map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Exists(dest.clone())
+            } else {
+                Error::io(&dest, e.error)
+            }
+        })?;
+        sync_dir(&parent_of(&dest))
+    }
+}
+
+/// Flushes a directory, so a rename inside it survives a power loss.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Writes `data` to `path` atomically with permissions `mode`.
+pub fn write_atomic(path: &Path, data: &[u8], mode: u32, overwrite: Overwrite) -> Result<()> {
+    if overwrite == Overwrite::Refuse && path.exists() {
+        return Err(Error::Exists(path.to_path_buf()));
+    }
+    let f = AtomicFile::create(path, mode)?;
+    f.write_at(data, 0)?;
+    f.commit(overwrite)
+}
+
+/// Reads a whole small file (keys, roots, signatures, heads), refusing one
+/// longer than `max` bytes before reading it.
+pub fn read_small(path: &Path, max: usize) -> Result<Vec<u8>> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > max as u64 {
+        return Err(Error::Invalid(format!(
+            "{}: {len} bytes; at most {max} expected here",
+            path.display()
+        )));
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    f.take(max as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(path, e))?;
+    if out.len() > max {
+        return Err(Error::Invalid(format!(
+            "{}: grew past {max} bytes while being read",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+/// A file as the core's random-access reader.
+#[derive(Debug)]
+pub struct FileReader {
+    file: File,
+    len: u64,
+}
+
+impl FileReader {
+    /// Opens `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        Ok(Self { file, len })
+    }
+    /// The open file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+impl modelseal_core::bundle::ReadAt for FileReader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_exact_at(
+        &mut self,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> std::result::Result<(), modelseal_core::bundle::ReadFailure> {
+        self.file
+            .read_exact_at(buf, offset)
+            .map_err(|_| modelseal_core::bundle::ReadFailure)
+    }
+}

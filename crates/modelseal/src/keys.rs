@@ -1,0 +1,201 @@
+//! Ed25519 key files: generation, PKCS#8 v1 PEM and raw 32-byte secrets,
+//! SubjectPublicKeyInfo PEM and raw 32-byte public keys.
+//!
+//! Private keys are written as PKCS#8 **v1** (RFC 5208: no embedded public
+//! key), the form `openssl genpkey -algorithm ed25519` writes and that
+//! OpenSSL 3.0 and most other tools read; v2 (RFC 5958, with the public key)
+//! is read too. Secrets live in zeroizing buffers, are written with mode
+//! 0600 through an atomic rename, and never replace an existing file unless
+//! the caller passes [`Overwrite::Replace`].
+
+use crate::error::{Error, Result};
+use crate::fsio::{Overwrite, PUBLIC_MODE, SECRET_MODE, read_small, write_atomic};
+use crate::sign::{KeySigner, key_id_of};
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use modelseal_core::limits::PUBLIC_KEY_LEN;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Longest key file read, in bytes (a PEM key is about 120).
+const MAX_KEY_FILE: usize = 16 * 1024;
+
+/// How a key is stored in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// PEM: PKCS#8 v1 `PRIVATE KEY` for secrets, SPKI `PUBLIC KEY` for public keys.
+    Pem,
+    /// The 32 raw bytes (secret seed or public key).
+    Raw,
+}
+
+impl KeyFormat {
+    /// Name used in messages and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyFormat::Pem => "pem",
+            KeyFormat::Raw => "raw",
+        }
+    }
+}
+
+/// A fresh Ed25519 key from the operating system's random source.
+pub fn generate() -> Result<SigningKey> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut_slice())
+        .map_err(|e| Error::Key(format!("no randomness from the operating system: {e}")))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// The bytes of a private key file in `format`.
+pub fn encode_private(key: &SigningKey, format: KeyFormat) -> Result<Zeroizing<Vec<u8>>> {
+    match format {
+        KeyFormat::Raw => Ok(Zeroizing::new(key.to_bytes().to_vec())),
+        KeyFormat::Pem => {
+            // v1: the secret only. `SigningKey`'s own encoder writes v2,
+            // which OpenSSL 3.0 refuses.
+            let v1 = KeypairBytes {
+                secret_key: key.to_bytes(),
+                public_key: None,
+            };
+            let pem = v1
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| Error::Key(format!("encoding PKCS#8: {e}")))?;
+            Ok(Zeroizing::new(pem.as_bytes().to_vec()))
+        }
+    }
+}
+
+/// The bytes of a public key file in `format`.
+pub fn encode_public(public_key: &[u8; PUBLIC_KEY_LEN], format: KeyFormat) -> Result<Vec<u8>> {
+    match format {
+        KeyFormat::Raw => Ok(public_key.to_vec()),
+        KeyFormat::Pem => {
+            let vk = VerifyingKey::from_bytes(public_key)
+                .map_err(|_| Error::Key("not a valid Ed25519 public key".into()))?;
+            vk.to_public_key_pem(LineEnding::LF)
+                .map(String::into_bytes)
+                .map_err(|e| Error::Key(format!("encoding public key: {e}")))
+        }
+    }
+}
+
+/// Writes a private key file: mode 0600, atomically, never replacing an
+/// existing file unless `overwrite` says so.
+pub fn write_private(
+    path: &Path,
+    key: &SigningKey,
+    format: KeyFormat,
+    overwrite: Overwrite,
+) -> Result<()> {
+    let bytes = encode_private(key, format)?;
+    write_atomic(path, &bytes, SECRET_MODE, overwrite)
+}
+
+/// Writes a public key file.
+pub fn write_public(
+    path: &Path,
+    public_key: &[u8; PUBLIC_KEY_LEN],
+    format: KeyFormat,
+    overwrite: Overwrite,
+) -> Result<()> {
+    write_atomic(
+        path,
+        &encode_public(public_key, format)?,
+        PUBLIC_MODE,
+        overwrite,
+    )
+}
+
+fn pem_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.trim_start().starts_with("-----BEGIN ").then_some(text)
+}
+
+/// Parses the contents of a private key file (PKCS#8 PEM, v1 or v2, or 32
+/// raw bytes).
+pub fn parse_private(bytes: &[u8]) -> Result<(SigningKey, KeyFormat)> {
+    if let Some(text) = pem_text(bytes) {
+        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            return Err(Error::Key(
+                "encrypted PKCS#8 keys are not supported; decrypt with `openssl pkey` or keep the key in an HSM".into(),
+            ));
+        }
+        let key = SigningKey::from_pkcs8_pem(text.trim())
+            .map_err(|e| Error::Key(format!("not an Ed25519 PKCS#8 private key: {e}")))?;
+        return Ok((key, KeyFormat::Pem));
+    }
+    let seed: &[u8; 32] = bytes.try_into().map_err(|_| {
+        Error::Key(format!(
+            "not a private key: expected PKCS#8 PEM or 32 raw bytes, found {} bytes",
+            bytes.len()
+        ))
+    })?;
+    Ok((SigningKey::from_bytes(seed), KeyFormat::Raw))
+}
+
+/// Reads a private key file as a signer labelled with its path.
+pub fn read_signer(path: &Path) -> Result<KeySigner> {
+    let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
+    let (key, _) =
+        parse_private(&bytes).map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+    Ok(KeySigner::new(key, format!("key file {}", path.display())))
+}
+
+/// Parses the contents of a public key file: SPKI PEM, 32 raw bytes, 64 hex
+/// digits, or a private key (whose public key is taken).
+pub fn parse_public(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN]> {
+    if let Some(text) = pem_text(bytes) {
+        if text.contains("PRIVATE KEY-----") {
+            let (key, _) = parse_private(bytes)?;
+            return Ok(key.verifying_key().to_bytes());
+        }
+        let vk = VerifyingKey::from_public_key_pem(text.trim())
+            .map_err(|e| Error::Key(format!("not an Ed25519 public key: {e}")))?;
+        return Ok(vk.to_bytes());
+    }
+    let raw: [u8; PUBLIC_KEY_LEN] = if let Ok(raw) = <[u8; PUBLIC_KEY_LEN]>::try_from(bytes) {
+        raw
+    } else {
+        let text = std::str::from_utf8(bytes).unwrap_or("").trim();
+        let mut out = [0u8; PUBLIC_KEY_LEN];
+        hex::decode_to_slice(text, &mut out).map_err(|_| {
+            Error::Key(format!(
+                "not a public key: expected PEM, 32 raw bytes or 64 hex digits, found {} bytes",
+                bytes.len()
+            ))
+        })?;
+        out
+    };
+    VerifyingKey::from_bytes(&raw)
+        .map_err(|_| Error::Key("not a valid Ed25519 public key (does not decode)".into()))?;
+    Ok(raw)
+}
+
+/// Reads a public key file (or a private key file, for its public key).
+pub fn read_public(path: &Path) -> Result<[u8; PUBLIC_KEY_LEN]> {
+    let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
+    parse_public(&bytes).map_err(|e| Error::Key(format!("{}: {e}", path.display())))
+}
+
+/// What a person needs to know about a key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeyInfo {
+    /// Key id (hex): the first bytes of SHA-256 of the public key.
+    pub key_id: String,
+    /// Public key (hex).
+    pub public_key: String,
+}
+
+impl KeyInfo {
+    /// Info of `public_key`.
+    pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> Self {
+        Self {
+            key_id: hex::encode(key_id_of(public_key)),
+            public_key: hex::encode(public_key),
+        }
+    }
+}

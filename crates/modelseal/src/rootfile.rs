@@ -1,0 +1,132 @@
+//! Creating trust roots and their rotations.
+//!
+//! A root lists, per role, the public keys and how many must sign. The
+//! first root (version 1) is what the factory provisions; a rotation is the
+//! next version, which devices accept only when a threshold of the old
+//! *and* of the new root role signed it (collected with
+//! [`crate::signfile::Signable`], offline if need be). Every root written is
+//! parsed back by the core.
+
+use crate::error::{Error, Result};
+use crate::model::{Role, Root};
+use crate::sign::key_id_of;
+use modelseal_core::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
+use modelseal_core::limits::{MAX_ROLE_KEYS, PUBLIC_KEY_LEN};
+use modelseal_core::root::TrustRoot;
+use std::collections::BTreeSet;
+
+/// Keys and threshold for one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleKeys {
+    /// Public keys.
+    pub keys: Vec<[u8; PUBLIC_KEY_LEN]>,
+    /// Distinct keys that must sign.
+    pub threshold: u8,
+}
+
+/// The three roles of a root.
+pub const ROLES: [(u8, &str); 3] = [
+    (ROLE_ROOT, "root"),
+    (ROLE_COMPONENT, "component"),
+    (ROLE_SYSTEM_CONFIG, "system-config"),
+];
+
+fn check_role(name: &str, r: &RoleKeys) -> Result<()> {
+    if r.keys.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the {name} role needs at least one key"
+        )));
+    }
+    if r.keys.len() > MAX_ROLE_KEYS {
+        return Err(Error::Invalid(format!(
+            "the {name} role has {} keys; at most MAX_ROLE_KEYS = {MAX_ROLE_KEYS}",
+            r.keys.len()
+        )));
+    }
+    if r.threshold == 0 || usize::from(r.threshold) > r.keys.len() {
+        return Err(Error::Invalid(format!(
+            "the {name} role's threshold is {}; it must be between 1 and its {} keys",
+            r.threshold,
+            r.keys.len()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    for k in &r.keys {
+        if !seen.insert(*k) {
+            return Err(Error::Invalid(format!(
+                "key {} is listed twice in the {name} role",
+                hex::encode(key_id_of(k))
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A root of `version` with these roles, checked by the core.
+pub fn make_root(
+    version: u32,
+    expires_at: Option<u64>,
+    roles: [&RoleKeys; 3],
+) -> Result<(Root, Vec<u8>)> {
+    for ((_, name), r) in ROLES.iter().zip(roles) {
+        check_role(name, r)?;
+    }
+    let root = Root {
+        version,
+        expires_at,
+        roles: ROLES
+            .iter()
+            .zip(roles)
+            .map(|((id, _), r)| Role {
+                id: *id,
+                threshold: r.threshold,
+                keys: r.keys.clone(),
+            })
+            .collect(),
+    };
+    let doc = root.encode()?;
+    TrustRoot::parse_doc(&doc).map_err(|e| Error::WouldBeRejected {
+        context: "trust root".into(),
+        source: e,
+    })?;
+    Ok((root, doc))
+}
+
+/// Changes for a rotation: `None` keeps what the previous root had.
+#[derive(Debug, Clone, Default)]
+pub struct Rotation {
+    /// New keys per role (index as [`ROLES`]).
+    pub keys: [Option<Vec<[u8; PUBLIC_KEY_LEN]>>; 3],
+    /// New thresholds per role.
+    pub thresholds: [Option<u8>; 3],
+    /// New expiry; `Some(None)` removes it.
+    pub expires_at: Option<Option<u64>>,
+}
+
+/// The next root after `previous` (a root envelope), with `changes`.
+pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
+    let old = TrustRoot::from_envelope_unverified(previous)
+        .map_err(|e| Error::verify("previous trust root", e))?;
+    let old = Root::from_trust_root(&old);
+    let version = old.version.checked_add(1).ok_or(Error::Invalid(
+        "the previous root has the last possible version".into(),
+    ))?;
+    let mut roles = Vec::new();
+    for (i, (id, name)) in ROLES.iter().enumerate() {
+        let prev = old
+            .role(*id)
+            .ok_or_else(|| Error::Invalid(format!("the previous root has no {name} role")))?;
+        roles.push(RoleKeys {
+            keys: changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone()),
+            threshold: changes.thresholds[i].unwrap_or(prev.threshold),
+        });
+    }
+    let expires_at = changes.expires_at.unwrap_or(old.expires_at);
+    let (root, doc) = make_root(version, expires_at, [&roles[0], &roles[1], &roles[2]])?;
+    if root == (Root { version, ..old }) {
+        return Err(Error::Invalid(
+            "the rotation changes nothing: give new keys, thresholds or an expiry".into(),
+        ));
+    }
+    Ok((root, doc))
+}

@@ -1,0 +1,1306 @@
+//! The declarative bundle spec (TOML) and its resolution into a manifest
+//! plan: which files to hash, and every other field filled in.
+//!
+//! Every table refuses unknown fields, so a typo is an error, never a field
+//! silently left out. Every error names the spec file, the field (as a path
+//! such as `component[0].lineage.hil_suite_id`) and what is wrong. Values
+//! are checked against the verifier's bounds in [`modelseal_core::limits`]
+//! here, so the message can name the field; the core re-checks the encoded
+//! manifest before anything is written, and remains the authority.
+//!
+//! Paths in a spec are relative to the directory holding the spec file.
+//! Resolution reads only file metadata and small referenced bundles; the
+//! artifacts themselves are hashed later, in parallel (see [`crate::hashing`]).
+
+use crate::error::{Error, Result};
+use crate::model::{
+    ArtifactEntry, Component, Ecu, ExtensionEntry, Lineage, Manifest, ModelEntry,
+    ParameterSetEntry, PlaintextInfo, SystemConfig, Target,
+};
+use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
+use modelseal_core::limits::{
+    MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSION_LEN, MAX_EXTENSIONS,
+    MAX_HARDWARE_IDS, MAX_ID_LEN, MAX_METADATA, MAX_MIDDLEWARE, MAX_NAME_LEN, MAX_PARAMETER_SETS,
+    MAX_SERIALS, MAX_TEXT_LEN, MAX_TICKETS,
+};
+use modelseal_core::{Digest, SoftSha256};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Largest spec file read, in bytes.
+pub const MAX_SPEC_LEN: usize = 4 * 1024 * 1024;
+
+// ------------------------------------------------------------ file format
+
+/// A bundle spec as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// `component` or `system-config`.
+    pub kind: String,
+    /// Version string of the bundle (identifier).
+    pub version: String,
+    /// Anti-rollback counter.
+    pub security_counter: u64,
+    /// Creation time; default `SOURCE_DATE_EPOCH`, else now.
+    #[serde(default)]
+    pub created_at: Option<Time>,
+    /// Expiry time.
+    #[serde(default)]
+    pub expires_at: Option<Time>,
+    /// The manifest this bundle supersedes.
+    #[serde(default)]
+    pub supersedes: Option<DigestRef>,
+    /// Directory that artifact paths are relative to (default: the spec's directory).
+    #[serde(default)]
+    pub artifact_root: Option<String>,
+    /// Where the bundle may be installed.
+    pub target: TargetSpec,
+    /// Model components (component bundles).
+    #[serde(default)]
+    pub component: Vec<ComponentSpec>,
+    /// The system configuration (system-configuration bundles).
+    #[serde(default)]
+    pub system_config: Option<SystemConfigSpec>,
+    /// Artifacts, one table each.
+    #[serde(default)]
+    pub artifact: Vec<ArtifactSpec>,
+    /// Directories whose every regular file is an artifact.
+    #[serde(default)]
+    pub artifact_tree: Vec<ArtifactTreeSpec>,
+    /// The software bill of materials.
+    #[serde(default)]
+    pub sbom: Option<SbomSpec>,
+    /// Manifest extensions.
+    #[serde(default)]
+    pub extension: Vec<ExtensionSpec>,
+}
+
+/// A time: seconds since the Unix epoch, or an RFC 3339 string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Time(pub u64);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Time;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "seconds since the Unix epoch, or an RFC 3339 time in quotes (\"2026-01-01T00:00:00Z\")",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Time, E> {
+                Ok(Time(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Time, E> {
+                u64::try_from(v)
+                    .map(Time)
+                    .map_err(|_| E::custom("a time before 1970 is not allowed"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Time, E> {
+                parse_time(v).map(Time).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses an RFC 3339 time (or plain seconds) into seconds since the epoch.
+pub fn parse_time(s: &str) -> std::result::Result<u64, String> {
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    let t = humantime::parse_rfc3339_weak(s)
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))?;
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| format!("`{s}` is before 1970"))
+}
+
+/// A lifecycle stage: `development`, `staging`, `production`, or a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageSpec(pub Stage);
+
+impl<'de> Deserialize<'de> for StageSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = StageSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("\"development\", \"staging\", \"production\" or a stage code 1..=255")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<StageSpec, E> {
+                u8::try_from(v)
+                    .ok()
+                    .and_then(Stage::from_code)
+                    .map(StageSpec)
+                    .ok_or_else(|| E::custom(format!("stage code {v} is not in 1..=255")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<StageSpec, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom("a stage code is positive"))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<StageSpec, E> {
+                parse_stage(v).map(StageSpec).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses a stage name or code.
+pub fn parse_stage(s: &str) -> std::result::Result<Stage, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "development" => Ok(Stage::DEVELOPMENT),
+        "staging" => Ok(Stage::STAGING),
+        "production" => Ok(Stage::PRODUCTION),
+        other => other
+            .parse::<u8>()
+            .ok()
+            .and_then(Stage::from_code)
+            .ok_or_else(|| {
+                format!(
+                    "unknown stage `{s}`: use development, staging, production or a code 1..=255"
+                )
+            }),
+    }
+}
+
+/// A manifest digest given directly or taken from a bundle file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestRef {
+    /// 64 hex digits.
+    #[serde(default)]
+    pub digest: Option<String>,
+    /// A bundle (or bundle head) file whose manifest digest is meant.
+    #[serde(default)]
+    pub bundle: Option<String>,
+}
+
+/// Target binding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// Accepted hardware ids (at least one).
+    pub hardware_ids: Vec<String>,
+    /// Accepted ECU serials (empty: any).
+    #[serde(default)]
+    pub serials: Vec<String>,
+    /// Vehicle platform restriction.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Market restriction.
+    #[serde(default)]
+    pub market: Option<String>,
+}
+
+/// A model component's registry record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    /// Model family.
+    pub family: String,
+    /// Model version.
+    pub version: String,
+    /// Lifecycle stage.
+    pub stage: StageSpec,
+    /// Author.
+    #[serde(default)]
+    pub author: String,
+    /// Creation time of the model version (default: the bundle's).
+    #[serde(default)]
+    pub created_at: Option<Time>,
+    /// Training environment.
+    #[serde(default)]
+    pub training_environment: String,
+    /// The eight lineage links; every key must be present ("" = not yet).
+    pub lineage: LineageSpec,
+    /// Tickets.
+    #[serde(default)]
+    pub tickets: Vec<String>,
+    /// Free metadata.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The eight lineage links. None may be omitted; Production needs all
+/// eight non-empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct LineageSpec {
+    pub training_dataset_id: String,
+    pub validation_dataset_id: String,
+    pub test_dataset_id: String,
+    pub experiment_id: String,
+    pub code_commit_id: String,
+    pub simulation_suite_id: String,
+    pub hil_suite_id: String,
+    pub release_gate_result_id: String,
+}
+
+/// A system configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfigSpec {
+    /// Configuration id.
+    pub config_id: String,
+    /// Configuration version.
+    pub config_version: String,
+    /// Vehicle platform.
+    #[serde(default)]
+    pub vehicle_platform: String,
+    /// Sensor set.
+    #[serde(default)]
+    pub sensor_set: String,
+    /// Market.
+    #[serde(default)]
+    pub market: String,
+    /// ECUs.
+    #[serde(default)]
+    pub ecu: Vec<EcuSpec>,
+    /// Middleware name to version.
+    #[serde(default)]
+    pub middleware: BTreeMap<String, String>,
+    /// Parameter sets.
+    #[serde(default)]
+    pub parameter_set: Vec<ParameterSetSpec>,
+}
+
+/// One ECU.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcuSpec {
+    /// ECU name.
+    pub name: String,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Software version.
+    pub software_version: String,
+    /// The component bundles it runs.
+    #[serde(default)]
+    pub model: Vec<ModelSpec>,
+}
+
+/// A component bundle an ECU runs: a bundle file, or family, version and
+/// manifest digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Component bundle (or head) file.
+    #[serde(default)]
+    pub bundle: Option<String>,
+    /// Model family (default: the bundle's only component).
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Model version (default: from the bundle).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Manifest digest (64 hex digits), when no bundle is given.
+    #[serde(default)]
+    pub manifest_digest: Option<String>,
+}
+
+/// A parameter set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSetSpec {
+    /// Name.
+    pub name: String,
+    /// Vehicle variant.
+    #[serde(default)]
+    pub vehicle_variant: String,
+    /// Sensor set.
+    #[serde(default)]
+    pub sensor_set: String,
+    /// Market.
+    #[serde(default)]
+    pub market: String,
+    /// File with the parameter data (hashed).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Or its digest (64 hex digits).
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// One artifact.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactSpec {
+    /// File, relative to `artifact_root`.
+    pub path: String,
+    /// Name in the bundle (default: `path`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kind (`weights`, `onnx`, `tensorrt-engine`, ...).
+    pub kind: String,
+    /// Licence (SPDX expression).
+    pub licence: String,
+    /// The plaintext, when the file is the encrypted distributed form.
+    #[serde(default)]
+    pub plaintext: Option<PlaintextSpec>,
+}
+
+/// The plaintext of an encrypted artifact and how it was encrypted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaintextSpec {
+    /// Plaintext file (hashed), relative to `artifact_root`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Or its digest (64 hex digits) ...
+    #[serde(default)]
+    pub digest: Option<String>,
+    /// ... and length in bytes.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Encryption algorithm (identifier).
+    pub algorithm: String,
+    /// Key id in the vehicle key store (identifier).
+    pub key_id: String,
+}
+
+/// Every regular file under a directory, as artifacts of one kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactTreeSpec {
+    /// Directory, relative to `artifact_root`; names are paths relative to `artifact_root`.
+    pub path: String,
+    /// Kind of every file.
+    pub kind: String,
+    /// Licence of every file.
+    pub licence: String,
+}
+
+/// The SBOM, carried as an artifact.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SbomSpec {
+    /// File, relative to `artifact_root`.
+    pub path: String,
+    /// `cyclonedx` or `spdx`.
+    pub format: String,
+    /// Name in the bundle (default: `path`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Licence of the SBOM document itself.
+    pub licence: String,
+}
+
+/// A manifest extension.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionSpec {
+    /// Extension id.
+    pub id: u32,
+    /// Whether a verifier that does not know the id must reject.
+    #[serde(default)]
+    pub critical: bool,
+    /// Payload, hex.
+    #[serde(default)]
+    pub data: String,
+}
+
+// ------------------------------------------------------------ the plan
+
+/// A file to hash: an artifact's distributed bytes, a plaintext or a
+/// parameter set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its length when the spec was resolved.
+    pub size: u64,
+    /// Its modification time then (a change during the build is an error).
+    pub modified: Option<SystemTime>,
+    /// The spec field that named it.
+    pub field: String,
+}
+
+/// What a digest in the manifest is to be filled from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Artifact `i`'s distributed bytes (its payload).
+    Artifact(usize),
+    /// Artifact `i`'s plaintext.
+    Plaintext(usize),
+    /// Parameter set `i` of the system configuration.
+    ParameterSet(usize),
+}
+
+/// A resolved spec: the manifest with every digest that comes from a file
+/// still zero, and the files those digests come from.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The spec file.
+    pub spec_path: PathBuf,
+    /// Directory artifact paths resolved against.
+    pub artifact_root: PathBuf,
+    /// The manifest, in canonical order.
+    pub manifest: Manifest,
+    /// Files to hash, and which digest each fills.
+    pub files: Vec<(Slot, FileRef)>,
+}
+
+impl Plan {
+    /// The files of artifact payloads, in manifest (payload) order.
+    pub fn payload_files(&self) -> Vec<&FileRef> {
+        let mut v: Vec<(usize, &FileRef)> = self
+            .files
+            .iter()
+            .filter_map(|(s, f)| match s {
+                Slot::Artifact(i) => Some((*i, f)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|(i, _)| *i);
+        v.into_iter().map(|(_, f)| f).collect()
+    }
+
+    /// Puts `digest` into `slot`.
+    pub fn fill(&mut self, slot: Slot, digest: Digest) {
+        match slot {
+            Slot::Artifact(i) => {
+                if let Some(a) = self.manifest.artifacts.get_mut(i) {
+                    a.digest = digest;
+                }
+            }
+            Slot::Plaintext(i) => {
+                if let Some(p) = self
+                    .manifest
+                    .artifacts
+                    .get_mut(i)
+                    .and_then(|a| a.plaintext.as_mut())
+                {
+                    p.digest = digest;
+                }
+            }
+            Slot::ParameterSet(i) => {
+                if let Some(p) = self
+                    .manifest
+                    .system_config
+                    .as_mut()
+                    .and_then(|s| s.parameter_sets.get_mut(i))
+                {
+                    p.digest = digest;
+                }
+            }
+        }
+    }
+}
+
+/// Reads and parses a spec file.
+pub fn load(path: &Path) -> Result<SpecFile> {
+    let bytes = crate::fsio::read_small(path, MAX_SPEC_LEN)?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| Error::spec(path, "(file)", "not UTF-8 text"))?;
+    parse(path, text)
+}
+
+/// Parses spec text; errors name `path`.
+pub fn parse(path: &Path, text: &str) -> Result<SpecFile> {
+    let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, ""))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        toml_error(path, text, e.inner(), &field)
+    })
+}
+
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error, field: &str) -> Error {
+    let at = e.span().map(|s| {
+        let before = text.get(..s.start).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, str::len) + 1;
+        format!(" (line {line}, column {col})")
+    });
+    let field = if field.is_empty() || field == "." {
+        "(top level)".to_owned()
+    } else {
+        field.to_owned()
+    };
+    Error::spec(
+        path,
+        field,
+        format!("{}{}", e.message().trim(), at.unwrap_or_default()),
+    )
+}
+
+// ------------------------------------------------------------ resolution
+
+/// Checks the spec against the format's rules and limits, looks up every
+/// file it names, and returns the plan. `now` is used when the spec gives
+/// no creation time.
+pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
+    let r = Resolver {
+        file: path.to_path_buf(),
+        dir: match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    r.resolve(spec, now)
+}
+
+struct Resolver {
+    file: PathBuf,
+    dir: PathBuf,
+}
+
+impl Resolver {
+    fn err(&self, field: impl Into<String>, msg: impl Into<String>) -> Error {
+        Error::spec(&self.file, field, msg)
+    }
+
+    // Field rules. They mirror the core's identifier, text and name rules
+    // (`modelseal_core::wire`, not public) only to name the field in the
+    // message; the core re-checks the encoded manifest.
+
+    fn id(&self, field: &str, s: &str, required: bool) -> Result<()> {
+        if s.len() > MAX_ID_LEN {
+            return Err(self.err(
+                field,
+                format!(
+                    "{} bytes; identifiers are at most MAX_ID_LEN = {MAX_ID_LEN}",
+                    s.len()
+                ),
+            ));
+        }
+        if required && s.is_empty() {
+            return Err(self.err(field, "must not be empty"));
+        }
+        if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(self.err(
+                field,
+                format!("`{s}`: identifiers are printable ASCII without spaces; found {c:?}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn text(&self, field: &str, s: &str, required: bool) -> Result<()> {
+        if s.len() > MAX_TEXT_LEN {
+            return Err(self.err(
+                field,
+                format!(
+                    "{} bytes; text is at most MAX_TEXT_LEN = {MAX_TEXT_LEN}",
+                    s.len()
+                ),
+            ));
+        }
+        if required && s.is_empty() {
+            return Err(self.err(field, "must not be empty"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(self.err(field, "control characters are not allowed"));
+        }
+        Ok(())
+    }
+
+    fn name(&self, field: &str, s: &str) -> Result<()> {
+        if s.len() > MAX_NAME_LEN {
+            return Err(self.err(
+                field,
+                format!(
+                    "`{s}` is {} bytes; artifact names are at most MAX_NAME_LEN = {MAX_NAME_LEN}",
+                    s.len()
+                ),
+            ));
+        }
+        let bad = s.is_empty()
+            || s.chars().any(|c| c.is_control() || c == '\\')
+            || s.split('/')
+                .any(|seg| seg.is_empty() || seg == "." || seg == "..");
+        if bad {
+            return Err(self.err(
+                field,
+                format!(
+                    "`{s}` is not a safe relative path (`/`-separated, no empty, `.` or `..` segment, no backslash)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn count(&self, field: &str, n: usize, min: usize, max: usize, limit: &str) -> Result<()> {
+        if n > max {
+            return Err(self.err(field, format!("{n} entries; at most {limit} = {max}")));
+        }
+        if n < min {
+            return Err(self.err(field, format!("at least {min} entry required")));
+        }
+        Ok(())
+    }
+
+    fn hex_digest(&self, field: &str, s: &str) -> Result<Digest> {
+        let mut d = [0u8; 32];
+        hex::decode_to_slice(s.trim(), &mut d)
+            .map_err(|_| self.err(field, format!("`{s}` is not 64 hex digits")))?;
+        Ok(d)
+    }
+
+    fn path(&self, base: &Path, p: &str) -> PathBuf {
+        base.join(p)
+    }
+
+    fn file(&self, field: &str, path: PathBuf) -> Result<FileRef> {
+        let md = std::fs::metadata(&path)
+            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        if !md.is_file() {
+            return Err(self.err(field, format!("{}: not a regular file", path.display())));
+        }
+        Ok(FileRef {
+            size: md.len(),
+            modified: md.modified().ok(),
+            path,
+            field: field.to_owned(),
+        })
+    }
+
+    fn manifest_digest_of(&self, field: &str, path: &Path) -> Result<(Digest, Manifest)> {
+        let head = crate::bundle::read_head(path).map_err(|e| self.err(field, e.to_string()))?;
+        let h = modelseal_core::inspect::UnauthenticatedHead::parse(&head)
+            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        let view = h
+            .manifest_unauthenticated()
+            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        let digest = h
+            .manifest_envelope()
+            .digest(&mut SoftSha256::new())
+            .map_err(|e| self.err(field, e.to_string()))?;
+        Ok((digest, Manifest::from_view(&view)?))
+    }
+
+    fn resolve(&self, spec: &SpecFile, now: u64) -> Result<Plan> {
+        let kind = match spec.kind.as_str() {
+            "component" => BundleKind::Component,
+            "system-config" => BundleKind::SystemConfig,
+            other => {
+                return Err(self.err(
+                    "kind",
+                    format!("unknown kind `{other}`: use \"component\" or \"system-config\""),
+                ));
+            }
+        };
+        self.id("version", &spec.version, true)?;
+        let created_at = spec.created_at.map_or(now, |t| t.0);
+        if let Some(e) = spec.expires_at {
+            if e.0 <= created_at {
+                return Err(self.err("expires_at", "expires at or before its creation time"));
+            }
+        }
+        let supersedes = match &spec.supersedes {
+            None => None,
+            Some(r) => Some(self.digest_ref("supersedes", r)?),
+        };
+
+        // Target.
+        let t = &spec.target;
+        self.count(
+            "target.hardware_ids",
+            t.hardware_ids.len(),
+            1,
+            MAX_HARDWARE_IDS,
+            "MAX_HARDWARE_IDS",
+        )?;
+        for (i, h) in t.hardware_ids.iter().enumerate() {
+            self.id(&format!("target.hardware_ids[{i}]"), h, true)?;
+        }
+        self.count(
+            "target.serials",
+            t.serials.len(),
+            0,
+            MAX_SERIALS,
+            "MAX_SERIALS",
+        )?;
+        for (i, s) in t.serials.iter().enumerate() {
+            self.id(&format!("target.serials[{i}]"), s, true)?;
+        }
+        if let Some(p) = &t.platform {
+            self.id("target.platform", p, true)?;
+        }
+        if let Some(m) = &t.market {
+            self.id("target.market", m, true)?;
+        }
+        unique(&t.hardware_ids)
+            .map_err(|d| self.err("target.hardware_ids", format!("`{d}` is listed twice")))?;
+        unique(&t.serials)
+            .map_err(|d| self.err("target.serials", format!("`{d}` is listed twice")))?;
+
+        // Components or system configuration.
+        let (components, system_config, mut files) = match kind {
+            BundleKind::Component => {
+                if spec.system_config.is_some() {
+                    return Err(self.err(
+                        "system_config",
+                        "a component bundle has no system configuration (kind = \"component\")",
+                    ));
+                }
+                self.count(
+                    "component",
+                    spec.component.len(),
+                    1,
+                    MAX_COMPONENTS,
+                    "MAX_COMPONENTS",
+                )?;
+                let mut comps = Vec::new();
+                for (i, c) in spec.component.iter().enumerate() {
+                    comps.push(self.component(&format!("component[{i}]"), c, created_at)?);
+                }
+                let fams: Vec<String> =
+                    comps.iter().map(|c: &Component| c.family.clone()).collect();
+                unique(&fams)
+                    .map_err(|d| self.err("component", format!("family `{d}` appears twice")))?;
+                (comps, None, Vec::new())
+            }
+            BundleKind::SystemConfig => {
+                if !spec.component.is_empty() {
+                    return Err(self.err(
+                        "component",
+                        "a system-configuration bundle carries no components; list them under system_config.ecu[].model",
+                    ));
+                }
+                let sc = spec.system_config.as_ref().ok_or_else(|| {
+                    self.err(
+                        "system_config",
+                        "missing: a system-configuration bundle needs a [system_config] table",
+                    )
+                })?;
+                let (sc, files) = self.system_config(sc)?;
+                (Vec::new(), Some(sc), files)
+            }
+        };
+
+        // Artifacts.
+        let root = spec
+            .artifact_root
+            .as_deref()
+            .map_or_else(|| self.dir.clone(), |r| self.path(&self.dir, r));
+        let mut artifacts: Vec<(ArtifactEntry, FileRef, Option<FileRef>)> = Vec::new();
+        for (i, a) in spec.artifact.iter().enumerate() {
+            let field = format!("artifact[{i}]");
+            artifacts.push(self.artifact(&field, a, &root)?);
+        }
+        for (i, t) in spec.artifact_tree.iter().enumerate() {
+            let field = format!("artifact_tree[{i}]");
+            let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
+            self.text(&format!("{field}.licence"), &t.licence, true)?;
+            let dir = self.path(&root, &t.path);
+            let mut found = Vec::new();
+            walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
+            found.sort();
+            if artifacts.len() + found.len() > MAX_ARTIFACTS {
+                return Err(self.err(
+                    &field,
+                    format!(
+                        "{} files; a bundle holds at most MAX_ARTIFACTS = {MAX_ARTIFACTS} artifacts",
+                        artifacts.len() + found.len()
+                    ),
+                ));
+            }
+            for p in found {
+                let rel = p
+                    .strip_prefix(&root)
+                    .map_err(|_| self.err(&field, "directory is outside artifact_root"))?;
+                let name = rel.to_string_lossy().into_owned();
+                let ff = format!("{field} ({name})");
+                self.name(&ff, &name)?;
+                let f = self.file(&ff, p)?;
+                artifacts.push((
+                    ArtifactEntry {
+                        name,
+                        kind: kind.code(),
+                        size: f.size,
+                        digest: [0; 32],
+                        plaintext: None,
+                        licence: t.licence.clone(),
+                    },
+                    f,
+                    None,
+                ));
+            }
+        }
+        if let Some(s) = &spec.sbom {
+            let kind = match s.format.as_str() {
+                "cyclonedx" => ArtifactKind::SbomCycloneDx,
+                "spdx" => ArtifactKind::SbomSpdx,
+                other => {
+                    return Err(self.err(
+                        "sbom.format",
+                        format!("unknown SBOM format `{other}`: use \"cyclonedx\" or \"spdx\""),
+                    ));
+                }
+            };
+            let a = ArtifactSpec {
+                path: s.path.clone(),
+                name: s.name.clone(),
+                kind: kind.name().into(),
+                licence: s.licence.clone(),
+                plaintext: None,
+            };
+            artifacts.push(self.artifact("sbom", &a, &root)?);
+        }
+        self.count(
+            "artifact",
+            artifacts.len(),
+            0,
+            MAX_ARTIFACTS,
+            "MAX_ARTIFACTS",
+        )?;
+        if kind == BundleKind::Component && artifacts.is_empty() {
+            return Err(self.err(
+                "artifact",
+                "a component bundle needs at least one artifact ([[artifact]], [[artifact_tree]] or [sbom])",
+            ));
+        }
+        // Canonical (payload) order: names bytewise ascending, each once.
+        artifacts.sort_by(|a, b| a.0.name.as_bytes().cmp(b.0.name.as_bytes()));
+        for w in artifacts.windows(2) {
+            if let [a, b] = w {
+                if a.0.name == b.0.name {
+                    return Err(self.err(
+                        &b.1.field,
+                        format!("artifact name `{}` is also used by {}", b.0.name, a.1.field),
+                    ));
+                }
+            }
+        }
+        let mut entries = Vec::with_capacity(artifacts.len());
+        for (i, (entry, file, plain)) in artifacts.into_iter().enumerate() {
+            files.push((Slot::Artifact(i), file));
+            if let Some(p) = plain {
+                files.push((Slot::Plaintext(i), p));
+            }
+            entries.push(entry);
+        }
+
+        // Extensions.
+        self.count(
+            "extension",
+            spec.extension.len(),
+            0,
+            MAX_EXTENSIONS,
+            "MAX_EXTENSIONS",
+        )?;
+        let mut extensions = Vec::new();
+        for (i, e) in spec.extension.iter().enumerate() {
+            let field = format!("extension[{i}]");
+            let data = hex::decode(e.data.trim())
+                .map_err(|_| self.err(format!("{field}.data"), "not hex"))?;
+            if data.len() > MAX_EXTENSION_LEN {
+                return Err(self.err(
+                    format!("{field}.data"),
+                    format!(
+                        "{} bytes; at most MAX_EXTENSION_LEN = {MAX_EXTENSION_LEN}",
+                        data.len()
+                    ),
+                ));
+            }
+            if e.critical {
+                return Err(self.err(
+                    format!("{field}.critical"),
+                    format!(
+                        "extension {} is critical, and this verifier knows no extension: every ECU would reject the bundle",
+                        e.id
+                    ),
+                ));
+            }
+            extensions.push(ExtensionEntry {
+                id: e.id,
+                critical: e.critical,
+                data,
+            });
+        }
+        let ids: Vec<u32> = extensions.iter().map(|e| e.id).collect();
+        unique(&ids).map_err(|d| self.err("extension", format!("id {d} appears twice")))?;
+
+        let mut manifest = Manifest {
+            kind,
+            security_counter: spec.security_counter,
+            version: spec.version.clone(),
+            created_at,
+            expires_at: spec.expires_at.map(|t| t.0),
+            supersedes,
+            target: Target {
+                hardware_ids: t.hardware_ids.clone(),
+                serials: t.serials.clone(),
+                platform: t.platform.clone(),
+                market: t.market.clone(),
+            },
+            components,
+            system_config,
+            artifacts: entries,
+            extensions,
+        };
+        // Artifacts are already in order; this orders the other lists the
+        // same way the slots above were numbered (parameter sets were
+        // numbered after sorting in `system_config`).
+        manifest.normalize();
+        Ok(Plan {
+            spec_path: self.file.clone(),
+            artifact_root: root,
+            manifest,
+            files,
+        })
+    }
+
+    fn digest_ref(&self, field: &str, r: &DigestRef) -> Result<Digest> {
+        match (&r.digest, &r.bundle) {
+            (Some(d), None) => self.hex_digest(&format!("{field}.digest"), d),
+            (None, Some(b)) => {
+                let f = format!("{field}.bundle");
+                Ok(self.manifest_digest_of(&f, &self.path(&self.dir, b))?.0)
+            }
+            _ => Err(self.err(field, "give exactly one of `digest` or `bundle`")),
+        }
+    }
+
+    fn kind(&self, field: &str, s: &str) -> Result<ArtifactKind> {
+        ArtifactKind::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = ArtifactKind::ALL.iter().map(|k| k.name()).collect();
+            self.err(
+                field,
+                format!("unknown artifact kind `{s}`; one of: {}", names.join(", ")),
+            )
+        })
+    }
+
+    fn artifact(
+        &self,
+        field: &str,
+        a: &ArtifactSpec,
+        root: &Path,
+    ) -> Result<(ArtifactEntry, FileRef, Option<FileRef>)> {
+        let name = a.name.clone().unwrap_or_else(|| a.path.clone());
+        self.name(&format!("{field}.name"), &name)?;
+        let kind = self.kind(&format!("{field}.kind"), &a.kind)?;
+        self.text(&format!("{field}.licence"), &a.licence, true)?;
+        let file = self.file(&format!("{field}.path"), self.path(root, &a.path))?;
+        let mut plain_file = None;
+        let plaintext = match &a.plaintext {
+            None => None,
+            Some(p) => {
+                let pf = format!("{field}.plaintext");
+                self.id(&format!("{pf}.algorithm"), &p.algorithm, true)?;
+                self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
+                let (size, digest) = match (&p.path, &p.digest, p.size) {
+                    (Some(path), None, None) => {
+                        let f = self.file(&format!("{pf}.path"), self.path(root, path))?;
+                        let size = f.size;
+                        plain_file = Some(f);
+                        (size, [0; 32])
+                    }
+                    (None, Some(d), Some(size)) => {
+                        (size, self.hex_digest(&format!("{pf}.digest"), d)?)
+                    }
+                    _ => {
+                        return Err(self.err(
+                            pf,
+                            "give either `path` (the plaintext file) or both `digest` and `size`",
+                        ));
+                    }
+                };
+                Some(PlaintextInfo {
+                    size,
+                    digest,
+                    algorithm: p.algorithm.clone(),
+                    key_id: p.key_id.clone(),
+                })
+            }
+        };
+        Ok((
+            ArtifactEntry {
+                name,
+                kind: kind.code(),
+                size: file.size,
+                digest: [0; 32],
+                plaintext,
+                licence: a.licence.clone(),
+            },
+            file,
+            plain_file,
+        ))
+    }
+
+    fn component(&self, field: &str, c: &ComponentSpec, created_at: u64) -> Result<Component> {
+        self.id(&format!("{field}.family"), &c.family, true)?;
+        self.id(&format!("{field}.version"), &c.version, true)?;
+        self.text(&format!("{field}.author"), &c.author, false)?;
+        self.text(
+            &format!("{field}.training_environment"),
+            &c.training_environment,
+            false,
+        )?;
+        let l = &c.lineage;
+        let lineage = Lineage {
+            training_dataset_id: l.training_dataset_id.clone(),
+            validation_dataset_id: l.validation_dataset_id.clone(),
+            test_dataset_id: l.test_dataset_id.clone(),
+            experiment_id: l.experiment_id.clone(),
+            code_commit_id: l.code_commit_id.clone(),
+            simulation_suite_id: l.simulation_suite_id.clone(),
+            hil_suite_id: l.hil_suite_id.clone(),
+            release_gate_result_id: l.release_gate_result_id.clone(),
+        };
+        let stage = c.stage.0;
+        for (name, value) in lineage.entries() {
+            let f = format!("{field}.lineage.{name}");
+            self.id(&f, value, false)?;
+            if stage >= Stage::PRODUCTION && value.is_empty() {
+                return Err(self.err(
+                    f,
+                    "empty, but a Production component needs all eight lineage links",
+                ));
+            }
+        }
+        self.count(
+            &format!("{field}.tickets"),
+            c.tickets.len(),
+            0,
+            MAX_TICKETS,
+            "MAX_TICKETS",
+        )?;
+        for (i, t) in c.tickets.iter().enumerate() {
+            self.id(&format!("{field}.tickets[{i}]"), t, true)?;
+        }
+        self.count(
+            &format!("{field}.metadata"),
+            c.metadata.len(),
+            0,
+            MAX_METADATA,
+            "MAX_METADATA",
+        )?;
+        for (k, v) in &c.metadata {
+            self.id(&format!("{field}.metadata (key `{k}`)"), k, true)?;
+            self.text(&format!("{field}.metadata.{k}"), v, false)?;
+        }
+        Ok(Component {
+            family: c.family.clone(),
+            version: c.version.clone(),
+            stage,
+            author: c.author.clone(),
+            created_at: c.created_at.map_or(created_at, |t| t.0),
+            training_environment: c.training_environment.clone(),
+            lineage,
+            tickets: c.tickets.clone(),
+            metadata: c.metadata.clone(),
+        })
+    }
+
+    fn system_config(&self, sc: &SystemConfigSpec) -> Result<(SystemConfig, Vec<(Slot, FileRef)>)> {
+        let f = "system_config";
+        self.id(&format!("{f}.config_id"), &sc.config_id, true)?;
+        self.id(&format!("{f}.config_version"), &sc.config_version, true)?;
+        self.id(
+            &format!("{f}.vehicle_platform"),
+            &sc.vehicle_platform,
+            false,
+        )?;
+        self.id(&format!("{f}.sensor_set"), &sc.sensor_set, false)?;
+        self.id(&format!("{f}.market"), &sc.market, false)?;
+        self.count(&format!("{f}.ecu"), sc.ecu.len(), 1, MAX_ECUS, "MAX_ECUS")?;
+        let mut ecus = Vec::new();
+        for (i, e) in sc.ecu.iter().enumerate() {
+            let ef = format!("{f}.ecu[{i}]");
+            self.id(&format!("{ef}.name"), &e.name, true)?;
+            self.id(&format!("{ef}.hardware_id"), &e.hardware_id, true)?;
+            self.id(&format!("{ef}.software_version"), &e.software_version, true)?;
+            self.count(
+                &format!("{ef}.model"),
+                e.model.len(),
+                0,
+                MAX_ECU_MODELS,
+                "MAX_ECU_MODELS",
+            )?;
+            let mut models = Vec::new();
+            for (j, m) in e.model.iter().enumerate() {
+                models.push(self.model(&format!("{ef}.model[{j}]"), m)?);
+            }
+            ecus.push(Ecu {
+                name: e.name.clone(),
+                hardware_id: e.hardware_id.clone(),
+                software_version: e.software_version.clone(),
+                models,
+            });
+        }
+        let names: Vec<String> = ecus.iter().map(|e| e.name.clone()).collect();
+        unique(&names)
+            .map_err(|d| self.err(format!("{f}.ecu"), format!("name `{d}` appears twice")))?;
+        self.count(
+            &format!("{f}.middleware"),
+            sc.middleware.len(),
+            0,
+            MAX_MIDDLEWARE,
+            "MAX_MIDDLEWARE",
+        )?;
+        for (k, v) in &sc.middleware {
+            self.id(&format!("{f}.middleware (name `{k}`)"), k, true)?;
+            self.id(&format!("{f}.middleware.{k}"), v, true)?;
+        }
+        self.count(
+            &format!("{f}.parameter_set"),
+            sc.parameter_set.len(),
+            0,
+            MAX_PARAMETER_SETS,
+            "MAX_PARAMETER_SETS",
+        )?;
+        // Parameter sets in canonical order, so slot numbers match the manifest.
+        let mut order: Vec<usize> = (0..sc.parameter_set.len()).collect();
+        order.sort_by(|&a, &b| sc.parameter_set[a].name.cmp(&sc.parameter_set[b].name));
+        let mut sets = Vec::new();
+        let mut files = Vec::new();
+        for (slot, &i) in order.iter().enumerate() {
+            let p = &sc.parameter_set[i];
+            let pf = format!("{f}.parameter_set[{i}]");
+            self.id(&format!("{pf}.name"), &p.name, true)?;
+            self.id(&format!("{pf}.vehicle_variant"), &p.vehicle_variant, false)?;
+            self.id(&format!("{pf}.sensor_set"), &p.sensor_set, false)?;
+            self.id(&format!("{pf}.market"), &p.market, false)?;
+            let digest = match (&p.path, &p.digest) {
+                (Some(path), None) => {
+                    files.push((
+                        Slot::ParameterSet(slot),
+                        self.file(&format!("{pf}.path"), self.path(&self.dir, path))?,
+                    ));
+                    [0; 32]
+                }
+                (None, Some(d)) => self.hex_digest(&format!("{pf}.digest"), d)?,
+                _ => return Err(self.err(pf, "give exactly one of `path` or `digest`")),
+            };
+            sets.push(ParameterSetEntry {
+                name: p.name.clone(),
+                vehicle_variant: p.vehicle_variant.clone(),
+                sensor_set: p.sensor_set.clone(),
+                market: p.market.clone(),
+                digest,
+            });
+        }
+        let names: Vec<String> = sets.iter().map(|p| p.name.clone()).collect();
+        unique(&names).map_err(|d| {
+            self.err(
+                format!("{f}.parameter_set"),
+                format!("name `{d}` appears twice"),
+            )
+        })?;
+        Ok((
+            SystemConfig {
+                config_id: sc.config_id.clone(),
+                config_version: sc.config_version.clone(),
+                vehicle_platform: sc.vehicle_platform.clone(),
+                sensor_set: sc.sensor_set.clone(),
+                market: sc.market.clone(),
+                ecus,
+                middleware: sc.middleware.clone(),
+                parameter_sets: sets,
+            },
+            files,
+        ))
+    }
+
+    fn model(&self, field: &str, m: &ModelSpec) -> Result<ModelEntry> {
+        let (digest, family, version) = match (&m.bundle, &m.manifest_digest) {
+            (Some(b), None) => {
+                let bf = format!("{field}.bundle");
+                let (digest, manifest) = self.manifest_digest_of(&bf, &self.path(&self.dir, b))?;
+                if manifest.kind != BundleKind::Component {
+                    return Err(self.err(bf, "not a component bundle"));
+                }
+                let pick = match &m.family {
+                    Some(f) => manifest.components.iter().find(|c| &c.family == f),
+                    None if manifest.components.len() == 1 => manifest.components.first(),
+                    None => {
+                        return Err(self.err(
+                            field,
+                            "the bundle has several components: say which with `family`",
+                        ));
+                    }
+                };
+                let c = pick.ok_or_else(|| {
+                    self.err(
+                        format!("{field}.family"),
+                        "the bundle has no component of this family",
+                    )
+                })?;
+                if let Some(v) = &m.version {
+                    if v != &c.version {
+                        return Err(self.err(
+                            format!("{field}.version"),
+                            format!("`{v}`, but the bundle holds {} {}", c.family, c.version),
+                        ));
+                    }
+                }
+                (digest, c.family.clone(), c.version.clone())
+            }
+            (None, Some(d)) => {
+                let family = m.family.clone().ok_or_else(|| {
+                    self.err(
+                        format!("{field}.family"),
+                        "missing (needed with manifest_digest)",
+                    )
+                })?;
+                let version = m.version.clone().ok_or_else(|| {
+                    self.err(
+                        format!("{field}.version"),
+                        "missing (needed with manifest_digest)",
+                    )
+                })?;
+                (
+                    self.hex_digest(&format!("{field}.manifest_digest"), d)?,
+                    family,
+                    version,
+                )
+            }
+            _ => {
+                return Err(self.err(field, "give exactly one of `bundle` or `manifest_digest`"));
+            }
+        };
+        self.id(&format!("{field}.family"), &family, true)?;
+        self.id(&format!("{field}.version"), &version, true)?;
+        Ok(ModelEntry {
+            family,
+            version,
+            manifest_digest: digest,
+        })
+    }
+}
+
+fn unique<T: Ord + Clone + std::fmt::Display>(items: &[T]) -> std::result::Result<(), String> {
+    let mut seen = BTreeSet::new();
+    for i in items {
+        if !seen.insert(i.clone()) {
+            return Err(i.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Every regular file below `dir`, recursively (symbolic links are followed
+/// to files; directories reached through links are not entered).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::result::Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        let ft = entry
+            .file_type()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            out.push(path);
+        }
+        if out.len() > MAX_ARTIFACTS {
+            return Err(format!(
+                "more than MAX_ARTIFACTS = {MAX_ARTIFACTS} files under {}",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Library-level tests of the host pieces the CLI tests reach only
+//! indirectly: key encodings, atomic writes, parallel hashing, spec parsing.
+
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use modelseal::fsio::{AtomicFile, Overwrite, PUBLIC_MODE, SECRET_MODE, write_atomic};
+use modelseal::hashing::{Job, NoProgress, hash_files};
+use modelseal::keys::{self, KeyFormat};
+use modelseal::spec::{FileRef, parse, parse_time};
+use sha2::Digest as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+#[test]
+fn private_keys_are_pkcs8_v1_and_v2_is_read() {
+    let key = keys::generate().expect("key");
+    let pem = keys::encode_private(&key, KeyFormat::Pem).expect("pem");
+    let text = std::str::from_utf8(&pem).expect("utf8");
+    // 48 bytes of DER: SEQUENCE { INTEGER 0, AlgorithmIdentifier, OCTET STRING }.
+    assert!(text.contains("MC4CAQAwBQYDK2VwBCIEI"), "{text}");
+    let (back, fmt) = keys::parse_private(&pem).expect("parse");
+    assert_eq!(fmt, KeyFormat::Pem);
+    assert_eq!(back.to_bytes(), key.to_bytes());
+    // The v2 form (with the public key) that ed25519-dalek writes is read too.
+    let v2 = key
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .expect("v2");
+    assert!(!v2.contains("MC4CAQAw"));
+    let (back, _) = keys::parse_private(v2.as_bytes()).expect("parse v2");
+    assert_eq!(back.to_bytes(), key.to_bytes());
+    // Raw.
+    let raw = keys::encode_private(&key, KeyFormat::Raw).expect("raw");
+    assert_eq!(raw.len(), 32);
+    assert_eq!(
+        keys::parse_private(&raw).expect("raw").0.to_bytes(),
+        key.to_bytes()
+    );
+    // Public keys: PEM, raw, hex all agree.
+    let pk = key.verifying_key().to_bytes();
+    let pub_pem = keys::encode_public(&pk, KeyFormat::Pem).expect("pub pem");
+    assert_eq!(keys::parse_public(&pub_pem).expect("pem"), pk);
+    assert_eq!(keys::parse_public(&pk).expect("raw"), pk);
+    assert_eq!(
+        keys::parse_public(hex::encode(pk).as_bytes()).expect("hex"),
+        pk
+    );
+    assert_eq!(keys::parse_public(&pem).expect("from private"), pk);
+    assert!(keys::parse_private(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n").is_err());
+    assert!(keys::parse_private(&[0u8; 31]).is_err());
+}
+
+#[test]
+fn atomic_writes_refuse_replace_and_set_modes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = dir.path().join("f");
+    write_atomic(&p, b"one", SECRET_MODE, Overwrite::Refuse).expect("write");
+    assert_eq!(
+        std::fs::metadata(&p).expect("m").permissions().mode() & 0o777,
+        0o600
+    );
+    let e = write_atomic(&p, b"two", SECRET_MODE, Overwrite::Refuse).expect_err("exists");
+    assert!(matches!(e, modelseal::Error::Exists(_)));
+    assert_eq!(std::fs::read(&p).expect("read"), b"one");
+    write_atomic(&p, b"three", PUBLIC_MODE, Overwrite::Replace).expect("replace");
+    assert_eq!(std::fs::read(&p).expect("read"), b"three");
+    assert_eq!(
+        std::fs::metadata(&p).expect("m").permissions().mode() & 0o777,
+        0o644
+    );
+    // A file dropped without commit leaves nothing behind.
+    {
+        let f = AtomicFile::create(&dir.path().join("g"), PUBLIC_MODE).expect("create");
+        f.write_at(b"partial", 0).expect("write");
+        assert!(f.temp_path().exists());
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("f")]);
+}
+
+fn file_ref(p: &Path) -> FileRef {
+    let m = std::fs::metadata(p).expect("meta");
+    FileRef {
+        path: p.to_path_buf(),
+        size: m.len(),
+        modified: m.modified().ok(),
+        field: "test".into(),
+    }
+}
+
+#[test]
+fn parallel_hashing_matches_sha256_and_copies() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut refs = Vec::new();
+    let mut expect = Vec::new();
+    for (i, len) in [0usize, 1, 4095, 4096, 3 * 1024 * 1024 + 7, 100]
+        .iter()
+        .enumerate()
+    {
+        let p = dir.path().join(format!("f{i}"));
+        let data: Vec<u8> = (0..*len).map(|j| (j * 31 + i) as u8).collect();
+        std::fs::write(&p, &data).expect("write");
+        expect.push(<[u8; 32]>::from(sha2::Sha256::digest(&data)));
+        refs.push(file_ref(&p));
+    }
+    let out = AtomicFile::create(&dir.path().join("out"), PUBLIC_MODE).expect("out");
+    let mut offset = 0u64;
+    let jobs: Vec<Job<'_>> = refs
+        .iter()
+        .map(|f| {
+            let j = Job {
+                file: f,
+                copy_to: Some(offset),
+            };
+            offset += f.size;
+            j
+        })
+        .collect();
+    for threads in [1, 2, 5] {
+        let got = hash_files(&jobs, Some(&out), threads, &NoProgress).expect("hash");
+        assert_eq!(got, expect, "{threads} threads");
+    }
+    let mut all = Vec::new();
+    for f in &refs {
+        all.extend(std::fs::read(&f.path).expect("read"));
+    }
+    assert_eq!(std::fs::read(out.temp_path()).expect("copy"), all);
+    // A file that changed since it was planned is refused.
+    std::fs::write(&refs[1].path, b"changed!").expect("write");
+    let e = hash_files(&jobs, None, 2, &NoProgress).expect_err("changed");
+    assert!(e.to_string().contains("changed"), "{e}");
+}
+
+#[test]
+fn spec_parsing_names_fields() {
+    let p = Path::new("s.toml");
+    let e = parse(p, "kind = \"component\"\nversion = \"v\"\nsecurity_counter = 1\n[target]\nhardware_ids = [\"H\"]\nplatfrom = \"P\"\n")
+        .expect_err("typo");
+    let m = e.to_string();
+    assert!(
+        m.starts_with("s.toml: target.platfrom: unknown field `platfrom`"),
+        "{m}"
+    );
+    assert!(m.contains("line 6"), "{m}");
+    assert_eq!(parse_time("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
+    assert_eq!(parse_time("1767225600"), Ok(1_767_225_600));
+    assert!(parse_time("yesterday").is_err());
+}
