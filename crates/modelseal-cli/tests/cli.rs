@@ -1112,14 +1112,14 @@ fn help_has_an_example_on_every_subcommand() {
 const BIG: u64 = 512 * 1024 * 1024;
 
 fn big_spec(e: &Env) {
-    fs::create_dir_all(e.p("big")).expect("mkdir");
-    let f = fs::File::create(e.p("big/blob.bin")).expect("create");
+    fs::create_dir_all(e.p("spec/artifacts/big")).expect("mkdir");
+    let f = fs::File::create(e.p("spec/artifacts/big/blob.bin")).expect("create");
     f.set_len(BIG).expect("sparse file");
     e.write_spec(
         "big.toml",
         &e.example_spec().replace(
             "[sbom]",
-            "[[artifact]]\npath = \"../../big/blob.bin\"\nname = \"blob.bin\"\nkind = \"other\"\nlicence = \"CC0-1.0\"\n\n[sbom]",
+            "[[artifact]]\npath = \"big/blob.bin\"\nname = \"blob.bin\"\nkind = \"other\"\nlicence = \"CC0-1.0\"\n\n[sbom]",
         ),
     );
 }
@@ -1248,4 +1248,227 @@ fn killed_build_and_sign_leave_the_destination_untouched() {
     let st = e.json(&["sign", "big.msb", "--root", "root.msr", "--key", "c2.pem"]);
     assert_eq!(st["signatures"]["complete"], true);
     e.ok(&e.verify_args("big.msb"));
+}
+
+// ------------------------------------------------------------ host safety
+
+/// A copy of the example spec with one more `[[artifact]]` (and optional
+/// top-level lines), written as `name`.
+fn spec_with_artifact(e: &Env, name: &str, top: &str, artifact: &str) {
+    let text = e.example_spec().replacen(
+        "kind = \"component\"",
+        &format!("{top}\nkind = \"component\""),
+        1,
+    );
+    e.write_spec(
+        name,
+        &text.replace("[sbom]", &format!("[[artifact]]\n{artifact}\n\n[sbom]")),
+    );
+}
+
+fn build_spec(e: &Env, name: &str) -> Output {
+    e.run(&[
+        "build",
+        &format!("spec/{name}"),
+        "-o",
+        "out.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+        "--key",
+        "c2.pem",
+        "--force",
+    ])
+}
+
+#[test]
+fn spec_paths_stay_inside_the_artifact_root() {
+    let e = Env::new();
+    e.root();
+    fs::write(e.p("secret.bin"), b"a host file that must not ship").expect("write");
+    for (file, path) in [
+        ("dotdot.toml", "../../secret.bin"),
+        ("absolute.toml", "/etc/hostname"),
+    ] {
+        spec_with_artifact(
+            &e,
+            file,
+            "",
+            &format!(
+                "path = \"{path}\"\nname = \"x.bin\"\nkind = \"other\"\nlicence = \"CC0-1.0\""
+            ),
+        );
+        let o = build_spec(&e, file);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(file) && err.contains("stay inside it"),
+            "{err}"
+        );
+    }
+
+    // A symbolic link out of the root is refused unless the spec opts in.
+    std::os::unix::fs::symlink(e.p("secret.bin"), e.p("spec/artifacts/linked.bin"))
+        .expect("symlink");
+    let art = "path = \"linked.bin\"\nkind = \"other\"\nlicence = \"CC0-1.0\"";
+    spec_with_artifact(&e, "link.toml", "", art);
+    let o = build_spec(&e, "link.toml");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("outside artifact_root") && err.contains("follow_symlinks_outside_root"),
+        "{err}"
+    );
+    assert!(!e.p("out.msb").exists());
+    spec_with_artifact(
+        &e,
+        "link-ok.toml",
+        "follow_symlinks_outside_root = true",
+        art,
+    );
+    let o = build_spec(&e, "link-ok.toml");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A link that stays inside the root is fine.
+    std::os::unix::fs::symlink("weights.safetensors", e.p("spec/artifacts/alias.bin"))
+        .expect("symlink");
+    spec_with_artifact(
+        &e,
+        "inside.toml",
+        "",
+        "path = \"alias.bin\"\nkind = \"weights\"\nlicence = \"CC0-1.0\"",
+    );
+    assert!(build_spec(&e, "inside.toml").status.success());
+
+    // A tree with a link out of the root is refused, naming the file.
+    fs::create_dir_all(e.p("spec/artifacts/tree")).expect("mkdir");
+    fs::write(e.p("spec/artifacts/tree/a.txt"), b"a").expect("write");
+    std::os::unix::fs::symlink(e.p("secret.bin"), e.p("spec/artifacts/tree/b.txt"))
+        .expect("symlink");
+    let text = e.example_spec().replace(
+        "[sbom]",
+        "[[artifact_tree]]\npath = \"tree\"\nkind = \"config\"\nlicence = \"CC0-1.0\"\n\n[sbom]",
+    );
+    e.write_spec("tree.toml", &text);
+    let o = build_spec(&e, "tree.toml");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("tree/b.txt") && err.contains("outside artifact_root"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hostile_spec_files_are_refused_with_a_clear_message() {
+    let e = Env::new();
+    e.root();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("huge.toml", vec![b'#'; 5 << 20], "at most 4194304"),
+        (
+            "binary.toml",
+            (0..=255u8).cycle().take(4096).collect(),
+            "not UTF-8",
+        ),
+        (
+            "nested.toml",
+            format!("kind = {}", "[".repeat(200_000)).into_bytes(),
+            "recursion",
+        ),
+        ("empty.toml", Vec::new(), "missing field `kind`"),
+    ];
+    for (name, bytes, _) in &cases {
+        fs::write(e.p("spec").join(name), bytes).expect("write");
+    }
+    for (name, _, says) in &cases {
+        let o = build_spec(&e, name);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: one line: {err}");
+        assert!(err.contains(name) && err.contains(says), "{name}: {err}");
+    }
+}
+
+/// Compiles a preload library whose fsync and fdatasync stall, so a kill
+/// lands while the new file is written but not yet renamed into place.
+fn slow_fsync_library(dir: &Path) -> PathBuf {
+    let src = dir.join("slow_fsync.c");
+    fs::write(
+        &src,
+        "#include <unistd.h>\nint fsync(int fd) { (void)fd; sleep(30); return 0; }\nint fdatasync(int fd) { (void)fd; sleep(30); return 0; }\n",
+    )
+    .expect("write");
+    let lib = dir.join("libslow_fsync.so");
+    let ok = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .status()
+        .expect("cc");
+    assert!(ok.success());
+    lib
+}
+
+#[test]
+fn killed_rotate_and_key_generate_leave_the_previous_files() {
+    let e = Env::new();
+    e.root();
+    let lib = slow_fsync_library(e.dir.path());
+    let before = fs::read(e.p("root.msr")).expect("root");
+    let key_before = fs::read(e.p("c1.pem")).expect("key");
+    for args in [
+        vec![
+            "root",
+            "rotate",
+            "--from",
+            "root.msr",
+            "-o",
+            "root.msr",
+            "--force",
+            "--expires",
+            "2030-01-01T00:00:00Z",
+            "--key",
+            "r1.pem",
+            "--key",
+            "r2.pem",
+        ],
+        vec!["key", "generate", "-o", "c1.pem", "--force"],
+    ] {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .current_dir(e.dir.path())
+            .env("LD_PRELOAD", &lib)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let target = args[args.iter().position(|a| *a == "-o").expect("-o") + 1];
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < std::time::Duration::from_secs(20) && !seen {
+            seen = fs::read_dir(e.dir.path()).expect("dir").flatten().any(|d| {
+                d.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!(".{target}."))
+            });
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let still_running = child.try_wait().expect("wait").is_none();
+        child.kill().expect("kill");
+        child.wait().expect("reap");
+        assert!(seen && still_running, "{args:?} was not caught mid-write");
+    }
+    assert_eq!(
+        fs::read(e.p("root.msr")).expect("root"),
+        before,
+        "the root survived the killed rotation"
+    );
+    assert_eq!(
+        fs::read(e.p("c1.pem")).expect("key"),
+        key_before,
+        "the key survived the killed overwrite"
+    );
 }

@@ -51,6 +51,7 @@ pub mod limits;
 pub mod manifest;
 pub mod policy;
 pub mod root;
+pub mod rules;
 mod verify;
 mod wire;
 pub mod write;

@@ -23,7 +23,7 @@ use modelseal_core::limits::{
     MAX_HARDWARE_IDS, MAX_ID_LEN, MAX_METADATA, MAX_MIDDLEWARE, MAX_NAME_LEN, MAX_PARAMETER_SETS,
     MAX_SERIALS, MAX_TEXT_LEN, MAX_TICKETS,
 };
-use modelseal_core::{Digest, SoftSha256};
+use modelseal_core::{Digest, Error as CoreError, SoftSha256, rules};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +57,11 @@ pub struct SpecFile {
     /// Directory that artifact paths are relative to (default: the spec's directory).
     #[serde(default)]
     pub artifact_root: Option<String>,
+    /// Whether an artifact may be a symbolic link to a file outside
+    /// `artifact_root` (a model cache, say). Off by default: without it such
+    /// a link is an error, so a spec cannot pull in host files unnoticed.
+    #[serde(default)]
+    pub follow_symlinks_outside_root: bool,
     /// Where the bundle may be installed.
     pub target: TargetSpec,
     /// Model components (component bundles).
@@ -544,6 +549,7 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         },
+        symlinks_outside_root: spec.follow_symlinks_outside_root,
     };
     r.resolve(spec, now)
 }
@@ -551,6 +557,7 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
 struct Resolver {
     file: PathBuf,
     dir: PathBuf,
+    symlinks_outside_root: bool,
 }
 
 impl Resolver {
@@ -558,74 +565,56 @@ impl Resolver {
         Error::spec(&self.file, field, msg)
     }
 
-    // Field rules. They mirror the core's identifier, text and name rules
-    // (`modelseal_core::wire`, not public) only to name the field in the
-    // message; the core re-checks the encoded manifest.
+    // Field rules: the core's own (`modelseal_core::rules`), with the field
+    // named in the message. The core checks the encoded manifest again.
 
     fn id(&self, field: &str, s: &str, required: bool) -> Result<()> {
-        if s.len() > MAX_ID_LEN {
-            return Err(self.err(
+        rules::identifier(s, required).map_err(|e| match e {
+            CoreError::LimitExceeded => self.err(
                 field,
                 format!(
                     "{} bytes; identifiers are at most MAX_ID_LEN = {MAX_ID_LEN}",
                     s.len()
                 ),
-            ));
-        }
-        if required && s.is_empty() {
-            return Err(self.err(field, "must not be empty"));
-        }
-        if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
-            return Err(self.err(
+            ),
+            _ if s.is_empty() => self.err(field, "must not be empty"),
+            _ => self.err(
                 field,
-                format!("`{s}`: identifiers are printable ASCII without spaces; found {c:?}"),
-            ));
-        }
-        Ok(())
+                format!("`{s}`: identifiers are printable ASCII without spaces"),
+            ),
+        })
     }
 
     fn text(&self, field: &str, s: &str, required: bool) -> Result<()> {
-        if s.len() > MAX_TEXT_LEN {
-            return Err(self.err(
+        rules::text(s, required).map_err(|e| match e {
+            CoreError::LimitExceeded => self.err(
                 field,
                 format!(
                     "{} bytes; text is at most MAX_TEXT_LEN = {MAX_TEXT_LEN}",
                     s.len()
                 ),
-            ));
-        }
-        if required && s.is_empty() {
-            return Err(self.err(field, "must not be empty"));
-        }
-        if s.chars().any(char::is_control) {
-            return Err(self.err(field, "control characters are not allowed"));
-        }
-        Ok(())
+            ),
+            _ if s.is_empty() => self.err(field, "must not be empty"),
+            _ => self.err(field, "control characters are not allowed"),
+        })
     }
 
     fn name(&self, field: &str, s: &str) -> Result<()> {
-        if s.len() > MAX_NAME_LEN {
-            return Err(self.err(
+        rules::artifact_name(s).map_err(|e| match e {
+            CoreError::LimitExceeded => self.err(
                 field,
                 format!(
                     "`{s}` is {} bytes; artifact names are at most MAX_NAME_LEN = {MAX_NAME_LEN}",
                     s.len()
                 ),
-            ));
-        }
-        let bad = s.is_empty()
-            || s.chars().any(|c| c.is_control() || c == '\\')
-            || s.split('/')
-                .any(|seg| seg.is_empty() || seg == "." || seg == "..");
-        if bad {
-            return Err(self.err(
+            ),
+            _ => self.err(
                 field,
                 format!(
                     "`{s}` is not a safe relative path (`/`-separated, no empty, `.` or `..` segment, no backslash)"
                 ),
-            ));
-        }
-        Ok(())
+            ),
+        })
     }
 
     fn count(&self, field: &str, n: usize, min: usize, max: usize, limit: &str) -> Result<()> {
@@ -647,6 +636,52 @@ impl Resolver {
 
     fn path(&self, base: &Path, p: &str) -> PathBuf {
         base.join(p)
+    }
+
+    /// `p` under the artifact root: relative, without `..`, and (unless the
+    /// spec opts in) not a symbolic link to something outside the root.
+    fn inside(&self, field: &str, root: &Path, p: &str) -> Result<PathBuf> {
+        let rel = Path::new(p);
+        if rel.is_absolute()
+            || rel.components().any(|c| {
+                !matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+        {
+            return Err(self.err(
+                field,
+                format!("`{p}`: artifact paths are relative to artifact_root and stay inside it (no `..`, not absolute)"),
+            ));
+        }
+        let path = root.join(rel);
+        self.stays_inside(field, root, &path)?;
+        Ok(path)
+    }
+
+    /// Refuses `path` when, with symbolic links resolved, it lies outside
+    /// `root` and the spec did not set `follow_symlinks_outside_root`.
+    fn stays_inside(&self, field: &str, root: &Path, path: &Path) -> Result<()> {
+        if self.symlinks_outside_root {
+            return Ok(());
+        }
+        let real_root = std::fs::canonicalize(root)
+            .map_err(|e| self.err(field, format!("artifact_root {}: {e}", root.display())))?;
+        let real = std::fs::canonicalize(path)
+            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        if real.starts_with(&real_root) {
+            Ok(())
+        } else {
+            Err(self.err(
+                field,
+                format!(
+                    "{} resolves to {}, outside artifact_root; set follow_symlinks_outside_root = true to allow it",
+                    path.display(),
+                    real.display()
+                ),
+            ))
+        }
     }
 
     fn file(&self, field: &str, path: PathBuf) -> Result<FileRef> {
@@ -791,7 +826,7 @@ impl Resolver {
             let field = format!("artifact_tree[{i}]");
             let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
             self.text(&format!("{field}.licence"), &t.licence, true)?;
-            let dir = self.path(&root, &t.path);
+            let dir = self.inside(&format!("{field}.path"), &root, &t.path)?;
             let mut found = Vec::new();
             walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
             found.sort();
@@ -811,6 +846,7 @@ impl Resolver {
                 let name = rel.to_string_lossy().into_owned();
                 let ff = format!("{field} ({name})");
                 self.name(&ff, &name)?;
+                self.stays_inside(&ff, &root, &p)?;
                 let f = self.file(&ff, p)?;
                 artifacts.push((
                     ArtifactEntry {
@@ -857,6 +893,15 @@ impl Resolver {
             return Err(self.err(
                 "artifact",
                 "a component bundle needs at least one artifact ([[artifact]], [[artifact_tree]] or [sbom])",
+            ));
+        }
+        let has_sbom = artifacts
+            .iter()
+            .any(|a| ArtifactKind::from_code(a.0.kind).is_some_and(ArtifactKind::is_sbom));
+        if kind == BundleKind::Component && !has_sbom {
+            return Err(self.err(
+                "sbom",
+                "a component bundle carries its software bill of materials: add [sbom] (or an artifact of kind sbom-cyclonedx or sbom-spdx)",
             ));
         }
         // Canonical (payload) order: names bytewise ascending, each once.
@@ -981,7 +1026,10 @@ impl Resolver {
         self.name(&format!("{field}.name"), &name)?;
         let kind = self.kind(&format!("{field}.kind"), &a.kind)?;
         self.text(&format!("{field}.licence"), &a.licence, true)?;
-        let file = self.file(&format!("{field}.path"), self.path(root, &a.path))?;
+        let file = self.file(
+            &format!("{field}.path"),
+            self.inside(&format!("{field}.path"), root, &a.path)?,
+        )?;
         let mut plain_file = None;
         let plaintext = match &a.plaintext {
             None => None,
@@ -991,7 +1039,10 @@ impl Resolver {
                 self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
                 let (size, digest) = match (&p.path, &p.digest, p.size) {
                     (Some(path), None, None) => {
-                        let f = self.file(&format!("{pf}.path"), self.path(root, path))?;
+                        let f = self.file(
+                            &format!("{pf}.path"),
+                            self.inside(&format!("{pf}.path"), root, path)?,
+                        )?;
                         let size = f.size;
                         plain_file = Some(f);
                         (size, [0; 32])
