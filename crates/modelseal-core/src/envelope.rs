@@ -94,9 +94,9 @@ pub struct SignatureEntry<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Envelope<'a> {
     doc_type: DocType,
+    bytes: &'a [u8],
     doc: &'a [u8],
     signatures: &'a [u8],
-    len: usize,
 }
 
 impl<'a> Envelope<'a> {
@@ -131,13 +131,13 @@ impl<'a> Envelope<'a> {
             .get(ENVELOPE_HEADER_LEN..doc_end)
             .ok_or(Error::Truncated)?;
         let signatures = bytes.get(doc_end..end).ok_or(Error::Truncated)?;
-        let rest = bytes.get(end..).ok_or(Error::Truncated)?;
+        let (whole, rest) = bytes.split_at_checked(end).ok_or(Error::Truncated)?;
         Ok((
             Self {
                 doc_type,
+                bytes: whole,
                 doc,
                 signatures,
-                len: end,
             },
             rest,
         ))
@@ -161,13 +161,17 @@ impl<'a> Envelope<'a> {
     pub fn doc(&self) -> &'a [u8] {
         self.doc
     }
+    /// The whole envelope: header, document, signature entries.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
     /// Length of the whole envelope, in bytes.
     pub fn len(&self) -> usize {
-        self.len
+        self.bytes.len()
     }
     /// Whether the envelope is empty (never: the header alone is 16 bytes).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.bytes.is_empty()
     }
     /// Number of signature entries.
     pub fn signature_count(&self) -> usize {

@@ -54,21 +54,8 @@ pub struct HeadParts {
 pub fn split_head(head: &[u8]) -> Result<HeadParts> {
     let h = modelseal_core::inspect::UnauthenticatedHead::parse(head)
         .map_err(|e| Error::verify("bundle head", e))?;
-    let mut chain = Vec::new();
-    let mut rest = h.chain_bytes();
-    for env in h.chain() {
-        let (this, after) = rest.split_at(env.len().min(rest.len()));
-        chain.push(this.to_vec());
-        rest = after;
-    }
-    let env_len = h.manifest_envelope().len();
-    let manifest_envelope = head
-        .get(h.head_len().saturating_sub(env_len)..h.head_len())
-        .ok_or(Error::verify(
-            "bundle head",
-            modelseal_core::Error::Truncated,
-        ))?
-        .to_vec();
+    let chain = h.chain().map(|e| e.bytes().to_vec()).collect();
+    let manifest_envelope = h.manifest_envelope().bytes().to_vec();
     Ok(HeadParts {
         chain,
         manifest_envelope,
