@@ -6,9 +6,9 @@
 //! and [`Error::Invalid`] for an empty required value or a character outside
 //! its class (see `docs/FORMAT.md`, "String classes").
 
-use crate::error::Result;
 #[cfg(doc)]
 use crate::error::Error;
+use crate::error::Result;
 
 /// An identifier: printable ASCII without spaces, at most
 /// [`crate::limits::MAX_ID_LEN`] bytes; non-empty when `required`.
