@@ -1,0 +1,54 @@
+//! Writes the extra bundles the C example tests need, built with the same
+//! deterministic fixtures as `tests/data` (`modelseal-tests`):
+//!
+//! - `root.msr`: the provisioned root (version 1);
+//! - `valid/bundle.msb`: the standard component bundle (counter 7);
+//! - `older/bundle.msb`: the same component with security counter 3, for a
+//!   rollback once counter 7 was installed;
+//! - `other-hardware/bundle.msb`: a validly signed bundle for hardware
+//!   `HW-RC-0001` only.
+//!
+//! Usage: `cargo run -p modelseal-ffi --example gen-c-fixtures -- <dir>`
+
+use modelseal_tests::{
+    bundle, component_manifest, payload_bytes, payloads, provisioned_root, standard_bundle,
+};
+use std::path::PathBuf;
+
+fn main() -> std::io::Result<()> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "c-fixtures".into()),
+    );
+    let p = payloads();
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+
+    let mut older = component_manifest(&p);
+    older.security_counter = 3;
+    let mut other = component_manifest(&p);
+    other.target.hardware_ids = vec!["HW-RC-0001".into()];
+
+    let files = [
+        ("root.msr", provisioned_root()),
+        ("valid/bundle.msb", standard_bundle()),
+        (
+            "older/bundle.msb",
+            bundle(&[], &older, &["c1", "c2"], &refs),
+        ),
+        (
+            "other-hardware/bundle.msb",
+            bundle(&[], &other, &["c1", "c2"], &refs),
+        ),
+    ];
+    for (name, data) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, data)?;
+    }
+    println!("wrote the C example fixtures to {}", dir.display());
+    Ok(())
+}

@@ -1,0 +1,1230 @@
+//! The exported functions. Each one checks its arguments, runs a closure
+//! that answers `Status<()>`, and turns that into a `modelseal_status`; the
+//! outputs are written as the closure's last step, so nothing is written on
+//! failure.
+//!
+//! Statuses every function may return besides those it lists:
+//! `MODELSEAL_STATUS_NULL_ARGUMENT` for a NULL pointer where one is needed,
+//! and, for functions taking a context, `MODELSEAL_STATUS_MISALIGNED_CONTEXT`
+//! and `MODELSEAL_STATUS_INVALID_STATE` (context not initialised, or the
+//! call comes out of order).
+
+use crate::consts::{MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_MAX_IDENTITY_LEN};
+use crate::context::{Ctx, Reader};
+use crate::engine::{Engine, ForeignEngine};
+use crate::ptr::{bytes, bytes_mut, c_string, from_c_string, opt_str, out, reference, write};
+use crate::status::{Status, UNKNOWN_STATUS, message_ptr, modelseal_status};
+use crate::types::{
+    modelseal_artifact_info, modelseal_component, modelseal_config_binding, modelseal_config_ref,
+    modelseal_identity, modelseal_policy, modelseal_read_fn, modelseal_sha256_engine,
+    modelseal_verifier,
+};
+use core::ffi::{c_char, c_void};
+use modelseal_core::bundle::BundleHeader;
+use modelseal_core::identity::{self, IdentityView};
+use modelseal_core::{
+    BundleKind, ConfigBinding, DevicePolicy, Expiry, Installed, SoftSha256, Stage, Verifier,
+};
+
+/// Runs `f`, answering its status.
+fn run(f: impl FnOnce() -> Status<()>) -> modelseal_status {
+    match f() {
+        Ok(()) => modelseal_status::Ok,
+        Err(e) => e,
+    }
+}
+
+// ------------------------------------------------------------------ library
+
+/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string
+/// equal to `MODELSEAL_VERSION_STRING` of the header it was built with.
+#[unsafe(no_mangle)]
+pub extern "C" fn modelseal_version() -> *const c_char {
+    message_ptr(crate::consts::VERSION_CSTR)
+}
+
+/// A static, NUL-terminated English message for a status number (any
+/// `uint32_t`; numbers that are no status give `"unknown status"`). Never
+/// NULL; never needs freeing.
+#[unsafe(no_mangle)]
+pub extern "C" fn modelseal_status_str(status: u32) -> *const c_char {
+    message_ptr(modelseal_status::from_number(status).map_or(UNKNOWN_STATUS, |s| s.message()))
+}
+
+/// Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` bytes
+/// of a bundle, so the caller knows how much to read into the head buffer
+/// for `modelseal_verifier_verify_head`. Nothing is verified yet.
+///
+/// Writes `*out_head_len` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_TRUNCATED` (`header_len` below 16),
+/// `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_LIMIT_EXCEEDED`
+/// (over `MODELSEAL_MAX_HEAD_LEN`).
+///
+/// # Safety
+/// `header` points at `header_len` readable bytes; `out_head_len` is
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_bundle_get_head_len(
+    header: *const u8,
+    header_len: usize,
+    out_head_len: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let h = unsafe { bytes(header, header_len) }?;
+        let o = out(out_head_len)?;
+        let n = BundleHeader::parse(h)?.head_len();
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------------ initialising
+
+fn policy_from_c(p: &modelseal_policy) -> Status<DevicePolicy> {
+    let kind = BundleKind::from_code(p.kind).ok_or(modelseal_status::InvalidArgument)?;
+    let min_stage = Stage::from_code(p.min_stage).ok_or(modelseal_status::InvalidArgument)?;
+    let expiry = match p.expiry {
+        crate::consts::MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK => {
+            Expiry::NotCheckedNoTrustedClock
+        }
+        crate::consts::MODELSEAL_EXPIRY_CHECKED_AT => Expiry::CheckedAt(p.trusted_time),
+        _ => return Err(modelseal_status::InvalidArgument),
+    };
+    // SAFETY: the string pointers and lengths are the caller's, under the
+    // contract of `modelseal_verifier_init`; they are only read, and only
+    // during this call (the policy copies what it keeps).
+    let (hw, ecu, serial, platform, market) = unsafe {
+        (
+            opt_str(p.hardware_id, p.hardware_id_len)?,
+            opt_str(p.ecu_name, p.ecu_name_len)?,
+            opt_str(p.serial, p.serial_len)?,
+            opt_str(p.platform, p.platform_len)?,
+            opt_str(p.market, p.market_len)?,
+        )
+    };
+    let hw = hw.ok_or(modelseal_status::NullArgument)?;
+    let mut policy = DevicePolicy::new(kind, hw, p.counter_floor, min_stage, expiry)?;
+    if let Some(s) = ecu {
+        policy = policy.with_ecu_name(s)?;
+    }
+    if let Some(s) = serial {
+        policy = policy.with_serial(s)?;
+    }
+    if let Some(s) = platform {
+        policy = policy.with_platform(s)?;
+    }
+    if let Some(s) = market {
+        policy = policy.with_market(s)?;
+    }
+    if !p.config.is_null() {
+        // SAFETY: non-NULL; the caller's contract makes it a readable,
+        // initialised record for the duration of the call.
+        let b = unsafe { reference(p.config) }?;
+        policy = policy.with_config(binding_from_c(b)?);
+    }
+    Ok(policy)
+}
+
+fn binding_from_c(b: &modelseal_config_binding) -> Status<ConfigBinding> {
+    let n = usize::from(b.allowed_count);
+    let allowed = b
+        .allowed
+        .get(..n)
+        .ok_or(modelseal_status::InvalidArgument)?;
+    Ok(ConfigBinding::from_parts(
+        b.digest,
+        from_c_string(&b.config_id)?,
+        from_c_string(&b.config_version)?,
+        allowed,
+    )?)
+}
+
+/// Initialises a verifier context with the device's trust root and policy.
+/// May be called again on the same context to start over (for example with
+/// a new root after a rotation).
+///
+/// - `ctx`: caller-allocated storage of `MODELSEAL_VERIFIER_SIZE` bytes,
+///   aligned to `MODELSEAL_VERIFIER_ALIGN`; need not be initialised.
+/// - `root`, `root_len`: the provisioned (or last persisted) trust-root
+///   envelope, trusted as stored. **Borrowed**: must stay valid and
+///   unchanged for as long as the context is used.
+/// - `policy`: read during this call only (strings and `config` included).
+/// - `engine`: NULL for the built-in software SHA-256, or the firmware's
+///   functions (copied; `engine->user` must stay valid while the context is
+///   used).
+///
+/// Writes the context on success only; on failure a context that was
+/// initialised before is left as it was.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_ARGUMENT` (kind, stage, expiry
+/// code, a binding's count or unterminated string); `_NULL_ARGUMENT` (also
+/// an engine function missing); `_INVALID` or `_LIMIT_EXCEEDED` (a policy identifier breaks the
+/// identifier rules); root decoding errors (`_BAD_MAGIC`, `_TRUNCATED`,
+/// `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_WRONG_DOCUMENT_TYPE`,
+/// `_ROOT_INVALID`, ...).
+///
+/// # Safety
+/// Every non-NULL pointer points at what its description says; `ctx` is
+/// used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_init(
+    ctx: *mut modelseal_verifier,
+    root: *const u8,
+    root_len: usize,
+    policy: *const modelseal_policy,
+    engine: *const modelseal_sha256_engine,
+) -> modelseal_status {
+    run(|| {
+        let storage = Ctx::storage(ctx)?;
+        // SAFETY: the root is borrowed for the life of the context: the
+        // caller's contract above ("must stay valid and unchanged").
+        let root: &'static [u8] = unsafe { bytes(root, root_len) }?;
+        // SAFETY: the caller's contract; read during this call only.
+        let policy = policy_from_c(unsafe { reference(policy) }?)?;
+        let engine = if engine.is_null() {
+            Engine::Soft(SoftSha256::new())
+        } else {
+            // SAFETY: non-NULL; readable record by the caller's contract.
+            let e = unsafe { reference(engine) }?;
+            Engine::Foreign(ForeignEngine::new(e).ok_or(modelseal_status::NullArgument)?)
+        };
+        let verifier = Verifier::new(root, policy, engine)?;
+        // SAFETY: `storage` comes from `Ctx::storage`; the caller owns the
+        // `MODELSEAL_VERIFIER_SIZE` bytes (contract above). Nothing is written
+        // before every fallible step succeeded.
+        unsafe { Ctx::init_at(storage, verifier) };
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------- per-chunk verifying
+
+/// Verifies a bundle head: the container header, the root rotation chain,
+/// the manifest's signatures and the device policy. Starts a new
+/// verification (any earlier one on this context is dropped). On success the
+/// artifacts are checked with `modelseal_verifier_begin_artifact` /
+/// `_update_artifact` / `_finish_artifact`, then `modelseal_verifier_finish`.
+///
+/// - `head`, `head_len`: exactly the head (length from
+///   `modelseal_bundle_get_head_len`). **Borrowed**: must stay valid and
+///   unchanged until the context is initialised again or verifies another
+///   bundle (the accessors read the manifest from it).
+///
+/// Returns `MODELSEAL_STATUS_OK` or the refusal: signature, root, policy and
+/// format statuses (`_SIGNATURE_REJECTED`, `_ROLLBACK`, `_WRONG_HARDWARE`,
+/// `_TRUNCATED`, ...), `_HASH_ENGINE`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `head` points at `head_len` readable bytes, kept as stated above.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_verify_head(
+    ctx: *mut modelseal_verifier,
+    head: *const u8,
+    head_len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        // SAFETY: borrowed as the contract above states.
+        let head: &'static [u8] = unsafe { bytes(head, head_len) }?;
+        c.verify_head(head)
+    })
+}
+
+/// Number of artifacts of the verified head.
+///
+/// Writes `*out_count` on success. Needs a verified head.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `out_count` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_artifact_count(
+    ctx: *mut modelseal_verifier,
+    out_count: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let o = out(out_count)?;
+        let n = c.with_verified_head(|s| Ok(s.manifest()?.artifact_count()))?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
+/// Length the whole bundle file must have, in bytes, as the verified head
+/// states it (the end of the last payload).
+///
+/// Writes `*out_len` on success. Needs a verified head.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `out_len` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_bundle_len(
+    ctx: *mut modelseal_verifier,
+    out_len: *mut u64,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let o = out(out_len)?;
+        let n = c.with_verified_head(|s| Ok(s.bundle_len()))?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
+/// Describes artifact `index` of the verified head: where its payload is in
+/// the bundle file, its length and kind, its name, whether it is encrypted.
+/// Lookups in ascending index order cost one decode each.
+///
+/// Writes `*out_info` on success. Needs a verified head.
+/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `out_info` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_artifact(
+    ctx: *mut modelseal_verifier,
+    index: usize,
+    out_info: *mut modelseal_artifact_info,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let o = out(out_info)?;
+        let info = c.with_verified_head(|s| {
+            let offset = s.payload_offset(index)?;
+            let a = s.manifest()?.artifact(index)?;
+            Ok(modelseal_artifact_info {
+                offset,
+                size: a.size,
+                plaintext_size: a.plaintext.map_or(0, |p| p.size),
+                kind: a.kind,
+                encrypted: a.plaintext.is_some(),
+                name: c_string(a.name)?,
+            })
+        })?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, info) };
+        Ok(())
+    })
+}
+
+/// Starts checking the distributed bytes of artifact `index` (any order;
+/// an artifact may be checked again). Ends any check in progress.
+///
+/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`, `_HASH_ENGINE`.
+/// Needs a verified head.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_begin_artifact(
+    ctx: *mut modelseal_verifier,
+    index: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        c.begin(index, false)
+    })
+}
+
+/// Starts checking the plaintext of encrypted artifact `index` (the bytes
+/// after the firmware decrypted them) against the manifest's plaintext
+/// length and digest. A plaintext check does not count towards
+/// `modelseal_verifier_finish`, which needs the distributed bytes.
+///
+/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT` (also when the
+/// artifact is not encrypted), `_HASH_ENGINE`. Needs a verified head.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_begin_plaintext(
+    ctx: *mut modelseal_verifier,
+    index: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        c.begin(index, true)
+    })
+}
+
+/// Feeds the next `len` bytes of the artifact being checked, in a chunk of
+/// any size (0 included; `data` may then be NULL). The bytes are hashed
+/// during the call and not kept.
+///
+/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TOO_LONG` (more bytes than the
+/// manifest states), `_HASH_ENGINE`, `_INVALID_STATE` (no check begun).
+/// After an error the check is over; begin it again.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `data` points at `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_update_artifact(
+    ctx: *mut modelseal_verifier,
+    data: *const u8,
+    len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        // SAFETY: the caller's contract; read during this call only.
+        let data = unsafe { bytes(data, len) }?;
+        c.update(data)
+    })
+}
+
+/// Ends the artifact being checked: its length and SHA-256 must match the
+/// manifest. The check is over either way.
+///
+/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TRUNCATED`,
+/// `_ARTIFACT_DIGEST_MISMATCH`, `_HASH_ENGINE`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_finish_artifact(
+    ctx: *mut modelseal_verifier,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        c.finish_artifact()
+    })
+}
+
+/// Ends a per-chunk verification: every artifact must have verified. On
+/// success the installed identity can be read.
+///
+/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACTS_INCOMPLETE`, `_INVALID_STATE`
+/// (no verified head, or an artifact check still in progress).
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_finish(
+    ctx: *mut modelseal_verifier,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        c.finish()
+    })
+}
+
+// ---------------------------------------------------- whole-bundle verifying
+
+/// Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
+/// file, a flash partition): head, every artifact, zero padding, exact
+/// length. Starts a new verification. On success the identity can be read.
+///
+/// - `read`, `user`: the read callback, called with `user`; it must fill
+///   the whole buffer it is given or fail, and must not call into `ctx`.
+/// - `work`, `work_len`: scratch memory of at least the bundle's head length
+///   plus `MODELSEAL_MIN_READ_CHUNK` bytes; more means fewer, larger reads.
+///   On success its first head-length bytes hold the verified head and are
+///   **borrowed**: keep them unchanged until the context is initialised
+///   again or verifies another bundle. The rest is free again after the call.
+///
+/// Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
+/// `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),
+/// `_TRUNCATED` / `_TRAILING_BYTES` (`bundle_len` differs from what the
+/// head states), `_HASH_ENGINE`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `work` points at `work_len` writable bytes used by nobody else during the
+/// call, then kept as stated above; `read` is safe to call with `user` and
+/// a buffer of the length it is given.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_verify_bundle(
+    ctx: *mut modelseal_verifier,
+    read: modelseal_read_fn,
+    user: *mut c_void,
+    bundle_len: u64,
+    work: *mut u8,
+    work_len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let read = read.ok_or(modelseal_status::NullArgument)?;
+        // SAFETY: exclusive during the call and the head part borrowed
+        // afterwards, as the contract above states.
+        let work: &'static mut [u8] = unsafe { bytes_mut(work, work_len) }?;
+        let mut reader = Reader {
+            read,
+            user,
+            len: bundle_len,
+        };
+        c.verify_bundle(&mut reader, work)
+    })
+}
+
+/// Verifies a whole bundle held in memory (RAM or memory-mapped flash)
+/// without copying it. Starts a new verification. On success the identity
+/// can be read.
+///
+/// - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
+///   stay valid and unchanged until the context is initialised again or
+///   verifies another bundle.
+///
+/// Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status).
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `bundle` points at `bundle_len` readable bytes, kept as stated above.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_verify_bundle_bytes(
+    ctx: *mut modelseal_verifier,
+    bundle: *const u8,
+    bundle_len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        // SAFETY: borrowed as the contract above states.
+        let bundle: &'static [u8] = unsafe { bytes(bundle, bundle_len) }?;
+        c.verify_bundle_bytes(bundle)
+    })
+}
+
+// ------------------------------------------------------ the installed bundle
+
+/// Runs `f` on the installed bundle of the context at `ctx`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call.
+unsafe fn with_installed<T>(
+    ctx: *const modelseal_verifier,
+    f: impl FnOnce(&Installed<'static>) -> Status<T>,
+) -> Status<T> {
+    // SAFETY: forwarded precondition.
+    let c = unsafe { Ctx::from_const(ctx) }?;
+    f(&c.installed()?)
+}
+
+/// SHA-256 of the installed manifest: the bundle's identity.
+///
+/// Writes `MODELSEAL_DIGEST_LEN` (32) bytes to `out` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL` (`out_len` < 32),
+/// `_INVALID_STATE` (no verified bundle).
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; `out`
+/// points at `out_len` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_manifest_digest(
+    ctx: *const modelseal_verifier,
+    out: *mut u8,
+    out_len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let d = unsafe { with_installed(ctx, |i| Ok(*i.manifest_digest())) }?;
+        // SAFETY: the caller's contract above.
+        let o = unsafe { bytes_mut(out, out_len) }?;
+        let dst = o
+            .get_mut(..MODELSEAL_DIGEST_LEN)
+            .ok_or(modelseal_status::BufferTooSmall)?;
+        dst.copy_from_slice(&d);
+        Ok(())
+    })
+}
+
+/// Kind of the installed bundle (`MODELSEAL_KIND_*`).
+///
+/// Writes `*out_kind` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_kind` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_kind(
+    ctx: *const modelseal_verifier,
+    out_kind: *mut u8,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_kind)?;
+        // SAFETY: the caller's contract above.
+        let k = unsafe { with_installed(ctx, |i| Ok(i.kind().code())) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, k) };
+        Ok(())
+    })
+}
+
+/// Security counter of the installed bundle.
+///
+/// Writes `*out_counter` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_counter` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_security_counter(
+    ctx: *const modelseal_verifier,
+    out_counter: *mut u64,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_counter)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe { with_installed(ctx, |i| Ok(i.security_counter())) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+/// The security-counter floor the device must persist now: the larger of
+/// the policy's floor and the installed bundle's counter. Persist it before
+/// running the new software, so an older bundle is refused from now on.
+///
+/// Writes `*out_floor` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_floor` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_counter_floor(
+    ctx: *const modelseal_verifier,
+    out_floor: *mut u64,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_floor)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe { with_installed(ctx, |i| Ok(i.counter_floor())) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+/// Version of the trust root in force after the installed bundle (higher
+/// than the provisioned root's after a rotation).
+///
+/// Writes `*out_version` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_version` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_root_version(
+    ctx: *const modelseal_verifier,
+    out_version: *mut u32,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_version)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe { with_installed(ctx, |i| Ok(i.root_version())) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+/// The installed bundle's version string, copied NUL-terminated into `out`
+/// (`MODELSEAL_ID_BUF_LEN` bytes always suffice).
+///
+/// Writes `out` and `*out_written` (the length without the NUL) on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; `out`
+/// points at `out_len` writable bytes; `out_written` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_bundle_version(
+    ctx: *const modelseal_verifier,
+    out: *mut c_char,
+    out_len: usize,
+    out_written: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        let w = crate::ptr::out(out_written)?;
+        // SAFETY: the caller's contract above.
+        let v: [c_char; MODELSEAL_ID_BUF_LEN] =
+            unsafe { with_installed(ctx, |i| c_string(i.manifest()?.head().version)) }?;
+        let len = v.iter().position(|&b| b == 0).unwrap_or(v.len());
+        // SAFETY: the caller's contract above.
+        let o = unsafe { bytes_mut(out.cast::<u8>(), out_len) }?;
+        let dst = o.get_mut(..=len).ok_or(modelseal_status::BufferTooSmall)?;
+        for (d, s) in dst.iter_mut().zip(v.iter()) {
+            *d = *s as u8;
+        }
+        // SAFETY: `w` checked by `out`; writable by the contract.
+        unsafe { write(w, len) };
+        Ok(())
+    })
+}
+
+fn config_ref_of(i: &Installed<'_>) -> Status<modelseal_config_ref> {
+    Ok(match i.config() {
+        None => modelseal_config_ref {
+            present: false,
+            digest: [0; MODELSEAL_DIGEST_LEN],
+            config_id: [0; MODELSEAL_ID_BUF_LEN],
+            config_version: [0; MODELSEAL_ID_BUF_LEN],
+        },
+        Some(c) => modelseal_config_ref {
+            present: true,
+            digest: c.digest,
+            config_id: c_string(&c.config_id)?,
+            config_version: c_string(&c.config_version)?,
+        },
+    })
+}
+
+/// The system configuration the installed bundle belongs to (a component
+/// installed under a binding), or is (a system-configuration bundle).
+/// `out_config->present` is false when there is none.
+///
+/// Writes `*out_config` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_config` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_config(
+    ctx: *const modelseal_verifier,
+    out_config: *mut modelseal_config_ref,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_config)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe { with_installed(ctx, config_ref_of) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+/// Number of model components in the installed bundle (0 for a system
+/// configuration).
+///
+/// Writes `*out_count` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_count` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_component_count(
+    ctx: *const modelseal_verifier,
+    out_count: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_count)?;
+        // SAFETY: the caller's contract above.
+        let n = unsafe { with_installed(ctx, |i| Ok(i.manifest()?.components()?.remaining())) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
+/// Component `index` of the installed bundle: family, version, stage.
+///
+/// Writes `*out_component` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_INDEX_OUT_OF_RANGE`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_component` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_component(
+    ctx: *const modelseal_verifier,
+    index: usize,
+    out_component: *mut modelseal_component,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_component)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe {
+            with_installed(ctx, |i| {
+                let c = i
+                    .manifest()?
+                    .components()?
+                    .nth(index)
+                    .ok_or(modelseal_status::IndexOutOfRange)?;
+                component(c.head.family, c.head.version, c.head.stage)
+            })
+        }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+fn component(family: &str, version: &str, stage: u8) -> Status<modelseal_component> {
+    Ok(modelseal_component {
+        family: c_string(family)?,
+        version: c_string(version)?,
+        stage,
+    })
+}
+
+const EMPTY_COMPONENT: modelseal_component = modelseal_component {
+    family: [0; MODELSEAL_ID_BUF_LEN],
+    version: [0; MODELSEAL_ID_BUF_LEN],
+    stage: 0,
+};
+
+fn empty_identity() -> modelseal_identity {
+    modelseal_identity {
+        manifest_digest: [0; MODELSEAL_DIGEST_LEN],
+        kind: 0,
+        security_counter: 0,
+        version: [0; MODELSEAL_ID_BUF_LEN],
+        root_version: 0,
+        config: modelseal_config_ref {
+            present: false,
+            digest: [0; MODELSEAL_DIGEST_LEN],
+            config_id: [0; MODELSEAL_ID_BUF_LEN],
+            config_version: [0; MODELSEAL_ID_BUF_LEN],
+        },
+        component_count: 0,
+        components: [EMPTY_COMPONENT; crate::consts::MODELSEAL_MAX_COMPONENTS],
+        signer_count: 0,
+        signers: [[0; crate::consts::MODELSEAL_KEY_ID_LEN]; crate::consts::MODELSEAL_MAX_SIGNERS],
+    }
+}
+
+/// Appends `c` as the next component of `id`.
+fn push_component(id: &mut modelseal_identity, c: modelseal_component) -> Status<()> {
+    let slot = id
+        .components
+        .get_mut(usize::from(id.component_count))
+        .ok_or(modelseal_status::LimitExceeded)?;
+    *slot = c;
+    id.component_count = id.component_count.saturating_add(1);
+    Ok(())
+}
+
+/// Appends `k` as the next signer of `id`.
+fn push_signer(id: &mut modelseal_identity, k: [u8; 8]) -> Status<()> {
+    let slot = id
+        .signers
+        .get_mut(usize::from(id.signer_count))
+        .ok_or(modelseal_status::LimitExceeded)?;
+    *slot = k;
+    id.signer_count = id.signer_count.saturating_add(1);
+    Ok(())
+}
+
+fn identity_of_installed(i: &Installed<'_>) -> Status<modelseal_identity> {
+    let mut id = empty_identity();
+    let m = i.manifest()?;
+    id.manifest_digest = *i.manifest_digest();
+    id.kind = i.kind().code();
+    id.security_counter = i.security_counter();
+    id.version = c_string(m.head().version)?;
+    id.root_version = i.root_version();
+    id.config = config_ref_of(i)?;
+    let mut comps = m.components()?;
+    while let Some(c) = comps.try_next()? {
+        push_component(
+            &mut id,
+            component(c.head.family, c.head.version, c.head.stage)?,
+        )?;
+    }
+    for k in i.signers() {
+        push_signer(&mut id, *k)?;
+    }
+    Ok(id)
+}
+
+/// The whole installed identity in one record (the same fields the binary
+/// identity record carries).
+///
+/// Writes `*out_identity` on success. Needs a verified bundle.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_identity` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_identity(
+    ctx: *const modelseal_verifier,
+    out_identity: *mut modelseal_identity,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_identity)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe { with_installed(ctx, identity_of_installed) }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+/// Encodes the binary identity record (what a UDS diagnostic read or a HiL
+/// rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
+/// suffice. Hashes with the context's engine (for the check value).
+///
+/// Writes `out` and `*out_written` (the record length) on success; on
+/// failure `out` is untouched.
+/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_HASH_ENGINE`,
+/// `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `out` points at `out_len` writable bytes; `out_written` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_encode_identity(
+    ctx: *mut modelseal_verifier,
+    out: *mut u8,
+    out_len: usize,
+    out_written: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let w = crate::ptr::out(out_written)?;
+        // SAFETY: the caller's contract above.
+        let o = unsafe { bytes_mut(out, out_len) }?;
+        let installed = c.installed()?;
+        // Encoded aside first, so a failure leaves `out` untouched.
+        let mut rec = [0u8; MODELSEAL_MAX_IDENTITY_LEN];
+        let n = installed.encode_identity(c.engine(), &mut rec)?;
+        let src = rec.get(..n).ok_or(modelseal_status::BufferTooSmall)?;
+        let dst = o.get_mut(..n).ok_or(modelseal_status::BufferTooSmall)?;
+        dst.copy_from_slice(src);
+        // SAFETY: `w` checked by `out`; writable by the contract.
+        unsafe { write(w, n) };
+        Ok(())
+    })
+}
+
+/// After a bundle that rotated the trust root: copies the new root envelope,
+/// which the device must persist and pass to `modelseal_verifier_init` from
+/// now on. `MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice. When the
+/// bundle carried no rotation, writes 0 to `*out_written` and nothing to
+/// `out` (which may then be NULL with `out_len` 0).
+///
+/// Writes `out` and `*out_written` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; `out`
+/// points at `out_len` writable bytes; `out_written` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_new_root(
+    ctx: *const modelseal_verifier,
+    out: *mut u8,
+    out_len: usize,
+    out_written: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        let w = crate::ptr::out(out_written)?;
+        // SAFETY: the caller's contract above.
+        let root = unsafe { with_installed(ctx, |i| Ok(i.new_root())) }?;
+        let n = match root {
+            None => 0,
+            Some(r) => {
+                // SAFETY: the caller's contract above.
+                let o = unsafe { bytes_mut(out, out_len) }?;
+                let dst = o
+                    .get_mut(..r.len())
+                    .ok_or(modelseal_status::BufferTooSmall)?;
+                dst.copy_from_slice(r);
+                r.len()
+            }
+        };
+        // SAFETY: `w` checked by `out`; writable by the contract.
+        unsafe { write(w, n) };
+        Ok(())
+    })
+}
+
+/// For an installed system-configuration bundle: this ECU's entry as a
+/// binding, to put in `modelseal_policy.config` when verifying component
+/// bundles (only components it lists are then accepted).
+///
+/// Writes `*out_binding` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_WRONG_KIND` (a component bundle),
+/// `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_binding` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_config_binding(
+    ctx: *const modelseal_verifier,
+    out_binding: *mut modelseal_config_binding,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_binding)?;
+        // SAFETY: the caller's contract above.
+        let v = unsafe {
+            with_installed(ctx, |i| {
+                let b = i.config_binding()?;
+                let mut r = modelseal_config_binding {
+                    digest: *b.digest(),
+                    config_id: c_string(b.config_id())?,
+                    config_version: c_string(b.config_version())?,
+                    allowed_count: 0,
+                    allowed: [[0; MODELSEAL_DIGEST_LEN]; crate::consts::MODELSEAL_MAX_ECU_MODELS],
+                };
+                for d in b.allowed() {
+                    let slot = r
+                        .allowed
+                        .get_mut(usize::from(r.allowed_count))
+                        .ok_or(modelseal_status::LimitExceeded)?;
+                    *slot = *d;
+                    r.allowed_count = r.allowed_count.saturating_add(1);
+                }
+                Ok(r)
+            })
+        }?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------- identity records
+
+fn identity_of_view(v: &IdentityView<'_>) -> Status<modelseal_identity> {
+    let mut id = empty_identity();
+    id.manifest_digest = v.head.manifest_digest;
+    id.kind = v.head.kind;
+    id.security_counter = v.head.security_counter;
+    id.version = c_string(v.head.version)?;
+    id.root_version = v.head.root_version;
+    if let Some(c) = &v.config {
+        id.config = modelseal_config_ref {
+            present: true,
+            digest: c.digest,
+            config_id: c_string(c.config_id)?,
+            config_version: c_string(c.config_version)?,
+        };
+    }
+    let mut comps = v.components;
+    while let Some(c) = comps.try_next()? {
+        push_component(&mut id, component(c.family, c.version, c.stage)?)?;
+    }
+    let mut signers = v.signers;
+    while let Some(k) = signers.try_next()? {
+        push_signer(&mut id, k)?;
+    }
+    Ok(id)
+}
+
+/// Decodes and checks a binary identity record (as received from an ECU)
+/// that spans all of `record_len` bytes. The record is not signed: its
+/// check value catches transport corruption; confirm what it claims by
+/// comparing its manifest digest with the expected bundle's.
+///
+/// - `engine`: NULL for the built-in software SHA-256, or the caller's.
+///
+/// Writes `*out_identity` on success.
+/// Returns `MODELSEAL_STATUS_OK`, `_IDENTITY_CHECK`, `_BAD_MAGIC`,
+/// `_UNSUPPORTED_VERSION`, `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`,
+/// `_INVALID`, `_LIMIT_EXCEEDED`, `_HASH_ENGINE`, `_NULL_ARGUMENT` (also an
+/// engine function missing).
+///
+/// # Safety
+/// `record` points at `record_len` readable bytes; a non-NULL `engine`
+/// describes valid functions; `out_identity` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_identity_decode(
+    record: *const u8,
+    record_len: usize,
+    engine: *const modelseal_sha256_engine,
+    out_identity: *mut modelseal_identity,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_identity)?;
+        // SAFETY: the caller's contract above; read during this call only.
+        let rec = unsafe { bytes(record, record_len) }?;
+        let mut engine = if engine.is_null() {
+            Engine::Soft(SoftSha256::new())
+        } else {
+            // SAFETY: non-NULL; a readable record by the caller's contract.
+            let e = unsafe { reference(engine) }?;
+            Engine::Foreign(ForeignEngine::new(e).ok_or(modelseal_status::NullArgument)?)
+        };
+        let view = identity::decode(&mut engine, rec)?;
+        let v = identity_of_view(&view)?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The boundary driven from Rust; the C tests (`ffi/tests/run.sh`)
+    //! cover it through the real header.
+    use super::*;
+    use std::path::PathBuf;
+    use std::vec::Vec;
+
+    fn data(case: &str, file: &str) -> Vec<u8> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data")
+            .join(case)
+            .join(file);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    fn policy(floor: u64) -> modelseal_policy {
+        const HW: &str = "HW-FC-0042";
+        const PLATFORM: &str = "PLAT-A";
+        const MARKET: &str = "EU";
+        modelseal_policy {
+            kind: crate::consts::MODELSEAL_KIND_COMPONENT,
+            min_stage: crate::consts::MODELSEAL_STAGE_STAGING,
+            expiry: crate::consts::MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK,
+            hardware_id: HW.as_ptr().cast(),
+            hardware_id_len: HW.len(),
+            ecu_name: core::ptr::null(),
+            ecu_name_len: 0,
+            serial: core::ptr::null(),
+            serial_len: 0,
+            platform: PLATFORM.as_ptr().cast(),
+            platform_len: PLATFORM.len(),
+            market: MARKET.as_ptr().cast(),
+            market_len: MARKET.len(),
+            counter_floor: floor,
+            trusted_time: 0,
+            config: core::ptr::null(),
+        }
+    }
+
+    fn new_ctx() -> std::boxed::Box<modelseal_verifier> {
+        std::boxed::Box::new(modelseal_verifier {
+            _opaque: [0; crate::consts::MODELSEAL_VERIFIER_WORDS],
+        })
+    }
+
+    #[test]
+    fn verifies_refuses_and_reports() {
+        let root = data("valid-component", "root.msr");
+        let bundle = data("valid-component", "bundle.msb");
+        let mut ctx = new_ctx();
+        let p = policy(5);
+        // SAFETY: every pointer is a live Rust buffer of the stated length;
+        // `root` and `bundle` outlive every use of `ctx`.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_get_kind(&*ctx, &mut 0),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Ok
+            );
+            let mut floor = 0;
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::Ok
+            );
+            assert_eq!(floor, 7);
+            let mut rec = [0u8; crate::consts::MODELSEAL_MAX_IDENTITY_LEN];
+            let mut n = 0;
+            assert_eq!(
+                modelseal_verifier_encode_identity(&mut *ctx, rec.as_mut_ptr(), rec.len(), &mut n),
+                modelseal_status::Ok
+            );
+            let mut id = core::mem::MaybeUninit::<modelseal_identity>::uninit();
+            assert_eq!(
+                modelseal_identity_decode(rec.as_ptr(), n, core::ptr::null(), id.as_mut_ptr()),
+                modelseal_status::Ok
+            );
+            assert_eq!(id.assume_init().security_counter, 7);
+
+            let p = policy(8);
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Rollback
+            );
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(core::ptr::null_mut(), bundle.as_ptr(), 1),
+                modelseal_status::NullArgument
+            );
+        }
+    }
+
+    #[test]
+    fn every_prefix_and_flipped_byte_is_refused_without_a_panic() {
+        let root = data("valid-component", "root.msr");
+        let bundle = data("valid-component", "bundle.msb");
+        let mut ctx = new_ctx();
+        let p = policy(5);
+        let mut copy = bundle.clone();
+        // SAFETY: as above; `copy` outlives each verification that uses it.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            for len in (0..bundle.len()).step_by(251) {
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), len),
+                    modelseal_status::Ok
+                );
+            }
+            for i in (0..bundle.len()).step_by(37) {
+                copy[i] ^= 0x55;
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, copy.as_ptr(), copy.len()),
+                    modelseal_status::Ok,
+                    "byte {i}"
+                );
+                copy[i] ^= 0x55;
+            }
+        }
+    }
+
+    #[test]
+    fn status_strings_are_static_c_strings() {
+        for n in 0..300u32 {
+            let p = modelseal_status_str(n);
+            assert!(!p.is_null());
+            // SAFETY: the function returns pointers to 'static C strings.
+            let s = unsafe { core::ffi::CStr::from_ptr(p) };
+            assert!(!s.to_bytes().is_empty());
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Numbers the C header publishes as macros.
+//!
+//! cbindgen copies only literal values into the header, so each bound that
+//! mirrors the core is written out here and proven equal to the core's
+//! constant at compile time: a change in the core that would silently change
+//! the C ABI fails the build instead. The version macros are checked against
+//! `Cargo.toml` by `ffi/tests/header.rs`.
+
+use modelseal_core::limits;
+
+/// Major version of this library (semantic versioning).
+pub const MODELSEAL_VERSION_MAJOR: u32 = 0;
+/// Minor version of this library.
+pub const MODELSEAL_VERSION_MINOR: u32 = 1;
+/// Patch version of this library.
+pub const MODELSEAL_VERSION_PATCH: u32 = 0;
+/// What `modelseal_version` returns. (The header's
+/// `MODELSEAL_VERSION_STRING` is built from the three numbers above; cbindgen
+/// does not export string constants.)
+pub(crate) const VERSION_CSTR: &core::ffi::CStr = c"0.1.0";
+
+/// Size of a `modelseal_verifier` context, in bytes. A fixed
+/// budget with headroom over what the verifier needs today, so the core's
+/// state may grow a little without changing the C ABI.
+pub const MODELSEAL_VERIFIER_SIZE: usize = 3072;
+/// Alignment of a `modelseal_verifier` context, in bytes.
+pub const MODELSEAL_VERIFIER_ALIGN: usize = 8;
+/// `MODELSEAL_VERIFIER_SIZE` in 64-bit words (the context's storage).
+pub const MODELSEAL_VERIFIER_WORDS: usize = 384;
+
+/// Length of a SHA-256 digest, in bytes.
+pub const MODELSEAL_DIGEST_LEN: usize = 32;
+/// Length of a key id (first bytes of SHA-256 of a public key), in bytes.
+pub const MODELSEAL_KEY_ID_LEN: usize = 8;
+/// Longest identifier (hardware id, family, version, ...), in bytes,
+/// without a terminating NUL.
+pub const MODELSEAL_MAX_ID_LEN: usize = 64;
+/// Size of a buffer that holds any identifier and its terminating NUL.
+pub const MODELSEAL_ID_BUF_LEN: usize = 65;
+/// Longest artifact name, in bytes of UTF-8, without a terminating NUL.
+pub const MODELSEAL_MAX_NAME_LEN: usize = 128;
+/// Size of a buffer that holds any artifact name and its terminating NUL.
+pub const MODELSEAL_NAME_BUF_LEN: usize = 129;
+/// Most model components in one bundle.
+pub const MODELSEAL_MAX_COMPONENTS: usize = 8;
+/// Most keys whose signatures count for one bundle.
+pub const MODELSEAL_MAX_SIGNERS: usize = 16;
+/// Most component manifests a system configuration lists for one ECU.
+pub const MODELSEAL_MAX_ECU_MODELS: usize = 16;
+/// Most artifacts in one bundle.
+pub const MODELSEAL_MAX_ARTIFACTS: usize = 2048;
+/// Length of the bundle container header, in bytes: read this much to learn
+/// the head length (see `modelseal_bundle_get_head_len`).
+pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
+/// Largest bundle head (header, root chain, manifest envelope), in bytes.
+pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_110_176;
+/// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
+/// beyond the head.
+pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
+/// Largest trust-root envelope, in bytes: the buffer that always holds a new
+/// root after a rotation.
+pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3664;
+/// Largest identity record, in bytes: the buffer that always holds one.
+pub const MODELSEAL_MAX_IDENTITY_LEN: usize = 1536;
+
+/// Bundle kind: model components of one ECU.
+pub const MODELSEAL_KIND_COMPONENT: u8 = 2;
+/// Bundle kind: a system configuration.
+pub const MODELSEAL_KIND_SYSTEM_CONFIG: u8 = 3;
+
+/// Lifecycle stage: under development.
+pub const MODELSEAL_STAGE_DEVELOPMENT: u8 = 10;
+/// Lifecycle stage: staging (release candidate, in validation).
+pub const MODELSEAL_STAGE_STAGING: u8 = 20;
+/// Lifecycle stage: production (every lineage link present).
+pub const MODELSEAL_STAGE_PRODUCTION: u8 = 30;
+
+/// Expiry enforcement: the device has no trusted clock; expiry dates of roots
+/// and manifests are NOT checked, and only the security counter stops the
+/// replay of an expired bundle. Must be chosen explicitly.
+pub const MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK: u8 = 1;
+/// Expiry enforcement: `trusted_time` is a trusted clock reading (seconds
+/// since the Unix epoch); anything expiring at or before it is refused.
+pub const MODELSEAL_EXPIRY_CHECKED_AT: u8 = 2;
+
+// The header's numbers are the core's numbers.
+const _: () = assert!(MODELSEAL_KIND_COMPONENT == modelseal_core::BundleKind::Component as u8);
+const _: () =
+    assert!(MODELSEAL_KIND_SYSTEM_CONFIG == modelseal_core::BundleKind::SystemConfig as u8);
+const _: () = assert!(MODELSEAL_STAGE_DEVELOPMENT == modelseal_core::Stage::DEVELOPMENT.code());
+const _: () = assert!(MODELSEAL_STAGE_STAGING == modelseal_core::Stage::STAGING.code());
+const _: () = assert!(MODELSEAL_STAGE_PRODUCTION == modelseal_core::Stage::PRODUCTION.code());
+const _: () = assert!(MODELSEAL_VERIFIER_WORDS * 8 == MODELSEAL_VERIFIER_SIZE);
+const _: () = assert!(MODELSEAL_VERIFIER_SIZE <= 4096);
+const _: () = assert!(MODELSEAL_DIGEST_LEN == limits::DIGEST_LEN);
+const _: () = assert!(MODELSEAL_KEY_ID_LEN == limits::KEY_ID_LEN);
+const _: () = assert!(MODELSEAL_MAX_ID_LEN == limits::MAX_ID_LEN);
+const _: () = assert!(MODELSEAL_ID_BUF_LEN == limits::MAX_ID_LEN + 1);
+const _: () = assert!(MODELSEAL_MAX_NAME_LEN == limits::MAX_NAME_LEN);
+const _: () = assert!(MODELSEAL_NAME_BUF_LEN == limits::MAX_NAME_LEN + 1);
+const _: () = assert!(MODELSEAL_MAX_COMPONENTS == limits::MAX_COMPONENTS);
+const _: () = assert!(MODELSEAL_MAX_SIGNERS == limits::MAX_SIGNATURES);
+const _: () = assert!(MODELSEAL_MAX_ECU_MODELS == limits::MAX_ECU_MODELS);
+const _: () = assert!(MODELSEAL_MAX_ARTIFACTS == limits::MAX_ARTIFACTS);
+const _: () = assert!(MODELSEAL_BUNDLE_HEADER_LEN == limits::BUNDLE_HEADER_LEN);
+const _: () = assert!(MODELSEAL_MAX_HEAD_LEN == limits::MAX_HEAD_LEN);
+const _: () = assert!(MODELSEAL_MIN_READ_CHUNK == limits::MIN_READ_CHUNK);
+const _: () = assert!(MODELSEAL_MAX_ROOT_ENVELOPE_LEN == limits::MAX_ROOT_ENVELOPE_LEN);
+const _: () = assert!(MODELSEAL_MAX_IDENTITY_LEN == limits::MAX_IDENTITY_LEN);

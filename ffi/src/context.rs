@@ -1,0 +1,356 @@
+//! What lives inside a caller-allocated `modelseal_verifier`: the core
+//! verifier and where the verification stands.
+//!
+//! The core's borrowing types (`Session`, `Installed`) cannot be kept in C
+//! memory between calls, so the context keeps their borrow-free state and
+//! the address of the head they came from, and re-attaches the two on every
+//! call (`Session::resume` checks address and length). A failed step never
+//! leaves a half-made state: the phase only moves forward on success, and
+//! an artifact check that failed is over.
+
+use crate::consts::{MODELSEAL_VERIFIER_ALIGN, MODELSEAL_VERIFIER_SIZE};
+use crate::engine::Engine;
+use crate::status::{Status, modelseal_status};
+use crate::types::modelseal_verifier;
+use modelseal_core::bundle::{BundleHeader, ReadAt, ReadFailure};
+use modelseal_core::{ArtifactCheck, Installed, Session, SessionState, Verifier};
+
+/// Marks an initialised context ("MSEALCTX" read as a little-endian u64).
+const MAGIC: u64 = u64::from_le_bytes(*b"MSEALCTX");
+
+/// A buffer the caller lent: a bundle head (or a whole bundle in memory).
+#[derive(Clone, Copy)]
+pub(crate) struct Lent {
+    ptr: *const u8,
+    len: usize,
+}
+
+impl Lent {
+    pub(crate) fn of(s: &[u8]) -> Self {
+        Self {
+            ptr: s.as_ptr(),
+            len: s.len(),
+        }
+    }
+
+    /// The lent bytes again.
+    fn get(&self) -> &'static [u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `ptr`/`len` were taken from a slice the caller lent to
+        // `modelseal_verifier_verify_head`, `_verify_bundle` or
+        // `_verify_bundle_bytes`, whose contract requires those bytes to stay
+        // valid and unchanged until the context is initialised again or
+        // verifies another bundle, which replaces this value. The 'static
+        // lifetime never escapes the call that re-creates it.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+/// Where the verification stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Initialised; no bundle head verified.
+    Ready,
+    /// A head verified; artifacts are being checked.
+    Head,
+    /// As `Head`, with one artifact check in progress.
+    Artifact,
+    /// Every artifact verified: the identity may be read.
+    Installed,
+}
+
+/// The contents of a `modelseal_verifier`. The session state is kept in
+/// place (not inside the phase) so that moving between phases never copies
+/// it: that keeps the stack of every call small.
+#[repr(C)]
+pub(crate) struct Ctx {
+    /// [`MAGIC`] once initialised; first, at offset 0, so it can be checked
+    /// before anything else is read.
+    magic: u64,
+    verifier: Verifier<'static, Engine>,
+    phase: Phase,
+    /// The lent head (meaningful unless `Ready`).
+    head: Lent,
+    /// The session's state (`Some` unless `Ready`).
+    state: Option<SessionState>,
+    /// The artifact check in progress (`Artifact` only).
+    check: Option<ArtifactCheck>,
+}
+
+// The context fits the storage the header declares, at its alignment.
+const _: () = assert!(size_of::<Ctx>() <= MODELSEAL_VERIFIER_SIZE);
+const _: () = assert!(align_of::<Ctx>() <= MODELSEAL_VERIFIER_ALIGN);
+const _: () = assert!(size_of::<modelseal_verifier>() == MODELSEAL_VERIFIER_SIZE);
+const _: () = assert!(align_of::<modelseal_verifier>() == MODELSEAL_VERIFIER_ALIGN);
+
+/// A bundle source over the caller's read callback.
+pub(crate) struct Reader {
+    pub(crate) read:
+        unsafe extern "C" fn(*mut core::ffi::c_void, u64, *mut u8, usize) -> core::ffi::c_int,
+    pub(crate) user: *mut core::ffi::c_void,
+    pub(crate) len: u64,
+}
+
+impl ReadAt for Reader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+        // SAFETY: `read` and `user` come from the caller of
+        // `modelseal_verifier_verify_bundle` under its contract; `buf` is a
+        // live, exclusive slice, valid for `buf.len()` bytes of writing
+        // during the call.
+        let rc = unsafe { (self.read)(self.user, offset, buf.as_mut_ptr(), buf.len()) };
+        if rc == 0 { Ok(()) } else { Err(ReadFailure) }
+    }
+}
+
+impl Ctx {
+    /// Writes a ready context holding `verifier` into `p`.
+    ///
+    /// # Safety
+    /// `p` comes from [`Ctx::storage`] and points at
+    /// `MODELSEAL_VERIFIER_SIZE` bytes the caller owns.
+    pub(crate) unsafe fn init_at(p: *mut Self, verifier: Verifier<'static, Engine>) {
+        // SAFETY: `p` is non-NULL and aligned (checked by `storage`) and the
+        // storage holds a whole `Ctx` (compile-time assertion). Fields are
+        // written one by one, so no whole `Ctx` is built on the stack; `write`
+        // neither reads nor drops the old contents (which may be
+        // uninitialised; a `Ctx` owns no resources, so nothing leaks). The
+        // magic comes last: until then the storage is not a context.
+        unsafe {
+            core::ptr::addr_of_mut!((*p).verifier).write(verifier);
+            core::ptr::addr_of_mut!((*p).phase).write(Phase::Ready);
+            core::ptr::addr_of_mut!((*p).head).write(Lent::of(&[]));
+            core::ptr::addr_of_mut!((*p).state).write(None);
+            core::ptr::addr_of_mut!((*p).check).write(None);
+            core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
+        }
+    }
+
+    /// Where a new context is written by `modelseal_verifier_init`: a
+    /// checked, aligned pointer to the storage (not yet a valid `Ctx`).
+    pub(crate) fn storage(p: *mut modelseal_verifier) -> Status<*mut Self> {
+        if p.is_null() {
+            return Err(modelseal_status::NullArgument);
+        }
+        let c = p.cast::<Self>();
+        if !c.is_aligned() {
+            return Err(modelseal_status::MisalignedContext);
+        }
+        Ok(c)
+    }
+
+    /// Checks that `p` is a usable pointer to an initialised context.
+    ///
+    /// # Safety
+    /// A non-NULL, aligned `p` must point at `MODELSEAL_VERIFIER_SIZE`
+    /// readable bytes.
+    unsafe fn initialised(p: *const modelseal_verifier) -> Status<*const Self> {
+        let c = Self::storage(p.cast_mut())?.cast_const();
+        // SAFETY: `c` is non-NULL and aligned for `Ctx` (checked above) and
+        // points at enough bytes (precondition; `Ctx` fits the storage by the
+        // compile-time assertions). `magic` is a u64 at offset 0 of a
+        // repr(C) struct, and any bytes are a valid u64.
+        let magic = unsafe { core::ptr::addr_of!((*c).magic).read_volatile() };
+        if magic != MAGIC {
+            // Never initialised (or overwritten): nothing else is read.
+            return Err(modelseal_status::InvalidState);
+        }
+        Ok(c)
+    }
+
+    /// The initialised context at `p`.
+    ///
+    /// # Safety
+    /// A non-NULL, aligned `p` must point at `MODELSEAL_VERIFIER_SIZE`
+    /// bytes the caller owns, used by nobody else during 'a.
+    pub(crate) unsafe fn from_ptr<'a>(p: *mut modelseal_verifier) -> Status<&'a mut Self> {
+        // SAFETY: forwarded precondition.
+        let c = unsafe { Self::initialised(p) }?;
+        // SAFETY: the magic is only ever written by `modelseal_verifier_init`,
+        // together with a whole valid `Ctx`; exclusivity for 'a is the
+        // precondition.
+        Ok(unsafe { &mut *c.cast_mut() })
+    }
+
+    /// The initialised context at `p`, shared.
+    ///
+    /// # Safety
+    /// As for [`Ctx::from_ptr`], except that others may read (not write) the
+    /// context during 'a.
+    pub(crate) unsafe fn from_const<'a>(p: *const modelseal_verifier) -> Status<&'a Self> {
+        // SAFETY: forwarded precondition.
+        let c = unsafe { Self::initialised(p) }?;
+        // SAFETY: as in `from_ptr`; no writer during 'a by the precondition.
+        Ok(unsafe { &*c })
+    }
+
+    /// Forgets any verification in progress or done.
+    fn reset(&mut self) {
+        self.phase = Phase::Ready;
+        self.state = None;
+        self.check = None;
+    }
+
+    /// Verifies a bundle head.
+    pub(crate) fn verify_head(&mut self, head: &'static [u8]) -> Status<()> {
+        self.reset();
+        let session = self.verifier.verify_head(head)?;
+        self.state = Some(session.state().clone());
+        self.head = Lent::of(head);
+        self.phase = Phase::Head;
+        Ok(())
+    }
+
+    /// The session of the verified head, re-attached to its head.
+    fn session(&self) -> Status<Session<'static>> {
+        if !matches!(self.phase, Phase::Head | Phase::Artifact) {
+            return Err(modelseal_status::InvalidState);
+        }
+        let state = self.state.clone().ok_or(modelseal_status::InvalidState)?;
+        Ok(Session::resume(self.head.get(), state)?)
+    }
+
+    /// Runs `f` on the session and keeps the session's new state (sequential
+    /// lookups move a cursor), whatever `f` answers. On failure any artifact
+    /// check in progress is over.
+    fn with_session<T>(
+        &mut self,
+        f: impl FnOnce(&mut Verifier<'static, Engine>, &mut Session<'static>) -> Status<T>,
+    ) -> Status<T> {
+        let mut session = self.session()?;
+        let r = f(&mut self.verifier, &mut session);
+        self.state = Some(session.state().clone());
+        if r.is_err() {
+            self.check = None;
+            self.phase = Phase::Head;
+        }
+        r
+    }
+
+    /// Starts checking artifact `index` (its plaintext when `plaintext`).
+    pub(crate) fn begin(&mut self, index: usize, plaintext: bool) -> Status<()> {
+        let check = self.with_session(|v, s| {
+            Ok(if plaintext {
+                v.begin_plaintext(s, index)?
+            } else {
+                v.begin_artifact(s, index)?
+            })
+        })?;
+        self.check = Some(check);
+        self.phase = Phase::Artifact;
+        Ok(())
+    }
+
+    /// Feeds the artifact check.
+    pub(crate) fn update(&mut self, data: &[u8]) -> Status<()> {
+        let (Phase::Artifact, Some(check)) = (self.phase, self.check.as_mut()) else {
+            return Err(modelseal_status::InvalidState);
+        };
+        if let Err(e) = self.verifier.update_artifact(check, data) {
+            // A check that refused bytes can never succeed afterwards.
+            self.check = None;
+            self.phase = Phase::Head;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Ends the artifact check; it is over whatever the answer.
+    pub(crate) fn finish_artifact(&mut self) -> Status<()> {
+        let (Phase::Artifact, Some(check)) = (self.phase, self.check.take()) else {
+            return Err(modelseal_status::InvalidState);
+        };
+        self.phase = Phase::Head;
+        self.with_session(|v, s| Ok(v.finish_artifact(s, check)?))
+    }
+
+    /// Ends the session: every artifact must have verified.
+    pub(crate) fn finish(&mut self) -> Status<()> {
+        if self.phase != Phase::Head {
+            return Err(modelseal_status::InvalidState);
+        }
+        // The installed state is the session's state, already kept.
+        self.session()?.finish()?;
+        self.phase = Phase::Installed;
+        Ok(())
+    }
+
+    /// Verifies a whole bundle through `reader`, with `work` as head and
+    /// read buffer.
+    pub(crate) fn verify_bundle(
+        &mut self,
+        reader: &mut Reader,
+        work: &'static mut [u8],
+    ) -> Status<()> {
+        self.reset();
+        let installed = self.verifier.verify_bundle(reader, &mut *work)?;
+        self.state = Some(installed.state().clone());
+        self.installed_from(work)
+    }
+
+    /// Verifies a whole bundle held in memory.
+    pub(crate) fn verify_bundle_bytes(&mut self, bundle: &'static [u8]) -> Status<()> {
+        self.reset();
+        let installed = self.verifier.verify_bundle_bytes(bundle)?;
+        self.state = Some(installed.state().clone());
+        self.installed_from(bundle)
+    }
+
+    /// Records that the verified head starts `buf` (the work buffer or the
+    /// bundle, as the core used it). `Installed::resume` re-checks address
+    /// and length on every later use.
+    fn installed_from(&mut self, buf: &'static [u8]) -> Status<()> {
+        let head_len = BundleHeader::parse(buf)?.head_len();
+        let head = buf.get(..head_len).ok_or(modelseal_status::Truncated)?;
+        self.head = Lent::of(head);
+        self.phase = Phase::Installed;
+        Ok(())
+    }
+
+    /// The verified bundle, once every artifact verified.
+    pub(crate) fn installed(&self) -> Status<Installed<'static>> {
+        if self.phase != Phase::Installed {
+            return Err(modelseal_status::InvalidState);
+        }
+        let state = self.state.clone().ok_or(modelseal_status::InvalidState)?;
+        Ok(Installed::resume(self.head.get(), state)?)
+    }
+
+    /// The verified session (head verified; artifacts may be pending), with
+    /// the state saved back after `f` (artifact lookups move a cursor).
+    pub(crate) fn with_verified_head<T>(
+        &mut self,
+        f: impl FnOnce(&mut Session<'static>) -> Status<T>,
+    ) -> Status<T> {
+        let mut session = self.session()?;
+        let r = f(&mut session);
+        self.state = Some(session.state().clone());
+        r
+    }
+
+    /// The hash engine.
+    pub(crate) fn engine(&mut self) -> &mut Engine {
+        self.verifier.engine_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_fits_its_storage() {
+        std::println!(
+            "context in use: {} of {} bytes, alignment {} of {}",
+            size_of::<Ctx>(),
+            MODELSEAL_VERIFIER_SIZE,
+            align_of::<Ctx>(),
+            MODELSEAL_VERIFIER_ALIGN
+        );
+        assert!(size_of::<Ctx>() <= MODELSEAL_VERIFIER_SIZE);
+    }
+}

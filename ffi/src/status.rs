@@ -1,0 +1,329 @@
+//! Status codes: the one way every fallible C function answers.
+//!
+//! The numbers are part of the ABI and are never renumbered or reused: a
+//! retired status keeps its number, reserved, forever. 1 to 63 mirror the
+//! core's error variants; 64 to 126 are the C boundary's own answers (bad
+//! arguments); 127 stands for a core error this library version has no
+//! number for. Every number is below 128 so a program can use it as its
+//! exit code.
+
+use core::ffi::{CStr, c_char};
+use modelseal_core::Error;
+
+/// Result of a modelseal call. `MODELSEAL_STATUS_OK` (0) is success; every
+/// other value is a refusal or an error, and the call wrote no output.
+///
+/// Numbers are stable: never renumbered, never reused.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum modelseal_status {
+    /// Success.
+    Ok = 0,
+    /// The bytes do not start with the magic of the container they were given as.
+    BadMagic = 1,
+    /// A header carries a format version this library does not implement.
+    UnsupportedVersion = 2,
+    /// The input ends before a header, length or count says it should.
+    Truncated = 3,
+    /// Bytes follow the end of a document, envelope, bundle or record.
+    TrailingBytes = 4,
+    /// A document does not decode (bad varint, UTF-8, tag, nonzero reserved
+    /// field or padding).
+    Malformed = 5,
+    /// A count or length is over one of the verifier's limits.
+    LimitExceeded = 6,
+    /// A document (or a policy field) breaks a rule of the format: empty
+    /// required field, characters outside the allowed set, unsorted names.
+    Invalid = 7,
+    /// An envelope holds a different document type than its place requires.
+    WrongDocumentType = 8,
+    /// A trust root is structurally unusable.
+    RootInvalid = 9,
+    /// A root in the rotation chain is not exactly one version newer.
+    RootVersionNotNext = 10,
+    /// Not signed by a threshold of distinct keys of the required role.
+    SignatureRejected = 11,
+    /// The trust root in force has expired (only with a trusted clock).
+    RootExpired = 12,
+    /// The manifest has expired (only with a trusted clock).
+    ManifestExpired = 13,
+    /// The manifest requires an extension this library does not know.
+    UnsupportedExtension = 14,
+    /// The bundle kind is not the one the policy expects.
+    WrongKind = 15,
+    /// The bundle is not for this hardware id.
+    WrongHardware = 16,
+    /// The bundle is not for this ECU serial.
+    WrongSerial = 17,
+    /// The bundle is not for this vehicle platform.
+    WrongPlatform = 18,
+    /// The bundle is not for this market.
+    WrongMarket = 19,
+    /// The security counter is below the stored floor (rollback).
+    Rollback = 20,
+    /// A component's lifecycle stage is below the policy minimum.
+    StageTooLow = 21,
+    /// A Production component lacks a lineage link.
+    LineageIncomplete = 22,
+    /// The system configuration in force does not list this bundle for this
+    /// ECU, or no single ECU entry of a configuration matches this device.
+    NotInConfiguration = 23,
+    /// An artifact index is not in the manifest.
+    NoSuchArtifact = 24,
+    /// More artifact bytes arrived than the manifest states.
+    ArtifactTooLong = 25,
+    /// An artifact ended before the length the manifest states.
+    ArtifactTruncated = 26,
+    /// An artifact's SHA-256 differs from the manifest's.
+    ArtifactDigestMismatch = 27,
+    /// The session was finished before every artifact verified.
+    ArtifactsIncomplete = 28,
+    /// A caller buffer is too small for what must be written or read into it.
+    BufferTooSmall = 29,
+    /// The caller's read callback reported failure.
+    Read = 30,
+    /// The SHA-256 engine (e.g. a hardware accelerator) reported failure.
+    HashEngine = 31,
+    /// A call came out of order (an update without a begin, an accessor
+    /// before a verification finished, an uninitialised context).
+    InvalidState = 32,
+    /// An identity record's check value does not match its contents.
+    IdentityCheck = 33,
+    /// A required pointer argument is NULL (or a NULL buffer with a nonzero
+    /// length).
+    NullArgument = 64,
+    /// An argument is out of its range: an unknown kind, stage or expiry
+    /// code, a length beyond what memory can hold, an unterminated string.
+    InvalidArgument = 65,
+    /// The context pointer is not aligned to `MODELSEAL_VERIFIER_ALIGN`.
+    MisalignedContext = 66,
+    /// A component or signer index is not below the count.
+    IndexOutOfRange = 67,
+    /// The core reported an error this library version has no number for.
+    UnknownError = 127,
+}
+
+impl From<Error> for modelseal_status {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::BadMagic => Self::BadMagic,
+            Error::UnsupportedVersion => Self::UnsupportedVersion,
+            Error::Truncated => Self::Truncated,
+            Error::TrailingBytes => Self::TrailingBytes,
+            Error::Malformed => Self::Malformed,
+            Error::LimitExceeded => Self::LimitExceeded,
+            Error::Invalid => Self::Invalid,
+            Error::WrongDocumentType => Self::WrongDocumentType,
+            Error::RootInvalid => Self::RootInvalid,
+            Error::RootVersionNotNext => Self::RootVersionNotNext,
+            Error::SignatureRejected => Self::SignatureRejected,
+            Error::RootExpired => Self::RootExpired,
+            Error::ManifestExpired => Self::ManifestExpired,
+            Error::UnsupportedExtension => Self::UnsupportedExtension,
+            Error::WrongKind => Self::WrongKind,
+            Error::WrongHardware => Self::WrongHardware,
+            Error::WrongSerial => Self::WrongSerial,
+            Error::WrongPlatform => Self::WrongPlatform,
+            Error::WrongMarket => Self::WrongMarket,
+            Error::Rollback => Self::Rollback,
+            Error::StageTooLow => Self::StageTooLow,
+            Error::LineageIncomplete => Self::LineageIncomplete,
+            Error::NotInConfiguration => Self::NotInConfiguration,
+            Error::NoSuchArtifact => Self::NoSuchArtifact,
+            Error::ArtifactTooLong => Self::ArtifactTooLong,
+            Error::ArtifactTruncated => Self::ArtifactTruncated,
+            Error::ArtifactDigestMismatch => Self::ArtifactDigestMismatch,
+            Error::ArtifactsIncomplete => Self::ArtifactsIncomplete,
+            Error::BufferTooSmall => Self::BufferTooSmall,
+            Error::Read => Self::Read,
+            Error::HashEngine => Self::HashEngine,
+            Error::InvalidState => Self::InvalidState,
+            Error::IdentityCheck => Self::IdentityCheck,
+            // The core's error enum is non-exhaustive: a variant added after
+            // this table was written gets a number of its own in the next
+            // release; until then it is reported, never hidden.
+            _ => Self::UnknownError,
+        }
+    }
+}
+
+/// A result inside the boundary: every error is already a C status.
+pub(crate) type Status<T> = core::result::Result<T, modelseal_status>;
+
+impl modelseal_status {
+    /// The static, NUL-terminated message of this status.
+    pub(crate) fn message(self) -> &'static CStr {
+        match self {
+            Self::Ok => c"ok",
+            Self::BadMagic => c"not a modelseal container (bad magic)",
+            Self::UnsupportedVersion => c"unsupported format version",
+            Self::Truncated => c"input truncated",
+            Self::TrailingBytes => c"trailing bytes after the end of the input",
+            Self::Malformed => c"malformed document",
+            Self::LimitExceeded => c"a count or length exceeds a verifier limit",
+            Self::Invalid => c"document or policy field breaks a rule of the format",
+            Self::WrongDocumentType => c"wrong document type for this place",
+            Self::RootInvalid => c"trust root is invalid",
+            Self::RootVersionNotNext => c"trust root version is not the next version",
+            Self::SignatureRejected => c"signature verification failed",
+            Self::RootExpired => c"trust root has expired",
+            Self::ManifestExpired => c"manifest has expired",
+            Self::UnsupportedExtension => c"manifest requires an unsupported extension",
+            Self::WrongKind => c"bundle kind does not match the policy",
+            Self::WrongHardware => c"bundle is not for this hardware",
+            Self::WrongSerial => c"bundle is not for this ECU serial",
+            Self::WrongPlatform => c"bundle is not for this vehicle platform",
+            Self::WrongMarket => c"bundle is not for this market",
+            Self::Rollback => c"security counter below the stored floor (rollback)",
+            Self::StageTooLow => c"lifecycle stage below the policy minimum",
+            Self::LineageIncomplete => c"production component lacks a lineage link",
+            Self::NotInConfiguration => c"not listed by the system configuration for this ECU",
+            Self::NoSuchArtifact => c"no such artifact",
+            Self::ArtifactTooLong => c"artifact longer than the manifest states",
+            Self::ArtifactTruncated => c"artifact shorter than the manifest states",
+            Self::ArtifactDigestMismatch => c"artifact digest mismatch",
+            Self::ArtifactsIncomplete => c"not every artifact has been verified",
+            Self::BufferTooSmall => c"buffer too small",
+            Self::Read => c"reading the bundle failed",
+            Self::HashEngine => c"hash engine failed",
+            Self::InvalidState => c"call out of order",
+            Self::IdentityCheck => c"identity record check value mismatch",
+            Self::NullArgument => c"required pointer argument is NULL",
+            Self::InvalidArgument => c"argument out of range",
+            Self::MisalignedContext => c"context is not suitably aligned",
+            Self::IndexOutOfRange => c"index out of range",
+            Self::UnknownError => c"unknown error",
+        }
+    }
+
+    /// The status with number `n`, if `n` is one.
+    pub(crate) fn from_number(n: u32) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| *s as u32 == n)
+    }
+
+    /// Every status, in number order.
+    pub(crate) const ALL: [Self; 39] = [
+        Self::Ok,
+        Self::BadMagic,
+        Self::UnsupportedVersion,
+        Self::Truncated,
+        Self::TrailingBytes,
+        Self::Malformed,
+        Self::LimitExceeded,
+        Self::Invalid,
+        Self::WrongDocumentType,
+        Self::RootInvalid,
+        Self::RootVersionNotNext,
+        Self::SignatureRejected,
+        Self::RootExpired,
+        Self::ManifestExpired,
+        Self::UnsupportedExtension,
+        Self::WrongKind,
+        Self::WrongHardware,
+        Self::WrongSerial,
+        Self::WrongPlatform,
+        Self::WrongMarket,
+        Self::Rollback,
+        Self::StageTooLow,
+        Self::LineageIncomplete,
+        Self::NotInConfiguration,
+        Self::NoSuchArtifact,
+        Self::ArtifactTooLong,
+        Self::ArtifactTruncated,
+        Self::ArtifactDigestMismatch,
+        Self::ArtifactsIncomplete,
+        Self::BufferTooSmall,
+        Self::Read,
+        Self::HashEngine,
+        Self::InvalidState,
+        Self::IdentityCheck,
+        Self::NullArgument,
+        Self::InvalidArgument,
+        Self::MisalignedContext,
+        Self::IndexOutOfRange,
+        Self::UnknownError,
+    ];
+}
+
+/// The message for a status number that is not a status.
+pub(crate) const UNKNOWN_STATUS: &CStr = c"unknown status";
+
+/// The C string of `s`.
+pub(crate) fn message_ptr(s: &'static CStr) -> *const c_char {
+    s.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_ascending_unique_and_below_128() {
+        for pair in modelseal_status::ALL.windows(2) {
+            if let [a, b] = pair {
+                assert!((*a as u32) < (*b as u32), "{a:?} {b:?}");
+            }
+        }
+        for s in modelseal_status::ALL {
+            assert!((s as u32) < 128);
+            assert!(!s.message().to_bytes().is_empty());
+            assert_eq!(modelseal_status::from_number(s as u32), Some(s));
+        }
+    }
+
+    #[test]
+    fn every_known_core_error_has_its_own_number() {
+        let errors = [
+            Error::BadMagic,
+            Error::UnsupportedVersion,
+            Error::Truncated,
+            Error::TrailingBytes,
+            Error::Malformed,
+            Error::LimitExceeded,
+            Error::Invalid,
+            Error::WrongDocumentType,
+            Error::RootInvalid,
+            Error::RootVersionNotNext,
+            Error::SignatureRejected,
+            Error::RootExpired,
+            Error::ManifestExpired,
+            Error::UnsupportedExtension,
+            Error::WrongKind,
+            Error::WrongHardware,
+            Error::WrongSerial,
+            Error::WrongPlatform,
+            Error::WrongMarket,
+            Error::Rollback,
+            Error::StageTooLow,
+            Error::LineageIncomplete,
+            Error::NotInConfiguration,
+            Error::NoSuchArtifact,
+            Error::ArtifactTooLong,
+            Error::ArtifactTruncated,
+            Error::ArtifactDigestMismatch,
+            Error::ArtifactsIncomplete,
+            Error::BufferTooSmall,
+            Error::Read,
+            Error::HashEngine,
+            Error::InvalidState,
+            Error::IdentityCheck,
+        ];
+        let mut seen = std::vec::Vec::new();
+        for (i, e) in errors.iter().enumerate() {
+            let s = modelseal_status::from(*e);
+            assert_ne!(s, modelseal_status::UnknownError, "{e:?}");
+            // Core variants keep their declaration order, numbered from 1.
+            assert_eq!(s as usize, i + 1, "{e:?}");
+            // The core's own words, except where the C status covers more.
+            if s != modelseal_status::Invalid {
+                assert_eq!(
+                    s.message().to_str().ok(),
+                    Some(std::format!("{e}").as_str())
+                );
+            }
+            assert!(!seen.contains(&s));
+            seen.push(s);
+        }
+    }
+}

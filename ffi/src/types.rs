@@ -1,0 +1,213 @@
+//! The C-visible types: the opaque context, the policy, the hash engine
+//! and read callback, and the plain records the accessors fill.
+//!
+//! Records the library writes hold fixed-size arrays only (no pointers), so
+//! a caller can copy, store or send them as they are. Strings in them are
+//! NUL-terminated and padded with NULs.
+
+use crate::consts::{
+    MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_KEY_ID_LEN, MODELSEAL_MAX_COMPONENTS,
+    MODELSEAL_MAX_ECU_MODELS, MODELSEAL_MAX_SIGNERS, MODELSEAL_NAME_BUF_LEN,
+    MODELSEAL_VERIFIER_WORDS,
+};
+use core::ffi::{c_char, c_int, c_void};
+
+/// A verifier context. Allocate it yourself (stack, static or a pool), of
+/// `MODELSEAL_VERIFIER_SIZE` bytes aligned to `MODELSEAL_VERIFIER_ALIGN`,
+/// and initialise it with `modelseal_verifier_init`.
+///
+/// Do not rely on the contents: they are private, change between versions,
+/// and are not a storage format. One context serves one thread at a time.
+/// It owns nothing and needs no cleanup; it borrows the trust root and the
+/// bundle head (see the lifetime rules of each function).
+#[repr(C)]
+#[derive(Debug)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_verifier {
+    /// Private storage.
+    pub _opaque: [u64; MODELSEAL_VERIFIER_WORDS],
+}
+
+/// A SHA-256 implementation supplied by the firmware, for example a driver
+/// of a hardware hash accelerator. Every digest the verifier computes goes
+/// through it; it is asked for one computation at a time (start, any number
+/// of updates, finish) and is never re-entered.
+///
+/// Each function returns 0 on success and anything else on failure
+/// (reported as `MODELSEAL_STATUS_HASH_ENGINE`). `user` is passed back as
+/// the first argument and must stay valid while a context uses the engine.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_sha256_engine {
+    /// Passed to every call.
+    pub user: *mut c_void,
+    /// Begins a new digest, discarding any computation in progress.
+    pub start: Option<unsafe extern "C" fn(user: *mut c_void) -> c_int>,
+    /// Feeds `len` bytes at `data` (`len` may be 0).
+    pub update:
+        Option<unsafe extern "C" fn(user: *mut c_void, data: *const u8, len: usize) -> c_int>,
+    /// Ends the digest and writes its 32 bytes to `out`.
+    pub finish: Option<unsafe extern "C" fn(user: *mut c_void, out: *mut u8) -> c_int>,
+}
+
+/// Reads `len` bytes of the bundle at byte `offset` into `buf`. Returns 0
+/// when all `len` bytes were read, anything else on failure (reported as
+/// `MODELSEAL_STATUS_READ`). Must not call into the context that called it.
+#[allow(non_camel_case_types)]
+pub type modelseal_read_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, offset: u64, buf: *mut u8, len: usize) -> c_int>;
+
+/// The system configuration a component must belong to, as taken from a
+/// verified system-configuration bundle by
+/// `modelseal_verifier_get_config_binding`. Firmware may persist this record
+/// and pass it in `modelseal_policy.config` on later boots.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_config_binding {
+    /// SHA-256 of the system-configuration manifest.
+    pub digest: [u8; MODELSEAL_DIGEST_LEN],
+    /// Configuration id, NUL-terminated.
+    pub config_id: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Configuration version, NUL-terminated.
+    pub config_version: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Number of valid entries in `allowed`.
+    pub allowed_count: u8,
+    /// Manifest digests of the component bundles the configuration lists
+    /// for this ECU.
+    pub allowed: [[u8; MODELSEAL_DIGEST_LEN]; MODELSEAL_MAX_ECU_MODELS],
+}
+
+/// What this device accepts, filled by the firmware from its own trusted
+/// state. Strings are pointer + length (no terminator needed); an optional
+/// string is absent when its pointer is NULL (its length must then be 0).
+///
+/// Nothing that weakens verification is a default: a zero-filled policy is
+/// refused, because `kind`, `min_stage` and `expiry` have no valid 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_policy {
+    /// Bundle kind accepted: `MODELSEAL_KIND_COMPONENT` or
+    /// `MODELSEAL_KIND_SYSTEM_CONFIG`.
+    pub kind: u8,
+    /// Lowest lifecycle stage accepted: `MODELSEAL_STAGE_*` (or another
+    /// nonzero registry code).
+    pub min_stage: u8,
+    /// `MODELSEAL_EXPIRY_CHECKED_AT` (with `trusted_time`) or, explicitly,
+    /// `MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK`.
+    pub expiry: u8,
+    /// This device's hardware id (required).
+    pub hardware_id: *const c_char,
+    /// Length of `hardware_id`, in bytes.
+    pub hardware_id_len: usize,
+    /// This ECU's name in system configurations (optional; needed when two
+    /// ECUs of one configuration share a hardware id).
+    pub ecu_name: *const c_char,
+    /// Length of `ecu_name`, in bytes.
+    pub ecu_name_len: usize,
+    /// This ECU's serial (optional; required by bundles that list serials).
+    pub serial: *const c_char,
+    /// Length of `serial`, in bytes.
+    pub serial_len: usize,
+    /// This vehicle's platform (optional; required by bundles that name one).
+    pub platform: *const c_char,
+    /// Length of `platform`, in bytes.
+    pub platform_len: usize,
+    /// This vehicle's market (optional; required by bundles that name one).
+    pub market: *const c_char,
+    /// Length of `market`, in bytes.
+    pub market_len: usize,
+    /// The security-counter floor the device has stored: lower counters are
+    /// refused as rollbacks.
+    pub counter_floor: u64,
+    /// Trusted clock reading, seconds since the Unix epoch; used only with
+    /// `MODELSEAL_EXPIRY_CHECKED_AT`.
+    pub trusted_time: u64,
+    /// The system configuration in force (optional, NULL for none): when
+    /// set, only component bundles it lists for this ECU are accepted.
+    /// Copied during `modelseal_verifier_init`.
+    pub config: *const modelseal_config_binding,
+}
+
+/// The system configuration a bundle was installed under (or, for a
+/// system-configuration bundle, the configuration itself).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_config_ref {
+    /// Whether there is one; when false every other field is zero.
+    pub present: bool,
+    /// SHA-256 of the system-configuration manifest.
+    pub digest: [u8; MODELSEAL_DIGEST_LEN],
+    /// Configuration id, NUL-terminated.
+    pub config_id: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Configuration version, NUL-terminated.
+    pub config_version: [c_char; MODELSEAL_ID_BUF_LEN],
+}
+
+/// One installed model component.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_component {
+    /// Model family (e.g. `perception_front_camera`), NUL-terminated.
+    pub family: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Model version (e.g. `v1.3.5`), NUL-terminated.
+    pub version: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Lifecycle stage code (`MODELSEAL_STAGE_*` or another registry code).
+    pub stage: u8,
+}
+
+/// The installed identity: what an ECU reports and a HiL rig reads back.
+/// Filled from a verified context by `modelseal_verifier_get_identity`, or
+/// from a received record by `modelseal_identity_decode`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_identity {
+    /// SHA-256 of the installed manifest: the bundle's identity.
+    pub manifest_digest: [u8; MODELSEAL_DIGEST_LEN],
+    /// Bundle kind code (`MODELSEAL_KIND_*`).
+    pub kind: u8,
+    /// The bundle's security counter.
+    pub security_counter: u64,
+    /// The bundle's version string, NUL-terminated.
+    pub version: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Version of the trust root in force.
+    pub root_version: u32,
+    /// The system configuration.
+    pub config: modelseal_config_ref,
+    /// Number of valid entries in `components`.
+    pub component_count: u8,
+    /// Installed components, in manifest order.
+    pub components: [modelseal_component; MODELSEAL_MAX_COMPONENTS],
+    /// Number of valid entries in `signers`.
+    pub signer_count: u8,
+    /// Key ids of the keys whose signatures counted, in role order.
+    pub signers: [[u8; MODELSEAL_KEY_ID_LEN]; MODELSEAL_MAX_SIGNERS],
+}
+
+/// Where one artifact is and what the manifest says about it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_artifact_info {
+    /// Offset of the payload in the bundle file, in bytes.
+    pub offset: u64,
+    /// Length of the distributed bytes, in bytes.
+    pub size: u64,
+    /// Length of the plaintext after decryption, in bytes (0 when
+    /// `encrypted` is false).
+    pub plaintext_size: u64,
+    /// Artifact kind code (1 weights, 2 ONNX, 3 TensorRT engine, 4
+    /// calibration, 5 processing code, 6 config, 7 map data, 8 CycloneDX
+    /// SBOM, 9 SPDX SBOM, other codes: other).
+    pub kind: u8,
+    /// Whether the distributed bytes are encrypted (the manifest records the
+    /// plaintext, see `modelseal_verifier_begin_plaintext`).
+    pub encrypted: bool,
+    /// Artifact name (a relative path), NUL-terminated.
+    pub name: [c_char; MODELSEAL_NAME_BUF_LEN],
+}

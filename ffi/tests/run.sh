@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Builds and runs every C test of the C API, from a clean clone:
+#   1. the header compiles as strict C99 and as C++11 (gcc; clang too when
+#      installed);
+#   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer,
+#      against the host build (std, debug assertions) and the ECU build
+#      (no_std, panic=abort, fat LTO) of the static library, and against the
+#      shared library;
+#   3. the freestanding link test: the ECU build with the small crypto
+#      backends, linked with -ffreestanding -nostdlib -static and only mem*
+#      and _start, verifies an embedded bundle;
+#   4. the examples (c-boot, hil-readback), linked through the pkg-config
+#      file and the Makefile fragment, on good, tampered, rolled-back,
+#      wrong-hardware and rotating bundles.
+# Uses $CARGO_TARGET_DIR when set (default: the workspace target/).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+target=${CARGO_TARGET_DIR:-$repo/target}
+export CARGO_TARGET_DIR=$target
+out=$target/ffi-tests
+rm -rf "$out"
+mkdir -p "$out"
+
+STRICT=(-std=c99 -Wall -Wextra -Wpedantic -Werror)
+SAN=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+HOST_LIBS=(-lpthread -ldl -lm -lrt -lutil)
+SMALL_BACKENDS='--cfg curve25519_dalek_backend="serial" --cfg sha2_backend="soft" --cfg sha2_backend_soft="compact"'
+passed=0
+step() { echo "== ffi: $*"; }
+ok() { passed=$((passed + 1)); }
+fail() { echo "ffi/tests/run.sh: FAILED: $*" >&2; echo "ffi: $passed passed, 1 failed"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- header
+step "header: strict C99 and C++11"
+printf '#include "modelseal.h"\nint main(void) { return modelseal_version()[0] == 0; }\n' >"$out/header.c"
+gcc "${STRICT[@]}" -Iinclude -c "$out/header.c" -o "$out/header-gcc.o" && ok
+g++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -x c++ -c "$out/header.c" \
+  -o "$out/header-gxx.o" && ok
+if have clang; then
+  clang "${STRICT[@]}" -Iinclude -c "$out/header.c" -o "$out/header-clang.o" && ok
+  clang++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -x c++ -c "$out/header.c" \
+    -o "$out/header-clangxx.o" && ok
+else
+  echo "   (clang not installed: skipped; tests/setup.sh installs it)"
+fi
+
+TEST_SRC=(ffi/tests/c/test_api.c ffi/tests/c/sha256.c)
+
+# ----------------------------------------------------- host build, ASan+UBSan
+step "C tests under ASan+UBSan: host build of the library (std, debug assertions)"
+cargo build --quiet -p modelseal-ffi
+gcc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/debug/libmodelseal.a" \
+  "${HOST_LIBS[@]}" -o "$out/test_api_host"
+"$out/test_api_host" tests/data 2>"$out/test_api_host.log" || { cat "$out/test_api_host.log"; fail "C tests (host build)"; }
+ok
+
+# ------------------------------------------------------ ECU build, ASan+UBSan
+step "C tests under ASan+UBSan: ECU build of the library (no_std, panic=abort, fat LTO)"
+cargo build --quiet -p modelseal-ffi --profile ecu
+cc=gcc
+have clang && cc=clang
+$cc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/ecu/libmodelseal.a" -lpthread \
+  -o "$out/test_api_ecu"
+"$out/test_api_ecu" tests/data 2>"$out/test_api_ecu.log" || { cat "$out/test_api_ecu.log"; fail "C tests (ECU build, $cc)"; }
+ok
+
+step "C tests against the shared library"
+gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread \
+  -Wl,-rpath,"$target/ecu" -o "$out/test_api_shared"
+"$out/test_api_shared" tests/data 2>"$out/test_api_shared.log" || { cat "$out/test_api_shared.log"; fail "C tests (shared library)"; }
+ok
+
+# ----------------------------------------------------------- freestanding
+step "freestanding link test (ECU profile, small crypto backends)"
+fw_target=$target/firmware
+CARGO_TARGET_DIR=$fw_target RUSTFLAGS="$SMALL_BACKENDS" \
+  cargo build --quiet -p modelseal-ffi --profile ecu
+fw_lib=$fw_target/ecu/libmodelseal.a
+FREESTANDING=(-Os -ffreestanding -nostdlib -static -fno-stack-protector -fno-pie -no-pie
+  -ffunction-sections -fdata-sections -Wl,--gc-sections -Iinclude
+  -DROOT_FILE="\"tests/data/valid-component/root.msr\""
+  -DBUNDLE_FILE="\"tests/data/valid-component/bundle.msb\""
+  -DBAD_BUNDLE_FILE="\"tests/data/artifact-modified/bundle.msb\"")
+for variant in FULL VERIFY_ONLY NO_VERIFIER; do
+  gcc "${STRICT[@]}" "${FREESTANDING[@]}" -D"$variant" ffi/tests/c/start.S ffi/tests/c/freestanding.c \
+    "$fw_lib" -o "$out/freestanding-$variant" || fail "freestanding link ($variant)"
+  undefined=$(nm -u "$out/freestanding-$variant")
+  [ -z "$undefined" ] || fail "freestanding binary has undefined symbols: $undefined"
+  "$out/freestanding-$variant" || fail "freestanding run ($variant) exited $?"
+  ok
+done
+size -A "$out/freestanding-NO_VERIFIER" "$out/freestanding-VERIFY_ONLY" "$out/freestanding-FULL" |
+  awk '/^\/|:$/ {name=$1} $1==".text"||$1==".rodata" {printf "   %-60s %-8s %7d\n", name, $1, $2}'
+
+# ---------------------------------------------------------------- examples
+step "examples: c-boot and hil-readback, linked via pkg-config and the Makefile fragment"
+cargo run --quiet -p modelseal-ffi --example gen-c-fixtures -- "$out/fixtures" >/dev/null
+mkdir -p "$out/pkgconfig"
+version=$(sed -n 's/^#define MODELSEAL_VERSION_MAJOR //p;s/^#define MODELSEAL_VERSION_MINOR //p;s/^#define MODELSEAL_VERSION_PATCH //p' include/modelseal.h | paste -sd.)
+sed -e "s|@PREFIX@|$repo|" -e "s|@LIBDIR@|$target/ecu|" -e "s|@VERSION@|$version|" \
+  ffi/modelseal.pc.in >"$out/pkgconfig/modelseal.pc"
+[ "$(PKG_CONFIG_PATH=$out/pkgconfig pkg-config --modversion modelseal)" = "$version" ] || fail "pkg-config version"
+# shellcheck disable=SC2046
+gcc "${STRICT[@]}" -O2 examples/c-boot/boot.c \
+  $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot"
+make --no-print-directory -s -C examples/hil-readback MODELSEAL_LIB_DIR="$target/ecu" OUT="$out" \
+  "$out/hil-readback"
+ok
+
+boot() { # expected-exit root bundle [state]
+  local want=$1; shift
+  set +e
+  "$out/c-boot" "$@" >"$out/boot.log" 2>&1
+  local got=$?
+  set -e
+  [ "$got" = "$want" ] || { cat "$out/boot.log"; fail "c-boot $* exited $got, expected $want"; }
+  local what=${2:-(no bundle)}
+  echo "   c-boot $(basename "$(dirname "$what")")/$(basename "$what"): exit $got ($(head -1 "$out/boot.log"))"
+  ok
+}
+readback() { # expected-exit identity bundle
+  local want=$1
+  set +e
+  "$out/hil-readback" "$2" "$fx/root.msr" "$3" >"$out/readback.log" 2>&1
+  local got=$?
+  set -e
+  [ "$got" = "$want" ] || { cat "$out/readback.log"; fail "hil-readback $2 $3 exited $got, expected $want"; }
+  echo "   hil-readback $(basename "$2") vs $(basename "$(dirname "$3")"): exit $got ($(tail -1 "$out/readback.log"))"
+  ok
+}
+fx=$out/fixtures
+state=$out/nvm
+mkdir -p "$state"
+boot 0 "$fx/root.msr" "$fx/valid/bundle.msb" "$state"
+[ "$(cat "$state/counter-floor")" = 7 ] || fail "counter floor not persisted"
+boot 27 "$fx/root.msr" tests/data/artifact-modified/bundle.msb
+boot 11 "$fx/root.msr" tests/data/forged-signature/bundle.msb
+boot 16 "$fx/root.msr" "$fx/other-hardware/bundle.msb"
+boot 0 "$fx/root.msr" "$fx/older/bundle.msb"           # fine on a fresh device ...
+boot 20 "$fx/root.msr" "$fx/older/bundle.msb" "$state" # ... a rollback after counter 7
+boot 100 "$fx/root.msr"
+rot=$out/nvm-rotation
+mkdir -p "$rot"
+boot 0 tests/data/valid-rotation/root.msr tests/data/valid-rotation/bundle.msb "$rot"
+grep -q "trust root       v2" "$out/boot.log" || fail "rotation not reported"
+[ -s "$rot/root.msr" ] || fail "new root not persisted"
+
+readback 0 "$state/identity.bin" "$fx/valid/bundle.msb"
+od -An -v -tx1 "$state/identity.bin" >"$out/identity.hex"
+readback 0 "$out/identity.hex" "$fx/valid/bundle.msb"
+readback 1 "$state/identity.bin" "$fx/older/bundle.msb"
+cp "$state/identity.bin" "$out/damaged.bin"
+printf '\x00' | dd of="$out/damaged.bin" bs=1 seek=20 conv=notrunc status=none
+readback 2 "$out/damaged.bin" "$fx/valid/bundle.msb"
+readback 3 "$state/identity.bin" tests/data/artifact-modified/bundle.msb
+
+echo "ffi: $passed passed, 0 failed"
