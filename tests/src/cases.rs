@@ -929,12 +929,50 @@ pub fn cases() -> Vec<Case> {
         ),
         Some(Error::RootVersionNotNext),
     ));
-    v.push(Case::new(
+    let v2_same_root = v2_same_env.clone();
+    let mut c = Case::new(
         "root-chain-goes-backwards",
-        "root v1 (the device's own version) offered as the next root",
+        "root v1 offered to a device that already trusts root v2",
         bundle(&[provisioned_root()], &std_manifest, &["c1", "c2"], &refs),
         Some(Error::RootVersionNotNext),
-    ));
+    );
+    c.root = v2_same_root.clone();
+    v.push(c);
+    let rotated = v
+        .iter()
+        .find(|c| c.name == "valid-rotation")
+        .expect("valid-rotation")
+        .bundle
+        .clone();
+    let mut c = Case::new(
+        "valid-reverification-after-rotation",
+        "a device that persisted root v2 re-verifies, at boot, the installed bundle that carried it",
+        rotated,
+        None,
+    );
+    c.root = v2_env.clone();
+    v.push(c);
+    let v3_same = rotated_root(
+        3,
+        [
+            (&["r1", "r2", "r3"], 2),
+            (&["c1", "c2", "c3"], 2),
+            (&["s1", "s2"], 1),
+        ],
+    );
+    let mut c = Case::new(
+        "valid-chain-partly-applied",
+        "a device at root v2 takes a bundle carrying v2 and v3: v2 is skipped, v3 applied",
+        bundle(
+            &[v2_same_env.clone(), root_envelope(&v3_same, &["r1", "r2"])],
+            &std_manifest,
+            &["c1", "c2"],
+            &refs,
+        ),
+        None,
+    );
+    c.root = v2_same_root;
+    v.push(c);
     v.push(Case::new(
         "root-chain-over-limit",
         "nine rotations in one bundle, one more than MAX_ROOT_CHAIN",

@@ -183,16 +183,30 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         }
         let mut rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
 
-        // 2. Rotation chain, oldest first: each root exactly the next
-        //    version, signed by a threshold of the current root role (checked
-        //    before the new root is parsed) and of its own root role.
+        // 2. Rotation chain, oldest first. Roots up to and including one
+        //    identical to the root in force were applied when this bundle (or
+        //    an earlier one) was installed: they are skipped unparsed, so a
+        //    device that persisted the newest root still re-verifies the
+        //    installed bundle at every boot. Each root after that must be
+        //    exactly the next version, signed by a threshold of the current
+        //    root role (checked before the new root is parsed) and of its own.
         let mut root = self.root;
-        let mut new_root = None;
-        for _ in 0..hdr.chain_len() {
-            let (env, after) = Envelope::parse_prefix(rest)?;
+        let mut pending = hdr.chain_len();
+        let mut scan = rest;
+        for i in 0..hdr.chain_len() {
+            let (env, after) = Envelope::parse_prefix(scan)?;
             if env.doc_type() != DocType::Root {
                 return Err(Error::WrongDocumentType);
             }
+            if env.doc() == root.doc() {
+                pending = hdr.chain_len().saturating_sub(i).saturating_sub(1);
+                rest = after;
+            }
+            scan = after;
+        }
+        let mut new_root = None;
+        for _ in 0..pending {
+            let (env, after) = Envelope::parse_prefix(rest)?;
             let (next, _) = root.rotate(&env, &mut self.engine)?;
             let start = u32_of(head.len().saturating_sub(rest.len()))?;
             new_root = Some((start, u32_of(env.len())?));
