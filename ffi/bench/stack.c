@@ -71,40 +71,60 @@ static modelseal_policy policy(void) {
     return p;
 }
 
-static void run(void) {
+/* Each scenario in a function of its own, never inlined, so the painted
+ * stack holds the verifier's frames and one small caller frame, as a boot
+ * routine would: not the locals of the other scenarios. */
+static __attribute__((noinline)) modelseal_status decode_identity(void) {
+    modelseal_identity id;
+    return modelseal_identity_decode(record, record_len, NULL, &id);
+}
+
+static __attribute__((noinline)) modelseal_status whole_bundle(void) {
+    size_t n = 0;
+    modelseal_status st = modelseal_verifier_verify_bundle(&ctx, mem_read, NULL, bundle_len, work,
+                                                           sizeof work);
+    if (st == MODELSEAL_STATUS_OK)
+        st = modelseal_verifier_encode_identity(&ctx, record, sizeof record, &n);
+    record_len = n;
+    return st;
+}
+
+static __attribute__((noinline)) modelseal_status per_chunk(void) {
+    size_t head_len = 0, count = 0, i;
+    modelseal_status st = modelseal_bundle_get_head_len(bundle_buf, bundle_len, &head_len);
+    if (st == MODELSEAL_STATUS_OK) st = modelseal_verifier_verify_head(&ctx, bundle_buf, head_len);
+    if (st == MODELSEAL_STATUS_OK) st = modelseal_verifier_get_artifact_count(&ctx, &count);
+    for (i = 0; st == MODELSEAL_STATUS_OK && i < count; i++) {
+        modelseal_artifact_info info;
+        st = modelseal_verifier_get_artifact(&ctx, i, &info);
+        if (st == MODELSEAL_STATUS_OK) st = modelseal_verifier_begin_artifact(&ctx, i);
+        if (st == MODELSEAL_STATUS_OK)
+            st = modelseal_verifier_update_artifact(&ctx, bundle_buf + info.offset,
+                                                    (size_t)info.size);
+        if (st == MODELSEAL_STATUS_OK) st = modelseal_verifier_finish_artifact(&ctx);
+    }
+    if (st == MODELSEAL_STATUS_OK) st = modelseal_verifier_finish(&ctx);
+    return st;
+}
+
+static __attribute__((noinline)) modelseal_status init(void) {
     modelseal_policy p = policy();
-    size_t n = 0, head_len = 0, count = 0, i;
+    return modelseal_verifier_init(&ctx, root_buf, root_len, &p, NULL);
+}
+
+static void run(void) {
     if (scenario == 3) {
-        modelseal_identity id;
-        result = modelseal_identity_decode(record, record_len, NULL, &id);
+        result = decode_identity();
         return;
     }
-    result = modelseal_verifier_init(&ctx, root_buf, root_len, &p, NULL);
+    result = init();
     if (result != MODELSEAL_STATUS_OK) return;
     switch (scenario) {
     case 0: /* whole bundle through the read callback, then the identity */
-        result = modelseal_verifier_verify_bundle(&ctx, mem_read, NULL, bundle_len, work,
-                                                  sizeof work);
-        if (result == MODELSEAL_STATUS_OK)
-            result = modelseal_verifier_encode_identity(&ctx, record, sizeof record, &n);
-        record_len = n;
+        result = whole_bundle();
         break;
     case 1: /* per chunk */
-        result = modelseal_bundle_get_head_len(bundle_buf, bundle_len, &head_len);
-        if (result == MODELSEAL_STATUS_OK)
-            result = modelseal_verifier_verify_head(&ctx, bundle_buf, head_len);
-        if (result == MODELSEAL_STATUS_OK)
-            result = modelseal_verifier_get_artifact_count(&ctx, &count);
-        for (i = 0; result == MODELSEAL_STATUS_OK && i < count; i++) {
-            modelseal_artifact_info info;
-            result = modelseal_verifier_get_artifact(&ctx, i, &info);
-            if (result == MODELSEAL_STATUS_OK) result = modelseal_verifier_begin_artifact(&ctx, i);
-            if (result == MODELSEAL_STATUS_OK)
-                result = modelseal_verifier_update_artifact(&ctx, bundle_buf + info.offset,
-                                                            (size_t)info.size);
-            if (result == MODELSEAL_STATUS_OK) result = modelseal_verifier_finish_artifact(&ctx);
-        }
-        if (result == MODELSEAL_STATUS_OK) result = modelseal_verifier_finish(&ctx);
+        result = per_chunk();
         break;
     default: /* init alone */
         break;

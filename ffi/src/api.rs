@@ -23,7 +23,8 @@ use core::ffi::{c_char, c_void};
 use modelseal_core::bundle::BundleHeader;
 use modelseal_core::identity::{self, IdentityView};
 use modelseal_core::{
-    BundleKind, ConfigBinding, DevicePolicy, Expiry, Installed, SoftSha256, Stage, Verifier,
+    BundleKind, ConfigBinding, DevicePolicy, Expiry, Installed, SessionState, SoftSha256, Stage,
+    Verifier,
 };
 
 /// Runs `f`, answering its status.
@@ -509,7 +510,7 @@ pub unsafe extern "C" fn modelseal_verifier_verify_bundle_bytes(
 /// `ctx` is an initialised context nobody writes during the call.
 unsafe fn with_installed<T>(
     ctx: *const modelseal_verifier,
-    f: impl FnOnce(&Installed<'static>) -> Status<T>,
+    f: impl FnOnce(&Installed<'static, &SessionState>) -> Status<T>,
 ) -> Status<T> {
     // SAFETY: forwarded precondition.
     let c = unsafe { Ctx::from_const(ctx) }?;
@@ -669,7 +670,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_bundle_version(
     })
 }
 
-fn config_ref_of(i: &Installed<'_>) -> Status<modelseal_config_ref> {
+fn config_ref_of(i: &Installed<'_, &SessionState>) -> Status<modelseal_config_ref> {
     Ok(match i.config() {
         None => modelseal_config_ref {
             present: false,
@@ -822,7 +823,7 @@ fn push_signer(id: &mut modelseal_identity, k: [u8; 8]) -> Status<()> {
     Ok(())
 }
 
-fn identity_of_installed(i: &Installed<'_>) -> Status<modelseal_identity> {
+fn identity_of_installed(i: &Installed<'_, &SessionState>) -> Status<modelseal_identity> {
     let mut id = empty_identity();
     let m = i.manifest()?;
     id.manifest_digest = *i.manifest_digest();
@@ -892,10 +893,9 @@ pub unsafe extern "C" fn modelseal_verifier_encode_identity(
         let w = crate::ptr::out(out_written)?;
         // SAFETY: the caller's contract above.
         let o = unsafe { bytes_mut(out, out_len) }?;
-        let installed = c.installed()?;
         // Encoded aside first, so a failure leaves `out` untouched.
         let mut rec = [0u8; MODELSEAL_MAX_IDENTITY_LEN];
-        let n = installed.encode_identity(c.engine(), &mut rec)?;
+        let n = c.encode_identity(&mut rec)?;
         let src = rec.get(..n).ok_or(modelseal_status::BufferTooSmall)?;
         let dst = o.get_mut(..n).ok_or(modelseal_status::BufferTooSmall)?;
         dst.copy_from_slice(src);

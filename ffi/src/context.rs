@@ -73,8 +73,9 @@ pub(crate) struct Ctx {
     phase: Phase,
     /// The lent head (meaningful unless `Ready`).
     head: Lent,
-    /// The session's state (`Some` unless `Ready`).
-    state: Option<SessionState>,
+    /// The session's state (meaningful unless `Ready`), written in place by
+    /// the core and never copied.
+    state: SessionState,
     /// The artifact check in progress (`Artifact` only).
     check: Option<ArtifactCheck>,
 }
@@ -124,7 +125,7 @@ impl Ctx {
             core::ptr::addr_of_mut!((*p).verifier).write(verifier);
             core::ptr::addr_of_mut!((*p).phase).write(Phase::Ready);
             core::ptr::addr_of_mut!((*p).head).write(Lent::of(&[]));
-            core::ptr::addr_of_mut!((*p).state).write(None);
+            core::ptr::addr_of_mut!((*p).state).write(SessionState::empty());
             core::ptr::addr_of_mut!((*p).check).write(None);
             core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
         }
@@ -191,39 +192,33 @@ impl Ctx {
     /// Forgets any verification in progress or done.
     fn reset(&mut self) {
         self.phase = Phase::Ready;
-        self.state = None;
         self.check = None;
     }
 
     /// Verifies a bundle head.
     pub(crate) fn verify_head(&mut self, head: &'static [u8]) -> Status<()> {
         self.reset();
-        let session = self.verifier.verify_head(head)?;
-        self.state = Some(session.state().clone());
+        self.verifier.verify_head_into(head, &mut self.state)?;
         self.head = Lent::of(head);
         self.phase = Phase::Head;
         Ok(())
     }
 
-    /// The session of the verified head, re-attached to its head.
-    fn session(&self) -> Status<Session<'static>> {
+    /// Runs `f` on the session of the verified head, re-attached to its
+    /// head over the state kept in place (sequential lookups move its
+    /// cursor). On failure any artifact check in progress is over.
+    fn with_session<T>(
+        &mut self,
+        f: impl FnOnce(
+            &mut Verifier<'static, Engine>,
+            &mut Session<'static, &mut SessionState>,
+        ) -> Status<T>,
+    ) -> Status<T> {
         if !matches!(self.phase, Phase::Head | Phase::Artifact) {
             return Err(modelseal_status::InvalidState);
         }
-        let state = self.state.clone().ok_or(modelseal_status::InvalidState)?;
-        Ok(Session::resume(self.head.get(), state)?)
-    }
-
-    /// Runs `f` on the session and keeps the session's new state (sequential
-    /// lookups move a cursor), whatever `f` answers. On failure any artifact
-    /// check in progress is over.
-    fn with_session<T>(
-        &mut self,
-        f: impl FnOnce(&mut Verifier<'static, Engine>, &mut Session<'static>) -> Status<T>,
-    ) -> Status<T> {
-        let mut session = self.session()?;
+        let mut session = Session::resume(self.head.get(), &mut self.state)?;
         let r = f(&mut self.verifier, &mut session);
-        self.state = Some(session.state().clone());
         if r.is_err() {
             self.check = None;
             self.phase = Phase::Head;
@@ -273,8 +268,8 @@ impl Ctx {
         if self.phase != Phase::Head {
             return Err(modelseal_status::InvalidState);
         }
-        // The installed state is the session's state, already kept.
-        self.session()?.finish()?;
+        // The installed state is the session's state, already in place.
+        Session::resume(self.head.get(), &self.state)?.finish()?;
         self.phase = Phase::Installed;
         Ok(())
     }
@@ -287,16 +282,16 @@ impl Ctx {
         work: &'static mut [u8],
     ) -> Status<()> {
         self.reset();
-        let installed = self.verifier.verify_bundle(reader, &mut *work)?;
-        self.state = Some(installed.state().clone());
+        self.verifier
+            .verify_bundle_into(reader, &mut *work, &mut self.state)?;
         self.installed_from(work)
     }
 
     /// Verifies a whole bundle held in memory.
     pub(crate) fn verify_bundle_bytes(&mut self, bundle: &'static [u8]) -> Status<()> {
         self.reset();
-        let installed = self.verifier.verify_bundle_bytes(bundle)?;
-        self.state = Some(installed.state().clone());
+        self.verifier
+            .verify_bundle_bytes_into(bundle, &mut self.state)?;
         self.installed_from(bundle)
     }
 
@@ -312,29 +307,33 @@ impl Ctx {
     }
 
     /// The verified bundle, once every artifact verified.
-    pub(crate) fn installed(&self) -> Status<Installed<'static>> {
+    pub(crate) fn installed(&self) -> Status<Installed<'static, &SessionState>> {
         if self.phase != Phase::Installed {
             return Err(modelseal_status::InvalidState);
         }
-        let state = self.state.clone().ok_or(modelseal_status::InvalidState)?;
-        Ok(Installed::resume(self.head.get(), state)?)
+        Ok(Installed::resume(self.head.get(), &self.state)?)
     }
 
     /// The verified session (head verified; artifacts may be pending), with
     /// the state saved back after `f` (artifact lookups move a cursor).
     pub(crate) fn with_verified_head<T>(
         &mut self,
-        f: impl FnOnce(&mut Session<'static>) -> Status<T>,
+        f: impl FnOnce(&mut Session<'static, &mut SessionState>) -> Status<T>,
     ) -> Status<T> {
-        let mut session = self.session()?;
-        let r = f(&mut session);
-        self.state = Some(session.state().clone());
-        r
+        if !matches!(self.phase, Phase::Head | Phase::Artifact) {
+            return Err(modelseal_status::InvalidState);
+        }
+        let mut session = Session::resume(self.head.get(), &mut self.state)?;
+        f(&mut session)
     }
 
-    /// The hash engine.
-    pub(crate) fn engine(&mut self) -> &mut Engine {
-        self.verifier.engine_mut()
+    /// Encodes the identity record of the installed bundle into `out`.
+    pub(crate) fn encode_identity(&mut self, out: &mut [u8]) -> Status<usize> {
+        if self.phase != Phase::Installed {
+            return Err(modelseal_status::InvalidState);
+        }
+        let installed = Installed::resume(self.head.get(), &self.state)?;
+        Ok(installed.encode_identity(self.verifier.engine_mut(), out)?)
     }
 }
 

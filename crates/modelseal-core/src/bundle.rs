@@ -128,7 +128,7 @@ pub struct Layout {
 
 impl Layout {
     /// A layout whose head ends at `head_len`.
-    pub fn new(head_len: u64) -> Self {
+    pub const fn new(head_len: u64) -> Self {
         Self { end: head_len }
     }
     /// Places the next payload of `size` bytes: returns its offset.

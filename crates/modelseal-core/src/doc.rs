@@ -183,6 +183,7 @@ pub struct ManifestHead<'a> {
     /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
     pub expires_at: Option<u64>,
     /// Digest of the manifest this one supersedes (the update history).
+    #[serde(deserialize_with = "crate::wire::de_opt_digest")]
     pub supersedes: Option<Digest>,
 }
 
@@ -322,6 +323,7 @@ pub struct ModelRef<'a> {
     /// Model version.
     pub version: &'a str,
     /// SHA-256 of the component bundle's manifest document.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub manifest_digest: Digest,
 }
 
@@ -355,6 +357,7 @@ pub struct ParameterSet<'a> {
     /// Market (may be empty).
     pub market: &'a str,
     /// SHA-256 of the parameter data.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub digest: Digest,
 }
 
@@ -386,6 +389,7 @@ pub struct Plaintext<'a> {
     /// Length of the plaintext, in bytes.
     pub size: u64,
     /// SHA-256 of the plaintext.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub digest: Digest,
     /// How it was encrypted.
     #[serde(borrow)]
@@ -402,6 +406,7 @@ pub struct Artifact<'a> {
     /// Length of the distributed bytes, in bytes.
     pub size: u64,
     /// SHA-256 of the distributed bytes.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub digest: Digest,
     /// The plaintext, when the distributed bytes are encrypted.
     #[serde(borrow)]

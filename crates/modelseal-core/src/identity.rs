@@ -35,6 +35,7 @@ pub const IDENTITY_MAGIC: [u8; 4] = *b"MSID";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityHead<'a> {
     /// SHA-256 of the installed manifest document.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub manifest_digest: Digest,
     /// [`BundleKind`] code.
     pub kind: u8,
@@ -54,6 +55,7 @@ pub struct ConfigRecord<'a> {
     /// Configuration version.
     pub config_version: &'a str,
     /// SHA-256 of the system-configuration manifest.
+    #[serde(deserialize_with = "crate::wire::de_digest")]
     pub digest: Digest,
 }
 

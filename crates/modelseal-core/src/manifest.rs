@@ -35,6 +35,21 @@ pub(crate) struct ManifestIndex {
     pub(crate) n_artifacts: u16,
 }
 
+impl ManifestIndex {
+    /// The index of no manifest (a session state not yet filled in).
+    pub(crate) const EMPTY: Self = Self {
+        kind: BundleKind::Component,
+        security_counter: 0,
+        expires_at: None,
+        target_off: 0,
+        components_off: 0,
+        system_config_off: 0,
+        artifacts_off: 0,
+        extensions_off: 0,
+        n_artifacts: 0,
+    };
+}
+
 /// Offset of the walker as a u32 (documents are far below 4 GiB).
 fn off(w: &Walker<'_>, doc: &[u8]) -> Result<u32> {
     u32::try_from(w.offset_in(doc)).map_err(|_| Error::LimitExceeded)

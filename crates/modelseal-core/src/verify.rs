@@ -26,6 +26,7 @@ use crate::manifest::{self, ManifestIndex, ManifestView};
 use crate::policy::{ConfigBinding, DevicePolicy, Expiry, IdString, id_string};
 use crate::root::TrustRoot;
 use crate::wire::{Walker, walker_at};
+use core::borrow::{Borrow, BorrowMut};
 
 /// A manifest whose signatures and device policy have been checked.
 /// Dereferences to the read-only [`ManifestView`].
@@ -59,10 +60,14 @@ struct Cursor {
     layout: Layout,
 }
 
-/// Everything a session knows, without borrowing the head: a C context
-/// keeps this between calls and re-attaches it with [`Session::resume`].
+/// Everything a session knows, without borrowing the head. A session owns
+/// its state ([`Session`]) or works on one kept elsewhere
+/// ([`Verifier::verify_head_into`]): a C context keeps the state in place
+/// between calls and re-attaches it with [`Session::resume`], so the 700-odd
+/// bytes are never copied through the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionState {
+    live: bool,
     head_addr: usize,
     head_len: usize,
     manifest_off: u32,
@@ -81,12 +86,49 @@ pub struct SessionState {
     cursor: Cursor,
 }
 
+impl SessionState {
+    /// A state of no session: nothing resumes from it until a head verifies
+    /// into it.
+    pub const fn empty() -> Self {
+        Self {
+            live: false,
+            head_addr: 0,
+            head_len: 0,
+            manifest_off: 0,
+            manifest_len: 0,
+            ix: ManifestIndex::EMPTY,
+            digest: [0; 32],
+            root_version: 0,
+            new_root: None,
+            signers: heapless::Vec::new(),
+            config: None,
+            ecu_entry: None,
+            counter_floor: 0,
+            bundle_len: 0,
+            generation: 0,
+            verified: [0; MAX_ARTIFACTS / 64],
+            cursor: Cursor {
+                index: 0,
+                record_off: 0,
+                layout: Layout::new(0),
+            },
+        }
+    }
+}
+
+impl Default for SessionState {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 /// A bundle head that verified: signatures, root chain and device policy.
-/// Its artifacts are still to be checked.
+/// Its artifacts are still to be checked. `S` is where the state lives:
+/// owned (the default) or borrowed from the caller.
 #[derive(Debug, Clone)]
-pub struct Session<'e> {
+pub struct Session<'e, S = SessionState> {
     head: &'e [u8],
-    st: SessionState,
+    st: S,
 }
 
 /// Checks one artifact's bytes as they stream past. Made by
@@ -118,11 +160,24 @@ impl ArtifactCheck {
     }
 }
 
-/// A bundle that verified completely: the installed identity.
+/// A bundle that verified completely: the installed identity. `S` is where
+/// the state lives, as for [`Session`].
 #[derive(Debug, Clone)]
-pub struct Installed<'e> {
+pub struct Installed<'e, S = SessionState> {
     head: &'e [u8],
-    st: SessionState,
+    st: S,
+}
+
+/// What [`Verifier::authenticate`] established about a head.
+#[derive(Clone, Copy)]
+struct Authenticated<'h> {
+    env: Envelope<'h>,
+    kind: BundleKind,
+    digest: Digest,
+    role: crate::envelope::RoleKeys<'h>,
+    signer_set: crate::envelope::SignerSet,
+    root_version: u32,
+    new_root: Option<(u32, u32)>,
 }
 
 /// Verifies bundles against a trust root and a device policy.
@@ -172,6 +227,39 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     /// signed part of a bundle. On success the manifest may be read and the
     /// artifacts checked.
     pub fn verify_head<'e>(&mut self, head: &'e [u8]) -> Result<Session<'e>> {
+        let mut st = SessionState::empty();
+        self.verify_head_state(head, &mut st)?;
+        Ok(Session { head, st })
+    }
+
+    /// As [`Verifier::verify_head`], keeping the session's state in `state`
+    /// (in place, where the caller keeps it). On failure `state` holds no
+    /// session.
+    pub fn verify_head_into<'e, 's>(
+        &mut self,
+        head: &'e [u8],
+        state: &'s mut SessionState,
+    ) -> Result<Session<'e, &'s mut SessionState>> {
+        self.verify_head_state(head, state)?;
+        Ok(Session { head, st: state })
+    }
+
+    fn verify_head_state(&mut self, head: &[u8], st: &mut SessionState) -> Result<()> {
+        st.live = false;
+        // Two frames, never nested: the signature checks (and the deep
+        // Ed25519 call tree under them) run in `authenticate`, whose frame is
+        // small; parsing and policy run afterwards in `admit`.
+        let auth = self.authenticate(head)?;
+        self.admit(head, &auth, st)
+    }
+
+    /// Steps 1 to 5: everything up to and including the manifest's
+    /// signatures. Nothing of the manifest is parsed here.
+    #[inline(never)]
+    fn authenticate<'h>(&mut self, head: &'h [u8]) -> Result<Authenticated<'h>>
+    where
+        'r: 'h,
+    {
         // 1. Container header: magic, version, reserved byte; the head is
         //    exactly as long as the header says.
         let hdr = BundleHeader::parse(head)?;
@@ -238,6 +326,34 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let digest = env.digest(&mut self.engine)?;
         let role = root.role(role_id).ok_or(Error::RootInvalid)?;
         let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &digest))?;
+        Ok(Authenticated {
+            env,
+            kind,
+            digest,
+            role,
+            signer_set,
+            root_version: root.version(),
+            new_root,
+        })
+    }
+
+    /// Steps 6 to 8 on an authenticated manifest, then the session state.
+    #[inline(never)]
+    fn admit(
+        &mut self,
+        head: &[u8],
+        auth: &Authenticated<'_>,
+        st: &mut SessionState,
+    ) -> Result<()> {
+        let Authenticated {
+            env,
+            kind,
+            digest,
+            role,
+            signer_set,
+            root_version,
+            new_root,
+        } = *auth;
 
         // 6. The authenticated manifest: every field, rule and limit.
         let ix = manifest::validate(env.doc(), kind)?;
@@ -268,37 +384,35 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let artifacts_start = view.artifacts()?;
         let record_off = u32_of(env.doc().len().saturating_sub(artifacts_start.rest_len()))?;
         self.generation = self.generation.wrapping_add(1);
-        Ok(Session {
-            head,
-            st: SessionState {
-                head_addr: head.as_ptr() as usize,
-                head_len: head.len(),
-                manifest_off,
-                manifest_len: u32_of(env.doc().len())?,
-                ix,
-                digest,
-                root_version: root.version(),
-                new_root,
-                signers,
-                config,
-                ecu_entry,
-                counter_floor: self.policy.counter_floor,
-                bundle_len: layout.end(),
-                generation: self.generation,
-                verified: [0; MAX_ARTIFACTS / 64],
-                cursor: Cursor {
-                    index: 0,
-                    record_off,
-                    layout: Layout::new(head.len() as u64),
-                },
-            },
-        })
+        // Field by field: the state is written where the caller keeps it.
+        st.head_addr = head.as_ptr() as usize;
+        st.head_len = head.len();
+        st.manifest_off = manifest_off;
+        st.manifest_len = u32_of(env.doc().len())?;
+        st.ix = ix;
+        st.digest = digest;
+        st.root_version = root_version;
+        st.new_root = new_root;
+        st.signers = signers;
+        st.config = config;
+        st.ecu_entry = ecu_entry;
+        st.counter_floor = self.policy.counter_floor;
+        st.bundle_len = layout.end();
+        st.generation = self.generation;
+        st.verified = [0; MAX_ARTIFACTS / 64];
+        st.cursor = Cursor {
+            index: 0,
+            record_off,
+            layout: Layout::new(head.len() as u64),
+        };
+        st.live = true;
+        Ok(())
     }
 
     /// Starts checking the distributed bytes of artifact `index`.
-    pub fn begin_artifact(
+    pub fn begin_artifact<S: BorrowMut<SessionState>>(
         &mut self,
-        session: &mut Session<'_>,
+        session: &mut Session<'_, S>,
         index: usize,
     ) -> Result<ArtifactCheck> {
         let (artifact, _) = session.locate(index)?;
@@ -307,9 +421,9 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
 
     /// Starts checking the plaintext of artifact `index` (the bytes after
     /// the firmware decrypted it) against the plaintext digest and length.
-    pub fn begin_plaintext(
+    pub fn begin_plaintext<S: BorrowMut<SessionState>>(
         &mut self,
-        session: &mut Session<'_>,
+        session: &mut Session<'_, S>,
         index: usize,
     ) -> Result<ArtifactCheck> {
         let (artifact, _) = session.locate(index)?;
@@ -319,9 +433,9 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         self.start(session, index, &artifact, true)
     }
 
-    fn start(
+    fn start<S: Borrow<SessionState>>(
         &mut self,
-        session: &Session<'_>,
+        session: &Session<'_, S>,
         index: usize,
         artifact: &Artifact<'_>,
         plaintext: bool,
@@ -339,7 +453,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
             size,
             seen: 0,
             digest,
-            manifest: session.st.digest,
+            manifest: session.st.borrow().digest,
             generation: self.generation,
         })
     }
@@ -362,12 +476,12 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     }
 
     /// Ends the artifact: its length and digest must match the manifest.
-    pub fn finish_artifact(
+    pub fn finish_artifact<S: BorrowMut<SessionState>>(
         &mut self,
-        session: &mut Session<'_>,
+        session: &mut Session<'_, S>,
         check: ArtifactCheck,
     ) -> Result<()> {
-        if check.generation != self.generation || check.manifest != session.st.digest {
+        if check.generation != self.generation || check.manifest != session.st.borrow().digest {
             return Err(Error::InvalidState);
         }
         // A finished check can never be fed or finished again.
@@ -389,9 +503,27 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     /// Verifies a whole bundle held in memory (or memory-mapped flash),
     /// without copying it.
     pub fn verify_bundle_bytes<'e>(&mut self, bundle: &'e [u8]) -> Result<Installed<'e>> {
+        let mut st = SessionState::empty();
+        self.bundle_bytes_state(bundle, &mut st)?;
+        let head = bundle.get(..st.head_len).ok_or(Error::InvalidState)?;
+        Ok(Installed { head, st })
+    }
+
+    /// As [`Verifier::verify_bundle_bytes`], keeping the state in `state`.
+    pub fn verify_bundle_bytes_into<'e, 's>(
+        &mut self,
+        bundle: &'e [u8],
+        state: &'s mut SessionState,
+    ) -> Result<Installed<'e, &'s mut SessionState>> {
+        self.bundle_bytes_state(bundle, state)?;
+        let head = bundle.get(..state.head_len).ok_or(Error::InvalidState)?;
+        Ok(Installed { head, st: state })
+    }
+
+    fn bundle_bytes_state(&mut self, bundle: &[u8], st: &mut SessionState) -> Result<()> {
         let hdr = BundleHeader::parse(bundle)?;
         let head = bundle.get(..hdr.head_len()).ok_or(Error::Truncated)?;
-        let mut session = self.verify_head(head)?;
+        let mut session = self.verify_head_into(head, st)?;
         check_total_len(bundle.len() as u64, session.bundle_len())?;
         let view = session.manifest()?;
         let mut artifacts = view.artifacts()?;
@@ -410,7 +542,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
             pos = end;
             index = index.saturating_add(1);
         }
-        session.finish()
+        session.finish().map(drop)
     }
 
     /// Verifies a whole bundle through a reader (a file, a flash partition),
@@ -422,6 +554,34 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         reader: &mut R,
         work: &'w mut [u8],
     ) -> Result<Installed<'w>> {
+        let mut st = SessionState::empty();
+        let head_len = self.bundle_state(reader, &mut *work, &mut st)?;
+        let work: &'w [u8] = work;
+        let head = work.get(..head_len).ok_or(Error::InvalidState)?;
+        Ok(Installed { head, st })
+    }
+
+    /// As [`Verifier::verify_bundle`], keeping the state in `state`.
+    pub fn verify_bundle_into<'w, 's, R: ReadAt + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        work: &'w mut [u8],
+        state: &'s mut SessionState,
+    ) -> Result<Installed<'w, &'s mut SessionState>> {
+        let head_len = self.bundle_state(reader, &mut *work, state)?;
+        let work: &'w [u8] = work;
+        let head = work.get(..head_len).ok_or(Error::InvalidState)?;
+        Ok(Installed { head, st: state })
+    }
+
+    /// Verifies the bundle from `reader` into `st`; returns the head length
+    /// (the head is at the start of `work`).
+    fn bundle_state<R: ReadAt + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        work: &mut [u8],
+        st: &mut SessionState,
+    ) -> Result<usize> {
         let total = reader.len();
         // A source shorter than a header is judged on what it has, as the
         // in-memory path judges it (a bad magic before truncation).
@@ -440,8 +600,8 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         reader
             .read_exact_at(BUNDLE_HEADER_LEN as u64, tail)
             .map_err(|_| Error::Read)?;
-        let head: &'w [u8] = head;
-        let mut session = self.verify_head(head)?;
+        let head: &[u8] = head;
+        let mut session = self.verify_head_into(head, st)?;
         check_total_len(total, session.bundle_len())?;
 
         let view = session.manifest()?;
@@ -473,11 +633,15 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
             self.finish_artifact(&mut session, check)?;
             index = index.saturating_add(1);
         }
-        session.finish()
+        session.finish().map(|_| head_len)
     }
 
     /// Encodes the identity record of `installed` into `out`; returns its length.
-    pub fn encode_identity(&mut self, installed: &Installed<'_>, out: &mut [u8]) -> Result<usize> {
+    pub fn encode_identity<S: Borrow<SessionState>>(
+        &mut self,
+        installed: &Installed<'_, S>,
+        out: &mut [u8],
+    ) -> Result<usize> {
         installed.encode_identity(&mut self.engine, out)
     }
 }
@@ -590,14 +754,17 @@ fn check_policy(
     }
 }
 
-impl<'e> Session<'e> {
+impl<'e, S: Borrow<SessionState>> Session<'e, S> {
+    fn st(&self) -> &SessionState {
+        self.st.borrow()
+    }
     /// The verified manifest.
     pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
-        manifest_of(self.head, &self.st)
+        manifest_of(self.head, self.st())
     }
     /// Length the whole bundle file must have, in bytes.
     pub fn bundle_len(&self) -> u64 {
-        self.st.bundle_len
+        self.st().bundle_len
     }
     /// Length of the head, in bytes.
     pub fn head_len(&self) -> usize {
@@ -605,15 +772,11 @@ impl<'e> Session<'e> {
     }
     /// SHA-256 of the manifest document.
     pub fn manifest_digest(&self) -> &Digest {
-        &self.st.digest
-    }
-    /// Offset of artifact `index`'s payload in the bundle file, in bytes.
-    pub fn payload_offset(&mut self, index: usize) -> Result<u64> {
-        Ok(self.locate(index)?.1)
+        &self.st().digest
     }
     /// Whether artifact `index` has verified.
     pub fn is_verified(&self, index: usize) -> bool {
-        self.st
+        self.st()
             .verified
             .get(index / 64)
             .is_some_and(|w| w & (1u64 << (index % 64)) != 0)
@@ -621,21 +784,26 @@ impl<'e> Session<'e> {
 
     /// The session's state, to keep without the borrow (C contexts).
     pub fn state(&self) -> &SessionState {
-        &self.st
+        self.st()
+    }
+    /// The state, giving up the borrow of the head.
+    pub fn into_state(self) -> S {
+        self.st
     }
     /// Re-attaches a kept state to its head. `head` must be the very buffer
     /// (same address and length) the state was verified from, unchanged
     /// since: the address is checked, the contents are the caller's promise.
-    pub fn resume(head: &'e [u8], state: SessionState) -> Result<Self> {
-        if head.as_ptr() as usize != state.head_addr || head.len() != state.head_len {
+    pub fn resume(head: &'e [u8], state: S) -> Result<Self> {
+        let st = state.borrow();
+        if !st.live || head.as_ptr() as usize != st.head_addr || head.len() != st.head_len {
             return Err(Error::InvalidState);
         }
         Ok(Self { head, st: state })
     }
 
     /// Ends the session: every artifact must have verified.
-    pub fn finish(self) -> Result<Installed<'e>> {
-        let n = usize::from(self.st.ix.n_artifacts);
+    pub fn finish(self) -> Result<Installed<'e, S>> {
+        let n = usize::from(self.st().ix.n_artifacts);
         // At most MAX_ARTIFACTS iterations.
         if (0..n).all(|i| self.is_verified(i)) {
             Ok(Installed {
@@ -646,9 +814,16 @@ impl<'e> Session<'e> {
             Err(Error::ArtifactsIncomplete)
         }
     }
+}
+
+impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
+    /// Offset of artifact `index`'s payload in the bundle file, in bytes.
+    pub fn payload_offset(&mut self, index: usize) -> Result<u64> {
+        Ok(self.locate(index)?.1)
+    }
 
     fn mark_verified(&mut self, index: usize) {
-        if let Some(w) = self.st.verified.get_mut(index / 64) {
+        if let Some(w) = self.st.borrow_mut().verified.get_mut(index / 64) {
             *w |= 1u64 << (index % 64);
         }
     }
@@ -656,16 +831,18 @@ impl<'e> Session<'e> {
     /// Artifact `index` and its payload offset; sequential lookups cost one
     /// decode each.
     fn locate(&mut self, index: usize) -> Result<(Artifact<'e>, u64)> {
-        if index >= usize::from(self.st.ix.n_artifacts) {
+        let head = self.head;
+        let st = self.st.borrow_mut();
+        if index >= usize::from(st.ix.n_artifacts) {
             return Err(Error::NoSuchArtifact);
         }
-        let doc = manifest_doc(self.head, &self.st)?;
-        let mut cursor = self.st.cursor;
+        let doc = manifest_doc(head, st)?;
+        let mut cursor = st.cursor;
         if usize::from(cursor.index) > index {
             cursor = Cursor {
                 index: 0,
-                record_off: records_start(doc, &self.st)?,
-                layout: Layout::new(self.st.head_len as u64),
+                record_off: records_start(doc, st)?,
+                layout: Layout::new(st.head_len as u64),
             };
         }
         let mut w: Walker<'e> = walker_at(doc, cursor.record_off)?;
@@ -676,7 +853,7 @@ impl<'e> Session<'e> {
             cursor.index = cursor.index.saturating_add(1);
             cursor.record_off = u32_of(w.offset_in(doc))?;
             if usize::from(cursor.index) > index {
-                self.st.cursor = cursor;
+                st.cursor = cursor;
                 return Ok((a, offset));
             }
         }
@@ -702,64 +879,71 @@ fn records_start(doc: &[u8], st: &SessionState) -> Result<u32> {
     u32_of(doc.len().saturating_sub(items.rest_len()))
 }
 
-impl<'e> Installed<'e> {
+impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
+    fn st(&self) -> &SessionState {
+        self.st.borrow()
+    }
     /// The state, to keep without the borrow (C contexts).
     pub fn state(&self) -> &SessionState {
-        &self.st
+        self.st()
+    }
+    /// The state, giving up the borrow of the head.
+    pub fn into_state(self) -> S {
+        self.st
     }
     /// Re-attaches a kept state to its head, under the same promise as
     /// [`Session::resume`]; the state must be one whose every artifact verified.
-    pub fn resume(head: &'e [u8], state: SessionState) -> Result<Self> {
+    pub fn resume(head: &'e [u8], state: S) -> Result<Self> {
         Session::resume(head, state)?.finish()
     }
 
     /// The verified manifest.
     pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
-        manifest_of(self.head, &self.st)
+        manifest_of(self.head, self.st())
     }
     /// Bundle kind.
     pub fn kind(&self) -> BundleKind {
-        self.st.ix.kind
+        self.st().ix.kind
     }
     /// SHA-256 of the manifest document: the bundle's identity.
     pub fn manifest_digest(&self) -> &Digest {
-        &self.st.digest
+        &self.st().digest
     }
     /// The bundle's security counter.
     pub fn security_counter(&self) -> u64 {
-        self.st.ix.security_counter
+        self.st().ix.security_counter
     }
     /// The counter floor the device must persist: the larger of the old
     /// floor and this bundle's counter.
     pub fn counter_floor(&self) -> u64 {
-        self.st.counter_floor.max(self.st.ix.security_counter)
+        self.st().counter_floor.max(self.st().ix.security_counter)
     }
     /// Version of the trust root in force after this bundle.
     pub fn root_version(&self) -> u32 {
-        self.st.root_version
+        self.st().root_version
     }
     /// The newest root envelope the bundle carried, which the device must
     /// persist and use as its root from now on; `None` when no rotation.
     pub fn new_root(&self) -> Option<&'e [u8]> {
-        let (start, len) = self.st.new_root?;
+        let (start, len) = self.st().new_root?;
         let s = usize::try_from(start).ok()?;
         let e = s.checked_add(usize::try_from(len).ok()?)?;
         self.head.get(s..e)
     }
     /// Key ids of the keys whose signatures counted, in role order.
     pub fn signers(&self) -> &[KeyId] {
-        &self.st.signers
+        &self.st().signers
     }
     /// The system configuration this bundle is installed under (or is).
     pub fn config(&self) -> Option<&ConfigRef> {
-        self.st.config.as_ref()
+        self.st().config.as_ref()
     }
 
     /// For a system-configuration bundle: this ECU's entry as a binding to
     /// put in the policy that verifies component bundles.
     pub fn config_binding(&self) -> Result<ConfigBinding> {
-        let config = self.st.config.as_ref().ok_or(Error::WrongKind)?;
-        let entry = usize::from(self.st.ecu_entry.ok_or(Error::WrongKind)?);
+        let config = self.st().config.as_ref().ok_or(Error::WrongKind)?;
+        let entry = usize::from(self.st().ecu_entry.ok_or(Error::WrongKind)?);
         let view = self.manifest()?;
         let sc = view.system_config()?.ok_or(Error::WrongKind)?;
         let ecu = sc.ecus.clone().nth(entry).ok_or(Error::InvalidState)?;
@@ -785,7 +969,7 @@ impl<'e> Installed<'e> {
         out: &mut [u8],
     ) -> Result<usize> {
         let view = self.manifest()?;
-        let config = self.st.config.as_ref().map(|c| identity::ConfigRecord {
+        let config = self.st().config.as_ref().map(|c| identity::ConfigRecord {
             config_id: c.config_id.as_str(),
             config_version: c.config_version.as_str(),
             digest: c.digest,
@@ -794,11 +978,11 @@ impl<'e> Installed<'e> {
             engine,
             out,
             &identity::IdentityHead {
-                manifest_digest: self.st.digest,
-                kind: self.st.ix.kind.code(),
-                security_counter: self.st.ix.security_counter,
+                manifest_digest: self.st().digest,
+                kind: self.st().ix.kind.code(),
+                security_counter: self.st().ix.security_counter,
                 version: view.head().version,
-                root_version: self.st.root_version,
+                root_version: self.st().root_version,
             },
             config.as_ref(),
             view.components()?.map(|c| identity::ComponentId {
@@ -806,7 +990,7 @@ impl<'e> Installed<'e> {
                 version: c.head.version,
                 stage: c.head.stage,
             }),
-            &self.st.signers,
+            &self.st().signers,
         )
     }
 }

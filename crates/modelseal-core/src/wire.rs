@@ -180,6 +180,60 @@ pub(crate) fn byte(bytes: &[u8], off: usize) -> Result<u8> {
     bytes.get(off).copied().ok_or(Error::Truncated)
 }
 
+// ---- Digests ----
+
+/// Decodes a 32-byte digest (postcard: 32 bytes, no length) in a loop.
+/// serde's own array decoder unrolls all 32 elements, which costs over a
+/// kilobyte of flash; the bytes on the wire are the same.
+pub(crate) fn de_digest<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> core::result::Result<[u8; 32], D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = [u8; 32];
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("32 bytes")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> core::result::Result<[u8; 32], A::Error> {
+            let mut out = [0u8; 32];
+            // Exactly 32 iterations.
+            for b in out.iter_mut() {
+                *b = seq
+                    .next_element()?
+                    .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_tuple(32, V)
+}
+
+/// [`de_digest`] for an optional digest.
+pub(crate) fn de_opt_digest<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> core::result::Result<Option<[u8; 32]>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<[u8; 32]>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("an optional digest")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> core::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(
+            self,
+            d: D2,
+        ) -> core::result::Result<Self::Value, D2::Error> {
+            de_digest(d).map(Some)
+        }
+    }
+    d.deserialize_option(V)
+}
+
 // ---- Field rules ----
 
 /// An identifier: printable ASCII without spaces, at most [`MAX_ID_LEN`]
