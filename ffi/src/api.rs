@@ -107,23 +107,25 @@ fn policy_from_c(p: &modelseal_policy) -> Status<DevicePolicy> {
     };
     let hw = hw.ok_or(modelseal_status::NullArgument)?;
     let mut policy = DevicePolicy::new(kind, hw, p.counter_floor, min_stage, expiry)?;
+    // Set in place: the policy is a kilobyte, and every by-value step would
+    // copy it through the stack.
     if let Some(s) = ecu {
-        policy = policy.with_ecu_name(s)?;
+        policy.set_ecu_name(s)?;
     }
     if let Some(s) = serial {
-        policy = policy.with_serial(s)?;
+        policy.set_serial(s)?;
     }
     if let Some(s) = platform {
-        policy = policy.with_platform(s)?;
+        policy.set_platform(s)?;
     }
     if let Some(s) = market {
-        policy = policy.with_market(s)?;
+        policy.set_market(s)?;
     }
     if !p.config.is_null() {
         // SAFETY: non-NULL; the caller's contract makes it a readable,
         // initialised record for the duration of the call.
         let b = unsafe { reference(p.config) }?;
-        policy = policy.with_config(binding_from_c(b)?);
+        policy.set_config(binding_from_c(b)?);
     }
     Ok(policy)
 }

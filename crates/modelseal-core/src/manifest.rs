@@ -35,6 +35,51 @@ pub(crate) struct ManifestIndex {
     pub(crate) n_artifacts: u16,
 }
 
+/// Who is asking: what [`validate`] compares against while it walks, so the
+/// device policy is decided without walking the document again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Device<'p> {
+    pub(crate) hardware_id: &'p str,
+    pub(crate) serial: Option<&'p str>,
+    pub(crate) ecu_name: Option<&'p str>,
+    /// Length of the bundle head the payloads follow, in bytes.
+    pub(crate) head_len: u64,
+}
+
+impl Device<'_> {
+    /// No device (host tools reading a manifest): nothing matches.
+    pub(crate) const NONE: Device<'static> = Device {
+        hardware_id: "",
+        serial: None,
+        ecu_name: None,
+        head_len: 0,
+    };
+}
+
+/// What the device policy needs from a manifest, gathered in the one
+/// validating pass. The policy is decided afterwards, in its documented
+/// order (`verify::check_policy`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'a> {
+    pub(crate) hardware_listed: bool,
+    pub(crate) serials_restricted: bool,
+    pub(crate) serial_listed: bool,
+    pub(crate) platform: Option<&'a str>,
+    pub(crate) market: Option<&'a str>,
+    /// The lowest component stage (none for a system configuration).
+    pub(crate) lowest_stage: Option<Stage>,
+    /// ECU entries matching the device, and the index of the last.
+    pub(crate) ecu_matches: u8,
+    pub(crate) ecu_entry: u8,
+    pub(crate) config_id: &'a str,
+    pub(crate) config_version: &'a str,
+    /// End of the last payload after the device's head; `None` when the
+    /// sizes overflow 64 bits.
+    pub(crate) bundle_len: Option<u64>,
+    /// Offset of the first artifact record in the document.
+    pub(crate) records_off: u32,
+}
+
 impl ManifestIndex {
     /// The index of no manifest (a session state not yet filled in).
     pub(crate) const EMPTY: Self = Self {
@@ -163,6 +208,11 @@ impl<'a, T: Item<'a>> Items<'a, T> {
     /// Items not yet read.
     pub fn remaining(&self) -> usize {
         self.left
+    }
+
+    /// The walker at the first item (just after the sequence header).
+    pub(crate) fn end_of_header(&self) -> Walker<'a> {
+        self.w.0
     }
 
     /// Bytes of the document from the next item to the end.
@@ -369,8 +419,13 @@ impl<'a> ManifestView<'a> {
 }
 
 /// Checks a manifest document of kind `expected` against every rule of the
-/// format and returns where its sections start.
-pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex> {
+/// format and returns where its sections start, with the facts the policy
+/// of `device` needs.
+pub(crate) fn validate<'a>(
+    doc: &'a [u8],
+    expected: BundleKind,
+    device: &Device<'_>,
+) -> Result<(ManifestIndex, Facts<'a>)> {
     let mut w = Walker::new(doc);
     let head: ManifestHead<'_> = w.take()?;
     let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
@@ -381,8 +436,12 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
 
     // Target binding.
     let target_off = off(&w, doc)?;
-    w = check_strings(Items::open(&w, MAX_HARDWARE_IDS)?, true)?;
-    w = check_strings(Items::open(&w, MAX_SERIALS)?, false)?;
+    let hardware_ids = Items::open(&w, MAX_HARDWARE_IDS)?;
+    let (next, hardware_listed) = check_strings(hardware_ids, true, Some(device.hardware_id))?;
+    let serials = Items::<&str>::open(&next, MAX_SERIALS)?;
+    let serials_restricted = serials.remaining() > 0;
+    let (next, serial_listed) = check_strings(serials, false, device.serial)?;
+    w = next;
     let platform: Option<&str> = w.take()?;
     let market: Option<&str> = w.take()?;
     check_opt_id(platform)?;
@@ -398,23 +457,27 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
         _ => {}
     }
     let mut prev_family: Option<&str> = None;
+    let mut lowest_stage: Option<Stage> = None;
     while let Some(c) = components.try_next()? {
-        check_component(&c)?;
+        let stage = check_component(&c)?;
         if prev_family.is_some_and(|p| p >= c.head.family) {
             return Err(Error::Invalid);
         }
         prev_family = Some(c.head.family);
+        lowest_stage = Some(lowest_stage.map_or(stage, |l| l.min(stage)));
     }
     w = components.end()?;
 
     // System configuration: present exactly in system-configuration bundles.
     let system_config_off = off(&w, doc)?;
     let has_config = w.option_tag()?;
-    match (kind, has_config) {
-        (BundleKind::Component, false) => {}
-        (BundleKind::SystemConfig, true) => check_system_config(&SystemConfigView::take(&mut w)?)?,
+    let ecus = match (kind, has_config) {
+        (BundleKind::Component, false) => EcuMatch::default(),
+        (BundleKind::SystemConfig, true) => {
+            check_system_config(&SystemConfigView::take(&mut w)?, device)?
+        }
         _ => return Err(Error::Invalid),
-    }
+    };
 
     // Artifacts: names strictly ascending (unique, canonical order).
     let artifacts_off = off(&w, doc)?;
@@ -423,8 +486,11 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
     if kind == BundleKind::Component && n_artifacts == 0 {
         return Err(Error::Invalid);
     }
+    let records_off = off(&artifacts.end_of_header(), doc)?;
+    let mut layout = Some(crate::bundle::Layout::new(device.head_len));
     let mut prev_name: Option<&str> = None;
     while let Some(a) = artifacts.try_next()? {
+        layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
         check_name(a.name)?;
         if prev_name.is_some_and(|p| p >= a.name) {
             return Err(Error::Invalid);
@@ -460,7 +526,21 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
     }
     extensions.end()?.finish()?;
 
-    Ok(ManifestIndex {
+    let facts = Facts {
+        hardware_listed,
+        serials_restricted,
+        serial_listed,
+        platform,
+        market,
+        lowest_stage,
+        ecu_matches: ecus.matches,
+        ecu_entry: ecus.entry,
+        config_id: ecus.config_id,
+        config_version: ecus.config_version,
+        bundle_len: layout.map(|l| l.end()),
+        records_off,
+    };
+    let ix = ManifestIndex {
         kind,
         security_counter: head.security_counter,
         expires_at: head.expires_at,
@@ -470,23 +550,32 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
         artifacts_off,
         extensions_off,
         n_artifacts: u16::try_from(n_artifacts).map_err(|_| Error::LimitExceeded)?,
-    })
+    };
+    Ok((ix, facts))
 }
 
 /// Every string of a sequence is an identifier; `non_empty` also demands at
 /// least one.
-/// Returns the walker after the sequence.
-fn check_strings<'a>(mut items: Items<'a, &'a str>, non_empty: bool) -> Result<Walker<'a>> {
+/// Returns the walker after the sequence, and whether `wanted` is among
+/// the strings.
+fn check_strings<'a>(
+    mut items: Items<'a, &'a str>,
+    non_empty: bool,
+    wanted: Option<&str>,
+) -> Result<(Walker<'a>, bool)> {
     if non_empty && items.remaining() == 0 {
         return Err(Error::Invalid);
     }
+    let mut found = false;
     while let Some(s) = items.try_next()? {
         check_id(s, true)?;
+        found |= wanted == Some(s);
     }
-    items.end()
+    Ok((items.end()?, found))
 }
 
-fn check_component(c: &ComponentView<'_>) -> Result<()> {
+/// Returns the component's stage.
+fn check_component(c: &ComponentView<'_>) -> Result<Stage> {
     let h = &c.head;
     check_id(h.family, true)?;
     check_id(h.version, true)?;
@@ -500,7 +589,7 @@ fn check_component(c: &ComponentView<'_>) -> Result<()> {
     if stage >= Stage::PRODUCTION && links.iter().any(|l| l.is_empty()) {
         return Err(Error::LineageIncomplete);
     }
-    check_strings(c.tickets, false)?;
+    check_strings(c.tickets, false, None)?;
     let mut metadata = c.metadata;
     let mut prev: Option<&str> = None;
     while let Some(m) = metadata.try_next()? {
@@ -511,10 +600,24 @@ fn check_component(c: &ComponentView<'_>) -> Result<()> {
         }
         prev = Some(m.key);
     }
-    Ok(())
+    Ok(stage)
 }
 
-fn check_system_config(s: &SystemConfigView<'_>) -> Result<()> {
+/// The ECU entries of a system configuration that match the device.
+#[derive(Debug, Clone, Copy, Default)]
+struct EcuMatch<'a> {
+    matches: u8,
+    entry: u8,
+    config_id: &'a str,
+    config_version: &'a str,
+}
+
+fn check_system_config<'a>(s: &SystemConfigView<'a>, device: &Device<'_>) -> Result<EcuMatch<'a>> {
+    let mut found = EcuMatch {
+        config_id: s.head.config_id,
+        config_version: s.head.config_version,
+        ..EcuMatch::default()
+    };
     check_id(s.head.config_id, true)?;
     check_id(s.head.config_version, true)?;
     check_id(s.head.vehicle_platform, false)?;
@@ -526,6 +629,7 @@ fn check_system_config(s: &SystemConfigView<'_>) -> Result<()> {
         return Err(Error::Invalid);
     }
     let mut prev: Option<&str> = None;
+    let mut index = 0u8;
     while let Some(e) = ecus.try_next()? {
         check_id(e.head.name, true)?;
         check_id(e.head.hardware_id, true)?;
@@ -534,6 +638,13 @@ fn check_system_config(s: &SystemConfigView<'_>) -> Result<()> {
             return Err(Error::Invalid);
         }
         prev = Some(e.head.name);
+        if e.head.hardware_id == device.hardware_id
+            && device.ecu_name.is_none_or(|n| n == e.head.name)
+        {
+            found.matches = found.matches.saturating_add(1);
+            found.entry = index;
+        }
+        index = index.saturating_add(1);
         let mut models = e.models;
         while let Some(m) = models.try_next()? {
             check_id(m.family, true)?;
@@ -564,5 +675,5 @@ fn check_system_config(s: &SystemConfigView<'_>) -> Result<()> {
         }
         prev = Some(p.name);
     }
-    Ok(())
+    Ok(found)
 }

@@ -123,30 +123,55 @@ impl DevicePolicy {
     }
 
     /// This ECU's serial (required by manifests that list serials).
-    pub fn with_serial(mut self, serial: &str) -> Result<Self> {
+    pub fn set_serial(&mut self, serial: &str) -> Result<()> {
         self.serial = Some(id_string(serial)?);
-        Ok(self)
+        Ok(())
     }
     /// This vehicle's platform (required by manifests that name one).
-    pub fn with_platform(mut self, platform: &str) -> Result<Self> {
+    pub fn set_platform(&mut self, platform: &str) -> Result<()> {
         self.platform = Some(id_string(platform)?);
-        Ok(self)
+        Ok(())
     }
     /// This vehicle's market (required by manifests that name one).
-    pub fn with_market(mut self, market: &str) -> Result<Self> {
+    pub fn set_market(&mut self, market: &str) -> Result<()> {
         self.market = Some(id_string(market)?);
-        Ok(self)
+        Ok(())
     }
     /// This ECU's name in system configurations (needed when two ECUs of one
     /// configuration share a hardware id).
-    pub fn with_ecu_name(mut self, name: &str) -> Result<Self> {
+    pub fn set_ecu_name(&mut self, name: &str) -> Result<()> {
         self.ecu_name = Some(id_string(name)?);
-        Ok(self)
+        Ok(())
     }
     /// Accept only component bundles that this system configuration lists
     /// for this ECU (mix-and-match protection).
-    pub fn with_config(mut self, binding: ConfigBinding) -> Self {
+    pub fn set_config(&mut self, binding: ConfigBinding) {
         self.config = Some(binding);
+    }
+
+    /// [`DevicePolicy::set_serial`], by value.
+    pub fn with_serial(mut self, serial: &str) -> Result<Self> {
+        self.set_serial(serial)?;
+        Ok(self)
+    }
+    /// [`DevicePolicy::set_platform`], by value.
+    pub fn with_platform(mut self, platform: &str) -> Result<Self> {
+        self.set_platform(platform)?;
+        Ok(self)
+    }
+    /// [`DevicePolicy::set_market`], by value.
+    pub fn with_market(mut self, market: &str) -> Result<Self> {
+        self.set_market(market)?;
+        Ok(self)
+    }
+    /// [`DevicePolicy::set_ecu_name`], by value.
+    pub fn with_ecu_name(mut self, name: &str) -> Result<Self> {
+        self.set_ecu_name(name)?;
+        Ok(self)
+    }
+    /// [`DevicePolicy::set_config`], by value.
+    pub fn with_config(mut self, binding: ConfigBinding) -> Self {
+        self.set_config(binding);
         self
     }
 

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine, key_id};
 use crate::identity;
 use crate::limits::{BUNDLE_HEADER_LEN, MAX_ARTIFACTS, MAX_SIGNATURES, MIN_READ_CHUNK};
-use crate::manifest::{self, ManifestIndex, ManifestView};
+use crate::manifest::{self, Device, Facts, ManifestIndex, ManifestView};
 use crate::policy::{ConfigBinding, DevicePolicy, Expiry, IdString, id_string};
 use crate::root::TrustRoot;
 use crate::wire::{Walker, walker_at};
@@ -355,20 +355,22 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
             new_root,
         } = *auth;
 
-        // 6. The authenticated manifest: every field, rule and limit.
-        let ix = manifest::validate(env.doc(), kind)?;
-        let view = ManifestView::new(env.doc(), ix)?;
+        // 6. The authenticated manifest: every field, rule and limit, in one
+        //    pass that also gathers what the policy needs.
+        let device = Device {
+            hardware_id: &self.policy.hardware_id,
+            serial: self.policy.serial.as_deref(),
+            ecu_name: self.policy.ecu_name.as_deref(),
+            head_len: head.len() as u64,
+        };
+        let (ix, facts) = manifest::validate(env.doc(), kind, &device)?;
 
         // 7. Device policy.
-        let (config, ecu_entry) = check_policy(&view, &self.policy, &digest)?;
+        let (config, ecu_entry) = check_policy(&ix, &facts, &self.policy, &digest)?;
 
         // 8. Container layout: every payload offset and the bundle length,
-        //    overflow-checked.
-        let mut layout = Layout::new(head.len() as u64);
-        let mut artifacts = view.artifacts()?;
-        while let Some(a) = artifacts.try_next()? {
-            layout.place(a.size)?;
-        }
+        //    overflow-checked (computed in step 6).
+        let bundle_len = facts.bundle_len.ok_or(Error::LimitExceeded)?;
 
         let mut signers = heapless::Vec::new();
         for (pos, pk) in role.keys().enumerate() {
@@ -381,8 +383,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let manifest_off = u32_of(head.len().saturating_sub(env.len()))?
             .checked_add(u32_of(crate::limits::ENVELOPE_HEADER_LEN)?)
             .ok_or(Error::LimitExceeded)?;
-        let artifacts_start = view.artifacts()?;
-        let record_off = u32_of(env.doc().len().saturating_sub(artifacts_start.rest_len()))?;
+        let record_off = facts.records_off;
         self.generation = self.generation.wrapping_add(1);
         // Field by field: the state is written where the caller keeps it.
         st.head_addr = head.as_ptr() as usize;
@@ -397,7 +398,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         st.config = config;
         st.ecu_entry = ecu_entry;
         st.counter_floor = self.policy.counter_floor;
-        st.bundle_len = layout.end();
+        st.bundle_len = bundle_len;
         st.generation = self.generation;
         st.verified = [0; MAX_ARTIFACTS / 64];
         st.cursor = Cursor {
@@ -664,56 +665,40 @@ fn check_total_len(actual: u64, expected: u64) -> Result<()> {
     }
 }
 
-/// Step 7 of [`Verifier::verify_head`]: the device policy, in this order:
-/// manifest expiry, hardware, serial, platform, market, rollback, stage,
-/// system configuration.
+/// Step 7 of [`Verifier::verify_head`]: the device policy, decided from the
+/// facts the validating pass gathered, in this order: manifest expiry,
+/// hardware, serial, platform, market, rollback, stage, system
+/// configuration.
 fn check_policy(
-    view: &ManifestView<'_>,
+    ix: &ManifestIndex,
+    facts: &Facts<'_>,
     policy: &DevicePolicy,
     digest: &Digest,
 ) -> Result<(Option<ConfigRef>, Option<u8>)> {
-    let head = view.head();
-    if let (Expiry::CheckedAt(now), Some(t)) = (policy.expiry, head.expires_at) {
+    if let (Expiry::CheckedAt(now), Some(t)) = (policy.expiry, ix.expires_at) {
         if now >= t {
             return Err(Error::ManifestExpired);
         }
     }
-    let target = view.target()?;
-    if !target
-        .hardware_ids
-        .clone()
-        .any(|h| h == policy.hardware_id.as_str())
-    {
+    if !facts.hardware_listed {
         return Err(Error::WrongHardware);
     }
-    if target.serials.remaining() > 0 {
-        let ok = policy
-            .serial
-            .as_deref()
-            .is_some_and(|s| target.serials.clone().any(|t| t == s));
-        if !ok {
-            return Err(Error::WrongSerial);
-        }
+    if facts.serials_restricted && !facts.serial_listed {
+        return Err(Error::WrongSerial);
     }
-    if let Some(p) = target.platform {
-        if policy.platform.as_deref() != Some(p) {
-            return Err(Error::WrongPlatform);
-        }
+    if facts.platform.is_some() && facts.platform != policy.platform.as_deref() {
+        return Err(Error::WrongPlatform);
     }
-    if let Some(m) = target.market {
-        if policy.market.as_deref() != Some(m) {
-            return Err(Error::WrongMarket);
-        }
+    if facts.market.is_some() && facts.market != policy.market.as_deref() {
+        return Err(Error::WrongMarket);
     }
-    if head.security_counter < policy.counter_floor {
+    if ix.security_counter < policy.counter_floor {
         return Err(Error::Rollback);
     }
-    for c in view.components()? {
-        if c.stage().is_none_or(|s| s < policy.min_stage) {
-            return Err(Error::StageTooLow);
-        }
+    if facts.lowest_stage.is_some_and(|s| s < policy.min_stage) {
+        return Err(Error::StageTooLow);
     }
-    match view.kind() {
+    match ix.kind {
         BundleKind::Component => match &policy.config {
             None => Ok((None, None)),
             Some(b) if b.allowed.contains(digest) => Ok((
@@ -726,31 +711,16 @@ fn check_policy(
             )),
             Some(_) => Err(Error::NotInConfiguration),
         },
-        BundleKind::SystemConfig => {
-            let config = view.system_config()?.ok_or(Error::Invalid)?;
-            let mut found: Option<u8> = None;
-            for (i, ecu) in config.ecus.enumerate() {
-                let name_ok = policy
-                    .ecu_name
-                    .as_deref()
-                    .is_none_or(|n| n == ecu.head.name);
-                if ecu.head.hardware_id == policy.hardware_id.as_str() && name_ok {
-                    if found.is_some() {
-                        return Err(Error::NotInConfiguration);
-                    }
-                    found = Some(u8::try_from(i).map_err(|_| Error::LimitExceeded)?);
-                }
-            }
-            let entry = found.ok_or(Error::NotInConfiguration)?;
-            Ok((
-                Some(ConfigRef {
-                    digest: *digest,
-                    config_id: id_string(config.head.config_id)?,
-                    config_version: id_string(config.head.config_version)?,
-                }),
-                Some(entry),
-            ))
-        }
+        // Exactly one ECU entry must be this device's.
+        BundleKind::SystemConfig if facts.ecu_matches == 1 => Ok((
+            Some(ConfigRef {
+                digest: *digest,
+                config_id: id_string(facts.config_id)?,
+                config_version: id_string(facts.config_version)?,
+            }),
+            Some(facts.ecu_entry),
+        )),
+        BundleKind::SystemConfig => Err(Error::NotInConfiguration),
     }
 }
 
