@@ -12,7 +12,9 @@
 use crate::consts::{MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_MAX_IDENTITY_LEN};
 use crate::context::{Ctx, Reader};
 use crate::engine::{Engine, ForeignEngine};
-use crate::ptr::{bytes, bytes_mut, c_string, from_c_string, opt_str, out, reference, write};
+use crate::ptr::{
+    bytes, bytes_mut, c_string, copy_to, from_c_string, opt_str, out, reference, write,
+};
 use crate::status::{Status, UNKNOWN_STATUS, message_ptr, modelseal_status};
 use crate::types::{
     modelseal_artifact_info, modelseal_component, modelseal_config_binding, modelseal_config_ref,
@@ -539,11 +541,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_manifest_digest(
         let d = unsafe { with_installed(ctx, |i| Ok(*i.manifest_digest())) }?;
         // SAFETY: the caller's contract above.
         let o = unsafe { bytes_mut(out, out_len) }?;
-        let dst = o
-            .get_mut(..MODELSEAL_DIGEST_LEN)
-            .ok_or(modelseal_status::BufferTooSmall)?;
-        dst.copy_from_slice(&d);
-        Ok(())
+        copy_to(o, &d)
     })
 }
 
@@ -898,9 +896,7 @@ pub unsafe extern "C" fn modelseal_verifier_encode_identity(
         // Encoded aside first, so a failure leaves `out` untouched.
         let mut rec = [0u8; MODELSEAL_MAX_IDENTITY_LEN];
         let n = c.encode_identity(&mut rec)?;
-        let src = rec.get(..n).ok_or(modelseal_status::BufferTooSmall)?;
-        let dst = o.get_mut(..n).ok_or(modelseal_status::BufferTooSmall)?;
-        dst.copy_from_slice(src);
+        copy_to(o, rec.get(..n).ok_or(modelseal_status::BufferTooSmall)?)?;
         // SAFETY: `w` checked by `out`; writable by the contract.
         unsafe { write(w, n) };
         Ok(())
@@ -935,10 +931,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
             Some(r) => {
                 // SAFETY: the caller's contract above.
                 let o = unsafe { bytes_mut(out, out_len) }?;
-                let dst = o
-                    .get_mut(..r.len())
-                    .ok_or(modelseal_status::BufferTooSmall)?;
-                dst.copy_from_slice(r);
+                copy_to(o, r)?;
                 r.len()
             }
         };

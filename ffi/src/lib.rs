@@ -59,9 +59,24 @@ pub use types::*;
 /// that nothing panics (clippy denies every panicking construct); if a panic
 /// happened anyway, it stops here instead of returning into C with broken
 /// state, and the firmware's watchdog takes over.
+///
+/// Built with `--cfg modelseal_panic_proof`, the handler instead calls a
+/// function that is defined nowhere: a firmware image that links proves that
+/// no panic path survived optimisation anywhere in the library
+/// (`ffi/tests/run.sh` links every API function this way).
 #[cfg(all(not(test), panic = "abort"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    #[cfg(modelseal_panic_proof)]
+    {
+        unsafe extern "C" {
+            fn modelseal_panic_path_survived_optimization() -> !;
+        }
+        // SAFETY: never defined, so never called: if any path to this
+        // handler is left after optimisation, the link fails.
+        unsafe { modelseal_panic_path_survived_optimization() }
+    }
+    #[cfg(not(modelseal_panic_proof))]
     loop {
         core::hint::spin_loop();
     }

@@ -146,3 +146,17 @@ fn c_bytes(a: &[c_char]) -> &[u8] {
     // for the same lifetime; u8 has no invalid bit patterns.
     unsafe { core::slice::from_raw_parts(p, a.len()) }
 }
+
+/// Copies `src` to the start of `dst`: `BufferTooSmall` when it does not
+/// fit. A byte loop, not `copy_from_slice`, whose length check LLVM cannot
+/// always remove: this keeps every panic path out of the library (see the
+/// link-time proof in `ffi/tests/run.sh`).
+pub(crate) fn copy_to(dst: &mut [u8], src: &[u8]) -> Status<()> {
+    if dst.len() < src.len() {
+        return Err(modelseal_status::BufferTooSmall);
+    }
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    Ok(())
+}

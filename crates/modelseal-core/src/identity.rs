@@ -191,13 +191,31 @@ pub(crate) fn encode<'a, E: Sha256Engine + ?Sized>(
     w.put_raw(&IDENTITY_MAGIC)?;
     w.put_raw(&FORMAT_VERSION.to_le_bytes())?;
     w.put_raw(&[0, 0])?; // body length, filled in below
-    w.put(head)?;
-    w.put(&config)?;
-    w.put_len(components.clone().count())?;
-    for c in components {
-        w.put(&c)?;
+    // The body in postcard's encoding, written by hand: this runs on the
+    // ECU, and postcard's serializer keeps a bounds check (a panic path) in
+    // its varint writer. The decoder above is postcard's; the round-trip
+    // tests hold the two together.
+    w.put_raw(&head.manifest_digest)?;
+    w.put_raw(&[head.kind])?;
+    w.put_varint(head.security_counter)?;
+    w.put_str(head.version)?;
+    w.put_varint(u64::from(head.root_version))?;
+    match config {
+        None => w.put_raw(&[0])?,
+        Some(c) => {
+            w.put_raw(&[1])?;
+            w.put_str(c.config_id)?;
+            w.put_str(c.config_version)?;
+            w.put_raw(&c.digest)?;
+        }
     }
-    w.put_len(signers.len())?;
+    w.put_varint(components.clone().count() as u64)?;
+    for c in components {
+        w.put_str(c.family)?;
+        w.put_str(c.version)?;
+        w.put_raw(&[c.stage])?;
+    }
+    w.put_varint(signers.len() as u64)?;
     for s in signers {
         w.put_raw(s)?;
     }

@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Maps postcard's decode errors onto the verifier's.
 fn de_error(e: postcard::Error) -> Error {
@@ -104,19 +104,24 @@ impl<'b> Writer<'b> {
         Self { buf, pos: 0 }
     }
 
-    pub(crate) fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        let free = self.buf.get_mut(self.pos..).ok_or(Error::BufferTooSmall)?;
-        let used = postcard::to_slice(value, free)
-            .map_err(|_| Error::BufferTooSmall)?
-            .len();
-        self.pos = self.pos.checked_add(used).ok_or(Error::BufferTooSmall)?;
-        Ok(())
+    /// A postcard varint (7 bits per byte, least significant first).
+    pub(crate) fn put_varint(&mut self, mut n: u64) -> Result<()> {
+        // A u64 takes at most 10 bytes.
+        for _ in 0..10 {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                return self.put_raw(&[low]);
+            }
+            self.put_raw(&[low | 0x80])?;
+        }
+        Err(Error::InvalidState)
     }
 
-    /// A sequence length (postcard encodes it as a varint).
-    pub(crate) fn put_len(&mut self, n: usize) -> Result<()> {
-        let n = u32::try_from(n).map_err(|_| Error::LimitExceeded)?;
-        self.put(&n)
+    /// A postcard string: varint length, then the UTF-8 bytes.
+    pub(crate) fn put_str(&mut self, s: &str) -> Result<()> {
+        self.put_varint(s.len() as u64)?;
+        self.put_raw(s.as_bytes())
     }
 
     pub(crate) fn put_raw(&mut self, bytes: &[u8]) -> Result<()> {
@@ -356,6 +361,46 @@ mod tests {
         assert_eq!(check_text("line\nbreak", false), Err(Error::Invalid));
         assert_eq!(check_text("esc\u{1b}[31m", false), Err(Error::Invalid));
         assert_eq!(check_text("c1\u{85}", false), Err(Error::Invalid));
+    }
+
+    #[test]
+    fn hand_written_varints_and_strings_match_postcard() {
+        let values = [
+            0u64,
+            1,
+            127,
+            128,
+            255,
+            16_383,
+            16_384,
+            1 << 32,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for n in values {
+            let mut ours = [0u8; 16];
+            let mut w = Writer::new(&mut ours);
+            w.put_varint(n).unwrap();
+            let len = w.position();
+            let mut theirs = [0u8; 16];
+            let t = postcard::to_slice(&n, &mut theirs).unwrap();
+            assert_eq!(&ours[..len], &t[..], "{n}");
+        }
+        for s in ["", "v1.3.5", &"x".repeat(200)] {
+            let mut ours = [0u8; 256];
+            let mut w = Writer::new(&mut ours);
+            w.put_str(s).unwrap();
+            let len = w.position();
+            let mut theirs = [0u8; 256];
+            let t = postcard::to_slice(s, &mut theirs).unwrap();
+            assert_eq!(&ours[..len], &t[..]);
+        }
+        let mut tiny = [0u8; 1];
+        assert_eq!(
+            Writer::new(&mut tiny).put_varint(300),
+            Err(Error::BufferTooSmall)
+        );
     }
 
     #[test]
