@@ -2,11 +2,19 @@
 # Runs every test of modelseal, from a clean clone:
 #   Rust unit, integration, threat and CLI tests (cargo test),
 #   C tests against the real header and staticlib under ASan/UBSan,
-#   the freestanding link test, and a short fuzz smoke run.
+#   the freestanding link test and the panic-path audit, the FFI layer's
+#   tests under Miri, and a short fuzz smoke run of every target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/setup.sh
 cargo test --workspace --all-targets --locked
-if [ -x ffi/tests/run.sh ]; then ffi/tests/run.sh; fi
-if [ -x fuzz/smoke.sh ]; then fuzz/smoke.sh; fi
+ffi/tests/run.sh
+# The C API's own unsafe code under Miri (needs the nightly toolchain's
+# miri and rust-src components; said plainly when they are missing).
+if cargo +nightly miri --version >/dev/null 2>&1; then
+  MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -q -p modelseal-ffi --lib
+else
+  echo "run-all: Miri is not installed (rustup component add --toolchain nightly miri rust-src): the FFI tests did not run under Miri" >&2
+fi
+fuzz/smoke.sh
 echo "run-all: every test passed"

@@ -1176,6 +1176,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "thousands of verifications: too slow under Miri")]
     fn every_prefix_and_flipped_byte_is_refused_without_a_panic() {
         let root = data("valid-component", "root.msr");
         let bundle = data("valid-component", "bundle.msb");

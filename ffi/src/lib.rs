@@ -39,15 +39,27 @@
 #![allow(non_camel_case_types)]
 
 // Host builds unwind: they take std's panic runtime (see the crate docs).
-#[cfg(any(test, not(panic = "abort")))]
+// The fuzz build (`--cfg fuzzing`) compiles this crate into a std program.
+#[cfg(any(test, fuzzing, not(panic = "abort")))]
 extern crate std;
 
 mod api;
 mod consts;
 mod context;
+#[cfg(any(test, fuzzing))]
+#[allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
+pub mod drive;
 mod engine;
 mod ptr;
 mod status;
+#[cfg(test)]
+mod tests;
 mod types;
 
 pub use api::*;
@@ -64,7 +76,7 @@ pub use types::*;
 /// function that is defined nowhere: a firmware image that links proves that
 /// no panic path survived optimisation anywhere in the library
 /// (`ffi/tests/run.sh` links every API function this way).
-#[cfg(all(not(test), panic = "abort"))]
+#[cfg(all(not(test), not(fuzzing), panic = "abort"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     #[cfg(modelseal_panic_proof)]
