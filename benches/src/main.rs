@@ -1,0 +1,576 @@
+//! The modelseal benchmark command.
+//!
+//! Makes its own data in a temporary directory, measures every figure of
+//! the README's performance table side by side with its reference on the
+//! same bytes, repeats each, and prints medians and ratios. These machines
+//! are shared and noisy: the ratios, measured in alternation, are the
+//! figures that count. Run through `benches/run.sh`, which builds what is
+//! measured (release CLI, C harness, ECU-profile twin of this program).
+//!
+//! Never a test: nothing here asserts a time.
+
+use modelseal_core::bundle::{BundleHeader, ReadAt, ReadFailure};
+use modelseal_core::{BundleKind, DevicePolicy, Expiry, SoftSha256, Stage, Verifier};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+
+struct Args {
+    dir: PathBuf,
+    modelseal: Option<PathBuf>,
+    capi: Option<PathBuf>,
+    ecu_twin: Option<PathBuf>,
+    footprint: Option<PathBuf>,
+    runs: usize,
+    keep: bool,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: modelseal-bench [--dir DIR] [--runs N] [--keep] --modelseal PATH [--capi PATH] [--ecu-twin PATH] [--footprint FILE]\n       modelseal-bench profile ROOT BUNDLE   (figures of this build's crypto profile)"
+    );
+    std::process::exit(2)
+}
+
+fn main() {
+    let mut it = std::env::args().skip(1);
+    let mut a = Args {
+        dir: std::env::temp_dir(),
+        modelseal: None,
+        capi: None,
+        ecu_twin: None,
+        footprint: None,
+        runs: 5,
+        keep: false,
+    };
+    let first = it.next();
+    if first.as_deref() == Some("profile") {
+        let (Some(root), Some(bundle)) = (it.next(), it.next()) else { usage() };
+        profile(Path::new(&root), Path::new(&bundle));
+        return;
+    }
+    let mut next = first;
+    while let Some(arg) = next {
+        let mut val = || it.next().unwrap_or_else(|| usage());
+        match arg.as_str() {
+            "--dir" => a.dir = PathBuf::from(val()),
+            "--modelseal" => a.modelseal = Some(PathBuf::from(val())),
+            "--capi" => a.capi = Some(PathBuf::from(val())),
+            "--ecu-twin" => a.ecu_twin = Some(PathBuf::from(val())),
+            "--footprint" => a.footprint = Some(PathBuf::from(val())),
+            "--runs" => a.runs = val().parse().unwrap_or_else(|_| usage()),
+            "--keep" => a.keep = true,
+            _ => usage(),
+        }
+        next = it.next();
+    }
+    let Some(ms) = a.modelseal.clone() else { usage() };
+    let work = a.dir.join(format!("modelseal-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("work dir");
+    let rows = run_all(&a, &ms, &work);
+    if !a.keep {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    print_table(&rows);
+}
+
+// ------------------------------------------------------------ measuring
+
+/// One run of a command: wall time and peak resident memory.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    secs: f64,
+    max_rss_kib: u64,
+}
+
+/// Runs `cmd` to completion; its stdout and stderr are discarded unless it fails.
+fn run(cmd: &mut Command) -> Run {
+    let start = Instant::now();
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; zeroed is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; the pointers are to live locals.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(r, pid, "wait4 failed");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !ok {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("{cmd:?} failed: {err}");
+    }
+    Run {
+        secs,
+        max_rss_kib: usage.ru_maxrss as u64,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Fills `path` with `len` pseudo-random bytes (xorshift; incompressible
+/// enough for a hash, fast to make).
+fn make_file(path: &Path, len: u64, seed: u64) {
+    let mut w = BufWriter::with_capacity(MIB as usize, File::create(path).expect("create"));
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut buf = vec![0u8; MIB as usize];
+    let mut left = len;
+    while left > 0 {
+        for chunk in buf.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        let n = left.min(MIB) as usize;
+        w.write_all(&buf[..n]).expect("write");
+        left -= n as u64;
+    }
+    w.flush().expect("flush");
+}
+
+// ------------------------------------------------------------ fixtures on disk
+
+struct Signing {
+    root: PathBuf,
+    keys: Vec<PathBuf>,
+}
+
+/// Three keys and a root whose component and system-configuration roles
+/// are 2-of-3, made with the CLI.
+fn signing(ms: &Path, dir: &Path) -> Signing {
+    let mut keys = Vec::new();
+    let mut args: Vec<String> = vec!["root".into(), "init".into(), "-o".into()];
+    let root = dir.join("root.msr");
+    args.push(root.display().to_string());
+    for i in 1..=3 {
+        let k = dir.join(format!("k{i}.pem"));
+        let p = dir.join(format!("k{i}.pub"));
+        run(Command::new(ms).args(["key", "generate", "-q", "-o"]).arg(&k).arg("--public-out").arg(&p));
+        for role in ["--root-key", "--component-key", "--system-key"] {
+            args.push(role.into());
+            args.push(p.display().to_string());
+        }
+        keys.push(k);
+    }
+    for t in ["--root-threshold", "--component-threshold", "--system-threshold"] {
+        args.push(t.into());
+        args.push("2".into());
+    }
+    for k in &keys[..2] {
+        args.push("--key".into());
+        args.push(k.display().to_string());
+    }
+    run(Command::new(ms).args(&args));
+    Signing { root, keys }
+}
+
+/// A component spec over `artifact_root` with an SBOM and `body` (artifact tables).
+fn write_spec(path: &Path, artifact_root: &Path, body: &str) {
+    let sbom = artifact_root.join("sbom.cdx.json");
+    std::fs::write(&sbom, br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#).expect("sbom");
+    let text = format!(
+        r#"kind = "component"
+version = "bench-1"
+security_counter = 1
+created_at = 1767225600
+artifact_root = "{root}"
+[target]
+hardware_ids = ["HW-BENCH"]
+[[component]]
+family = "bench_model"
+version = "v1"
+stage = "development"
+[component.lineage]
+training_dataset_id = ""
+validation_dataset_id = ""
+test_dataset_id = ""
+experiment_id = ""
+code_commit_id = ""
+simulation_suite_id = ""
+hil_suite_id = ""
+release_gate_result_id = ""
+{body}
+[sbom]
+path = "sbom.cdx.json"
+format = "cyclonedx"
+licence = "CC0-1.0"
+"#,
+        root = artifact_root.display()
+    );
+    std::fs::write(path, text).expect("spec");
+}
+
+fn build(ms: &Path, s: &Signing, spec: &Path, out: &Path, extra: &[&str]) -> Run {
+    let _ = std::fs::remove_file(out);
+    let mut c = Command::new(ms);
+    c.args(["build", "-q"]).arg(spec).arg("-o").arg(out).arg("--root").arg(&s.root).arg("--force");
+    for k in &s.keys[..2] {
+        c.arg("--key").arg(k);
+    }
+    c.args(extra);
+    run(&mut c)
+}
+
+// ------------------------------------------------------------ the core, in process
+
+struct FileSource(File, u64);
+
+impl ReadAt for FileSource {
+    fn len(&self) -> u64 {
+        self.1
+    }
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+        self.0.read_exact_at(buf, offset).map_err(|_| ReadFailure)
+    }
+}
+
+fn bench_policy() -> DevicePolicy {
+    DevicePolicy::new(BundleKind::Component, "HW-BENCH", 0, Stage::DEVELOPMENT, Expiry::NotCheckedNoTrustedClock)
+        .expect("policy")
+}
+
+/// Verifies a bundle file through the core's reader path with a 1 MiB
+/// read buffer, as firmware would over flash; returns seconds.
+fn core_verify(root: &[u8], bundle: &Path) -> f64 {
+    let f = File::open(bundle).expect("bundle");
+    let len = f.metadata().expect("metadata").len();
+    let mut hdr = [0u8; 16];
+    f.read_exact_at(&mut hdr, 0).expect("header");
+    let head_len = BundleHeader::parse(&hdr).expect("header").head_len();
+    let mut work = vec![0u8; head_len + MIB as usize];
+    let start = Instant::now();
+    let mut v = Verifier::new(root, bench_policy(), SoftSha256::new()).expect("root");
+    let installed = v.verify_bundle(&mut FileSource(f, len), &mut work).expect("verifies");
+    std::hint::black_box(installed.counter_floor());
+    start.elapsed().as_secs_f64()
+}
+
+/// Median microseconds of a boot check (init, then verify a system
+/// configuration with 2 of 3 signatures and no artifacts) and of the
+/// reference (decode both keys and `verify_strict` both signatures of the
+/// same message), measured in alternation; and the ratio's median.
+fn boot_check() -> (f64, f64, f64) {
+    use modelseal_tests::*;
+    let sc = system_config_manifest(&[sha256(b"component")]);
+    let b = bundle(&[], &sc, &["s1", "s2"], &[]);
+    let r = root(1, [(&["r1", "r2", "r3"], 2), (&["c1", "c2", "c3"], 2), (&["s1", "s2", "s3"], 2)]);
+    let root_env = root_envelope(&r, &["r1", "r2"]);
+    let policy = DevicePolicy::new(BundleKind::SystemConfig, HW, 0, Stage::DEVELOPMENT, Expiry::NotCheckedNoTrustedClock)
+        .and_then(|p| p.with_platform(PLATFORM))
+        .and_then(|p| p.with_market(MARKET))
+        .expect("policy");
+    let h = modelseal_core::inspect::UnauthenticatedHead::parse(&b).expect("head");
+    let env = h.manifest_envelope();
+    let msg = modelseal_core::envelope::signed_message(env.doc_type(), &sha256(env.doc()));
+    let sigs: Vec<([u8; 32], [u8; 64])> = env.signatures().map(|e| (*e.public_key, *e.signature)).collect();
+    let n = 200;
+    let (mut ours, mut raw, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..31 {
+        let t = Instant::now();
+        for _ in 0..n {
+            let mut v = Verifier::new(std::hint::black_box(&root_env), policy.clone(), SoftSha256::new()).expect("root");
+            let i = v.verify_bundle_bytes(std::hint::black_box(&b)).expect("verifies");
+            std::hint::black_box(i.counter_floor());
+        }
+        let o = t.elapsed().as_secs_f64() / f64::from(n);
+        let t = Instant::now();
+        for _ in 0..n {
+            for (pk, sig) in &sigs {
+                let k = ed25519_dalek::VerifyingKey::from_bytes(std::hint::black_box(pk)).expect("key");
+                k.verify_strict(std::hint::black_box(&msg), &ed25519_dalek::Signature::from_bytes(sig))
+                    .expect("verifies");
+            }
+        }
+        let r = t.elapsed().as_secs_f64() / f64::from(n);
+        ours.push(o * 1e6);
+        raw.push(r * 1e6);
+        ratio.push(o / r);
+    }
+    (median(ours), median(raw), median(ratio))
+}
+
+/// `profile ROOT BUNDLE`: this build's verify throughput and boot check,
+/// printed as `key=value` for the parent to compare across profiles.
+fn profile(root: &Path, bundle: &Path) {
+    let root = std::fs::read(root).expect("root");
+    let len = std::fs::metadata(bundle).expect("bundle").len();
+    let secs = median((0..3).map(|_| core_verify(&root, bundle)).collect());
+    let (boot_us, _, _) = boot_check();
+    println!("verify_mb_per_s={:.1}", len as f64 / secs / 1e6);
+    println!("boot_check_us={boot_us:.1}");
+}
+
+// ------------------------------------------------------------ the figures
+
+struct Row {
+    figure: String,
+    ours: String,
+    reference: String,
+    ratio: String,
+    goal: String,
+    met: Option<bool>,
+}
+
+fn row(figure: &str, ours: String, reference: String, ratio: String, goal: &str, met: Option<bool>) -> Row {
+    Row {
+        figure: figure.into(),
+        ours,
+        reference,
+        ratio,
+        goal: goal.into(),
+        met,
+    }
+}
+
+fn gbps(bytes: u64, secs: f64) -> String {
+    format!("{:.2} GB/s ({secs:.3} s)", bytes as f64 / secs / 1e9)
+}
+
+fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let runs = a.runs.max(1);
+    let keys_dir = work.join("keys");
+    std::fs::create_dir_all(&keys_dir).expect("keys dir");
+    let s = signing(ms, &keys_dir);
+    let root = std::fs::read(&s.root).expect("root");
+
+    // 1. Verify throughput: one 1 GiB artifact, one core.
+    eprintln!("[1/5] verify throughput: making a 1 GiB artifact ...");
+    let d1 = work.join("one");
+    std::fs::create_dir_all(&d1).expect("dir");
+    let artifact = d1.join("weights.bin");
+    make_file(&artifact, GIB, 1);
+    let spec1 = work.join("one.toml");
+    write_spec(&spec1, &d1, "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+    let bundle1 = work.join("one.msb");
+    build(ms, &s, &spec1, &bundle1, &[]);
+    let (mut t_ossl, mut t_core, mut t_capi) = (Vec::new(), Vec::new(), Vec::new());
+    let openssl_one = || run(Command::new("openssl").args(["dgst", "-sha256"]).arg(&artifact)).secs;
+    openssl_one(); // warm the page cache
+    for _ in 0..runs {
+        t_ossl.push(openssl_one());
+        t_core.push(core_verify(&root, &bundle1));
+        if let Some(c) = &a.capi {
+            t_capi.push(run(Command::new(c).arg(&s.root).arg(&bundle1)).secs);
+        }
+    }
+    let (o, c) = (median(t_ossl), median(t_core));
+    rows.push(row(
+        "verify 1 GiB artifact, core streaming path, 1 core",
+        gbps(GIB, c),
+        format!("openssl dgst -sha256 {}", gbps(GIB, o)),
+        format!("{:.3}x", o / c),
+        ">= 0.97x",
+        Some(o / c >= 0.97),
+    ));
+    if !t_capi.is_empty() {
+        let k = median(t_capi);
+        rows.push(row(
+            "verify 1 GiB artifact, C API (read callback), 1 core",
+            gbps(GIB, k),
+            format!("openssl dgst -sha256 {}", gbps(GIB, o)),
+            format!("{:.3}x", o / k),
+            ">= 0.97x",
+            Some(o / k >= 0.97),
+        ));
+    }
+
+    // 2. Build + sign a ~2 GiB model directory on every core.
+    eprintln!("[2/5] build and sign: making a 2 GiB model directory ...");
+    let d2 = work.join("model-dir");
+    let model = d2.join("model");
+    std::fs::create_dir_all(model.join("mid")).expect("dir");
+    std::fs::create_dir_all(model.join("small")).expect("dir");
+    let mut files = vec![(model.join("big.bin"), GIB)];
+    files.extend((0..4).map(|i| (model.join(format!("m{i}.bin")), 200 * MIB)));
+    files.extend((0..100).map(|i| (model.join(format!("mid/f{i:03}.bin")), MIB)));
+    files.extend((0..1000).map(|i| (model.join(format!("small/f{i:04}.bin")), 4096)));
+    for (i, (p, len)) in files.iter().enumerate() {
+        make_file(p, *len, 1000 + i as u64);
+    }
+    let total: u64 = files.iter().map(|f| f.1).sum();
+    let spec2 = work.join("dir.toml");
+    write_spec(&spec2, &d2, "[[artifact_tree]]\npath = \"model\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+    let head2 = work.join("dir.msh");
+    let whole2 = work.join("dir.msb");
+    let openssl_all = || {
+        let mut c = Command::new("openssl");
+        c.args(["dgst", "-sha256"]);
+        c.args(files.iter().map(|f| &f.0));
+        run(&mut c)
+    };
+    openssl_all();
+    let (mut t_o, mut t_b, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        t_o.push(openssl_all().secs);
+        let r = build(ms, &s, &spec2, &head2, &["--detached"]);
+        t_b.push(r.secs);
+        rss.push(r.max_rss_kib as f64);
+    }
+    let (o, b) = (median(t_o), median(t_b));
+    rows.push(row(
+        "build + sign 2 GiB directory (1,105 files), 2 cores, detached",
+        gbps(total, b),
+        format!("openssl dgst -sha256, one process {}", gbps(total, o)),
+        format!("{:.2}x", o / b),
+        ">= 1.8x",
+        Some(o / b >= 1.8),
+    ));
+    let rss_mib = median(rss) / 1024.0;
+    rows.push(row(
+        "peak RSS of that build",
+        format!("{rss_mib:.1} MiB"),
+        "-".into(),
+        "-".into(),
+        "<= 32 MiB",
+        Some(rss_mib <= 32.0),
+    ));
+    let (mut t_w, mut rss_w) = (Vec::new(), Vec::new());
+    for _ in 0..runs.min(3) {
+        let r = build(ms, &s, &spec2, &whole2, &[]);
+        t_w.push(r.secs);
+        rss_w.push(r.max_rss_kib as f64);
+    }
+    let w = median(t_w);
+    let rss_w = median(rss_w) / 1024.0;
+    rows.push(row(
+        "build + sign, one bundle file (copy, fsync, read back, check)",
+        gbps(total, w),
+        format!("openssl dgst -sha256, one process {}", gbps(total, o)),
+        format!("{:.2}x", o / w),
+        "(reported)",
+        None,
+    ));
+    rows.push(row(
+        "peak RSS of that build",
+        format!("{rss_w:.1} MiB"),
+        "-".into(),
+        "-".into(),
+        "<= 32 MiB",
+        Some(rss_w <= 32.0),
+    ));
+    let _ = std::fs::remove_dir_all(&d2);
+    let _ = std::fs::remove_file(&whole2);
+
+    // 3. Boot check overhead.
+    eprintln!("[3/5] boot check ...");
+    let (ours, raw, ratio) = boot_check();
+    let pct = (ratio - 1.0) * 100.0;
+    rows.push(row(
+        "boot check: init + manifest with 2-of-3 signatures, no artifacts",
+        format!("{ours:.1} us"),
+        format!("2 x (decode key + verify_strict) {raw:.1} us"),
+        format!("{pct:+.1}%"),
+        "<= 10% overhead",
+        Some(pct <= 10.0),
+    ));
+
+    // 4. The ECU crypto profile: speed cost, side by side on the same bundle.
+    if let Some(twin) = &a.ecu_twin {
+        eprintln!("[4/5] ECU crypto profile (serial curve backend, compact SHA-256) ...");
+        let d4 = work.join("small");
+        std::fs::create_dir_all(&d4).expect("dir");
+        make_file(&d4.join("weights.bin"), 64 * MIB, 7);
+        let spec4 = work.join("small.toml");
+        write_spec(&spec4, &d4, "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+        let bundle4 = work.join("small.msb");
+        build(ms, &s, &spec4, &bundle4, &[]);
+        let figures = |exe: &Path| -> (f64, f64) {
+            let out = Command::new(exe).arg("profile").arg(&s.root).arg(&bundle4).output().expect("profile run");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let get = |k: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(k))
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .expect("figure")
+            };
+            (get("verify_mb_per_s="), get("boot_check_us="))
+        };
+        let me = std::env::current_exe().expect("self");
+        let (host_mbps, host_us) = figures(&me);
+        let (ecu_mbps, ecu_us) = figures(twin);
+        rows.push(row(
+            "verify throughput, ECU crypto profile vs host profile",
+            format!("{ecu_mbps:.0} MB/s"),
+            format!("host profile {host_mbps:.0} MB/s"),
+            format!("{:.2}x", ecu_mbps / host_mbps),
+            "(reported)",
+            None,
+        ));
+        rows.push(row(
+            "boot check, ECU crypto profile vs host profile",
+            format!("{ecu_us:.0} us"),
+            format!("host profile {host_us:.0} us"),
+            format!("{:.2}x", ecu_us / host_us),
+            "(reported)",
+            None,
+        ));
+    }
+
+    // 5. Memory and footprint, measured by the C harnesses (see run.sh).
+    eprintln!("[5/5] footprint ...");
+    if let Some(f) = &a.footprint {
+        let text = std::fs::read_to_string(f).expect("footprint figures");
+        let get = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_owned()))
+                .unwrap_or_else(|| panic!("footprint file lacks {k}"))
+        };
+        let num = |k: &str| get(k).parse::<f64>().unwrap_or_else(|_| panic!("{k} is not a number"));
+        let ctx = num("context_bytes=");
+        rows.push(row("verifier context (C, caller-allocated)", format!("{ctx:.0} B"), "-".into(), "-".into(), "<= 4 KiB", Some(ctx <= 4096.0)));
+        let stack = num("peak_stack_bytes=");
+        rows.push(row(
+            "peak stack of a full verification (painted, measured)",
+            format!("{stack:.0} B"),
+            "-".into(),
+            "-".into(),
+            "<= 10 KiB",
+            Some(stack <= 10240.0),
+        ));
+        let heap = num("heap_bytes=");
+        rows.push(row("heap", format!("{heap:.0} B"), "-".into(), "-".into(), "0", Some(heap == 0.0)));
+        let flash = num("flash_bytes=");
+        rows.push(row(
+            "flash: .text + .rodata the verifier adds (freestanding, ECU profile)",
+            format!("{flash:.0} B ({:.1} KiB)", flash / 1024.0),
+            get("flash_detail="),
+            "-".into(),
+            "<= 40 KiB",
+            Some(flash <= 40.0 * 1024.0),
+        ));
+    }
+    rows
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| figure | modelseal | reference (same bytes, same run) | ratio | goal | met |");
+    println!("|---|---|---|---|---|---|");
+    for r in rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        println!("| {} | {} | {} | {} | {} | {met} |", r.figure, r.ours, r.reference, r.ratio, r.goal);
+    }
+}
