@@ -521,6 +521,25 @@ unsafe fn with_installed<T>(
     f(&c.installed()?)
 }
 
+/// Writes one value of the installed bundle to `out_value`.
+///
+/// # Safety
+/// As for [`with_installed`]; `out_value` is writable.
+unsafe fn installed_value<T>(
+    ctx: *const modelseal_verifier,
+    out_value: *mut T,
+    f: impl FnOnce(&Installed<'static, &SessionState>) -> T,
+) -> modelseal_status {
+    run(|| {
+        let o = out(out_value)?;
+        // SAFETY: forwarded precondition.
+        let v = unsafe { with_installed(ctx, |i| Ok(f(i))) }?;
+        // SAFETY: `o` checked by `out`; writable by the precondition.
+        unsafe { write(o, v) };
+        Ok(())
+    })
+}
+
 /// SHA-256 of the installed manifest: the bundle's identity.
 ///
 /// Writes `MODELSEAL_DIGEST_LEN` (32) bytes to `out` on success.
@@ -557,14 +576,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_kind(
     ctx: *const modelseal_verifier,
     out_kind: *mut u8,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_kind)?;
-        // SAFETY: the caller's contract above.
-        let k = unsafe { with_installed(ctx, |i| Ok(i.kind().code())) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, k) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_kind, |i| i.kind().code()) }
 }
 
 /// Security counter of the installed bundle.
@@ -579,14 +592,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_security_counter(
     ctx: *const modelseal_verifier,
     out_counter: *mut u64,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_counter)?;
-        // SAFETY: the caller's contract above.
-        let v = unsafe { with_installed(ctx, |i| Ok(i.security_counter())) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_counter, |i| i.security_counter()) }
 }
 
 /// The security-counter floor the device must persist now: the larger of
@@ -603,14 +610,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_counter_floor(
     ctx: *const modelseal_verifier,
     out_floor: *mut u64,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_floor)?;
-        // SAFETY: the caller's contract above.
-        let v = unsafe { with_installed(ctx, |i| Ok(i.counter_floor())) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_floor, |i| i.counter_floor()) }
 }
 
 /// Version of the trust root in force after the installed bundle (higher
@@ -626,14 +627,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_root_version(
     ctx: *const modelseal_verifier,
     out_version: *mut u32,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_version)?;
-        // SAFETY: the caller's contract above.
-        let v = unsafe { with_installed(ctx, |i| Ok(i.root_version())) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_version, |i| i.root_version()) }
 }
 
 /// The installed bundle's version string, copied NUL-terminated into `out`

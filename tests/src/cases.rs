@@ -243,6 +243,20 @@ fn rotated_root(version: u32, roles: [(&[&str], u8); 3]) -> Root {
     root(version, roles)
 }
 
+/// Root `version` with the standard keys and thresholds of root v1.
+fn same_keys_root(version: u32) -> Root {
+    let mut r = root_v1();
+    r.version = version;
+    r
+}
+
+/// Root envelopes of `versions`, each with the standard keys, signed by r1 and r2.
+fn same_keys_chain(versions: std::ops::RangeInclusive<u32>) -> Vec<Vec<u8>> {
+    versions
+        .map(|v| root_envelope(&same_keys_root(v), &["r1", "r2"]))
+        .collect()
+}
+
 /// Every threat case, in a fixed order.
 pub fn cases() -> Vec<Case> {
     let std_bundle = standard_bundle();
@@ -526,14 +540,7 @@ pub fn cases() -> Vec<Case> {
     );
 
     // -------- trust root rotation
-    let v3 = rotated_root(
-        3,
-        [
-            (&["r1", "r2", "r3"], 2),
-            (&["c1", "c2", "c3"], 2),
-            (&["s1", "s2"], 1),
-        ],
-    );
+    let v3 = same_keys_root(3);
     v.push(Case::new(
         "root-skips-version",
         "root v3 offered to a device at v1, signed by keys both would accept",
@@ -909,14 +916,7 @@ pub fn cases() -> Vec<Case> {
     ));
 
     // -------- rotation chains
-    let v2_same = rotated_root(
-        2,
-        [
-            (&["r1", "r2", "r3"], 2),
-            (&["c1", "c2", "c3"], 2),
-            (&["s1", "s2"], 1),
-        ],
-    );
+    let v2_same = same_keys_root(2);
     let v2_same_env = root_envelope(&v2_same, &["r1", "r2"]);
     v.push(Case::new(
         "root-chain-repeats-version",
@@ -952,14 +952,7 @@ pub fn cases() -> Vec<Case> {
     );
     c.root = v2_env.clone();
     v.push(c);
-    let v3_same = rotated_root(
-        3,
-        [
-            (&["r1", "r2", "r3"], 2),
-            (&["c1", "c2", "c3"], 2),
-            (&["s1", "s2"], 1),
-        ],
-    );
+    let v3_same = same_keys_root(3);
     let mut c = Case::new(
         "valid-chain-partly-applied",
         "a device at root v2 takes a bundle carrying v2 and v3: v2 is skipped, v3 applied",
@@ -977,21 +970,7 @@ pub fn cases() -> Vec<Case> {
         "root-chain-over-limit",
         "nine rotations in one bundle, one more than MAX_ROOT_CHAIN",
         {
-            let chain: Vec<Vec<u8>> = (2..=10)
-                .map(|ver| {
-                    root_envelope(
-                        &rotated_root(
-                            ver,
-                            [
-                                (&["r1", "r2", "r3"], 2),
-                                (&["c1", "c2", "c3"], 2),
-                                (&["s1", "s2"], 1),
-                            ],
-                        ),
-                        &["r1", "r2"],
-                    )
-                })
-                .collect();
+            let chain = same_keys_chain(2..=10);
             // Written by hand: the encoder refuses a chain this long.
             let env = envelope(DocType::ComponentManifest, doc.clone(), &["c1", "c2"]);
             let envelopes: Vec<u8> = chain.iter().flatten().chain(env.iter()).copied().collect();
@@ -1007,21 +986,7 @@ pub fn cases() -> Vec<Case> {
         "valid-rotation-chain-of-eight",
         "eight rotations in one bundle (the limit) verify and hand back root v9",
         {
-            let chain: Vec<Vec<u8>> = (2..=9)
-                .map(|ver| {
-                    root_envelope(
-                        &rotated_root(
-                            ver,
-                            [
-                                (&["r1", "r2", "r3"], 2),
-                                (&["c1", "c2", "c3"], 2),
-                                (&["s1", "s2"], 1),
-                            ],
-                        ),
-                        &["r1", "r2"],
-                    )
-                })
-                .collect();
+            let chain = same_keys_chain(2..=9);
             bundle(&chain, &std_manifest, &["c1", "c2"], &refs)
         },
         None,
@@ -1099,14 +1064,7 @@ pub fn cases() -> Vec<Case> {
         expired,
         None,
     ));
-    let mut exp_root = rotated_root(
-        2,
-        [
-            (&["r1", "r2", "r3"], 2),
-            (&["c1", "c2", "c3"], 2),
-            (&["s1", "s2"], 1),
-        ],
-    );
+    let mut exp_root = same_keys_root(2);
     exp_root.expires_at = Some(NOW);
     v.push(
         Case::new(
