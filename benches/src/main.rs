@@ -51,7 +51,9 @@ fn main() {
     };
     let first = it.next();
     if first.as_deref() == Some("profile") {
-        let (Some(root), Some(bundle)) = (it.next(), it.next()) else { usage() };
+        let (Some(root), Some(bundle)) = (it.next(), it.next()) else {
+            usage()
+        };
         profile(Path::new(&root), Path::new(&bundle));
         return;
     }
@@ -70,8 +72,12 @@ fn main() {
         }
         next = it.next();
     }
-    let Some(ms) = a.modelseal.clone() else { usage() };
-    let work = a.dir.join(format!("modelseal-bench-{}", std::process::id()));
+    let Some(ms) = a.modelseal.clone() else {
+        usage()
+    };
+    let work = a
+        .dir
+        .join(format!("modelseal-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("work dir");
     let rows = run_all(&a, &ms, &work);
     if !a.keep {
@@ -163,14 +169,22 @@ fn signing(ms: &Path, dir: &Path) -> Signing {
     for i in 1..=3 {
         let k = dir.join(format!("k{i}.pem"));
         let p = dir.join(format!("k{i}.pub"));
-        run(Command::new(ms).args(["key", "generate", "-q", "-o"]).arg(&k).arg("--public-out").arg(&p));
+        run(Command::new(ms)
+            .args(["key", "generate", "-q", "-o"])
+            .arg(&k)
+            .arg("--public-out")
+            .arg(&p));
         for role in ["--root-key", "--component-key", "--system-key"] {
             args.push(role.into());
             args.push(p.display().to_string());
         }
         keys.push(k);
     }
-    for t in ["--root-threshold", "--component-threshold", "--system-threshold"] {
+    for t in [
+        "--root-threshold",
+        "--component-threshold",
+        "--system-threshold",
+    ] {
         args.push(t.into());
         args.push("2".into());
     }
@@ -185,7 +199,11 @@ fn signing(ms: &Path, dir: &Path) -> Signing {
 /// A component spec over `artifact_root` with an SBOM and `body` (artifact tables).
 fn write_spec(path: &Path, artifact_root: &Path, body: &str) {
     let sbom = artifact_root.join("sbom.cdx.json");
-    std::fs::write(&sbom, br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#).expect("sbom");
+    std::fs::write(
+        &sbom,
+        br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#,
+    )
+    .expect("sbom");
     let text = format!(
         r#"kind = "component"
 version = "bench-1"
@@ -221,7 +239,13 @@ licence = "CC0-1.0"
 fn build(ms: &Path, s: &Signing, spec: &Path, out: &Path, extra: &[&str]) -> Run {
     let _ = std::fs::remove_file(out);
     let mut c = Command::new(ms);
-    c.args(["build", "-q"]).arg(spec).arg("-o").arg(out).arg("--root").arg(&s.root).arg("--force");
+    c.args(["build", "-q"])
+        .arg(spec)
+        .arg("-o")
+        .arg(out)
+        .arg("--root")
+        .arg(&s.root)
+        .arg("--force");
     for k in &s.keys[..2] {
         c.arg("--key").arg(k);
     }
@@ -243,8 +267,14 @@ impl ReadAt for FileSource {
 }
 
 fn bench_policy() -> DevicePolicy {
-    DevicePolicy::new(BundleKind::Component, "HW-BENCH", 0, Stage::DEVELOPMENT, Expiry::NotCheckedNoTrustedClock)
-        .expect("policy")
+    DevicePolicy::new(
+        BundleKind::Component,
+        "HW-BENCH",
+        0,
+        Stage::DEVELOPMENT,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .expect("policy")
 }
 
 /// Verifies a bundle file through the core's reader path with a 1 MiB
@@ -258,7 +288,9 @@ fn core_verify(root: &[u8], bundle: &Path) -> f64 {
     let mut work = vec![0u8; head_len + MIB as usize];
     let start = Instant::now();
     let mut v = Verifier::new(root, bench_policy(), SoftSha256::new()).expect("root");
-    let installed = v.verify_bundle(&mut FileSource(f, len), &mut work).expect("verifies");
+    let installed = v
+        .verify_bundle(&mut FileSource(f, len), &mut work)
+        .expect("verifies");
     std::hint::black_box(installed.counter_floor());
     start.elapsed().as_secs_f64()
 }
@@ -271,32 +303,59 @@ fn boot_check() -> (f64, f64, f64) {
     use modelseal_tests::*;
     let sc = system_config_manifest(&[sha256(b"component")]);
     let b = bundle(&[], &sc, &["s1", "s2"], &[]);
-    let r = root(1, [(&["r1", "r2", "r3"], 2), (&["c1", "c2", "c3"], 2), (&["s1", "s2", "s3"], 2)]);
+    let r = root(
+        1,
+        [
+            (&["r1", "r2", "r3"], 2),
+            (&["c1", "c2", "c3"], 2),
+            (&["s1", "s2", "s3"], 2),
+        ],
+    );
     let root_env = root_envelope(&r, &["r1", "r2"]);
-    let policy = DevicePolicy::new(BundleKind::SystemConfig, HW, 0, Stage::DEVELOPMENT, Expiry::NotCheckedNoTrustedClock)
-        .and_then(|p| p.with_platform(PLATFORM))
-        .and_then(|p| p.with_market(MARKET))
-        .expect("policy");
+    let policy = DevicePolicy::new(
+        BundleKind::SystemConfig,
+        HW,
+        0,
+        Stage::DEVELOPMENT,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .and_then(|p| p.with_platform(PLATFORM))
+    .and_then(|p| p.with_market(MARKET))
+    .expect("policy");
     let h = modelseal_core::inspect::UnauthenticatedHead::parse(&b).expect("head");
     let env = h.manifest_envelope();
     let msg = modelseal_core::envelope::signed_message(env.doc_type(), &sha256(env.doc()));
-    let sigs: Vec<([u8; 32], [u8; 64])> = env.signatures().map(|e| (*e.public_key, *e.signature)).collect();
+    let sigs: Vec<([u8; 32], [u8; 64])> = env
+        .signatures()
+        .map(|e| (*e.public_key, *e.signature))
+        .collect();
     let n = 200;
     let (mut ours, mut raw, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..31 {
         let t = Instant::now();
         for _ in 0..n {
-            let mut v = Verifier::new(std::hint::black_box(&root_env), policy.clone(), SoftSha256::new()).expect("root");
-            let i = v.verify_bundle_bytes(std::hint::black_box(&b)).expect("verifies");
+            let mut v = Verifier::new(
+                std::hint::black_box(&root_env),
+                policy.clone(),
+                SoftSha256::new(),
+            )
+            .expect("root");
+            let i = v
+                .verify_bundle_bytes(std::hint::black_box(&b))
+                .expect("verifies");
             std::hint::black_box(i.counter_floor());
         }
         let o = t.elapsed().as_secs_f64() / f64::from(n);
         let t = Instant::now();
         for _ in 0..n {
             for (pk, sig) in &sigs {
-                let k = ed25519_dalek::VerifyingKey::from_bytes(std::hint::black_box(pk)).expect("key");
-                k.verify_strict(std::hint::black_box(&msg), &ed25519_dalek::Signature::from_bytes(sig))
-                    .expect("verifies");
+                let k =
+                    ed25519_dalek::VerifyingKey::from_bytes(std::hint::black_box(pk)).expect("key");
+                k.verify_strict(
+                    std::hint::black_box(&msg),
+                    &ed25519_dalek::Signature::from_bytes(sig),
+                )
+                .expect("verifies");
             }
         }
         let r = t.elapsed().as_secs_f64() / f64::from(n);
@@ -329,7 +388,14 @@ struct Row {
     met: Option<bool>,
 }
 
-fn row(figure: &str, ours: String, reference: String, ratio: String, goal: &str, met: Option<bool>) -> Row {
+fn row(
+    figure: &str,
+    ours: String,
+    reference: String,
+    ratio: String,
+    goal: &str,
+    met: Option<bool>,
+) -> Row {
     Row {
         figure: figure.into(),
         ours,
@@ -359,11 +425,20 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
     let artifact = d1.join("weights.bin");
     make_file(&artifact, GIB, 1);
     let spec1 = work.join("one.toml");
-    write_spec(&spec1, &d1, "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+    write_spec(
+        &spec1,
+        &d1,
+        "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n",
+    );
     let bundle1 = work.join("one.msb");
     build(ms, &s, &spec1, &bundle1, &[]);
     let (mut t_ossl, mut t_core, mut t_capi) = (Vec::new(), Vec::new(), Vec::new());
-    let openssl_one = || run(Command::new("openssl").args(["dgst", "-sha256"]).arg(&artifact)).secs;
+    let openssl_one = || {
+        run(Command::new("openssl")
+            .args(["dgst", "-sha256"])
+            .arg(&artifact))
+        .secs
+    };
     openssl_one(); // warm the page cache
     for _ in 0..runs {
         t_ossl.push(openssl_one());
@@ -408,7 +483,11 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
     }
     let total: u64 = files.iter().map(|f| f.1).sum();
     let spec2 = work.join("dir.toml");
-    write_spec(&spec2, &d2, "[[artifact_tree]]\npath = \"model\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+    write_spec(
+        &spec2,
+        &d2,
+        "[[artifact_tree]]\npath = \"model\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n",
+    );
     let head2 = work.join("dir.msh");
     let whole2 = work.join("dir.msb");
     let openssl_all = || {
@@ -490,12 +569,25 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
         std::fs::create_dir_all(&d4).expect("dir");
         make_file(&d4.join("weights.bin"), 64 * MIB, 7);
         let spec4 = work.join("small.toml");
-        write_spec(&spec4, &d4, "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n");
+        write_spec(
+            &spec4,
+            &d4,
+            "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n",
+        );
         let bundle4 = work.join("small.msb");
         build(ms, &s, &spec4, &bundle4, &[]);
         let figures = |exe: &Path| -> (f64, f64) {
-            let out = Command::new(exe).arg("profile").arg(&s.root).arg(&bundle4).output().expect("profile run");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new(exe)
+                .arg("profile")
+                .arg(&s.root)
+                .arg(&bundle4)
+                .output()
+                .expect("profile run");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
             let get = |k: &str| {
                 text.lines()
@@ -535,9 +627,20 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
                 .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_owned()))
                 .unwrap_or_else(|| panic!("footprint file lacks {k}"))
         };
-        let num = |k: &str| get(k).parse::<f64>().unwrap_or_else(|_| panic!("{k} is not a number"));
+        let num = |k: &str| {
+            get(k)
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{k} is not a number"))
+        };
         let ctx = num("context_bytes=");
-        rows.push(row("verifier context (C, caller-allocated)", format!("{ctx:.0} B"), "-".into(), "-".into(), "<= 4 KiB", Some(ctx <= 4096.0)));
+        rows.push(row(
+            "verifier context (C, caller-allocated)",
+            format!("{ctx:.0} B"),
+            "-".into(),
+            "-".into(),
+            "<= 4 KiB",
+            Some(ctx <= 4096.0),
+        ));
         let stack = num("peak_stack_bytes=");
         rows.push(row(
             "peak stack of a full verification (painted, measured)",
@@ -548,7 +651,14 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
             Some(stack <= 10240.0),
         ));
         let heap = num("heap_bytes=");
-        rows.push(row("heap", format!("{heap:.0} B"), "-".into(), "-".into(), "0", Some(heap == 0.0)));
+        rows.push(row(
+            "heap",
+            format!("{heap:.0} B"),
+            "-".into(),
+            "-".into(),
+            "0",
+            Some(heap == 0.0),
+        ));
         let flash = num("flash_bytes=");
         rows.push(row(
             "flash: .text + .rodata the verifier adds (freestanding, ECU profile)",
@@ -571,6 +681,9 @@ fn print_table(rows: &[Row]) {
             Some(false) => "NO",
             None => "-",
         };
-        println!("| {} | {} | {} | {} | {} | {met} |", r.figure, r.ours, r.reference, r.ratio, r.goal);
+        println!(
+            "| {} | {} | {} | {} | {} | {met} |",
+            r.figure, r.ours, r.reference, r.ratio, r.goal
+        );
     }
 }

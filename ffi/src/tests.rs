@@ -115,7 +115,10 @@ fn fuzz_corpus_and_findings_replay() {
     let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut n = 0;
     for dir in ["corpus/capi", "regressions/capi"] {
-        for e in std::fs::read_dir(base.join(dir)).expect("fuzz inputs").flatten() {
+        for e in std::fs::read_dir(base.join(dir))
+            .expect("fuzz inputs")
+            .flatten()
+        {
             crate::drive::fuzz_bundle(root, &std::fs::read(e.path()).expect("read"));
             n += 1;
         }

@@ -152,7 +152,8 @@ pub fn root_doc(data: &[u8]) {
         let in_force = TrustRoot::from_envelope_unverified(&f.root).expect("root");
         match v.new_root {
             Some(new_root) => {
-                let r = TrustRoot::from_envelope_unverified(&new_root).expect("persisted root parses");
+                let r =
+                    TrustRoot::from_envelope_unverified(&new_root).expect("persisted root parses");
                 assert_eq!((r.version(), parsed.version()), (2, 2));
             }
             // Only the root already in force is skipped without a rotation.
