@@ -96,6 +96,9 @@ struct Run {
 }
 
 /// Runs `cmd` to completion; its stdout and stderr are discarded unless it fails.
+// The child is reaped by `wait4` (which also gives its peak memory), not by
+// `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run(cmd: &mut Command) -> Run {
     let start = Instant::now();
     let child = cmd
