@@ -559,23 +559,41 @@ fn a_provisioned_root_missing_a_role_is_refused() {
 
 // ------------------------------------------------------------ streaming API
 
-fn session_fixture() -> (Vec<u8>, Vec<Vec<u8>>) {
-    let p = payloads();
-    (standard_bundle(), payload_bytes(&p))
+/// The standard bundle, its payloads in manifest order and the root, for
+/// the per-chunk API tests.
+struct Fixture {
+    bundle: Vec<u8>,
+    payloads: Vec<Vec<u8>>,
+    root: Vec<u8>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            bundle: standard_bundle(),
+            payloads: payload_bytes(&payloads()),
+            root: provisioned_root(),
+        }
+    }
+    fn head(&self) -> &[u8] {
+        let len = modelseal_core::bundle::BundleHeader::parse(&self.bundle)
+            .unwrap()
+            .head_len();
+        &self.bundle[..len]
+    }
+    fn verifier(&self) -> Verifier<'_, SoftSha256> {
+        Verifier::new(&self.root, policy(), SoftSha256::new()).unwrap()
+    }
 }
 
 #[test]
 fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
-    let (b, payloads) = session_fixture();
-    let root = provisioned_root();
+    let f = Fixture::new();
     for chunk in [1usize, 2, 7, 63, 64, 65, 4095, 4096, 4097, usize::MAX] {
-        let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-        let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-            .unwrap()
-            .head_len();
-        let mut s = v.verify_head(&b[..head_len]).unwrap();
+        let mut v = f.verifier();
+        let mut s = v.verify_head(f.head()).unwrap();
         // Last to first: order does not matter.
-        for (i, bytes) in payloads.iter().enumerate().rev() {
+        for (i, bytes) in f.payloads.iter().enumerate().rev() {
             let mut c = v.begin_artifact(&mut s, i).unwrap();
             for piece in bytes.chunks(chunk.min(bytes.len()).max(1)) {
                 v.update_artifact(&mut c, piece).unwrap();
@@ -590,13 +608,10 @@ fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
 
 #[test]
 fn streaming_refuses_short_long_and_altered_artifacts() {
-    let (b, payloads) = session_fixture();
-    let root = provisioned_root();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let f = Fixture::new();
+    let payloads = &f.payloads;
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).unwrap();
     let data = &payloads[2];
 
     let mut c = v.begin_artifact(&mut s, 2).unwrap();
@@ -638,13 +653,10 @@ fn streaming_refuses_short_long_and_altered_artifacts() {
 
 #[test]
 fn a_check_cannot_be_reused_or_interleaved() {
-    let (b, payloads) = session_fixture();
-    let root = provisioned_root();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let f = Fixture::new();
+    let payloads = &f.payloads;
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).unwrap();
     let mut first = v.begin_artifact(&mut s, 0).unwrap();
     let mut second = v.begin_artifact(&mut s, 1).unwrap();
     // The engine now belongs to the second check.
@@ -663,13 +675,9 @@ fn a_check_cannot_be_reused_or_interleaved() {
 
 #[test]
 fn plaintext_is_checked_against_its_own_digest() {
-    let (b, _) = session_fixture();
-    let root = provisioned_root();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let f = Fixture::new();
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).unwrap();
     let engine_index = s
         .manifest()
         .unwrap()
@@ -690,46 +698,39 @@ fn plaintext_is_checked_against_its_own_digest() {
 
 #[test]
 fn resume_refuses_another_buffer() {
-    let (b, _) = session_fixture();
-    let root = provisioned_root();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let s = v.verify_head(&b[..head_len]).unwrap();
+    let f = Fixture::new();
+    let mut v = f.verifier();
+    let s = v.verify_head(f.head()).unwrap();
     let state = s.state().clone();
-    let copy = b[..head_len].to_vec();
+    let copy = f.head().to_vec();
     assert_eq!(
         modelseal_core::Session::resume(&copy, state.clone()).unwrap_err(),
         Error::InvalidState
     );
-    assert!(modelseal_core::Session::resume(&b[..head_len], state.clone()).is_ok());
+    assert!(modelseal_core::Session::resume(f.head(), state.clone()).is_ok());
     assert_eq!(
-        modelseal_core::Installed::resume(&b[..head_len], state).unwrap_err(),
+        modelseal_core::Installed::resume(f.head(), state).unwrap_err(),
         Error::ArtifactsIncomplete
     );
 }
 
 #[test]
 fn payload_offsets_are_aligned_and_match_the_layout() {
-    let (b, payloads) = session_fixture();
-    let root = provisioned_root();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut s = v.verify_head(&b[..head_len]).unwrap();
+    let f = Fixture::new();
+    let payloads = &f.payloads;
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).unwrap();
     for (i, p) in payloads.iter().enumerate() {
         let off = s.payload_offset(i).unwrap();
         assert_eq!(off % PAYLOAD_ALIGN, 0);
-        assert_eq!(&b[off as usize..off as usize + p.len()], &p[..]);
+        assert_eq!(&f.bundle[off as usize..off as usize + p.len()], &p[..]);
     }
     // Out of order lookups restart the walk and agree.
     assert_eq!(
         s.payload_offset(0).unwrap(),
-        PAYLOAD_ALIGN * (head_len as u64).div_ceil(PAYLOAD_ALIGN)
+        PAYLOAD_ALIGN * (f.head().len() as u64).div_ceil(PAYLOAD_ALIGN)
     );
-    assert_eq!(s.bundle_len(), b.len() as u64);
+    assert_eq!(s.bundle_len(), f.bundle.len() as u64);
 }
 
 #[test]
