@@ -528,12 +528,12 @@ unsafe fn with_installed<T>(
 unsafe fn installed_value<T>(
     ctx: *const modelseal_verifier,
     out_value: *mut T,
-    f: impl FnOnce(&Installed<'static, &SessionState>) -> T,
+    f: impl FnOnce(&Installed<'static, &SessionState>) -> Status<T>,
 ) -> modelseal_status {
     run(|| {
         let o = out(out_value)?;
         // SAFETY: forwarded precondition.
-        let v = unsafe { with_installed(ctx, |i| Ok(f(i))) }?;
+        let v = unsafe { with_installed(ctx, f) }?;
         // SAFETY: `o` checked by `out`; writable by the precondition.
         unsafe { write(o, v) };
         Ok(())
@@ -577,7 +577,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_kind(
     out_kind: *mut u8,
 ) -> modelseal_status {
     // SAFETY: the caller's contract above.
-    unsafe { installed_value(ctx, out_kind, |i| i.kind().code()) }
+    unsafe { installed_value(ctx, out_kind, |i| Ok(i.kind().code())) }
 }
 
 /// Security counter of the installed bundle.
@@ -593,7 +593,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_security_counter(
     out_counter: *mut u64,
 ) -> modelseal_status {
     // SAFETY: the caller's contract above.
-    unsafe { installed_value(ctx, out_counter, |i| i.security_counter()) }
+    unsafe { installed_value(ctx, out_counter, |i| Ok(i.security_counter())) }
 }
 
 /// The security-counter floor the device must persist now: the larger of
@@ -611,7 +611,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_counter_floor(
     out_floor: *mut u64,
 ) -> modelseal_status {
     // SAFETY: the caller's contract above.
-    unsafe { installed_value(ctx, out_floor, |i| i.counter_floor()) }
+    unsafe { installed_value(ctx, out_floor, |i| Ok(i.counter_floor())) }
 }
 
 /// Version of the trust root in force after the installed bundle (higher
@@ -628,7 +628,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_root_version(
     out_version: *mut u32,
 ) -> modelseal_status {
     // SAFETY: the caller's contract above.
-    unsafe { installed_value(ctx, out_version, |i| i.root_version()) }
+    unsafe { installed_value(ctx, out_version, |i| Ok(i.root_version())) }
 }
 
 /// The installed bundle's version string, copied NUL-terminated into `out`
@@ -696,14 +696,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_config(
     ctx: *const modelseal_verifier,
     out_config: *mut modelseal_config_ref,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_config)?;
-        // SAFETY: the caller's contract above.
-        let v = unsafe { with_installed(ctx, config_ref_of) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_config, config_ref_of) }
 }
 
 /// Number of model components in the installed bundle (0 for a system
@@ -719,14 +713,12 @@ pub unsafe extern "C" fn modelseal_verifier_get_component_count(
     ctx: *const modelseal_verifier,
     out_count: *mut usize,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_count)?;
-        // SAFETY: the caller's contract above.
-        let n = unsafe { with_installed(ctx, |i| Ok(i.manifest()?.components()?.remaining())) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, n) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe {
+        installed_value(ctx, out_count, |i| {
+            Ok(i.manifest()?.components()?.remaining())
+        })
+    }
 }
 
 /// Component `index` of the installed bundle: family, version, stage.
@@ -853,14 +845,8 @@ pub unsafe extern "C" fn modelseal_verifier_get_identity(
     ctx: *const modelseal_verifier,
     out_identity: *mut modelseal_identity,
 ) -> modelseal_status {
-    run(|| {
-        let o = out(out_identity)?;
-        // SAFETY: the caller's contract above.
-        let v = unsafe { with_installed(ctx, identity_of_installed) }?;
-        // SAFETY: `o` checked by `out`; writable by the contract.
-        unsafe { write(o, v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_identity, identity_of_installed) }
 }
 
 /// Encodes the binary identity record (what a UDS diagnostic read or a HiL
