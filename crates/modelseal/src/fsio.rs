@@ -26,6 +26,13 @@ pub enum Overwrite {
     Replace,
 }
 
+impl Overwrite {
+    /// What a command's `--force` flag asks for.
+    pub fn forced(force: bool) -> Self {
+        if force { Self::Replace } else { Self::Refuse }
+    }
+}
+
 /// Mode of files holding secrets.
 pub const SECRET_MODE: u32 = 0o600;
 /// Mode of bundles, roots, signatures and reports.

@@ -204,13 +204,3 @@ impl SignedDocument {
         Ok(out)
     }
 }
-
-/// Checks a detached signature file's contents: exactly 64 bytes.
-pub fn parse_signature(bytes: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
-    bytes.try_into().map_err(|_| {
-        Error::Signature(format!(
-            "a detached signature is {SIGNATURE_LEN} raw bytes; this one has {}",
-            bytes.len()
-        ))
-    })
-}

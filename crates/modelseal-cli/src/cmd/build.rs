@@ -72,11 +72,7 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         chain,
         signers: signer_refs,
         threads,
-        overwrite: if a.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        },
+        overwrite: Overwrite::forced(a.force),
         created_at: created_at()?,
         now: now(),
     };

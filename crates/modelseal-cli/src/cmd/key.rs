@@ -81,14 +81,6 @@ pub(crate) struct PublicArgs {
     force: bool,
 }
 
-fn overwrite(force: bool) -> Overwrite {
-    if force {
-        Overwrite::Replace
-    } else {
-        Overwrite::Refuse
-    }
-}
-
 pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
     match c {
         KeyCommand::Generate(a) => {
@@ -103,10 +95,10 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                 }
             }
             let key = keys::generate()?;
-            keys::write_private(&a.output, &key, a.format.into(), overwrite(a.force))?;
+            keys::write_private(&a.output, &key, a.format.into(), Overwrite::forced(a.force))?;
             let pk = key.verifying_key().to_bytes();
             if let Some(p) = &a.public_out {
-                keys::write_public(p, &pk, a.format.into(), overwrite(a.force))?;
+                keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
             }
             let info = KeyInfo::of(&pk);
             ctx.report(
@@ -166,7 +158,7 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
         KeyCommand::Public(a) => {
             let signer = keys::read_signer(&a.key)?;
             let pk = modelseal::sign::Signer::public_key(&signer)?;
-            keys::write_public(&a.output, &pk, a.format.into(), overwrite(a.force))?;
+            keys::write_public(&a.output, &pk, a.format.into(), Overwrite::forced(a.force))?;
             let info = KeyInfo::of(&pk);
             ctx.report(
                 &json!({

@@ -36,16 +36,7 @@ pub(crate) fn run(ctx: &Ctx, a: MessageArgs) -> CmdResult {
     let s = Signable::open(&a.file, root.as_deref())?;
     let msg = s.message();
     if let Some(out) = &a.output {
-        write_atomic(
-            out,
-            &msg,
-            PUBLIC_MODE,
-            if a.force {
-                Overwrite::Replace
-            } else {
-                Overwrite::Refuse
-            },
-        )?;
+        write_atomic(out, &msg, PUBLIC_MODE, Overwrite::forced(a.force))?;
     }
     let status = s.status();
     let mut text = String::new();

@@ -149,16 +149,7 @@ fn sign_and_write(
         s.sign(&keys::read_signer(f)?)?;
     }
     // Checked by the core (self-signature or rotation) before it is written.
-    let status = s.write(
-        output,
-        if force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        },
-        now(),
-        1,
-    )?;
+    let status = s.write(output, Overwrite::forced(force), now(), 1)?;
     let mut text = format!("wrote {}\n", output.display());
     text.push_str(&root_text(root));
     text.push_str(&format!("signatures: {}\n", status.summary()));

@@ -47,16 +47,7 @@ pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
     })?;
     let signer = keys::read_signer(&a.key)?;
     let sig = signer.sign(&msg)?;
-    write_atomic(
-        &a.output,
-        &sig,
-        PUBLIC_MODE,
-        if a.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        },
-    )?;
+    write_atomic(&a.output, &sig, PUBLIC_MODE, Overwrite::forced(a.force))?;
     let info = KeyInfo::of(&signer.public_key()?);
     let what = match doc_type {
         DocType::Root => "trust root",
