@@ -30,8 +30,11 @@ pub struct Target {
     pub market: Option<String>,
 }
 
-/// The eight lineage links.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The eight lineage links. In a bundle spec (`[component.lineage]`) none
+/// may be omitted and no other key is accepted; Production needs all eight
+/// non-empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lineage {
     /// Training dataset id.
     pub training_dataset_id: String,

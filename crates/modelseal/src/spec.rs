@@ -225,29 +225,13 @@ pub struct ComponentSpec {
     #[serde(default)]
     pub training_environment: String,
     /// The eight lineage links; every key must be present ("" = not yet).
-    pub lineage: LineageSpec,
+    pub lineage: Lineage,
     /// Tickets.
     #[serde(default)]
     pub tickets: Vec<String>,
     /// Free metadata.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
-}
-
-/// The eight lineage links. None may be omitted; Production needs all
-/// eight non-empty.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct LineageSpec {
-    pub training_dataset_id: String,
-    pub validation_dataset_id: String,
-    pub test_dataset_id: String,
-    pub experiment_id: String,
-    pub code_commit_id: String,
-    pub simulation_suite_id: String,
-    pub hil_suite_id: String,
-    pub release_gate_result_id: String,
 }
 
 /// A system configuration.
@@ -1088,17 +1072,7 @@ impl Resolver {
             &c.training_environment,
             false,
         )?;
-        let l = &c.lineage;
-        let lineage = Lineage {
-            training_dataset_id: l.training_dataset_id.clone(),
-            validation_dataset_id: l.validation_dataset_id.clone(),
-            test_dataset_id: l.test_dataset_id.clone(),
-            experiment_id: l.experiment_id.clone(),
-            code_commit_id: l.code_commit_id.clone(),
-            simulation_suite_id: l.simulation_suite_id.clone(),
-            hil_suite_id: l.hil_suite_id.clone(),
-            release_gate_result_id: l.release_gate_result_id.clone(),
-        };
+        let lineage = c.lineage.clone();
         let stage = c.stage.0;
         for (name, value) in lineage.entries() {
             let f = format!("{field}.lineage.{name}");
