@@ -42,7 +42,7 @@
  * budget with headroom over what the verifier needs today, so the core's
  * state may grow a little without changing the C ABI.
  */
-#define MODELSEAL_VERIFIER_SIZE 3072
+#define MODELSEAL_VERIFIER_SIZE 4096
 
 /**
  * Alignment of a `modelseal_verifier` context, in bytes.
@@ -52,7 +52,7 @@
 /**
  * `MODELSEAL_VERIFIER_SIZE` in 64-bit words (the context's storage).
  */
-#define MODELSEAL_VERIFIER_WORDS 384
+#define MODELSEAL_VERIFIER_WORDS 512
 
 /**
  * Length of a SHA-256 digest, in bytes.
@@ -114,7 +114,7 @@
 /**
  * Largest bundle head (header, root chain, manifest envelope), in bytes.
  */
-#define MODELSEAL_MAX_HEAD_LEN 1110176
+#define MODELSEAL_MAX_HEAD_LEN 1111200
 
 /**
  * Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
@@ -126,7 +126,7 @@
  * Largest trust-root envelope, in bytes: the buffer that always holds a new
  * root after a rotation.
  */
-#define MODELSEAL_MAX_ROOT_ENVELOPE_LEN 3664
+#define MODELSEAL_MAX_ROOT_ENVELOPE_LEN 3792
 
 /**
  * Largest identity record, in bytes: the buffer that always holds one.
@@ -323,6 +323,13 @@ enum modelseal_status
      */
     MODELSEAL_STATUS_IDENTITY_CHECK = 33,
     /**
+     * Signed bytes read again (to decode them after their signature was
+     * checked, or by a later call) no longer hash to the authenticated
+     * digest: the head buffer, or memory another bus master writes,
+     * changed under the verifier. Nothing was accepted or written.
+     */
+    MODELSEAL_STATUS_INPUT_CHANGED = 34,
+    /**
      * A required pointer argument is NULL (or a NULL buffer with a nonzero
      * length).
      */
@@ -415,8 +422,10 @@ typedef struct modelseal_policy {
      */
     uint8_t kind;
     /**
-     * Lowest lifecycle stage accepted: `MODELSEAL_STAGE_*` (or another
-     * nonzero registry code).
+     * Lowest lifecycle stage accepted: `MODELSEAL_STAGE_*`. Stages rank
+     * Development < Staging < Production; a component with any other
+     * stage code meets no minimum (an unknown code is never accepted by
+     * numeric accident), and another code here is refused at init.
      */
     uint8_t min_stage;
     /**
@@ -466,10 +475,24 @@ typedef struct modelseal_policy {
      */
     size_t market_len;
     /**
-     * The security-counter floor the device has stored: lower counters are
-     * refused as rollbacks.
+     * The security-counter floor the device has stored for component
+     * bundles: lower counters are refused as rollbacks. The device keeps
+     * one floor per kind, so a system-configuration bundle never moves
+     * this one (and back).
      */
-    uint64_t counter_floor;
+    uint64_t component_floor;
+    /**
+     * The floor the device has stored for system-configuration bundles.
+     */
+    uint64_t system_config_floor;
+    /**
+     * The manifest digest (`MODELSEAL_DIGEST_LEN` bytes) of the bundle of
+     * `kind` installed now, or NULL. With it, a bundle whose counter
+     * equals the floor is accepted only if it is that very bundle (the
+     * boot re-check): an attacker holding two bundles with the same
+     * counter cannot switch the device between them.
+     */
+    const uint8_t *installed_digest;
     /**
      * Trusted clock reading, seconds since the Unix epoch; used only with
      * `MODELSEAL_EXPIRY_CHECKED_AT`.
@@ -558,6 +581,33 @@ typedef int (*modelseal_read_fn)(void *user,
                                  uint64_t offset,
                                  uint8_t *buf,
                                  size_t len);
+
+/**
+ * One parameter set of a system configuration, as
+ * `modelseal_verifier_get_parameter_set` reports it.
+ */
+typedef struct modelseal_parameter_set {
+    /**
+     * Name, NUL-terminated.
+     */
+    char name[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Vehicle variant (may be empty), NUL-terminated.
+     */
+    char vehicle_variant[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Sensor set (may be empty), NUL-terminated.
+     */
+    char sensor_set[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Market (may be empty), NUL-terminated.
+     */
+    char market[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Signed SHA-256 of the parameter data.
+     */
+    uint8_t digest[MODELSEAL_DIGEST_LEN];
+} modelseal_parameter_set;
 
 /**
  * The system configuration a bundle was installed under (or, for a
@@ -941,9 +991,11 @@ modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_
                                                          uint64_t *out_counter);
 
 /**
- * The security-counter floor the device must persist now: the larger of
- * the policy's floor and the installed bundle's counter. Persist it before
- * running the new software, so an older bundle is refused from now on.
+ * The security-counter floor of the installed bundle's own kind after it:
+ * the larger of the policy's floor for that kind (after any re-base the
+ * root chain applied) and the bundle's counter. See
+ * `modelseal_verifier_get_floors` for both kinds, and docs/C-API.md for
+ * when to persist them.
  *
  * Writes `*out_floor` on success. Needs a verified bundle.
  *
@@ -953,6 +1005,77 @@ modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_
  */
 modelseal_status modelseal_verifier_get_counter_floor(const struct modelseal_verifier *ctx,
                                                       uint64_t *out_floor);
+
+/**
+ * Both security-counter floors after the installed bundle: its own kind's
+ * floor raised to its counter, the other kind's as the policy gave it,
+ * and either one set to a re-base that a trust-root rotation in this
+ * bundle carried. Persist both (see docs/C-API.md for when): a bundle of
+ * one kind never moves the other kind's floor.
+ *
+ * Writes `*out_component_floor` and `*out_system_config_floor` on
+ * success. Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`,
+ * `_INVALID_STATE` (no verified bundle).
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; both
+ * outputs are writable.
+ */
+modelseal_status modelseal_verifier_get_floors(const struct modelseal_verifier *ctx,
+                                               uint64_t *out_component_floor,
+                                               uint64_t *out_system_config_floor);
+
+/**
+ * For an installed system-configuration bundle: how many parameter sets
+ * it lists.
+ *
+ * Writes `*out_count` on success. Returns `MODELSEAL_STATUS_OK`,
+ * `_NULL_ARGUMENT`, `_INPUT_CHANGED`, `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_count` is writable.
+ */
+modelseal_status modelseal_verifier_get_parameter_set_count(const struct modelseal_verifier *ctx,
+                                                            size_t *out_count);
+
+/**
+ * For an installed system-configuration bundle: parameter set `index` (in
+ * manifest order, names ascending): its name, vehicle variant, sensor set,
+ * market and the signed SHA-256 of its data. Pick the set that matches
+ * the vehicle, then check the data with
+ * `modelseal_verifier_check_parameter_set`.
+ *
+ * Writes `*out_set` on success. Returns `MODELSEAL_STATUS_OK`,
+ * `_NULL_ARGUMENT`, `_INDEX_OUT_OF_RANGE`, `_WRONG_KIND` (a component
+ * bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_set` is writable.
+ */
+modelseal_status modelseal_verifier_get_parameter_set(const struct modelseal_verifier *ctx,
+                                                      size_t index,
+                                                      struct modelseal_parameter_set *out_set);
+
+/**
+ * For an installed system-configuration bundle: checks the parameter data
+ * the firmware loaded (calibration, thresholds) against parameter set
+ * `index`'s signed SHA-256, hashing `data` with the built-in SHA-256.
+ *
+ * Returns `MODELSEAL_STATUS_OK` when it matches,
+ * `_ARTIFACT_DIGEST_MISMATCH` when it does not, `_NULL_ARGUMENT`,
+ * `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`, `_INPUT_CHANGED`,
+ * `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; `data`
+ * points at `len` readable bytes (may be NULL when `len` is 0).
+ */
+modelseal_status modelseal_verifier_check_parameter_set(const struct modelseal_verifier *ctx,
+                                                        size_t index,
+                                                        const uint8_t *data,
+                                                        size_t len);
 
 /**
  * Version of the trust root in force after the installed bundle (higher

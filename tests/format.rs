@@ -12,7 +12,7 @@ use modelseal_core::identity;
 use modelseal_core::inspect::manifest_unauthenticated;
 use modelseal_core::limits::*;
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{DevicePolicy, Error, Expiry, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SoftSha256, Verifier};
 use modelseal_tests::*;
 
 // ------------------------------------------------------------ round trips
@@ -128,7 +128,7 @@ fn counter_floor_never_goes_down() {
     p = DevicePolicy::new(
         BundleKind::Component,
         HW,
-        2,
+        floors_for(BundleKind::Component, 2),
         Stage::STAGING,
         Expiry::NotCheckedNoTrustedClock,
     )
@@ -222,7 +222,9 @@ fn largest_component() -> Component {
     let mut c = component();
     c.family = id('f');
     c.version = id('v');
-    c.stage = Stage::from_code(u8::MAX).unwrap();
+    // A stage is one byte whatever its code; a known one, since no device
+    // accepts an unknown stage.
+    c.stage = Stage::PRODUCTION;
     c.author = text('a');
     c.created_at = u64::MAX;
     c.training_environment = text('t');
@@ -306,7 +308,7 @@ fn largest_policy(kind: BundleKind) -> DevicePolicy {
     DevicePolicy::new(
         kind,
         HW,
-        0,
+        Floors::default(),
         Stage::DEVELOPMENT,
         Expiry::NotCheckedNoTrustedClock,
     )
@@ -363,6 +365,8 @@ fn the_largest_legal_root_fits_and_rotates() {
                 id: r as u8 + 1,
                 threshold: MAX_ROLE_KEYS as u8,
                 keys: names[r].iter().map(|n| pk(n)).collect(),
+                // Every role but the root role may carry a re-base.
+                floor: (r > 0).then_some(u64::MAX),
             })
             .collect(),
     };
@@ -387,7 +391,11 @@ fn the_largest_legal_root_fits_and_rotates() {
     let p = payloads();
     let bytes = payload_bytes(&p);
     let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let b = bundle(&[env], &component_manifest(&p), &comp, &refs);
+    // The root re-bases the component floor to u64::MAX (the longest
+    // encoding): only a manifest at that counter installs under it.
+    let mut m = component_manifest(&p);
+    m.security_counter = u64::MAX;
+    let b = bundle(&[env], &m, &comp, &refs);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b)
             .unwrap()
@@ -541,11 +549,13 @@ fn a_provisioned_root_missing_a_role_is_refused() {
                 id: ROLE_ROOT,
                 threshold: 1,
                 keys: vec![pk("r1")],
+                floor: None,
             },
             Role {
                 id: ROLE_COMPONENT,
                 threshold: 1,
                 keys: vec![pk("c1")],
+                floor: None,
             },
         ],
     };
@@ -581,7 +591,7 @@ impl Fixture {
             .head_len();
         &self.bundle[..len]
     }
-    fn verifier(&self) -> Verifier<'_, SoftSha256> {
+    fn verifier(&self) -> Verifier<SoftSha256> {
         Verifier::new(&self.root, policy(), SoftSha256::new()).unwrap()
     }
 }

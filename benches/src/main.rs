@@ -273,7 +273,7 @@ fn bench_policy() -> DevicePolicy {
     DevicePolicy::new(
         BundleKind::Component,
         "HW-BENCH",
-        0,
+        modelseal_core::Floors::default(),
         Stage::DEVELOPMENT,
         Expiry::NotCheckedNoTrustedClock,
     )
@@ -318,7 +318,7 @@ fn boot_check() -> (f64, f64, f64) {
     let policy = DevicePolicy::new(
         BundleKind::SystemConfig,
         HW,
-        0,
+        modelseal_core::Floors::default(),
         Stage::DEVELOPMENT,
         Expiry::NotCheckedNoTrustedClock,
     )

@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
     policy.platform_len = sizeof platform - 1;
     policy.market = market;
     policy.market_len = sizeof market - 1;
-    policy.counter_floor = floor;
+    policy.component_floor = floor;
 
     status = modelseal_verifier_init(&verifier, root, root_len, &policy, NULL);
     if (status == MODELSEAL_STATUS_OK) {

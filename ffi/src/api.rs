@@ -18,15 +18,16 @@ use crate::ptr::{
 use crate::status::{Status, UNKNOWN_STATUS, message_ptr, modelseal_status};
 use crate::types::{
     modelseal_artifact_info, modelseal_component, modelseal_config_binding, modelseal_config_ref,
-    modelseal_identity, modelseal_policy, modelseal_read_fn, modelseal_sha256_engine,
-    modelseal_verifier,
+    modelseal_identity, modelseal_parameter_set, modelseal_policy, modelseal_read_fn,
+    modelseal_sha256_engine, modelseal_verifier,
 };
 use core::ffi::{c_char, c_void};
 use modelseal_core::bundle::BundleHeader;
+use modelseal_core::doc::{ComponentHead, ManifestHead, ParameterSet};
 use modelseal_core::identity::{self, IdentityView};
 use modelseal_core::{
-    BundleKind, ConfigBinding, DevicePolicy, Expiry, Installed, SessionState, SoftSha256, Stage,
-    Verifier,
+    BundleKind, ConfigBinding, DevicePolicy, Expiry, Floors, Installed, ManifestVisitor,
+    SessionState, SoftSha256, Stage, Verifier,
 };
 
 /// Runs `f`, answering its status.
@@ -87,7 +88,9 @@ pub unsafe extern "C" fn modelseal_bundle_get_head_len(
 
 fn policy_from_c(p: &modelseal_policy) -> Status<DevicePolicy> {
     let kind = BundleKind::from_code(p.kind).ok_or(modelseal_status::InvalidArgument)?;
-    let min_stage = Stage::from_code(p.min_stage).ok_or(modelseal_status::InvalidArgument)?;
+    let min_stage = Stage::from_code(p.min_stage)
+        .filter(|s| s.rank().is_some())
+        .ok_or(modelseal_status::InvalidArgument)?;
     let expiry = match p.expiry {
         crate::consts::MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK => {
             Expiry::NotCheckedNoTrustedClock
@@ -108,7 +111,16 @@ fn policy_from_c(p: &modelseal_policy) -> Status<DevicePolicy> {
         )
     };
     let hw = hw.ok_or(modelseal_status::NullArgument)?;
-    let mut policy = DevicePolicy::new(kind, hw, p.counter_floor, min_stage, expiry)?;
+    let floors = Floors::new(p.component_floor, p.system_config_floor);
+    let mut policy = DevicePolicy::new(kind, hw, floors, min_stage, expiry)?;
+    if !p.installed_digest.is_null() {
+        // SAFETY: non-NULL; the caller's contract makes it
+        // MODELSEAL_DIGEST_LEN readable bytes for the duration of the call.
+        let d = unsafe { bytes(p.installed_digest, MODELSEAL_DIGEST_LEN) }?;
+        let mut digest = [0u8; MODELSEAL_DIGEST_LEN];
+        copy_to(&mut digest, d)?;
+        policy.set_installed(digest);
+    }
     // Set in place: the policy is a kilobyte, and every by-value step would
     // copy it through the stack.
     if let Some(s) = ecu {
@@ -306,15 +318,14 @@ pub unsafe extern "C" fn modelseal_verifier_get_artifact(
         let c = unsafe { Ctx::from_ptr(ctx) }?;
         let o = out(out_info)?;
         let info = c.with_verified_head(|s| {
-            let offset = s.payload_offset(index)?;
-            let a = s.manifest()?.artifact(index)?;
+            let (a, offset) = s.artifact(index)?;
             Ok(modelseal_artifact_info {
                 offset,
                 size: a.size,
-                plaintext_size: a.plaintext.map_or(0, |p| p.size),
+                plaintext_size: a.plaintext.as_ref().map_or(0, |p| p.size),
                 kind: a.kind,
                 encrypted: a.plaintext.is_some(),
-                name: c_string(a.name)?,
+                name: c_string(&a.name)?,
             })
         })?;
         // SAFETY: `o` checked by `out`; writable by the contract.
@@ -596,9 +607,11 @@ pub unsafe extern "C" fn modelseal_verifier_get_security_counter(
     unsafe { installed_value(ctx, out_counter, |i| Ok(i.security_counter())) }
 }
 
-/// The security-counter floor the device must persist now: the larger of
-/// the policy's floor and the installed bundle's counter. Persist it before
-/// running the new software, so an older bundle is refused from now on.
+/// The security-counter floor of the installed bundle's own kind after it:
+/// the larger of the policy's floor for that kind (after any re-base the
+/// root chain applied) and the bundle's counter. See
+/// `modelseal_verifier_get_floors` for both kinds, and docs/C-API.md for
+/// when to persist them.
 ///
 /// Writes `*out_floor` on success. Needs a verified bundle.
 ///
@@ -612,6 +625,116 @@ pub unsafe extern "C" fn modelseal_verifier_get_counter_floor(
 ) -> modelseal_status {
     // SAFETY: the caller's contract above.
     unsafe { installed_value(ctx, out_floor, |i| Ok(i.counter_floor())) }
+}
+
+/// Both security-counter floors after the installed bundle: its own kind's
+/// floor raised to its counter, the other kind's as the policy gave it,
+/// and either one set to a re-base that a trust-root rotation in this
+/// bundle carried. Persist both (see docs/C-API.md for when): a bundle of
+/// one kind never moves the other kind's floor.
+///
+/// Writes `*out_component_floor` and `*out_system_config_floor` on
+/// success. Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`,
+/// `_INVALID_STATE` (no verified bundle).
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; both
+/// outputs are writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_floors(
+    ctx: *const modelseal_verifier,
+    out_component_floor: *mut u64,
+    out_system_config_floor: *mut u64,
+) -> modelseal_status {
+    run(|| {
+        let c = out(out_component_floor)?;
+        let s = out(out_system_config_floor)?;
+        // SAFETY: the caller's contract above.
+        let f = unsafe { with_installed(ctx, |i| Ok(i.floors())) }?;
+        // SAFETY: `c` and `s` checked by `out`; writable by the contract.
+        unsafe {
+            write(c, f.component);
+            write(s, f.system_config);
+        }
+        Ok(())
+    })
+}
+
+/// For an installed system-configuration bundle: how many parameter sets
+/// it lists.
+///
+/// Writes `*out_count` on success. Returns `MODELSEAL_STATUS_OK`,
+/// `_NULL_ARGUMENT`, `_INPUT_CHANGED`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_count` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_parameter_set_count(
+    ctx: *const modelseal_verifier,
+    out_count: *mut usize,
+) -> modelseal_status {
+    // SAFETY: the caller's contract above.
+    unsafe { installed_value(ctx, out_count, |i| Ok(collect(i, None)?.param_count)) }
+}
+
+/// For an installed system-configuration bundle: parameter set `index` (in
+/// manifest order, names ascending): its name, vehicle variant, sensor set,
+/// market and the signed SHA-256 of its data. Pick the set that matches
+/// the vehicle, then check the data with
+/// `modelseal_verifier_check_parameter_set`.
+///
+/// Writes `*out_set` on success. Returns `MODELSEAL_STATUS_OK`,
+/// `_NULL_ARGUMENT`, `_INDEX_OUT_OF_RANGE`, `_WRONG_KIND` (a component
+/// bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_set` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_parameter_set(
+    ctx: *const modelseal_verifier,
+    index: usize,
+    out_set: *mut modelseal_parameter_set,
+) -> modelseal_status {
+    // SAFETY: the caller's contract above.
+    unsafe {
+        installed_value(ctx, out_set, |i| {
+            if i.kind() != BundleKind::SystemConfig {
+                return Err(modelseal_status::WrongKind);
+            }
+            collect(i, Some(index))?
+                .param
+                .ok_or(modelseal_status::IndexOutOfRange)
+        })
+    }
+}
+
+/// For an installed system-configuration bundle: checks the parameter data
+/// the firmware loaded (calibration, thresholds) against parameter set
+/// `index`'s signed SHA-256, hashing `data` with the built-in SHA-256.
+///
+/// Returns `MODELSEAL_STATUS_OK` when it matches,
+/// `_ARTIFACT_DIGEST_MISMATCH` when it does not, `_NULL_ARGUMENT`,
+/// `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`, `_INPUT_CHANGED`,
+/// `_INVALID_STATE`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; `data`
+/// points at `len` readable bytes (may be NULL when `len` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_check_parameter_set(
+    ctx: *const modelseal_verifier,
+    index: usize,
+    data: *const u8,
+    len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let d = unsafe { bytes(data, len) }?;
+        // SAFETY: the caller's contract above.
+        unsafe { with_installed(ctx, |i| Ok(i.check_parameter_set(index, d)?)) }
+    })
 }
 
 /// Version of the trust root in force after the installed bundle (higher
@@ -651,7 +774,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_bundle_version(
         let w = crate::ptr::out(out_written)?;
         // SAFETY: the caller's contract above.
         let v: [c_char; MODELSEAL_ID_BUF_LEN] =
-            unsafe { with_installed(ctx, |i| c_string(i.manifest()?.head().version)) }?;
+            unsafe { with_installed(ctx, |i| Ok(collect(i, None)?.id.version)) }?;
         let len = v.iter().position(|&b| b == 0).unwrap_or(v.len());
         // SAFETY: the caller's contract above.
         let o = unsafe { bytes_mut(out.cast::<u8>(), out_len) }?;
@@ -716,7 +839,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_component_count(
     // SAFETY: the caller's contract above.
     unsafe {
         installed_value(ctx, out_count, |i| {
-            Ok(i.manifest()?.components()?.remaining())
+            Ok(usize::from(collect(i, None)?.id.component_count))
         })
     }
 }
@@ -740,12 +863,12 @@ pub unsafe extern "C" fn modelseal_verifier_get_component(
         // SAFETY: the caller's contract above.
         let v = unsafe {
             with_installed(ctx, |i| {
-                let c = i
-                    .manifest()?
-                    .components()?
-                    .nth(index)
-                    .ok_or(modelseal_status::IndexOutOfRange)?;
-                component(c.head.family, c.head.version, c.head.stage)
+                let id = collect(i, None)?.id;
+                id.components
+                    .get(index)
+                    .filter(|_| index < usize::from(id.component_count))
+                    .copied()
+                    .ok_or(modelseal_status::IndexOutOfRange)
             })
         }?;
         // SAFETY: `o` checked by `out`; writable by the contract.
@@ -810,22 +933,64 @@ fn push_signer(id: &mut modelseal_identity, k: [u8; 8]) -> Status<()> {
     Ok(())
 }
 
+/// What the C accessors report from a walk over the verified manifest,
+/// copied out as it passes; used only once the walk has returned `Ok`
+/// (the copy hashed to the signed digest).
+struct Collected {
+    id: modelseal_identity,
+    params_wanted: Option<usize>,
+    param_count: usize,
+    param: Option<modelseal_parameter_set>,
+}
+
+fn too_long(_: modelseal_status) -> modelseal_core::Error {
+    modelseal_core::Error::LimitExceeded
+}
+
+impl ManifestVisitor for Collected {
+    fn head(&mut self, h: &ManifestHead<'_>) -> modelseal_core::Result<()> {
+        self.id.version = c_string(h.version).map_err(too_long)?;
+        Ok(())
+    }
+    fn component(&mut self, _index: usize, c: &ComponentHead<'_>) -> modelseal_core::Result<()> {
+        let c = component(c.family, c.version, c.stage).map_err(too_long)?;
+        push_component(&mut self.id, c).map_err(too_long)
+    }
+    fn parameter_set(&mut self, index: usize, p: &ParameterSet<'_>) -> modelseal_core::Result<()> {
+        self.param_count = self.param_count.saturating_add(1);
+        if self.params_wanted == Some(index) {
+            self.param = Some(modelseal_parameter_set {
+                name: c_string(p.name).map_err(too_long)?,
+                vehicle_variant: c_string(p.vehicle_variant).map_err(too_long)?,
+                sensor_set: c_string(p.sensor_set).map_err(too_long)?,
+                market: c_string(p.market).map_err(too_long)?,
+                digest: p.digest,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Walks the installed manifest again (re-authenticated), collecting the
+/// version, the components and, when asked, parameter set `param`.
+fn collect(i: &Installed<'_, &SessionState>, param: Option<usize>) -> Status<Collected> {
+    let mut c = Collected {
+        id: empty_identity(),
+        params_wanted: param,
+        param_count: 0,
+        param: None,
+    };
+    i.visit_manifest(&mut c)?;
+    Ok(c)
+}
+
 fn identity_of_installed(i: &Installed<'_, &SessionState>) -> Status<modelseal_identity> {
-    let mut id = empty_identity();
-    let m = i.manifest()?;
+    let mut id = collect(i, None)?.id;
     id.manifest_digest = *i.manifest_digest();
     id.kind = i.kind().code();
     id.security_counter = i.security_counter();
-    id.version = c_string(m.head().version)?;
     id.root_version = i.root_version();
     id.config = config_ref_of(i)?;
-    let mut comps = m.components()?;
-    while let Some(c) = comps.try_next()? {
-        push_component(
-            &mut id,
-            component(c.head.family, c.head.version, c.head.stage)?,
-        )?;
-    }
     for k in i.signers() {
         push_signer(&mut id, *k)?;
     }
@@ -906,16 +1071,15 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
     run(|| {
         let w = crate::ptr::out(out_written)?;
         // SAFETY: the caller's contract above.
-        let root = unsafe { with_installed(ctx, |i| Ok(i.new_root())) }?;
-        let n = match root {
-            None => 0,
-            Some(r) => {
-                // SAFETY: the caller's contract above.
-                let o = unsafe { bytes_mut(out, out_len) }?;
-                copy_to(o, r)?;
-                r.len()
-            }
-        };
+        // Copied aside and checked against the digest verified before it
+        // is handed out: a failure leaves `out` untouched.
+        let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
+        let n = unsafe { with_installed(ctx, |i| Ok(i.copy_new_root(&mut root)?)) }?;
+        if n > 0 {
+            // SAFETY: the caller's contract above.
+            let o = unsafe { bytes_mut(out, out_len) }?;
+            copy_to(o, root.get(..n).ok_or(modelseal_status::InvalidState)?)?;
+        }
         // SAFETY: `w` checked by `out`; writable by the contract.
         unsafe { write(w, n) };
         Ok(())
@@ -1072,7 +1236,9 @@ mod tests {
             platform_len: PLATFORM.len(),
             market: MARKET.as_ptr().cast(),
             market_len: MARKET.len(),
-            counter_floor: floor,
+            component_floor: floor,
+            system_config_floor: 0,
+            installed_digest: core::ptr::null(),
             trusted_time: 0,
             config: core::ptr::null(),
         }

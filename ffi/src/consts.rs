@@ -22,11 +22,11 @@ pub(crate) const VERSION_CSTR: &core::ffi::CStr = c"0.1.0";
 /// Size of a `modelseal_verifier` context, in bytes. A fixed
 /// budget with headroom over what the verifier needs today, so the core's
 /// state may grow a little without changing the C ABI.
-pub const MODELSEAL_VERIFIER_SIZE: usize = 3072;
+pub const MODELSEAL_VERIFIER_SIZE: usize = 4096;
 /// Alignment of a `modelseal_verifier` context, in bytes.
 pub const MODELSEAL_VERIFIER_ALIGN: usize = 8;
 /// `MODELSEAL_VERIFIER_SIZE` in 64-bit words (the context's storage).
-pub const MODELSEAL_VERIFIER_WORDS: usize = 384;
+pub const MODELSEAL_VERIFIER_WORDS: usize = 512;
 
 /// Length of a SHA-256 digest, in bytes.
 pub const MODELSEAL_DIGEST_LEN: usize = 32;
@@ -53,13 +53,13 @@ pub const MODELSEAL_MAX_ARTIFACTS: usize = 2048;
 /// the head length (see `modelseal_bundle_get_head_len`).
 pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
 /// Largest bundle head (header, root chain, manifest envelope), in bytes.
-pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_110_176;
+pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_111_200;
 /// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
 /// beyond the head.
 pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
 /// Largest trust-root envelope, in bytes: the buffer that always holds a new
 /// root after a rotation.
-pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3664;
+pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;
 /// Largest identity record, in bytes: the buffer that always holds one.
 pub const MODELSEAL_MAX_IDENTITY_LEN: usize = 1536;
 

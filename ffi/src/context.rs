@@ -69,7 +69,7 @@ pub(crate) struct Ctx {
     /// [`MAGIC`] once initialised; first, at offset 0, so it can be checked
     /// before anything else is read.
     magic: u64,
-    verifier: Verifier<'static, Engine>,
+    verifier: Verifier<Engine>,
     phase: Phase,
     /// The lent head (meaningful unless `Ready`).
     head: Lent,
@@ -114,7 +114,7 @@ impl Ctx {
     /// # Safety
     /// `p` comes from [`Ctx::storage`] and points at
     /// `MODELSEAL_VERIFIER_SIZE` bytes the caller owns.
-    pub(crate) unsafe fn init_at(p: *mut Self, verifier: Verifier<'static, Engine>) {
+    pub(crate) unsafe fn init_at(p: *mut Self, verifier: Verifier<Engine>) {
         // SAFETY: `p` is non-NULL and aligned (checked by `storage`) and the
         // storage holds a whole `Ctx` (compile-time assertion). Fields are
         // written one by one, so no whole `Ctx` is built on the stack; `write`
@@ -209,10 +209,7 @@ impl Ctx {
     /// cursor). On failure any artifact check in progress is over.
     fn with_session<T>(
         &mut self,
-        f: impl FnOnce(
-            &mut Verifier<'static, Engine>,
-            &mut Session<'static, &mut SessionState>,
-        ) -> Status<T>,
+        f: impl FnOnce(&mut Verifier<Engine>, &mut Session<'static, &mut SessionState>) -> Status<T>,
     ) -> Status<T> {
         if !matches!(self.phase, Phase::Head | Phase::Artifact) {
             return Err(modelseal_status::InvalidState);

@@ -60,7 +60,17 @@ impl Policy {
             platform_len,
             market,
             market_len,
-            counter_floor: self.counter_floor,
+            component_floor: if self.kind == MODELSEAL_KIND_COMPONENT {
+                self.counter_floor
+            } else {
+                0
+            },
+            system_config_floor: if self.kind == MODELSEAL_KIND_COMPONENT {
+                0
+            } else {
+                self.counter_floor
+            },
+            installed_digest: core::ptr::null(),
             trusted_time: 0,
             config: core::ptr::null(),
         }

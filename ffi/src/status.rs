@@ -90,6 +90,11 @@ pub enum modelseal_status {
     InvalidState = 32,
     /// An identity record's check value does not match its contents.
     IdentityCheck = 33,
+    /// Signed bytes read again (to decode them after their signature was
+    /// checked, or by a later call) no longer hash to the authenticated
+    /// digest: the head buffer, or memory another bus master writes,
+    /// changed under the verifier. Nothing was accepted or written.
+    InputChanged = 34,
     /// A required pointer argument is NULL (or a NULL buffer with a nonzero
     /// length).
     NullArgument = 64,
@@ -140,6 +145,7 @@ impl From<Error> for modelseal_status {
             Error::HashEngine => Self::HashEngine,
             Error::InvalidState => Self::InvalidState,
             Error::IdentityCheck => Self::IdentityCheck,
+            Error::InputChanged => Self::InputChanged,
             // The core's error enum is non-exhaustive: a variant added after
             // this table was written gets a number of its own in the next
             // release; until then it is reported, never hidden.
@@ -189,6 +195,7 @@ impl modelseal_status {
             Self::HashEngine => c"hash engine failed",
             Self::InvalidState => c"call out of order",
             Self::IdentityCheck => c"identity record check value mismatch",
+            Self::InputChanged => c"the signed bytes changed while they were being verified",
             Self::NullArgument => c"required pointer argument is NULL",
             Self::InvalidArgument => c"argument out of range",
             Self::MisalignedContext => c"context is not suitably aligned",
@@ -203,7 +210,7 @@ impl modelseal_status {
     }
 
     /// Every status, in number order.
-    pub(crate) const ALL: [Self; 39] = [
+    pub(crate) const ALL: [Self; 40] = [
         Self::Ok,
         Self::BadMagic,
         Self::UnsupportedVersion,
@@ -238,6 +245,7 @@ impl modelseal_status {
         Self::HashEngine,
         Self::InvalidState,
         Self::IdentityCheck,
+        Self::InputChanged,
         Self::NullArgument,
         Self::InvalidArgument,
         Self::MisalignedContext,
@@ -308,6 +316,7 @@ mod tests {
             Error::HashEngine,
             Error::InvalidState,
             Error::IdentityCheck,
+            Error::InputChanged,
         ];
         let mut seen = std::vec::Vec::new();
         for (i, e) in errors.iter().enumerate() {

@@ -92,8 +92,10 @@ pub struct modelseal_policy {
     /// Bundle kind accepted: `MODELSEAL_KIND_COMPONENT` or
     /// `MODELSEAL_KIND_SYSTEM_CONFIG`.
     pub kind: u8,
-    /// Lowest lifecycle stage accepted: `MODELSEAL_STAGE_*` (or another
-    /// nonzero registry code).
+    /// Lowest lifecycle stage accepted: `MODELSEAL_STAGE_*`. Stages rank
+    /// Development < Staging < Production; a component with any other
+    /// stage code meets no minimum (an unknown code is never accepted by
+    /// numeric accident), and another code here is refused at init.
     pub min_stage: u8,
     /// `MODELSEAL_EXPIRY_CHECKED_AT` (with `trusted_time`) or, explicitly,
     /// `MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK`.
@@ -119,9 +121,19 @@ pub struct modelseal_policy {
     pub market: *const c_char,
     /// Length of `market`, in bytes.
     pub market_len: usize,
-    /// The security-counter floor the device has stored: lower counters are
-    /// refused as rollbacks.
-    pub counter_floor: u64,
+    /// The security-counter floor the device has stored for component
+    /// bundles: lower counters are refused as rollbacks. The device keeps
+    /// one floor per kind, so a system-configuration bundle never moves
+    /// this one (and back).
+    pub component_floor: u64,
+    /// The floor the device has stored for system-configuration bundles.
+    pub system_config_floor: u64,
+    /// The manifest digest (`MODELSEAL_DIGEST_LEN` bytes) of the bundle of
+    /// `kind` installed now, or NULL. With it, a bundle whose counter
+    /// equals the floor is accepted only if it is that very bundle (the
+    /// boot re-check): an attacker holding two bundles with the same
+    /// counter cannot switch the device between them.
+    pub installed_digest: *const u8,
     /// Trusted clock reading, seconds since the Unix epoch; used only with
     /// `MODELSEAL_EXPIRY_CHECKED_AT`.
     pub trusted_time: u64,
@@ -129,6 +141,24 @@ pub struct modelseal_policy {
     /// set, only component bundles it lists for this ECU are accepted.
     /// Copied during `modelseal_verifier_init`.
     pub config: *const modelseal_config_binding,
+}
+
+/// One parameter set of a system configuration, as
+/// `modelseal_verifier_get_parameter_set` reports it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_parameter_set {
+    /// Name, NUL-terminated.
+    pub name: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Vehicle variant (may be empty), NUL-terminated.
+    pub vehicle_variant: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Sensor set (may be empty), NUL-terminated.
+    pub sensor_set: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Market (may be empty), NUL-terminated.
+    pub market: [c_char; MODELSEAL_ID_BUF_LEN],
+    /// Signed SHA-256 of the parameter data.
+    pub digest: [u8; MODELSEAL_DIGEST_LEN],
 }
 
 /// The system configuration a bundle was installed under (or, for a

@@ -58,7 +58,7 @@ impl PolicySpec {
         let mut p = DevicePolicy::new(
             self.kind,
             &self.hardware_id,
-            self.counter_floor,
+            crate::floors_for(self.kind, self.counter_floor),
             stage,
             expiry,
         )?;
@@ -1001,6 +1001,7 @@ pub fn cases() -> Vec<Case> {
                     id,
                     threshold: 1,
                     keys: vec![pk("x1")],
+                    floor: None,
                 });
             }
             bundle(

@@ -122,8 +122,8 @@ impl DevicePolicyFor {
         modelseal_core::DevicePolicy::new(
             self.0,
             HW,
-            0,
-            modelseal_core::Stage::from_code(1).expect("stage 1"),
+            modelseal_core::Floors::default(),
+            modelseal_core::Stage::DEVELOPMENT,
             modelseal_core::Expiry::NotCheckedNoTrustedClock,
         )
         .and_then(|p| p.with_platform(PLATFORM))
@@ -150,6 +150,8 @@ pub fn root_doc(data: &[u8]) {
     let b = bundle(&[env], &m, &["c1", "c2"], &refs);
     if let Ok(v) = verify(&f.root, &policy(), &b) {
         let in_force = TrustRoot::from_envelope_unverified(&f.root).expect("root");
+        let same_as_in_force =
+            TrustRoot::parse_doc(data).map(|r| *r.digest()) == Ok(*in_force.digest());
         match v.new_root {
             Some(new_root) => {
                 let r =
@@ -157,7 +159,7 @@ pub fn root_doc(data: &[u8]) {
                 assert_eq!((r.version(), parsed.version()), (2, 2));
             }
             // Only the root already in force is skipped without a rotation.
-            None => assert_eq!(data, in_force.doc()),
+            None => assert!(same_as_in_force),
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn root(version: u32, roles: [(&[&str], u8); 3]) -> Root {
                 id,
                 threshold,
                 keys: keys.iter().map(|k| pk(k)).collect(),
+                floor: None,
             })
             .collect(),
     }
@@ -299,13 +300,23 @@ pub fn standard_bundle() -> Vec<u8> {
     bundle(&[], &component_manifest(&p), &["c1", "c2"], &refs)
 }
 
+/// Floors with `floor` for `kind`'s role and 0 for the other.
+pub fn floors_for(kind: BundleKind, floor: u64) -> modelseal_core::Floors {
+    let mut f = modelseal_core::Floors::default();
+    match kind {
+        BundleKind::Component => f.component = floor,
+        BundleKind::SystemConfig => f.system_config = floor,
+    }
+    f
+}
+
 /// The standard device policy: a component slot on `HW`, platform and
 /// market set, counter floor 5, Staging or better, no trusted clock.
 pub fn policy() -> DevicePolicy {
     DevicePolicy::new(
         BundleKind::Component,
         HW,
-        5,
+        floors_for(BundleKind::Component, 5),
         Stage::STAGING,
         Expiry::NotCheckedNoTrustedClock,
     )
@@ -418,7 +429,7 @@ pub struct Verdict {
 }
 
 fn verdict(
-    v: &mut Verifier<'_, SoftSha256>,
+    v: &mut Verifier<SoftSha256>,
     i: &modelseal_core::Installed<'_>,
 ) -> Result<Verdict, Error> {
     let mut id = vec![0u8; modelseal_core::limits::MAX_IDENTITY_LEN];
@@ -428,7 +439,14 @@ fn verdict(
         digest: *i.manifest_digest(),
         counter_floor: i.counter_floor(),
         root_version: i.root_version(),
-        new_root: i.new_root().map(<[u8]>::to_vec),
+        new_root: match i.new_root_len() {
+            None => None,
+            Some(len) => {
+                let mut r = vec![0u8; len];
+                i.copy_new_root(&mut r)?;
+                Some(r)
+            }
+        },
         identity: id,
     })
 }

@@ -45,11 +45,16 @@ impl BundleKind {
     }
 }
 
-/// A model's lifecycle stage. Ordered by maturity: a policy's minimum stage
-/// accepts that stage and every higher code. Codes other than the three
-/// named ones are legal (a registry may add `Integration` = 15, say) and
-/// order by their number; 0 is reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A model's lifecycle stage.
+///
+/// Three stages are known, ranked by maturity: Development < Staging <
+/// Production. Other nonzero codes are legal in a manifest (a registry may
+/// define more), but they have no rank: a device's minimum stage is never
+/// met by an unknown code, whatever its number, so a code chosen for a
+/// retired or experimental model cannot pass as mature by numeric
+/// accident. Stages are compared only through [`Stage::at_least`]; there is
+/// deliberately no numeric ordering. 0 is reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stage(u8);
 
 impl Stage {
@@ -67,6 +72,32 @@ impl Stage {
     /// The wire code.
     pub const fn code(self) -> u8 {
         self.0
+    }
+    /// Maturity rank of a known stage (0, 1, 2); `None` for any other code.
+    pub const fn rank(self) -> Option<u8> {
+        match self.0 {
+            10 => Some(0),
+            20 => Some(1),
+            30 => Some(2),
+            _ => None,
+        }
+    }
+    /// Whether this stage meets the minimum `min`: both known, and this one
+    /// at least as mature. An unknown code never meets a minimum, and an
+    /// unknown minimum is met by nothing.
+    pub const fn at_least(self, min: Stage) -> bool {
+        match (self.rank(), min.rank()) {
+            (Some(a), Some(b)) => a >= b,
+            _ => false,
+        }
+    }
+    /// Whether a component at this stage must carry all eight lineage
+    /// links: Production, and (conservatively) every unknown code.
+    pub const fn requires_lineage(self) -> bool {
+        match self.rank() {
+            Some(r) => r >= 2,
+            None => true,
+        }
     }
     /// The name of a named stage.
     pub fn name(self) -> Option<&'static str> {
@@ -463,6 +494,12 @@ pub struct RoleDoc<'a> {
     pub threshold: u8,
     /// The role's Ed25519 public keys, each listed once.
     pub keys: &'a [[u8; 32]],
+    /// A re-base of the role's security-counter floor (component and
+    /// system-configuration roles only): a device that applies the
+    /// rotation to this root sets its floor for the role to this value.
+    /// Legal only in a root that changes the role's keys; it undoes a
+    /// counter that stolen, now retired, keys pushed up.
+    pub floor: Option<u64>,
 }
 
 /// A trust root (writing side).

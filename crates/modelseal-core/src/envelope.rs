@@ -236,10 +236,16 @@ const _: () = assert!(MAX_ROLE_KEYS <= SignerSet::BITS as usize);
 /// Checks that the envelope's signatures over `message` meet `role`'s
 /// threshold and returns which role keys counted.
 ///
-/// Each role key counts once. Entries by keys outside the role are skipped
-/// unchecked. An entry by a role key that does not verify under
-/// `verify_strict` rejects the envelope: a corrupted signature is reported,
-/// not ignored.
+/// Every entry must be a valid signature over `message` under the public
+/// key it names, whether or not that key belongs to the role: a corrupted
+/// entry (a flipped bit in its key or its signature) rejects the envelope
+/// instead of being skipped, so nobody can make a signer disappear from
+/// the report by damaging its entry. (Removing an entry outright remains
+/// possible: signatures cannot cover themselves. The signers reported are
+/// therefore "at least these role keys signed", never "only these".) Each
+/// role key counts once. Each entry is copied before it is used, so the key
+/// that is matched against the role is the key the signature is checked
+/// with.
 pub fn check_threshold(
     envelope: &Envelope<'_>,
     role: &RoleKeys<'_>,
@@ -248,15 +254,14 @@ pub fn check_threshold(
     let mut counted: SignerSet = 0;
     // At most MAX_SIGNATURES entries (checked when the envelope was parsed).
     for entry in envelope.signatures() {
-        let Some(pos) = role.position(entry.public_key) else {
+        let public_key = *entry.public_key;
+        let signature = *entry.signature;
+        verify_strict(&public_key, message, &signature)?;
+        let Some(pos) = role.position(&public_key) else {
             continue;
         };
         let bit = SignerSet::checked_shl(1, u32::try_from(pos).map_err(|_| Error::RootInvalid)?)
             .ok_or(Error::RootInvalid)?;
-        if counted & bit != 0 {
-            continue;
-        }
-        verify_strict(entry.public_key, message, entry.signature)?;
         counted |= bit;
     }
     if counted.count_ones() >= u32::from(role.threshold) && role.threshold > 0 {

@@ -124,6 +124,12 @@ pub enum Error {
     /// The identity record's check value does not match its contents.
     #[error("identity record check value mismatch")]
     IdentityCheck,
+    /// Signed bytes read a second time (to decode them after their digest
+    /// was checked, or to read a verified manifest again later) no longer
+    /// hash to the digest that was authenticated: the caller's buffer, or
+    /// memory another bus master writes, changed under the verifier.
+    #[error("the signed bytes changed while they were being verified")]
+    InputChanged,
 }
 
 /// Result alias used throughout the core.

@@ -89,6 +89,6 @@ impl<'a> UnauthenticatedHead<'a> {
 /// Checks a manifest document against every rule of the format, without
 /// authenticating it.
 pub fn manifest_unauthenticated(doc: &[u8], kind: BundleKind) -> Result<ManifestView<'_>> {
-    let (ix, _) = manifest::validate(doc, kind, &manifest::Device::NONE)?;
+    let ix = manifest::validate(doc, kind)?;
     ManifestView::new(doc, ix)
 }

@@ -50,8 +50,10 @@ pub mod inspect;
 pub mod limits;
 pub mod manifest;
 pub mod policy;
+pub mod records;
 pub mod root;
 pub mod rules;
+mod snap;
 mod verify;
 mod wire;
 pub mod write;
@@ -59,7 +61,9 @@ pub mod write;
 pub use doc::{ArtifactKind, BundleKind, Stage};
 pub use error::{Error, Result};
 pub use hash::{Digest, Sha256Engine, SoftSha256};
-pub use policy::{ConfigBinding, DevicePolicy, Expiry};
+pub use manifest::ManifestVisitor;
+pub use policy::{ConfigBinding, DevicePolicy, Expiry, Floors};
+pub use records::ArtifactRecord;
 pub use verify::{
     ArtifactCheck, ConfigRef, Installed, Session, SessionState, VerifiedManifest, Verifier,
 };

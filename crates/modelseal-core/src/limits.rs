@@ -124,12 +124,12 @@ const OPT_U64: usize = 1 + U64_MAX_LEN;
 
 const MANIFEST_HEAD_MAX: usize = 1 + U64_MAX_LEN + ID + U64_MAX_LEN + OPT_U64 + 1 + DIGEST_LEN;
 const TARGET_MAX: usize = seq_max(MAX_HARDWARE_IDS, ID) + seq_max(MAX_SERIALS, ID) + 2 * (1 + ID);
-const COMPONENT_MAX: usize = 2 * ID          // family, version
+const COMPONENT_HEAD_MAX: usize = 2 * ID     // family, version
     + 1                                         // stage
     + TEXT + U64_MAX_LEN + TEXT                 // author, created, training env
-    + 8 * ID                                    // lineage links
-    + seq_max(MAX_TICKETS, ID)
-    + seq_max(MAX_METADATA, ID + TEXT);
+    + 8 * ID; // lineage links
+const COMPONENT_MAX: usize =
+    COMPONENT_HEAD_MAX + seq_max(MAX_TICKETS, ID) + seq_max(MAX_METADATA, ID + TEXT);
 const ECU_MAX: usize = 3 * ID + seq_max(MAX_ECU_MODELS, 2 * ID + DIGEST_LEN);
 const SYSTEM_CONFIG_MAX: usize = 5 * ID
     + seq_max(MAX_ECUS, ECU_MAX)
@@ -139,6 +139,39 @@ const ARTIFACT_MAX: usize = NAME + 1 + U64_MAX_LEN + DIGEST_LEN
     + 1 + (DIGEST_LEN + U64_MAX_LEN + 2 * ID)  // optional plaintext record
     + TEXT; // licence
 const EXTENSION_MAX: usize = U32_MAX_LEN + 1 + str_max(MAX_EXTENSION_LEN);
+// Evaluated only at compile time, where an index out of range is a build error.
+#[allow(clippy::indexing_slicing)]
+const fn max_of(items: &[usize]) -> usize {
+    let mut m = 0;
+    let mut i = 0;
+    while i < items.len() {
+        if items[i] > m {
+            m = items[i];
+        }
+        i += 1;
+    }
+    m
+}
+
+/// Largest single item the verifier decodes in one piece (a record without
+/// its sequences, a string, a number), in bytes: what its copy window must
+/// hold at once.
+pub const MAX_ITEM_LEN: usize = max_of(&[
+    MANIFEST_HEAD_MAX,
+    COMPONENT_HEAD_MAX,
+    ID + TEXT,           // metadata entry
+    5 * ID,              // system-configuration head
+    3 * ID,              // ECU head
+    2 * ID + DIGEST_LEN, // model reference
+    2 * ID,              // middleware
+    4 * ID + DIGEST_LEN, // parameter set
+    ARTIFACT_MAX,
+    EXTENSION_MAX,
+    NAME,
+    TEXT,
+    U64_MAX_LEN,
+]);
+
 const MANIFEST_COMMON_MAX: usize = MANIFEST_HEAD_MAX
     + TARGET_MAX
     + seq_max(MAX_ARTIFACTS, ARTIFACT_MAX)
@@ -164,11 +197,11 @@ pub const MAX_MANIFEST_LEN: usize = round_up(
     1024,
 );
 
-const ROLE_MAX: usize = 1 + 1 + seq_max(MAX_ROLE_KEYS, PUBLIC_KEY_LEN);
+const ROLE_MAX: usize = 1 + 1 + seq_max(MAX_ROLE_KEYS, PUBLIC_KEY_LEN) + OPT_U64;
 /// Largest legal trust-root document.
 pub const ROOT_WORST: usize = U32_MAX_LEN + OPT_U64 + seq_max(MAX_ROLES, ROLE_MAX);
 /// Largest trust-root document, in bytes: the largest legal root rounded up
-/// to 64 bytes (2112 bytes).
+/// to 64 bytes (2240 bytes).
 pub const MAX_ROOT_LEN: usize = round_up(ROOT_WORST, 64);
 
 /// Largest root envelope (header, root document, signatures), in bytes.
@@ -210,7 +243,7 @@ const _: () = assert!(SYSTEM_CONFIG_MANIFEST_WORST <= MAX_MANIFEST_LEN);
 const _: () = assert!(ROOT_WORST <= MAX_ROOT_LEN);
 const _: () = assert!(IDENTITY_WORST <= MAX_IDENTITY_LEN);
 const _: () = assert!(MAX_MANIFEST_LEN == 1_079_296);
-const _: () = assert!(MAX_ROOT_LEN == 2112);
+const _: () = assert!(MAX_ROOT_LEN == 2240);
 const _: () = assert!(MAX_IDENTITY_LEN <= u16::MAX as usize);
 const _: () = assert!(MAX_HEAD_LEN <= u32::MAX as usize);
 const _: () = assert!(MAX_SIGNATURES <= u8::MAX as usize);

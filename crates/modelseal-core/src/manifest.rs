@@ -1,13 +1,19 @@
 //! Manifest validation and read-only views.
 //!
-//! [`validate`] walks a manifest document once, checking every field
-//! against the format's rules and limits, and records where each section
-//! starts. Views then decode items on demand from those offsets: nothing is
-//! copied, and memory does not grow with the document. A view over a
-//! document that did not validate cannot be made outside this crate.
+//! [`scan`] walks a manifest document once, front to back, over a copy of
+//! its bytes ([`crate::snap`]): it checks every field against the format's
+//! rules and limits, records where each section starts, gathers what the
+//! device policy needs, and returns SHA-256 of exactly the bytes it checked.
+//! The verifier, and every accessor that reads a verified manifest again,
+//! runs it; host tools run it too, so there is one validator.
 //!
-//! The validation must visit every byte exactly once (trailing bytes are an
-//! error) and every loop is bounded by a limit from [`crate::limits`].
+//! Views ([`ManifestView`]) decode items on demand from a validated
+//! document in memory the reader owns (host tools): nothing is copied. A
+//! view over a document that did not validate cannot be made outside this
+//! crate.
+//!
+//! The scan visits every byte exactly once (trailing bytes are an error)
+//! and every loop is bounded by a limit from [`crate::limits`].
 
 use crate::doc::{
     Artifact, BundleKind, ComponentHead, EcuHead, Extension, ManifestHead, MetadataEntry,
@@ -18,6 +24,9 @@ use crate::limits::{
     MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSION_LEN, MAX_EXTENSIONS,
     MAX_HARDWARE_IDS, MAX_METADATA, MAX_MIDDLEWARE, MAX_PARAMETER_SETS, MAX_SERIALS, MAX_TICKETS,
 };
+use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
+use crate::policy::{IdString, id_string};
+use crate::snap::Snap;
 use crate::wire::{Walker, check_id, check_name, check_opt_id, check_text, walker_at};
 
 /// Where the sections of a validated manifest start. Holds no borrow, so a
@@ -35,13 +44,16 @@ pub(crate) struct ManifestIndex {
     pub(crate) n_artifacts: u16,
 }
 
-/// Who is asking: what [`validate`] compares against while it walks, so the
+/// Who is asking: what [`scan`] compares against while it walks, so the
 /// device policy is decided without walking the document again.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Device<'p> {
     pub(crate) hardware_id: &'p str,
     pub(crate) serial: Option<&'p str>,
     pub(crate) ecu_name: Option<&'p str>,
+    pub(crate) platform: Option<&'p str>,
+    pub(crate) market: Option<&'p str>,
+    pub(crate) min_stage: Stage,
     /// Length of the bundle head the payloads follow, in bytes.
     pub(crate) head_len: u64,
 }
@@ -52,27 +64,33 @@ impl Device<'_> {
         hardware_id: "",
         serial: None,
         ecu_name: None,
+        platform: None,
+        market: None,
+        min_stage: Stage::DEVELOPMENT,
         head_len: 0,
     };
 }
 
 /// What the device policy needs from a manifest, gathered in the one
-/// validating pass. The policy is decided afterwards, in its documented
-/// order (`verify::check_policy`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Facts<'a> {
+/// validating pass and held by value. The policy is decided afterwards, in
+/// its documented order (`verify::check_policy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Facts {
     pub(crate) hardware_listed: bool,
     pub(crate) serials_restricted: bool,
     pub(crate) serial_listed: bool,
-    pub(crate) platform: Option<&'a str>,
-    pub(crate) market: Option<&'a str>,
-    /// The lowest component stage (none for a system configuration).
-    pub(crate) lowest_stage: Option<Stage>,
+    /// The target binding's and the system configuration's platform
+    /// restrictions admit the device.
+    pub(crate) platform_ok: bool,
+    /// Likewise for the market.
+    pub(crate) market_ok: bool,
+    /// Every component's stage is known and at least the policy's minimum.
+    pub(crate) stages_ok: bool,
     /// ECU entries matching the device, and the index of the last.
     pub(crate) ecu_matches: u8,
     pub(crate) ecu_entry: u8,
-    pub(crate) config_id: &'a str,
-    pub(crate) config_version: &'a str,
+    pub(crate) config_id: IdString,
+    pub(crate) config_version: IdString,
     /// End of the last payload after the device's head; `None` when the
     /// sizes overflow 64 bits.
     pub(crate) bundle_len: Option<u64>,
@@ -93,11 +111,6 @@ impl ManifestIndex {
         extensions_off: 0,
         n_artifacts: 0,
     };
-}
-
-/// Offset of the walker as a u32 (documents are far below 4 GiB).
-fn off(w: &Walker<'_>, doc: &[u8]) -> Result<u32> {
-    u32::try_from(w.offset_in(doc)).map_err(|_| Error::LimitExceeded)
 }
 
 /// One item of a sequence inside a document.
@@ -208,16 +221,6 @@ impl<'a, T: Item<'a>> Items<'a, T> {
     /// Items not yet read.
     pub fn remaining(&self) -> usize {
         self.left
-    }
-
-    /// The walker at the first item (just after the sequence header).
-    pub(crate) fn end_of_header(&self) -> Walker<'a> {
-        self.w.0
-    }
-
-    /// Bytes of the document from the next item to the end.
-    pub(crate) fn rest_len(&self) -> usize {
-        self.w.0.rest().len()
     }
 }
 
@@ -418,101 +421,220 @@ impl<'a> ManifestView<'a> {
     }
 }
 
+/// What a walk over a manifest hands out besides its verdict, item by
+/// item, for the accessors that read a verified manifest again (identity,
+/// configuration binding, components, parameter sets). Values borrow the
+/// walk's copy window: keep what you need by value, and trust it only once
+/// the walk has returned `Ok`. One walk serves every visitor (`dyn`), so
+/// each accessor costs no extra code on the ECU.
+pub trait ManifestVisitor {
+    /// The manifest head.
+    fn head(&mut self, _h: &ManifestHead<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// Component `index`'s registry record.
+    fn component(&mut self, _index: usize, _c: &ComponentHead<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// The system configuration's head.
+    fn system_config(&mut self, _h: &SystemConfigHead<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// A model that ECU entry `ecu` runs.
+    fn ecu_model(&mut self, _ecu: usize, _m: &ModelRef<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// Parameter set `index`.
+    fn parameter_set(&mut self, _index: usize, _p: &ParameterSet<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps nothing.
+pub(crate) struct NoSink;
+impl ManifestVisitor for NoSink {}
+
+/// Whether a manifest's restriction (platform, market) admits the device.
+fn restriction_admits(restriction: Option<&str>, device: Option<&str>) -> bool {
+    restriction.is_none_or(|r| device == Some(r))
+}
+
+/// A bounded copy of a string, to compare with the next one in a sorted
+/// sequence after the copy window has moved on.
+#[derive(Clone, Copy)]
+struct Prev<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    set: bool,
+}
+
+impl<const N: usize> Prev<N> {
+    const NONE: Self = Self {
+        buf: [0; N],
+        len: 0,
+        set: false,
+    };
+    fn get(&self) -> Option<&[u8]> {
+        if self.set {
+            self.buf.get(..self.len)
+        } else {
+            None
+        }
+    }
+    /// Checks `s` sorts strictly after the previous one, then keeps it.
+    fn ascending(&mut self, s: &str) -> Result<()> {
+        if self.get().is_some_and(|p| p >= s.as_bytes()) {
+            return Err(Error::Invalid);
+        }
+        let dst = self.buf.get_mut(..s.len()).ok_or(Error::LimitExceeded)?;
+        crate::wire::copy_exact(dst, s.as_bytes())?;
+        self.len = s.len();
+        self.set = true;
+        Ok(())
+    }
+}
+
 /// Checks a manifest document of kind `expected` against every rule of the
-/// format and returns where its sections start, with the facts the policy
-/// of `device` needs.
-pub(crate) fn validate<'a>(
-    doc: &'a [u8],
+/// format, in one forward pass over a copy of its bytes (see
+/// [`crate::snap`]): returns where its sections start, the facts the policy
+/// of `device` needs, SHA-256 of exactly the bytes it checked, and the tree
+/// hash of its artifact records (see [`crate::records`]). `sink` sees the
+/// items as they pass.
+///
+/// The caller decides what the digest means: after the signature check,
+/// only a digest equal to the authenticated one makes the facts true.
+pub(crate) fn scan(
+    doc: &[u8],
     expected: BundleKind,
     device: &Device<'_>,
-) -> Result<(ManifestIndex, Facts<'a>)> {
-    let mut w = Walker::new(doc);
-    let head: ManifestHead<'_> = w.take()?;
-    let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
-    if kind != expected {
-        return Err(Error::Invalid);
-    }
-    check_id(head.version, true)?;
+    sink: &mut dyn ManifestVisitor,
+) -> Result<Scanned> {
+    let mut s = Snap::new(doc);
+    let pos = |s: &Snap<'_>| u32::try_from(s.consumed()).map_err(|_| Error::LimitExceeded);
+
+    let (kind, security_counter, expires_at) = {
+        let head: ManifestHead<'_> = s.take()?;
+        let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
+        if kind != expected {
+            return Err(Error::Invalid);
+        }
+        check_id(head.version, true)?;
+        sink.head(&head)?;
+        (kind, head.security_counter, head.expires_at)
+    };
 
     // Target binding.
-    let target_off = off(&w, doc)?;
-    let hardware_ids = Items::open(&w, MAX_HARDWARE_IDS)?;
-    let (next, hardware_listed) = check_strings(hardware_ids, true, Some(device.hardware_id))?;
-    let serials = Items::<&str>::open(&next, MAX_SERIALS)?;
-    let serials_restricted = serials.remaining() > 0;
-    let (next, serial_listed) = check_strings(serials, false, device.serial)?;
-    w = next;
-    let platform: Option<&str> = w.take()?;
-    let market: Option<&str> = w.take()?;
-    check_opt_id(platform)?;
-    check_opt_id(market)?;
+    let target_off = pos(&s)?;
+    let n = s.seq_len(MAX_HARDWARE_IDS)?;
+    if n == 0 {
+        return Err(Error::Invalid);
+    }
+    let mut hardware_listed = false;
+    for _ in 0..n {
+        let id: &str = s.take()?;
+        check_id(id, true)?;
+        hardware_listed |= id == device.hardware_id;
+    }
+    let n = s.seq_len(MAX_SERIALS)?;
+    let serials_restricted = n > 0;
+    let mut serial_listed = false;
+    for _ in 0..n {
+        let id: &str = s.take()?;
+        check_id(id, true)?;
+        serial_listed |= Some(id) == device.serial;
+    }
+    let platform_ok = {
+        let p: Option<&str> = s.take()?;
+        check_opt_id(p)?;
+        restriction_admits(p, device.platform)
+    };
+    let market_ok = {
+        let m: Option<&str> = s.take()?;
+        check_opt_id(m)?;
+        restriction_admits(m, device.market)
+    };
 
-    // Components: at least one in a component bundle, none in a system configuration.
-    let components_off = off(&w, doc)?;
-    let mut components = Items::<ComponentView<'_>>::open(&w, MAX_COMPONENTS)?;
-    let n_components = components.remaining();
+    // Components: at least one in a component bundle, none in a system
+    // configuration.
+    let components_off = pos(&s)?;
+    let n_components = s.seq_len(MAX_COMPONENTS)?;
     match kind {
         BundleKind::Component if n_components == 0 => return Err(Error::Invalid),
         BundleKind::SystemConfig if n_components != 0 => return Err(Error::Invalid),
         _ => {}
     }
-    let mut prev_family: Option<&str> = None;
-    let mut lowest_stage: Option<Stage> = None;
-    while let Some(c) = components.try_next()? {
-        let stage = check_component(&c)?;
-        if prev_family.is_some_and(|p| p >= c.head.family) {
-            return Err(Error::Invalid);
+    let mut families = Prev::<MAX_ID_LEN>::NONE;
+    let mut stages_ok = true;
+    for index in 0..n_components {
+        {
+            let head: ComponentHead<'_> = s.take()?;
+            let stage = check_component_head(&head)?;
+            families.ascending(head.family)?;
+            stages_ok &= stage.at_least(device.min_stage);
+            sink.component(index, &head)?;
         }
-        prev_family = Some(c.head.family);
-        lowest_stage = Some(lowest_stage.map_or(stage, |l| l.min(stage)));
+        let n = s.seq_len(MAX_TICKETS)?;
+        for _ in 0..n {
+            let t: &str = s.take()?;
+            check_id(t, true)?;
+        }
+        let n = s.seq_len(MAX_METADATA)?;
+        let mut keys = Prev::<MAX_ID_LEN>::NONE;
+        for _ in 0..n {
+            let m: MetadataEntry<'_> = s.take()?;
+            check_id(m.key, true)?;
+            check_text(m.value, false)?;
+            keys.ascending(m.key)?;
+        }
     }
-    w = components.end()?;
 
     // System configuration: present exactly in system-configuration bundles.
-    let system_config_off = off(&w, doc)?;
-    let has_config = w.option_tag()?;
-    let ecus = match (kind, has_config) {
-        (BundleKind::Component, false) => EcuMatch::default(),
-        (BundleKind::SystemConfig, true) => {
-            check_system_config(&SystemConfigView::take(&mut w)?, device)?
-        }
+    let system_config_off = pos(&s)?;
+    let has_config = s.option_tag()?;
+    let mut config = ConfigFacts::NONE;
+    match (kind, has_config) {
+        (BundleKind::Component, false) => {}
+        (BundleKind::SystemConfig, true) => config = scan_system_config(&mut s, device, sink)?,
         _ => return Err(Error::Invalid),
-    };
+    }
 
-    // Artifacts: names strictly ascending (unique, canonical order).
-    let artifacts_off = off(&w, doc)?;
-    let mut artifacts = Items::<Artifact<'_>>::open(&w, MAX_ARTIFACTS)?;
-    let n_artifacts = artifacts.remaining();
+    // Artifacts: names strictly ascending (unique, canonical order); the
+    // records also go into the tree that authenticates them one by one later.
+    let artifacts_off = pos(&s)?;
+    let n_artifacts = s.seq_len(MAX_ARTIFACTS)?;
     if kind == BundleKind::Component && n_artifacts == 0 {
         return Err(Error::Invalid);
     }
-    let records_off = off(&artifacts.end_of_header(), doc)?;
+    let records_off = pos(&s)?;
     let mut layout = Some(crate::bundle::Layout::new(device.head_len));
-    let mut prev_name: Option<&str> = None;
-    while let Some(a) = artifacts.try_next()? {
-        layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
-        check_name(a.name)?;
-        if prev_name.is_some_and(|p| p >= a.name) {
-            return Err(Error::Invalid);
+    let mut names = Prev::<MAX_NAME_LEN>::NONE;
+    let mut tree = crate::records::Builder::new();
+    for _ in 0..n_artifacts {
+        s.open_tap(&crate::records::LEAF_PREFIX);
+        {
+            let a: Artifact<'_> = s.take()?;
+            layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
+            check_name(a.name)?;
+            names.ascending(a.name)?;
+            if a.kind == 0 {
+                return Err(Error::Invalid);
+            }
+            if let Some(p) = &a.plaintext {
+                check_id(p.encryption.algorithm, true)?;
+                check_id(p.encryption.key_id, true)?;
+            }
+            check_text(a.licence, true)?;
         }
-        prev_name = Some(a.name);
-        if a.kind == 0 {
-            return Err(Error::Invalid);
-        }
-        if let Some(p) = &a.plaintext {
-            check_id(p.encryption.algorithm, true)?;
-            check_id(p.encryption.key_id, true)?;
-        }
-        check_text(a.licence, true)?;
+        tree.push(s.close_tap()?)?;
     }
-    w = artifacts.end()?;
 
     // Extensions: ids strictly ascending; this version knows none, so any
     // critical one is refused and the others are skipped.
-    let extensions_off = off(&w, doc)?;
-    let mut extensions = Items::<Extension<'_>>::open(&w, MAX_EXTENSIONS)?;
+    let extensions_off = pos(&s)?;
+    let n = s.seq_len(MAX_EXTENSIONS)?;
     let mut prev_id: Option<u32> = None;
-    while let Some(e) = extensions.try_next()? {
+    for _ in 0..n {
+        let e: Extension<'_> = s.take()?;
         if e.data.len() > MAX_EXTENSION_LEN {
             return Err(Error::LimitExceeded);
         }
@@ -524,59 +646,58 @@ pub(crate) fn validate<'a>(
             return Err(Error::UnsupportedExtension);
         }
     }
-    extensions.end()?.finish()?;
+    let digest = s.finish()?;
 
-    let facts = Facts {
-        hardware_listed,
-        serials_restricted,
-        serial_listed,
-        platform,
-        market,
-        lowest_stage,
-        ecu_matches: ecus.matches,
-        ecu_entry: ecus.entry,
-        config_id: ecus.config_id,
-        config_version: ecus.config_version,
-        bundle_len: layout.map(|l| l.end()),
-        records_off,
-    };
-    let ix = ManifestIndex {
-        kind,
-        security_counter: head.security_counter,
-        expires_at: head.expires_at,
-        target_off,
-        components_off,
-        system_config_off,
-        artifacts_off,
-        extensions_off,
-        n_artifacts: u16::try_from(n_artifacts).map_err(|_| Error::LimitExceeded)?,
-    };
-    Ok((ix, facts))
+    Ok(Scanned {
+        ix: ManifestIndex {
+            kind,
+            security_counter,
+            expires_at,
+            target_off,
+            components_off,
+            system_config_off,
+            artifacts_off,
+            extensions_off,
+            n_artifacts: u16::try_from(n_artifacts).map_err(|_| Error::LimitExceeded)?,
+        },
+        facts: Facts {
+            hardware_listed,
+            serials_restricted,
+            serial_listed,
+            platform_ok: platform_ok && config.platform_ok,
+            market_ok: market_ok && config.market_ok,
+            stages_ok,
+            ecu_matches: config.matches,
+            ecu_entry: config.entry,
+            config_id: config.config_id,
+            config_version: config.config_version,
+            bundle_len: layout.map(|l| l.end()),
+            records_off,
+        },
+        digest,
+        records_root: tree.root(),
+    })
 }
 
-/// Every string of a sequence is an identifier; `non_empty` also demands at
-/// least one.
-/// Returns the walker after the sequence, and whether `wanted` is among
-/// the strings.
-fn check_strings<'a>(
-    mut items: Items<'a, &'a str>,
-    non_empty: bool,
-    wanted: Option<&str>,
-) -> Result<(Walker<'a>, bool)> {
-    if non_empty && items.remaining() == 0 {
-        return Err(Error::Invalid);
-    }
-    let mut found = false;
-    while let Some(s) = items.try_next()? {
-        check_id(s, true)?;
-        found |= wanted == Some(s);
-    }
-    Ok((items.end()?, found))
+/// What a scan established.
+#[derive(Debug, Clone)]
+pub(crate) struct Scanned {
+    pub(crate) ix: ManifestIndex,
+    pub(crate) facts: Facts,
+    /// SHA-256 of the bytes checked.
+    pub(crate) digest: crate::hash::Digest,
+    /// Tree hash of the artifact records.
+    pub(crate) records_root: crate::hash::Digest,
+}
+
+/// Checks a manifest document held in memory nobody else writes (host
+/// tools) and returns where its sections start.
+pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex> {
+    Ok(scan(doc, expected, &Device::NONE, &mut NoSink)?.ix)
 }
 
 /// Returns the component's stage.
-fn check_component(c: &ComponentView<'_>) -> Result<Stage> {
-    let h = &c.head;
+fn check_component_head(h: &ComponentHead<'_>) -> Result<Stage> {
     check_id(h.family, true)?;
     check_id(h.version, true)?;
     let stage = Stage::from_code(h.stage).ok_or(Error::Invalid)?;
@@ -586,94 +707,103 @@ fn check_component(c: &ComponentView<'_>) -> Result<Stage> {
     for link in links {
         check_id(link, false)?;
     }
-    if stage >= Stage::PRODUCTION && links.iter().any(|l| l.is_empty()) {
+    if stage.requires_lineage() && links.iter().any(|l| l.is_empty()) {
         return Err(Error::LineageIncomplete);
-    }
-    check_strings(c.tickets, false, None)?;
-    let mut metadata = c.metadata;
-    let mut prev: Option<&str> = None;
-    while let Some(m) = metadata.try_next()? {
-        check_id(m.key, true)?;
-        check_text(m.value, false)?;
-        if prev.is_some_and(|p| p >= m.key) {
-            return Err(Error::Invalid);
-        }
-        prev = Some(m.key);
     }
     Ok(stage)
 }
 
-/// The ECU entries of a system configuration that match the device.
-#[derive(Debug, Clone, Copy, Default)]
-struct EcuMatch<'a> {
+/// What the policy needs from a system configuration.
+struct ConfigFacts {
     matches: u8,
     entry: u8,
-    config_id: &'a str,
-    config_version: &'a str,
+    config_id: IdString,
+    config_version: IdString,
+    platform_ok: bool,
+    market_ok: bool,
 }
 
-fn check_system_config<'a>(s: &SystemConfigView<'a>, device: &Device<'_>) -> Result<EcuMatch<'a>> {
-    let mut found = EcuMatch {
-        config_id: s.head.config_id,
-        config_version: s.head.config_version,
-        ..EcuMatch::default()
+impl ConfigFacts {
+    const NONE: Self = Self {
+        matches: 0,
+        entry: 0,
+        config_id: IdString::new(),
+        config_version: IdString::new(),
+        platform_ok: true,
+        market_ok: true,
     };
-    check_id(s.head.config_id, true)?;
-    check_id(s.head.config_version, true)?;
-    check_id(s.head.vehicle_platform, false)?;
-    check_id(s.head.sensor_set, false)?;
-    check_id(s.head.market, false)?;
+}
 
-    let mut ecus = s.ecus;
-    if ecus.remaining() == 0 {
+/// An empty field of a system configuration is no restriction.
+fn non_empty(s: &str) -> Option<&str> {
+    if s.is_empty() { None } else { Some(s) }
+}
+
+fn scan_system_config(
+    s: &mut Snap<'_>,
+    device: &Device<'_>,
+    sink: &mut dyn ManifestVisitor,
+) -> Result<ConfigFacts> {
+    let mut found = ConfigFacts::NONE;
+    {
+        let h: SystemConfigHead<'_> = s.take()?;
+        check_id(h.config_id, true)?;
+        check_id(h.config_version, true)?;
+        check_id(h.vehicle_platform, false)?;
+        check_id(h.sensor_set, false)?;
+        check_id(h.market, false)?;
+        found.config_id = id_string(h.config_id)?;
+        found.config_version = id_string(h.config_version)?;
+        found.platform_ok = restriction_admits(non_empty(h.vehicle_platform), device.platform);
+        found.market_ok = restriction_admits(non_empty(h.market), device.market);
+        sink.system_config(&h)?;
+    }
+
+    let n_ecus = s.seq_len(MAX_ECUS)?;
+    if n_ecus == 0 {
         return Err(Error::Invalid);
     }
-    let mut prev: Option<&str> = None;
-    let mut index = 0u8;
-    while let Some(e) = ecus.try_next()? {
-        check_id(e.head.name, true)?;
-        check_id(e.head.hardware_id, true)?;
-        check_id(e.head.software_version, true)?;
-        if prev.is_some_and(|p| p >= e.head.name) {
-            return Err(Error::Invalid);
-        }
-        prev = Some(e.head.name);
-        if e.head.hardware_id == device.hardware_id
-            && device.ecu_name.is_none_or(|n| n == e.head.name)
+    let mut names = Prev::<MAX_ID_LEN>::NONE;
+    for index in 0..n_ecus {
         {
-            found.matches = found.matches.saturating_add(1);
-            found.entry = index;
+            let e: EcuHead<'_> = s.take()?;
+            check_id(e.name, true)?;
+            check_id(e.hardware_id, true)?;
+            check_id(e.software_version, true)?;
+            names.ascending(e.name)?;
+            if e.hardware_id == device.hardware_id && device.ecu_name.is_none_or(|n| n == e.name) {
+                found.matches = found.matches.saturating_add(1);
+                found.entry = u8::try_from(index).map_err(|_| Error::LimitExceeded)?;
+            }
         }
-        index = index.saturating_add(1);
-        let mut models = e.models;
-        while let Some(m) = models.try_next()? {
+        let n = s.seq_len(MAX_ECU_MODELS)?;
+        for _ in 0..n {
+            let m: ModelRef<'_> = s.take()?;
             check_id(m.family, true)?;
             check_id(m.version, true)?;
+            sink.ecu_model(index, &m)?;
         }
     }
 
-    let mut middleware = s.middleware;
-    let mut prev: Option<&str> = None;
-    while let Some(m) = middleware.try_next()? {
+    let n = s.seq_len(MAX_MIDDLEWARE)?;
+    let mut names = Prev::<MAX_ID_LEN>::NONE;
+    for _ in 0..n {
+        let m: Middleware<'_> = s.take()?;
         check_id(m.name, true)?;
         check_id(m.version, true)?;
-        if prev.is_some_and(|p| p >= m.name) {
-            return Err(Error::Invalid);
-        }
-        prev = Some(m.name);
+        names.ascending(m.name)?;
     }
 
-    let mut sets = s.parameter_sets;
-    let mut prev: Option<&str> = None;
-    while let Some(p) = sets.try_next()? {
+    let n = s.seq_len(MAX_PARAMETER_SETS)?;
+    let mut names = Prev::<MAX_ID_LEN>::NONE;
+    for index in 0..n {
+        let p: ParameterSet<'_> = s.take()?;
         check_id(p.name, true)?;
         check_id(p.vehicle_variant, false)?;
         check_id(p.sensor_set, false)?;
         check_id(p.market, false)?;
-        if prev.is_some_and(|q| q >= p.name) {
-            return Err(Error::Invalid);
-        }
-        prev = Some(p.name);
+        names.ascending(p.name)?;
+        sink.parameter_set(index, &p)?;
     }
     Ok(found)
 }

@@ -82,6 +82,41 @@ impl ConfigBinding {
     }
 }
 
+/// The security-counter floors a device keeps: one per signing role, so
+/// that a bundle of one kind never moves the floor bundles of the other
+/// kind are checked against (the system-configuration role may be a single
+/// key; it must not be able to lock out component updates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Floors {
+    /// Floor of component bundles (role 2).
+    pub component: u64,
+    /// Floor of system-configuration bundles (role 3).
+    pub system_config: u64,
+}
+
+impl Floors {
+    /// Floors of `component` and `system_config`.
+    pub const fn new(component: u64, system_config: u64) -> Self {
+        Self {
+            component,
+            system_config,
+        }
+    }
+    /// The floor bundles of `kind` are checked against.
+    pub const fn of(&self, kind: BundleKind) -> u64 {
+        match kind {
+            BundleKind::Component => self.component,
+            BundleKind::SystemConfig => self.system_config,
+        }
+    }
+    pub(crate) fn slot(&mut self, kind: BundleKind) -> &mut u64 {
+        match kind {
+            BundleKind::Component => &mut self.component,
+            BundleKind::SystemConfig => &mut self.system_config,
+        }
+    }
+}
+
 /// The device's own facts and rules, supplied by the firmware.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePolicy {
@@ -91,7 +126,8 @@ pub struct DevicePolicy {
     pub(crate) serial: Option<IdString>,
     pub(crate) platform: Option<IdString>,
     pub(crate) market: Option<IdString>,
-    pub(crate) counter_floor: u64,
+    pub(crate) floors: Floors,
+    pub(crate) installed: Option<Digest>,
     pub(crate) min_stage: Stage,
     pub(crate) expiry: Expiry,
     pub(crate) config: Option<ConfigBinding>,
@@ -99,12 +135,13 @@ pub struct DevicePolicy {
 
 impl DevicePolicy {
     /// A policy for installing bundles of `kind` on hardware `hardware_id`,
-    /// refusing security counters below `counter_floor`, components below
-    /// `min_stage`, and expired documents as `expiry` says.
+    /// refusing security counters below the floor of `kind`'s role in
+    /// `floors`, components below `min_stage`, and expired documents as
+    /// `expiry` says.
     pub fn new(
         kind: BundleKind,
         hardware_id: &str,
-        counter_floor: u64,
+        floors: Floors,
         min_stage: Stage,
         expiry: Expiry,
     ) -> Result<Self> {
@@ -115,11 +152,27 @@ impl DevicePolicy {
             serial: None,
             platform: None,
             market: None,
-            counter_floor,
+            floors,
+            installed: None,
             min_stage,
             expiry,
             config: None,
         })
+    }
+
+    /// The manifest digest of the bundle of this kind installed now. With
+    /// it, a bundle whose counter equals the floor is accepted only if it
+    /// is that very bundle (the boot re-check); any other bundle must carry
+    /// a higher counter. Without it, an equal counter is accepted for any
+    /// bundle, and an attacker holding two bundles with the same counter
+    /// can switch the device between them.
+    pub fn set_installed(&mut self, manifest_digest: Digest) {
+        self.installed = Some(manifest_digest);
+    }
+    /// [`DevicePolicy::set_installed`], by value.
+    pub fn with_installed(mut self, manifest_digest: Digest) -> Self {
+        self.set_installed(manifest_digest);
+        self
     }
 
     /// This ECU's serial (required by manifests that list serials).
@@ -199,9 +252,13 @@ impl DevicePolicy {
     pub fn market(&self) -> Option<&str> {
         self.market.as_deref()
     }
-    /// Stored security-counter floor.
-    pub fn counter_floor(&self) -> u64 {
-        self.counter_floor
+    /// The stored security-counter floors.
+    pub fn floors(&self) -> Floors {
+        self.floors
+    }
+    /// The installed manifest digest, if the firmware supplied it.
+    pub fn installed(&self) -> Option<&Digest> {
+        self.installed.as_ref()
     }
     /// Minimum lifecycle stage.
     pub fn min_stage(&self) -> Stage {

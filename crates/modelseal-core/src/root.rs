@@ -13,31 +13,47 @@
 use crate::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
 use crate::envelope::{DocType, Envelope, RoleKeys, SignerSet, check_threshold, signed_message};
 use crate::error::{Error, Result};
-use crate::hash::Sha256Engine;
+use crate::hash::{Digest, Sha256Engine};
 use crate::limits::{MAX_ROLE_KEYS, MAX_ROLES, PUBLIC_KEY_LEN};
-use crate::wire::Walker;
+use crate::snap::Snap;
 
-/// Where one role's keys sit inside the root document.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct RoleIx {
-    keys_off: u16,
-    n_keys: u8,
+/// One role's keys and threshold, held by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Role {
     threshold: u8,
+    n_keys: u8,
+    keys: [[u8; PUBLIC_KEY_LEN]; MAX_ROLE_KEYS],
 }
 
-/// A trust root whose structure has been checked. Borrows its document.
-#[derive(Debug, Clone, Copy)]
-pub struct TrustRoot<'a> {
-    doc: &'a [u8],
+impl Role {
+    const NONE: Self = Self {
+        threshold: 0,
+        n_keys: 0,
+        keys: [[0; PUBLIC_KEY_LEN]; MAX_ROLE_KEYS],
+    };
+    fn keys(&self) -> &[[u8; PUBLIC_KEY_LEN]] {
+        self.keys.get(..usize::from(self.n_keys)).unwrap_or(&[])
+    }
+}
+
+/// A trust root whose structure has been checked, held by value: its role
+/// keys were copied out of the document in the same pass that hashed it,
+/// so nothing later reads the document's memory again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustRoot {
     version: u32,
     expires_at: Option<u64>,
-    roles: [RoleIx; 3],
+    roles: [Role; 3],
+    /// Counter floors this root sets for the component and
+    /// system-configuration roles (a re-base after their keys rotated).
+    rebase: [Option<u64>; 2],
+    digest: Digest,
 }
 
-impl<'a> TrustRoot<'a> {
+impl TrustRoot {
     /// Parses a root envelope without checking its signatures (for the
     /// provisioned root, which the device trusts as stored).
-    pub fn from_envelope_unverified(bytes: &'a [u8]) -> Result<Self> {
+    pub fn from_envelope_unverified(bytes: &[u8]) -> Result<Self> {
         let env = Envelope::parse(bytes)?;
         if env.doc_type() != DocType::Root {
             return Err(Error::WrongDocumentType);
@@ -45,64 +61,67 @@ impl<'a> TrustRoot<'a> {
         Self::parse_doc(env.doc())
     }
 
-    /// Parses a root document.
-    pub fn parse_doc(doc: &'a [u8]) -> Result<Self> {
-        let mut w = Walker::new(doc);
-        let version: u32 = w.take()?;
+    /// Parses a root document from a copy of its bytes (see
+    /// [`crate::snap`]); the root keeps SHA-256 of exactly what it parsed.
+    pub fn parse_doc(doc: &[u8]) -> Result<Self> {
+        let mut w = Snap::new(doc);
+        let version: u32 = w.value()?;
         if version == 0 {
             return Err(Error::RootInvalid);
         }
-        let expires_at: Option<u64> = w.take()?;
+        let expires_at: Option<u64> = w.value()?;
         let n_roles = w.seq_len(MAX_ROLES)?;
-        let mut roles = [RoleIx::default(); 3];
+        let mut roles = [Role::NONE; 3];
+        let mut rebase = [None; 2];
         let mut prev_id = 0u8;
         for _ in 0..n_roles {
-            let id: u8 = w.take()?;
-            let threshold: u8 = w.take()?;
+            let id: u8 = w.value()?;
+            let threshold: u8 = w.value()?;
             // Ids strictly ascending: no role twice, a canonical order.
             if id <= prev_id {
                 return Err(Error::RootInvalid);
             }
             prev_id = id;
             let n_keys = w.seq_len(MAX_ROLE_KEYS)?;
-            let keys_off = u16::try_from(w.offset_in(doc)).map_err(|_| Error::LimitExceeded)?;
-            let keys_start = w.rest();
-            for _ in 0..n_keys {
-                w.array::<PUBLIC_KEY_LEN>()?;
+            let mut role = Role {
+                threshold,
+                n_keys: u8::try_from(n_keys).map_err(|_| Error::LimitExceeded)?,
+                ..Role::NONE
+            };
+            for slot in role.keys.iter_mut().take(n_keys) {
+                *slot = w.array::<PUBLIC_KEY_LEN>()?;
             }
-            let keys = keys_start
-                .get(..n_keys.saturating_mul(PUBLIC_KEY_LEN))
-                .ok_or(Error::Truncated)?;
+            let floor: Option<u64> = w.value()?;
             if threshold == 0 || usize::from(threshold) > n_keys {
                 return Err(Error::RootInvalid);
             }
-            if has_duplicate_key(keys) {
+            if has_duplicate_key(role.keys()) {
                 return Err(Error::RootInvalid);
             }
             let slot = match id {
+                ROLE_ROOT if floor.is_some() => return Err(Error::RootInvalid),
                 ROLE_ROOT => 0,
                 ROLE_COMPONENT => 1,
                 ROLE_SYSTEM_CONFIG => 2,
                 _ => continue, // a later role: skipped, as the format promises
             };
-            let ix = RoleIx {
-                keys_off,
-                n_keys: u8::try_from(n_keys).map_err(|_| Error::LimitExceeded)?,
-                threshold,
-            };
             if let Some(r) = roles.get_mut(slot) {
-                *r = ix;
+                *r = role;
+            }
+            if let Some(f) = slot.checked_sub(1).and_then(|i| rebase.get_mut(i)) {
+                *f = floor;
             }
         }
-        w.finish()?;
+        let digest = w.finish()?;
         if roles.iter().any(|r| r.threshold == 0) {
             return Err(Error::RootInvalid);
         }
         Ok(Self {
-            doc,
             version,
             expires_at,
             roles,
+            rebase,
+            digest,
         })
     }
 
@@ -114,24 +133,31 @@ impl<'a> TrustRoot<'a> {
     pub fn expires_at(&self) -> Option<u64> {
         self.expires_at
     }
-    /// The document bytes.
-    pub fn doc(&self) -> &'a [u8] {
-        self.doc
+    /// SHA-256 of the root document.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The counter floor this root sets for bundles of `kind`: a re-base,
+    /// applied only by the rotation to this root (see [`TrustRoot::rotate`]).
+    pub fn rebase(&self, kind: crate::BundleKind) -> Option<u64> {
+        match kind {
+            crate::BundleKind::Component => self.rebase.first().copied().flatten(),
+            crate::BundleKind::SystemConfig => self.rebase.get(1).copied().flatten(),
+        }
     }
 
     /// Keys and threshold of role `id` (one of the three known roles).
-    pub fn role(&self, id: u8) -> Option<RoleKeys<'a>> {
-        let ix = match id {
+    pub fn role(&self, id: u8) -> Option<RoleKeys<'_>> {
+        let r = match id {
             ROLE_ROOT => self.roles.first(),
             ROLE_COMPONENT => self.roles.get(1),
             ROLE_SYSTEM_CONFIG => self.roles.get(2),
             _ => None,
         }?;
-        let start = usize::from(ix.keys_off);
-        let end = start.checked_add(usize::from(ix.n_keys).checked_mul(PUBLIC_KEY_LEN)?)?;
         Some(RoleKeys {
-            keys: self.doc.get(start..end)?,
-            threshold: ix.threshold,
+            keys: r.keys().as_flattened(),
+            threshold: r.threshold,
         })
     }
 
@@ -140,12 +166,15 @@ impl<'a> TrustRoot<'a> {
     /// root's root role signed.
     ///
     /// The old root role's threshold is checked before the new document is
-    /// parsed, so unauthenticated bytes never reach the parser.
+    /// parsed, so unauthenticated bytes never reach the parser; the parse
+    /// then reads a copy and must hash to the digest that was signed, so
+    /// the keys it keeps are the signed ones even if the envelope's memory
+    /// changed in between ([`Error::InputChanged`]).
     pub fn rotate<E: Sha256Engine + ?Sized>(
         &self,
-        envelope: &Envelope<'a>,
+        envelope: &Envelope<'_>,
         engine: &mut E,
-    ) -> Result<(TrustRoot<'a>, SignerSet)> {
+    ) -> Result<(TrustRoot, SignerSet)> {
         if envelope.doc_type() != DocType::Root {
             return Err(Error::WrongDocumentType);
         }
@@ -154,8 +183,20 @@ impl<'a> TrustRoot<'a> {
         let old_role = self.role(ROLE_ROOT).ok_or(Error::RootInvalid)?;
         check_threshold(envelope, &old_role, &message)?;
         let next = TrustRoot::parse_doc(envelope.doc())?;
+        if next.digest != digest {
+            return Err(Error::InputChanged);
+        }
         if Some(next.version) != self.version.checked_add(1) {
             return Err(Error::RootVersionNotNext);
+        }
+        // A re-base is legal only where the role's keys change: it exists
+        // to undo a counter pushed up by keys that are being retired.
+        for i in 0..2usize {
+            let rebased = next.rebase.get(i).copied().flatten().is_some();
+            let slot = i.saturating_add(1);
+            if rebased && same_keys(self.roles.get(slot), next.roles.get(slot)) {
+                return Err(Error::RootInvalid);
+            }
         }
         let new_role = next.role(ROLE_ROOT).ok_or(Error::RootInvalid)?;
         let signers = check_threshold(envelope, &new_role, &message)?;
@@ -163,10 +204,18 @@ impl<'a> TrustRoot<'a> {
     }
 }
 
-/// Whether any 32-byte key appears twice in `keys` (at most
-/// [`MAX_ROLE_KEYS`] keys: at most 28 comparisons).
-fn has_duplicate_key(keys: &[u8]) -> bool {
-    let mut outer = keys.chunks_exact(PUBLIC_KEY_LEN);
+/// Whether two roles hold the same set of keys.
+fn same_keys(a: Option<&Role>, b: Option<&Role>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.n_keys == b.n_keys && b.keys().iter().all(|k| a.keys().contains(k)),
+        _ => false,
+    }
+}
+
+/// Whether any key appears twice in `keys` (at most [`MAX_ROLE_KEYS`]
+/// keys: at most 28 comparisons).
+fn has_duplicate_key(keys: &[[u8; PUBLIC_KEY_LEN]]) -> bool {
+    let mut outer = keys.iter();
     while let Some(a) = outer.next() {
         if outer.clone().any(|b| a == b) {
             return true;

@@ -1,11 +1,20 @@
 //! The verifier: from untrusted bytes to an installed identity.
 //!
 //! Typestate carries the proof. [`Verifier::verify_head`] is the only way to
-//! a [`Session`], which exposes the manifest only as a [`VerifiedManifest`]
-//! (signatures checked, device policy met). Artifacts are then checked by
-//! streaming their bytes; only a session whose every artifact verified
-//! becomes [`Installed`], the only source of the identity and of what the
-//! device must persist.
+//! a [`Session`] (signatures checked, device policy met). Artifacts are then
+//! checked by streaming their bytes; only a session whose every artifact
+//! verified becomes [`Installed`], the only source of the identity and of
+//! what the device must persist.
+//!
+//! The caller's memory is never trusted twice. Everything a session reports
+//! or acts on is either held by value in its state (kept in RAM the caller
+//! gave to the verifier, such as a C context) or read again from the head
+//! *and* re-authenticated in the same read: the manifest is re-hashed from
+//! the copy it is decoded from and must equal the signed digest
+//! ([`crate::snap`]); an artifact record must lead to the tree hash kept at
+//! verification ([`crate::records`]); a new root copied out must hash to the
+//! digest that was verified. A head that changed gives
+//! [`Error::InputChanged`], never a different answer.
 //!
 //! The verification steps are numbered in [`Verifier::verify_head`]; that is
 //! the one place they are written down.
@@ -15,21 +24,29 @@
 //! length is signed.
 
 use crate::KeyId;
-use crate::bundle::{BundleHeader, Layout, ReadAt, align_up};
-use crate::doc::{Artifact, BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG};
+use crate::bundle::{BundleHeader, ReadAt};
+use crate::doc::{
+    BundleKind, ComponentHead, ManifestHead, ModelRef, ParameterSet, ROLE_COMPONENT,
+    ROLE_SYSTEM_CONFIG, SystemConfigHead,
+};
 use crate::envelope::{DocType, Envelope, check_threshold, signed_message};
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine, key_id};
 use crate::identity;
-use crate::limits::{BUNDLE_HEADER_LEN, MAX_ARTIFACTS, MAX_SIGNATURES, MIN_READ_CHUNK};
-use crate::manifest::{self, Device, Facts, ManifestIndex, ManifestView};
-use crate::policy::{ConfigBinding, DevicePolicy, Expiry, IdString, id_string};
+use crate::limits::{
+    BUNDLE_HEADER_LEN, ENVELOPE_HEADER_LEN, MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS,
+    MAX_SIGNATURES, MIN_READ_CHUNK,
+};
+use crate::manifest::{self, Device, ManifestIndex, ManifestView, ManifestVisitor, NoSink};
+use crate::policy::{ConfigBinding, DevicePolicy, Expiry, Floors, IdString, id_string};
+use crate::records::{ArtifactRecord, Path, Table};
 use crate::root::TrustRoot;
-use crate::wire::{Walker, walker_at};
 use core::borrow::{Borrow, BorrowMut};
+use sha2::Digest as _;
 
-/// A manifest whose signatures and device policy have been checked.
-/// Dereferences to the read-only [`ManifestView`].
+/// A manifest whose signatures and device policy have been checked, over
+/// memory the reader owns (see [`Installed::manifest`]). Dereferences to the
+/// read-only [`ManifestView`].
 #[derive(Debug, Clone, Copy)]
 pub struct VerifiedManifest<'a>(ManifestView<'a>);
 
@@ -52,19 +69,19 @@ pub struct ConfigRef {
     pub config_version: IdString,
 }
 
-/// Where sequential artifact lookups resume.
+/// The newest root a bundle carried: where it sits in the head, and the
+/// digest its document had when it was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cursor {
-    index: u16,
-    record_off: u32,
-    layout: Layout,
+struct NewRoot {
+    off: u32,
+    len: u32,
+    digest: Digest,
 }
 
-/// Everything a session knows, without borrowing the head. A session owns
-/// its state ([`Session`]) or works on one kept elsewhere
+/// Everything a session knows, held by value (no borrow of the head). A
+/// session owns its state ([`Session`]) or works on one kept elsewhere
 /// ([`Verifier::verify_head_into`]): a C context keeps the state in place
-/// between calls and re-attaches it with [`Session::resume`], so the 700-odd
-/// bytes are never copied through the stack.
+/// between calls and re-attaches it with [`Session::resume`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionState {
     live: bool,
@@ -74,16 +91,18 @@ pub struct SessionState {
     manifest_len: u32,
     ix: ManifestIndex,
     digest: Digest,
+    records_off: u32,
+    records_root: Digest,
+    path: Path,
     root_version: u32,
-    new_root: Option<(u32, u32)>,
+    new_root: Option<NewRoot>,
     signers: heapless::Vec<KeyId, MAX_SIGNATURES, u8>,
     config: Option<ConfigRef>,
     ecu_entry: Option<u8>,
-    counter_floor: u64,
+    floors: Floors,
     bundle_len: u64,
     generation: u32,
     verified: [u64; MAX_ARTIFACTS / 64],
-    cursor: Cursor,
 }
 
 impl SessionState {
@@ -98,21 +117,24 @@ impl SessionState {
             manifest_len: 0,
             ix: ManifestIndex::EMPTY,
             digest: [0; 32],
+            records_off: 0,
+            records_root: [0; 32],
+            path: Path::EMPTY,
             root_version: 0,
             new_root: None,
             signers: heapless::Vec::new(),
             config: None,
             ecu_entry: None,
-            counter_floor: 0,
+            floors: Floors::new(0, 0),
             bundle_len: 0,
             generation: 0,
             verified: [0; MAX_ARTIFACTS / 64],
-            cursor: Cursor {
-                index: 0,
-                record_off: 0,
-                layout: Layout::new(0),
-            },
         }
+    }
+
+    /// Forgets the session: nothing resumes from this state afterwards.
+    pub fn clear(&mut self) {
+        self.live = false;
     }
 }
 
@@ -133,7 +155,8 @@ pub struct Session<'e, S = SessionState> {
 
 /// Checks one artifact's bytes as they stream past. Made by
 /// [`Verifier::begin_artifact`] (distributed bytes) or
-/// [`Verifier::begin_plaintext`] (bytes after decryption).
+/// [`Verifier::begin_plaintext`] (bytes after decryption). It holds the
+/// signed length and digest by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArtifactCheck {
     index: u16,
@@ -169,21 +192,20 @@ pub struct Installed<'e, S = SessionState> {
 }
 
 /// What [`Verifier::authenticate`] established about a head.
-#[derive(Clone, Copy)]
 struct Authenticated<'h> {
     env: Envelope<'h>,
     kind: BundleKind,
     digest: Digest,
-    role: crate::envelope::RoleKeys<'h>,
-    signer_set: crate::envelope::SignerSet,
+    signers: heapless::Vec<KeyId, MAX_SIGNATURES, u8>,
     root_version: u32,
-    new_root: Option<(u32, u32)>,
+    new_root: Option<NewRoot>,
+    floors: Floors,
 }
 
 /// Verifies bundles against a trust root and a device policy.
 #[derive(Debug)]
-pub struct Verifier<'r, E: Sha256Engine> {
-    root: TrustRoot<'r>,
+pub struct Verifier<E: Sha256Engine> {
+    root: TrustRoot,
     policy: DevicePolicy,
     engine: E,
     generation: u32,
@@ -197,11 +219,11 @@ fn u32_of(n: usize) -> Result<u32> {
     u32::try_from(n).map_err(|_| Error::LimitExceeded)
 }
 
-impl<'r, E: Sha256Engine> Verifier<'r, E> {
+impl<E: Sha256Engine> Verifier<E> {
     /// A verifier trusting the root envelope `root` (the device's provisioned
     /// or last persisted root, trusted as stored), applying `policy`, hashing
-    /// with `engine`.
-    pub fn new(root: &'r [u8], policy: DevicePolicy, engine: E) -> Result<Self> {
+    /// with `engine`. The root is copied: its memory may be reused.
+    pub fn new(root: &[u8], policy: DevicePolicy, engine: E) -> Result<Self> {
         Ok(Self {
             root: TrustRoot::from_envelope_unverified(root)?,
             policy,
@@ -211,7 +233,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     }
 
     /// The trust root in force.
-    pub fn root(&self) -> &TrustRoot<'r> {
+    pub fn root(&self) -> &TrustRoot {
         &self.root
     }
     /// The device policy.
@@ -224,8 +246,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     }
 
     /// Verifies a bundle head (header, root chain, manifest envelope): the
-    /// signed part of a bundle. On success the manifest may be read and the
-    /// artifacts checked.
+    /// signed part of a bundle. On success the artifacts may be checked.
     pub fn verify_head<'e>(&mut self, head: &'e [u8]) -> Result<Session<'e>> {
         let mut st = SessionState::empty();
         self.verify_head_state(head, &mut st)?;
@@ -247,8 +268,8 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     fn verify_head_state(&mut self, head: &[u8], st: &mut SessionState) -> Result<()> {
         st.live = false;
         // Two frames, never nested: the signature checks (and the deep
-        // Ed25519 call tree under them) run in `authenticate`, whose frame is
-        // small; parsing and policy run afterwards in `admit`.
+        // Ed25519 call tree under them) run in `authenticate`; parsing and
+        // policy run afterwards in `admit`.
         let auth = self.authenticate(head)?;
         self.admit(head, &auth, st)
     }
@@ -256,10 +277,7 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
     /// Steps 1 to 5: everything up to and including the manifest's
     /// signatures. Nothing of the manifest is parsed here.
     #[inline(never)]
-    fn authenticate<'h>(&mut self, head: &'h [u8]) -> Result<Authenticated<'h>>
-    where
-        'r: 'h,
-    {
+    fn authenticate<'h>(&mut self, head: &'h [u8]) -> Result<Authenticated<'h>> {
         // 1. Container header: magic, version, reserved byte; the head is
         //    exactly as long as the header says.
         let hdr = BundleHeader::parse(head)?;
@@ -272,13 +290,15 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let mut rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
 
         // 2. Rotation chain, oldest first. Roots up to and including one
-        //    identical to the root in force were applied when this bundle (or
-        //    an earlier one) was installed: they are skipped unparsed, so a
-        //    device that persisted the newest root still re-verifies the
-        //    installed bundle at every boot. Each root after that must be
-        //    exactly the next version, signed by a threshold of the current
-        //    root role (checked before the new root is parsed) and of its own.
-        let mut root = self.root;
+        //    whose document hashes like the root in force were applied when
+        //    this bundle (or an earlier one) was installed: they are skipped
+        //    unparsed, so a device that persisted the newest root still
+        //    re-verifies the installed bundle at every boot (their bytes are
+        //    not authenticated and nothing of them is used). Each root after
+        //    that must be exactly the next version, signed by a threshold of
+        //    the current root role (checked before the new root is parsed)
+        //    and of its own; its keys are copied in the pass that re-hashes
+        //    it. A root that re-bases a role's counter floor sets it here.
         let mut pending = hdr.chain_len();
         let mut scan = rest;
         for i in 0..hdr.chain_len() {
@@ -286,21 +306,33 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
             if env.doc_type() != DocType::Root {
                 return Err(Error::WrongDocumentType);
             }
-            if env.doc() == root.doc() {
+            if env.digest(&mut self.engine)? == *self.root.digest() {
                 pending = hdr.chain_len().saturating_sub(i).saturating_sub(1);
                 rest = after;
             }
             scan = after;
         }
+        let mut floors = self.policy.floors;
         let mut new_root = None;
+        let mut rotated: Option<TrustRoot> = None;
         for _ in 0..pending {
             let (env, after) = Envelope::parse_prefix(rest)?;
-            let (next, _) = root.rotate(&env, &mut self.engine)?;
-            let start = u32_of(head.len().saturating_sub(rest.len()))?;
-            new_root = Some((start, u32_of(env.len())?));
-            root = next;
+            let current = rotated.as_ref().unwrap_or(&self.root);
+            let (next, _) = current.rotate(&env, &mut self.engine)?;
+            for kind in [BundleKind::Component, BundleKind::SystemConfig] {
+                if let Some(f) = next.rebase(kind) {
+                    *floors.slot(kind) = f;
+                }
+            }
+            new_root = Some(NewRoot {
+                off: u32_of(head.len().saturating_sub(rest.len()))?,
+                len: u32_of(env.len())?,
+                digest: *next.digest(),
+            });
+            rotated = Some(next);
             rest = after;
         }
+        let root = rotated.as_ref().unwrap_or(&self.root);
 
         // 3. Expiry of the root now in force (only with a trusted clock).
         if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, root.expires_at()) {
@@ -323,17 +355,26 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
 
         // 5. Signatures: a threshold of distinct keys of the role for this
         //    kind, over the domain-separated digest, before any parsing.
+        //    Every entry must verify under the key it names.
         let digest = env.digest(&mut self.engine)?;
         let role = root.role(role_id).ok_or(Error::RootInvalid)?;
         let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &digest))?;
+        let mut signers = heapless::Vec::new();
+        for (pos, pk) in role.keys().enumerate() {
+            if signer_set & (1u16.checked_shl(u32_of(pos)?).unwrap_or(0)) != 0 {
+                signers
+                    .push(key_id(&mut self.engine, pk)?)
+                    .map_err(|_| Error::LimitExceeded)?;
+            }
+        }
         Ok(Authenticated {
             env,
             kind,
             digest,
-            role,
-            signer_set,
+            signers,
             root_version: root.version(),
             new_root,
+            floors,
         })
     }
 
@@ -345,67 +386,59 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         auth: &Authenticated<'_>,
         st: &mut SessionState,
     ) -> Result<()> {
-        let Authenticated {
-            env,
-            kind,
-            digest,
-            role,
-            signer_set,
-            root_version,
-            new_root,
-        } = *auth;
-
         // 6. The authenticated manifest: every field, rule and limit, in one
-        //    pass that also gathers what the policy needs.
+        //    pass over a copy of its bytes that also gathers what the policy
+        //    needs and builds the tree over the artifact records. The copy
+        //    must hash to the signed digest: what was checked is what was
+        //    signed, even if the head's memory changed after step 5.
+        let policy = &self.policy;
         let device = Device {
-            hardware_id: &self.policy.hardware_id,
-            serial: self.policy.serial.as_deref(),
-            ecu_name: self.policy.ecu_name.as_deref(),
+            hardware_id: &policy.hardware_id,
+            serial: policy.serial.as_deref(),
+            ecu_name: policy.ecu_name.as_deref(),
+            platform: policy.platform.as_deref(),
+            market: policy.market.as_deref(),
+            min_stage: policy.min_stage,
             head_len: head.len() as u64,
         };
-        let (ix, facts) = manifest::validate(env.doc(), kind, &device)?;
+        let scanned = manifest::scan(auth.env.doc(), auth.kind, &device, &mut NoSink)?;
+        if scanned.digest != auth.digest {
+            return Err(Error::InputChanged);
+        }
 
         // 7. Device policy.
-        let (config, ecu_entry) = check_policy(&ix, &facts, &self.policy, &digest)?;
+        let (config, ecu_entry) = check_policy(&scanned, policy, &auth.digest, &auth.floors)?;
 
         // 8. Container layout: every payload offset and the bundle length,
         //    overflow-checked (computed in step 6).
-        let bundle_len = facts.bundle_len.ok_or(Error::LimitExceeded)?;
+        let bundle_len = scanned.facts.bundle_len.ok_or(Error::LimitExceeded)?;
 
-        let mut signers = heapless::Vec::new();
-        for (pos, pk) in role.keys().enumerate() {
-            if signer_set & (1u16.checked_shl(u32_of(pos)?).unwrap_or(0)) != 0 {
-                signers
-                    .push(key_id(&mut self.engine, pk)?)
-                    .map_err(|_| Error::LimitExceeded)?;
-            }
-        }
-        let manifest_off = u32_of(head.len().saturating_sub(env.len()))?
-            .checked_add(u32_of(crate::limits::ENVELOPE_HEADER_LEN)?)
+        let manifest_off = u32_of(head.len().saturating_sub(auth.env.len()))?
+            .checked_add(u32_of(ENVELOPE_HEADER_LEN)?)
             .ok_or(Error::LimitExceeded)?;
-        let record_off = facts.records_off;
         self.generation = self.generation.wrapping_add(1);
         // Field by field: the state is written where the caller keeps it.
         st.head_addr = head.as_ptr() as usize;
         st.head_len = head.len();
         st.manifest_off = manifest_off;
-        st.manifest_len = u32_of(env.doc().len())?;
-        st.ix = ix;
-        st.digest = digest;
-        st.root_version = root_version;
-        st.new_root = new_root;
-        st.signers = signers;
+        st.manifest_len = u32_of(auth.env.doc().len())?;
+        st.ix = scanned.ix;
+        st.digest = auth.digest;
+        st.records_off = scanned.facts.records_off;
+        st.records_root = scanned.records_root;
+        st.path = Path::EMPTY;
+        st.root_version = auth.root_version;
+        st.new_root = auth.new_root;
+        st.signers = auth.signers.clone();
         st.config = config;
         st.ecu_entry = ecu_entry;
-        st.counter_floor = self.policy.counter_floor;
+        let mut floors = auth.floors;
+        let floor = floors.slot(auth.kind);
+        *floor = (*floor).max(scanned.ix.security_counter);
+        st.floors = floors;
         st.bundle_len = bundle_len;
         st.generation = self.generation;
         st.verified = [0; MAX_ARTIFACTS / 64];
-        st.cursor = Cursor {
-            index: 0,
-            record_off,
-            layout: Layout::new(head.len() as u64),
-        };
         st.live = true;
         Ok(())
     }
@@ -416,8 +449,8 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         session: &mut Session<'_, S>,
         index: usize,
     ) -> Result<ArtifactCheck> {
-        let (artifact, _) = session.locate(index)?;
-        self.start(session, index, &artifact, false)
+        let (record, _) = session.artifact(index)?;
+        self.start(session, index, record.size, record.digest, false)
     }
 
     /// Starts checking the plaintext of artifact `index` (the bytes after
@@ -427,25 +460,19 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         session: &mut Session<'_, S>,
         index: usize,
     ) -> Result<ArtifactCheck> {
-        let (artifact, _) = session.locate(index)?;
-        if artifact.plaintext.is_none() {
-            return Err(Error::NoSuchArtifact);
-        }
-        self.start(session, index, &artifact, true)
+        let (record, _) = session.artifact(index)?;
+        let p = record.plaintext.ok_or(Error::NoSuchArtifact)?;
+        self.start(session, index, p.size, p.digest, true)
     }
 
     fn start<S: Borrow<SessionState>>(
         &mut self,
         session: &Session<'_, S>,
         index: usize,
-        artifact: &Artifact<'_>,
+        size: u64,
+        digest: Digest,
         plaintext: bool,
     ) -> Result<ArtifactCheck> {
-        let (size, digest) = match (plaintext, &artifact.plaintext) {
-            (true, Some(p)) => (p.size, p.digest),
-            (true, None) => return Err(Error::NoSuchArtifact),
-            (false, _) => (artifact.size, artifact.digest),
-        };
         engine_err(self.engine.start())?;
         self.generation = self.generation.wrapping_add(1);
         Ok(ArtifactCheck {
@@ -526,22 +553,20 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let head = bundle.get(..hdr.head_len()).ok_or(Error::Truncated)?;
         let mut session = self.verify_head_into(head, st)?;
         check_total_len(bundle.len() as u64, session.bundle_len())?;
-        let view = session.manifest()?;
-        let mut artifacts = view.artifacts()?;
         let mut pos = head.len() as u64;
-        let mut index = 0usize;
-        while let Some(a) = artifacts.try_next()? {
-            let offset = align_up(pos)?;
-            let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
+        for index in 0..session.artifact_count() {
+            let (record, offset) = session.artifact(index)?;
+            let end = offset
+                .checked_add(record.size)
+                .ok_or(Error::LimitExceeded)?;
             let padding = slice_at(bundle, pos, offset)?;
             if padding.iter().any(|&b| b != 0) {
                 return Err(Error::Malformed);
             }
-            let mut check = self.start(&session, index, &a, false)?;
+            let mut check = self.start(&session, index, record.size, record.digest, false)?;
             self.update_artifact(&mut check, slice_at(bundle, offset, end)?)?;
             self.finish_artifact(&mut session, check)?;
             pos = end;
-            index = index.saturating_add(1);
         }
         session.finish().map(drop)
     }
@@ -605,12 +630,9 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
         let mut session = self.verify_head_into(head, st)?;
         check_total_len(total, session.bundle_len())?;
 
-        let view = session.manifest()?;
-        let mut artifacts = view.artifacts()?;
         let mut pos = head.len() as u64;
-        let mut index = 0usize;
-        while let Some(a) = artifacts.try_next()? {
-            let offset = align_up(pos)?;
+        for index in 0..session.artifact_count() {
+            let (record, offset) = session.artifact(index)?;
             // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
             while pos < offset {
                 let n = chunk_len(offset.saturating_sub(pos), chunk.len());
@@ -621,9 +643,11 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
                 }
                 pos = pos.saturating_add(n as u64);
             }
-            let mut check = self.start(&session, index, &a, false)?;
-            let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
-            // One read per chunk of the signed length: bounded by a.size.
+            let mut check = self.start(&session, index, record.size, record.digest, false)?;
+            let end = offset
+                .checked_add(record.size)
+                .ok_or(Error::LimitExceeded)?;
+            // One read per chunk of the signed length: bounded by its size.
             while pos < end {
                 let n = chunk_len(end.saturating_sub(pos), chunk.len());
                 let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
@@ -632,7 +656,6 @@ impl<'r, E: Sha256Engine> Verifier<'r, E> {
                 pos = pos.saturating_add(n as u64);
             }
             self.finish_artifact(&mut session, check)?;
-            index = index.saturating_add(1);
         }
         session.finish().map(|_| head_len)
     }
@@ -667,14 +690,17 @@ fn check_total_len(actual: u64, expected: u64) -> Result<()> {
 
 /// Step 7 of [`Verifier::verify_head`]: the device policy, decided from the
 /// facts the validating pass gathered, in this order: manifest expiry,
-/// hardware, serial, platform, market, rollback, stage, system
-/// configuration.
+/// hardware, serial, platform, market, rollback (the floor of this kind's
+/// role, after any re-base; at the floor only the installed bundle when the
+/// policy names it), stage, system configuration.
 fn check_policy(
-    ix: &ManifestIndex,
-    facts: &Facts<'_>,
+    scanned: &manifest::Scanned,
     policy: &DevicePolicy,
     digest: &Digest,
+    floors: &Floors,
 ) -> Result<(Option<ConfigRef>, Option<u8>)> {
+    let ix = &scanned.ix;
+    let facts = &scanned.facts;
     if let (Expiry::CheckedAt(now), Some(t)) = (policy.expiry, ix.expires_at) {
         if now >= t {
             return Err(Error::ManifestExpired);
@@ -686,16 +712,20 @@ fn check_policy(
     if facts.serials_restricted && !facts.serial_listed {
         return Err(Error::WrongSerial);
     }
-    if facts.platform.is_some() && facts.platform != policy.platform.as_deref() {
+    if !facts.platform_ok {
         return Err(Error::WrongPlatform);
     }
-    if facts.market.is_some() && facts.market != policy.market.as_deref() {
+    if !facts.market_ok {
         return Err(Error::WrongMarket);
     }
-    if ix.security_counter < policy.counter_floor {
+    let floor = floors.of(ix.kind);
+    if ix.security_counter < floor {
         return Err(Error::Rollback);
     }
-    if facts.lowest_stage.is_some_and(|s| s < policy.min_stage) {
+    if ix.security_counter == floor && policy.installed.is_some_and(|d| d != *digest) {
+        return Err(Error::Rollback);
+    }
+    if !facts.stages_ok {
         return Err(Error::StageTooLow);
     }
     match ix.kind {
@@ -715,8 +745,8 @@ fn check_policy(
         BundleKind::SystemConfig if facts.ecu_matches == 1 => Ok((
             Some(ConfigRef {
                 digest: *digest,
-                config_id: id_string(facts.config_id)?,
-                config_version: id_string(facts.config_version)?,
+                config_id: facts.config_id.clone(),
+                config_version: facts.config_version.clone(),
             }),
             Some(facts.ecu_entry),
         )),
@@ -724,13 +754,51 @@ fn check_policy(
     }
 }
 
+/// The verified manifest document's place in the head (its bytes are read
+/// again only to be re-authenticated).
+fn manifest_doc<'e>(head: &'e [u8], st: &SessionState) -> Result<&'e [u8]> {
+    let start = usize::try_from(st.manifest_off).map_err(|_| Error::InvalidState)?;
+    let len = usize::try_from(st.manifest_len).map_err(|_| Error::InvalidState)?;
+    head.get(start..start.saturating_add(len))
+        .ok_or(Error::InvalidState)
+}
+
+/// Walks the verified manifest again over a copy, handing its items to
+/// `v`; succeeds only if the copy hashes to the signed digest.
+fn visit(head: &[u8], st: &SessionState, v: &mut dyn ManifestVisitor) -> Result<()> {
+    let doc = manifest_doc(head, st)?;
+    let scanned = manifest::scan(doc, st.ix.kind, &Device::NONE, v)?;
+    if scanned.digest != st.digest {
+        return Err(Error::InputChanged);
+    }
+    Ok(())
+}
+
+/// A view over the verified manifest, after checking it still hashes to
+/// the signed digest. The view reads the head again lazily: it is for
+/// memory nobody else writes (a Rust slice guarantees that); firmware and
+/// the C API use the copying accessors instead.
+fn manifest_of<'e>(head: &'e [u8], st: &SessionState) -> Result<VerifiedManifest<'e>> {
+    let doc = manifest_doc(head, st)?;
+    let digest: Digest = sha2::Sha256::digest(doc).into();
+    if digest != st.digest {
+        return Err(Error::InputChanged);
+    }
+    Ok(VerifiedManifest(ManifestView::new(doc, st.ix)?))
+}
+
 impl<'e, S: Borrow<SessionState>> Session<'e, S> {
     fn st(&self) -> &SessionState {
         self.st.borrow()
     }
-    /// The verified manifest.
+    /// The verified manifest as a view (see [`Installed::manifest`]).
     pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
         manifest_of(self.head, self.st())
+    }
+    /// Walks the verified manifest again, handing its items to `visitor`
+    /// (see [`Installed::visit_manifest`]).
+    pub fn visit_manifest(&self, visitor: &mut dyn ManifestVisitor) -> Result<()> {
+        visit(self.head, self.st(), visitor)
     }
     /// Length the whole bundle file must have, in bytes.
     pub fn bundle_len(&self) -> u64 {
@@ -739,6 +807,10 @@ impl<'e, S: Borrow<SessionState>> Session<'e, S> {
     /// Length of the head, in bytes.
     pub fn head_len(&self) -> usize {
         self.head.len()
+    }
+    /// Number of artifacts.
+    pub fn artifact_count(&self) -> usize {
+        usize::from(self.st().ix.n_artifacts)
     }
     /// SHA-256 of the manifest document.
     pub fn manifest_digest(&self) -> &Digest {
@@ -760,9 +832,9 @@ impl<'e, S: Borrow<SessionState>> Session<'e, S> {
     pub fn into_state(self) -> S {
         self.st
     }
-    /// Re-attaches a kept state to its head. `head` must be the very buffer
-    /// (same address and length) the state was verified from, unchanged
-    /// since: the address is checked, the contents are the caller's promise.
+    /// Re-attaches a kept state to its head. `head` must be the buffer
+    /// (same address and length) the state was verified from. Its contents
+    /// are not trusted: everything read from it again is re-authenticated.
     pub fn resume(head: &'e [u8], state: S) -> Result<Self> {
         let st = state.borrow();
         if !st.live || head.as_ptr() as usize != st.head_addr || head.len() != st.head_len {
@@ -787,9 +859,26 @@ impl<'e, S: Borrow<SessionState>> Session<'e, S> {
 }
 
 impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
+    /// Artifact `index`'s record, read from the head and authenticated
+    /// against the tree hash kept at verification, and its payload offset
+    /// in the bundle file. Ascending order costs about `log2(n)` record
+    /// reads each; a jump costs one pass over the records.
+    pub fn artifact(&mut self, index: usize) -> Result<(ArtifactRecord, u64)> {
+        let head = self.head;
+        let st = self.st.borrow_mut();
+        let table = Table {
+            doc: manifest_doc(head, st)?,
+            records_off: st.records_off,
+            n: st.ix.n_artifacts,
+            root: st.records_root,
+            head_len: st.head_len as u64,
+        };
+        table.authenticate(&mut st.path, index)
+    }
+
     /// Offset of artifact `index`'s payload in the bundle file, in bytes.
     pub fn payload_offset(&mut self, index: usize) -> Result<u64> {
-        Ok(self.locate(index)?.1)
+        Ok(self.artifact(index)?.1)
     }
 
     fn mark_verified(&mut self, index: usize) {
@@ -797,56 +886,59 @@ impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
             *w |= 1u64 << (index % 64);
         }
     }
+}
 
-    /// Artifact `index` and its payload offset; sequential lookups cost one
-    /// decode each.
-    fn locate(&mut self, index: usize) -> Result<(Artifact<'e>, u64)> {
-        let head = self.head;
-        let st = self.st.borrow_mut();
-        if index >= usize::from(st.ix.n_artifacts) {
-            return Err(Error::NoSuchArtifact);
-        }
-        let doc = manifest_doc(head, st)?;
-        let mut cursor = st.cursor;
-        if usize::from(cursor.index) > index {
-            cursor = Cursor {
-                index: 0,
-                record_off: records_start(doc, st)?,
-                layout: Layout::new(st.head_len as u64),
-            };
-        }
-        let mut w: Walker<'e> = walker_at(doc, cursor.record_off)?;
-        // At most n_artifacts iterations.
-        loop {
-            let a: Artifact<'e> = w.take()?;
-            let offset = cursor.layout.place(a.size)?;
-            cursor.index = cursor.index.saturating_add(1);
-            cursor.record_off = u32_of(w.offset_in(doc))?;
-            if usize::from(cursor.index) > index {
-                st.cursor = cursor;
-                return Ok((a, offset));
-            }
-        }
+/// Collects the components of a manifest walk for the identity record.
+struct Components {
+    items: heapless::Vec<(IdString, IdString, u8), MAX_COMPONENTS, u8>,
+    version: IdString,
+}
+
+impl ManifestVisitor for Components {
+    fn head(&mut self, h: &ManifestHead<'_>) -> Result<()> {
+        self.version = id_string(h.version)?;
+        Ok(())
+    }
+    fn component(&mut self, _index: usize, c: &ComponentHead<'_>) -> Result<()> {
+        self.items
+            .push((id_string(c.family)?, id_string(c.version)?, c.stage))
+            .map_err(|_| Error::LimitExceeded)
     }
 }
 
-fn manifest_doc<'e>(head: &'e [u8], st: &SessionState) -> Result<&'e [u8]> {
-    let start = usize::try_from(st.manifest_off).map_err(|_| Error::InvalidState)?;
-    let len = usize::try_from(st.manifest_len).map_err(|_| Error::InvalidState)?;
-    head.get(start..start.saturating_add(len))
-        .ok_or(Error::InvalidState)
+/// Collects one ECU entry's models for a configuration binding.
+struct EcuModels {
+    entry: usize,
+    allowed: heapless::Vec<Digest, MAX_ECU_MODELS, u8>,
 }
 
-fn manifest_of<'e>(head: &'e [u8], st: &SessionState) -> Result<VerifiedManifest<'e>> {
-    Ok(VerifiedManifest(ManifestView::new(
-        manifest_doc(head, st)?,
-        st.ix,
-    )?))
+impl ManifestVisitor for EcuModels {
+    fn ecu_model(&mut self, ecu: usize, m: &ModelRef<'_>) -> Result<()> {
+        if ecu == self.entry {
+            self.allowed
+                .push(m.manifest_digest)
+                .map_err(|_| Error::LimitExceeded)?;
+        }
+        Ok(())
+    }
 }
 
-fn records_start(doc: &[u8], st: &SessionState) -> Result<u32> {
-    let items = ManifestView::new(doc, st.ix)?.artifacts()?;
-    u32_of(doc.len().saturating_sub(items.rest_len()))
+/// Finds one parameter set's digest by index.
+struct ParameterDigest {
+    index: usize,
+    found: Option<Digest>,
+}
+
+impl ManifestVisitor for ParameterDigest {
+    fn parameter_set(&mut self, index: usize, p: &ParameterSet<'_>) -> Result<()> {
+        if index == self.index {
+            self.found = Some(p.digest);
+        }
+        Ok(())
+    }
+    fn system_config(&mut self, _h: &SystemConfigHead<'_>) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
@@ -861,15 +953,27 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     pub fn into_state(self) -> S {
         self.st
     }
-    /// Re-attaches a kept state to its head, under the same promise as
+    /// Re-attaches a kept state to its head, under the same terms as
     /// [`Session::resume`]; the state must be one whose every artifact verified.
     pub fn resume(head: &'e [u8], state: S) -> Result<Self> {
         Session::resume(head, state)?.finish()
     }
 
-    /// The verified manifest.
+    /// The verified manifest as a view for host tools, after checking the
+    /// head still hashes to the signed digest. The view decodes lazily from
+    /// the head: sound for memory nobody else writes (what a Rust `&[u8]`
+    /// promises), not for memory shared with C or other bus masters — use
+    /// [`Installed::visit_manifest`] and the copying accessors there.
     pub fn manifest(&self) -> Result<VerifiedManifest<'e>> {
         manifest_of(self.head, self.st())
+    }
+    /// Walks the verified manifest again over a copy of its bytes, handing
+    /// every item to `visitor`. The items are not yet authenticated while
+    /// the visitor sees them: keep copies, and use them only if this returns
+    /// `Ok` (the copy hashed to the signed digest); otherwise
+    /// [`Error::InputChanged`].
+    pub fn visit_manifest(&self, visitor: &mut dyn ManifestVisitor) -> Result<()> {
+        visit(self.head, self.st(), visitor)
     }
     /// Bundle kind.
     pub fn kind(&self) -> BundleKind {
@@ -883,24 +987,55 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     pub fn security_counter(&self) -> u64 {
         self.st().ix.security_counter
     }
-    /// The counter floor the device must persist: the larger of the old
-    /// floor and this bundle's counter.
+    /// The counter floors the device must persist: the policy's floors,
+    /// with any re-base the root chain applied, and this bundle's role's
+    /// floor raised to its counter. The other role's floor is never moved
+    /// by this bundle.
+    pub fn floors(&self) -> Floors {
+        self.st().floors
+    }
+    /// The floor of this bundle's own role (see [`Installed::floors`]).
     pub fn counter_floor(&self) -> u64 {
-        self.st().counter_floor.max(self.st().ix.security_counter)
+        self.st().floors.of(self.st().ix.kind)
     }
     /// Version of the trust root in force after this bundle.
     pub fn root_version(&self) -> u32 {
         self.st().root_version
     }
-    /// The newest root envelope the bundle carried, which the device must
-    /// persist and use as its root from now on; `None` when no rotation.
-    pub fn new_root(&self) -> Option<&'e [u8]> {
-        let (start, len) = self.st().new_root?;
-        let s = usize::try_from(start).ok()?;
-        let e = s.checked_add(usize::try_from(len).ok()?)?;
-        self.head.get(s..e)
+    /// Length of the newest root envelope the bundle carried; `None` when
+    /// no rotation.
+    pub fn new_root_len(&self) -> Option<usize> {
+        self.st().new_root.and_then(|r| usize::try_from(r.len).ok())
     }
-    /// Key ids of the keys whose signatures counted, in role order.
+    /// Copies the newest root envelope the bundle carried into `out` (the
+    /// device must persist it and use it as its root from now on) and
+    /// returns its length; `Ok(0)` when no rotation. The copy is framed as
+    /// an envelope and its document hashes to the digest verified; its
+    /// signature entries are not re-checked (a stored root is trusted as
+    /// stored, its signatures unused). On error, `out` may hold a partial
+    /// copy that must not be used.
+    pub fn copy_new_root(&self, out: &mut [u8]) -> Result<usize> {
+        let Some(r) = self.st().new_root else {
+            return Ok(0);
+        };
+        let s = usize::try_from(r.off).map_err(|_| Error::InvalidState)?;
+        let len = usize::try_from(r.len).map_err(|_| Error::InvalidState)?;
+        let src = self
+            .head
+            .get(s..s.saturating_add(len))
+            .ok_or(Error::InvalidState)?;
+        let dst = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
+        crate::wire::copy_exact(dst, src)?;
+        let env = Envelope::parse(dst)?;
+        let digest: Digest = sha2::Sha256::digest(env.doc()).into();
+        if env.doc_type() != DocType::Root || digest != r.digest {
+            return Err(Error::InputChanged);
+        }
+        Ok(len)
+    }
+    /// Key ids of the keys whose signatures counted, in role order: at
+    /// least the threshold; these keys signed, others may have too (see
+    /// [`check_threshold`]).
     pub fn signers(&self) -> &[KeyId] {
         &self.st().signers
     }
@@ -914,21 +1049,41 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     pub fn config_binding(&self) -> Result<ConfigBinding> {
         let config = self.st().config.as_ref().ok_or(Error::WrongKind)?;
         let entry = usize::from(self.st().ecu_entry.ok_or(Error::WrongKind)?);
-        let view = self.manifest()?;
-        let sc = view.system_config()?.ok_or(Error::WrongKind)?;
-        let ecu = sc.ecus.clone().nth(entry).ok_or(Error::InvalidState)?;
-        let mut allowed = heapless::Vec::new();
-        for m in ecu.models {
-            allowed
-                .push(m.manifest_digest)
-                .map_err(|_| Error::LimitExceeded)?;
-        }
+        let mut models = EcuModels {
+            entry,
+            allowed: heapless::Vec::new(),
+        };
+        self.visit_manifest(&mut models)?;
         Ok(ConfigBinding {
             digest: config.digest,
             config_id: config.config_id.clone(),
             config_version: config.config_version.clone(),
-            allowed,
+            allowed: models.allowed,
         })
+    }
+
+    /// For a system-configuration bundle: the signed SHA-256 of parameter
+    /// set `index` (in manifest order).
+    pub fn parameter_set_digest(&self, index: usize) -> Result<Digest> {
+        if self.st().ix.kind != BundleKind::SystemConfig {
+            return Err(Error::WrongKind);
+        }
+        let mut p = ParameterDigest { index, found: None };
+        self.visit_manifest(&mut p)?;
+        p.found.ok_or(Error::NoSuchArtifact)
+    }
+
+    /// Checks parameter data the firmware loaded against parameter set
+    /// `index`'s signed digest: [`Error::ArtifactDigestMismatch`] if it
+    /// differs.
+    pub fn check_parameter_set(&self, index: usize, data: &[u8]) -> Result<()> {
+        let want = self.parameter_set_digest(index)?;
+        let got: Digest = sha2::Sha256::digest(data).into();
+        if got == want {
+            Ok(())
+        } else {
+            Err(Error::ArtifactDigestMismatch)
+        }
     }
 
     /// Encodes the identity record into `out` (at most
@@ -938,7 +1093,11 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
         engine: &mut H,
         out: &mut [u8],
     ) -> Result<usize> {
-        let view = self.manifest()?;
+        let mut c = Components {
+            items: heapless::Vec::new(),
+            version: IdString::new(),
+        };
+        self.visit_manifest(&mut c)?;
         let config = self.st().config.as_ref().map(|c| identity::ConfigRecord {
             config_id: c.config_id.as_str(),
             config_version: c.config_version.as_str(),
@@ -951,14 +1110,14 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
                 manifest_digest: self.st().digest,
                 kind: self.st().ix.kind.code(),
                 security_counter: self.st().ix.security_counter,
-                version: view.head().version,
+                version: c.version.as_str(),
                 root_version: self.st().root_version,
             },
             config.as_ref(),
-            view.components()?.map(|c| identity::ComponentId {
-                family: c.head.family,
-                version: c.head.version,
-                stage: c.head.stage,
+            c.items.iter().map(|(f, v, s)| identity::ComponentId {
+                family: f.as_str(),
+                version: v.as_str(),
+                stage: *s,
             }),
             &self.st().signers,
         )

@@ -64,17 +64,6 @@ impl<'a> Walker<'a> {
         Ok(head)
     }
 
-    /// Bytes consumed so far, measured against the document `base` this
-    /// walker started on.
-    pub(crate) fn offset_in(&self, base: &'a [u8]) -> usize {
-        base.len().saturating_sub(self.rest.len())
-    }
-
-    /// What is left.
-    pub(crate) fn rest(&self) -> &'a [u8] {
-        self.rest
-    }
-
     /// Ends the document: anything left over is an error.
     pub(crate) fn finish(self) -> Result<()> {
         if self.rest.is_empty() {

@@ -4,7 +4,7 @@ use modelseal_core::{ArtifactCheck, DevicePolicy, SessionState, SoftSha256, Veri
 
 #[test]
 fn verifier_state_fits_its_budget() {
-    let verifier = size_of::<Verifier<'static, SoftSha256>>();
+    let verifier = size_of::<Verifier<SoftSha256>>();
     let policy = size_of::<DevicePolicy>();
     let session = size_of::<SessionState>();
     let check = size_of::<ArtifactCheck>();

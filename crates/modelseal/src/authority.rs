@@ -31,7 +31,7 @@ pub struct RoleRef {
 }
 
 impl RoleRef {
-    fn from_root(root: &TrustRoot<'_>, id: u8) -> Result<Self> {
+    fn from_root(root: &TrustRoot, id: u8) -> Result<Self> {
         let r = root
             .role(id)
             .ok_or_else(|| Error::verify("trust root", modelseal_core::Error::RootInvalid))?;
@@ -135,6 +135,10 @@ impl Authority {
 pub fn root_in_force(device_root: &[u8], chain: &[Vec<u8>]) -> Result<(u32, Vec<u8>)> {
     let mut root = TrustRoot::from_envelope_unverified(device_root)
         .map_err(|e| Error::verify("device trust root", e))?;
+    let mut doc = Envelope::parse(device_root)
+        .map_err(|e| Error::verify("device trust root", e))?
+        .doc()
+        .to_vec();
     for (i, env_bytes) in chain.iter().enumerate() {
         let env = Envelope::parse(env_bytes)
             .map_err(|e| Error::verify(format!("rotation chain entry {i}"), e))?;
@@ -148,8 +152,9 @@ pub fn root_in_force(device_root: &[u8], chain: &[Vec<u8>]) -> Result<(u32, Vec<
             )
         })?;
         root = next;
+        doc = env.doc().to_vec();
     }
-    Ok((root.version(), root.doc().to_vec()))
+    Ok((root.version(), doc))
 }
 
 /// One signature on a document, judged.

@@ -545,6 +545,9 @@ pub struct Role {
     pub threshold: u8,
     /// Public keys.
     pub keys: Vec<[u8; PUBLIC_KEY_LEN]>,
+    /// Counter-floor re-base for this role (component and
+    /// system-configuration roles, in a root that changes their keys).
+    pub floor: Option<u64>,
 }
 
 /// A trust root document.
@@ -568,6 +571,7 @@ impl Root {
                 id: r.id,
                 threshold: r.threshold,
                 keys: &r.keys,
+                floor: r.floor,
             })
             .collect();
         let bytes = postcard::to_allocvec(&RootDoc {
@@ -583,7 +587,7 @@ impl Root {
     }
 
     /// Reads a root back from a parsed core root.
-    pub fn from_trust_root(root: &TrustRoot<'_>) -> Self {
+    pub fn from_trust_root(root: &TrustRoot) -> Self {
         let roles = [doc::ROLE_ROOT, doc::ROLE_COMPONENT, doc::ROLE_SYSTEM_CONFIG]
             .into_iter()
             .filter_map(|id| {
@@ -591,6 +595,11 @@ impl Root {
                     id,
                     threshold: r.threshold(),
                     keys: r.keys().copied().collect(),
+                    floor: match id {
+                        doc::ROLE_COMPONENT => root.rebase(BundleKind::Component),
+                        doc::ROLE_SYSTEM_CONFIG => root.rebase(BundleKind::SystemConfig),
+                        _ => None,
+                    },
                 })
             })
             .collect();

@@ -22,6 +22,9 @@ pub struct RoleKeys {
     pub keys: Vec<[u8; PUBLIC_KEY_LEN]>,
     /// Distinct keys that must sign.
     pub threshold: u8,
+    /// Counter-floor re-base (component and system-configuration roles,
+    /// only in a rotation that changes the role's keys).
+    pub floor: Option<u64>,
 }
 
 /// The three roles of a root.
@@ -81,6 +84,7 @@ pub fn make_root(
                 id: *id,
                 threshold: r.threshold,
                 keys: r.keys.clone(),
+                floor: r.floor,
             })
             .collect(),
     };
@@ -99,6 +103,10 @@ pub struct Rotation {
     pub keys: [Option<Vec<[u8; PUBLIC_KEY_LEN]>>; 3],
     /// New thresholds per role.
     pub thresholds: [Option<u8>; 3],
+    /// Counter-floor re-bases per role (never the root role; only for a
+    /// role whose keys change). A re-base is never carried into a later
+    /// root.
+    pub floors: [Option<u64>; 3],
     /// New expiry; `Some(None)` removes it.
     pub expires_at: Option<Option<u64>>,
 }
@@ -116,9 +124,20 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
         let prev = old
             .role(*id)
             .ok_or_else(|| Error::Invalid(format!("the previous root has no {name} role")))?;
+        let keys = changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone());
+        let floor = changes.floors[i];
+        if floor.is_some() {
+            let same = keys.len() == prev.keys.len() && keys.iter().all(|k| prev.keys.contains(k));
+            if *id == ROLE_ROOT || same {
+                return Err(Error::Invalid(format!(
+                    "a counter-floor re-base of the {name} role needs new {name} keys in the same rotation: it exists to undo a counter that retired keys pushed up"
+                )));
+            }
+        }
         roles.push(RoleKeys {
-            keys: changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone()),
+            keys,
             threshold: changes.thresholds[i].unwrap_or(prev.threshold),
+            floor,
         });
     }
     let expires_at = changes.expires_at.unwrap_or(old.expires_at);

@@ -168,7 +168,7 @@ impl SignedDocument {
     /// `roles` of `root`.
     pub fn attach_for_roles(
         &mut self,
-        root: &TrustRoot<'_>,
+        root: &TrustRoot,
         roles: &[u8],
         public_key: [u8; PUBLIC_KEY_LEN],
         signature: [u8; SIGNATURE_LEN],

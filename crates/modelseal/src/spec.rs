@@ -1077,7 +1077,7 @@ impl Resolver {
         for (name, value) in lineage.entries() {
             let f = format!("{field}.lineage.{name}");
             self.id(&f, value, false)?;
-            if stage >= Stage::PRODUCTION && value.is_empty() {
+            if stage.requires_lineage() && value.is_empty() {
                 return Err(self.err(
                     f,
                     "empty, but a Production component needs all eight lineage links",

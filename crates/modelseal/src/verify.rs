@@ -71,7 +71,7 @@ pub fn verify_file(
     artifacts_dir: Option<&Path>,
 ) -> Result<Verification> {
     let bundle = BundleFile::open(path)?;
-    let floor = policy.counter_floor();
+    let floor = policy.floors().of(policy.kind());
     let ctx = |what: &str| format!("{}: {what}", path.display());
     let mut v = Verifier::new(root, policy, SoftSha256::new())
         .map_err(|e| Error::verify("trust root", e))?;
@@ -157,9 +157,16 @@ pub fn verify_file(
         .map_err(|e| Error::verify("identity record", e))?;
     record.truncate(n);
     let identity = IdentityReport::decode(&record)?;
-    let new_root = installed
-        .new_root()
-        .map(|bytes| (installed.root_version(), bytes.to_vec()));
+    let new_root = match installed.new_root_len() {
+        None => None,
+        Some(len) => {
+            let mut bytes = vec![0u8; len];
+            installed
+                .copy_new_root(&mut bytes)
+                .map_err(|e| Error::verify("new trust root", e))?;
+            Some((installed.root_version(), bytes))
+        }
+    };
     let config_binding = match installed.kind() {
         BundleKind::SystemConfig => Some(
             installed
@@ -220,11 +227,20 @@ fn failing_artifact(bundle: &BundleFile, root: &[u8], policy: DevicePolicy) -> O
 /// target's platform, market and first serial, no counter floor, any
 /// stage, and expiry checked against `now`.
 pub fn target_policies(m: &Manifest, now: u64) -> Result<Vec<(String, DevicePolicy)>> {
-    let lowest = Stage::from_code(1).ok_or(Error::Invalid("stage code 1".into()))?;
+    // The lowest known stage: every known stage meets it; an unknown stage
+    // code meets no minimum, so such a bundle fails this check as it
+    // would on every device.
+    let lowest = Stage::DEVELOPMENT;
     let mut out = Vec::new();
     for hw in &m.target.hardware_ids {
         let base = |ecu: Option<&str>| -> std::result::Result<DevicePolicy, modelseal_core::Error> {
-            let mut p = DevicePolicy::new(m.kind, hw, 0, lowest, Expiry::CheckedAt(now))?;
+            let mut p = DevicePolicy::new(
+                m.kind,
+                hw,
+                modelseal_core::Floors::default(),
+                lowest,
+                Expiry::CheckedAt(now),
+            )?;
             if let Some(s) = m.target.serials.first() {
                 p = p.with_serial(s)?;
             }
@@ -299,6 +315,7 @@ fn stand_in(manifest_envelope: &SignedDocument, real_root_doc: &[u8]) -> Result<
                 id,
                 threshold: 1,
                 keys: vec![pk],
+                floor: None,
             })
             .collect(),
     };

@@ -176,7 +176,11 @@ static modelseal_policy to_policy(const policy_spec *s) {
     set_str(&p.serial, &p.serial_len, s->serial);
     set_str(&p.platform, &p.platform_len, s->platform);
     set_str(&p.market, &p.market_len, s->market);
-    p.counter_floor = s->counter_floor;
+    /* One floor per kind: the case's floor is its slot's. */
+    if (s->kind == MODELSEAL_KIND_SYSTEM_CONFIG)
+        p.system_config_floor = s->counter_floor;
+    else
+        p.component_floor = s->counter_floor;
     return p;
 }
 
@@ -195,7 +199,7 @@ static modelseal_policy standard_policy(void) {
     p.platform_len = sizeof plat - 1;
     p.market = market;
     p.market_len = sizeof market - 1;
-    p.counter_floor = 5;
+    p.component_floor = 5;
     return p;
 }
 

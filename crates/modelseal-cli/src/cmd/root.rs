@@ -95,6 +95,15 @@ pub(crate) struct RotateArgs {
     /// Remove the expiry.
     #[arg(long)]
     no_expiry: bool,
+    /// Re-base the component role's counter floor to N on every device
+    /// that applies this rotation (only with new component keys: undoes a
+    /// counter that stolen keys pushed up).
+    #[arg(long, value_name = "N")]
+    rebase_component_floor: Option<u64>,
+    /// Re-base the system-configuration role's counter floor to N (only
+    /// with new system-configuration keys).
+    #[arg(long, value_name = "N")]
+    rebase_system_floor: Option<u64>,
     /// Private key of the old or new root role to sign with now (repeat).
     #[arg(long = "key", value_name = "FILE")]
     keys: Vec<PathBuf>,
@@ -192,7 +201,11 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
                         names[i], names[i]
                     ))
                 })?;
-                roles.push(RoleKeys { keys, threshold });
+                roles.push(RoleKeys {
+                    keys,
+                    threshold,
+                    floor: None,
+                });
             }
             let (root, doc) = make_root(1, a.expires, [&roles[0], &roles[1], &roles[2]])?;
             sign_and_write(ctx, &a.output, doc, None, &a.keys, a.force, &root)
@@ -202,6 +215,7 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
             let changes = Rotation {
                 keys: a.roles.keys()?,
                 thresholds: a.roles.thresholds(),
+                floors: [None, a.rebase_component_floor, a.rebase_system_floor],
                 expires_at: if a.no_expiry {
                     Some(None)
                 } else {

@@ -46,9 +46,14 @@ pub(crate) struct VerifyArgs {
     /// The ECU's name in system configurations.
     #[arg(long)]
     ecu_name: Option<String>,
-    /// The security-counter floor the device has stored (0 on a new device).
+    /// The security-counter floor the device has stored for this kind of
+    /// bundle (0 on a new device). Devices keep one floor per kind.
     #[arg(long)]
     counter_floor: u64,
+    /// The manifest digest (hex) of the bundle of this kind installed now:
+    /// at the floor, only that very bundle is then accepted.
+    #[arg(long, value_name = "HEX")]
+    installed: Option<String>,
     /// The lowest lifecycle stage the device accepts (development, staging, production, or a code).
     #[arg(long, value_parser = parse_stage)]
     min_stage: Stage,
@@ -83,14 +88,24 @@ impl VerifyArgs {
             Some(t) => Expiry::CheckedAt(t),
             None => Expiry::NotCheckedNoTrustedClock,
         };
-        let mut p = DevicePolicy::new(
-            kind,
-            &self.hardware_id,
-            self.counter_floor,
-            self.min_stage,
-            expiry,
-        )
-        .map_err(|e| bad("hardware-id", e))?;
+        let mut floors = modelseal_core::Floors::default();
+        match kind {
+            BundleKind::Component => floors.component = self.counter_floor,
+            BundleKind::SystemConfig => floors.system_config = self.counter_floor,
+        }
+        let mut p = DevicePolicy::new(kind, &self.hardware_id, floors, self.min_stage, expiry)
+            .map_err(|e| bad("hardware-id", e))?;
+        if let Some(h) = &self.installed {
+            let d: [u8; 32] = hex::decode(h)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| {
+                    Failure::Usage(
+                        "--installed: a SHA-256 manifest digest in hex (64 digits)".into(),
+                    )
+                })?;
+            p = p.with_installed(d);
+        }
         if let Some(s) = &self.serial {
             p = p.with_serial(s).map_err(|e| bad("serial", e))?;
         }

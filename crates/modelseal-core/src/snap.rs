@@ -1,0 +1,274 @@
+//! Reading caller memory exactly once: a copy window that hashes what it
+//! hands out.
+//!
+//! The bytes a verifier is given may change under it: a head buffer the
+//! firmware reuses for the next network chunk, memory-mapped flash that a
+//! second bus master writes. Checking a digest over those bytes and then
+//! decoding them from a second read would decode something that was never
+//! signed. A [`Snap`] copies the source into a window the verifier owns,
+//! decodes every value from that copy and feeds exactly the bytes it
+//! decoded into SHA-256, in order. The digest it returns therefore covers
+//! the very bytes every decoded value came from: if it equals the
+//! authenticated digest, every value is authenticated, whatever the source
+//! did in between.
+//!
+//! A second, optional hash ("the tap") receives the same bytes while it is
+//! open: the artifact records' leaf hashes are taken this way (see
+//! [`crate::records`]).
+//!
+//! Every loop is bounded by the source length or by [`WINDOW`]; nothing
+//! here indexes without a check.
+
+use crate::error::{Error, Result};
+use crate::hash::Digest;
+use crate::limits::MAX_ITEM_LEN;
+use serde::Deserialize;
+use sha2::Digest as _;
+
+/// Bytes of the copy window: twice the largest single item the format
+/// decodes in one piece ([`MAX_ITEM_LEN`]), rounded up to 64. The window
+/// is refilled when fewer than [`MAX_ITEM_LEN`] unconsumed bytes remain, so
+/// every item fits, and each refill moves at most as many bytes as were
+/// consumed since the last one.
+pub(crate) const WINDOW: usize = (2 * MAX_ITEM_LEN).div_ceil(64) * 64;
+const _: () = assert!(WINDOW >= 2 * MAX_ITEM_LEN);
+
+/// Maps postcard's decode errors onto the verifier's.
+fn de_error(e: postcard::Error) -> Error {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
+        _ => Error::Malformed,
+    }
+}
+
+/// A forward-only, copy-once reader over a postcard document.
+pub(crate) struct Snap<'s> {
+    src: &'s [u8],
+    /// Next byte of `src` not yet copied.
+    next: usize,
+    win: [u8; WINDOW],
+    /// Next byte of the window not yet consumed.
+    lo: usize,
+    /// End of the copied bytes in the window.
+    hi: usize,
+    hash: sha2::Sha256,
+    tap: Option<sha2::Sha256>,
+}
+
+impl core::fmt::Debug for Snap<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Snap")
+            .field("len", &self.src.len())
+            .field("consumed", &self.consumed())
+            .finish()
+    }
+}
+
+impl<'s> Snap<'s> {
+    /// A reader at the start of `src`.
+    pub(crate) fn new(src: &'s [u8]) -> Self {
+        Self {
+            src,
+            next: 0,
+            win: [0; WINDOW],
+            lo: 0,
+            hi: 0,
+            hash: sha2::Sha256::new(),
+            tap: None,
+        }
+    }
+
+    /// A reader at `offset` of `src`, hashing from there on (the caller
+    /// compares what it gets with a digest kept for that range).
+    pub(crate) fn at(src: &'s [u8], offset: usize) -> Result<Self> {
+        if offset > src.len() {
+            return Err(Error::InvalidState);
+        }
+        let mut s = Self::new(src);
+        s.next = offset;
+        Ok(s)
+    }
+
+    /// Bytes of the source consumed so far (its position in the document).
+    pub(crate) fn consumed(&self) -> usize {
+        self.next.saturating_sub(self.hi.saturating_sub(self.lo))
+    }
+
+    /// Copies more of the source so that at least `want` unconsumed bytes
+    /// sit in the window (fewer only at the end of the source).
+    fn fill(&mut self, want: usize) {
+        let have = self.hi.saturating_sub(self.lo);
+        if have >= want || self.next >= self.src.len() {
+            return;
+        }
+        if self.lo > 0 {
+            // Move the unconsumed bytes to the front (at most WINDOW).
+            for i in 0..have {
+                let b = self.win.get(self.lo.saturating_add(i)).copied();
+                if let (Some(b), Some(d)) = (b, self.win.get_mut(i)) {
+                    *d = b;
+                }
+            }
+            self.lo = 0;
+            self.hi = have;
+        }
+        let room = WINDOW.saturating_sub(self.hi);
+        let n = room.min(self.src.len().saturating_sub(self.next));
+        let src = self
+            .src
+            .get(self.next..self.next.saturating_add(n))
+            .unwrap_or(&[]);
+        let dst = self
+            .win
+            .get_mut(self.hi..self.hi.saturating_add(src.len()))
+            .unwrap_or(&mut []);
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+        self.next = self.next.saturating_add(src.len());
+        self.hi = self.hi.saturating_add(src.len());
+    }
+
+    /// Marks `n` window bytes from `lo` as consumed, hashing them.
+    fn consume(&mut self, n: usize) {
+        let end = self.lo.saturating_add(n).min(self.hi);
+        if let Some(bytes) = self.win.get(self.lo..end) {
+            self.hash.update(bytes);
+            if let Some(t) = self.tap.as_mut() {
+                t.update(bytes);
+            }
+        }
+        self.lo = end;
+    }
+
+    /// Decodes one value of `T` from the copy. It borrows the window, so it
+    /// must be used (or copied) before the next read.
+    pub(crate) fn take<'w, T: Deserialize<'w>>(&'w mut self) -> Result<T> {
+        self.fill(MAX_ITEM_LEN);
+        let Self {
+            win,
+            lo,
+            hi,
+            hash,
+            tap,
+            ..
+        } = self;
+        let win: &'w [u8; WINDOW] = win;
+        let avail = win.get(*lo..*hi).ok_or(Error::InvalidState)?;
+        let (value, rest) = postcard::take_from_bytes::<T>(avail).map_err(de_error)?;
+        let used = avail.len().saturating_sub(rest.len());
+        let bytes = avail.get(..used).ok_or(Error::InvalidState)?;
+        hash.update(bytes);
+        if let Some(t) = tap.as_mut() {
+            t.update(bytes);
+        }
+        *lo = lo.saturating_add(used);
+        Ok(value)
+    }
+
+    /// Decodes a `Copy` value that borrows nothing.
+    pub(crate) fn value<T: for<'de> Deserialize<'de>>(&mut self) -> Result<T> {
+        self.take()
+    }
+
+    /// Decodes a sequence length and checks it against `max` items.
+    pub(crate) fn seq_len(&mut self, max: usize) -> Result<usize> {
+        let n: u32 = self.value()?;
+        let n = usize::try_from(n).map_err(|_| Error::LimitExceeded)?;
+        if n > max {
+            return Err(Error::LimitExceeded);
+        }
+        Ok(n)
+    }
+
+    /// Decodes an option tag: `false` for none, `true` for some.
+    pub(crate) fn option_tag(&mut self) -> Result<bool> {
+        match self.value::<u8>()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Error::Malformed),
+        }
+    }
+
+    /// Copies `N` raw bytes (a fixed-size array in postcard) out of the window.
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        self.fill(N);
+        let mut out = [0u8; N];
+        if self.hi.saturating_sub(self.lo) < N {
+            return Err(Error::Truncated);
+        }
+        let src = self
+            .win
+            .get(self.lo..self.lo.saturating_add(N))
+            .ok_or(Error::Truncated)?;
+        for (d, s) in out.iter_mut().zip(src) {
+            *d = *s;
+        }
+        self.consume(N);
+        Ok(out)
+    }
+
+    /// Starts feeding consumed bytes, prefixed by `prefix`, into the tap.
+    pub(crate) fn open_tap(&mut self, prefix: &[u8]) {
+        let mut t = sha2::Sha256::new();
+        t.update(prefix);
+        self.tap = Some(t);
+    }
+
+    /// Ends the tap and returns its digest.
+    pub(crate) fn close_tap(&mut self) -> Result<Digest> {
+        let t = self.tap.take().ok_or(Error::InvalidState)?;
+        Ok(t.finalize().into())
+    }
+
+    /// Ends the document: every byte of the source must have been consumed.
+    /// Returns SHA-256 of everything consumed since the start (or since
+    /// [`Snap::at`]'s offset).
+    pub(crate) fn finish(self) -> Result<Digest> {
+        if self.lo != self.hi || self.next != self.src.len() {
+            return Err(Error::TrailingBytes);
+        }
+        Ok(self.hash.finalize().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn hashes_exactly_what_it_decodes_across_refills() {
+        // Many strings, more than one window's worth.
+        let items: Vec<std::string::String> =
+            (0..200).map(|i| std::format!("item-{i:04}")).collect();
+        let refs: Vec<&str> = items.iter().map(|s| s.as_str()).collect();
+        let mut buf = [0u8; 4096];
+        let bytes = postcard::to_slice(refs.as_slice(), &mut buf)
+            .unwrap()
+            .to_vec();
+        let mut s = Snap::new(&bytes);
+        let n = s.seq_len(1000).unwrap();
+        for i in 0..n {
+            let v: &str = s.take().unwrap();
+            assert_eq!(v, items[i]);
+        }
+        let d = s.finish().unwrap();
+        let want: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+        assert_eq!(d, want);
+    }
+
+    #[test]
+    fn reports_truncation_and_trailing_bytes() {
+        let mut s = Snap::new(&[0x80]);
+        assert_eq!(s.value::<u32>(), Err(Error::Truncated));
+        let s = Snap::new(&[1]);
+        assert_eq!(s.finish(), Err(Error::TrailingBytes));
+        let mut s = Snap::new(&[2]);
+        assert_eq!(s.option_tag(), Err(Error::Malformed));
+        let mut s = Snap::new(&[11]);
+        assert_eq!(s.seq_len(10), Err(Error::LimitExceeded));
+        let mut s = Snap::new(&[1, 2, 3]);
+        assert_eq!(s.array::<4>(), Err(Error::Truncated));
+    }
+}
