@@ -6,7 +6,9 @@
 //! - `older/bundle.msb`: the same component with security counter 3, for a
 //!   rollback once counter 7 was installed;
 //! - `other-hardware/bundle.msb`: a validly signed bundle for hardware
-//!   `HW-RC-0001` only.
+//!   `HW-RC-0001` only;
+//! - `twin/bundle.msb`: another bundle at the standard bundle's counter (7),
+//!   with a different version string: equal counter, different bundle.
 //!
 //! Usage: `cargo run -p modelseal-ffi --example gen-c-fixtures -- <dir>`
 
@@ -29,6 +31,8 @@ fn main() -> std::io::Result<()> {
     older.security_counter = 3;
     let mut other = component_manifest(&p);
     other.target.hardware_ids = vec!["HW-RC-0001".into()];
+    let mut twin = component_manifest(&p);
+    twin.version = format!("{}-twin", twin.version);
 
     let files = [
         ("root.msr", provisioned_root()),
@@ -41,6 +45,7 @@ fn main() -> std::io::Result<()> {
             "other-hardware/bundle.msb",
             bundle(&[], &other, &["c1", "c2"], &refs),
         ),
+        ("twin/bundle.msb", bundle(&[], &twin, &["c1", "c2"], &refs)),
     ];
     for (name, data) in files {
         let path = dir.join(name);

@@ -1074,6 +1074,7 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
         // Copied aside and checked against the digest verified before it
         // is handed out: a failure leaves `out` untouched.
         let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
+        // SAFETY: the caller's contract above.
         let n = unsafe { with_installed(ctx, |i| Ok(i.copy_new_root(&mut root)?)) }?;
         if n > 0 {
             // SAFETY: the caller's contract above.

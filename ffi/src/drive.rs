@@ -88,6 +88,13 @@ pub struct Outcome {
     pub identity: Option<Vec<u8>>,
 }
 
+/// A context initialised with `root` and `policy` (for the crate's tests).
+pub fn tests_context(root: &[u8], policy: &Policy) -> modelseal_verifier {
+    let mut ctx = context();
+    assert_eq!(init(&mut ctx, root, policy), modelseal_status::Ok);
+    ctx
+}
+
 fn context() -> modelseal_verifier {
     modelseal_verifier {
         _opaque: [0; MODELSEAL_VERIFIER_WORDS],

@@ -47,13 +47,15 @@ else
 fi
 
 TEST_SRC=(ffi/tests/c/test_api.c ffi/tests/c/sha256.c)
+# Extra bundles the C tests and the examples use (made like tests/data).
+cargo run --quiet -p modelseal-ffi --example gen-c-fixtures -- "$out/fixtures" >/dev/null
 
 # ----------------------------------------------------- host build, ASan+UBSan
 step "C tests under ASan+UBSan: host build of the library (std, debug assertions)"
 cargo build --quiet -p modelseal-ffi
 gcc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/debug/libmodelseal.a" \
   "${HOST_LIBS[@]}" -o "$out/test_api_host"
-"$out/test_api_host" tests/data 2>"$out/test_api_host.log" || { cat "$out/test_api_host.log"; fail "C tests (host build)"; }
+"$out/test_api_host" tests/data "$out/fixtures" 2>"$out/test_api_host.log" || { cat "$out/test_api_host.log"; fail "C tests (host build)"; }
 ok
 
 # ------------------------------------------------------ ECU build, ASan+UBSan
@@ -63,13 +65,13 @@ cc=gcc
 have clang && cc=clang
 $cc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/ecu/libmodelseal.a" -lpthread \
   -o "$out/test_api_ecu"
-"$out/test_api_ecu" tests/data 2>"$out/test_api_ecu.log" || { cat "$out/test_api_ecu.log"; fail "C tests (ECU build, $cc)"; }
+"$out/test_api_ecu" tests/data "$out/fixtures" 2>"$out/test_api_ecu.log" || { cat "$out/test_api_ecu.log"; fail "C tests (ECU build, $cc)"; }
 ok
 
 step "C tests against the shared library"
 gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread \
   -Wl,-rpath,"$target/ecu" -o "$out/test_api_shared"
-"$out/test_api_shared" tests/data 2>"$out/test_api_shared.log" || { cat "$out/test_api_shared.log"; fail "C tests (shared library)"; }
+"$out/test_api_shared" tests/data "$out/fixtures" 2>"$out/test_api_shared.log" || { cat "$out/test_api_shared.log"; fail "C tests (shared library)"; }
 ok
 
 # ----------------------------------------------------------- freestanding
@@ -148,7 +150,6 @@ ok
 
 # ---------------------------------------------------------------- examples
 step "examples: c-boot and hil-readback, linked via pkg-config and the Makefile fragment"
-cargo run --quiet -p modelseal-ffi --example gen-c-fixtures -- "$out/fixtures" >/dev/null
 mkdir -p "$out/pkgconfig"
 version=$(sed -n 's/^#define MODELSEAL_VERSION_MAJOR //p;s/^#define MODELSEAL_VERSION_MINOR //p;s/^#define MODELSEAL_VERSION_PATCH //p' include/modelseal.h | paste -sd.)
 sed -e "s|@PREFIX@|$repo|" -e "s|@LIBDIR@|$target/ecu|" -e "s|@VERSION@|$version|" \

@@ -418,8 +418,10 @@ pub fn verify(root: &[u8], policy: &DevicePolicy, bundle: &[u8]) -> Result<Verdi
 pub struct Verdict {
     /// Manifest digest.
     pub digest: Digest,
-    /// Counter floor to persist.
+    /// Counter floor to persist (this bundle's kind).
     pub counter_floor: u64,
+    /// Both floors to persist.
+    pub floors: modelseal_core::Floors,
     /// Root version in force.
     pub root_version: u32,
     /// New root to persist.
@@ -438,6 +440,7 @@ fn verdict(
     Ok(Verdict {
         digest: *i.manifest_digest(),
         counter_floor: i.counter_floor(),
+        floors: i.floors(),
         root_version: i.root_version(),
         new_root: match i.new_root_len() {
             None => None,

@@ -249,9 +249,10 @@ mod tests {
             .to_vec();
         let mut s = Snap::new(&bytes);
         let n = s.seq_len(1000).unwrap();
-        for i in 0..n {
+        assert_eq!(n, items.len());
+        for item in &items {
             let v: &str = s.take().unwrap();
-            assert_eq!(v, items[i]);
+            assert_eq!(v, item);
         }
         let d = s.finish().unwrap();
         let want: [u8; 32] = sha2::Sha256::digest(&bytes).into();

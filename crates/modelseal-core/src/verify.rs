@@ -69,13 +69,15 @@ pub struct ConfigRef {
     pub config_version: IdString,
 }
 
-/// The newest root a bundle carried: where it sits in the head, and the
-/// digest its document had when it was verified.
+/// The newest root a bundle carried: where it sits in the head, the digest
+/// its document had when it was verified, and the digest of the whole
+/// envelope (document and signature entries) taken right after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NewRoot {
     off: u32,
     len: u32,
     digest: Digest,
+    envelope: Digest,
 }
 
 /// Everything a session knows, held by value (no borrow of the head). A
@@ -328,6 +330,7 @@ impl<E: Sha256Engine> Verifier<E> {
                 off: u32_of(head.len().saturating_sub(rest.len()))?,
                 len: u32_of(env.len())?,
                 digest: *next.digest(),
+                envelope: sha2::Sha256::digest(env.bytes()).into(),
             });
             rotated = Some(next);
             rest = after;
@@ -1009,11 +1012,10 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     }
     /// Copies the newest root envelope the bundle carried into `out` (the
     /// device must persist it and use it as its root from now on) and
-    /// returns its length; `Ok(0)` when no rotation. The copy is framed as
-    /// an envelope and its document hashes to the digest verified; its
-    /// signature entries are not re-checked (a stored root is trusted as
-    /// stored, its signatures unused). On error, `out` may hold a partial
-    /// copy that must not be used.
+    /// returns its length; `Ok(0)` when no rotation. The copy must hash,
+    /// document and whole envelope, to what was verified
+    /// ([`Error::InputChanged`] otherwise). On error, `out` may hold a
+    /// partial copy that must not be used.
     pub fn copy_new_root(&self, out: &mut [u8]) -> Result<usize> {
         let Some(r) = self.st().new_root else {
             return Ok(0);
@@ -1026,9 +1028,10 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
             .ok_or(Error::InvalidState)?;
         let dst = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
         crate::wire::copy_exact(dst, src)?;
+        let whole: Digest = sha2::Sha256::digest(&*dst).into();
         let env = Envelope::parse(dst)?;
         let digest: Digest = sha2::Sha256::digest(env.doc()).into();
-        if env.doc_type() != DocType::Root || digest != r.digest {
+        if env.doc_type() != DocType::Root || digest != r.digest || whole != r.envelope {
             return Err(Error::InputChanged);
         }
         Ok(len)

@@ -282,6 +282,13 @@ typedef struct {
     sha256_ctx s;
     long calls;
     long fail_at;
+    /* Memory another bus master rewrites: after finish call number
+     * `poke_after_finish`, `poke_len` bytes of `poke_src` go to `poke_dst`. */
+    long finishes;
+    long poke_after_finish;
+    uint8_t *poke_dst;
+    const uint8_t *poke_src;
+    size_t poke_len;
 } test_engine;
 
 static int te_fail(test_engine *e) {
@@ -304,6 +311,9 @@ static int te_finish(void *user, uint8_t *out) {
     test_engine *e = user;
     if (te_fail(e)) return 1;
     sha256_final(&e->s, out);
+    e->finishes++;
+    if (e->poke_dst && e->finishes == e->poke_after_finish)
+        memcpy(e->poke_dst, e->poke_src, e->poke_len);
     return 0;
 }
 static modelseal_sha256_engine engine_of(test_engine *e) {
@@ -516,7 +526,7 @@ static void test_library(void) {
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_OK), "ok") == 0);
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_ROLLBACK),
                  "security counter below the stored floor (rollback)") == 0);
-    CHECK(strcmp(modelseal_status_str(34), "unknown status") == 0);
+    CHECK(strcmp(modelseal_status_str(35), "unknown status") == 0);
     CHECK(strcmp(modelseal_status_str(0xffffffffu), "unknown status") == 0);
     for (n = 0; n < 1000; n++) {
         const char *s = modelseal_status_str(n);
@@ -1267,6 +1277,244 @@ static void test_config_binding(const char *data_dir) {
 }
 
 /* Contexts share nothing: two threads verify at once. */
+/* Where `needle` (n bytes) first occurs in `hay`, or (size_t)-1. */
+static size_t find(const uint8_t *hay, size_t len, const uint8_t *needle, size_t n) {
+    size_t i;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0) return i;
+    return (size_t)-1;
+}
+
+/* The security review's three demonstrations of signed bytes read a second
+ * time from caller memory (docs/SECURITY.md, "Review findings", 1). Each
+ * must end in a refusal, never in an accepted artifact or root that was
+ * not signed. */
+static void test_review_reread(case_data *c, const char *data_dir) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    size_t head_len = head_len_of(&c->bundle), at;
+    modelseal_artifact_info info;
+    uint8_t signed_digest[32], evil_digest[32], *head, *evil;
+
+    /* 1. Per chunk: after verify_head, artifact 0's signed digest in the
+     * head buffer is replaced by the digest of attacker bytes, which are
+     * then streamed. The record is re-authenticated at begin. */
+    head = malloc(head_len);
+    memcpy(head, c->bundle.data, head_len);
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, head, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact(&ctx, 0, &info), MODELSEAL_STATUS_OK);
+    evil = malloc(info.size);
+    memcpy(evil, c->bundle.data + info.offset, info.size);
+    sha256(evil, info.size, signed_digest);
+    evil[0] ^= 0x5a;
+    sha256(evil, info.size, evil_digest);
+    at = find(head, head_len, signed_digest, 32);
+    CHECK(at != (size_t)-1);
+    if (at != (size_t)-1) {
+        modelseal_status s;
+        memcpy(head + at, evil_digest, 32);
+        s = note(modelseal_verifier_begin_artifact(&ctx, 0));
+        CHECK_ST(s, MODELSEAL_STATUS_INPUT_CHANGED);
+        if (s == MODELSEAL_STATUS_OK) {
+            modelseal_verifier_update_artifact(&ctx, evil, info.size);
+            CHECK(modelseal_verifier_finish_artifact(&ctx) != MODELSEAL_STATUS_OK);
+        }
+        CHECK(modelseal_verifier_finish(&ctx) != MODELSEAL_STATUS_OK);
+    }
+
+    /* 2. Inside one verify_bundle_bytes call: memory that answers the
+     * second read differently. The hash engine's first finish (the
+     * manifest's digest, before its signatures are checked) swaps the
+     * signed digest of the artifact tests/data/artifact-modified changed
+     * for the digest of its modified payload. Before the fix this turned
+     * ARTIFACT_DIGEST_MISMATCH into OK; now the second read is a copy that
+     * must hash to the signed digest: INPUT_CHANGED. */
+    {
+        case_data m;
+        test_engine te;
+        modelseal_sha256_engine eng = engine_of(&te);
+        if (load_case(data_dir, "artifact-modified", &m)) {
+            uint8_t *copy = malloc(m.bundle.len), modified[32];
+            size_t mh = head_len_of(&m.bundle);
+            memcpy(copy, m.bundle.data, m.bundle.len);
+            CHECK_ST(modelseal_verifier_init(&ctx, m.root.data, m.root.len, &p, NULL),
+                     MODELSEAL_STATUS_OK);
+            CHECK_ST(modelseal_verifier_verify_head(&ctx, copy, mh), MODELSEAL_STATUS_OK);
+            /* the artifact whose payload differs from the standard bundle's */
+            {
+                size_t k, count = 0;
+                CHECK_ST(modelseal_verifier_get_artifact_count(&ctx, &count), MODELSEAL_STATUS_OK);
+                for (k = 0; k < count; k++) {
+                    CHECK_ST(modelseal_verifier_get_artifact(&ctx, k, &info), MODELSEAL_STATUS_OK);
+                    if (memcmp(copy + info.offset, c->bundle.data + info.offset, info.size) != 0)
+                        break;
+                }
+                CHECK(k < count);
+            }
+            sha256(copy + info.offset, info.size, modified);
+            /* the original payload is in the untouched standard bundle */
+            sha256(c->bundle.data + info.offset, info.size, signed_digest);
+            at = find(copy, mh, signed_digest, 32);
+            CHECK(at != (size_t)-1);
+            memset(&te, 0, sizeof te);
+            te.poke_after_finish = 1;
+            te.poke_dst = copy + (at == (size_t)-1 ? 0 : at);
+            te.poke_src = modified;
+            te.poke_len = at == (size_t)-1 ? 0 : 32;
+            CHECK_ST(modelseal_verifier_init(&ctx, m.root.data, m.root.len, &p, &eng),
+                     MODELSEAL_STATUS_OK);
+            CHECK_ST(note(modelseal_verifier_verify_bundle_bytes(&ctx, copy, m.bundle.len)),
+                     MODELSEAL_STATUS_INPUT_CHANGED);
+            free(copy);
+            free_case(&m);
+        } else {
+            failed++;
+        }
+    }
+
+    /* 3. Rotation: after a rotating bundle verified, a key byte of root
+     * v2's last role is changed in the buffer. The new root is copied out
+     * only if it still hashes to what was verified: refused, and `out`
+     * untouched, so the firmware never persists an unsigned root. */
+    {
+        case_data r;
+        if (load_case(data_dir, "valid-rotation", &r)) {
+            uint8_t *copy = malloc(r.bundle.len), root[MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
+            modelseal_policy rp = case_policy(&r);
+            size_t n = 12345;
+            uint32_t doc_len;
+            memcpy(copy, r.bundle.data, r.bundle.len);
+            CHECK_ST(modelseal_verifier_init(&ctx, r.root.data, r.root.len, &rp, NULL),
+                     MODELSEAL_STATUS_OK);
+            CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, copy, r.bundle.len),
+                     MODELSEAL_STATUS_OK);
+            /* root v2's envelope follows the 16-byte header; its document
+             * length is at envelope offset 12, its document at offset 16 */
+            doc_len = (uint32_t)copy[28] | (uint32_t)copy[29] << 8 | (uint32_t)copy[30] << 16 |
+                      (uint32_t)copy[31] << 24;
+            copy[32 + doc_len - 12] ^= 0x01;
+            memset(root, 0x11, sizeof root);
+            CHECK_ST(note(modelseal_verifier_get_new_root(&ctx, root, sizeof root, &n)),
+                     MODELSEAL_STATUS_INPUT_CHANGED);
+            CHECK(n == 12345 && root[0] == 0x11);
+            /* put back, and the same call answers */
+            copy[32 + doc_len - 12] ^= 0x01;
+            CHECK_ST(modelseal_verifier_get_new_root(&ctx, root, sizeof root, &n),
+                     MODELSEAL_STATUS_OK);
+            free(copy);
+            free_case(&r);
+        } else {
+            failed++;
+        }
+    }
+    free(evil);
+    free(head);
+}
+
+/* One floor per kind (review finding 2): a system-configuration bundle
+ * raises its own floor and leaves the component floor as it was. */
+static void test_review_floors(const char *data_dir) {
+    case_data sc;
+    modelseal_verifier ctx;
+    uint64_t comp = 0, sys = 0;
+    if (!load_case(data_dir, "valid-system-config", &sc)) {
+        failed++;
+        return;
+    }
+    {
+        modelseal_policy p = case_policy(&sc);
+        p.component_floor = 5;
+        p.system_config_floor = 1;
+        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_get_floors(&ctx, &comp, &sys), MODELSEAL_STATUS_OK);
+        CHECK(comp == 5);
+        CHECK(sys == 3);
+        /* a counter-3 configuration must not lower a component floor of 5,
+         * nor raise it: a component floor of 0 stays 0 */
+        p.component_floor = 0;
+        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_get_floors(&ctx, &comp, &sys), MODELSEAL_STATUS_OK);
+        CHECK(comp == 0 && sys == 3);
+        CHECK_ST(modelseal_verifier_get_floors(&ctx, NULL, &sys), MODELSEAL_STATUS_NULL_ARGUMENT);
+    }
+    free_case(&sc);
+}
+
+/* Equal counter, other bundle (review finding 3): with the installed
+ * digest pinned, only that very bundle is accepted at the floor. */
+static void test_review_pinned(case_data *c, const char *fixtures) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    uint8_t installed[32];
+    blob twin = load(fixtures, "twin/bundle.msb");
+    CHECK(twin.data != NULL);
+    if (!twin.data) return;
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_manifest_digest(&ctx, installed, sizeof installed),
+             MODELSEAL_STATUS_OK);
+    p.component_floor = 7;
+    /* without the pin, a different bundle at the floor is accepted */
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, twin.data, twin.len), MODELSEAL_STATUS_OK);
+    /* with it, only the installed one */
+    p.installed_digest = installed;
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, twin.data, twin.len),
+             MODELSEAL_STATUS_ROLLBACK);
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_OK);
+    free(twin.data);
+}
+
+/* Parameter sets (review finding 4): the firmware reads the signed digest
+ * of the set it loads and checks its data. */
+static void test_review_parameter_sets(const char *data_dir) {
+    case_data sc;
+    modelseal_verifier ctx;
+    modelseal_parameter_set set;
+    size_t n = 0;
+    /* the fixtures' parameter set signs the digest of these bytes */
+    static const uint8_t data[] = "eu highway parameters";
+    uint8_t wrong[sizeof data];
+    if (!load_case(data_dir, "valid-system-config", &sc)) {
+        failed++;
+        return;
+    }
+    {
+        modelseal_policy p = case_policy(&sc);
+        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_get_parameter_set_count(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
+        CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_get_parameter_set_count(&ctx, &n), MODELSEAL_STATUS_OK);
+        CHECK(n >= 1);
+        CHECK_ST(modelseal_verifier_get_parameter_set(&ctx, 0, &set), MODELSEAL_STATUS_OK);
+        CHECK(set.name[0] != 0);
+        CHECK_ST(modelseal_verifier_get_parameter_set(&ctx, n, &set),
+                 MODELSEAL_STATUS_INDEX_OUT_OF_RANGE);
+        CHECK_ST(modelseal_verifier_check_parameter_set(&ctx, 0, data, sizeof data - 1),
+                 MODELSEAL_STATUS_OK);
+        memcpy(wrong, data, sizeof data);
+        wrong[3] ^= 0x20;
+        CHECK_ST(modelseal_verifier_check_parameter_set(&ctx, 0, wrong, sizeof data - 1),
+                 MODELSEAL_STATUS_ARTIFACT_DIGEST_MISMATCH);
+        CHECK_ST(modelseal_verifier_check_parameter_set(&ctx, n, data, sizeof data - 1),
+                 MODELSEAL_STATUS_NO_SUCH_ARTIFACT);
+    }
+    free_case(&sc);
+}
+
 typedef struct {
     case_data *c;
     int ok;
@@ -1340,6 +1588,10 @@ int main(int argc, char **argv) {
     test_head_mutations(&std_case);
     test_rotation(data_dir);
     test_config_binding(data_dir);
+    test_review_reread(&std_case, data_dir);
+    test_review_floors(data_dir);
+    test_review_pinned(&std_case, argc > 2 ? argv[2] : "c-fixtures");
+    test_review_parameter_sets(data_dir);
     test_threads(&std_case);
     free_case(&std_case);
 

@@ -1,0 +1,293 @@
+//! The findings of the independent security review, each as the attack that
+//! worked before its fix (docs/SECURITY.md, "Review findings"). Through the
+//! Rust core; `ffi/tests/c/test_api.c` (`test_review_*`) and the C-API
+//! tests in `ffi/src/tests.rs` run the same attacks through the C API.
+
+use modelseal_core::doc::{BundleKind, Stage};
+use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
+use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SessionState, SoftSha256, Verifier};
+use modelseal_tests::*;
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("present")
+}
+
+/// Finding 1, per chunk: after the head verified, artifact 0's signed
+/// digest is replaced in the head buffer by the digest of attacker bytes.
+/// The record is authenticated again when its check begins: refused.
+#[test]
+fn head_rewritten_after_verify_head_is_refused() {
+    let b = standard_bundle();
+    let root = provisioned_root();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    let mut state = SessionState::empty();
+    let head_len = {
+        let s = v.verify_head_into(&b[..head_len(&b)], &mut state).unwrap();
+        s.head_len()
+    };
+    let mut head = b[..head_len].to_vec();
+    let (offset, size) = {
+        let mut s = v.verify_head_into(&head, &mut state).unwrap();
+        let (rec, off) = s.artifact(0).unwrap();
+        (off as usize, rec.size as usize)
+    };
+    let mut evil = b[offset..offset + size].to_vec();
+    let signed = sha256(&evil);
+    evil[0] ^= 0x5a;
+    let at = find(&head, &signed);
+    head[at..at + 32].copy_from_slice(&sha256(&evil));
+    // The same buffer, re-attached as a C context re-attaches it.
+    let mut s = modelseal_core::Session::resume(&head[..], &mut state).unwrap();
+    assert_eq!(
+        v.begin_artifact(&mut s, 0).map(|_| ()),
+        Err(Error::InputChanged)
+    );
+    // Put back: the session answers again.
+    head[at..at + 32].copy_from_slice(&signed);
+    let mut s = modelseal_core::Session::resume(&head[..], &mut state).unwrap();
+    assert!(v.begin_artifact(&mut s, 0).is_ok());
+}
+
+fn head_len(b: &[u8]) -> usize {
+    modelseal_core::bundle::BundleHeader::parse(b)
+        .unwrap()
+        .head_len()
+}
+
+/// Finding 1, rotation: after a rotating bundle verified, a key byte of the
+/// new root is changed in the buffer. The new root is handed out only if it
+/// still hashes to what was verified.
+#[test]
+fn new_root_rewritten_after_verification_is_not_handed_out() {
+    let case = cases::cases()
+        .into_iter()
+        .find(|c| c.name == "valid-rotation")
+        .unwrap();
+    let mut b = case.bundle.clone();
+    let policy = case.policy.to_policy().unwrap();
+    let mut v = Verifier::new(&case.root, policy, SoftSha256::new()).unwrap();
+    let mut state = SessionState::empty();
+    v.verify_bundle_bytes_into(&b, &mut state).unwrap();
+    let doc_len = u32::from_le_bytes(b[28..32].try_into().unwrap()) as usize;
+    b[32 + doc_len - 12] ^= 1;
+    let i = modelseal_core::Installed::resume(&b[..head_len(&case.bundle)], &state).unwrap();
+    let mut out = vec![0u8; MAX_ROOT_ENVELOPE_LEN];
+    assert_eq!(i.copy_new_root(&mut out), Err(Error::InputChanged));
+    b[32 + doc_len - 12] ^= 1;
+    let i = modelseal_core::Installed::resume(&b[..head_len(&case.bundle)], &state).unwrap();
+    assert!(i.copy_new_root(&mut out).unwrap() > 0);
+}
+
+fn component_policy(floors: Floors) -> DevicePolicy {
+    DevicePolicy::new(
+        BundleKind::Component,
+        HW,
+        floors,
+        Stage::STAGING,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .and_then(|p| p.with_platform(PLATFORM))
+    .and_then(|p| p.with_market(MARKET))
+    .unwrap()
+}
+
+fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
+    let p = payloads();
+    let mut m = component_manifest(&p);
+    m.security_counter = counter;
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    bundle(chain, &m, signers, &refs)
+}
+
+/// Finding 2: stolen component keys push the counter to u64::MAX. The vendor
+/// rotates to new component keys with a re-base of the component floor; the
+/// new bundles install, and bundles signed by the stolen keys stay refused
+/// whatever their counter.
+#[test]
+fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
+    let v1 = provisioned_root();
+    // The attack: a threshold of stolen keys signs counter u64::MAX.
+    let stolen = component_bundle(u64::MAX, &[], &["c1", "c2"]);
+    let after_attack = verify(
+        &v1,
+        &component_policy(floors_for(BundleKind::Component, 7)),
+        &stolen,
+    )
+    .unwrap();
+    assert_eq!(after_attack.floors.component, u64::MAX);
+    let floor = after_attack.floors;
+    // Without a re-base the vendor's next bundle is a rollback forever.
+    let mut v2 = root(
+        2,
+        [
+            (&["r1", "r2", "r3"], 2),
+            (&["d1", "d2", "d3"], 2),
+            (&["s1", "s2"], 1),
+        ],
+    );
+    let no_rebase = root_envelope(&v2, &["r1", "r2"]);
+    assert_eq!(
+        verify(
+            &v1,
+            &component_policy(floor),
+            &component_bundle(8, &[no_rebase], &["d1", "d2"])
+        ),
+        Err(Error::Rollback)
+    );
+    // With the re-base, signed by the root role, it installs.
+    v2.roles[1].floor = Some(8);
+    let v2_env = root_envelope(&v2, &["r1", "r2"]);
+    let fixed = verify(
+        &v1,
+        &component_policy(floor),
+        &component_bundle(8, std::slice::from_ref(&v2_env), &["d1", "d2"]),
+    )
+    .unwrap();
+    assert_eq!(fixed.root_version, 2);
+    assert_eq!(fixed.floors.component, 8);
+    assert_eq!(fixed.floors.system_config, floor.system_config);
+    // The device now holds root v2 and floor 8: the stolen keys are out of
+    // the role, whatever counter they sign, with or without the chain.
+    let persisted = fixed.new_root.unwrap();
+    for chain in [vec![], vec![v2_env.clone()]] {
+        assert_eq!(
+            verify(
+                &persisted,
+                &component_policy(fixed.floors),
+                &component_bundle(u64::MAX, &chain, &["c1", "c2"])
+            ),
+            Err(Error::SignatureRejected)
+        );
+    }
+    // A re-base is applied only by the rotation that carries it: at the
+    // next boot the installed bundle re-verifies against floor 8 and the
+    // floor stays.
+    let reboot = verify(
+        &persisted,
+        &component_policy(fixed.floors),
+        &component_bundle(8, &[v2_env], &["d1", "d2"]),
+    )
+    .unwrap();
+    assert_eq!(reboot.floors.component, 8);
+}
+
+/// Finding 2: a re-base is legal only where the role's keys change.
+#[test]
+fn a_re_base_without_new_keys_is_refused() {
+    let mut v2 = root_v1();
+    v2.version = 2;
+    v2.roles[1].floor = Some(0);
+    let env = root_envelope(&v2, &["r1", "r2"]);
+    assert_eq!(
+        verify(
+            &provisioned_root(),
+            &component_policy(floors_for(BundleKind::Component, 7)),
+            &component_bundle(7, &[env], &["c1", "c2"])
+        ),
+        Err(Error::RootInvalid)
+    );
+}
+
+/// Finding 2: one floor per role. A system-configuration bundle raises its
+/// own floor and never the component floor (and a single
+/// system-configuration key cannot lock out component updates).
+#[test]
+fn one_role_cannot_move_the_other_roles_floor() {
+    let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
+    let mut high = sc.clone();
+    high.security_counter = u64::MAX;
+    let b = bundle(&[], &high, &["s1"], &[]);
+    let p = DevicePolicy::new(
+        BundleKind::SystemConfig,
+        HW,
+        Floors::new(7, 0),
+        Stage::STAGING,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .and_then(|p| p.with_platform(PLATFORM))
+    .and_then(|p| p.with_market(MARKET))
+    .unwrap();
+    let got = verify(&provisioned_root(), &p, &b).unwrap();
+    assert_eq!(got.floors, Floors::new(7, u64::MAX));
+    // The component at counter 7 still installs under the floors persisted.
+    assert!(
+        verify(
+            &provisioned_root(),
+            &component_policy(got.floors),
+            &standard_bundle()
+        )
+        .is_ok()
+    );
+}
+
+/// Finding 3: with the installed digest pinned, an equal counter admits only
+/// that very bundle; without it, any bundle at the floor (the old rule).
+#[test]
+fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
+    let installed = standard_bundle();
+    let p = payloads();
+    let mut twin = component_manifest(&p);
+    twin.version = format!("{}-twin", twin.version);
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let twin = bundle(&[], &twin, &["c1", "c2"], &refs);
+    let floors = floors_for(BundleKind::Component, COUNTER);
+    let digest = verify(&provisioned_root(), &component_policy(floors), &installed)
+        .unwrap()
+        .digest;
+    assert!(verify(&provisioned_root(), &component_policy(floors), &twin).is_ok());
+    let pinned = component_policy(floors).with_installed(digest);
+    assert_eq!(
+        verify(&provisioned_root(), &pinned, &twin),
+        Err(Error::Rollback)
+    );
+    assert!(verify(&provisioned_root(), &pinned, &installed).is_ok());
+}
+
+/// Finding 4: the firmware checks the parameter data it loads against the
+/// signed digest of its parameter set.
+#[test]
+fn parameter_data_is_checked_against_its_signed_digest() {
+    let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
+    let b = bundle(&[], &sc, &["s1"], &[]);
+    let p = DevicePolicy::new(
+        BundleKind::SystemConfig,
+        HW,
+        Floors::default(),
+        Stage::STAGING,
+        Expiry::NotCheckedNoTrustedClock,
+    )
+    .and_then(|p| p.with_platform(PLATFORM))
+    .and_then(|p| p.with_market(MARKET))
+    .unwrap();
+    let root = provisioned_root();
+    let mut v = Verifier::new(&root, p, SoftSha256::new()).unwrap();
+    let i = v.verify_bundle_bytes(&b).unwrap();
+    assert_eq!(
+        i.parameter_set_digest(0).unwrap(),
+        sha256(b"eu highway parameters")
+    );
+    assert_eq!(i.check_parameter_set(0, b"eu highway parameters"), Ok(()));
+    assert_eq!(
+        i.check_parameter_set(0, b"eu highway parameterz"),
+        Err(Error::ArtifactDigestMismatch)
+    );
+    assert_eq!(i.check_parameter_set(1, b""), Err(Error::NoSuchArtifact));
+}
+
+/// Finding 4: stage codes compare by rank; an unknown code meets no minimum.
+#[test]
+fn unknown_stage_codes_meet_no_minimum() {
+    for code in [1u8, 15, 25, 31, 40, 255] {
+        let s = Stage::from_code(code).unwrap();
+        for min in [Stage::DEVELOPMENT, Stage::STAGING, Stage::PRODUCTION] {
+            assert!(!s.at_least(min), "{code} vs {min:?}");
+        }
+        assert!(s.requires_lineage());
+    }
+    assert!(Stage::PRODUCTION.at_least(Stage::STAGING));
+    assert!(!Stage::STAGING.at_least(Stage::PRODUCTION));
+}
