@@ -27,8 +27,9 @@
  *   measure   the boot check between two reads of a CMSDK timer, on a
  *             painted stack: prints the peak stack and the timer ticks (under
  *             `qemu-system-arm -icount shift=0` one guest instruction is one
- *             nanosecond of virtual time), and a calibration loop of a known
- *             instruction count.
+ *             nanosecond of virtual time), the ticks of the head alone
+ *             (init + verify_head, no artifact bytes), and a calibration
+ *             loop of a known instruction count.
  */
 #include "modelseal.h"
 
@@ -134,24 +135,28 @@ typedef struct {
     uint8_t digest[MODELSEAL_DIGEST_LEN];
 } boot_result;
 
-static modelseal_status boot_check(boot_result *r) {
+/* This device's policy. */
+static void device_policy(modelseal_policy *policy) {
     static const char hardware_id[] = "HW-FC-0042", platform[] = "PLAT-A", market[] = "EU";
+    memset(policy, 0, sizeof *policy);
+    policy->kind = MODELSEAL_KIND_COMPONENT;
+    policy->min_stage = MODELSEAL_STAGE_STAGING;
+    policy->expiry = MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK;
+    policy->hardware_id = hardware_id;
+    policy->hardware_id_len = sizeof hardware_id - 1;
+    policy->platform = platform;
+    policy->platform_len = sizeof platform - 1;
+    policy->market = market;
+    policy->market_len = sizeof market - 1;
+    policy->counter_floor = COUNTER_FLOOR;
+}
+
+static modelseal_status boot_check(boot_result *r) {
     modelseal_policy policy;
     flash_partition partition;
     modelseal_status s;
 
-    memset(&policy, 0, sizeof policy);
-    policy.kind = MODELSEAL_KIND_COMPONENT;
-    policy.min_stage = MODELSEAL_STAGE_STAGING;
-    policy.expiry = MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK;
-    policy.hardware_id = hardware_id;
-    policy.hardware_id_len = sizeof hardware_id - 1;
-    policy.platform = platform;
-    policy.platform_len = sizeof platform - 1;
-    policy.market = market;
-    policy.market_len = sizeof market - 1;
-    policy.counter_floor = COUNTER_FLOOR;
-
+    device_policy(&policy);
     r->step = "init";
     s = modelseal_verifier_init(&verifier, fw_root, (size_t)(fw_root_end - fw_root), &policy,
                                 NULL);
@@ -205,9 +210,9 @@ static void __attribute__((noinline)) paint_stack(void) {
 }
 
 static modelseal_status measured_boot_check(boot_result *r) {
-    uint32_t t0, t1, t2, t3, peak;
+    uint32_t t0, t1, t2, t3, t4 = 0, t5 = 0, peak;
     const uint32_t *sp, *low;
-    modelseal_status s;
+    modelseal_status s, hs;
 
     TIMER0_CTRL = 0;
     TIMER0_RELOAD = 0xFFFFFFFFu;
@@ -229,11 +234,35 @@ static modelseal_status measured_boot_check(boot_result *r) {
     while (low < sp && *low == STACK_PAINT) low++;
     peak = (uint32_t)((const uint8_t *)sp - (const uint8_t *)low);
 
+    /* The head alone, straight from the mapped partition: init and
+     * verify_head (rotation chain, signatures, manifest, policy), no
+     * artifact bytes. After the boot check, whose results are in *r. */
+    hs = s;
+    if (s == MODELSEAL_STATUS_OK) {
+        modelseal_policy policy;
+        size_t head_len = 0;
+        device_policy(&policy);
+        t4 = TIMER0_VALUE;
+        hs = modelseal_bundle_get_head_len(fw_bundle, MODELSEAL_BUNDLE_HEADER_LEN, &head_len);
+        if (hs == MODELSEAL_STATUS_OK)
+            hs = modelseal_verifier_init(&verifier, fw_root, (size_t)(fw_root_end - fw_root),
+                                         &policy, NULL);
+        if (hs == MODELSEAL_STATUS_OK)
+            hs = modelseal_verifier_verify_head(&verifier, fw_bundle, head_len);
+        t5 = TIMER0_VALUE;
+    }
+
     out_str("measure: stack_peak_bytes=");
     out_u64(peak);
     out_str(low == __stack_limit ? " (stack exhausted)" : "");
     out_str(" boot_ticks=");
     out_u64(t0 - t1);
+    if (s == MODELSEAL_STATUS_OK) {
+        out_str(" head_ticks=");
+        out_u64(t4 - t5);
+        out_str(" head_status=");
+        out_u64(hs);
+    }
     out_str(" spin_ticks=");
     out_u64(t2 - t3);
     out_str(" spin_instructions=");
