@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 tests/setup.sh
 cargo test --workspace --all-targets --locked
 ffi/tests/run.sh
+tests/firmware-m.sh   # the boot check as Cortex-M4F and Cortex-M3 firmware, under QEMU
 # The C API's own unsafe code under Miri (needs the nightly toolchain's
 # miri and rust-src components; said plainly when they are missing).
 if cargo +nightly miri --version >/dev/null 2>&1; then
