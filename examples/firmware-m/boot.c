@@ -130,7 +130,8 @@ static uint8_t new_root[MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
 
 typedef struct {
     const char *step; /* the call that answered last */
-    uint64_t counter_floor;
+    uint64_t counter_floor; /* the component floor to persist */
+    uint64_t system_config_floor;
     size_t new_root_len;
     uint8_t digest[MODELSEAL_DIGEST_LEN];
 } boot_result;
@@ -148,7 +149,7 @@ static void device_policy(modelseal_policy *policy) {
     policy->platform_len = sizeof platform - 1;
     policy->market = market;
     policy->market_len = sizeof market - 1;
-    policy->counter_floor = COUNTER_FLOOR;
+    policy->component_floor = COUNTER_FLOOR;
 }
 
 static modelseal_status boot_check(boot_result *r) {
@@ -170,8 +171,8 @@ static modelseal_status boot_check(boot_result *r) {
     if (s != MODELSEAL_STATUS_OK) return s;
 
     /* What the device must persist before running the new software. */
-    r->step = "get_counter_floor";
-    s = modelseal_verifier_get_counter_floor(&verifier, &r->counter_floor);
+    r->step = "get_floors";
+    s = modelseal_verifier_get_floors(&verifier, &r->counter_floor, &r->system_config_floor);
     if (s != MODELSEAL_STATUS_OK) return s;
     r->step = "get_new_root";
     s = modelseal_verifier_get_new_root(&verifier, new_root, sizeof new_root, &r->new_root_len);
