@@ -448,6 +448,10 @@ pub trait ManifestVisitor {
     fn parameter_set(&mut self, _index: usize, _p: &ParameterSet<'_>) -> Result<()> {
         Ok(())
     }
+    /// Artifact record `index`, in payload order.
+    fn artifact(&mut self, _index: usize, _a: &Artifact<'_>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing.
@@ -609,7 +613,7 @@ pub(crate) fn scan(
     let mut layout = Some(crate::bundle::Layout::new(device.head_len));
     let mut names = Prev::<MAX_NAME_LEN>::NONE;
     let mut tree = crate::records::Builder::new();
-    for _ in 0..n_artifacts {
+    for index in 0..n_artifacts {
         s.open_tap(&crate::records::LEAF_PREFIX);
         {
             let a: Artifact<'_> = s.take()?;
@@ -624,6 +628,7 @@ pub(crate) fn scan(
                 check_id(p.encryption.key_id, true)?;
             }
             check_text(a.licence, true)?;
+            sink.artifact(index, &a)?;
         }
         tree.push(s.close_tap()?)?;
     }

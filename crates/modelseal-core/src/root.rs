@@ -19,7 +19,7 @@ use crate::snap::Snap;
 
 /// One role's keys and threshold, held by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Role {
+pub(crate) struct Role {
     threshold: u8,
     n_keys: u8,
     keys: [[u8; PUBLIC_KEY_LEN]; MAX_ROLE_KEYS],
@@ -33,6 +33,13 @@ impl Role {
     };
     fn keys(&self) -> &[[u8; PUBLIC_KEY_LEN]] {
         self.keys.get(..usize::from(self.n_keys)).unwrap_or(&[])
+    }
+    /// The role as the signature check takes it.
+    pub(crate) fn as_keys(&self) -> RoleKeys<'_> {
+        RoleKeys {
+            keys: self.keys().as_flattened(),
+            threshold: self.threshold,
+        }
     }
 }
 
@@ -63,6 +70,9 @@ impl TrustRoot {
 
     /// Parses a root document from a copy of its bytes (see
     /// [`crate::snap`]); the root keeps SHA-256 of exactly what it parsed.
+    // Never inlined: its copy window must not sit in a frame that is live
+    // during the signature checks.
+    #[inline(never)]
     pub fn parse_doc(doc: &[u8]) -> Result<Self> {
         let mut w = Snap::new(doc);
         let version: u32 = w.value()?;
@@ -149,16 +159,16 @@ impl TrustRoot {
 
     /// Keys and threshold of role `id` (one of the three known roles).
     pub fn role(&self, id: u8) -> Option<RoleKeys<'_>> {
-        let r = match id {
+        Some(self.role_ref(id)?.as_keys())
+    }
+
+    pub(crate) fn role_ref(&self, id: u8) -> Option<&Role> {
+        match id {
             ROLE_ROOT => self.roles.first(),
             ROLE_COMPONENT => self.roles.get(1),
             ROLE_SYSTEM_CONFIG => self.roles.get(2),
             _ => None,
-        }?;
-        Some(RoleKeys {
-            keys: r.keys().as_flattened(),
-            threshold: r.threshold,
-        })
+        }
     }
 
     /// Checks `envelope` (a root document) as the rotation from `self` to

@@ -204,6 +204,23 @@ struct Authenticated<'h> {
     floors: Floors,
 }
 
+/// What the rotation chain left: where the manifest envelope starts, the
+/// new root to persist, the floors after any re-base, and (after a
+/// rotation) what of the new root the manifest check needs.
+struct Chain<'h> {
+    rest: &'h [u8],
+    new_root: Option<NewRoot>,
+    floors: Floors,
+    root: Option<ChainRoot>,
+}
+
+/// The rotated root, as far as the rest of the verification needs it.
+struct ChainRoot {
+    version: u32,
+    expires_at: Option<u64>,
+    role: crate::root::Role,
+}
+
 /// Verifies bundles against a trust root and a device policy.
 #[derive(Debug)]
 pub struct Verifier<E: Sha256Engine> {
@@ -289,7 +306,7 @@ impl<E: Sha256Engine> Verifier<E> {
         if head.len() > hdr.head_len() {
             return Err(Error::TrailingBytes);
         }
-        let mut rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
+        let rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
 
         // 2. Rotation chain, oldest first. Roots up to and including one
         //    whose document hashes like the root in force were applied when
@@ -301,44 +318,15 @@ impl<E: Sha256Engine> Verifier<E> {
         //    the current root role (checked before the new root is parsed)
         //    and of its own; its keys are copied in the pass that re-hashes
         //    it. A root that re-bases a role's counter floor sets it here.
-        let mut pending = hdr.chain_len();
-        let mut scan = rest;
-        for i in 0..hdr.chain_len() {
-            let (env, after) = Envelope::parse_prefix(scan)?;
-            if env.doc_type() != DocType::Root {
-                return Err(Error::WrongDocumentType);
-            }
-            if env.digest(&mut self.engine)? == *self.root.digest() {
-                pending = hdr.chain_len().saturating_sub(i).saturating_sub(1);
-                rest = after;
-            }
-            scan = after;
-        }
-        let mut floors = self.policy.floors;
-        let mut new_root = None;
-        let mut rotated: Option<TrustRoot> = None;
-        for _ in 0..pending {
-            let (env, after) = Envelope::parse_prefix(rest)?;
-            let current = rotated.as_ref().unwrap_or(&self.root);
-            let (next, _) = current.rotate(&env, &mut self.engine)?;
-            for kind in [BundleKind::Component, BundleKind::SystemConfig] {
-                if let Some(f) = next.rebase(kind) {
-                    *floors.slot(kind) = f;
-                }
-            }
-            new_root = Some(NewRoot {
-                off: u32_of(head.len().saturating_sub(rest.len()))?,
-                len: u32_of(env.len())?,
-                digest: *next.digest(),
-                envelope: sha2::Sha256::digest(env.bytes()).into(),
-            });
-            rotated = Some(next);
-            rest = after;
-        }
-        let root = rotated.as_ref().unwrap_or(&self.root);
+        let chain = self.apply_chain(head, &hdr, rest)?;
+        let rest = chain.rest;
+        let (root_version, root_expiry) = match &chain.root {
+            Some(r) => (r.version, r.expires_at),
+            None => (self.root.version(), self.root.expires_at()),
+        };
 
         // 3. Expiry of the root now in force (only with a trusted clock).
-        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, root.expires_at()) {
+        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, root_expiry) {
             if now >= t {
                 return Err(Error::RootExpired);
             }
@@ -360,7 +348,10 @@ impl<E: Sha256Engine> Verifier<E> {
         //    kind, over the domain-separated digest, before any parsing.
         //    Every entry must verify under the key it names.
         let digest = env.digest(&mut self.engine)?;
-        let role = root.role(role_id).ok_or(Error::RootInvalid)?;
+        let role = match &chain.root {
+            Some(r) => r.role.as_keys(),
+            None => self.root.role(role_id).ok_or(Error::RootInvalid)?,
+        };
         let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &digest))?;
         let mut signers = heapless::Vec::new();
         for (pos, pk) in role.keys().enumerate() {
@@ -375,10 +366,72 @@ impl<E: Sha256Engine> Verifier<E> {
             kind,
             digest,
             signers,
-            root_version: root.version(),
-            new_root,
-            floors,
+            root_version,
+            new_root: chain.new_root,
+            floors: chain.floors,
         })
+    }
+
+    /// Step 2 of [`Verifier::authenticate`] (described there). Never
+    /// inlined: the roots it holds are not on the stack of a bundle without
+    /// a rotation.
+    #[inline(never)]
+    fn apply_chain<'h>(
+        &mut self,
+        head: &'h [u8],
+        hdr: &BundleHeader,
+        mut rest: &'h [u8],
+    ) -> Result<Chain<'h>> {
+        let mut pending = hdr.chain_len();
+        let mut scan = rest;
+        for i in 0..hdr.chain_len() {
+            let (env, after) = Envelope::parse_prefix(scan)?;
+            if env.doc_type() != DocType::Root {
+                return Err(Error::WrongDocumentType);
+            }
+            if env.digest(&mut self.engine)? == *self.root.digest() {
+                pending = hdr.chain_len().saturating_sub(i).saturating_sub(1);
+                rest = after;
+            }
+            scan = after;
+        }
+        let mut out = Chain {
+            rest,
+            new_root: None,
+            floors: self.policy.floors,
+            root: None,
+        };
+        if pending == 0 {
+            return Ok(out);
+        }
+        let mut current = self.root.clone();
+        for _ in 0..pending {
+            let (env, after) = Envelope::parse_prefix(out.rest)?;
+            let (next, _) = current.rotate(&env, &mut self.engine)?;
+            for kind in [BundleKind::Component, BundleKind::SystemConfig] {
+                if let Some(f) = next.rebase(kind) {
+                    *out.floors.slot(kind) = f;
+                }
+            }
+            out.new_root = Some(NewRoot {
+                off: u32_of(head.len().saturating_sub(out.rest.len()))?,
+                len: u32_of(env.len())?,
+                digest: *next.digest(),
+                envelope: sha2::Sha256::digest(env.bytes()).into(),
+            });
+            current = next;
+            out.rest = after;
+        }
+        let role_id = match self.policy.kind {
+            BundleKind::Component => ROLE_COMPONENT,
+            BundleKind::SystemConfig => ROLE_SYSTEM_CONFIG,
+        };
+        out.root = Some(ChainRoot {
+            version: current.version(),
+            expires_at: current.expires_at(),
+            role: *current.role_ref(role_id).ok_or(Error::RootInvalid)?,
+        });
+        Ok(out)
     }
 
     /// Steps 6 to 8 on an authenticated manifest, then the session state.
@@ -554,24 +607,34 @@ impl<E: Sha256Engine> Verifier<E> {
     fn bundle_bytes_state(&mut self, bundle: &[u8], st: &mut SessionState) -> Result<()> {
         let hdr = BundleHeader::parse(bundle)?;
         let head = bundle.get(..hdr.head_len()).ok_or(Error::Truncated)?;
-        let mut session = self.verify_head_into(head, st)?;
+        let session = self.verify_head_into(head, st)?;
         check_total_len(bundle.len() as u64, session.bundle_len())?;
-        let mut pos = head.len() as u64;
-        for index in 0..session.artifact_count() {
-            let (record, offset) = session.artifact(index)?;
-            let end = offset
-                .checked_add(record.size)
-                .ok_or(Error::LimitExceeded)?;
-            let padding = slice_at(bundle, pos, offset)?;
-            if padding.iter().any(|&b| b != 0) {
-                return Err(Error::Malformed);
-            }
-            let mut check = self.start(&session, index, record.size, record.digest, false)?;
-            self.update_artifact(&mut check, slice_at(bundle, offset, end)?)?;
-            self.finish_artifact(&mut session, check)?;
-            pos = end;
-        }
-        session.finish().map(drop)
+        self.payloads(session, Source::Bytes(bundle)).map(drop)
+    }
+
+    /// Checks every payload of a verified head in one more walk over a copy
+    /// of the manifest: each payload is hashed as its record passes, against
+    /// the digest in that copy, and the walk counts only if the copy hashes
+    /// to the signed digest. No record is read from the head twice, and no
+    /// tree of records is needed for a whole bundle.
+    fn payloads<'e, S: BorrowMut<SessionState>>(
+        &mut self,
+        mut session: Session<'e, S>,
+        src: Source<'_>,
+    ) -> Result<Installed<'e, S>> {
+        self.generation = self.generation.wrapping_add(1);
+        let head_len = session.head_len() as u64;
+        let mut p = Payloads {
+            engine: &mut self.engine,
+            src,
+            layout: crate::bundle::Layout::new(head_len),
+            pos: head_len,
+            count: 0,
+        };
+        visit(session.head, session.st.borrow(), &mut p)?;
+        let n = p.count;
+        session.mark_all_verified(n);
+        session.finish()
     }
 
     /// Verifies a whole bundle through a reader (a file, a flash partition),
@@ -630,37 +693,11 @@ impl<E: Sha256Engine> Verifier<E> {
             .read_exact_at(BUNDLE_HEADER_LEN as u64, tail)
             .map_err(|_| Error::Read)?;
         let head: &[u8] = head;
-        let mut session = self.verify_head_into(head, st)?;
+        let session = self.verify_head_into(head, st)?;
         check_total_len(total, session.bundle_len())?;
-
-        let mut pos = head.len() as u64;
-        for index in 0..session.artifact_count() {
-            let (record, offset) = session.artifact(index)?;
-            // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
-            while pos < offset {
-                let n = chunk_len(offset.saturating_sub(pos), chunk.len());
-                let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-                reader.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
-                if buf.iter().any(|&b| b != 0) {
-                    return Err(Error::Malformed);
-                }
-                pos = pos.saturating_add(n as u64);
-            }
-            let mut check = self.start(&session, index, record.size, record.digest, false)?;
-            let end = offset
-                .checked_add(record.size)
-                .ok_or(Error::LimitExceeded)?;
-            // One read per chunk of the signed length: bounded by its size.
-            while pos < end {
-                let n = chunk_len(end.saturating_sub(pos), chunk.len());
-                let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-                reader.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
-                self.update_artifact(&mut check, buf)?;
-                pos = pos.saturating_add(n as u64);
-            }
-            self.finish_artifact(&mut session, check)?;
-        }
-        session.finish().map(|_| head_len)
+        let mut reader = Unsized(reader);
+        self.payloads(session, Source::Reader(&mut reader, chunk))
+            .map(|_| head_len)
     }
 
     /// Encodes the identity record of `installed` into `out`; returns its length.
@@ -884,10 +921,103 @@ impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
         Ok(self.artifact(index)?.1)
     }
 
+    fn mark_all_verified(&mut self, n: usize) {
+        // At most MAX_ARTIFACTS iterations.
+        for i in 0..n.min(MAX_ARTIFACTS) {
+            self.mark_verified(i);
+        }
+    }
+
     fn mark_verified(&mut self, index: usize) {
         if let Some(w) = self.st.borrow_mut().verified.get_mut(index / 64) {
             *w |= 1u64 << (index % 64);
         }
+    }
+}
+
+/// A reader of any kind (also `dyn ReadAt`) as a sized one.
+struct Unsized<'r, R: ReadAt + ?Sized>(&'r mut R);
+
+impl<R: ReadAt + ?Sized> ReadAt for Unsized<'_, R> {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+    fn read_exact_at(
+        &mut self,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> core::result::Result<(), crate::bundle::ReadFailure> {
+        self.0.read_exact_at(offset, buf)
+    }
+}
+
+/// Where a whole bundle's payloads are read from.
+enum Source<'s> {
+    /// The bundle in memory (or memory-mapped flash): hashed in place.
+    Bytes(&'s [u8]),
+    /// A reader, through a chunk buffer of at least [`MIN_READ_CHUNK`] bytes.
+    Reader(&'s mut dyn ReadAt, &'s mut [u8]),
+}
+
+/// Hashes each payload as the walk over the manifest copy reaches its
+/// record (see [`Verifier::payloads`]).
+struct Payloads<'g, 's, E: Sha256Engine> {
+    engine: &'g mut E,
+    src: Source<'s>,
+    layout: crate::bundle::Layout,
+    /// End of what was checked so far in the bundle file.
+    pos: u64,
+    count: usize,
+}
+
+impl<E: Sha256Engine> Payloads<'_, '_, E> {
+    /// Feeds the bytes `from..to` of the bundle to `f`, in chunks.
+    fn each(
+        &mut self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(&mut E, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        match &mut self.src {
+            Source::Bytes(b) => f(self.engine, slice_at(b, from, to)?),
+            Source::Reader(r, chunk) => {
+                let mut pos = from;
+                // One read per chunk: bounded by to - from.
+                while pos < to {
+                    let n = chunk_len(to.saturating_sub(pos), chunk.len());
+                    let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+                    r.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
+                    f(self.engine, buf)?;
+                    pos = pos.saturating_add(n as u64);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<E: Sha256Engine> ManifestVisitor for Payloads<'_, '_, E> {
+    fn artifact(&mut self, _index: usize, a: &crate::doc::Artifact<'_>) -> Result<()> {
+        let offset = self.layout.place(a.size)?;
+        let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
+        // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
+        self.each(self.pos, offset, &mut |_, b| {
+            if b.iter().any(|&x| x != 0) {
+                Err(Error::Malformed)
+            } else {
+                Ok(())
+            }
+        })?;
+        engine_err(self.engine.start())?;
+        self.each(offset, end, &mut |e, b| engine_err(e.update(b)))?;
+        let mut got = [0u8; 32];
+        engine_err(self.engine.finish(&mut got))?;
+        if got != a.digest {
+            return Err(Error::ArtifactDigestMismatch);
+        }
+        self.pos = end;
+        self.count = self.count.saturating_add(1);
+        Ok(())
     }
 }
 
