@@ -698,6 +698,29 @@ typedef struct modelseal_identity {
     uint8_t signers[MODELSEAL_MAX_SIGNERS][MODELSEAL_KEY_ID_LEN];
 } modelseal_identity;
 
+/**
+ * What `modelseal_verifier_apply_root_update` established.
+ */
+typedef struct modelseal_root_update {
+    /**
+     * Version of the root in force after the update.
+     */
+    uint32_t root_version;
+    /**
+     * Bytes of the root envelope written to `out_root` (0 when every root
+     * of the update was applied already: nothing new to persist).
+     */
+    size_t root_len;
+    /**
+     * The component floor to persist (the policy's, or a re-base).
+     */
+    uint64_t component_floor;
+    /**
+     * The system-configuration floor to persist.
+     */
+    uint64_t system_config_floor;
+} modelseal_root_update;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1197,6 +1220,37 @@ modelseal_status modelseal_verifier_get_new_root(const struct modelseal_verifier
                                                  uint8_t *out,
                                                  size_t out_len,
                                                  size_t *out_written);
+
+/**
+ * Applies a root update (a file of up to eight trust roots and nothing
+ * else, made by `modelseal root update`): how a device more rotations
+ * behind than one bundle's chain carries catches up. Every root must be
+ * the next version, signed by the current and its own root role, exactly
+ * as in a bundle; roots already applied are skipped. Ends any
+ * verification in progress on `ctx`.
+ *
+ * Writes the root envelope to persist into `out_root`
+ * (`MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice) and
+ * `*out_result` on success. Persist the root and the floors, then
+ * initialise a context with the new root for the next update or the
+ * bundle.
+ * Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`, `_BAD_MAGIC` (not a
+ * root update), `_TRUNCATED`, `_TRAILING_BYTES`, `_INVALID` (no roots),
+ * `_SIGNATURE_REJECTED`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_INVALID`,
+ * `_ROOT_EXPIRED`, `_INPUT_CHANGED`, `_BUFFER_TOO_SMALL`, and the framing
+ * statuses of an envelope.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `update` points at `update_len` readable bytes; `out_root` at
+ * `out_root_len` writable bytes; `out_result` is writable.
+ */
+modelseal_status modelseal_verifier_apply_root_update(struct modelseal_verifier *ctx,
+                                                      const uint8_t *update,
+                                                      size_t update_len,
+                                                      uint8_t *out_root,
+                                                      size_t out_root_len,
+                                                      struct modelseal_root_update *out_result);
 
 /**
  * For an installed system-configuration bundle: this ECU's entry as a

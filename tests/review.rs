@@ -291,3 +291,71 @@ fn unknown_stage_codes_meet_no_minimum() {
     assert!(Stage::PRODUCTION.at_least(Stage::STAGING));
     assert!(!Stage::STAGING.at_least(Stage::PRODUCTION));
 }
+
+/// Finding 7: a device more rotations behind than one bundle's chain can
+/// carry catches up through root updates (each at most MAX_ROOT_CHAIN
+/// roots), then installs the bundle.
+#[test]
+fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
+    let device = provisioned_root();
+    let envs: Vec<Vec<u8>> = (2..=12u32)
+        .map(|v| {
+            let mut r = root_v1();
+            r.version = v;
+            root_envelope(&r, &["r1", "r2"])
+        })
+        .collect();
+    // The release carries the last eight roots: v5 .. v12.
+    let release = component_bundle(COUNTER, &envs[3..], &["c1", "c2"]);
+    let p = component_policy(floors_for(BundleKind::Component, 5));
+    assert_eq!(
+        verify(&device, &p, &release),
+        Err(Error::RootVersionNotNext)
+    );
+
+    // More than eight roots is not one update.
+    assert!(modelseal::rootfile::root_update(&device, &envs[..9]).is_err());
+    // v2 .. v9, checked on the host as the device will check it.
+    let (update, version) = modelseal::rootfile::root_update(&device, &envs[..8]).unwrap();
+    assert_eq!(version, 9);
+    let mut v = Verifier::new(&device, p.clone(), SoftSha256::new()).unwrap();
+    let applied = v.verify_root_update(&update).unwrap();
+    assert_eq!(applied.root_version(), 9);
+    let mut v9 = vec![0u8; applied.new_root_len().unwrap()];
+    applied.copy_new_root(&mut v9).unwrap();
+    assert_eq!(v9, envs[7]);
+    // Applying it again on the new root changes nothing.
+    let mut again = Verifier::new(&v9, p.clone(), SoftSha256::new()).unwrap();
+    assert_eq!(
+        again.verify_root_update(&update).unwrap().new_root_len(),
+        None
+    );
+    // The release now installs: v5 .. v9 are skipped, v10 .. v12 applied.
+    let installed = verify(&v9, &p, &release).unwrap();
+    assert_eq!(installed.root_version, 12);
+    // A bundle is not a root update, and a root update is not a bundle.
+    assert_eq!(
+        v.verify_root_update(&release).map(|_| ()),
+        Err(Error::BadMagic)
+    );
+    assert_eq!(verify(&device, &p, &update), Err(Error::BadMagic));
+    // A root that skips a version is refused in an update as in a bundle.
+    let (gap, _) = modelseal::rootfile::root_update(&device, &envs[..2]).unwrap();
+    let mut skipping = gap.clone();
+    let one = modelseal::rootfile::root_update(&device, &envs[..1])
+        .unwrap()
+        .0;
+    skipping.truncate(16);
+    skipping.extend_from_slice(&envs[1]);
+    skipping[10] = 1;
+    let len = (envs[1].len() as u32).to_le_bytes();
+    skipping[12..16].copy_from_slice(&len);
+    assert_eq!(
+        Verifier::new(&device, p, SoftSha256::new())
+            .unwrap()
+            .verify_root_update(&skipping)
+            .map(|_| ()),
+        Err(Error::RootVersionNotNext)
+    );
+    assert!(one.len() < gap.len());
+}

@@ -8,12 +8,16 @@
 //! - `other-hardware/bundle.msb`: a validly signed bundle for hardware
 //!   `HW-RC-0001` only;
 //! - `twin/bundle.msb`: another bundle at the standard bundle's counter (7),
-//!   with a different version string: equal counter, different bundle.
+//!   with a different version string: equal counter, different bundle;
+//! - `backlog/bundle.msb`: a release whose chain carries roots v5 to v12
+//!   (too far ahead for a device on v1) and `backlog/root-update.msu`, the
+//!   root update (v2 to v9) that lets the device catch up.
 //!
 //! Usage: `cargo run -p modelseal-ffi --example gen-c-fixtures -- <dir>`
 
 use modelseal_tests::{
-    bundle, component_manifest, payload_bytes, payloads, provisioned_root, standard_bundle,
+    bundle, component_manifest, payload_bytes, payloads, provisioned_root, root_envelope, root_v1,
+    standard_bundle,
 };
 use std::path::PathBuf;
 
@@ -34,6 +38,17 @@ fn main() -> std::io::Result<()> {
     let mut twin = component_manifest(&p);
     twin.version = format!("{}-twin", twin.version);
 
+    let chain: Vec<Vec<u8>> = (2..=12u32)
+        .map(|v| {
+            let mut r = root_v1();
+            r.version = v;
+            root_envelope(&r, &["r1", "r2"])
+        })
+        .collect();
+    let (update, _) = modelseal::rootfile::root_update(&provisioned_root(), &chain[..8])
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let release = bundle(&chain[3..], &component_manifest(&p), &["c1", "c2"], &refs);
+
     let files = [
         ("root.msr", provisioned_root()),
         ("valid/bundle.msb", standard_bundle()),
@@ -46,6 +61,8 @@ fn main() -> std::io::Result<()> {
             bundle(&[], &other, &["c1", "c2"], &refs),
         ),
         ("twin/bundle.msb", bundle(&[], &twin, &["c1", "c2"], &refs)),
+        ("backlog/bundle.msb", release),
+        ("backlog/root-update.msu", update),
     ];
     for (name, data) in files {
         let path = dir.join(name);

@@ -19,7 +19,7 @@ use crate::status::{Status, UNKNOWN_STATUS, message_ptr, modelseal_status};
 use crate::types::{
     modelseal_artifact_info, modelseal_component, modelseal_config_binding, modelseal_config_ref,
     modelseal_identity, modelseal_parameter_set, modelseal_policy, modelseal_read_fn,
-    modelseal_sha256_engine, modelseal_verifier,
+    modelseal_root_update, modelseal_sha256_engine, modelseal_verifier,
 };
 use core::ffi::{c_char, c_void};
 use modelseal_core::bundle::BundleHeader;
@@ -1083,6 +1083,63 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
         }
         // SAFETY: `w` checked by `out`; writable by the contract.
         unsafe { write(w, n) };
+        Ok(())
+    })
+}
+
+/// Applies a root update (a file of up to eight trust roots and nothing
+/// else, made by `modelseal root update`): how a device more rotations
+/// behind than one bundle's chain carries catches up. Every root must be
+/// the next version, signed by the current and its own root role, exactly
+/// as in a bundle; roots already applied are skipped. Ends any
+/// verification in progress on `ctx`.
+///
+/// Writes the root envelope to persist into `out_root`
+/// (`MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice) and
+/// `*out_result` on success. Persist the root and the floors, then
+/// initialise a context with the new root for the next update or the
+/// bundle.
+/// Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`, `_BAD_MAGIC` (not a
+/// root update), `_TRUNCATED`, `_TRAILING_BYTES`, `_INVALID` (no roots),
+/// `_SIGNATURE_REJECTED`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_INVALID`,
+/// `_ROOT_EXPIRED`, `_INPUT_CHANGED`, `_BUFFER_TOO_SMALL`, and the framing
+/// statuses of an envelope.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call;
+/// `update` points at `update_len` readable bytes; `out_root` at
+/// `out_root_len` writable bytes; `out_result` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_apply_root_update(
+    ctx: *mut modelseal_verifier,
+    update: *const u8,
+    update_len: usize,
+    out_root: *mut u8,
+    out_root_len: usize,
+    out_result: *mut modelseal_root_update,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let o = out(out_result)?;
+        // SAFETY: the caller's contract above.
+        let u = unsafe { bytes(update, update_len) }?;
+        // Copied aside and checked before it is handed out.
+        let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
+        let (n, version, floors) = c.root_update(u, &mut root)?;
+        if n > 0 {
+            // SAFETY: the caller's contract above.
+            let dst = unsafe { bytes_mut(out_root, out_root_len) }?;
+            copy_to(dst, root.get(..n).ok_or(modelseal_status::InvalidState)?)?;
+        }
+        let r = modelseal_root_update {
+            root_version: version,
+            root_len: n,
+            component_floor: floors.component,
+            system_config_floor: floors.system_config,
+        };
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, r) };
         Ok(())
     })
 }

@@ -324,6 +324,20 @@ impl Ctx {
         f(&mut session)
     }
 
+    /// Applies a root update; ends any session. Copies the root to persist
+    /// into `out` and returns its length (0 when nothing is new), the root
+    /// version and the floors.
+    pub(crate) fn root_update(
+        &mut self,
+        update: &[u8],
+        out: &mut [u8],
+    ) -> Status<(usize, u32, modelseal_core::Floors)> {
+        self.reset();
+        let u = self.verifier.verify_root_update(update)?;
+        let n = u.copy_new_root(out)?;
+        Ok((n, u.root_version(), u.floors()))
+    }
+
     /// Encodes the identity record of the installed bundle into `out`.
     pub(crate) fn encode_identity(&mut self, out: &mut [u8]) -> Status<usize> {
         if self.phase != Phase::Installed {

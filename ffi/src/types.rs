@@ -143,6 +143,22 @@ pub struct modelseal_policy {
     pub config: *const modelseal_config_binding,
 }
 
+/// What `modelseal_verifier_apply_root_update` established.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_root_update {
+    /// Version of the root in force after the update.
+    pub root_version: u32,
+    /// Bytes of the root envelope written to `out_root` (0 when every root
+    /// of the update was applied already: nothing new to persist).
+    pub root_len: usize,
+    /// The component floor to persist (the policy's, or a re-base).
+    pub component_floor: u64,
+    /// The system-configuration floor to persist.
+    pub system_config_floor: u64,
+}
+
 /// One parameter set of a system configuration, as
 /// `modelseal_verifier_get_parameter_set` reports it.
 #[repr(C)]

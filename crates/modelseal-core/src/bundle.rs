@@ -25,6 +25,10 @@ use crate::wire::{byte, le_u16, le_u32};
 
 /// Magic at the start of every bundle.
 pub const BUNDLE_MAGIC: [u8; 8] = *b"MSBUNDLE";
+/// Magic at the start of a root update: the bundle container's layout
+/// carrying only a chain of roots (no manifest, no payloads), for a device
+/// more rotations behind than one bundle's chain can carry.
+pub const ROOT_UPDATE_MAGIC: [u8; 8] = *b"MSROOTUP";
 
 /// A checked bundle header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +40,13 @@ pub struct BundleHeader {
 impl BundleHeader {
     /// Parses the first [`BUNDLE_HEADER_LEN`] bytes of `bytes`.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let magic = bytes.get(..8).ok_or(Error::Truncated)?;
-        if magic != BUNDLE_MAGIC {
+        Self::parse_magic(bytes, &BUNDLE_MAGIC)
+    }
+
+    /// Parses a header that starts with `magic` (a bundle or a root update).
+    pub fn parse_magic(bytes: &[u8], magic: &[u8; 8]) -> Result<Self> {
+        let m = bytes.get(..8).ok_or(Error::Truncated)?;
+        if m != magic {
             return Err(Error::BadMagic);
         }
         if le_u16(bytes, 8)? != FORMAT_VERSION {
@@ -71,7 +80,12 @@ impl BundleHeader {
 
     /// The header's bytes.
     pub fn to_bytes(&self) -> [u8; BUNDLE_HEADER_LEN] {
-        let [m0, m1, m2, m3, m4, m5, m6, m7] = BUNDLE_MAGIC;
+        self.to_bytes_magic(&BUNDLE_MAGIC)
+    }
+
+    /// The header's bytes, after `magic`.
+    pub fn to_bytes_magic(&self, magic: &[u8; 8]) -> [u8; BUNDLE_HEADER_LEN] {
+        let [m0, m1, m2, m3, m4, m5, m6, m7] = *magic;
         let [v0, v1] = FORMAT_VERSION.to_le_bytes();
         let [l0, l1, l2, l3] = self.envelopes_len.to_le_bytes();
         [

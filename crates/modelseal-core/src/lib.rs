@@ -65,7 +65,8 @@ pub use manifest::ManifestVisitor;
 pub use policy::{ConfigBinding, DevicePolicy, Expiry, Floors};
 pub use records::ArtifactRecord;
 pub use verify::{
-    ArtifactCheck, ConfigRef, Installed, Session, SessionState, VerifiedManifest, Verifier,
+    ArtifactCheck, ConfigRef, Installed, RootUpdate, Session, SessionState, VerifiedManifest,
+    Verifier,
 };
 
 /// A key id: the first [`limits::KEY_ID_LEN`] bytes of SHA-256 of an

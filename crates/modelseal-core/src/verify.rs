@@ -204,6 +204,40 @@ struct Authenticated<'h> {
     floors: Floors,
 }
 
+/// A root update that verified: the root to persist and the floors after
+/// any re-base its roots carried.
+#[derive(Debug, Clone)]
+pub struct RootUpdate<'u> {
+    update: &'u [u8],
+    version: u32,
+    floors: Floors,
+    new_root: Option<NewRoot>,
+}
+
+impl RootUpdate<'_> {
+    /// Version of the root in force after the update.
+    pub fn root_version(&self) -> u32 {
+        self.version
+    }
+    /// The floors to persist: the policy's, with any re-base applied.
+    pub fn floors(&self) -> Floors {
+        self.floors
+    }
+    /// Length of the root envelope to persist; `None` when every root of
+    /// the update was applied already.
+    pub fn new_root_len(&self) -> Option<usize> {
+        self.new_root.and_then(|r| usize::try_from(r.len).ok())
+    }
+    /// Copies the root envelope to persist into `out` (as
+    /// [`Installed::copy_new_root`]); `Ok(0)` when nothing is new.
+    pub fn copy_new_root(&self, out: &mut [u8]) -> Result<usize> {
+        match &self.new_root {
+            None => Ok(0),
+            Some(r) => copy_root(self.update, r, out),
+        }
+    }
+}
+
 /// What the rotation chain left: where the manifest envelope starts, the
 /// new root to persist, the floors after any re-base, and (after a
 /// rotation) what of the new root the manifest check needs.
@@ -700,6 +734,46 @@ impl<E: Sha256Engine> Verifier<E> {
             .map(|_| head_len)
     }
 
+    /// Applies a root update (see [`crate::bundle::ROOT_UPDATE_MAGIC`]): a
+    /// chain of up to [`crate::limits::MAX_ROOT_CHAIN`] roots and nothing
+    /// else, checked exactly as a bundle's rotation chain is (step 2 of
+    /// [`Verifier::authenticate`], then the new root's expiry). It is how a
+    /// device more rotations behind than one bundle carries catches up: one
+    /// update per eight rotations, then the bundle. What to persist comes
+    /// back in the [`RootUpdate`].
+    pub fn verify_root_update<'u>(&mut self, update: &'u [u8]) -> Result<RootUpdate<'u>> {
+        let hdr = BundleHeader::parse_magic(update, &crate::bundle::ROOT_UPDATE_MAGIC)?;
+        if update.len() < hdr.head_len() {
+            return Err(Error::Truncated);
+        }
+        if update.len() > hdr.head_len() {
+            return Err(Error::TrailingBytes);
+        }
+        if hdr.chain_len() == 0 {
+            return Err(Error::Invalid);
+        }
+        let rest = update.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
+        let chain = self.apply_chain(update, &hdr, rest)?;
+        if !chain.rest.is_empty() {
+            return Err(Error::TrailingBytes);
+        }
+        let (version, expires_at) = match &chain.root {
+            Some(r) => (r.version, r.expires_at),
+            None => (self.root.version(), self.root.expires_at()),
+        };
+        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, expires_at) {
+            if now >= t {
+                return Err(Error::RootExpired);
+            }
+        }
+        Ok(RootUpdate {
+            update,
+            version,
+            floors: chain.floors,
+            new_root: chain.new_root,
+        })
+    }
+
     /// Encodes the identity record of `installed` into `out`; returns its length.
     pub fn encode_identity<S: Borrow<SessionState>>(
         &mut self,
@@ -951,6 +1025,25 @@ impl<R: ReadAt + ?Sized> ReadAt for Unsized<'_, R> {
     }
 }
 
+/// Copies the root envelope `r` locates in `head` into `out`; the copy
+/// must hash, document and whole envelope, to what was verified.
+fn copy_root(head: &[u8], r: &NewRoot, out: &mut [u8]) -> Result<usize> {
+    let s = usize::try_from(r.off).map_err(|_| Error::InvalidState)?;
+    let len = usize::try_from(r.len).map_err(|_| Error::InvalidState)?;
+    let src = head
+        .get(s..s.saturating_add(len))
+        .ok_or(Error::InvalidState)?;
+    let dst = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
+    crate::wire::copy_exact(dst, src)?;
+    let whole: Digest = sha2::Sha256::digest(&*dst).into();
+    let env = Envelope::parse(dst)?;
+    let digest: Digest = sha2::Sha256::digest(env.doc()).into();
+    if env.doc_type() != DocType::Root || digest != r.digest || whole != r.envelope {
+        return Err(Error::InputChanged);
+    }
+    Ok(len)
+}
+
 /// Where a whole bundle's payloads are read from.
 enum Source<'s> {
     /// The bundle in memory (or memory-mapped flash): hashed in place.
@@ -1147,25 +1240,12 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     /// ([`Error::InputChanged`] otherwise). On error, `out` may hold a
     /// partial copy that must not be used.
     pub fn copy_new_root(&self, out: &mut [u8]) -> Result<usize> {
-        let Some(r) = self.st().new_root else {
-            return Ok(0);
-        };
-        let s = usize::try_from(r.off).map_err(|_| Error::InvalidState)?;
-        let len = usize::try_from(r.len).map_err(|_| Error::InvalidState)?;
-        let src = self
-            .head
-            .get(s..s.saturating_add(len))
-            .ok_or(Error::InvalidState)?;
-        let dst = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
-        crate::wire::copy_exact(dst, src)?;
-        let whole: Digest = sha2::Sha256::digest(&*dst).into();
-        let env = Envelope::parse(dst)?;
-        let digest: Digest = sha2::Sha256::digest(env.doc()).into();
-        if env.doc_type() != DocType::Root || digest != r.digest || whole != r.envelope {
-            return Err(Error::InputChanged);
+        match self.st().new_root {
+            None => Ok(0),
+            Some(r) => copy_root(self.head, &r, out),
         }
-        Ok(len)
     }
+
     /// Key ids of the keys whose signatures counted, in role order: at
     /// least the threshold; these keys signed, others may have too (see
     /// [`check_threshold`]).

@@ -86,3 +86,26 @@ pub fn head(chain: &[&[u8]], manifest_envelope: &[u8], out: &mut [u8]) -> Result
     w.put_raw(manifest_envelope)?;
     Ok(w.position())
 }
+
+/// Writes a root update (see [`crate::bundle::ROOT_UPDATE_MAGIC`]) of the
+/// root envelopes `chain`, oldest first, into `out`; returns its length.
+pub fn root_update(chain: &[&[u8]], out: &mut [u8]) -> Result<usize> {
+    if chain.is_empty() || chain.len() > MAX_ROOT_CHAIN {
+        return Err(Error::LimitExceeded);
+    }
+    let total = chain
+        .iter()
+        .try_fold(BUNDLE_HEADER_LEN, |n, e| n.checked_add(e.len()))
+        .ok_or(Error::LimitExceeded)?;
+    let envelopes =
+        u32::try_from(total.saturating_sub(BUNDLE_HEADER_LEN)).map_err(|_| Error::LimitExceeded)?;
+    let chain_len = u8::try_from(chain.len()).map_err(|_| Error::LimitExceeded)?;
+    let mut w = Writer::new(out);
+    w.put_raw(
+        &BundleHeader::new(chain_len, envelopes).to_bytes_magic(&crate::bundle::ROOT_UPDATE_MAGIC),
+    )?;
+    for e in chain {
+        w.put_raw(e)?;
+    }
+    Ok(w.position())
+}

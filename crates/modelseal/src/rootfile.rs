@@ -149,3 +149,47 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
     }
     Ok((root, doc))
 }
+
+/// A root update for a device whose root is `device_root`: the root
+/// envelopes `chain` (consecutive versions, oldest first, at most
+/// `MAX_ROOT_CHAIN`), checked with the core exactly as the device will
+/// apply them. Returns the update's bytes and the version it leads to.
+///
+/// A device more than `MAX_ROOT_CHAIN` rotations behind cannot take a
+/// bundle's chain in one step: it takes one update per eight rotations,
+/// each from the root the previous one left, then the bundle.
+pub fn root_update(device_root: &[u8], chain: &[Vec<u8>]) -> Result<(Vec<u8>, u32)> {
+    use modelseal_core::limits::MAX_ROOT_CHAIN;
+    if chain.is_empty() || chain.len() > MAX_ROOT_CHAIN {
+        return Err(Error::Invalid(format!(
+            "a root update carries 1 to MAX_ROOT_CHAIN = {MAX_ROOT_CHAIN} roots; got {} (a device further behind takes several updates, each from the root the previous one left)",
+            chain.len()
+        )));
+    }
+    let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+    let len: usize = 16 + refs.iter().map(|e| e.len()).sum::<usize>();
+    let mut out = vec![0u8; len];
+    let n = modelseal_core::write::root_update(&refs, &mut out)
+        .map_err(|e| Error::verify("root update", e))?;
+    out.truncate(n);
+    // The chain check needs no device facts: any policy applies it alike.
+    let policy = modelseal_core::DevicePolicy::new(
+        modelseal_core::BundleKind::Component,
+        "ROOT-UPDATE-CHECK",
+        modelseal_core::Floors::default(),
+        modelseal_core::Stage::DEVELOPMENT,
+        modelseal_core::Expiry::NotCheckedNoTrustedClock,
+    )
+    .map_err(|e| Error::verify("root update", e))?;
+    let mut v =
+        modelseal_core::Verifier::new(device_root, policy, modelseal_core::SoftSha256::new())
+            .map_err(|e| Error::verify("device trust root", e))?;
+    let version = v
+        .verify_root_update(&out)
+        .map_err(|e| Error::WouldBeRejected {
+            context: "root update (applied to the device root)".into(),
+            source: e,
+        })?
+        .root_version();
+    Ok((out, version))
+}

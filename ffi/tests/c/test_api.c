@@ -1515,6 +1515,49 @@ static void test_review_parameter_sets(const char *data_dir) {
     free_case(&sc);
 }
 
+/* A device twelve rotations behind (review finding 7): the release's chain
+ * (v5 .. v12) does not reach it; the root update (v2 .. v9) does, then the
+ * release installs. */
+static void test_review_root_update(case_data *c, const char *fixtures) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    modelseal_root_update res;
+    uint8_t root[MODELSEAL_MAX_ROOT_ENVELOPE_LEN], tiny[16];
+    uint32_t v = 0;
+    blob update = load(fixtures, "backlog/root-update.msu");
+    blob release = load(fixtures, "backlog/bundle.msb");
+    CHECK(update.data != NULL && release.data != NULL);
+    if (!update.data || !release.data) return;
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, release.data, release.len),
+             MODELSEAL_STATUS_ROOT_VERSION_NOT_NEXT);
+    /* a bundle is not a root update */
+    CHECK_ST(modelseal_verifier_apply_root_update(&ctx, release.data, release.len, root, sizeof root,
+                                                  &res),
+             MODELSEAL_STATUS_BAD_MAGIC);
+    CHECK_ST(modelseal_verifier_apply_root_update(&ctx, update.data, update.len, tiny, sizeof tiny,
+                                                  &res),
+             MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    CHECK_ST(modelseal_verifier_apply_root_update(&ctx, update.data, update.len, root, sizeof root,
+                                                  NULL),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_apply_root_update(&ctx, update.data, update.len - 1, root,
+                                                  sizeof root, &res),
+             MODELSEAL_STATUS_TRUNCATED);
+    CHECK_ST(modelseal_verifier_apply_root_update(&ctx, update.data, update.len, root, sizeof root,
+                                                  &res),
+             MODELSEAL_STATUS_OK);
+    CHECK(res.root_version == 9 && res.root_len > 16 && res.component_floor == 5);
+    /* the device persists the root, and the release installs on it */
+    CHECK_ST(modelseal_verifier_init(&ctx, root, res.root_len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, release.data, release.len),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_root_version(&ctx, &v), MODELSEAL_STATUS_OK);
+    CHECK(v == 12);
+    free(update.data);
+    free(release.data);
+}
+
 typedef struct {
     case_data *c;
     int ok;
@@ -1592,6 +1635,7 @@ int main(int argc, char **argv) {
     test_review_floors(data_dir);
     test_review_pinned(&std_case, argc > 2 ? argv[2] : "c-fixtures");
     test_review_parameter_sets(data_dir);
+    test_review_root_update(&std_case, argc > 2 ? argv[2] : "c-fixtures");
     test_threads(&std_case);
     free_case(&std_case);
 

@@ -37,6 +37,33 @@ pub(crate) enum RootCommand {
         Roles not named keep their keys and thresholds."
     )]
     Rotate(RotateArgs),
+    /// Write a root update: a chain of up to eight roots, for a device more
+    /// rotations behind than one bundle carries.
+    #[command(
+        after_help = "Example (a device still on root v1, the release on v12):\n  \
+        modelseal root update --from root-v1.msr -o update-1.msu root-v2.msr ... root-v9.msr\n  \
+        modelseal root update --from root-v9.msr -o update-2.msu root-v10.msr root-v11.msr root-v12.msr\n\n\
+        The device applies each update in turn (modelseal_verifier_apply_root_update), persisting\n\
+        the root it reports, then installs the bundle. Each update is checked here exactly as the\n\
+        device will check it, from the --from root."
+    )]
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// The root the device holds now.
+    #[arg(long)]
+    from: PathBuf,
+    /// Root update file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The next roots, oldest first (1 to 8 root envelopes).
+    #[arg(required = true)]
+    roots: Vec<PathBuf>,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +236,30 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
             }
             let (root, doc) = make_root(1, a.expires, [&roles[0], &roles[1], &roles[2]])?;
             sign_and_write(ctx, &a.output, doc, None, &a.keys, a.force, &root)
+        }
+        RootCommand::Update(a) => {
+            let device = read_root(&a.from)?;
+            let mut chain = Vec::new();
+            for p in &a.roots {
+                chain.push(read_root(p)?);
+            }
+            let (bytes, version) = modelseal::rootfile::root_update(&device, &chain)?;
+            modelseal::fsio::write_atomic(&a.output, &bytes, 0o644, Overwrite::forced(a.force))?;
+            ctx.report(
+                &json!({
+                    "file": a.output.display().to_string(),
+                    "roots": chain.len(),
+                    "root_version": version,
+                    "bytes": bytes.len(),
+                }),
+                &format!(
+                    "wrote {} ({} roots, {} bytes): a device on the --from root ends on root v{version}\n",
+                    a.output.display(),
+                    chain.len(),
+                    bytes.len()
+                ),
+            );
+            Ok(())
         }
         RootCommand::Rotate(a) => {
             let previous = read_root(&a.from)?;
