@@ -75,7 +75,17 @@ impl Sha256Engine for SoftSha256 {
     }
 }
 
-/// Digest of one byte string through `engine`.
+/// SHA-256 of `data` with the built-in implementation (for the verifier's
+/// own bookkeeping: re-hashing copies, record trees). One function, so the
+/// firmware carries one copy of the code.
+#[inline(never)]
+pub(crate) fn sha256(data: &[u8]) -> Digest {
+    sha2::Sha256::digest(data).into()
+}
+
+/// Digest of one byte string through `engine`. Never inlined: one copy of
+/// the engine calls serves every document digest.
+#[inline(never)]
 pub fn digest_of<E: Sha256Engine + ?Sized>(engine: &mut E, data: &[u8]) -> Result<Digest> {
     let mut out = [0u8; DIGEST_LEN];
     engine.start().map_err(|_| Error::HashEngine)?;

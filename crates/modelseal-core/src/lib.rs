@@ -41,6 +41,7 @@
 extern crate std;
 
 pub mod bundle;
+mod dec;
 pub mod doc;
 pub mod envelope;
 mod error;

@@ -15,6 +15,7 @@
 //! The scan visits every byte exactly once (trailing bytes are an error)
 //! and every loop is bounded by a limit from [`crate::limits`].
 
+use crate::dec;
 use crate::doc::{
     Artifact, BundleKind, ComponentHead, EcuHead, Extension, ManifestHead, MetadataEntry,
     Middleware, ModelRef, ParameterSet, Stage, SystemConfigHead,
@@ -452,6 +453,12 @@ pub trait ManifestVisitor {
     fn artifact(&mut self, _index: usize, _a: &Artifact<'_>) -> Result<()> {
         Ok(())
     }
+    /// The leaf hash of the artifact record just seen (see
+    /// [`crate::records`]).
+    #[doc(hidden)]
+    fn artifact_leaf(&mut self, _leaf: &crate::hash::Digest) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing.
@@ -502,8 +509,8 @@ impl<const N: usize> Prev<N> {
 /// format, in one forward pass over a copy of its bytes (see
 /// [`crate::snap`]): returns where its sections start, the facts the policy
 /// of `device` needs, SHA-256 of exactly the bytes it checked, and the tree
-/// hash of its artifact records (see [`crate::records`]). `sink` sees the
-/// items as they pass.
+/// leaf hash of each artifact record (for the tree of [`crate::records`]).
+/// `sink` sees the items as they pass.
 ///
 /// The caller decides what the digest means: after the signature check,
 /// only a digest equal to the authenticated one makes the facts true.
@@ -517,7 +524,7 @@ pub(crate) fn scan(
     let pos = |s: &Snap<'_>| u32::try_from(s.consumed()).map_err(|_| Error::LimitExceeded);
 
     let (kind, security_counter, expires_at) = {
-        let head: ManifestHead<'_> = s.take()?;
+        let head: ManifestHead<'_> = s.take(dec::manifest_head)?;
         let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
         if kind != expected {
             return Err(Error::Invalid);
@@ -535,7 +542,7 @@ pub(crate) fn scan(
     }
     let mut hardware_listed = false;
     for _ in 0..n {
-        let id: &str = s.take()?;
+        let id: &str = s.take(dec::str)?;
         check_id(id, true)?;
         hardware_listed |= id == device.hardware_id;
     }
@@ -543,17 +550,17 @@ pub(crate) fn scan(
     let serials_restricted = n > 0;
     let mut serial_listed = false;
     for _ in 0..n {
-        let id: &str = s.take()?;
+        let id: &str = s.take(dec::str)?;
         check_id(id, true)?;
         serial_listed |= Some(id) == device.serial;
     }
     let platform_ok = {
-        let p: Option<&str> = s.take()?;
+        let p: Option<&str> = s.take(dec::opt_str)?;
         check_opt_id(p)?;
         restriction_admits(p, device.platform)
     };
     let market_ok = {
-        let m: Option<&str> = s.take()?;
+        let m: Option<&str> = s.take(dec::opt_str)?;
         check_opt_id(m)?;
         restriction_admits(m, device.market)
     };
@@ -571,7 +578,7 @@ pub(crate) fn scan(
     let mut stages_ok = true;
     for index in 0..n_components {
         {
-            let head: ComponentHead<'_> = s.take()?;
+            let head: ComponentHead<'_> = s.take(dec::component_head)?;
             let stage = check_component_head(&head)?;
             families.ascending(head.family)?;
             stages_ok &= stage.at_least(device.min_stage);
@@ -579,13 +586,13 @@ pub(crate) fn scan(
         }
         let n = s.seq_len(MAX_TICKETS)?;
         for _ in 0..n {
-            let t: &str = s.take()?;
+            let t: &str = s.take(dec::str)?;
             check_id(t, true)?;
         }
         let n = s.seq_len(MAX_METADATA)?;
         let mut keys = Prev::<MAX_ID_LEN>::NONE;
         for _ in 0..n {
-            let m: MetadataEntry<'_> = s.take()?;
+            let m: MetadataEntry<'_> = s.take(dec::metadata_entry)?;
             check_id(m.key, true)?;
             check_text(m.value, false)?;
             keys.ascending(m.key)?;
@@ -612,11 +619,10 @@ pub(crate) fn scan(
     let records_off = pos(&s)?;
     let mut layout = Some(crate::bundle::Layout::new(device.head_len));
     let mut names = Prev::<MAX_NAME_LEN>::NONE;
-    let mut tree = crate::records::Builder::new();
     for index in 0..n_artifacts {
         s.open_tap(&crate::records::LEAF_PREFIX);
         {
-            let a: Artifact<'_> = s.take()?;
+            let a: Artifact<'_> = s.take(dec::artifact)?;
             layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
             check_name(a.name)?;
             names.ascending(a.name)?;
@@ -630,7 +636,7 @@ pub(crate) fn scan(
             check_text(a.licence, true)?;
             sink.artifact(index, &a)?;
         }
-        tree.push(s.close_tap()?)?;
+        sink.artifact_leaf(&s.close_tap()?)?;
     }
 
     // Extensions: ids strictly ascending; this version knows none, so any
@@ -639,7 +645,7 @@ pub(crate) fn scan(
     let n = s.seq_len(MAX_EXTENSIONS)?;
     let mut prev_id: Option<u32> = None;
     for _ in 0..n {
-        let e: Extension<'_> = s.take()?;
+        let e: Extension<'_> = s.take(dec::extension)?;
         if e.data.len() > MAX_EXTENSION_LEN {
             return Err(Error::LimitExceeded);
         }
@@ -680,7 +686,6 @@ pub(crate) fn scan(
             records_off,
         },
         digest,
-        records_root: tree.root(),
     })
 }
 
@@ -691,8 +696,6 @@ pub(crate) struct Scanned {
     pub(crate) facts: Facts,
     /// SHA-256 of the bytes checked.
     pub(crate) digest: crate::hash::Digest,
-    /// Tree hash of the artifact records.
-    pub(crate) records_root: crate::hash::Digest,
 }
 
 /// Checks a manifest document held in memory nobody else writes (host
@@ -751,7 +754,7 @@ fn scan_system_config(
 ) -> Result<ConfigFacts> {
     let mut found = ConfigFacts::NONE;
     {
-        let h: SystemConfigHead<'_> = s.take()?;
+        let h: SystemConfigHead<'_> = s.take(dec::system_config_head)?;
         check_id(h.config_id, true)?;
         check_id(h.config_version, true)?;
         check_id(h.vehicle_platform, false)?;
@@ -771,7 +774,7 @@ fn scan_system_config(
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for index in 0..n_ecus {
         {
-            let e: EcuHead<'_> = s.take()?;
+            let e: EcuHead<'_> = s.take(dec::ecu_head)?;
             check_id(e.name, true)?;
             check_id(e.hardware_id, true)?;
             check_id(e.software_version, true)?;
@@ -783,7 +786,7 @@ fn scan_system_config(
         }
         let n = s.seq_len(MAX_ECU_MODELS)?;
         for _ in 0..n {
-            let m: ModelRef<'_> = s.take()?;
+            let m: ModelRef<'_> = s.take(dec::model_ref)?;
             check_id(m.family, true)?;
             check_id(m.version, true)?;
             sink.ecu_model(index, &m)?;
@@ -793,7 +796,7 @@ fn scan_system_config(
     let n = s.seq_len(MAX_MIDDLEWARE)?;
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for _ in 0..n {
-        let m: Middleware<'_> = s.take()?;
+        let m: Middleware<'_> = s.take(dec::middleware)?;
         check_id(m.name, true)?;
         check_id(m.version, true)?;
         names.ascending(m.name)?;
@@ -802,7 +805,7 @@ fn scan_system_config(
     let n = s.seq_len(MAX_PARAMETER_SETS)?;
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for index in 0..n {
-        let p: ParameterSet<'_> = s.take()?;
+        let p: ParameterSet<'_> = s.take(dec::parameter_set)?;
         check_id(p.name, true)?;
         check_id(p.vehicle_variant, false)?;
         check_id(p.sensor_set, false)?;

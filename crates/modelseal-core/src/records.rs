@@ -74,12 +74,23 @@ impl Builder {
     /// The tree hash of everything pushed (`SHA-256("")` for no leaf).
     pub(crate) fn root(mut self) -> Digest {
         let Some((_, mut h)) = self.stack.pop() else {
-            return sha2::Sha256::digest([]).into();
+            return crate::hash::sha256(&[]);
         };
         while let Some((_, left)) = self.stack.pop() {
             h = node(&left, &h);
         }
         h
+    }
+}
+
+/// Builds the tree over the records a walk hands out (the per-chunk path
+/// needs it; a whole bundle does not, so firmware that only checks whole
+/// bundles does not carry it).
+pub(crate) struct Tree(pub(crate) Builder);
+
+impl crate::manifest::ManifestVisitor for Tree {
+    fn artifact_leaf(&mut self, leaf: &Digest) -> Result<()> {
+        self.0.push(*leaf)
     }
 }
 
@@ -145,7 +156,7 @@ fn read_leaf(
     keep: Option<&mut Option<ArtifactRecord>>,
 ) -> Result<(Digest, u64)> {
     snap.open_tap(&LEAF_PREFIX);
-    let a: Artifact<'_> = snap.take()?;
+    let a: Artifact<'_> = snap.take(crate::dec::artifact)?;
     let size = a.size;
     if let Some(k) = keep {
         *k = Some(ArtifactRecord::of(&a)?);
@@ -357,7 +368,7 @@ mod tests {
     /// RFC 6962 §2.1, literally.
     fn mth(leaves: &[Digest]) -> Digest {
         match leaves.len() {
-            0 => sha2::Sha256::digest([]).into(),
+            0 => crate::hash::sha256(&[]),
             1 => leaves[0],
             n => {
                 let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());

@@ -75,18 +75,18 @@ impl TrustRoot {
     #[inline(never)]
     pub fn parse_doc(doc: &[u8]) -> Result<Self> {
         let mut w = Snap::new(doc);
-        let version: u32 = w.value()?;
+        let version: u32 = w.take(|c| c.u32())?;
         if version == 0 {
             return Err(Error::RootInvalid);
         }
-        let expires_at: Option<u64> = w.value()?;
+        let expires_at: Option<u64> = w.take(crate::dec::opt_u64)?;
         let n_roles = w.seq_len(MAX_ROLES)?;
         let mut roles = [Role::NONE; 3];
         let mut rebase = [None; 2];
         let mut prev_id = 0u8;
         for _ in 0..n_roles {
-            let id: u8 = w.value()?;
-            let threshold: u8 = w.value()?;
+            let id: u8 = w.take(|c| c.u8())?;
+            let threshold: u8 = w.take(|c| c.u8())?;
             // Ids strictly ascending: no role twice, a canonical order.
             if id <= prev_id {
                 return Err(Error::RootInvalid);
@@ -101,7 +101,7 @@ impl TrustRoot {
             for slot in role.keys.iter_mut().take(n_keys) {
                 *slot = w.array::<PUBLIC_KEY_LEN>()?;
             }
-            let floor: Option<u64> = w.value()?;
+            let floor: Option<u64> = w.take(crate::dec::opt_u64)?;
             if threshold == 0 || usize::from(threshold) > n_keys {
                 return Err(Error::RootInvalid);
             }

@@ -19,10 +19,10 @@
 //! Every loop is bounded by the source length or by [`WINDOW`]; nothing
 //! here indexes without a check.
 
+use crate::dec::Cur;
 use crate::error::{Error, Result};
 use crate::hash::Digest;
 use crate::limits::MAX_ITEM_LEN;
-use serde::Deserialize;
 use sha2::Digest as _;
 
 /// Bytes of the copy window: twice the largest single item the format
@@ -32,14 +32,6 @@ use sha2::Digest as _;
 /// consumed since the last one.
 pub(crate) const WINDOW: usize = (2 * MAX_ITEM_LEN).div_ceil(64) * 64;
 const _: () = assert!(WINDOW >= 2 * MAX_ITEM_LEN);
-
-/// Maps postcard's decode errors onto the verifier's.
-fn de_error(e: postcard::Error) -> Error {
-    match e {
-        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated,
-        _ => Error::Malformed,
-    }
-}
 
 /// A forward-only, copy-once reader over a postcard document.
 pub(crate) struct Snap<'s> {
@@ -141,9 +133,9 @@ impl<'s> Snap<'s> {
         self.lo = end;
     }
 
-    /// Decodes one value of `T` from the copy. It borrows the window, so it
-    /// must be used (or copied) before the next read.
-    pub(crate) fn take<'w, T: Deserialize<'w>>(&'w mut self) -> Result<T> {
+    /// Decodes one value with `decode` from the copy. It borrows the
+    /// window, so it must be used (or copied) before the next read.
+    pub(crate) fn take<'w, T>(&'w mut self, decode: fn(&mut Cur<'w>) -> Result<T>) -> Result<T> {
         self.fill(MAX_ITEM_LEN);
         let Self {
             win,
@@ -155,25 +147,20 @@ impl<'s> Snap<'s> {
         } = self;
         let win: &'w [u8; WINDOW] = win;
         let avail = win.get(*lo..*hi).ok_or(Error::InvalidState)?;
-        let (value, rest) = postcard::take_from_bytes::<T>(avail).map_err(de_error)?;
-        let used = avail.len().saturating_sub(rest.len());
-        let bytes = avail.get(..used).ok_or(Error::InvalidState)?;
+        let mut c = Cur::new(avail);
+        let value = decode(&mut c)?;
+        let bytes = avail.get(..c.used()).ok_or(Error::InvalidState)?;
         hash.update(bytes);
         if let Some(t) = tap.as_mut() {
             t.update(bytes);
         }
-        *lo = lo.saturating_add(used);
+        *lo = lo.saturating_add(c.used());
         Ok(value)
-    }
-
-    /// Decodes a `Copy` value that borrows nothing.
-    pub(crate) fn value<T: for<'de> Deserialize<'de>>(&mut self) -> Result<T> {
-        self.take()
     }
 
     /// Decodes a sequence length and checks it against `max` items.
     pub(crate) fn seq_len(&mut self, max: usize) -> Result<usize> {
-        let n: u32 = self.value()?;
+        let n = self.take(|c| c.u32())?;
         let n = usize::try_from(n).map_err(|_| Error::LimitExceeded)?;
         if n > max {
             return Err(Error::LimitExceeded);
@@ -183,11 +170,7 @@ impl<'s> Snap<'s> {
 
     /// Decodes an option tag: `false` for none, `true` for some.
     pub(crate) fn option_tag(&mut self) -> Result<bool> {
-        match self.value::<u8>()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(Error::Malformed),
-        }
+        self.take(|c| c.tag())
     }
 
     /// Copies `N` raw bytes (a fixed-size array in postcard) out of the window.
@@ -251,7 +234,7 @@ mod tests {
         let n = s.seq_len(1000).unwrap();
         assert_eq!(n, items.len());
         for item in &items {
-            let v: &str = s.take().unwrap();
+            let v: &str = s.take(crate::dec::str).unwrap();
             assert_eq!(v, item);
         }
         let d = s.finish().unwrap();
@@ -262,7 +245,7 @@ mod tests {
     #[test]
     fn reports_truncation_and_trailing_bytes() {
         let mut s = Snap::new(&[0x80]);
-        assert_eq!(s.value::<u32>(), Err(Error::Truncated));
+        assert_eq!(s.take(|c| c.u32()), Err(Error::Truncated));
         let s = Snap::new(&[1]);
         assert_eq!(s.finish(), Err(Error::TrailingBytes));
         let mut s = Snap::new(&[2]);

@@ -42,7 +42,6 @@ use crate::policy::{ConfigBinding, DevicePolicy, Expiry, Floors, IdString, id_st
 use crate::records::{ArtifactRecord, Path, Table};
 use crate::root::TrustRoot;
 use core::borrow::{Borrow, BorrowMut};
-use sha2::Digest as _;
 
 /// A manifest whose signatures and device policy have been checked, over
 /// memory the reader owns (see [`Installed::manifest`]). Dereferences to the
@@ -302,7 +301,7 @@ impl<E: Sha256Engine> Verifier<E> {
     /// signed part of a bundle. On success the artifacts may be checked.
     pub fn verify_head<'e>(&mut self, head: &'e [u8]) -> Result<Session<'e>> {
         let mut st = SessionState::empty();
-        self.verify_head_state(head, &mut st)?;
+        self.verify_head_tree(head, &mut st)?;
         Ok(Session { head, st })
     }
 
@@ -314,17 +313,31 @@ impl<E: Sha256Engine> Verifier<E> {
         head: &'e [u8],
         state: &'s mut SessionState,
     ) -> Result<Session<'e, &'s mut SessionState>> {
-        self.verify_head_state(head, state)?;
+        self.verify_head_tree(head, state)?;
         Ok(Session { head, st: state })
     }
 
-    fn verify_head_state(&mut self, head: &[u8], st: &mut SessionState) -> Result<()> {
+    /// A head for the per-chunk path: with the tree that authenticates
+    /// artifact records one at a time.
+    fn verify_head_tree(&mut self, head: &[u8], st: &mut SessionState) -> Result<()> {
+        let mut tree = crate::records::Tree(crate::records::Builder::new());
+        self.verify_head_state(head, st, &mut tree)?;
+        st.records_root = tree.0.root();
+        Ok(())
+    }
+
+    fn verify_head_state(
+        &mut self,
+        head: &[u8],
+        st: &mut SessionState,
+        sink: &mut dyn ManifestVisitor,
+    ) -> Result<()> {
         st.live = false;
         // Two frames, never nested: the signature checks (and the deep
         // Ed25519 call tree under them) run in `authenticate`; parsing and
         // policy run afterwards in `admit`.
         let auth = self.authenticate(head)?;
-        self.admit(head, &auth, st)
+        self.admit(head, &auth, st, sink)
     }
 
     /// Steps 1 to 5: everything up to and including the manifest's
@@ -451,7 +464,7 @@ impl<E: Sha256Engine> Verifier<E> {
                 off: u32_of(head.len().saturating_sub(out.rest.len()))?,
                 len: u32_of(env.len())?,
                 digest: *next.digest(),
-                envelope: sha2::Sha256::digest(env.bytes()).into(),
+                envelope: crate::hash::sha256(env.bytes()),
             });
             current = next;
             out.rest = after;
@@ -475,6 +488,7 @@ impl<E: Sha256Engine> Verifier<E> {
         head: &[u8],
         auth: &Authenticated<'_>,
         st: &mut SessionState,
+        sink: &mut dyn ManifestVisitor,
     ) -> Result<()> {
         // 6. The authenticated manifest: every field, rule and limit, in one
         //    pass over a copy of its bytes that also gathers what the policy
@@ -491,7 +505,7 @@ impl<E: Sha256Engine> Verifier<E> {
             min_stage: policy.min_stage,
             head_len: head.len() as u64,
         };
-        let scanned = manifest::scan(auth.env.doc(), auth.kind, &device, &mut NoSink)?;
+        let scanned = manifest::scan(auth.env.doc(), auth.kind, &device, sink)?;
         if scanned.digest != auth.digest {
             return Err(Error::InputChanged);
         }
@@ -515,7 +529,7 @@ impl<E: Sha256Engine> Verifier<E> {
         st.ix = scanned.ix;
         st.digest = auth.digest;
         st.records_off = scanned.facts.records_off;
-        st.records_root = scanned.records_root;
+        st.records_root = [0; 32];
         st.path = Path::EMPTY;
         st.root_version = auth.root_version;
         st.new_root = auth.new_root;
@@ -641,7 +655,8 @@ impl<E: Sha256Engine> Verifier<E> {
     fn bundle_bytes_state(&mut self, bundle: &[u8], st: &mut SessionState) -> Result<()> {
         let hdr = BundleHeader::parse(bundle)?;
         let head = bundle.get(..hdr.head_len()).ok_or(Error::Truncated)?;
-        let session = self.verify_head_into(head, st)?;
+        self.verify_head_state(head, st, &mut NoSink)?;
+        let session = Session { head, st };
         check_total_len(bundle.len() as u64, session.bundle_len())?;
         self.payloads(session, Source::Bytes(bundle)).map(drop)
     }
@@ -727,7 +742,8 @@ impl<E: Sha256Engine> Verifier<E> {
             .read_exact_at(BUNDLE_HEADER_LEN as u64, tail)
             .map_err(|_| Error::Read)?;
         let head: &[u8] = head;
-        let session = self.verify_head_into(head, st)?;
+        self.verify_head_state(head, st, &mut NoSink)?;
+        let session = Session { head, st };
         check_total_len(total, session.bundle_len())?;
         let mut reader = Unsized(reader);
         self.payloads(session, Source::Reader(&mut reader, chunk))
@@ -894,7 +910,7 @@ fn visit(head: &[u8], st: &SessionState, v: &mut dyn ManifestVisitor) -> Result<
 /// the C API use the copying accessors instead.
 fn manifest_of<'e>(head: &'e [u8], st: &SessionState) -> Result<VerifiedManifest<'e>> {
     let doc = manifest_doc(head, st)?;
-    let digest: Digest = sha2::Sha256::digest(doc).into();
+    let digest = crate::hash::sha256(doc);
     if digest != st.digest {
         return Err(Error::InputChanged);
     }
@@ -1035,9 +1051,9 @@ fn copy_root(head: &[u8], r: &NewRoot, out: &mut [u8]) -> Result<usize> {
         .ok_or(Error::InvalidState)?;
     let dst = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
     crate::wire::copy_exact(dst, src)?;
-    let whole: Digest = sha2::Sha256::digest(&*dst).into();
+    let whole = crate::hash::sha256(dst);
     let env = Envelope::parse(dst)?;
-    let digest: Digest = sha2::Sha256::digest(env.doc()).into();
+    let digest = crate::hash::sha256(env.doc());
     if env.doc_type() != DocType::Root || digest != r.digest || whole != r.envelope {
         return Err(Error::InputChanged);
     }
@@ -1291,7 +1307,7 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     /// differs.
     pub fn check_parameter_set(&self, index: usize, data: &[u8]) -> Result<()> {
         let want = self.parameter_set_digest(index)?;
-        let got: Digest = sha2::Sha256::digest(data).into();
+        let got = crate::hash::sha256(data);
         if got == want {
             Ok(())
         } else {
