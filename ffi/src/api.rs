@@ -160,14 +160,26 @@ fn binding_from_c(b: &modelseal_config_binding) -> Status<ConfigBinding> {
 ///   functions (copied; `engine->user` must stay valid while the context is
 ///   used).
 ///
-/// Writes the context on success only; on failure a context that was
-/// initialised before is left as it was.
-/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_ARGUMENT` (kind, stage, expiry
-/// code, a binding's count or unterminated string); `_NULL_ARGUMENT` (also
-/// an engine function missing); `_INVALID` or `_LIMIT_EXCEEDED` (a policy identifier breaks the
-/// identifier rules); root decoding errors (`_BAD_MAGIC`, `_TRUNCATED`,
-/// `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_WRONG_DOCUMENT_TYPE`,
-/// `_ROOT_INVALID`, ...).
+/// On success the context is ready; any earlier verification on it is
+/// forgotten. On any refusal the context is left uninitialised, even one
+/// that was initialised before: every other call on it answers
+/// `_INVALID_STATE` until an init succeeds, so no answer about an earlier
+/// bundle, root or policy survives a refused init. (A NULL or misaligned
+/// `ctx` is not touched.)
+///
+/// Returns `MODELSEAL_STATUS_OK`; `_NULL_ARGUMENT` (`ctx`, `policy` or
+/// `policy->hardware_id` NULL; `root` or an optional policy string NULL
+/// with a nonzero length; an engine function missing);
+/// `_MISALIGNED_CONTEXT`; `_INVALID_ARGUMENT` (a kind, stage or expiry
+/// code; `policy`, `policy->config` or `engine` misaligned; a binding's
+/// `allowed_count` over `MODELSEAL_MAX_ECU_MODELS` or an unterminated
+/// binding string; a length beyond what memory can hold); `_INVALID` (a
+/// policy or binding string that is empty, not UTF-8, or has a character
+/// other than visible ASCII, space included); `_LIMIT_EXCEEDED` (a policy
+/// string over `MODELSEAL_MAX_ID_LEN` bytes; also a root over a limit); and
+/// the root's decoding statuses: `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`,
+/// `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`, `_WRONG_DOCUMENT_TYPE`,
+/// `_ROOT_INVALID`.
 ///
 /// # Safety
 /// Every non-NULL pointer points at what its description says; `ctx` is
@@ -182,6 +194,10 @@ pub unsafe extern "C" fn modelseal_verifier_init(
 ) -> modelseal_status {
     run(|| {
         let storage = Ctx::storage(ctx)?;
+        // SAFETY: `storage` comes from `Ctx::storage`; the caller owns the
+        // `MODELSEAL_VERIFIER_SIZE` bytes (contract above). First, so that
+        // a refusal below leaves no earlier context answering.
+        unsafe { Ctx::invalidate_at(storage) };
         // SAFETY: the root is borrowed for the life of the context: the
         // caller's contract above ("must stay valid and unchanged").
         let root: &'static [u8] = unsafe { bytes(root, root_len) }?;
@@ -196,8 +212,8 @@ pub unsafe extern "C" fn modelseal_verifier_init(
         };
         let verifier = Verifier::new(root, policy, engine)?;
         // SAFETY: `storage` comes from `Ctx::storage`; the caller owns the
-        // `MODELSEAL_VERIFIER_SIZE` bytes (contract above). Nothing is written
-        // before every fallible step succeeded.
+        // `MODELSEAL_VERIFIER_SIZE` bytes (contract above). Nothing but the
+        // invalidation is written before every fallible step succeeded.
         unsafe { Ctx::init_at(storage, verifier) };
         Ok(())
     })

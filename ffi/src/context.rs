@@ -131,6 +131,21 @@ impl Ctx {
         }
     }
 
+    /// Makes the storage at `p` no context: every call but
+    /// `modelseal_verifier_init` answers `InvalidState` until an init
+    /// succeeds. Run first by every init, so a refused one leaves nothing of
+    /// an earlier context usable.
+    ///
+    /// # Safety
+    /// As for [`Ctx::init_at`].
+    pub(crate) unsafe fn invalidate_at(p: *mut Self) {
+        // SAFETY: `p` is non-NULL and aligned (checked by `storage`) and the
+        // caller owns the storage, which holds a whole `Ctx` (compile-time
+        // assertion); `magic` is a u64 at offset 0, writable whatever the
+        // storage held. Volatile, as `initialised` reads it.
+        unsafe { core::ptr::addr_of_mut!((*p).magic).write_volatile(0) }
+    }
+
     /// Where a new context is written by `modelseal_verifier_init`: a
     /// checked, aligned pointer to the storage (not yet a valid `Ctx`).
     pub(crate) fn storage(p: *mut modelseal_verifier) -> Status<*mut Self> {

@@ -126,3 +126,289 @@ fn fuzz_corpus_and_findings_replay() {
     assert!(n > 0);
     std::println!("capi: {n} inputs replayed");
 }
+
+// ------------------------------------------------ promises a caller relies on
+
+mod promises {
+    //! What the C documentation promises a caller, each checked through the
+    //! exported functions: a refused init, `const` accessors, sizing the
+    //! work buffer, the per-chunk padding and length checks, short inputs,
+    //! empty policy strings and the read callback's contract.
+    use crate::consts::*;
+    use crate::status::modelseal_status as S;
+    use crate::types::*;
+    use crate::*;
+    use core::ffi::{c_int, c_void};
+    use std::vec::Vec;
+
+    const HW: &str = "HW-FC-0042";
+    const PLATFORM: &str = "PLAT-A";
+    const MARKET: &str = "EU";
+
+    fn policy() -> modelseal_policy {
+        modelseal_policy {
+            kind: MODELSEAL_KIND_COMPONENT,
+            min_stage: MODELSEAL_STAGE_STAGING,
+            expiry: MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK,
+            hardware_id: HW.as_ptr().cast(),
+            hardware_id_len: HW.len(),
+            ecu_name: core::ptr::null(),
+            ecu_name_len: 0,
+            serial: core::ptr::null(),
+            serial_len: 0,
+            platform: PLATFORM.as_ptr().cast(),
+            platform_len: PLATFORM.len(),
+            market: MARKET.as_ptr().cast(),
+            market_len: MARKET.len(),
+            counter_floor: 5,
+            trusted_time: 0,
+            config: core::ptr::null(),
+        }
+    }
+
+    fn context() -> std::boxed::Box<modelseal_verifier> {
+        std::boxed::Box::new(modelseal_verifier {
+            _opaque: [0; MODELSEAL_VERIFIER_WORDS],
+        })
+    }
+
+    fn init(ctx: &mut modelseal_verifier, root: &[u8], p: &modelseal_policy) -> S {
+        // SAFETY: live buffers; every caller keeps `root` for the context's use.
+        unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), p, core::ptr::null()) }
+    }
+
+    fn head_len(bundle: &[u8]) -> usize {
+        let mut n = 0;
+        // SAFETY: live buffers.
+        let st = unsafe { modelseal_bundle_get_head_len(bundle.as_ptr(), bundle.len(), &mut n) };
+        assert_eq!(st, S::Ok);
+        n
+    }
+
+    /// A recording bundle source for the read callback.
+    struct Recorder<'a> {
+        data: &'a [u8],
+        /// (offset, len, buffer address) of every call.
+        reads: Vec<(u64, usize, usize)>,
+    }
+
+    unsafe extern "C" fn record(user: *mut c_void, offset: u64, buf: *mut u8, len: usize) -> c_int {
+        // SAFETY: `user` is the `Recorder` passed with this callback, alive
+        // and unshared during the call that calls back.
+        let r = unsafe { &mut *user.cast::<Recorder<'_>>() };
+        r.reads.push((offset, len, buf as usize));
+        let Some(src) = usize::try_from(offset)
+            .ok()
+            .and_then(|o| r.data.get(o..o.checked_add(len)?))
+        else {
+            return -1;
+        };
+        if len > 0 {
+            // SAFETY: `buf` has `len` writable bytes by the callback's
+            // contract; `src` is `len` bytes of another allocation.
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), buf, len) };
+        }
+        0
+    }
+
+    fn via_recorder(
+        ctx: &mut modelseal_verifier,
+        data: &[u8],
+        bundle_len: u64,
+        work: &mut [u8],
+    ) -> (S, Vec<(u64, usize, usize)>) {
+        let mut r = Recorder {
+            data,
+            reads: Vec::new(),
+        };
+        // SAFETY: `r` and `work` are live for the call; the context uses
+        // `work`'s head only while the caller keeps it.
+        let st = unsafe {
+            modelseal_verifier_verify_bundle(
+                ctx,
+                Some(record),
+                core::ptr::addr_of_mut!(r).cast(),
+                bundle_len,
+                work.as_mut_ptr(),
+                work.len(),
+            )
+        };
+        (st, r.reads)
+    }
+
+    /// Every call that needs an initialised context, with its answer.
+    fn every_context_call(ctx: &mut modelseal_verifier, bundle: &[u8]) -> Vec<(&'static str, S)> {
+        let (mut n, mut u64v, mut u32v, mut u8v) = (0usize, 0u64, 0u32, 0u8);
+        let mut buf = [0u8; MODELSEAL_MAX_IDENTITY_LEN];
+        let mut id = core::mem::MaybeUninit::<modelseal_identity>::uninit();
+        let mut comp = core::mem::MaybeUninit::<modelseal_component>::uninit();
+        let mut cref = core::mem::MaybeUninit::<modelseal_config_ref>::uninit();
+        let mut bind = core::mem::MaybeUninit::<modelseal_config_binding>::uninit();
+        let mut info = core::mem::MaybeUninit::<modelseal_artifact_info>::uninit();
+        let mut work = std::vec![0u8; head_len(bundle) + MODELSEAL_MIN_READ_CHUNK];
+        let (verify_bundle, _) = via_recorder(ctx, bundle, bundle.len() as u64, &mut work);
+        let c: *mut modelseal_verifier = ctx;
+        let h = head_len(bundle);
+        // SAFETY: every pointer is a live local or into `bundle`, of the
+        // length given; the context is not used after this function returns
+        // except by callers that keep `bundle` alive.
+        unsafe {
+            std::vec![
+                ("verify_bundle", verify_bundle),
+                (
+                    "verify_bundle_bytes",
+                    modelseal_verifier_verify_bundle_bytes(c, bundle.as_ptr(), bundle.len()),
+                ),
+                (
+                    "verify_head",
+                    modelseal_verifier_verify_head(c, bundle.as_ptr(), h)
+                ),
+                (
+                    "get_artifact_count",
+                    modelseal_verifier_get_artifact_count(c, &mut n)
+                ),
+                (
+                    "get_bundle_len",
+                    modelseal_verifier_get_bundle_len(c, &mut u64v)
+                ),
+                (
+                    "get_artifact",
+                    modelseal_verifier_get_artifact(c, 0, info.as_mut_ptr())
+                ),
+                ("begin_artifact", modelseal_verifier_begin_artifact(c, 0)),
+                ("begin_plaintext", modelseal_verifier_begin_plaintext(c, 0)),
+                (
+                    "update_artifact",
+                    modelseal_verifier_update_artifact(c, buf.as_ptr(), 1)
+                ),
+                ("finish_artifact", modelseal_verifier_finish_artifact(c)),
+                ("finish", modelseal_verifier_finish(c)),
+                (
+                    "get_manifest_digest",
+                    modelseal_verifier_get_manifest_digest(c, buf.as_mut_ptr(), 32)
+                ),
+                ("get_kind", modelseal_verifier_get_kind(c, &mut u8v)),
+                (
+                    "get_security_counter",
+                    modelseal_verifier_get_security_counter(c, &mut u64v)
+                ),
+                (
+                    "get_counter_floor",
+                    modelseal_verifier_get_counter_floor(c, &mut u64v)
+                ),
+                (
+                    "get_root_version",
+                    modelseal_verifier_get_root_version(c, &mut u32v)
+                ),
+                (
+                    "get_bundle_version",
+                    modelseal_verifier_get_bundle_version(
+                        c,
+                        buf.as_mut_ptr().cast(),
+                        MODELSEAL_ID_BUF_LEN,
+                        &mut n
+                    )
+                ),
+                (
+                    "get_config",
+                    modelseal_verifier_get_config(c, cref.as_mut_ptr())
+                ),
+                (
+                    "get_component_count",
+                    modelseal_verifier_get_component_count(c, &mut n)
+                ),
+                (
+                    "get_component",
+                    modelseal_verifier_get_component(c, 0, comp.as_mut_ptr())
+                ),
+                (
+                    "get_identity",
+                    modelseal_verifier_get_identity(c, id.as_mut_ptr())
+                ),
+                (
+                    "encode_identity",
+                    modelseal_verifier_encode_identity(c, buf.as_mut_ptr(), buf.len(), &mut n)
+                ),
+                (
+                    "get_new_root",
+                    modelseal_verifier_get_new_root(c, buf.as_mut_ptr(), buf.len(), &mut n)
+                ),
+                (
+                    "get_config_binding",
+                    modelseal_verifier_get_config_binding(c, bind.as_mut_ptr())
+                ),
+            ]
+        }
+    }
+
+    /// A refused init leaves no earlier context answering: every call
+    /// answers `InvalidState` until an init succeeds (docs/C-API.md).
+    #[test]
+    fn a_refused_init_leaves_a_context_that_answers_invalid_state() {
+        let (root, bundle) = case!("valid-component");
+        let mut ctx = context();
+        let p = policy();
+        let mut zero = policy();
+        zero.kind = 0;
+        // Refusals of every sort: the policy, the root, a NULL policy.
+        let refusals: [(&[u8], *const modelseal_policy, S); 3] = [
+            (root, &zero, S::InvalidArgument),
+            (bundle, &p, S::BadMagic),
+            (root, core::ptr::null(), S::NullArgument),
+        ];
+        for (bad_root, bad_policy, why) in refusals {
+            // After a whole-bundle verification ...
+            assert_eq!(init(&mut ctx, root, &p), S::Ok);
+            // SAFETY: `bundle` outlives every use of `ctx`.
+            let st = unsafe {
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len())
+            };
+            assert_eq!(st, S::Ok);
+            // SAFETY: live buffers; `bad_policy` is NULL or a live policy.
+            let st = unsafe {
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    bad_root.as_ptr(),
+                    bad_root.len(),
+                    bad_policy,
+                    core::ptr::null(),
+                )
+            };
+            assert_eq!(st, why);
+            for (call, st) in every_context_call(&mut ctx, bundle) {
+                assert_eq!(st, S::InvalidState, "{call} after a refused init ({why:?})");
+            }
+            // ... and during a per-chunk one.
+            assert_eq!(init(&mut ctx, root, &p), S::Ok);
+            // SAFETY: as above.
+            let st = unsafe {
+                modelseal_verifier_verify_head(&mut *ctx, bundle.as_ptr(), head_len(bundle))
+            };
+            assert_eq!(st, S::Ok);
+            // SAFETY: as above.
+            let st = unsafe { modelseal_verifier_begin_artifact(&mut *ctx, 0) };
+            assert_eq!(st, S::Ok);
+            // SAFETY: as above.
+            let st = unsafe {
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    bad_root.as_ptr(),
+                    bad_root.len(),
+                    bad_policy,
+                    core::ptr::null(),
+                )
+            };
+            assert_eq!(st, why);
+            for (call, st) in every_context_call(&mut ctx, bundle) {
+                assert_eq!(st, S::InvalidState, "{call} after a refused init ({why:?})");
+            }
+        }
+        // A successful init makes it usable again.
+        assert_eq!(init(&mut ctx, root, &p), S::Ok);
+        // SAFETY: as above.
+        let st = unsafe {
+            modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len())
+        };
+        assert_eq!(st, S::Ok);
+    }
+}

@@ -632,7 +632,7 @@ static void test_null_and_state(const case_data *c) {
     CHECK(n == 7);
 }
 
-/* A policy that breaks a rule is refused, and a refused init leaves an
+/* A policy that breaks a rule is refused, and a refused init leaves no
  * earlier context working. */
 static void test_policy_arguments(const case_data *c) {
     modelseal_verifier ctx;
@@ -703,14 +703,14 @@ static void test_policy_arguments(const case_data *c) {
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
 
-    /* An earlier context survives a failed re-init. */
+    /* An earlier context does not survive a refused re-init. */
     p = standard_policy();
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &zero, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
-             MODELSEAL_STATUS_OK);
+             MODELSEAL_STATUS_INVALID_STATE);
 }
 
 /* Per-chunk misuse and artifact statuses. */
