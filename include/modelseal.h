@@ -756,41 +756,61 @@ modelseal_status modelseal_verifier_verify_head(struct modelseal_verifier *ctx,
 /**
  * Number of artifacts of the verified head.
  *
- * Writes `*out_count` on success. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_count` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or
+ * `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
+ * `ctx` is an initialised context nobody writes during the call;
  * `out_count` is writable.
  */
-modelseal_status modelseal_verifier_get_artifact_count(struct modelseal_verifier *ctx,
+modelseal_status modelseal_verifier_get_artifact_count(const struct modelseal_verifier *ctx,
                                                        size_t *out_count);
 
 /**
  * Length the whole bundle file must have, in bytes, as the verified head
  * states it (the end of the last payload).
  *
- * Writes `*out_len` on success. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_len` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or `out_len`
+ * NULL); `_INVALID_ARGUMENT` (`out_len` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
+ * `ctx` is an initialised context nobody writes during the call;
  * `out_len` is writable.
  */
-modelseal_status modelseal_verifier_get_bundle_len(struct modelseal_verifier *ctx,
+modelseal_status modelseal_verifier_get_bundle_len(const struct modelseal_verifier *ctx,
                                                    uint64_t *out_len);
 
 /**
  * Describes artifact `index` of the verified head: where its payload is in
  * the bundle file, its length and kind, its name, whether it is encrypted.
- * Lookups in ascending index order cost one decode each.
+ * Each lookup walks the artifact list from its start (at most
+ * `MODELSEAL_MAX_ARTIFACTS` records).
  *
- * Writes `*out_info` on success. Needs a verified head.
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_info` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count); `_INVALID_STATE` (context not initialised, or no
+ * verified head); `_NULL_ARGUMENT` (`ctx` or `out_info` NULL);
+ * `_INVALID_ARGUMENT` (`out_info` misaligned); `_MISALIGNED_CONTEXT`; a
+ * decoding status only if the borrowed head changed after it verified.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
+ * `ctx` is an initialised context nobody writes during the call;
  * `out_info` is writable.
  */
-modelseal_status modelseal_verifier_get_artifact(struct modelseal_verifier *ctx,
+modelseal_status modelseal_verifier_get_artifact(const struct modelseal_verifier *ctx,
                                                  size_t index,
                                                  struct modelseal_artifact_info *out_info);
 

@@ -22,7 +22,7 @@ use crate::types::{
     modelseal_verifier,
 };
 use core::ffi::{c_char, c_void};
-use modelseal_core::bundle::BundleHeader;
+use modelseal_core::bundle::{BundleHeader, Layout};
 use modelseal_core::identity::{self, IdentityView};
 use modelseal_core::{
     BundleKind, ConfigBinding, DevicePolicy, Expiry, Installed, SessionState, SoftSha256, Stage,
@@ -256,19 +256,26 @@ pub unsafe extern "C" fn modelseal_verifier_verify_head(
 
 /// Number of artifacts of the verified head.
 ///
-/// Writes `*out_count` on success. Needs a verified head.
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Writes `*out_count` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or
+/// `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified.
 ///
 /// # Safety
-/// `ctx` is an initialised context used by nobody else during the call;
+/// `ctx` is an initialised context nobody writes during the call;
 /// `out_count` is writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn modelseal_verifier_get_artifact_count(
-    ctx: *mut modelseal_verifier,
+    ctx: *const modelseal_verifier,
     out_count: *mut usize,
 ) -> modelseal_status {
     run(|| {
         // SAFETY: the caller's contract above.
-        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let c = unsafe { Ctx::from_const(ctx) }?;
         let o = out(out_count)?;
         let n = c.with_verified_head(|s| Ok(s.manifest()?.artifact_count()))?;
         // SAFETY: `o` checked by `out`; writable by the contract.
@@ -280,19 +287,25 @@ pub unsafe extern "C" fn modelseal_verifier_get_artifact_count(
 /// Length the whole bundle file must have, in bytes, as the verified head
 /// states it (the end of the last payload).
 ///
-/// Writes `*out_len` on success. Needs a verified head.
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Writes `*out_len` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or `out_len`
+/// NULL); `_INVALID_ARGUMENT` (`out_len` misaligned);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
-/// `ctx` is an initialised context used by nobody else during the call;
+/// `ctx` is an initialised context nobody writes during the call;
 /// `out_len` is writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn modelseal_verifier_get_bundle_len(
-    ctx: *mut modelseal_verifier,
+    ctx: *const modelseal_verifier,
     out_len: *mut u64,
 ) -> modelseal_status {
     run(|| {
         // SAFETY: the caller's contract above.
-        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let c = unsafe { Ctx::from_const(ctx) }?;
         let o = out(out_len)?;
         let n = c.with_verified_head(|s| Ok(s.bundle_len()))?;
         // SAFETY: `o` checked by `out`; writable by the contract.
@@ -303,27 +316,51 @@ pub unsafe extern "C" fn modelseal_verifier_get_bundle_len(
 
 /// Describes artifact `index` of the verified head: where its payload is in
 /// the bundle file, its length and kind, its name, whether it is encrypted.
-/// Lookups in ascending index order cost one decode each.
+/// Each lookup walks the artifact list from its start (at most
+/// `MODELSEAL_MAX_ARTIFACTS` records).
 ///
-/// Writes `*out_info` on success. Needs a verified head.
-/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`.
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Writes `*out_info` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+/// the artifact count); `_INVALID_STATE` (context not initialised, or no
+/// verified head); `_NULL_ARGUMENT` (`ctx` or `out_info` NULL);
+/// `_INVALID_ARGUMENT` (`out_info` misaligned); `_MISALIGNED_CONTEXT`; a
+/// decoding status only if the borrowed head changed after it verified.
 ///
 /// # Safety
-/// `ctx` is an initialised context used by nobody else during the call;
+/// `ctx` is an initialised context nobody writes during the call;
 /// `out_info` is writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn modelseal_verifier_get_artifact(
-    ctx: *mut modelseal_verifier,
+    ctx: *const modelseal_verifier,
     index: usize,
     out_info: *mut modelseal_artifact_info,
 ) -> modelseal_status {
     run(|| {
         // SAFETY: the caller's contract above.
-        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        let c = unsafe { Ctx::from_const(ctx) }?;
         let o = out(out_info)?;
         let info = c.with_verified_head(|s| {
-            let offset = s.payload_offset(index)?;
-            let a = s.manifest()?.artifact(index)?;
+            let m = s.manifest()?;
+            if index >= m.artifact_count() {
+                return Err(modelseal_status::NoSuchArtifact);
+            }
+            // The payloads follow the head in manifest order, each at the
+            // next boundary the core's layout gives: one walk finds the
+            // record and its offset, and the context is only read.
+            let mut items = m.artifacts()?;
+            let mut layout = Layout::new(s.head_len() as u64);
+            let mut i = 0usize;
+            // At most `index` + 1 records (checked against the count above).
+            let (a, offset) = loop {
+                let a = items.try_next()?.ok_or(modelseal_status::NoSuchArtifact)?;
+                let offset = layout.place(a.size)?;
+                if i == index {
+                    break (a, offset);
+                }
+                i = i.saturating_add(1);
+            };
             Ok(modelseal_artifact_info {
                 offset,
                 size: a.size,

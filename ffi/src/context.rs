@@ -329,17 +329,16 @@ impl Ctx {
         Ok(Installed::resume(self.head.get(), &self.state)?)
     }
 
-    /// The verified session (head verified; artifacts may be pending), with
-    /// the state saved back after `f` (artifact lookups move a cursor).
+    /// The verified session (head verified; artifacts may be pending), read
+    /// only: the accessors behind it take a `const` context.
     pub(crate) fn with_verified_head<T>(
-        &mut self,
-        f: impl FnOnce(&mut Session<'static, &mut SessionState>) -> Status<T>,
+        &self,
+        f: impl FnOnce(&Session<'static, &SessionState>) -> Status<T>,
     ) -> Status<T> {
         if !matches!(self.phase, Phase::Head | Phase::Artifact) {
             return Err(modelseal_status::InvalidState);
         }
-        let mut session = Session::resume(self.head.get(), &mut self.state)?;
-        f(&mut session)
+        f(&Session::resume(self.head.get(), &self.state)?)
     }
 
     /// Encodes the identity record of the installed bundle into `out`.

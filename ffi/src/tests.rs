@@ -411,4 +411,54 @@ mod promises {
         };
         assert_eq!(st, S::Ok);
     }
+
+    /// The accessors that only read take a `const` context: they can be
+    /// called through a shared reference.
+    #[test]
+    fn read_only_accessors_take_a_const_context() {
+        type Count = unsafe extern "C" fn(*const modelseal_verifier, *mut usize) -> S;
+        type Len = unsafe extern "C" fn(*const modelseal_verifier, *mut u64) -> S;
+        type Info = unsafe extern "C" fn(
+            *const modelseal_verifier,
+            usize,
+            *mut modelseal_artifact_info,
+        ) -> S;
+        let _: Count = modelseal_verifier_get_artifact_count;
+        let _: Len = modelseal_verifier_get_bundle_len;
+        let _: Info = modelseal_verifier_get_artifact;
+        let (root, bundle) = case!("valid-component");
+        let mut ctx = context();
+        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        // SAFETY: `bundle` outlives every use of `ctx`.
+        let st =
+            unsafe { modelseal_verifier_verify_head(&mut *ctx, bundle.as_ptr(), head_len(bundle)) };
+        assert_eq!(st, S::Ok);
+        let shared: &modelseal_verifier = &ctx;
+        let (mut n, mut len) = (0usize, 0u64);
+        let mut info = core::mem::MaybeUninit::<modelseal_artifact_info>::uninit();
+        // SAFETY: live, writable outputs.
+        unsafe {
+            assert_eq!(modelseal_verifier_get_artifact_count(shared, &mut n), S::Ok);
+            assert_eq!(modelseal_verifier_get_bundle_len(shared, &mut len), S::Ok);
+            assert_eq!(len, bundle.len() as u64);
+            // Any order, repeated: each lookup gives the same record.
+            for i in (0..n).rev().chain(0..n) {
+                assert_eq!(
+                    modelseal_verifier_get_artifact(shared, i, info.as_mut_ptr()),
+                    S::Ok
+                );
+                let a = info.assume_init();
+                assert_eq!(a.offset % 4096, 0);
+                assert!(a.offset + a.size <= len);
+            }
+            assert_eq!(
+                modelseal_verifier_get_artifact(shared, n, info.as_mut_ptr()),
+                S::NoSuchArtifact
+            );
+            assert_eq!(
+                modelseal_verifier_get_artifact(shared, usize::MAX, info.as_mut_ptr()),
+                S::NoSuchArtifact
+            );
+        }
+    }
 }

@@ -222,3 +222,45 @@ fn context_storage_is_declared_by_the_macros() {
 fn header_is_in_the_include_directory() {
     assert!(Path::new(&header_path()).exists());
 }
+
+/// The functions of the header: name, parameter list and doc comment.
+fn functions(header: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut rest = header;
+    while let Some(start) = rest.find("/**") {
+        let after = &rest[start..];
+        let Some(end) = after.find("*/") else { break };
+        let doc = &after[..end];
+        let decl_start = &after[end + 2..];
+        let decl = &decl_start[..decl_start.find(';').unwrap_or(decl_start.len())];
+        rest = &after[end + 2..];
+        let decl = decl.trim();
+        let Some(sig) = decl.strip_prefix("modelseal_status ") else {
+            continue;
+        };
+        let Some((name, params)) = sig.split_once('(') else {
+            continue;
+        };
+        out.push((name.trim().to_owned(), params.to_owned(), doc.to_owned()));
+    }
+    out
+}
+
+#[test]
+fn getters_take_a_const_context() {
+    let h = header();
+    let fns = functions(&h);
+    let getters: Vec<_> = fns
+        .iter()
+        .filter(|(n, _, _)| {
+            n.starts_with("modelseal_verifier_get_") || n == "modelseal_verifier_check_padding"
+        })
+        .collect();
+    assert!(getters.len() >= 15, "{} getters", getters.len());
+    for (name, params, _) in getters {
+        assert!(
+            params.contains("const struct modelseal_verifier *ctx"),
+            "{name} reads the context only and must take it const: ({params}"
+        );
+    }
+}
