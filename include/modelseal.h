@@ -21,6 +21,16 @@
 /** The library version as a string literal, e.g. "0.1.0"; equals modelseal_version(). */
 #define MODELSEAL_VERSION_STRING MODELSEAL_STRINGIFY(MODELSEAL_VERSION_MAJOR) "." \
     MODELSEAL_STRINGIFY(MODELSEAL_VERSION_MINOR) "." MODELSEAL_STRINGIFY(MODELSEAL_VERSION_PATCH)
+/**
+ * Size, in bytes, of the work buffer modelseal_verifier_verify_bundle needs for a bundle
+ * whose head is `head_len` bytes: the head plus MODELSEAL_MIN_READ_CHUNK. The one place
+ * this rule is written for C. `head_len` comes from modelseal_bundle_get_head_len over the
+ * bundle's first MODELSEAL_BUNDLE_HEADER_LEN bytes (or modelseal_verifier_get_head_len
+ * after a verification), or is the largest head the device ships, for a buffer sized at
+ * build time. A constant expression for a constant `head_len`; a larger buffer means
+ * fewer, larger reads. MODELSEAL_MAX_WORK_BUF_LEN fits every conforming bundle.
+ */
+#define MODELSEAL_WORK_BUF_LEN(head_len) ((size_t)(head_len) + (size_t)MODELSEAL_MIN_READ_CHUNK)
 
 /**
  * Major version of this library (semantic versioning).
@@ -118,9 +128,16 @@
 
 /**
  * Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
- * beyond the head.
+ * beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
  */
 #define MODELSEAL_MIN_READ_CHUNK 64
+
+/**
+ * A `modelseal_verifier_verify_bundle` work buffer that fits every
+ * conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
+ * A device that knows the heads it ships needs far less.
+ */
+#define MODELSEAL_MAX_WORK_BUF_LEN 1110240
 
 /**
  * Largest trust-root envelope, in bytes: the buffer that always holds a new
@@ -792,6 +809,27 @@ modelseal_status modelseal_verifier_get_bundle_len(const struct modelseal_verifi
                                                    uint64_t *out_len);
 
 /**
+ * Length of the verified head, in bytes, the 16-byte container header
+ * included: after `modelseal_verifier_verify_head` the length it was
+ * given; after a whole-bundle verification how many bytes at the start of
+ * the work buffer (or of the in-memory bundle) stay borrowed. Firmware can
+ * record it to size the next work buffer with `MODELSEAL_WORK_BUF_LEN`.
+ *
+ * Needs a verified head or a verified bundle.
+ * Writes `*out_head_len` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or nothing verified); `_NULL_ARGUMENT` (`ctx` or
+ * `out_head_len` NULL); `_INVALID_ARGUMENT` (`out_head_len` misaligned);
+ * `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_head_len` is writable.
+ */
+modelseal_status modelseal_verifier_get_head_len(const struct modelseal_verifier *ctx,
+                                                 size_t *out_head_len);
+
+/**
  * Describes artifact `index` of the verified head: where its payload is in
  * the bundle file, its length and kind, its name, whether it is encrypted.
  * Each lookup walks the artifact list from its start (at most
@@ -890,11 +928,16 @@ modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
  *
  * - `read`, `user`: the read callback, called with `user`; it must fill
  *   the whole buffer it is given or fail, and must not call into `ctx`.
- * - `work`, `work_len`: scratch memory of at least the bundle's head length
- *   plus `MODELSEAL_MIN_READ_CHUNK` bytes; more means fewer, larger reads.
- *   On success its first head-length bytes hold the verified head and are
- *   **borrowed**: keep them unchanged until the context is initialised
- *   again or verifies another bundle. The rest is free again after the call.
+ * - `work`, `work_len`: scratch memory of at least
+ *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
+ *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
+ *   `MODELSEAL_BUNDLE_HEADER_LEN` bytes with
+ *   `modelseal_bundle_get_head_len`, or size the buffer at build time for
+ *   the heads the device ships (`MODELSEAL_MAX_WORK_BUF_LEN` fits any
+ *   conforming bundle). More means fewer, larger reads. On success its
+ *   first `head_len` bytes hold the verified head and are **borrowed**:
+ *   keep them unchanged until the context is initialised again or
+ *   verifies another bundle. The rest is free again after the call.
  *
  * Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
  * `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),

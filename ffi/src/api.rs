@@ -314,6 +314,38 @@ pub unsafe extern "C" fn modelseal_verifier_get_bundle_len(
     })
 }
 
+/// Length of the verified head, in bytes, the 16-byte container header
+/// included: after `modelseal_verifier_verify_head` the length it was
+/// given; after a whole-bundle verification how many bytes at the start of
+/// the work buffer (or of the in-memory bundle) stay borrowed. Firmware can
+/// record it to size the next work buffer with `MODELSEAL_WORK_BUF_LEN`.
+///
+/// Needs a verified head or a verified bundle.
+/// Writes `*out_head_len` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or nothing verified); `_NULL_ARGUMENT` (`ctx` or
+/// `out_head_len` NULL); `_INVALID_ARGUMENT` (`out_head_len` misaligned);
+/// `_MISALIGNED_CONTEXT`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_head_len` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_head_len(
+    ctx: *const modelseal_verifier,
+    out_head_len: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_const(ctx) }?;
+        let o = out(out_head_len)?;
+        let n = c.head_len()?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
 /// Describes artifact `index` of the verified head: where its payload is in
 /// the bundle file, its length and kind, its name, whether it is encrypted.
 /// Each lookup walks the artifact list from its start (at most
@@ -490,11 +522,16 @@ pub unsafe extern "C" fn modelseal_verifier_finish(
 ///
 /// - `read`, `user`: the read callback, called with `user`; it must fill
 ///   the whole buffer it is given or fail, and must not call into `ctx`.
-/// - `work`, `work_len`: scratch memory of at least the bundle's head length
-///   plus `MODELSEAL_MIN_READ_CHUNK` bytes; more means fewer, larger reads.
-///   On success its first head-length bytes hold the verified head and are
-///   **borrowed**: keep them unchanged until the context is initialised
-///   again or verifies another bundle. The rest is free again after the call.
+/// - `work`, `work_len`: scratch memory of at least
+///   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
+///   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
+///   `MODELSEAL_BUNDLE_HEADER_LEN` bytes with
+///   `modelseal_bundle_get_head_len`, or size the buffer at build time for
+///   the heads the device ships (`MODELSEAL_MAX_WORK_BUF_LEN` fits any
+///   conforming bundle). More means fewer, larger reads. On success its
+///   first `head_len` bytes hold the verified head and are **borrowed**:
+///   keep them unchanged until the context is initialised again or
+///   verifies another bundle. The rest is free again after the call.
 ///
 /// Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
 /// `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),

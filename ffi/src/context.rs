@@ -341,6 +341,15 @@ impl Ctx {
         f(&Session::resume(self.head.get(), &self.state)?)
     }
 
+    /// Length of the verified head, in bytes: after `verify_head` or a
+    /// whole-bundle verification.
+    pub(crate) fn head_len(&self) -> Status<usize> {
+        if self.phase == Phase::Ready {
+            return Err(modelseal_status::InvalidState);
+        }
+        Ok(self.head.len)
+    }
+
     /// Encodes the identity record of the installed bundle into `out`.
     pub(crate) fn encode_identity(&mut self, out: &mut [u8]) -> Status<usize> {
         if self.phase != Phase::Installed {

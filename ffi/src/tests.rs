@@ -461,4 +461,47 @@ mod promises {
             );
         }
     }
+
+    /// The head length is readable after a verification, and the work
+    /// buffer it sizes (head + MODELSEAL_MIN_READ_CHUNK) is exactly enough.
+    #[test]
+    fn the_head_length_sizes_the_work_buffer() {
+        let (root, bundle) = case!("valid-component");
+        let h = head_len(bundle);
+        let mut ctx = context();
+        let mut got = 0usize;
+        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        // SAFETY: live, writable output.
+        let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
+        assert_eq!(st, S::InvalidState);
+        let mut work = std::vec![0u8; h + MODELSEAL_MIN_READ_CHUNK];
+        assert_eq!(
+            via_recorder(&mut ctx, bundle, bundle.len() as u64, &mut work[..h + 63]).0,
+            S::BufferTooSmall
+        );
+        // SAFETY: as above.
+        let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
+        assert_eq!(st, S::InvalidState);
+        assert_eq!(
+            via_recorder(&mut ctx, bundle, bundle.len() as u64, &mut work).0,
+            S::Ok
+        );
+        // SAFETY: as above.
+        let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
+        assert_eq!((st, got), (S::Ok, h));
+        got = 0;
+        // SAFETY: `bundle` outlives every use of `ctx`.
+        let st = unsafe { modelseal_verifier_verify_head(&mut *ctx, bundle.as_ptr(), h) };
+        assert_eq!(st, S::Ok);
+        // SAFETY: as above.
+        let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
+        assert_eq!((st, got), (S::Ok, h));
+        // SAFETY: NULL output.
+        let st = unsafe { modelseal_verifier_get_head_len(&*ctx, core::ptr::null_mut()) };
+        assert_eq!(st, S::NullArgument);
+        assert_eq!(
+            MODELSEAL_MAX_WORK_BUF_LEN,
+            MODELSEAL_MAX_HEAD_LEN + MODELSEAL_MIN_READ_CHUNK
+        );
+    }
 }

@@ -155,6 +155,10 @@ fn header_macros_are_the_rust_constants() {
             consts::MODELSEAL_MIN_READ_CHUNK as u64,
         ),
         (
+            "MODELSEAL_MAX_WORK_BUF_LEN",
+            consts::MODELSEAL_MAX_WORK_BUF_LEN as u64,
+        ),
+        (
             "MODELSEAL_MAX_ROOT_ENVELOPE_LEN",
             consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN as u64,
         ),

@@ -159,6 +159,11 @@ gcc "${STRICT[@]}" -O2 examples/c-boot/boot.c \
   $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot"
 make --no-print-directory -s -C examples/hil-readback MODELSEAL_LIB_DIR="$target/ecu" OUT="$out" \
   "$out/hil-readback"
+# The same boot program with a work-buffer budget below the bundles' heads:
+# it must refuse from the bundle's header, not overrun its buffer.
+# shellcheck disable=SC2046
+gcc "${STRICT[@]}" -O2 -DBOOT_MAX_HEAD_LEN=256 examples/c-boot/boot.c \
+  $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot-small"
 ok
 
 boot() { # expected-exit root bundle [state]
@@ -193,6 +198,16 @@ boot 16 "$fx/root.msr" "$fx/other-hardware/bundle.msb"
 boot 0 "$fx/root.msr" "$fx/older/bundle.msb"           # fine on a fresh device ...
 boot 20 "$fx/root.msr" "$fx/older/bundle.msb" "$state" # ... a rollback after counter 7
 boot 100 "$fx/root.msr"
+boot 3 "$fx/root.msr" tests/data/empty-file/bundle.msb
+boot 1 "$fx/root.msr" "$fx/root.msr"                   # no bundle: a root envelope
+set +e
+"$out/c-boot-small" "$fx/root.msr" "$fx/valid/bundle.msb" >"$out/boot.log" 2>&1
+got=$?
+set -e
+[ "$got" = 29 ] || { cat "$out/boot.log"; fail "c-boot with a small work buffer exited $got, expected 29"; }
+grep -q "exceeds this ECU's budget" "$out/boot.log" || fail "c-boot did not size its buffer from the header"
+echo "   c-boot (256-byte head budget) valid/bundle.msb: exit $got ($(tail -1 "$out/boot.log"))"
+ok
 rot=$out/nvm-rotation
 mkdir -p "$rot"
 boot 0 tests/data/valid-rotation/root.msr tests/data/valid-rotation/bundle.msb "$rot"

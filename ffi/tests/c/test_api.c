@@ -36,6 +36,10 @@ STATIC_ASSERT(context_size, sizeof(modelseal_verifier) == MODELSEAL_VERIFIER_SIZ
 STATIC_ASSERT(context_align, offsetof(struct align_probe, v) == MODELSEAL_VERIFIER_ALIGN);
 STATIC_ASSERT(status_32_bits, sizeof(modelseal_status) == 4);
 STATIC_ASSERT(context_within_4k, MODELSEAL_VERIFIER_SIZE <= 4096);
+/* The work buffer rule, a constant expression usable for a static buffer. */
+STATIC_ASSERT(work_buf_len, MODELSEAL_WORK_BUF_LEN(100) == 100 + MODELSEAL_MIN_READ_CHUNK);
+STATIC_ASSERT(work_buf_max, MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN) ==
+                                MODELSEAL_MAX_WORK_BUF_LEN);
 
 /* ------------------------------------------------------------ reporting */
 
@@ -1016,6 +1020,11 @@ static void test_work_buffers(case_data *c) {
     CHECK_ST(via_reader(&ctx, c, &c->bundle, MODELSEAL_MIN_READ_CHUNK, 0, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, MODELSEAL_MIN_READ_CHUNK - 1, 0, NULL),
+             MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    /* MODELSEAL_WORK_BUF_LEN is exactly what the library asks for */
+    CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, MODELSEAL_WORK_BUF_LEN(head_len), NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, MODELSEAL_WORK_BUF_LEN(head_len) - 1, NULL),
              MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, head_len, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, 15, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
