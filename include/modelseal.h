@@ -791,7 +791,10 @@ modelseal_status modelseal_verifier_get_artifact_count(const struct modelseal_ve
 
 /**
  * Length the whole bundle file must have, in bytes, as the verified head
- * states it (the end of the last payload).
+ * states it (the end of the last payload). On the per-chunk path the
+ * caller compares it with the length of the file or stream: shorter is
+ * `MODELSEAL_STATUS_TRUNCATED`, longer `MODELSEAL_STATUS_TRAILING_BYTES`,
+ * as the whole-bundle calls answer.
  *
  * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
  * until `modelseal_verifier_finish` succeeds.
@@ -828,6 +831,33 @@ modelseal_status modelseal_verifier_get_bundle_len(const struct modelseal_verifi
  */
 modelseal_status modelseal_verifier_get_head_len(const struct modelseal_verifier *ctx,
                                                  size_t *out_head_len);
+
+/**
+ * Checks bytes of the bundle file that belong to no artifact: the padding
+ * in front of each payload, which must be zero (the whole-bundle calls
+ * check it themselves). The padding in front of artifact `i` runs from
+ * the end of what precedes it (the head, or the payload of artifact
+ * `i - 1`) to its `offset` from `modelseal_verifier_get_artifact`; it is
+ * shorter than 4096 bytes and may be empty. Pass it whole or in pieces of
+ * any size (0 included; `data` may then be NULL): nothing is kept between
+ * calls. Checking it means every byte of the file is checked, as the
+ * signature covers the head and the digests cover the payloads.
+ *
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK` (every byte zero); `_MALFORMED` (a nonzero
+ * byte, as the whole-bundle calls answer); `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL, or
+ * `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+ * what memory can hold); `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; `data`
+ * points at `len` readable bytes.
+ */
+modelseal_status modelseal_verifier_check_padding(const struct modelseal_verifier *ctx,
+                                                  const uint8_t *data,
+                                                  size_t len);
 
 /**
  * Describes artifact `index` of the verified head: where its payload is in

@@ -285,7 +285,10 @@ pub unsafe extern "C" fn modelseal_verifier_get_artifact_count(
 }
 
 /// Length the whole bundle file must have, in bytes, as the verified head
-/// states it (the end of the last payload).
+/// states it (the end of the last payload). On the per-chunk path the
+/// caller compares it with the length of the file or stream: shorter is
+/// `MODELSEAL_STATUS_TRUNCATED`, longer `MODELSEAL_STATUS_TRAILING_BYTES`,
+/// as the whole-bundle calls answer.
 ///
 /// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
 /// until `modelseal_verifier_finish` succeeds.
@@ -342,6 +345,46 @@ pub unsafe extern "C" fn modelseal_verifier_get_head_len(
         let n = c.head_len()?;
         // SAFETY: `o` checked by `out`; writable by the contract.
         unsafe { write(o, n) };
+        Ok(())
+    })
+}
+
+/// Checks bytes of the bundle file that belong to no artifact: the padding
+/// in front of each payload, which must be zero (the whole-bundle calls
+/// check it themselves). The padding in front of artifact `i` runs from
+/// the end of what precedes it (the head, or the payload of artifact
+/// `i - 1`) to its `offset` from `modelseal_verifier_get_artifact`; it is
+/// shorter than 4096 bytes and may be empty. Pass it whole or in pieces of
+/// any size (0 included; `data` may then be NULL): nothing is kept between
+/// calls. Checking it means every byte of the file is checked, as the
+/// signature covers the head and the digests cover the payloads.
+///
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Returns `MODELSEAL_STATUS_OK` (every byte zero); `_MALFORMED` (a nonzero
+/// byte, as the whole-bundle calls answer); `_INVALID_STATE` (context not
+/// initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL, or
+/// `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+/// what memory can hold); `_MISALIGNED_CONTEXT`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call; `data`
+/// points at `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_check_padding(
+    ctx: *const modelseal_verifier,
+    data: *const u8,
+    len: usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_const(ctx) }?;
+        // SAFETY: the caller's contract; read during this call only.
+        let data = unsafe { bytes(data, len) }?;
+        c.with_verified_head(|_| Ok(()))?;
+        if data.iter().any(|&b| b != 0) {
+            return Err(modelseal_status::Malformed);
+        }
         Ok(())
     })
 }

@@ -504,4 +504,70 @@ mod promises {
             MODELSEAL_MAX_HEAD_LEN + MODELSEAL_MIN_READ_CHUNK
         );
     }
+
+    /// The per-chunk padding check: zero padding passes, a nonzero byte is
+    /// `Malformed` (as the whole-bundle calls answer), and only a verified
+    /// head may be asked.
+    #[test]
+    fn per_chunk_padding_is_checked_by_the_library() {
+        for (case, (root, bundle), expect) in [
+            ("valid-component", case!("valid-component"), S::Ok),
+            ("padding-not-zero", case!("padding-not-zero"), S::Malformed),
+        ] {
+            let h = head_len(bundle);
+            let mut ctx = context();
+            assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+            // SAFETY: `bundle` outlives every use of `ctx`.
+            let before = unsafe { modelseal_verifier_check_padding(&*ctx, bundle.as_ptr(), 0) };
+            assert_eq!(before, S::InvalidState, "{case}");
+            // SAFETY: as above.
+            let st = unsafe { modelseal_verifier_verify_head(&mut *ctx, bundle.as_ptr(), h) };
+            assert_eq!(st, S::Ok, "{case}");
+            let mut info = core::mem::MaybeUninit::<modelseal_artifact_info>::uninit();
+            // SAFETY: writable output; read only on success.
+            let off = unsafe {
+                assert_eq!(
+                    modelseal_verifier_get_artifact(&*ctx, 0, info.as_mut_ptr()),
+                    S::Ok
+                );
+                usize::try_from(info.assume_init().offset).unwrap()
+            };
+            let padding = &bundle[h..off];
+            assert!(!padding.is_empty());
+            // SAFETY: `padding` is live for the call.
+            let st =
+                unsafe { modelseal_verifier_check_padding(&*ctx, padding.as_ptr(), padding.len()) };
+            assert_eq!(st, expect, "{case}");
+            // In pieces: the nonzero byte is in exactly one of them.
+            let pieces: Vec<S> = padding
+                .chunks(97)
+                // SAFETY: each piece is live for its call.
+                .map(|p| unsafe { modelseal_verifier_check_padding(&*ctx, p.as_ptr(), p.len()) })
+                .collect();
+            let refused = pieces.iter().filter(|&&s| s != S::Ok).count();
+            assert_eq!(refused, usize::from(expect != S::Ok), "{case}");
+            // SAFETY: NULL with and without a length.
+            unsafe {
+                assert_eq!(
+                    modelseal_verifier_check_padding(&*ctx, core::ptr::null(), 0),
+                    S::Ok
+                );
+                assert_eq!(
+                    modelseal_verifier_check_padding(&*ctx, core::ptr::null(), 1),
+                    S::NullArgument
+                );
+                assert_eq!(
+                    modelseal_verifier_check_padding(core::ptr::null(), padding.as_ptr(), 1),
+                    S::NullArgument
+                );
+            }
+        }
+        // The per-chunk path with the library's checks gives every path's answer.
+        let (root, bundle) = case!("padding-not-zero");
+        let p = crate::drive::Policy::standard();
+        assert_eq!(
+            crate::drive::via_chunks(root, &p, bundle, &[4096]).status,
+            S::Malformed
+        );
+    }
 }

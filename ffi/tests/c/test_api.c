@@ -368,26 +368,48 @@ static modelseal_status via_reader(modelseal_verifier *ctx, case_data *c, const 
 }
 
 /* Per chunk: head, then each artifact in `chunk`-byte pieces (0: whole);
- * `reverse` checks the artifacts last to first. */
+ * `reverse` checks the artifacts last to first. The file's length and the
+ * padding in front of each payload are checked with the library's helpers,
+ * as a caller reading a bundle file does (docs/C-API.md). */
 static modelseal_status via_chunks(modelseal_verifier *ctx, case_data *c, const blob *bundle,
                                    size_t chunk, int reverse,
                                    const modelseal_sha256_engine *engine) {
     modelseal_policy p = case_policy(c);
     size_t head_len = 0, count = 0, k;
+    uint64_t total = 0;
     modelseal_status s = modelseal_verifier_init(ctx, c->root.data, c->root.len, &p, engine);
     if (s != MODELSEAL_STATUS_OK) return s;
-    s = modelseal_bundle_get_head_len(bundle->data, MODELSEAL_BUNDLE_HEADER_LEN, &head_len);
+    s = modelseal_bundle_get_head_len(bundle->data,
+                                      bundle->len < MODELSEAL_BUNDLE_HEADER_LEN
+                                          ? bundle->len
+                                          : MODELSEAL_BUNDLE_HEADER_LEN,
+                                      &head_len);
     if (s != MODELSEAL_STATUS_OK) return s;
     if (head_len > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
     s = note(modelseal_verifier_verify_head(ctx, bundle->data, head_len));
     if (s != MODELSEAL_STATUS_OK) return s;
+    s = modelseal_verifier_get_bundle_len(ctx, &total);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    if (total > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
+    if (total < bundle->len) return MODELSEAL_STATUS_TRAILING_BYTES;
     s = modelseal_verifier_get_artifact_count(ctx, &count);
     if (s != MODELSEAL_STATUS_OK) return s;
     for (k = 0; k < count; k++) {
         size_t i = reverse ? count - 1 - k : k;
-        modelseal_artifact_info info;
-        uint64_t pos;
+        modelseal_artifact_info info, prev;
+        uint64_t pos, gap_start = head_len;
         s = modelseal_verifier_get_artifact(ctx, i, &info);
+        if (s != MODELSEAL_STATUS_OK) return s;
+        /* the padding in front of it: from the end of the previous payload
+         * (or of the head) to its offset */
+        if (i > 0) {
+            s = modelseal_verifier_get_artifact(ctx, i - 1, &prev);
+            if (s != MODELSEAL_STATUS_OK) return s;
+            gap_start = prev.offset + prev.size;
+        }
+        if (gap_start > info.offset || info.offset > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
+        s = note(modelseal_verifier_check_padding(ctx, bundle->data + gap_start,
+                                                  (size_t)(info.offset - gap_start)));
         if (s != MODELSEAL_STATUS_OK) return s;
         s = note(modelseal_verifier_begin_artifact(ctx, i));
         if (s != MODELSEAL_STATUS_OK) return s;
@@ -496,6 +518,11 @@ static void test_case(const char *data_dir, const char *name) {
         }
         free(work);
     }
+
+    /* per chunk, the file's length and padding checked by the library's
+     * helpers: the same answer as the whole-bundle calls, for every case */
+    check_status(name, __LINE__, "per chunk", via_chunks(&ctx, &c, &c.bundle, 4096, 0, NULL),
+                 c.expect);
 
     if (c.expect == MODELSEAL_STATUS_OK) {
         for (i = 0; i < sizeof CHUNKS / sizeof CHUNKS[0]; i++) {
@@ -715,6 +742,78 @@ static void test_policy_arguments(const case_data *c) {
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_INVALID_STATE);
+}
+
+/* The per-chunk helpers: the head includes the container header, the
+ * getters take a const context, the head length is readable, the padding
+ * is checked by the library. */
+static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
+    modelseal_verifier ctx;
+    const modelseal_verifier *cv = &ctx;
+    modelseal_policy p = standard_policy();
+    size_t head_len = head_len_of(&c->bundle), n = 0, count = 0, i;
+    uint64_t total = 0;
+    modelseal_artifact_info info, prev;
+    case_data bad;
+    uint8_t zeros[100];
+
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    /* the head starts at the bundle's first byte: the bytes after the
+     * 16-byte header are no head */
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data + MODELSEAL_BUNDLE_HEADER_LEN,
+                                            head_len - MODELSEAL_BUNDLE_HEADER_LEN),
+             MODELSEAL_STATUS_BAD_MAGIC);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, &n), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verifier_check_padding(cv, zeros, 0), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, &n), MODELSEAL_STATUS_OK);
+    CHECK(n == head_len);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, NULL), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_get_head_len(NULL, &n), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_get_bundle_len(cv, &total), MODELSEAL_STATUS_OK);
+    CHECK(total == c->bundle.len);
+    CHECK_ST(modelseal_verifier_get_artifact_count(cv, &count), MODELSEAL_STATUS_OK);
+    CHECK(count == 6);
+    /* every padding of a good bundle is zero; lookups in any order */
+    for (i = count; i-- > 0;) {
+        uint64_t start = head_len;
+        CHECK_ST(modelseal_verifier_get_artifact(cv, i, &info), MODELSEAL_STATUS_OK);
+        if (i > 0) {
+            CHECK_ST(modelseal_verifier_get_artifact(cv, i - 1, &prev), MODELSEAL_STATUS_OK);
+            start = prev.offset + prev.size;
+        }
+        CHECK(start <= info.offset && info.offset - start < 4096);
+        CHECK_ST(modelseal_verifier_check_padding(cv, c->bundle.data + start,
+                                                  (size_t)(info.offset - start)),
+                 MODELSEAL_STATUS_OK);
+    }
+    memset(zeros, 0, sizeof zeros);
+    CHECK_ST(modelseal_verifier_check_padding(cv, NULL, 0), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_check_padding(cv, zeros, sizeof zeros), MODELSEAL_STATUS_OK);
+    zeros[99] = 1;
+    CHECK_ST(note(modelseal_verifier_check_padding(cv, zeros, sizeof zeros)),
+             MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(modelseal_verifier_check_padding(cv, NULL, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_check_padding(NULL, zeros, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+
+    /* a nonzero padding byte: the library's check refuses it as the
+     * whole-bundle calls do */
+    if (!load_case(data_dir, "padding-not-zero", &bad)) {
+        failed++;
+        return;
+    }
+    head_len = head_len_of(&bad.bundle);
+    CHECK_ST(via_bytes(&ctx, &bad, &bad.bundle), MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(modelseal_verifier_init(&ctx, bad.root.data, bad.root.len, &p, NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, bad.bundle.data, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact(cv, 0, &info), MODELSEAL_STATUS_OK);
+    CHECK(info.offset > head_len && info.offset <= bad.bundle.len);
+    CHECK_ST(modelseal_verifier_check_padding(cv, bad.bundle.data + head_len,
+                                              (size_t)(info.offset - head_len)),
+             MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(via_chunks(&ctx, &bad, &bad.bundle, 1000, 0, NULL), MODELSEAL_STATUS_MALFORMED);
+    free_case(&bad);
 }
 
 /* Per-chunk misuse and artifact statuses. */
@@ -1338,6 +1437,7 @@ int main(int argc, char **argv) {
     }
     test_null_and_state(&std_case);
     test_policy_arguments(&std_case);
+    test_per_chunk_helpers(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
     test_work_buffers(&std_case);
