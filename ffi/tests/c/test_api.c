@@ -664,7 +664,7 @@ static void test_null_and_state(const case_data *c) {
 }
 
 /* A policy that breaks a rule is refused, and a refused init leaves no
- * earlier context working. */
+ * earlier context working (test_refused_init checks every call). */
 static void test_policy_arguments(const case_data *c) {
     modelseal_verifier ctx;
     modelseal_policy p = standard_policy(), zero;
@@ -742,6 +742,95 @@ static void test_policy_arguments(const case_data *c) {
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_INVALID_STATE);
+}
+
+/* Every call that needs an initialised context, each checked to answer
+ * `want`; outputs must stay untouched. */
+static void every_context_call(modelseal_verifier *ctx, const case_data *c, modelseal_status want,
+                               int line) {
+    uint8_t buf[MODELSEAL_MAX_IDENTITY_LEN], *work;
+    size_t n = 7, head_len = head_len_of(&c->bundle);
+    uint64_t u64 = 7;
+    uint32_t u32 = 7;
+    uint8_t u8 = 7;
+    modelseal_identity id;
+    modelseal_component comp;
+    modelseal_config_ref cref;
+    modelseal_config_binding bind;
+    modelseal_artifact_info info;
+    mem_reader r = {0, 0, 0, 0};
+    const modelseal_verifier *cv = ctx;
+    r.data = c->bundle.data;
+    r.len = c->bundle.len;
+    work = malloc(MODELSEAL_WORK_BUF_LEN(head_len));
+    memset(buf, 0, sizeof buf);
+#define EVERY(call) check_status(__FILE__, line, #call, (call), want)
+    EVERY(modelseal_verifier_get_artifact_count(cv, &n));
+    EVERY(modelseal_verifier_get_bundle_len(cv, &u64));
+    EVERY(modelseal_verifier_get_head_len(cv, &n));
+    EVERY(modelseal_verifier_get_artifact(cv, 0, &info));
+    EVERY(modelseal_verifier_check_padding(cv, buf, 1));
+    EVERY(modelseal_verifier_begin_artifact(ctx, 0));
+    EVERY(modelseal_verifier_begin_plaintext(ctx, 0));
+    EVERY(modelseal_verifier_update_artifact(ctx, buf, 1));
+    EVERY(modelseal_verifier_finish_artifact(ctx));
+    EVERY(modelseal_verifier_finish(ctx));
+    EVERY(modelseal_verifier_get_manifest_digest(cv, buf, 32));
+    EVERY(modelseal_verifier_get_kind(cv, &u8));
+    EVERY(modelseal_verifier_get_security_counter(cv, &u64));
+    EVERY(modelseal_verifier_get_counter_floor(cv, &u64));
+    EVERY(modelseal_verifier_get_root_version(cv, &u32));
+    EVERY(modelseal_verifier_get_bundle_version(cv, (char *)buf, MODELSEAL_ID_BUF_LEN, &n));
+    EVERY(modelseal_verifier_get_config(cv, &cref));
+    EVERY(modelseal_verifier_get_component_count(cv, &n));
+    EVERY(modelseal_verifier_get_component(cv, 0, &comp));
+    EVERY(modelseal_verifier_get_identity(cv, &id));
+    EVERY(modelseal_verifier_encode_identity(ctx, buf, sizeof buf, &n));
+    EVERY(modelseal_verifier_get_new_root(cv, buf, sizeof buf, &n));
+    EVERY(modelseal_verifier_get_config_binding(cv, &bind));
+    /* the verify calls last: they would start a verification */
+    EVERY(modelseal_verifier_verify_head(ctx, c->bundle.data, head_len));
+    EVERY(modelseal_verifier_verify_bundle_bytes(ctx, c->bundle.data, c->bundle.len));
+    EVERY(modelseal_verifier_verify_bundle(ctx, mem_read, &r, c->bundle.len, work,
+                                           MODELSEAL_WORK_BUF_LEN(head_len)));
+#undef EVERY
+    CHECK(n == 7 && u64 == 7 && u32 == 7 && u8 == 7);
+    free(work);
+}
+
+/* A refused init, whatever refused it, leaves a context that answers
+ * INVALID_STATE from every call until an init succeeds: no answer about
+ * an earlier bundle survives it. */
+static void test_refused_init(case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy(), bad = standard_policy();
+    size_t head_len = head_len_of(&c->bundle);
+    int k;
+    bad.kind = 0;
+    for (k = 0; k < 3; k++) {
+        /* refused for its policy, its root, a NULL policy */
+        const uint8_t *root = k == 1 ? c->bundle.data : c->root.data;
+        size_t root_len = k == 1 ? c->bundle.len : c->root.len;
+        const modelseal_policy *policy = k == 0 ? &bad : k == 1 ? &p : NULL;
+
+        /* after a verified bundle */
+        CHECK_ST(via_bytes(&ctx, c, &c->bundle), MODELSEAL_STATUS_OK);
+        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
+
+        /* during a per-chunk verification, an artifact check open */
+        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_begin_artifact(&ctx, 0), MODELSEAL_STATUS_OK);
+        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
+    }
+    /* usable again after a successful init */
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_OK);
 }
 
 /* The per-chunk helpers: the head includes the container header, the
@@ -1437,6 +1526,7 @@ int main(int argc, char **argv) {
     }
     test_null_and_state(&std_case);
     test_policy_arguments(&std_case);
+    test_refused_init(&std_case);
     test_per_chunk_helpers(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
