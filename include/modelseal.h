@@ -567,9 +567,29 @@ typedef struct modelseal_artifact_info {
 } modelseal_artifact_info;
 
 /**
- * Reads `len` bytes of the bundle at byte `offset` into `buf`. Returns 0
- * when all `len` bytes were read, anything else on failure (reported as
- * `MODELSEAL_STATUS_READ`). Must not call into the context that called it.
+ * Reads `len` bytes of the bundle at byte `offset` into `buf`, for
+ * `modelseal_verifier_verify_bundle` (called only during that call, with
+ * its `user`). Returns 0 when all `len` bytes were written to `buf`, and
+ * anything else when they could not be (there are no partial reads: loop
+ * inside the callback if the driver delivers less).
+ *
+ * What the library asks:
+ * - `len` is at least 1: the callback is never called for nothing;
+ * - `offset + len` is at most the `bundle_len` given to `verify_bundle`:
+ *   nothing is read past the end, so end-of-file is never asked for;
+ * - `buf` lies inside the work buffer (`len` writable bytes): the head
+ *   is read to its start, everything after the head behind it, in reads
+ *   of at most `work_len` minus the head length;
+ * - in order: first offset 0 (the 16-byte header, or the whole bundle
+ *   when shorter), then the rest of the head, then the padding and
+ *   payloads in file order. Offsets ascend, each read starts where the
+ *   previous one ended, and no byte is read twice; a refusal stops the
+ *   reads, so a refused bundle may be read only in part.
+ *
+ * A nonzero return stops the verification at once: no further read, and
+ * `verify_bundle` answers `MODELSEAL_STATUS_READ` (the context then holds
+ * no verified bundle). What the callback left in `buf` is not used. It
+ * must not call into the context that called it.
  */
 typedef int (*modelseal_read_fn)(void *user,
                                  uint64_t offset,
@@ -956,8 +976,11 @@ modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
  * file, a flash partition): head, every artifact, zero padding, exact
  * length. Starts a new verification. On success the identity can be read.
  *
- * - `read`, `user`: the read callback, called with `user`; it must fill
- *   the whole buffer it is given or fail, and must not call into `ctx`.
+ * - `read`, `user`: the read callback, called with `user` during this
+ *   call only (see `modelseal_read_fn` for its contract: each read is
+ *   nonempty and inside the bundle, in ascending order, each byte at most
+ *   once, into `work`; a nonzero return stops the verification with
+ *   `_READ`). It must not call into `ctx`.
  * - `work`, `work_len`: scratch memory of at least
  *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
  *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first

@@ -563,8 +563,11 @@ pub unsafe extern "C" fn modelseal_verifier_finish(
 /// file, a flash partition): head, every artifact, zero padding, exact
 /// length. Starts a new verification. On success the identity can be read.
 ///
-/// - `read`, `user`: the read callback, called with `user`; it must fill
-///   the whole buffer it is given or fail, and must not call into `ctx`.
+/// - `read`, `user`: the read callback, called with `user` during this
+///   call only (see `modelseal_read_fn` for its contract: each read is
+///   nonempty and inside the bundle, in ascending order, each byte at most
+///   once, into `work`; a nonzero return stops the verification with
+///   `_READ`). It must not call into `ctx`.
 /// - `work`, `work_len`: scratch memory of at least
 ///   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
 ///   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first

@@ -99,6 +99,11 @@ impl ReadAt for Reader {
         self.len
     }
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+        // The callback is never asked for nothing (its documented contract):
+        // a bundle of length 0, or a head without envelopes, reads no bytes.
+        if buf.is_empty() {
+            return Ok(());
+        }
         // SAFETY: `read` and `user` come from the caller of
         // `modelseal_verifier_verify_bundle` under its contract; `buf` is a
         // live, exclusive slice, valid for `buf.len()` bytes of writing

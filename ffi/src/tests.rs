@@ -570,4 +570,54 @@ mod promises {
             S::Malformed
         );
     }
+
+    /// The read callback's contract: never asked for 0 bytes, never past
+    /// `bundle_len`, into the work buffer, in ascending order, each byte at
+    /// most once; a valid bundle is read exactly once, whole.
+    #[test]
+    fn the_read_callback_contract_holds() {
+        let (root, bundle) = case!("valid-component");
+        let (_, empty) = case!("empty-file");
+        let mut ctx = context();
+        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        // A bundle of length 0, and a header that states no envelopes:
+        // refused without a zero-length read.
+        let mut no_envelopes = bundle[..16].to_vec();
+        no_envelopes[12..16].copy_from_slice(&[0; 4]);
+        no_envelopes.extend_from_slice(&[0; 100]);
+        let mut work = std::vec![0u8; 1 << 16];
+        for (data, want) in [
+            (empty, S::Truncated),
+            (&no_envelopes[..16], S::Truncated),
+            (&no_envelopes[..], S::Truncated),
+        ] {
+            let (st, reads) = via_recorder(&mut ctx, data, data.len() as u64, &mut work);
+            assert_eq!(st, want);
+            assert!(reads.iter().all(|&(_, len, _)| len > 0), "{reads:?}");
+        }
+        for chunk in [MODELSEAL_MIN_READ_CHUNK, 1000, 1 << 15] {
+            let h = head_len(bundle);
+            let mut work = std::vec![0u8; h + chunk];
+            let (st, reads) = via_recorder(&mut ctx, bundle, bundle.len() as u64, &mut work);
+            assert_eq!(st, S::Ok);
+            let base = work.as_ptr() as usize;
+            let mut next = 0u64;
+            for &(offset, len, addr) in &reads {
+                assert!(len > 0);
+                assert_eq!(offset, next, "reads ascend without gaps or overlaps");
+                next = offset + len as u64;
+                assert!(next <= bundle.len() as u64);
+                // The head to the start of `work`, the rest behind the head.
+                let want_addr = if offset < h as u64 {
+                    base + offset as usize
+                } else {
+                    base + h
+                };
+                assert_eq!(addr, want_addr);
+                assert!(offset < h as u64 || len <= chunk);
+            }
+            assert_eq!(next, bundle.len() as u64, "every byte read");
+            assert_eq!(reads[0], (0, MODELSEAL_BUNDLE_HEADER_LEN, base));
+        }
+    }
 }

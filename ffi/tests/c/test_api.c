@@ -905,6 +905,85 @@ static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
     free_case(&bad);
 }
 
+/* The read callback's contract (modelseal_read_fn): never a zero-length
+ * read, never past bundle_len, into the work buffer, offsets ascending
+ * without gaps or overlaps; a good bundle is read whole, once. */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+    const uint8_t *work;
+    size_t work_len, head_len;
+    uint64_t next;
+    long calls, violations;
+} contract_reader;
+
+static int contract_read(void *user, uint64_t offset, uint8_t *buf, size_t len) {
+    contract_reader *r = user;
+    r->calls++;
+    if (len == 0 || offset != r->next || offset > r->len || len > r->len - offset) {
+        r->violations++;
+        return -1;
+    }
+    if (buf < r->work || buf + len > r->work + r->work_len) r->violations++;
+    if (offset >= r->head_len && (buf != r->work + r->head_len || len > r->work_len - r->head_len)) {
+        r->violations++;
+    }
+    if (offset < r->head_len && buf != r->work + offset) r->violations++;
+    memcpy(buf, r->data + offset, len);
+    r->next = offset + len;
+    return 0;
+}
+
+static void test_read_contract(const char *data_dir, case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    static const size_t EXTRA[] = {MODELSEAL_MIN_READ_CHUNK, 100, 4096, 1 << 16};
+    size_t head_len = head_len_of(&c->bundle), i;
+    uint8_t no_envelopes[116];
+    case_data empty;
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    for (i = 0; i < sizeof EXTRA / sizeof EXTRA[0]; i++) {
+        contract_reader r;
+        memset(&r, 0, sizeof r);
+        r.data = c->bundle.data;
+        r.len = c->bundle.len;
+        r.work_len = MODELSEAL_WORK_BUF_LEN(head_len) - MODELSEAL_MIN_READ_CHUNK + EXTRA[i];
+        r.work = malloc(r.work_len);
+        r.head_len = head_len;
+        CHECK_ST(modelseal_verifier_verify_bundle(&ctx, contract_read, &r, c->bundle.len,
+                                                  (uint8_t *)r.work, r.work_len),
+                 MODELSEAL_STATUS_OK);
+        CHECK(r.violations == 0 && r.next == c->bundle.len && r.calls >= 3);
+        {
+            size_t n = 0;
+            CHECK_ST(modelseal_verifier_get_head_len(&ctx, &n), MODELSEAL_STATUS_OK);
+            CHECK(n == head_len);
+        }
+        free((void *)r.work);
+    }
+    /* nothing to read: no zero-length read, whatever the bundle says */
+    if (!load_case(data_dir, "empty-file", &empty)) {
+        failed++;
+        return;
+    }
+    memcpy(no_envelopes, c->bundle.data, 12);
+    memset(no_envelopes + 12, 0, sizeof no_envelopes - 12);
+    for (i = 0; i < 3; i++) {
+        contract_reader r;
+        uint8_t work[512];
+        memset(&r, 0, sizeof r);
+        r.data = i == 0 ? empty.bundle.data : no_envelopes;
+        r.len = i == 0 ? 0 : i == 1 ? 16 : sizeof no_envelopes;
+        r.work = work;
+        r.work_len = sizeof work;
+        r.head_len = 16;
+        CHECK_ST(modelseal_verifier_verify_bundle(&ctx, contract_read, &r, r.len, work, sizeof work),
+                 MODELSEAL_STATUS_TRUNCATED);
+        CHECK(r.violations == 0);
+    }
+    free_case(&empty);
+}
+
 /* Per-chunk misuse and artifact statuses. */
 static void test_per_chunk_statuses(case_data *c) {
     modelseal_verifier ctx;
@@ -1528,6 +1607,7 @@ int main(int argc, char **argv) {
     test_policy_arguments(&std_case);
     test_refused_init(&std_case);
     test_per_chunk_helpers(data_dir, &std_case);
+    test_read_contract(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
     test_work_buffers(&std_case);
