@@ -773,10 +773,13 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
  * artifacts are checked with `modelseal_verifier_begin_artifact` /
  * `_update_artifact` / `_finish_artifact`, then `modelseal_verifier_finish`.
  *
- * - `head`, `head_len`: exactly the head (length from
- *   `modelseal_bundle_get_head_len`). **Borrowed**: must stay valid and
- *   unchanged until the context is initialised again or verifies another
- *   bundle (the accessors read the manifest from it).
+ * - `head`, `head_len`: the bundle's first `head_len` bytes, **including
+ *   the 16-byte container header**: `head` points at the bundle's first
+ *   byte, and `head_len` is what `modelseal_bundle_get_head_len` returns
+ *   (which counts the header). Passing the bytes after the header
+ *   (`bundle + 16`) is refused with `_BAD_MAGIC`. **Borrowed**: must
+ *   stay valid and unchanged until the context is initialised again or
+ *   verifies another bundle (the accessors read the manifest from it).
  *
  * Returns `MODELSEAL_STATUS_OK` or the refusal: signature, root, policy and
  * format statuses (`_SIGNATURE_REJECTED`, `_ROLLBACK`, `_WRONG_HARDWARE`,
@@ -1069,9 +1072,13 @@ modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_
                                                          uint64_t *out_counter);
 
 /**
- * The security-counter floor the device must persist now: the larger of
- * the policy's floor and the installed bundle's counter. Persist it before
- * running the new software, so an older bundle is refused from now on.
+ * The security-counter floor that goes with the installed bundle: the
+ * larger of the policy's floor and the bundle's counter, so never lower
+ * than the floor the device stores. Persist it (with any new root from
+ * `modelseal_verifier_get_new_root`) once the new software has confirmed
+ * itself, not before: until then the previous bundle must stay installable
+ * so that a faulty update can be reverted. Never persist a lower floor
+ * than the stored one. docs/C-API.md, "What to persist, and when".
  *
  * Writes `*out_floor` on success. Needs a verified bundle.
  *
@@ -1186,10 +1193,12 @@ modelseal_status modelseal_verifier_encode_identity(struct modelseal_verifier *c
 
 /**
  * After a bundle that rotated the trust root: copies the new root envelope,
- * which the device must persist and pass to `modelseal_verifier_init` from
- * now on. `MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice. When the
- * bundle carried no rotation, writes 0 to `*out_written` and nothing to
- * `out` (which may then be NULL with `out_len` 0).
+ * which the device persists (with the counter floor) once the new software
+ * has confirmed itself, and passes to `modelseal_verifier_init` from then
+ * on (docs/C-API.md, "What to persist, and when").
+ * `MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice. When the bundle
+ * carried no rotation, writes 0 to `*out_written` and nothing to `out`
+ * (which may then be NULL with `out_len` 0).
  *
  * Writes `out` and `*out_written` on success.
  * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.

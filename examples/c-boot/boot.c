@@ -13,7 +13,11 @@
  * stored counter floor (file `counter-floor`) and a root persisted after a
  * rotation (file `root.msr`) are used, and after a successful check the new
  * floor, any new root and the identity record (`identity.bin`, what a
- * diagnostic read returns) are written back.
+ * diagnostic read returns) are written back. Real firmware writes the
+ * floor and root only once the new software has confirmed itself (see
+ * docs/C-API.md, "What to persist, and when"); this example has no new
+ * software to run, so it stands in for a confirmation right after the
+ * check.
  *
  * No heap: the context, the work buffer and the root live in static
  * storage sized at compile time. The work buffer is sized for the largest
@@ -234,7 +238,8 @@ int main(int argc, char **argv) {
         return (int)status;
     }
 
-    /* What the device must persist before running the new software. */
+    /* What the device persists once the new software has confirmed itself
+     * (here, at once: see the top of this file). */
     status = modelseal_verifier_encode_identity(&verifier, record, sizeof record, &rec_len);
     if (status == MODELSEAL_STATUS_OK)
         status = modelseal_verifier_get_counter_floor(&verifier, &new_floor);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every C test of the C API, from a clean clone:
 #   1. the header compiles as strict C99 and as C++11 (gcc; clang too when
-#      installed);
+#      installed), and so does every C example of docs/C-API.md;
 #   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      against the host build (std, debug assertions) and the ECU build
 #      (no_std, panic=abort, fat LTO) of the static library, and against the
@@ -45,6 +45,31 @@ if have clang; then
 else
   echo "   (clang not installed: skipped; tests/setup.sh installs it)"
 fi
+
+# ------------------------------------------------------ the documentation
+# Every ```c block of docs/C-API.md that includes the header is a whole
+# translation unit (the firmware services it uses are declared in it):
+# each must compile as strict C99, so the documented examples cannot rot.
+step "docs: the C examples of docs/C-API.md compile as strict C99"
+awk -v out="$out/doc-example" '
+  /^```c$/ { inblock = 1; n++; text = ""; next }
+  inblock && /^```$/ {
+    inblock = 0
+    if (text ~ /#include "modelseal.h"/) { f = out "-" n ".c"; printf "%s", text > f; close(f) }
+    next
+  }
+  inblock { text = text $0 "\n" }
+' docs/C-API.md
+doc_examples=("$out"/doc-example-*.c)
+[ -e "${doc_examples[0]}" ] || fail "no complete C example in docs/C-API.md"
+grep -q "boot_check" "${doc_examples[@]}" || fail "the boot check of docs/C-API.md was not extracted"
+for f in "${doc_examples[@]}"; do
+  gcc "${STRICT[@]}" -Iinclude -c "$f" -o "${f%.c}-gcc.o" || fail "docs/C-API.md: $(basename "$f") (gcc)"
+  if have clang; then
+    clang "${STRICT[@]}" -Iinclude -c "$f" -o "${f%.c}-clang.o" || fail "docs/C-API.md: $(basename "$f") (clang)"
+  fi
+  ok
+done
 
 TEST_SRC=(ffi/tests/c/test_api.c ffi/tests/c/sha256.c)
 
