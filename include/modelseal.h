@@ -421,6 +421,10 @@ typedef struct modelseal_config_binding {
  * What this device accepts, filled by the firmware from its own trusted
  * state. Strings are pointer + length (no terminator needed); an optional
  * string is absent when its pointer is NULL (its length must then be 0).
+ * A non-NULL string of length 0 is an empty identifier, refused with
+ * `MODELSEAL_STATUS_INVALID` like any other identifier that breaks the
+ * rules: absent is spelled NULL, so a value the firmware failed to read
+ * cannot pass for "not set".
  *
  * Nothing that weakens verification is a default: a zero-filled policy is
  * refused, because `kind`, `min_stage` and `expiry` have no valid 0.
@@ -703,14 +707,28 @@ const char *modelseal_version(void);
 const char *modelseal_status_str(uint32_t status);
 
 /**
- * Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` bytes
- * of a bundle, so the caller knows how much to read into the head buffer
- * for `modelseal_verifier_verify_head`. Nothing is verified yet.
+ * Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` (16)
+ * bytes of a bundle (bytes after them are ignored). The head length counts
+ * from the first byte of the bundle, those 16 bytes included: it is the
+ * `head_len` to give `modelseal_verifier_verify_head` (with the bundle's
+ * first byte as `head`), and the `head_len` of `MODELSEAL_WORK_BUF_LEN`
+ * for `modelseal_verifier_verify_bundle`. Nothing is verified yet.
+ *
+ * The header's fields are checked in order and the first one that is
+ * missing or wrong decides: magic (bytes 0-7), version (8-9), root chain
+ * length (10), reserved byte (11), envelopes length (12-15). So fewer than
+ * 8 bytes is `_TRUNCATED`, while 8 to 15 bytes that do not start with the
+ * bundle magic are `_BAD_MAGIC`: a short input that is no bundle at all
+ * is reported as no bundle. Every entry point judges a header this way.
  *
  * Writes `*out_head_len` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_TRUNCATED` (`header_len` below 16),
- * `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_LIMIT_EXCEEDED`
- * (over `MODELSEAL_MAX_HEAD_LEN`).
+ * Returns `MODELSEAL_STATUS_OK`; `_TRUNCATED` (the input ends inside the
+ * first field it lacks); `_BAD_MAGIC`; `_UNSUPPORTED_VERSION`; `_MALFORMED`
+ * (reserved byte set); `_LIMIT_EXCEEDED` (root chain over its limit, or
+ * a head over `MODELSEAL_MAX_HEAD_LEN`); `_NULL_ARGUMENT` (`out_head_len`
+ * NULL, or `header` NULL with a nonzero length); `_INVALID_ARGUMENT`
+ * (`out_head_len` misaligned, or `header_len` beyond what memory can
+ * hold).
  *
  * # Safety
  * `header` points at `header_len` readable bytes; `out_head_len` is
@@ -731,6 +749,10 @@ modelseal_status modelseal_bundle_get_head_len(const uint8_t *header,
  *   envelope, trusted as stored. **Borrowed**: must stay valid and
  *   unchanged for as long as the context is used.
  * - `policy`: read during this call only (strings and `config` included).
+ *   An optional string is absent when its pointer is NULL and its length
+ *   0. A non-NULL string of length 0 is not absent: it is an empty
+ *   identifier, which the identifier rules refuse (`_INVALID`), so a
+ *   value the firmware failed to read is never taken for "not set".
  * - `engine`: NULL for the built-in software SHA-256, or the firmware's
  *   functions (copied; `engine->user` must stay valid while the context is
  *   used).
@@ -769,9 +791,12 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
 /**
  * Verifies a bundle head: the container header, the root rotation chain,
  * the manifest's signatures and the device policy. Starts a new
- * verification (any earlier one on this context is dropped). On success the
- * artifacts are checked with `modelseal_verifier_begin_artifact` /
- * `_update_artifact` / `_finish_artifact`, then `modelseal_verifier_finish`.
+ * verification (any earlier one on this context is dropped, also when
+ * this one is refused). On success the artifacts are checked with
+ * `modelseal_verifier_begin_artifact` / `_update_artifact` /
+ * `_finish_artifact`, the bytes between them with
+ * `modelseal_verifier_check_padding` and the file's length against
+ * `modelseal_verifier_get_bundle_len`; then `modelseal_verifier_finish`.
  *
  * - `head`, `head_len`: the bundle's first `head_len` bytes, **including
  *   the 16-byte container header**: `head` points at the bundle's first
@@ -781,9 +806,20 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
  *   stay valid and unchanged until the context is initialised again or
  *   verifies another bundle (the accessors read the manifest from it).
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal: signature, root, policy and
- * format statuses (`_SIGNATURE_REJECTED`, `_ROLLBACK`, `_WRONG_HARDWARE`,
- * `_TRUNCATED`, ...), `_HASH_ENGINE`.
+ * Returns `MODELSEAL_STATUS_OK` or a refusal of the head. Format:
+ * `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_TRUNCATED` (also `head_len`
+ * shorter than the header states; a short head is judged as
+ * `modelseal_bundle_get_head_len` says), `_TRAILING_BYTES` (`head_len`
+ * longer than the header states), `_MALFORMED`, `_LIMIT_EXCEEDED`,
+ * `_INVALID`, `_WRONG_DOCUMENT_TYPE`, `_UNSUPPORTED_EXTENSION`. Trust
+ * root: `_ROOT_INVALID`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_EXPIRED`.
+ * Signatures: `_SIGNATURE_REJECTED`. Policy: `_MANIFEST_EXPIRED`,
+ * `_WRONG_KIND`, `_WRONG_HARDWARE`, `_WRONG_SERIAL`, `_WRONG_PLATFORM`,
+ * `_WRONG_MARKET`, `_ROLLBACK`, `_STAGE_TOO_LOW`, `_LINEAGE_INCOMPLETE`,
+ * `_NOT_IN_CONFIGURATION`. And `_HASH_ENGINE`; `_INVALID_STATE` (context
+ * not initialised); `_NULL_ARGUMENT` (`ctx` NULL, or `head` NULL with a
+ * nonzero length); `_INVALID_ARGUMENT` (`head_len` beyond what memory can
+ * hold); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -909,8 +945,13 @@ modelseal_status modelseal_verifier_get_artifact(const struct modelseal_verifier
  * Starts checking the distributed bytes of artifact `index` (any order;
  * an artifact may be checked again). Ends any check in progress.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`, `_HASH_ENGINE`.
- * Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified. A refusal also ends any check in progress.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -924,8 +965,14 @@ modelseal_status modelseal_verifier_begin_artifact(struct modelseal_verifier *ct
  * length and digest. A plaintext check does not count towards
  * `modelseal_verifier_finish`, which needs the distributed bytes.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT` (also when the
- * artifact is not encrypted), `_HASH_ENGINE`. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count, or the artifact is not encrypted); `_HASH_ENGINE`;
+ * `_INVALID_STATE` (context not initialised, or no verified head);
+ * `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`; a decoding status
+ * only if the borrowed head changed after it verified. A refusal also
+ * ends any check in progress.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -938,9 +985,13 @@ modelseal_status modelseal_verifier_begin_plaintext(struct modelseal_verifier *c
  * any size (0 included; `data` may then be NULL). The bytes are hashed
  * during the call and not kept.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TOO_LONG` (more bytes than the
- * manifest states), `_HASH_ENGINE`, `_INVALID_STATE` (no check begun).
- * After an error the check is over; begin it again.
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TOO_LONG` (more bytes than the
+ * manifest states); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no check begun); `_NULL_ARGUMENT` (`ctx` NULL, or
+ * `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+ * what memory can hold); `_MISALIGNED_CONTEXT`. After
+ * `_ARTIFACT_TOO_LONG` or `_HASH_ENGINE` the check is over; begin it
+ * again. An argument refusal reaches no check and leaves it open.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -954,8 +1005,10 @@ modelseal_status modelseal_verifier_update_artifact(struct modelseal_verifier *c
  * Ends the artifact being checked: its length and SHA-256 must match the
  * manifest. The check is over either way.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TRUNCATED`,
- * `_ARTIFACT_DIGEST_MISMATCH`, `_HASH_ENGINE`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TRUNCATED` (fewer bytes than
+ * the manifest states); `_ARTIFACT_DIGEST_MISMATCH`; `_HASH_ENGINE`;
+ * `_INVALID_STATE` (context not initialised, or no check begun);
+ * `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -966,8 +1019,10 @@ modelseal_status modelseal_verifier_finish_artifact(struct modelseal_verifier *c
  * Ends a per-chunk verification: every artifact must have verified. On
  * success the installed identity can be read.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACTS_INCOMPLETE`, `_INVALID_STATE`
- * (no verified head, or an artifact check still in progress).
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACTS_INCOMPLETE` (an artifact has
+ * not verified); `_INVALID_STATE` (context not initialised, no verified
+ * head, the session already finished, or an artifact check still in
+ * progress); `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -977,7 +1032,9 @@ modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
 /**
  * Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
  * file, a flash partition): head, every artifact, zero padding, exact
- * length. Starts a new verification. On success the identity can be read.
+ * length. Starts a new verification (any earlier one on this context is
+ * dropped, also when this one is refused). On success the identity can be
+ * read.
  *
  * - `read`, `user`: the read callback, called with `user` during this
  *   call only (see `modelseal_read_fn` for its contract: each read is
@@ -995,10 +1052,20 @@ modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
  *   keep them unchanged until the context is initialised again or
  *   verifies another bundle. The rest is free again after the call.
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
- * `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),
- * `_TRUNCATED` / `_TRAILING_BYTES` (`bundle_len` differs from what the
- * head states), `_HASH_ENGINE`.
+ * A `bundle_len` shorter than a header is judged on the bytes it has, as
+ * `modelseal_bundle_get_head_len` says (fewer than 8: `_TRUNCATED`; no
+ * bundle magic: `_BAD_MAGIC`).
+ *
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+ * `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
+ * (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
+ * `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
+ * beyond what memory can hold); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -1015,14 +1082,25 @@ modelseal_status modelseal_verifier_verify_bundle(struct modelseal_verifier *ctx
 
 /**
  * Verifies a whole bundle held in memory (RAM or memory-mapped flash)
- * without copying it. Starts a new verification. On success the identity
- * can be read.
+ * without copying it: head, every artifact, zero padding, exact length.
+ * Starts a new verification (any earlier one on this context is dropped,
+ * also when this one is refused). On success the identity can be read.
  *
  * - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
  *   stay valid and unchanged until the context is initialised again or
- *   verifies another bundle.
+ *   verifies another bundle. A bundle shorter than a header is judged as
+ *   `modelseal_bundle_get_head_len` says (fewer than 8 bytes:
+ *   `_TRUNCATED`; no bundle magic: `_BAD_MAGIC`).
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status).
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_HASH_ENGINE`; `_INVALID_STATE` (context not initialised);
+ * `_NULL_ARGUMENT` (`ctx` NULL, or `bundle` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`bundle_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -1035,9 +1113,14 @@ modelseal_status modelseal_verifier_verify_bundle_bytes(struct modelseal_verifie
 /**
  * SHA-256 of the installed manifest: the bundle's identity.
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `MODELSEAL_DIGEST_LEN` (32) bytes to `out` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL` (`out_len` < 32),
- * `_INVALID_STATE` (no verified bundle).
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (`out_len` < 32);
+ * `_INVALID_STATE` (context not initialised, or no verified bundle);
+ * `_NULL_ARGUMENT` (`ctx` NULL, or `out` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -1050,7 +1133,12 @@ modelseal_status modelseal_verifier_get_manifest_digest(const struct modelseal_v
 /**
  * Kind of the installed bundle (`MODELSEAL_KIND_*`).
  *
- * Writes `*out_kind` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_kind` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_kind` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1062,7 +1150,13 @@ modelseal_status modelseal_verifier_get_kind(const struct modelseal_verifier *ct
 /**
  * Security counter of the installed bundle.
  *
- * Writes `*out_counter` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_counter` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_counter` NULL); `_INVALID_ARGUMENT` (`out_counter` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1080,7 +1174,13 @@ modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_
  * so that a faulty update can be reverted. Never persist a lower floor
  * than the stored one. docs/C-API.md, "What to persist, and when".
  *
- * Writes `*out_floor` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_floor` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_floor` NULL); `_INVALID_ARGUMENT` (`out_floor` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1093,7 +1193,13 @@ modelseal_status modelseal_verifier_get_counter_floor(const struct modelseal_ver
  * Version of the trust root in force after the installed bundle (higher
  * than the provisioned root's after a rotation).
  *
- * Writes `*out_version` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_version` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_version` NULL); `_INVALID_ARGUMENT` (`out_version` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1106,8 +1212,16 @@ modelseal_status modelseal_verifier_get_root_version(const struct modelseal_veri
  * The installed bundle's version string, copied NUL-terminated into `out`
  * (`MODELSEAL_ID_BUF_LEN` bytes always suffice).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` (the length without the NUL) on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the string and its
+ * NUL do not fit `out_len`); `_INVALID_STATE` (context not initialised,
+ * or no verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL,
+ * or `out` NULL with a nonzero length); `_INVALID_ARGUMENT`
+ * (`out_written` misaligned, or `out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -1123,7 +1237,12 @@ modelseal_status modelseal_verifier_get_bundle_version(const struct modelseal_ve
  * installed under a binding), or is (a system-configuration bundle).
  * `out_config->present` is false when there is none.
  *
- * Writes `*out_config` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_config` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_config` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1136,7 +1255,14 @@ modelseal_status modelseal_verifier_get_config(const struct modelseal_verifier *
  * Number of model components in the installed bundle (0 for a system
  * configuration).
  *
- * Writes `*out_count` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_count` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1148,8 +1274,14 @@ modelseal_status modelseal_verifier_get_component_count(const struct modelseal_v
 /**
  * Component `index` of the installed bundle: family, version, stage.
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `*out_component` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_INDEX_OUT_OF_RANGE`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_INDEX_OUT_OF_RANGE` (`index` not below
+ * the component count); `_INVALID_STATE` (context not initialised, or no
+ * verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_component` NULL);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1163,7 +1295,14 @@ modelseal_status modelseal_verifier_get_component(const struct modelseal_verifie
  * The whole installed identity in one record (the same fields the binary
  * identity record carries).
  *
- * Writes `*out_identity` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_identity` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_identity` NULL); `_INVALID_ARGUMENT` (`out_identity` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1177,10 +1316,17 @@ modelseal_status modelseal_verifier_get_identity(const struct modelseal_verifier
  * rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
  * suffice. Hashes with the context's engine (for the check value).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` (the record length) on success; on
  * failure `out` is untouched.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_HASH_ENGINE`,
- * `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the record does not
+ * fit `out_len`); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_written` NULL, or `out` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`out_written` misaligned, or `out_len` beyond what
+ * memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
+ * borrowed head changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -1200,8 +1346,15 @@ modelseal_status modelseal_verifier_encode_identity(struct modelseal_verifier *c
  * carried no rotation, writes 0 to `*out_written` and nothing to `out`
  * (which may then be NULL with `out_len` 0).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the root does not
+ * fit `out_len`); `_INVALID_STATE` (context not initialised, or no
+ * verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL, or
+ * `out` NULL with a nonzero length); `_INVALID_ARGUMENT` (`out_written`
+ * misaligned, or `out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -1217,9 +1370,13 @@ modelseal_status modelseal_verifier_get_new_root(const struct modelseal_verifier
  * binding, to put in `modelseal_policy.config` when verifying component
  * bundles (only components it lists are then accepted).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `*out_binding` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_WRONG_KIND` (a component bundle),
- * `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_WRONG_KIND` (a component bundle);
+ * `_INVALID_STATE` (context not initialised, or no verified bundle);
+ * `_NULL_ARGUMENT` (`ctx` or `out_binding` NULL); `_MISALIGNED_CONTEXT`;
+ * a decoding status only if the borrowed head changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1237,10 +1394,12 @@ modelseal_status modelseal_verifier_get_config_binding(const struct modelseal_ve
  * - `engine`: NULL for the built-in software SHA-256, or the caller's.
  *
  * Writes `*out_identity` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_IDENTITY_CHECK`, `_BAD_MAGIC`,
- * `_UNSUPPORTED_VERSION`, `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`,
- * `_INVALID`, `_LIMIT_EXCEEDED`, `_HASH_ENGINE`, `_NULL_ARGUMENT` (also an
- * engine function missing).
+ * Returns `MODELSEAL_STATUS_OK`; `_IDENTITY_CHECK`; `_BAD_MAGIC`;
+ * `_UNSUPPORTED_VERSION`; `_TRUNCATED`; `_TRAILING_BYTES`; `_MALFORMED`;
+ * `_INVALID`; `_LIMIT_EXCEEDED`; `_HASH_ENGINE`; `_NULL_ARGUMENT`
+ * (`out_identity` NULL, `record` NULL with a nonzero length, or an engine
+ * function missing); `_INVALID_ARGUMENT` (`out_identity` or `engine`
+ * misaligned, or `record_len` beyond what memory can hold).
  *
  * # Safety
  * `record` points at `record_len` readable bytes; a non-NULL `engine`

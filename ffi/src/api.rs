@@ -3,11 +3,18 @@
 //! outputs are written as the closure's last step, so nothing is written on
 //! failure.
 //!
-//! Statuses every function may return besides those it lists:
-//! `MODELSEAL_STATUS_NULL_ARGUMENT` for a NULL pointer where one is needed,
-//! and, for functions taking a context, `MODELSEAL_STATUS_MISALIGNED_CONTEXT`
-//! and `MODELSEAL_STATUS_INVALID_STATE` (context not initialised, or the
-//! call comes out of order).
+//! Each function's doc comment (the header's comment) lists every status
+//! it can return, the argument checks included: `_NULL_ARGUMENT` (a NULL
+//! pointer where one is needed), `_INVALID_ARGUMENT` (a misaligned record
+//! or output pointer, a length beyond what memory can hold),
+//! `_MISALIGNED_CONTEXT` and `_INVALID_STATE` (context not initialised, a
+//! refused init, or a call out of order). `ffi/tests/header.rs` checks the
+//! argument statuses are named; the rest is read from the code below.
+//!
+//! Accessors that re-read the manifest from the borrowed head can also
+//! answer a decoding status if the head changed after it verified: a
+//! broken borrowing contract, so those are named once per function as
+//! such, not one by one.
 
 use crate::consts::{MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_MAX_IDENTITY_LEN};
 use crate::context::{Ctx, Reader};
@@ -54,14 +61,28 @@ pub extern "C" fn modelseal_status_str(status: u32) -> *const c_char {
     message_ptr(modelseal_status::from_number(status).map_or(UNKNOWN_STATUS, |s| s.message()))
 }
 
-/// Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` bytes
-/// of a bundle, so the caller knows how much to read into the head buffer
-/// for `modelseal_verifier_verify_head`. Nothing is verified yet.
+/// Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` (16)
+/// bytes of a bundle (bytes after them are ignored). The head length counts
+/// from the first byte of the bundle, those 16 bytes included: it is the
+/// `head_len` to give `modelseal_verifier_verify_head` (with the bundle's
+/// first byte as `head`), and the `head_len` of `MODELSEAL_WORK_BUF_LEN`
+/// for `modelseal_verifier_verify_bundle`. Nothing is verified yet.
+///
+/// The header's fields are checked in order and the first one that is
+/// missing or wrong decides: magic (bytes 0-7), version (8-9), root chain
+/// length (10), reserved byte (11), envelopes length (12-15). So fewer than
+/// 8 bytes is `_TRUNCATED`, while 8 to 15 bytes that do not start with the
+/// bundle magic are `_BAD_MAGIC`: a short input that is no bundle at all
+/// is reported as no bundle. Every entry point judges a header this way.
 ///
 /// Writes `*out_head_len` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_TRUNCATED` (`header_len` below 16),
-/// `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_LIMIT_EXCEEDED`
-/// (over `MODELSEAL_MAX_HEAD_LEN`).
+/// Returns `MODELSEAL_STATUS_OK`; `_TRUNCATED` (the input ends inside the
+/// first field it lacks); `_BAD_MAGIC`; `_UNSUPPORTED_VERSION`; `_MALFORMED`
+/// (reserved byte set); `_LIMIT_EXCEEDED` (root chain over its limit, or
+/// a head over `MODELSEAL_MAX_HEAD_LEN`); `_NULL_ARGUMENT` (`out_head_len`
+/// NULL, or `header` NULL with a nonzero length); `_INVALID_ARGUMENT`
+/// (`out_head_len` misaligned, or `header_len` beyond what memory can
+/// hold).
 ///
 /// # Safety
 /// `header` points at `header_len` readable bytes; `out_head_len` is
@@ -156,6 +177,10 @@ fn binding_from_c(b: &modelseal_config_binding) -> Status<ConfigBinding> {
 ///   envelope, trusted as stored. **Borrowed**: must stay valid and
 ///   unchanged for as long as the context is used.
 /// - `policy`: read during this call only (strings and `config` included).
+///   An optional string is absent when its pointer is NULL and its length
+///   0. A non-NULL string of length 0 is not absent: it is an empty
+///   identifier, which the identifier rules refuse (`_INVALID`), so a
+///   value the firmware failed to read is never taken for "not set".
 /// - `engine`: NULL for the built-in software SHA-256, or the firmware's
 ///   functions (copied; `engine->user` must stay valid while the context is
 ///   used).
@@ -223,9 +248,12 @@ pub unsafe extern "C" fn modelseal_verifier_init(
 
 /// Verifies a bundle head: the container header, the root rotation chain,
 /// the manifest's signatures and the device policy. Starts a new
-/// verification (any earlier one on this context is dropped). On success the
-/// artifacts are checked with `modelseal_verifier_begin_artifact` /
-/// `_update_artifact` / `_finish_artifact`, then `modelseal_verifier_finish`.
+/// verification (any earlier one on this context is dropped, also when
+/// this one is refused). On success the artifacts are checked with
+/// `modelseal_verifier_begin_artifact` / `_update_artifact` /
+/// `_finish_artifact`, the bytes between them with
+/// `modelseal_verifier_check_padding` and the file's length against
+/// `modelseal_verifier_get_bundle_len`; then `modelseal_verifier_finish`.
 ///
 /// - `head`, `head_len`: the bundle's first `head_len` bytes, **including
 ///   the 16-byte container header**: `head` points at the bundle's first
@@ -235,9 +263,20 @@ pub unsafe extern "C" fn modelseal_verifier_init(
 ///   stay valid and unchanged until the context is initialised again or
 ///   verifies another bundle (the accessors read the manifest from it).
 ///
-/// Returns `MODELSEAL_STATUS_OK` or the refusal: signature, root, policy and
-/// format statuses (`_SIGNATURE_REJECTED`, `_ROLLBACK`, `_WRONG_HARDWARE`,
-/// `_TRUNCATED`, ...), `_HASH_ENGINE`.
+/// Returns `MODELSEAL_STATUS_OK` or a refusal of the head. Format:
+/// `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_TRUNCATED` (also `head_len`
+/// shorter than the header states; a short head is judged as
+/// `modelseal_bundle_get_head_len` says), `_TRAILING_BYTES` (`head_len`
+/// longer than the header states), `_MALFORMED`, `_LIMIT_EXCEEDED`,
+/// `_INVALID`, `_WRONG_DOCUMENT_TYPE`, `_UNSUPPORTED_EXTENSION`. Trust
+/// root: `_ROOT_INVALID`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_EXPIRED`.
+/// Signatures: `_SIGNATURE_REJECTED`. Policy: `_MANIFEST_EXPIRED`,
+/// `_WRONG_KIND`, `_WRONG_HARDWARE`, `_WRONG_SERIAL`, `_WRONG_PLATFORM`,
+/// `_WRONG_MARKET`, `_ROLLBACK`, `_STAGE_TOO_LOW`, `_LINEAGE_INCOMPLETE`,
+/// `_NOT_IN_CONFIGURATION`. And `_HASH_ENGINE`; `_INVALID_STATE` (context
+/// not initialised); `_NULL_ARGUMENT` (`ctx` NULL, or `head` NULL with a
+/// nonzero length); `_INVALID_ARGUMENT` (`head_len` beyond what memory can
+/// hold); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call;
@@ -457,8 +496,13 @@ pub unsafe extern "C" fn modelseal_verifier_get_artifact(
 /// Starts checking the distributed bytes of artifact `index` (any order;
 /// an artifact may be checked again). Ends any check in progress.
 ///
-/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`, `_HASH_ENGINE`.
-/// Needs a verified head.
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+/// the artifact count); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+/// initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified. A refusal also ends any check in progress.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call.
@@ -479,8 +523,14 @@ pub unsafe extern "C" fn modelseal_verifier_begin_artifact(
 /// length and digest. A plaintext check does not count towards
 /// `modelseal_verifier_finish`, which needs the distributed bytes.
 ///
-/// Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT` (also when the
-/// artifact is not encrypted), `_HASH_ENGINE`. Needs a verified head.
+/// Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+/// until `modelseal_verifier_finish` succeeds.
+/// Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+/// the artifact count, or the artifact is not encrypted); `_HASH_ENGINE`;
+/// `_INVALID_STATE` (context not initialised, or no verified head);
+/// `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`; a decoding status
+/// only if the borrowed head changed after it verified. A refusal also
+/// ends any check in progress.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call.
@@ -500,9 +550,13 @@ pub unsafe extern "C" fn modelseal_verifier_begin_plaintext(
 /// any size (0 included; `data` may then be NULL). The bytes are hashed
 /// during the call and not kept.
 ///
-/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TOO_LONG` (more bytes than the
-/// manifest states), `_HASH_ENGINE`, `_INVALID_STATE` (no check begun).
-/// After an error the check is over; begin it again.
+/// Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TOO_LONG` (more bytes than the
+/// manifest states); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+/// initialised, or no check begun); `_NULL_ARGUMENT` (`ctx` NULL, or
+/// `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+/// what memory can hold); `_MISALIGNED_CONTEXT`. After
+/// `_ARTIFACT_TOO_LONG` or `_HASH_ENGINE` the check is over; begin it
+/// again. An argument refusal reaches no check and leaves it open.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call;
@@ -525,8 +579,10 @@ pub unsafe extern "C" fn modelseal_verifier_update_artifact(
 /// Ends the artifact being checked: its length and SHA-256 must match the
 /// manifest. The check is over either way.
 ///
-/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TRUNCATED`,
-/// `_ARTIFACT_DIGEST_MISMATCH`, `_HASH_ENGINE`, `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TRUNCATED` (fewer bytes than
+/// the manifest states); `_ARTIFACT_DIGEST_MISMATCH`; `_HASH_ENGINE`;
+/// `_INVALID_STATE` (context not initialised, or no check begun);
+/// `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call.
@@ -544,8 +600,10 @@ pub unsafe extern "C" fn modelseal_verifier_finish_artifact(
 /// Ends a per-chunk verification: every artifact must have verified. On
 /// success the installed identity can be read.
 ///
-/// Returns `MODELSEAL_STATUS_OK`, `_ARTIFACTS_INCOMPLETE`, `_INVALID_STATE`
-/// (no verified head, or an artifact check still in progress).
+/// Returns `MODELSEAL_STATUS_OK`; `_ARTIFACTS_INCOMPLETE` (an artifact has
+/// not verified); `_INVALID_STATE` (context not initialised, no verified
+/// head, the session already finished, or an artifact check still in
+/// progress); `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call.
@@ -564,7 +622,9 @@ pub unsafe extern "C" fn modelseal_verifier_finish(
 
 /// Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
 /// file, a flash partition): head, every artifact, zero padding, exact
-/// length. Starts a new verification. On success the identity can be read.
+/// length. Starts a new verification (any earlier one on this context is
+/// dropped, also when this one is refused). On success the identity can be
+/// read.
 ///
 /// - `read`, `user`: the read callback, called with `user` during this
 ///   call only (see `modelseal_read_fn` for its contract: each read is
@@ -582,10 +642,20 @@ pub unsafe extern "C" fn modelseal_verifier_finish(
 ///   keep them unchanged until the context is initialised again or
 ///   verifies another bundle. The rest is free again after the call.
 ///
-/// Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
-/// `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),
-/// `_TRUNCATED` / `_TRAILING_BYTES` (`bundle_len` differs from what the
-/// head states), `_HASH_ENGINE`.
+/// A `bundle_len` shorter than a header is judged on the bytes it has, as
+/// `modelseal_bundle_get_head_len` says (fewer than 8: `_TRUNCATED`; no
+/// bundle magic: `_BAD_MAGIC`).
+///
+/// Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+/// `modelseal_verifier_verify_head` refuses a head with (format, trust
+/// root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+/// `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+/// `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+/// `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+/// `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
+/// (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
+/// `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
+/// beyond what memory can hold); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call;
@@ -618,14 +688,25 @@ pub unsafe extern "C" fn modelseal_verifier_verify_bundle(
 }
 
 /// Verifies a whole bundle held in memory (RAM or memory-mapped flash)
-/// without copying it. Starts a new verification. On success the identity
-/// can be read.
+/// without copying it: head, every artifact, zero padding, exact length.
+/// Starts a new verification (any earlier one on this context is dropped,
+/// also when this one is refused). On success the identity can be read.
 ///
 /// - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
 ///   stay valid and unchanged until the context is initialised again or
-///   verifies another bundle.
+///   verifies another bundle. A bundle shorter than a header is judged as
+///   `modelseal_bundle_get_head_len` says (fewer than 8 bytes:
+///   `_TRUNCATED`; no bundle magic: `_BAD_MAGIC`).
 ///
-/// Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status).
+/// Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+/// `modelseal_verifier_verify_head` refuses a head with (format, trust
+/// root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+/// `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+/// `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+/// `_HASH_ENGINE`; `_INVALID_STATE` (context not initialised);
+/// `_NULL_ARGUMENT` (`ctx` NULL, or `bundle` NULL with a nonzero length);
+/// `_INVALID_ARGUMENT` (`bundle_len` beyond what memory can hold);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call;
@@ -681,9 +762,14 @@ unsafe fn installed_value<T>(
 
 /// SHA-256 of the installed manifest: the bundle's identity.
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `MODELSEAL_DIGEST_LEN` (32) bytes to `out` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL` (`out_len` < 32),
-/// `_INVALID_STATE` (no verified bundle).
+/// Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (`out_len` < 32);
+/// `_INVALID_STATE` (context not initialised, or no verified bundle);
+/// `_NULL_ARGUMENT` (`ctx` NULL, or `out` NULL with a nonzero length);
+/// `_INVALID_ARGUMENT` (`out_len` beyond what memory can hold);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call; `out`
@@ -705,7 +791,12 @@ pub unsafe extern "C" fn modelseal_verifier_get_manifest_digest(
 
 /// Kind of the installed bundle (`MODELSEAL_KIND_*`).
 ///
-/// Writes `*out_kind` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_kind` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_kind` NULL); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -721,7 +812,13 @@ pub unsafe extern "C" fn modelseal_verifier_get_kind(
 
 /// Security counter of the installed bundle.
 ///
-/// Writes `*out_counter` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_counter` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_counter` NULL); `_INVALID_ARGUMENT` (`out_counter` misaligned);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -743,7 +840,13 @@ pub unsafe extern "C" fn modelseal_verifier_get_security_counter(
 /// so that a faulty update can be reverted. Never persist a lower floor
 /// than the stored one. docs/C-API.md, "What to persist, and when".
 ///
-/// Writes `*out_floor` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_floor` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_floor` NULL); `_INVALID_ARGUMENT` (`out_floor` misaligned);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -760,7 +863,13 @@ pub unsafe extern "C" fn modelseal_verifier_get_counter_floor(
 /// Version of the trust root in force after the installed bundle (higher
 /// than the provisioned root's after a rotation).
 ///
-/// Writes `*out_version` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_version` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_version` NULL); `_INVALID_ARGUMENT` (`out_version` misaligned);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -777,8 +886,16 @@ pub unsafe extern "C" fn modelseal_verifier_get_root_version(
 /// The installed bundle's version string, copied NUL-terminated into `out`
 /// (`MODELSEAL_ID_BUF_LEN` bytes always suffice).
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `out` and `*out_written` (the length without the NUL) on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the string and its
+/// NUL do not fit `out_len`); `_INVALID_STATE` (context not initialised,
+/// or no verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL,
+/// or `out` NULL with a nonzero length); `_INVALID_ARGUMENT`
+/// (`out_written` misaligned, or `out_len` beyond what memory can hold);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call; `out`
@@ -829,7 +946,12 @@ fn config_ref_of(i: &Installed<'_, &SessionState>) -> Status<modelseal_config_re
 /// installed under a binding), or is (a system-configuration bundle).
 /// `out_config->present` is false when there is none.
 ///
-/// Writes `*out_config` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_config` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_config` NULL); `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -846,7 +968,14 @@ pub unsafe extern "C" fn modelseal_verifier_get_config(
 /// Number of model components in the installed bundle (0 for a system
 /// configuration).
 ///
-/// Writes `*out_count` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_count` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -866,8 +995,14 @@ pub unsafe extern "C" fn modelseal_verifier_get_component_count(
 
 /// Component `index` of the installed bundle: family, version, stage.
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `*out_component` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_INDEX_OUT_OF_RANGE`, `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_INDEX_OUT_OF_RANGE` (`index` not below
+/// the component count); `_INVALID_STATE` (context not initialised, or no
+/// verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_component` NULL);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -978,7 +1113,14 @@ fn identity_of_installed(i: &Installed<'_, &SessionState>) -> Status<modelseal_i
 /// The whole installed identity in one record (the same fields the binary
 /// identity record carries).
 ///
-/// Writes `*out_identity` on success. Needs a verified bundle.
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
+/// Writes `*out_identity` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_identity` NULL); `_INVALID_ARGUMENT` (`out_identity` misaligned);
+/// `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+/// changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -996,10 +1138,17 @@ pub unsafe extern "C" fn modelseal_verifier_get_identity(
 /// rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
 /// suffice. Hashes with the context's engine (for the check value).
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `out` and `*out_written` (the record length) on success; on
 /// failure `out` is untouched.
-/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_HASH_ENGINE`,
-/// `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the record does not
+/// fit `out_len`); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+/// initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+/// `out_written` NULL, or `out` NULL with a nonzero length);
+/// `_INVALID_ARGUMENT` (`out_written` misaligned, or `out_len` beyond what
+/// memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
+/// borrowed head changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context used by nobody else during the call;
@@ -1035,8 +1184,15 @@ pub unsafe extern "C" fn modelseal_verifier_encode_identity(
 /// carried no rotation, writes 0 to `*out_written` and nothing to `out`
 /// (which may then be NULL with `out_len` 0).
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `out` and `*out_written` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the root does not
+/// fit `out_len`); `_INVALID_STATE` (context not initialised, or no
+/// verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL, or
+/// `out` NULL with a nonzero length); `_INVALID_ARGUMENT` (`out_written`
+/// misaligned, or `out_len` beyond what memory can hold);
+/// `_MISALIGNED_CONTEXT`.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call; `out`
@@ -1071,9 +1227,13 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
 /// binding, to put in `modelseal_policy.config` when verifying component
 /// bundles (only components it lists are then accepted).
 ///
+/// Needs a verified bundle: after a whole-bundle verification, or after
+/// `modelseal_verifier_finish` succeeded.
 /// Writes `*out_binding` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_WRONG_KIND` (a component bundle),
-/// `_INVALID_STATE`.
+/// Returns `MODELSEAL_STATUS_OK`; `_WRONG_KIND` (a component bundle);
+/// `_INVALID_STATE` (context not initialised, or no verified bundle);
+/// `_NULL_ARGUMENT` (`ctx` or `out_binding` NULL); `_MISALIGNED_CONTEXT`;
+/// a decoding status only if the borrowed head changed after it verified.
 ///
 /// # Safety
 /// `ctx` is an initialised context nobody writes during the call;
@@ -1149,10 +1309,12 @@ fn identity_of_view(v: &IdentityView<'_>) -> Status<modelseal_identity> {
 /// - `engine`: NULL for the built-in software SHA-256, or the caller's.
 ///
 /// Writes `*out_identity` on success.
-/// Returns `MODELSEAL_STATUS_OK`, `_IDENTITY_CHECK`, `_BAD_MAGIC`,
-/// `_UNSUPPORTED_VERSION`, `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`,
-/// `_INVALID`, `_LIMIT_EXCEEDED`, `_HASH_ENGINE`, `_NULL_ARGUMENT` (also an
-/// engine function missing).
+/// Returns `MODELSEAL_STATUS_OK`; `_IDENTITY_CHECK`; `_BAD_MAGIC`;
+/// `_UNSUPPORTED_VERSION`; `_TRUNCATED`; `_TRAILING_BYTES`; `_MALFORMED`;
+/// `_INVALID`; `_LIMIT_EXCEEDED`; `_HASH_ENGINE`; `_NULL_ARGUMENT`
+/// (`out_identity` NULL, `record` NULL with a nonzero length, or an engine
+/// function missing); `_INVALID_ARGUMENT` (`out_identity` or `engine`
+/// misaligned, or `record_len` beyond what memory can hold).
 ///
 /// # Safety
 /// `record` points at `record_len` readable bytes; a non-NULL `engine`

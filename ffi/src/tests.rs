@@ -571,6 +571,64 @@ mod promises {
         );
     }
 
+    /// A header shorter than 16 bytes is judged on its magic first, the
+    /// same way by every entry point.
+    #[test]
+    fn short_input_is_judged_on_its_magic_first() {
+        let (root, bundle) = case!("valid-component");
+        let not_a_bundle = [b'X'; 16];
+        let mut ctx = context();
+        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        for len in 0..16 {
+            for (input, magic_ok) in [(bundle, true), (&not_a_bundle[..], false)] {
+                let want = if len >= 8 && !magic_ok {
+                    S::BadMagic
+                } else {
+                    S::Truncated
+                };
+                let data = &input[..len];
+                let mut n = 0;
+                let mut work = [0u8; 256];
+                // SAFETY: live buffers; `data` outlives every use of `ctx`.
+                let got = unsafe {
+                    [
+                        modelseal_bundle_get_head_len(data.as_ptr(), len, &mut n),
+                        modelseal_verifier_verify_head(&mut *ctx, data.as_ptr(), len),
+                        modelseal_verifier_verify_bundle_bytes(&mut *ctx, data.as_ptr(), len),
+                        via_recorder(&mut ctx, data, len as u64, &mut work).0,
+                    ]
+                };
+                assert_eq!(got, [want; 4], "{len} bytes, magic ok: {magic_ok}");
+            }
+        }
+    }
+
+    /// An optional policy string with a pointer and length 0 is an empty
+    /// identifier, refused; absent is spelled NULL.
+    #[test]
+    fn an_empty_optional_string_is_refused_not_absent() {
+        let (root, _) = case!("valid-component");
+        let mut ctx = context();
+        let empty = "";
+        type Field = fn(&mut modelseal_policy, *const core::ffi::c_char, usize);
+        let fields: [(&str, Field); 4] = [
+            ("ecu_name", |p, s, n| (p.ecu_name, p.ecu_name_len) = (s, n)),
+            ("serial", |p, s, n| (p.serial, p.serial_len) = (s, n)),
+            ("platform", |p, s, n| (p.platform, p.platform_len) = (s, n)),
+            ("market", |p, s, n| (p.market, p.market_len) = (s, n)),
+        ];
+        for (name, set) in fields {
+            let mut p = policy();
+            set(&mut p, empty.as_ptr().cast(), 0);
+            assert_eq!(init(&mut ctx, root, &p), S::Invalid, "{name}");
+            set(&mut p, core::ptr::null(), 0);
+            assert_eq!(init(&mut ctx, root, &p), S::Ok, "{name}");
+        }
+        let mut p = policy();
+        p.hardware_id_len = 0;
+        assert_eq!(init(&mut ctx, root, &p), S::Invalid);
+    }
+
     /// The read callback's contract: never asked for 0 bytes, never past
     /// `bundle_len`, into the work buffer, in ascending order, each byte at
     /// most once; a valid bundle is read exactly once, whole.

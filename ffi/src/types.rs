@@ -102,6 +102,10 @@ pub struct modelseal_config_binding {
 /// What this device accepts, filled by the firmware from its own trusted
 /// state. Strings are pointer + length (no terminator needed); an optional
 /// string is absent when its pointer is NULL (its length must then be 0).
+/// A non-NULL string of length 0 is an empty identifier, refused with
+/// `MODELSEAL_STATUS_INVALID` like any other identifier that breaks the
+/// rules: absent is spelled NULL, so a value the firmware failed to read
+/// cannot pass for "not set".
 ///
 /// Nothing that weakens verification is a default: a zero-filled policy is
 /// refused, because `kind`, `min_stage` and `expiry` have no valid 0.

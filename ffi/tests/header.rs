@@ -268,3 +268,39 @@ fn getters_take_a_const_context() {
         );
     }
 }
+
+/// Every status-returning function's comment says what it returns, and
+/// names the statuses its arguments alone can cause: a NULL pointer, and
+/// for a context a misaligned or uninitialised one. (The other statuses
+/// are read from the code; this catches a comment that forgets the
+/// argument checks every caller meets.)
+#[test]
+fn every_function_names_the_statuses_of_its_arguments() {
+    let h = header();
+    let fns = functions(&h);
+    assert!(fns.len() >= 25, "{} functions", fns.len());
+    let mut missing = Vec::new();
+    for (name, params, doc) in &fns {
+        let mut need = std::vec!["Returns `MODELSEAL_STATUS_OK`"];
+        if params.contains('*') {
+            need.push("_NULL_ARGUMENT`");
+        }
+        if params.contains("modelseal_verifier *ctx") {
+            need.push("_MISALIGNED_CONTEXT`");
+            // Init is the one call an uninitialised context may take.
+            if name != "modelseal_verifier_init" {
+                need.push("_INVALID_STATE`");
+            }
+        }
+        for n in need {
+            if !doc.contains(n) {
+                missing.push(format!("{name}: {n}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "doc comments lack:\n{}",
+        missing.join("\n")
+    );
+}

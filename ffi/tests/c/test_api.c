@@ -734,6 +734,32 @@ static void test_policy_arguments(const case_data *c) {
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
 
+    /* An optional string with a pointer and length 0 is an empty
+     * identifier, refused; absent is spelled NULL (and is accepted). */
+    {
+        static const char empty[] = "";
+        const char **ptrs[4];
+        size_t *lens[4], i;
+        p = standard_policy();
+        ptrs[0] = &p.ecu_name, lens[0] = &p.ecu_name_len;
+        ptrs[1] = &p.serial, lens[1] = &p.serial_len;
+        ptrs[2] = &p.platform, lens[2] = &p.platform_len;
+        ptrs[3] = &p.market, lens[3] = &p.market_len;
+        for (i = 0; i < 4; i++) {
+            const char *old = *ptrs[i];
+            size_t old_len = *lens[i];
+            *ptrs[i] = empty;
+            *lens[i] = 0;
+            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                     MODELSEAL_STATUS_INVALID);
+            *ptrs[i] = NULL;
+            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                     MODELSEAL_STATUS_OK);
+            *ptrs[i] = old;
+            *lens[i] = old_len;
+        }
+    }
+
     /* An earlier context does not survive a refused re-init. */
     p = standard_policy();
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
@@ -903,6 +929,34 @@ static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
              MODELSEAL_STATUS_MALFORMED);
     CHECK_ST(via_chunks(&ctx, &bad, &bad.bundle, 1000, 0, NULL), MODELSEAL_STATUS_MALFORMED);
     free_case(&bad);
+}
+
+/* A header shorter than 16 bytes is judged on its magic first, the same
+ * way by every entry point: fewer than 8 bytes TRUNCATED, then BAD_MAGIC
+ * for no bundle, TRUNCATED for a bundle's start. */
+static void test_short_inputs(case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    uint8_t not_a_bundle[16], work[256];
+    size_t len, n;
+    int which;
+    memset(not_a_bundle, 'X', sizeof not_a_bundle);
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    for (which = 0; which < 2; which++) {
+        const uint8_t *data = which ? not_a_bundle : c->bundle.data;
+        for (len = 0; len < 16; len++) {
+            modelseal_status want = which && len >= 8 ? MODELSEAL_STATUS_BAD_MAGIC
+                                                      : MODELSEAL_STATUS_TRUNCATED;
+            mem_reader r = {0, 0, 0, 0};
+            r.data = data;
+            r.len = len;
+            CHECK_ST(modelseal_bundle_get_head_len(data, len, &n), want);
+            CHECK_ST(modelseal_verifier_verify_head(&ctx, data, len), want);
+            CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, data, len), want);
+            CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, len, work, sizeof work),
+                     want);
+        }
+    }
 }
 
 /* The read callback's contract (modelseal_read_fn): never a zero-length
@@ -1607,6 +1661,7 @@ int main(int argc, char **argv) {
     test_policy_arguments(&std_case);
     test_refused_init(&std_case);
     test_per_chunk_helpers(data_dir, &std_case);
+    test_short_inputs(&std_case);
     test_read_contract(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
