@@ -21,6 +21,16 @@
 /** The library version as a string literal, e.g. "0.1.0"; equals modelseal_version(). */
 #define MODELSEAL_VERSION_STRING MODELSEAL_STRINGIFY(MODELSEAL_VERSION_MAJOR) "." \
     MODELSEAL_STRINGIFY(MODELSEAL_VERSION_MINOR) "." MODELSEAL_STRINGIFY(MODELSEAL_VERSION_PATCH)
+/**
+ * Size, in bytes, of the work buffer modelseal_verifier_verify_bundle needs for a bundle
+ * whose head is `head_len` bytes: the head plus MODELSEAL_MIN_READ_CHUNK. The one place
+ * this rule is written for C. `head_len` comes from modelseal_bundle_get_head_len over the
+ * bundle's first MODELSEAL_BUNDLE_HEADER_LEN bytes (or modelseal_verifier_get_head_len
+ * after a verification), or is the largest head the device ships, for a buffer sized at
+ * build time. A constant expression for a constant `head_len`; a larger buffer means
+ * fewer, larger reads. MODELSEAL_MAX_WORK_BUF_LEN fits every conforming bundle.
+ */
+#define MODELSEAL_WORK_BUF_LEN(head_len) ((size_t)(head_len) + (size_t)MODELSEAL_MIN_READ_CHUNK)
 
 /**
  * Major version of this library (semantic versioning).
@@ -118,9 +128,16 @@
 
 /**
  * Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
- * beyond the head.
+ * beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
  */
 #define MODELSEAL_MIN_READ_CHUNK 64
+
+/**
+ * A `modelseal_verifier_verify_bundle` work buffer that fits every
+ * conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
+ * A device that knows the heads it ships needs far less.
+ */
+#define MODELSEAL_MAX_WORK_BUF_LEN 1111264
 
 /**
  * Largest trust-root envelope, in bytes: the buffer that always holds a new
@@ -411,6 +428,10 @@ typedef struct modelseal_config_binding {
  * What this device accepts, filled by the firmware from its own trusted
  * state. Strings are pointer + length (no terminator needed); an optional
  * string is absent when its pointer is NULL (its length must then be 0).
+ * A non-NULL string of length 0 is an empty identifier, refused with
+ * `MODELSEAL_STATUS_INVALID` like any other identifier that breaks the
+ * rules: absent is spelled NULL, so a value the firmware failed to read
+ * cannot pass for "not set".
  *
  * Nothing that weakens verification is a default: a zero-filled policy is
  * refused, because `kind`, `min_stage` and `expiry` have no valid 0.
@@ -573,9 +594,29 @@ typedef struct modelseal_artifact_info {
 } modelseal_artifact_info;
 
 /**
- * Reads `len` bytes of the bundle at byte `offset` into `buf`. Returns 0
- * when all `len` bytes were read, anything else on failure (reported as
- * `MODELSEAL_STATUS_READ`). Must not call into the context that called it.
+ * Reads `len` bytes of the bundle at byte `offset` into `buf`, for
+ * `modelseal_verifier_verify_bundle` (called only during that call, with
+ * its `user`). Returns 0 when all `len` bytes were written to `buf`, and
+ * anything else when they could not be (there are no partial reads: loop
+ * inside the callback if the driver delivers less).
+ *
+ * What the library asks:
+ * - `len` is at least 1: the callback is never called for nothing;
+ * - `offset + len` is at most the `bundle_len` given to `verify_bundle`:
+ *   nothing is read past the end, so end-of-file is never asked for;
+ * - `buf` lies inside the work buffer (`len` writable bytes): the head
+ *   is read to its start, everything after the head behind it, in reads
+ *   of at most `work_len` minus the head length;
+ * - in order: first offset 0 (the 16-byte header, or the whole bundle
+ *   when shorter), then the rest of the head, then the padding and
+ *   payloads in file order. Offsets ascend, each read starts where the
+ *   previous one ended, and no byte is read twice; a refusal stops the
+ *   reads, so a refused bundle may be read only in part.
+ *
+ * A nonzero return stops the verification at once: no further read, and
+ * `verify_bundle` answers `MODELSEAL_STATUS_READ` (the context then holds
+ * no verified bundle). What the callback left in `buf` is not used. It
+ * must not call into the context that called it.
  */
 typedef int (*modelseal_read_fn)(void *user,
                                  uint64_t offset,
@@ -739,14 +780,28 @@ const char *modelseal_version(void);
 const char *modelseal_status_str(uint32_t status);
 
 /**
- * Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` bytes
- * of a bundle, so the caller knows how much to read into the head buffer
- * for `modelseal_verifier_verify_head`. Nothing is verified yet.
+ * Reads the head length from the first `MODELSEAL_BUNDLE_HEADER_LEN` (16)
+ * bytes of a bundle (bytes after them are ignored). The head length counts
+ * from the first byte of the bundle, those 16 bytes included: it is the
+ * `head_len` to give `modelseal_verifier_verify_head` (with the bundle's
+ * first byte as `head`), and the `head_len` of `MODELSEAL_WORK_BUF_LEN`
+ * for `modelseal_verifier_verify_bundle`. Nothing is verified yet.
+ *
+ * The header's fields are checked in order and the first one that is
+ * missing or wrong decides: magic (bytes 0-7), version (8-9), root chain
+ * length (10), reserved byte (11), envelopes length (12-15). So fewer than
+ * 8 bytes is `_TRUNCATED`, while 8 to 15 bytes that do not start with the
+ * bundle magic are `_BAD_MAGIC`: a short input that is no bundle at all
+ * is reported as no bundle. Every entry point judges a header this way.
  *
  * Writes `*out_head_len` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_TRUNCATED` (`header_len` below 16),
- * `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_LIMIT_EXCEEDED`
- * (over `MODELSEAL_MAX_HEAD_LEN`).
+ * Returns `MODELSEAL_STATUS_OK`; `_TRUNCATED` (the input ends inside the
+ * first field it lacks); `_BAD_MAGIC`; `_UNSUPPORTED_VERSION`; `_MALFORMED`
+ * (reserved byte set); `_LIMIT_EXCEEDED` (root chain over its limit, or
+ * a head over `MODELSEAL_MAX_HEAD_LEN`); `_NULL_ARGUMENT` (`out_head_len`
+ * NULL, or `header` NULL with a nonzero length); `_INVALID_ARGUMENT`
+ * (`out_head_len` misaligned, or `header_len` beyond what memory can
+ * hold).
  *
  * # Safety
  * `header` points at `header_len` readable bytes; `out_head_len` is
@@ -767,18 +822,34 @@ modelseal_status modelseal_bundle_get_head_len(const uint8_t *header,
  *   envelope, trusted as stored. **Borrowed**: must stay valid and
  *   unchanged for as long as the context is used.
  * - `policy`: read during this call only (strings and `config` included).
+ *   An optional string is absent when its pointer is NULL and its length
+ *   0. A non-NULL string of length 0 is not absent: it is an empty
+ *   identifier, which the identifier rules refuse (`_INVALID`), so a
+ *   value the firmware failed to read is never taken for "not set".
  * - `engine`: NULL for the built-in software SHA-256, or the firmware's
  *   functions (copied; `engine->user` must stay valid while the context is
  *   used).
  *
- * Writes the context on success only; on failure a context that was
- * initialised before is left as it was.
- * Returns `MODELSEAL_STATUS_OK`; `_INVALID_ARGUMENT` (kind, stage, expiry
- * code, a binding's count or unterminated string); `_NULL_ARGUMENT` (also
- * an engine function missing); `_INVALID` or `_LIMIT_EXCEEDED` (a policy identifier breaks the
- * identifier rules); root decoding errors (`_BAD_MAGIC`, `_TRUNCATED`,
- * `_UNSUPPORTED_VERSION`, `_MALFORMED`, `_WRONG_DOCUMENT_TYPE`,
- * `_ROOT_INVALID`, ...).
+ * On success the context is ready; any earlier verification on it is
+ * forgotten. On any refusal the context is left uninitialised, even one
+ * that was initialised before: every other call on it answers
+ * `_INVALID_STATE` until an init succeeds, so no answer about an earlier
+ * bundle, root or policy survives a refused init. (A NULL or misaligned
+ * `ctx` is not touched.)
+ *
+ * Returns `MODELSEAL_STATUS_OK`; `_NULL_ARGUMENT` (`ctx`, `policy` or
+ * `policy->hardware_id` NULL; `root` or an optional policy string NULL
+ * with a nonzero length; an engine function missing);
+ * `_MISALIGNED_CONTEXT`; `_INVALID_ARGUMENT` (a kind, stage or expiry
+ * code; `policy`, `policy->config` or `engine` misaligned; a binding's
+ * `allowed_count` over `MODELSEAL_MAX_ECU_MODELS` or an unterminated
+ * binding string; a length beyond what memory can hold); `_INVALID` (a
+ * policy or binding string that is empty, not UTF-8, or has a character
+ * other than visible ASCII, space included); `_LIMIT_EXCEEDED` (a policy
+ * string over `MODELSEAL_MAX_ID_LEN` bytes; also a root over a limit); and
+ * the root's decoding statuses: `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`,
+ * `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`, `_WRONG_DOCUMENT_TYPE`,
+ * `_ROOT_INVALID`.
  *
  * # Safety
  * Every non-NULL pointer points at what its description says; `ctx` is
@@ -793,18 +864,35 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
 /**
  * Verifies a bundle head: the container header, the root rotation chain,
  * the manifest's signatures and the device policy. Starts a new
- * verification (any earlier one on this context is dropped). On success the
- * artifacts are checked with `modelseal_verifier_begin_artifact` /
- * `_update_artifact` / `_finish_artifact`, then `modelseal_verifier_finish`.
+ * verification (any earlier one on this context is dropped, also when
+ * this one is refused). On success the artifacts are checked with
+ * `modelseal_verifier_begin_artifact` / `_update_artifact` /
+ * `_finish_artifact`, the bytes between them with
+ * `modelseal_verifier_check_padding` and the file's length against
+ * `modelseal_verifier_get_bundle_len`; then `modelseal_verifier_finish`.
  *
- * - `head`, `head_len`: exactly the head (length from
- *   `modelseal_bundle_get_head_len`). **Borrowed**: must stay valid and
- *   unchanged until the context is initialised again or verifies another
- *   bundle (the accessors read the manifest from it).
+ * - `head`, `head_len`: the bundle's first `head_len` bytes, **including
+ *   the 16-byte container header**: `head` points at the bundle's first
+ *   byte, and `head_len` is what `modelseal_bundle_get_head_len` returns
+ *   (which counts the header). Passing the bytes after the header
+ *   (`bundle + 16`) is refused with `_BAD_MAGIC`. **Borrowed**: must
+ *   stay valid and unchanged until the context is initialised again or
+ *   verifies another bundle (the accessors read the manifest from it).
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal: signature, root, policy and
- * format statuses (`_SIGNATURE_REJECTED`, `_ROLLBACK`, `_WRONG_HARDWARE`,
- * `_TRUNCATED`, ...), `_HASH_ENGINE`.
+ * Returns `MODELSEAL_STATUS_OK` or a refusal of the head. Format:
+ * `_BAD_MAGIC`, `_UNSUPPORTED_VERSION`, `_TRUNCATED` (also `head_len`
+ * shorter than the header states; a short head is judged as
+ * `modelseal_bundle_get_head_len` says), `_TRAILING_BYTES` (`head_len`
+ * longer than the header states), `_MALFORMED`, `_LIMIT_EXCEEDED`,
+ * `_INVALID`, `_WRONG_DOCUMENT_TYPE`, `_UNSUPPORTED_EXTENSION`. Trust
+ * root: `_ROOT_INVALID`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_EXPIRED`.
+ * Signatures: `_SIGNATURE_REJECTED`. Policy: `_MANIFEST_EXPIRED`,
+ * `_WRONG_KIND`, `_WRONG_HARDWARE`, `_WRONG_SERIAL`, `_WRONG_PLATFORM`,
+ * `_WRONG_MARKET`, `_ROLLBACK`, `_STAGE_TOO_LOW`, `_LINEAGE_INCOMPLETE`,
+ * `_NOT_IN_CONFIGURATION`. And `_HASH_ENGINE`; `_INVALID_STATE` (context
+ * not initialised); `_NULL_ARGUMENT` (`ctx` NULL, or `head` NULL with a
+ * nonzero length); `_INVALID_ARGUMENT` (`head_len` beyond what memory can
+ * hold); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -817,35 +905,109 @@ modelseal_status modelseal_verifier_verify_head(struct modelseal_verifier *ctx,
 /**
  * Number of artifacts of the verified head.
  *
- * Writes `*out_count` on success. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_count` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or
+ * `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
+ * `ctx` is an initialised context nobody writes during the call;
  * `out_count` is writable.
  */
-modelseal_status modelseal_verifier_get_artifact_count(struct modelseal_verifier *ctx,
+modelseal_status modelseal_verifier_get_artifact_count(const struct modelseal_verifier *ctx,
                                                        size_t *out_count);
 
 /**
  * Length the whole bundle file must have, in bytes, as the verified head
- * states it (the end of the last payload).
+ * states it (the end of the last payload). On the per-chunk path the
+ * caller compares it with the length of the file or stream: shorter is
+ * `MODELSEAL_STATUS_TRUNCATED`, longer `MODELSEAL_STATUS_TRAILING_BYTES`,
+ * as the whole-bundle calls answer.
  *
- * Writes `*out_len` on success. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_len` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` or `out_len`
+ * NULL); `_INVALID_ARGUMENT` (`out_len` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
+ * `ctx` is an initialised context nobody writes during the call;
  * `out_len` is writable.
  */
-modelseal_status modelseal_verifier_get_bundle_len(struct modelseal_verifier *ctx,
+modelseal_status modelseal_verifier_get_bundle_len(const struct modelseal_verifier *ctx,
                                                    uint64_t *out_len);
+
+/**
+ * Length of the verified head, in bytes, the 16-byte container header
+ * included: after `modelseal_verifier_verify_head` the length it was
+ * given; after a whole-bundle verification how many bytes at the start of
+ * the work buffer (or of the in-memory bundle) stay borrowed. Firmware can
+ * record it to size the next work buffer with `MODELSEAL_WORK_BUF_LEN`.
+ *
+ * Needs a verified head or a verified bundle.
+ * Writes `*out_head_len` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or nothing verified); `_NULL_ARGUMENT` (`ctx` or
+ * `out_head_len` NULL); `_INVALID_ARGUMENT` (`out_head_len` misaligned);
+ * `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_head_len` is writable.
+ */
+modelseal_status modelseal_verifier_get_head_len(const struct modelseal_verifier *ctx,
+                                                 size_t *out_head_len);
+
+/**
+ * Checks bytes of the bundle file that belong to no artifact: the padding
+ * in front of each payload, which must be zero (the whole-bundle calls
+ * check it themselves). The padding in front of artifact `i` runs from
+ * the end of what precedes it (the head, or the payload of artifact
+ * `i - 1`) to its `offset` from `modelseal_verifier_get_artifact`; it is
+ * shorter than 4096 bytes and may be empty. Pass it whole or in pieces of
+ * any size (0 included; `data` may then be NULL): nothing is kept between
+ * calls. Checking it means every byte of the file is checked, as the
+ * signature covers the head and the digests cover the payloads.
+ *
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK` (every byte zero); `_MALFORMED` (a nonzero
+ * byte, as the whole-bundle calls answer); `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL, or
+ * `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+ * what memory can hold); `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; `data`
+ * points at `len` readable bytes.
+ */
+modelseal_status modelseal_verifier_check_padding(const struct modelseal_verifier *ctx,
+                                                  const uint8_t *data,
+                                                  size_t len);
 
 /**
  * Describes artifact `index` of the verified head: where its payload is in
  * the bundle file, its length and kind, its name, whether it is encrypted.
- * Lookups in ascending index order cost one decode each.
+ * The record is read again from the head and authenticated against the
+ * tree of records kept when the head verified (`_INPUT_CHANGED` if the
+ * head changed). The context is not `const` here: it keeps the sibling
+ * hashes of the last lookup, so lookups in ascending order cost about
+ * log2(count) record reads each (a jump costs one pass over the records).
  *
- * Writes `*out_info` on success. Needs a verified head.
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Writes `*out_info` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count); `_INVALID_STATE` (context not initialised, or no
+ * verified head); `_NULL_ARGUMENT` (`ctx` or `out_info` NULL);
+ * `_INVALID_ARGUMENT` (`out_info` misaligned); `_MISALIGNED_CONTEXT`;
+ * `_INPUT_CHANGED` (the head buffer changed after it verified).
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -859,8 +1021,13 @@ modelseal_status modelseal_verifier_get_artifact(struct modelseal_verifier *ctx,
  * Starts checking the distributed bytes of artifact `index` (any order;
  * an artifact may be checked again). Ends any check in progress.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT`, `_HASH_ENGINE`.
- * Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no verified head); `_NULL_ARGUMENT` (`ctx` NULL);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified. A refusal also ends any check in progress.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -874,8 +1041,14 @@ modelseal_status modelseal_verifier_begin_artifact(struct modelseal_verifier *ct
  * length and digest. A plaintext check does not count towards
  * `modelseal_verifier_finish`, which needs the distributed bytes.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_NO_SUCH_ARTIFACT` (also when the
- * artifact is not encrypted), `_HASH_ENGINE`. Needs a verified head.
+ * Needs a verified head: after `modelseal_verifier_verify_head` succeeded,
+ * until `modelseal_verifier_finish` succeeds.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count, or the artifact is not encrypted); `_HASH_ENGINE`;
+ * `_INVALID_STATE` (context not initialised, or no verified head);
+ * `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`; a decoding status
+ * only if the borrowed head changed after it verified. A refusal also
+ * ends any check in progress.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -888,9 +1061,13 @@ modelseal_status modelseal_verifier_begin_plaintext(struct modelseal_verifier *c
  * any size (0 included; `data` may then be NULL). The bytes are hashed
  * during the call and not kept.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TOO_LONG` (more bytes than the
- * manifest states), `_HASH_ENGINE`, `_INVALID_STATE` (no check begun).
- * After an error the check is over; begin it again.
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TOO_LONG` (more bytes than the
+ * manifest states); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no check begun); `_NULL_ARGUMENT` (`ctx` NULL, or
+ * `data` NULL with a nonzero length); `_INVALID_ARGUMENT` (`len` beyond
+ * what memory can hold); `_MISALIGNED_CONTEXT`. After
+ * `_ARTIFACT_TOO_LONG` or `_HASH_ENGINE` the check is over; begin it
+ * again. An argument refusal reaches no check and leaves it open.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -904,8 +1081,10 @@ modelseal_status modelseal_verifier_update_artifact(struct modelseal_verifier *c
  * Ends the artifact being checked: its length and SHA-256 must match the
  * manifest. The check is over either way.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACT_TRUNCATED`,
- * `_ARTIFACT_DIGEST_MISMATCH`, `_HASH_ENGINE`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACT_TRUNCATED` (fewer bytes than
+ * the manifest states); `_ARTIFACT_DIGEST_MISMATCH`; `_HASH_ENGINE`;
+ * `_INVALID_STATE` (context not initialised, or no check begun);
+ * `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -916,8 +1095,10 @@ modelseal_status modelseal_verifier_finish_artifact(struct modelseal_verifier *c
  * Ends a per-chunk verification: every artifact must have verified. On
  * success the installed identity can be read.
  *
- * Returns `MODELSEAL_STATUS_OK`, `_ARTIFACTS_INCOMPLETE`, `_INVALID_STATE`
- * (no verified head, or an artifact check still in progress).
+ * Returns `MODELSEAL_STATUS_OK`; `_ARTIFACTS_INCOMPLETE` (an artifact has
+ * not verified); `_INVALID_STATE` (context not initialised, no verified
+ * head, the session already finished, or an artifact check still in
+ * progress); `_NULL_ARGUMENT` (`ctx` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call.
@@ -927,20 +1108,40 @@ modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
 /**
  * Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
  * file, a flash partition): head, every artifact, zero padding, exact
- * length. Starts a new verification. On success the identity can be read.
+ * length. Starts a new verification (any earlier one on this context is
+ * dropped, also when this one is refused). On success the identity can be
+ * read.
  *
- * - `read`, `user`: the read callback, called with `user`; it must fill
- *   the whole buffer it is given or fail, and must not call into `ctx`.
- * - `work`, `work_len`: scratch memory of at least the bundle's head length
- *   plus `MODELSEAL_MIN_READ_CHUNK` bytes; more means fewer, larger reads.
- *   On success its first head-length bytes hold the verified head and are
- *   **borrowed**: keep them unchanged until the context is initialised
- *   again or verifies another bundle. The rest is free again after the call.
+ * - `read`, `user`: the read callback, called with `user` during this
+ *   call only (see `modelseal_read_fn` for its contract: each read is
+ *   nonempty and inside the bundle, in ascending order, each byte at most
+ *   once, into `work`; a nonzero return stops the verification with
+ *   `_READ`). It must not call into `ctx`.
+ * - `work`, `work_len`: scratch memory of at least
+ *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
+ *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
+ *   `MODELSEAL_BUNDLE_HEADER_LEN` bytes with
+ *   `modelseal_bundle_get_head_len`, or size the buffer at build time for
+ *   the heads the device ships (`MODELSEAL_MAX_WORK_BUF_LEN` fits any
+ *   conforming bundle). More means fewer, larger reads. On success its
+ *   first `head_len` bytes hold the verified head and are **borrowed**:
+ *   keep them unchanged until the context is initialised again or
+ *   verifies another bundle. The rest is free again after the call.
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status),
- * `_BUFFER_TOO_SMALL` (work buffer), `_READ` (callback failed),
- * `_TRUNCATED` / `_TRAILING_BYTES` (`bundle_len` differs from what the
- * head states), `_HASH_ENGINE`.
+ * A `bundle_len` shorter than a header is judged on the bytes it has, as
+ * `modelseal_bundle_get_head_len` says (fewer than 8: `_TRUNCATED`; no
+ * bundle magic: `_BAD_MAGIC`).
+ *
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+ * `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
+ * (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
+ * `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
+ * beyond what memory can hold); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -957,14 +1158,25 @@ modelseal_status modelseal_verifier_verify_bundle(struct modelseal_verifier *ctx
 
 /**
  * Verifies a whole bundle held in memory (RAM or memory-mapped flash)
- * without copying it. Starts a new verification. On success the identity
- * can be read.
+ * without copying it: head, every artifact, zero padding, exact length.
+ * Starts a new verification (any earlier one on this context is dropped,
+ * also when this one is refused). On success the identity can be read.
  *
  * - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
  *   stay valid and unchanged until the context is initialised again or
- *   verifies another bundle.
+ *   verifies another bundle. A bundle shorter than a header is judged as
+ *   `modelseal_bundle_get_head_len` says (fewer than 8 bytes:
+ *   `_TRUNCATED`; no bundle magic: `_BAD_MAGIC`).
  *
- * Returns `MODELSEAL_STATUS_OK` or the refusal (any verification status).
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_HASH_ENGINE`; `_INVALID_STATE` (context not initialised);
+ * `_NULL_ARGUMENT` (`ctx` NULL, or `bundle` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`bundle_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -977,9 +1189,14 @@ modelseal_status modelseal_verifier_verify_bundle_bytes(struct modelseal_verifie
 /**
  * SHA-256 of the installed manifest: the bundle's identity.
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `MODELSEAL_DIGEST_LEN` (32) bytes to `out` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL` (`out_len` < 32),
- * `_INVALID_STATE` (no verified bundle).
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (`out_len` < 32);
+ * `_INVALID_STATE` (context not initialised, or no verified bundle);
+ * `_NULL_ARGUMENT` (`ctx` NULL, or `out` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -992,7 +1209,12 @@ modelseal_status modelseal_verifier_get_manifest_digest(const struct modelseal_v
 /**
  * Kind of the installed bundle (`MODELSEAL_KIND_*`).
  *
- * Writes `*out_kind` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_kind` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_kind` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1004,7 +1226,13 @@ modelseal_status modelseal_verifier_get_kind(const struct modelseal_verifier *ct
 /**
  * Security counter of the installed bundle.
  *
- * Writes `*out_counter` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_counter` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_counter` NULL); `_INVALID_ARGUMENT` (`out_counter` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1016,11 +1244,21 @@ modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_
 /**
  * The security-counter floor of the installed bundle's own kind after it:
  * the larger of the policy's floor for that kind (after any re-base the
- * root chain applied) and the bundle's counter. See
- * `modelseal_verifier_get_floors` for both kinds, and docs/C-API.md for
- * when to persist them.
+ * root chain applied) and the bundle's counter, so never lower than the
+ * floor the device stores for that kind. See `modelseal_verifier_get_floors`
+ * for both kinds. Persist it (with any new root from
+ * `modelseal_verifier_get_new_root`) once the new software has confirmed
+ * itself, not before: until then the previous bundle must stay installable
+ * so that a faulty update can be reverted. docs/C-API.md, "What to
+ * persist, and when".
  *
- * Writes `*out_floor` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_floor` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_floor` NULL); `_INVALID_ARGUMENT` (`out_floor` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1038,7 +1276,7 @@ modelseal_status modelseal_verifier_get_counter_floor(const struct modelseal_ver
  *
  * Writes `*out_component_floor` and `*out_system_config_floor` on
  * success. Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`,
- * `_INVALID_STATE` (no verified bundle).
+ * `_MISALIGNED_CONTEXT`, `_INVALID_STATE` (no verified bundle).
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; both
@@ -1053,7 +1291,8 @@ modelseal_status modelseal_verifier_get_floors(const struct modelseal_verifier *
  * it lists.
  *
  * Writes `*out_count` on success. Returns `MODELSEAL_STATUS_OK`,
- * `_NULL_ARGUMENT`, `_INPUT_CHANGED`, `_INVALID_STATE`.
+ * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INPUT_CHANGED`,
+ * `_INVALID_STATE`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1070,8 +1309,8 @@ modelseal_status modelseal_verifier_get_parameter_set_count(const struct modelse
  * `modelseal_verifier_check_parameter_set`.
  *
  * Writes `*out_set` on success. Returns `MODELSEAL_STATUS_OK`,
- * `_NULL_ARGUMENT`, `_INDEX_OUT_OF_RANGE`, `_WRONG_KIND` (a component
- * bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
+ * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INDEX_OUT_OF_RANGE`,
+ * `_WRONG_KIND` (a component bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1088,8 +1327,8 @@ modelseal_status modelseal_verifier_get_parameter_set(const struct modelseal_ver
  *
  * Returns `MODELSEAL_STATUS_OK` when it matches,
  * `_ARTIFACT_DIGEST_MISMATCH` when it does not, `_NULL_ARGUMENT`,
- * `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`, `_INPUT_CHANGED`,
- * `_INVALID_STATE`.
+ * `_MISALIGNED_CONTEXT`, `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`,
+ * `_INPUT_CHANGED`, `_INVALID_STATE`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `data`
@@ -1104,7 +1343,13 @@ modelseal_status modelseal_verifier_check_parameter_set(const struct modelseal_v
  * Version of the trust root in force after the installed bundle (higher
  * than the provisioned root's after a rotation).
  *
- * Writes `*out_version` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_version` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_version` NULL); `_INVALID_ARGUMENT` (`out_version` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1117,8 +1362,16 @@ modelseal_status modelseal_verifier_get_root_version(const struct modelseal_veri
  * The installed bundle's version string, copied NUL-terminated into `out`
  * (`MODELSEAL_ID_BUF_LEN` bytes always suffice).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` (the length without the NUL) on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the string and its
+ * NUL do not fit `out_len`); `_INVALID_STATE` (context not initialised,
+ * or no verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL,
+ * or `out` NULL with a nonzero length); `_INVALID_ARGUMENT`
+ * (`out_written` misaligned, or `out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -1134,7 +1387,12 @@ modelseal_status modelseal_verifier_get_bundle_version(const struct modelseal_ve
  * installed under a binding), or is (a system-configuration bundle).
  * `out_config->present` is false when there is none.
  *
- * Writes `*out_config` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_config` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_config` NULL); `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1147,7 +1405,14 @@ modelseal_status modelseal_verifier_get_config(const struct modelseal_verifier *
  * Number of model components in the installed bundle (0 for a system
  * configuration).
  *
- * Writes `*out_count` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_count` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_count` NULL); `_INVALID_ARGUMENT` (`out_count` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1159,8 +1424,14 @@ modelseal_status modelseal_verifier_get_component_count(const struct modelseal_v
 /**
  * Component `index` of the installed bundle: family, version, stage.
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `*out_component` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_INDEX_OUT_OF_RANGE`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_INDEX_OUT_OF_RANGE` (`index` not below
+ * the component count); `_INVALID_STATE` (context not initialised, or no
+ * verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_component` NULL);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1174,7 +1445,14 @@ modelseal_status modelseal_verifier_get_component(const struct modelseal_verifie
  * The whole installed identity in one record (the same fields the binary
  * identity record carries).
  *
- * Writes `*out_identity` on success. Needs a verified bundle.
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_identity` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_identity` NULL); `_INVALID_ARGUMENT` (`out_identity` misaligned);
+ * `_MISALIGNED_CONTEXT`; a decoding status only if the borrowed head
+ * changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1188,10 +1466,17 @@ modelseal_status modelseal_verifier_get_identity(const struct modelseal_verifier
  * rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
  * suffice. Hashes with the context's engine (for the check value).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` (the record length) on success; on
  * failure `out` is untouched.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_HASH_ENGINE`,
- * `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the record does not
+ * fit `out_len`); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_written` NULL, or `out` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`out_written` misaligned, or `out_len` beyond what
+ * memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
+ * borrowed head changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context used by nobody else during the call;
@@ -1204,13 +1489,22 @@ modelseal_status modelseal_verifier_encode_identity(struct modelseal_verifier *c
 
 /**
  * After a bundle that rotated the trust root: copies the new root envelope,
- * which the device must persist and pass to `modelseal_verifier_init` from
- * now on. `MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice. When the
- * bundle carried no rotation, writes 0 to `*out_written` and nothing to
- * `out` (which may then be NULL with `out_len` 0).
+ * which the device persists (with the counter floor) once the new software
+ * has confirmed itself, and passes to `modelseal_verifier_init` from then
+ * on (docs/C-API.md, "What to persist, and when").
+ * `MODELSEAL_MAX_ROOT_ENVELOPE_LEN` bytes always suffice. When the bundle
+ * carried no rotation, writes 0 to `*out_written` and nothing to `out`
+ * (which may then be NULL with `out_len` 0).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `out` and `*out_written` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_BUFFER_TOO_SMALL`, `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the root does not
+ * fit `out_len`); `_INVALID_STATE` (context not initialised, or no
+ * verified bundle); `_NULL_ARGUMENT` (`ctx` or `out_written` NULL, or
+ * `out` NULL with a nonzero length); `_INVALID_ARGUMENT` (`out_written`
+ * misaligned, or `out_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call; `out`
@@ -1234,8 +1528,9 @@ modelseal_status modelseal_verifier_get_new_root(const struct modelseal_verifier
  * `*out_result` on success. Persist the root and the floors, then
  * initialise a context with the new root for the next update or the
  * bundle.
- * Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`, `_BAD_MAGIC` (not a
- * root update), `_TRUNCATED`, `_TRAILING_BYTES`, `_INVALID` (no roots),
+ * Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`,
+ * `_INVALID_STATE` (context not initialised), `_BAD_MAGIC` (not a root
+ * update), `_TRUNCATED`, `_TRAILING_BYTES`, `_INVALID` (no roots),
  * `_SIGNATURE_REJECTED`, `_ROOT_VERSION_NOT_NEXT`, `_ROOT_INVALID`,
  * `_ROOT_EXPIRED`, `_INPUT_CHANGED`, `_BUFFER_TOO_SMALL`, and the framing
  * statuses of an envelope.
@@ -1257,9 +1552,13 @@ modelseal_status modelseal_verifier_apply_root_update(struct modelseal_verifier 
  * binding, to put in `modelseal_policy.config` when verifying component
  * bundles (only components it lists are then accepted).
  *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
  * Writes `*out_binding` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_WRONG_KIND` (a component bundle),
- * `_INVALID_STATE`.
+ * Returns `MODELSEAL_STATUS_OK`; `_WRONG_KIND` (a component bundle);
+ * `_INVALID_STATE` (context not initialised, or no verified bundle);
+ * `_NULL_ARGUMENT` (`ctx` or `out_binding` NULL); `_MISALIGNED_CONTEXT`;
+ * a decoding status only if the borrowed head changed after it verified.
  *
  * # Safety
  * `ctx` is an initialised context nobody writes during the call;
@@ -1277,10 +1576,12 @@ modelseal_status modelseal_verifier_get_config_binding(const struct modelseal_ve
  * - `engine`: NULL for the built-in software SHA-256, or the caller's.
  *
  * Writes `*out_identity` on success.
- * Returns `MODELSEAL_STATUS_OK`, `_IDENTITY_CHECK`, `_BAD_MAGIC`,
- * `_UNSUPPORTED_VERSION`, `_TRUNCATED`, `_TRAILING_BYTES`, `_MALFORMED`,
- * `_INVALID`, `_LIMIT_EXCEEDED`, `_HASH_ENGINE`, `_NULL_ARGUMENT` (also an
- * engine function missing).
+ * Returns `MODELSEAL_STATUS_OK`; `_IDENTITY_CHECK`; `_BAD_MAGIC`;
+ * `_UNSUPPORTED_VERSION`; `_TRUNCATED`; `_TRAILING_BYTES`; `_MALFORMED`;
+ * `_INVALID`; `_LIMIT_EXCEEDED`; `_HASH_ENGINE`; `_NULL_ARGUMENT`
+ * (`out_identity` NULL, `record` NULL with a nonzero length, or an engine
+ * function missing); `_INVALID_ARGUMENT` (`out_identity` or `engine`
+ * misaligned, or `record_len` beyond what memory can hold).
  *
  * # Safety
  * `record` points at `record_len` readable bytes; a non-NULL `engine`

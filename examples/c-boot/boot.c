@@ -13,16 +13,23 @@
  * stored counter floor (file `counter-floor`) and a root persisted after a
  * rotation (file `root.msr`) are used, and after a successful check the new
  * floor, any new root and the identity record (`identity.bin`, what a
- * diagnostic read returns) are written back.
+ * diagnostic read returns) are written back. Real firmware writes the
+ * floor and root only once the new software has confirmed itself (see
+ * docs/C-API.md, "What to persist, and when"); this example has no new
+ * software to run, so it stands in for a confirmation right after the
+ * check.
  *
  * No heap: the context, the work buffer and the root live in static
- * storage sized at compile time.
+ * storage sized at compile time. The work buffer is sized for the largest
+ * head this ECU ships (BOOT_MAX_HEAD_LEN, settable with -D); the bundle's
+ * own header says how much it needs, and a bundle whose head does not fit
+ * is refused with MODELSEAL_STATUS_BUFFER_TOO_SMALL.
  *
  * Exit status: 0 when the bundle verified; otherwise the modelseal status
  * number of the refusal (for example 27 artifact digest mismatch = tampered,
- * 20 rollback, 16 wrong hardware, 11 signature rejected; see
- * include/modelseal.h), or 100 usage, 101 root unreadable, 102 bundle
- * unreadable, 103 state not writable.
+ * 20 rollback, 16 wrong hardware, 11 signature rejected, 29 a head larger
+ * than BOOT_MAX_HEAD_LEN; see include/modelseal.h), or 100 usage, 101 root
+ * unreadable, 102 bundle unreadable, 103 state not writable.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -36,12 +43,15 @@
 
 enum { EXIT_USAGE = 100, EXIT_ROOT = 101, EXIT_BUNDLE = 102, EXIT_STATE = 103 };
 
-/* Sized for the bundles this ECU ships: the head of a bundle plus a read
- * chunk. MODELSEAL_MAX_HEAD_LEN bounds what the format allows. */
-#define WORK_LEN (64u * 1024u)
+/* The largest bundle head this ECU ships, in bytes (a component head is a
+ * few KiB). MODELSEAL_MAX_HEAD_LEN bounds what the format allows. */
+#ifndef BOOT_MAX_HEAD_LEN
+#define BOOT_MAX_HEAD_LEN (64u * 1024u)
+#endif
 
 static modelseal_verifier verifier;
-static uint8_t work[WORK_LEN];
+/* The head plus a read chunk: MODELSEAL_WORK_BUF_LEN is the library's rule. */
+static uint8_t work[MODELSEAL_WORK_BUF_LEN(BOOT_MAX_HEAD_LEN)];
 static uint8_t root[MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
 static uint8_t new_root[MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
 static uint8_t record[MODELSEAL_MAX_IDENTITY_LEN];
@@ -204,6 +214,21 @@ int main(int argc, char **argv) {
 
     status = modelseal_verifier_init(&verifier, root, root_len, &policy, NULL);
     if (status == MODELSEAL_STATUS_OK) {
+        /* What the bundle needs: its header states its head length. (A
+         * bundle shorter than a header is judged on what it has.) */
+        uint8_t header[MODELSEAL_BUNDLE_HEADER_LEN];
+        size_t header_len = bundle_len < (long)sizeof header ? (size_t)bundle_len : sizeof header;
+        size_t head_len = 0;
+        status = flash_read(&flash, 0, header, header_len) == 0
+                     ? modelseal_bundle_get_head_len(header, header_len, &head_len)
+                     : MODELSEAL_STATUS_READ;
+        if (status == MODELSEAL_STATUS_OK && MODELSEAL_WORK_BUF_LEN(head_len) > sizeof work) {
+            fprintf(stderr, "c-boot: the bundle's head (%zu bytes) exceeds this ECU's budget (%u)\n",
+                    head_len, (unsigned)BOOT_MAX_HEAD_LEN);
+            status = MODELSEAL_STATUS_BUFFER_TOO_SMALL;
+        }
+    }
+    if (status == MODELSEAL_STATUS_OK) {
         status = modelseal_verifier_verify_bundle(&verifier, flash_read, &flash,
                                                   (uint64_t)bundle_len, work, sizeof work);
     }
@@ -213,7 +238,8 @@ int main(int argc, char **argv) {
         return (int)status;
     }
 
-    /* What the device must persist before running the new software. */
+    /* What the device persists once the new software has confirmed itself
+     * (here, at once: see the top of this file). */
     status = modelseal_verifier_encode_identity(&verifier, record, sizeof record, &rec_len);
     if (status == MODELSEAL_STATUS_OK)
         status = modelseal_verifier_get_counter_floor(&verifier, &new_floor);

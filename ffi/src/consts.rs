@@ -55,8 +55,12 @@ pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
 /// Largest bundle head (header, root chain, manifest envelope), in bytes.
 pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_111_200;
 /// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
-/// beyond the head.
+/// beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
 pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
+/// A `modelseal_verifier_verify_bundle` work buffer that fits every
+/// conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
+/// A device that knows the heads it ships needs far less.
+pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_111_264;
 /// Largest trust-root envelope, in bytes: the buffer that always holds a new
 /// root after a rotation.
 pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;
@@ -105,5 +109,9 @@ const _: () = assert!(MODELSEAL_MAX_ARTIFACTS == limits::MAX_ARTIFACTS);
 const _: () = assert!(MODELSEAL_BUNDLE_HEADER_LEN == limits::BUNDLE_HEADER_LEN);
 const _: () = assert!(MODELSEAL_MAX_HEAD_LEN == limits::MAX_HEAD_LEN);
 const _: () = assert!(MODELSEAL_MIN_READ_CHUNK == limits::MIN_READ_CHUNK);
+// The header's `MODELSEAL_WORK_BUF_LEN(head_len)` is head_len +
+// MODELSEAL_MIN_READ_CHUNK (the core's `verify_bundle` rule); the C tests
+// check the macro against this constant and against the core's answer.
+const _: () = assert!(MODELSEAL_MAX_WORK_BUF_LEN == limits::MAX_HEAD_LEN + limits::MIN_READ_CHUNK);
 const _: () = assert!(MODELSEAL_MAX_ROOT_ENVELOPE_LEN == limits::MAX_ROOT_ENVELOPE_LEN);
 const _: () = assert!(MODELSEAL_MAX_IDENTITY_LEN == limits::MAX_IDENTITY_LEN);

@@ -99,6 +99,11 @@ impl ReadAt for Reader {
         self.len
     }
     fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+        // The callback is never asked for nothing (its documented contract):
+        // a bundle of length 0, or a head without envelopes, reads no bytes.
+        if buf.is_empty() {
+            return Ok(());
+        }
         // SAFETY: `read` and `user` come from the caller of
         // `modelseal_verifier_verify_bundle` under its contract; `buf` is a
         // live, exclusive slice, valid for `buf.len()` bytes of writing
@@ -129,6 +134,21 @@ impl Ctx {
             core::ptr::addr_of_mut!((*p).check).write(None);
             core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
         }
+    }
+
+    /// Makes the storage at `p` no context: every call but
+    /// `modelseal_verifier_init` answers `InvalidState` until an init
+    /// succeeds. Run first by every init, so a refused one leaves nothing of
+    /// an earlier context usable.
+    ///
+    /// # Safety
+    /// As for [`Ctx::init_at`].
+    pub(crate) unsafe fn invalidate_at(p: *mut Self) {
+        // SAFETY: `p` is non-NULL and aligned (checked by `storage`) and the
+        // caller owns the storage, which holds a whole `Ctx` (compile-time
+        // assertion); `magic` is a u64 at offset 0, writable whatever the
+        // storage held. Volatile, as `initialised` reads it.
+        unsafe { core::ptr::addr_of_mut!((*p).magic).write_volatile(0) }
     }
 
     /// Where a new context is written by `modelseal_verifier_init`: a
@@ -311,17 +331,37 @@ impl Ctx {
         Ok(Installed::resume(self.head.get(), &self.state)?)
     }
 
-    /// The verified session (head verified; artifacts may be pending), with
-    /// the state saved back after `f` (artifact lookups move a cursor).
+    /// The verified session (head verified; artifacts may be pending), read
+    /// only: the accessors behind it take a `const` context.
     pub(crate) fn with_verified_head<T>(
+        &self,
+        f: impl FnOnce(&Session<'static, &SessionState>) -> Status<T>,
+    ) -> Status<T> {
+        if !matches!(self.phase, Phase::Head | Phase::Artifact) {
+            return Err(modelseal_status::InvalidState);
+        }
+        f(&Session::resume(self.head.get(), &self.state)?)
+    }
+
+    /// The verified session, with its record cursor moving (authenticated
+    /// artifact lookups keep the sibling hashes of the last one).
+    pub(crate) fn with_verified_head_mut<T>(
         &mut self,
         f: impl FnOnce(&mut Session<'static, &mut SessionState>) -> Status<T>,
     ) -> Status<T> {
         if !matches!(self.phase, Phase::Head | Phase::Artifact) {
             return Err(modelseal_status::InvalidState);
         }
-        let mut session = Session::resume(self.head.get(), &mut self.state)?;
-        f(&mut session)
+        f(&mut Session::resume(self.head.get(), &mut self.state)?)
+    }
+
+    /// Length of the verified head, in bytes: after `verify_head` or a
+    /// whole-bundle verification.
+    pub(crate) fn head_len(&self) -> Status<usize> {
+        if self.phase == Phase::Ready {
+            return Err(modelseal_status::InvalidState);
+        }
+        Ok(self.head.len)
     }
 
     /// Applies a root update; ends any session. Copies the root to persist

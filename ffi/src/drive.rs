@@ -296,8 +296,11 @@ pub fn via_chunks(root: &[u8], policy: &Policy, bundle: &[u8], pieces: &[usize])
             let Some(padding) = bundle.get(pos..off) else {
                 return modelseal_status::Truncated;
             };
-            if padding.iter().any(|&b| b != 0) {
-                return modelseal_status::Malformed;
+            // SAFETY: as above.
+            let st =
+                unsafe { modelseal_verifier_check_padding(ctx, padding.as_ptr(), padding.len()) };
+            if st != modelseal_status::Ok {
+                return st;
             }
             pos = off.saturating_add(size);
             let Some(mut data) = bundle.get(off..off.saturating_add(size)) else {

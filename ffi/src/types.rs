@@ -51,9 +51,29 @@ pub struct modelseal_sha256_engine {
     pub finish: Option<unsafe extern "C" fn(user: *mut c_void, out: *mut u8) -> c_int>,
 }
 
-/// Reads `len` bytes of the bundle at byte `offset` into `buf`. Returns 0
-/// when all `len` bytes were read, anything else on failure (reported as
-/// `MODELSEAL_STATUS_READ`). Must not call into the context that called it.
+/// Reads `len` bytes of the bundle at byte `offset` into `buf`, for
+/// `modelseal_verifier_verify_bundle` (called only during that call, with
+/// its `user`). Returns 0 when all `len` bytes were written to `buf`, and
+/// anything else when they could not be (there are no partial reads: loop
+/// inside the callback if the driver delivers less).
+///
+/// What the library asks:
+/// - `len` is at least 1: the callback is never called for nothing;
+/// - `offset + len` is at most the `bundle_len` given to `verify_bundle`:
+///   nothing is read past the end, so end-of-file is never asked for;
+/// - `buf` lies inside the work buffer (`len` writable bytes): the head
+///   is read to its start, everything after the head behind it, in reads
+///   of at most `work_len` minus the head length;
+/// - in order: first offset 0 (the 16-byte header, or the whole bundle
+///   when shorter), then the rest of the head, then the padding and
+///   payloads in file order. Offsets ascend, each read starts where the
+///   previous one ended, and no byte is read twice; a refusal stops the
+///   reads, so a refused bundle may be read only in part.
+///
+/// A nonzero return stops the verification at once: no further read, and
+/// `verify_bundle` answers `MODELSEAL_STATUS_READ` (the context then holds
+/// no verified bundle). What the callback left in `buf` is not used. It
+/// must not call into the context that called it.
 #[allow(non_camel_case_types)]
 pub type modelseal_read_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, offset: u64, buf: *mut u8, len: usize) -> c_int>;
@@ -82,6 +102,10 @@ pub struct modelseal_config_binding {
 /// What this device accepts, filled by the firmware from its own trusted
 /// state. Strings are pointer + length (no terminator needed); an optional
 /// string is absent when its pointer is NULL (its length must then be 0).
+/// A non-NULL string of length 0 is an empty identifier, refused with
+/// `MODELSEAL_STATUS_INVALID` like any other identifier that breaks the
+/// rules: absent is spelled NULL, so a value the firmware failed to read
+/// cannot pass for "not set".
 ///
 /// Nothing that weakens verification is a default: a zero-filled policy is
 /// refused, because `kind`, `min_stage` and `expiry` have no valid 0.

@@ -155,6 +155,10 @@ fn header_macros_are_the_rust_constants() {
             consts::MODELSEAL_MIN_READ_CHUNK as u64,
         ),
         (
+            "MODELSEAL_MAX_WORK_BUF_LEN",
+            consts::MODELSEAL_MAX_WORK_BUF_LEN as u64,
+        ),
+        (
             "MODELSEAL_MAX_ROOT_ENVELOPE_LEN",
             consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN as u64,
         ),
@@ -221,4 +225,89 @@ fn context_storage_is_declared_by_the_macros() {
 #[test]
 fn header_is_in_the_include_directory() {
     assert!(Path::new(&header_path()).exists());
+}
+
+/// The functions of the header: name, parameter list and doc comment.
+fn functions(header: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut rest = header;
+    while let Some(start) = rest.find("/**") {
+        let after = &rest[start..];
+        let Some(end) = after.find("*/") else { break };
+        let doc = &after[..end];
+        let decl_start = &after[end + 2..];
+        let decl = &decl_start[..decl_start.find(';').unwrap_or(decl_start.len())];
+        rest = &after[end + 2..];
+        let decl = decl.trim();
+        let Some(sig) = decl.strip_prefix("modelseal_status ") else {
+            continue;
+        };
+        let Some((name, params)) = sig.split_once('(') else {
+            continue;
+        };
+        out.push((name.trim().to_owned(), params.to_owned(), doc.to_owned()));
+    }
+    out
+}
+
+#[test]
+fn getters_take_a_const_context() {
+    let h = header();
+    let fns = functions(&h);
+    let getters: Vec<_> = fns
+        .iter()
+        .filter(|(n, _, _)| {
+            n.starts_with("modelseal_verifier_get_") || n == "modelseal_verifier_check_padding"
+        })
+        .collect();
+    assert!(getters.len() >= 15, "{} getters", getters.len());
+    for (name, params, _) in getters {
+        // The one getter that writes its context: it authenticates the
+        // record again and keeps the sibling hashes of the lookup, so
+        // ascending lookups stay cheap (docs/C-API.md).
+        if name == "modelseal_verifier_get_artifact" {
+            assert!(params.contains("struct modelseal_verifier *ctx"));
+            continue;
+        }
+        assert!(
+            params.contains("const struct modelseal_verifier *ctx"),
+            "{name} reads the context only and must take it const: ({params}"
+        );
+    }
+}
+
+/// Every status-returning function's comment says what it returns, and
+/// names the statuses its arguments alone can cause: a NULL pointer, and
+/// for a context a misaligned or uninitialised one. (The other statuses
+/// are read from the code; this catches a comment that forgets the
+/// argument checks every caller meets.)
+#[test]
+fn every_function_names_the_statuses_of_its_arguments() {
+    let h = header();
+    let fns = functions(&h);
+    assert!(fns.len() >= 25, "{} functions", fns.len());
+    let mut missing = Vec::new();
+    for (name, params, doc) in &fns {
+        let mut need = std::vec!["Returns `MODELSEAL_STATUS_OK`"];
+        if params.contains('*') {
+            need.push("_NULL_ARGUMENT`");
+        }
+        if params.contains("modelseal_verifier *ctx") {
+            need.push("_MISALIGNED_CONTEXT`");
+            // Init is the one call an uninitialised context may take.
+            if name != "modelseal_verifier_init" {
+                need.push("_INVALID_STATE`");
+            }
+        }
+        for n in need {
+            if !doc.contains(n) {
+                missing.push(format!("{name}: {n}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "doc comments lack:\n{}",
+        missing.join("\n")
+    );
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every C test of the C API, from a clean clone:
 #   1. the header compiles as strict C99 and as C++11 (gcc; clang too when
-#      installed);
+#      installed), and so does every C example of docs/C-API.md;
 #   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      against the host build (std, debug assertions) and the ECU build
 #      (no_std, panic=abort, fat LTO) of the static library, and against the
@@ -45,6 +45,31 @@ if have clang; then
 else
   echo "   (clang not installed: skipped; tests/setup.sh installs it)"
 fi
+
+# ------------------------------------------------------ the documentation
+# Every ```c block of docs/C-API.md that includes the header is a whole
+# translation unit (the firmware services it uses are declared in it):
+# each must compile as strict C99, so the documented examples cannot rot.
+step "docs: the C examples of docs/C-API.md compile as strict C99"
+awk -v out="$out/doc-example" '
+  /^```c$/ { inblock = 1; n++; text = ""; next }
+  inblock && /^```$/ {
+    inblock = 0
+    if (text ~ /#include "modelseal.h"/) { f = out "-" n ".c"; printf "%s", text > f; close(f) }
+    next
+  }
+  inblock { text = text $0 "\n" }
+' docs/C-API.md
+doc_examples=("$out"/doc-example-*.c)
+[ -e "${doc_examples[0]}" ] || fail "no complete C example in docs/C-API.md"
+grep -q "boot_check" "${doc_examples[@]}" || fail "the boot check of docs/C-API.md was not extracted"
+for f in "${doc_examples[@]}"; do
+  gcc "${STRICT[@]}" -Iinclude -c "$f" -o "${f%.c}-gcc.o" || fail "docs/C-API.md: $(basename "$f") (gcc)"
+  if have clang; then
+    clang "${STRICT[@]}" -Iinclude -c "$f" -o "${f%.c}-clang.o" || fail "docs/C-API.md: $(basename "$f") (clang)"
+  fi
+  ok
+done
 
 TEST_SRC=(ffi/tests/c/test_api.c ffi/tests/c/sha256.c)
 # Extra bundles the C tests and the examples use (made like tests/data).
@@ -160,6 +185,11 @@ gcc "${STRICT[@]}" -O2 examples/c-boot/boot.c \
   $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot"
 make --no-print-directory -s -C examples/hil-readback MODELSEAL_LIB_DIR="$target/ecu" OUT="$out" \
   "$out/hil-readback"
+# The same boot program with a work-buffer budget below the bundles' heads:
+# it must refuse from the bundle's header, not overrun its buffer.
+# shellcheck disable=SC2046
+gcc "${STRICT[@]}" -O2 -DBOOT_MAX_HEAD_LEN=256 examples/c-boot/boot.c \
+  $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot-small"
 ok
 
 boot() { # expected-exit root bundle [state]
@@ -194,6 +224,16 @@ boot 16 "$fx/root.msr" "$fx/other-hardware/bundle.msb"
 boot 0 "$fx/root.msr" "$fx/older/bundle.msb"           # fine on a fresh device ...
 boot 20 "$fx/root.msr" "$fx/older/bundle.msb" "$state" # ... a rollback after counter 7
 boot 100 "$fx/root.msr"
+boot 3 "$fx/root.msr" tests/data/empty-file/bundle.msb
+boot 1 "$fx/root.msr" "$fx/root.msr"                   # no bundle: a root envelope
+set +e
+"$out/c-boot-small" "$fx/root.msr" "$fx/valid/bundle.msb" >"$out/boot.log" 2>&1
+got=$?
+set -e
+[ "$got" = 29 ] || { cat "$out/boot.log"; fail "c-boot with a small work buffer exited $got, expected 29"; }
+grep -q "exceeds this ECU's budget" "$out/boot.log" || fail "c-boot did not size its buffer from the header"
+echo "   c-boot (256-byte head budget) valid/bundle.msb: exit $got ($(tail -1 "$out/boot.log"))"
+ok
 rot=$out/nvm-rotation
 mkdir -p "$rot"
 boot 0 tests/data/valid-rotation/root.msr tests/data/valid-rotation/bundle.msb "$rot"

@@ -36,6 +36,10 @@ STATIC_ASSERT(context_size, sizeof(modelseal_verifier) == MODELSEAL_VERIFIER_SIZ
 STATIC_ASSERT(context_align, offsetof(struct align_probe, v) == MODELSEAL_VERIFIER_ALIGN);
 STATIC_ASSERT(status_32_bits, sizeof(modelseal_status) == 4);
 STATIC_ASSERT(context_within_4k, MODELSEAL_VERIFIER_SIZE <= 4096);
+/* The work buffer rule, a constant expression usable for a static buffer. */
+STATIC_ASSERT(work_buf_len, MODELSEAL_WORK_BUF_LEN(100) == 100 + MODELSEAL_MIN_READ_CHUNK);
+STATIC_ASSERT(work_buf_max, MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN) ==
+                                MODELSEAL_MAX_WORK_BUF_LEN);
 
 /* ------------------------------------------------------------ reporting */
 
@@ -378,26 +382,48 @@ static modelseal_status via_reader(modelseal_verifier *ctx, case_data *c, const 
 }
 
 /* Per chunk: head, then each artifact in `chunk`-byte pieces (0: whole);
- * `reverse` checks the artifacts last to first. */
+ * `reverse` checks the artifacts last to first. The file's length and the
+ * padding in front of each payload are checked with the library's helpers,
+ * as a caller reading a bundle file does (docs/C-API.md). */
 static modelseal_status via_chunks(modelseal_verifier *ctx, case_data *c, const blob *bundle,
                                    size_t chunk, int reverse,
                                    const modelseal_sha256_engine *engine) {
     modelseal_policy p = case_policy(c);
     size_t head_len = 0, count = 0, k;
+    uint64_t total = 0;
     modelseal_status s = modelseal_verifier_init(ctx, c->root.data, c->root.len, &p, engine);
     if (s != MODELSEAL_STATUS_OK) return s;
-    s = modelseal_bundle_get_head_len(bundle->data, MODELSEAL_BUNDLE_HEADER_LEN, &head_len);
+    s = modelseal_bundle_get_head_len(bundle->data,
+                                      bundle->len < MODELSEAL_BUNDLE_HEADER_LEN
+                                          ? bundle->len
+                                          : MODELSEAL_BUNDLE_HEADER_LEN,
+                                      &head_len);
     if (s != MODELSEAL_STATUS_OK) return s;
     if (head_len > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
     s = note(modelseal_verifier_verify_head(ctx, bundle->data, head_len));
     if (s != MODELSEAL_STATUS_OK) return s;
+    s = modelseal_verifier_get_bundle_len(ctx, &total);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    if (total > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
+    if (total < bundle->len) return MODELSEAL_STATUS_TRAILING_BYTES;
     s = modelseal_verifier_get_artifact_count(ctx, &count);
     if (s != MODELSEAL_STATUS_OK) return s;
     for (k = 0; k < count; k++) {
         size_t i = reverse ? count - 1 - k : k;
-        modelseal_artifact_info info;
-        uint64_t pos;
+        modelseal_artifact_info info, prev;
+        uint64_t pos, gap_start = head_len;
         s = modelseal_verifier_get_artifact(ctx, i, &info);
+        if (s != MODELSEAL_STATUS_OK) return s;
+        /* the padding in front of it: from the end of the previous payload
+         * (or of the head) to its offset */
+        if (i > 0) {
+            s = modelseal_verifier_get_artifact(ctx, i - 1, &prev);
+            if (s != MODELSEAL_STATUS_OK) return s;
+            gap_start = prev.offset + prev.size;
+        }
+        if (gap_start > info.offset || info.offset > bundle->len) return MODELSEAL_STATUS_TRUNCATED;
+        s = note(modelseal_verifier_check_padding(ctx, bundle->data + gap_start,
+                                                  (size_t)(info.offset - gap_start)));
         if (s != MODELSEAL_STATUS_OK) return s;
         s = note(modelseal_verifier_begin_artifact(ctx, i));
         if (s != MODELSEAL_STATUS_OK) return s;
@@ -506,6 +532,11 @@ static void test_case(const char *data_dir, const char *name) {
         }
         free(work);
     }
+
+    /* per chunk, the file's length and padding checked by the library's
+     * helpers: the same answer as the whole-bundle calls, for every case */
+    check_status(name, __LINE__, "per chunk", via_chunks(&ctx, &c, &c.bundle, 4096, 0, NULL),
+                 c.expect);
 
     if (c.expect == MODELSEAL_STATUS_OK) {
         for (i = 0; i < sizeof CHUNKS / sizeof CHUNKS[0]; i++) {
@@ -646,8 +677,8 @@ static void test_null_and_state(const case_data *c) {
     CHECK(n == 7);
 }
 
-/* A policy that breaks a rule is refused, and a refused init leaves an
- * earlier context working. */
+/* A policy that breaks a rule is refused, and a refused init leaves no
+ * earlier context working (test_refused_init checks every call). */
 static void test_policy_arguments(const case_data *c) {
     modelseal_verifier ctx;
     modelseal_policy p = standard_policy(), zero;
@@ -717,14 +748,308 @@ static void test_policy_arguments(const case_data *c) {
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
 
-    /* An earlier context survives a failed re-init. */
+    /* An optional string with a pointer and length 0 is an empty
+     * identifier, refused; absent is spelled NULL (and is accepted). */
+    {
+        static const char empty[] = "";
+        const char **ptrs[4];
+        size_t *lens[4], i;
+        p = standard_policy();
+        ptrs[0] = &p.ecu_name, lens[0] = &p.ecu_name_len;
+        ptrs[1] = &p.serial, lens[1] = &p.serial_len;
+        ptrs[2] = &p.platform, lens[2] = &p.platform_len;
+        ptrs[3] = &p.market, lens[3] = &p.market_len;
+        for (i = 0; i < 4; i++) {
+            const char *old = *ptrs[i];
+            size_t old_len = *lens[i];
+            *ptrs[i] = empty;
+            *lens[i] = 0;
+            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                     MODELSEAL_STATUS_INVALID);
+            *ptrs[i] = NULL;
+            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                     MODELSEAL_STATUS_OK);
+            *ptrs[i] = old;
+            *lens[i] = old_len;
+        }
+    }
+
+    /* An earlier context does not survive a refused re-init. */
     p = standard_policy();
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &zero, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_INVALID_STATE);
+}
+
+/* Every call that needs an initialised context, each checked to answer
+ * `want`; outputs must stay untouched. */
+static void every_context_call(modelseal_verifier *ctx, const case_data *c, modelseal_status want,
+                               int line) {
+    uint8_t buf[MODELSEAL_MAX_IDENTITY_LEN], *work;
+    size_t n = 7, head_len = head_len_of(&c->bundle);
+    uint64_t u64 = 7;
+    uint32_t u32 = 7;
+    uint8_t u8 = 7;
+    modelseal_identity id;
+    modelseal_component comp;
+    modelseal_config_ref cref;
+    modelseal_config_binding bind;
+    modelseal_artifact_info info;
+    mem_reader r = {0, 0, 0, 0};
+    const modelseal_verifier *cv = ctx;
+    r.data = c->bundle.data;
+    r.len = c->bundle.len;
+    work = malloc(MODELSEAL_WORK_BUF_LEN(head_len));
+    memset(buf, 0, sizeof buf);
+#define EVERY(call) check_status(__FILE__, line, #call, (call), want)
+    EVERY(modelseal_verifier_get_artifact_count(cv, &n));
+    EVERY(modelseal_verifier_get_bundle_len(cv, &u64));
+    EVERY(modelseal_verifier_get_head_len(cv, &n));
+    EVERY(modelseal_verifier_get_artifact(ctx, 0, &info));
+    EVERY(modelseal_verifier_check_padding(cv, buf, 1));
+    EVERY(modelseal_verifier_begin_artifact(ctx, 0));
+    EVERY(modelseal_verifier_begin_plaintext(ctx, 0));
+    EVERY(modelseal_verifier_update_artifact(ctx, buf, 1));
+    EVERY(modelseal_verifier_finish_artifact(ctx));
+    EVERY(modelseal_verifier_finish(ctx));
+    EVERY(modelseal_verifier_get_manifest_digest(cv, buf, 32));
+    EVERY(modelseal_verifier_get_kind(cv, &u8));
+    EVERY(modelseal_verifier_get_security_counter(cv, &u64));
+    EVERY(modelseal_verifier_get_counter_floor(cv, &u64));
+    EVERY(modelseal_verifier_get_root_version(cv, &u32));
+    EVERY(modelseal_verifier_get_bundle_version(cv, (char *)buf, MODELSEAL_ID_BUF_LEN, &n));
+    EVERY(modelseal_verifier_get_config(cv, &cref));
+    EVERY(modelseal_verifier_get_component_count(cv, &n));
+    EVERY(modelseal_verifier_get_component(cv, 0, &comp));
+    EVERY(modelseal_verifier_get_identity(cv, &id));
+    EVERY(modelseal_verifier_encode_identity(ctx, buf, sizeof buf, &n));
+    EVERY(modelseal_verifier_get_new_root(cv, buf, sizeof buf, &n));
+    EVERY(modelseal_verifier_get_config_binding(cv, &bind));
+    /* the verify calls last: they would start a verification */
+    EVERY(modelseal_verifier_verify_head(ctx, c->bundle.data, head_len));
+    EVERY(modelseal_verifier_verify_bundle_bytes(ctx, c->bundle.data, c->bundle.len));
+    EVERY(modelseal_verifier_verify_bundle(ctx, mem_read, &r, c->bundle.len, work,
+                                           MODELSEAL_WORK_BUF_LEN(head_len)));
+#undef EVERY
+    CHECK(n == 7 && u64 == 7 && u32 == 7 && u8 == 7);
+    free(work);
+}
+
+/* A refused init, whatever refused it, leaves a context that answers
+ * INVALID_STATE from every call until an init succeeds: no answer about
+ * an earlier bundle survives it. */
+static void test_refused_init(case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy(), bad = standard_policy();
+    size_t head_len = head_len_of(&c->bundle);
+    int k;
+    bad.kind = 0;
+    for (k = 0; k < 3; k++) {
+        /* refused for its policy, its root, a NULL policy */
+        const uint8_t *root = k == 1 ? c->bundle.data : c->root.data;
+        size_t root_len = k == 1 ? c->bundle.len : c->root.len;
+        const modelseal_policy *policy = k == 0 ? &bad : k == 1 ? &p : NULL;
+
+        /* after a verified bundle */
+        CHECK_ST(via_bytes(&ctx, c, &c->bundle), MODELSEAL_STATUS_OK);
+        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
+
+        /* during a per-chunk verification, an artifact check open */
+        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len),
+                 MODELSEAL_STATUS_OK);
+        CHECK_ST(modelseal_verifier_begin_artifact(&ctx, 0), MODELSEAL_STATUS_OK);
+        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
+    }
+    /* usable again after a successful init */
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
+}
+
+/* The per-chunk helpers: the head includes the container header, the
+ * getters take a const context, the head length is readable, the padding
+ * is checked by the library. */
+static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
+    modelseal_verifier ctx;
+    const modelseal_verifier *cv = &ctx;
+    modelseal_policy p = standard_policy();
+    size_t head_len = head_len_of(&c->bundle), n = 0, count = 0, i;
+    uint64_t total = 0;
+    modelseal_artifact_info info, prev;
+    case_data bad;
+    uint8_t zeros[100];
+
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    /* the head starts at the bundle's first byte: the bytes after the
+     * 16-byte header are no head */
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data + MODELSEAL_BUNDLE_HEADER_LEN,
+                                            head_len - MODELSEAL_BUNDLE_HEADER_LEN),
+             MODELSEAL_STATUS_BAD_MAGIC);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, &n), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verifier_check_padding(cv, zeros, 0), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, &n), MODELSEAL_STATUS_OK);
+    CHECK(n == head_len);
+    CHECK_ST(modelseal_verifier_get_head_len(cv, NULL), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_get_head_len(NULL, &n), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_get_bundle_len(cv, &total), MODELSEAL_STATUS_OK);
+    CHECK(total == c->bundle.len);
+    CHECK_ST(modelseal_verifier_get_artifact_count(cv, &count), MODELSEAL_STATUS_OK);
+    CHECK(count == 6);
+    /* every padding of a good bundle is zero; lookups in any order */
+    for (i = count; i-- > 0;) {
+        uint64_t start = head_len;
+        CHECK_ST(modelseal_verifier_get_artifact(&ctx, i, &info), MODELSEAL_STATUS_OK);
+        if (i > 0) {
+            CHECK_ST(modelseal_verifier_get_artifact(&ctx, i - 1, &prev), MODELSEAL_STATUS_OK);
+            start = prev.offset + prev.size;
+        }
+        CHECK(start <= info.offset && info.offset - start < 4096);
+        CHECK_ST(modelseal_verifier_check_padding(cv, c->bundle.data + start,
+                                                  (size_t)(info.offset - start)),
+                 MODELSEAL_STATUS_OK);
+    }
+    memset(zeros, 0, sizeof zeros);
+    CHECK_ST(modelseal_verifier_check_padding(cv, NULL, 0), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_check_padding(cv, zeros, sizeof zeros), MODELSEAL_STATUS_OK);
+    zeros[99] = 1;
+    CHECK_ST(note(modelseal_verifier_check_padding(cv, zeros, sizeof zeros)),
+             MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(modelseal_verifier_check_padding(cv, NULL, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_check_padding(NULL, zeros, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+
+    /* a nonzero padding byte: the library's check refuses it as the
+     * whole-bundle calls do */
+    if (!load_case(data_dir, "padding-not-zero", &bad)) {
+        failed++;
+        return;
+    }
+    head_len = head_len_of(&bad.bundle);
+    CHECK_ST(via_bytes(&ctx, &bad, &bad.bundle), MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(modelseal_verifier_init(&ctx, bad.root.data, bad.root.len, &p, NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, bad.bundle.data, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact(&ctx, 0, &info), MODELSEAL_STATUS_OK);
+    CHECK(info.offset > head_len && info.offset <= bad.bundle.len);
+    CHECK_ST(modelseal_verifier_check_padding(cv, bad.bundle.data + head_len,
+                                              (size_t)(info.offset - head_len)),
+             MODELSEAL_STATUS_MALFORMED);
+    CHECK_ST(via_chunks(&ctx, &bad, &bad.bundle, 1000, 0, NULL), MODELSEAL_STATUS_MALFORMED);
+    free_case(&bad);
+}
+
+/* A header shorter than 16 bytes is judged on its magic first, the same
+ * way by every entry point: fewer than 8 bytes TRUNCATED, then BAD_MAGIC
+ * for no bundle, TRUNCATED for a bundle's start. */
+static void test_short_inputs(case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    uint8_t not_a_bundle[16], work[256];
+    size_t len, n;
+    int which;
+    memset(not_a_bundle, 'X', sizeof not_a_bundle);
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    for (which = 0; which < 2; which++) {
+        const uint8_t *data = which ? not_a_bundle : c->bundle.data;
+        for (len = 0; len < 16; len++) {
+            modelseal_status want = which && len >= 8 ? MODELSEAL_STATUS_BAD_MAGIC
+                                                      : MODELSEAL_STATUS_TRUNCATED;
+            mem_reader r = {0, 0, 0, 0};
+            r.data = data;
+            r.len = len;
+            CHECK_ST(modelseal_bundle_get_head_len(data, len, &n), want);
+            CHECK_ST(modelseal_verifier_verify_head(&ctx, data, len), want);
+            CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, data, len), want);
+            CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, len, work, sizeof work),
+                     want);
+        }
+    }
+}
+
+/* The read callback's contract (modelseal_read_fn): never a zero-length
+ * read, never past bundle_len, into the work buffer, offsets ascending
+ * without gaps or overlaps; a good bundle is read whole, once. */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+    const uint8_t *work;
+    size_t work_len, head_len;
+    uint64_t next;
+    long calls, violations;
+} contract_reader;
+
+static int contract_read(void *user, uint64_t offset, uint8_t *buf, size_t len) {
+    contract_reader *r = user;
+    r->calls++;
+    if (len == 0 || offset != r->next || offset > r->len || len > r->len - offset) {
+        r->violations++;
+        return -1;
+    }
+    if (buf < r->work || buf + len > r->work + r->work_len) r->violations++;
+    if (offset >= r->head_len && (buf != r->work + r->head_len || len > r->work_len - r->head_len)) {
+        r->violations++;
+    }
+    if (offset < r->head_len && buf != r->work + offset) r->violations++;
+    memcpy(buf, r->data + offset, len);
+    r->next = offset + len;
+    return 0;
+}
+
+static void test_read_contract(const char *data_dir, case_data *c) {
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    static const size_t EXTRA[] = {MODELSEAL_MIN_READ_CHUNK, 100, 4096, 1 << 16};
+    size_t head_len = head_len_of(&c->bundle), i;
+    uint8_t no_envelopes[116];
+    case_data empty;
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    for (i = 0; i < sizeof EXTRA / sizeof EXTRA[0]; i++) {
+        contract_reader r;
+        memset(&r, 0, sizeof r);
+        r.data = c->bundle.data;
+        r.len = c->bundle.len;
+        r.work_len = MODELSEAL_WORK_BUF_LEN(head_len) - MODELSEAL_MIN_READ_CHUNK + EXTRA[i];
+        r.work = malloc(r.work_len);
+        r.head_len = head_len;
+        CHECK_ST(modelseal_verifier_verify_bundle(&ctx, contract_read, &r, c->bundle.len,
+                                                  (uint8_t *)r.work, r.work_len),
+                 MODELSEAL_STATUS_OK);
+        CHECK(r.violations == 0 && r.next == c->bundle.len && r.calls >= 3);
+        {
+            size_t n = 0;
+            CHECK_ST(modelseal_verifier_get_head_len(&ctx, &n), MODELSEAL_STATUS_OK);
+            CHECK(n == head_len);
+        }
+        free((void *)r.work);
+    }
+    /* nothing to read: no zero-length read, whatever the bundle says */
+    if (!load_case(data_dir, "empty-file", &empty)) {
+        failed++;
+        return;
+    }
+    memcpy(no_envelopes, c->bundle.data, 12);
+    memset(no_envelopes + 12, 0, sizeof no_envelopes - 12);
+    for (i = 0; i < 3; i++) {
+        contract_reader r;
+        uint8_t work[512];
+        memset(&r, 0, sizeof r);
+        r.data = i == 0 ? empty.bundle.data : no_envelopes;
+        r.len = i == 0 ? 0 : i == 1 ? 16 : sizeof no_envelopes;
+        r.work = work;
+        r.work_len = sizeof work;
+        r.head_len = 16;
+        CHECK_ST(modelseal_verifier_verify_bundle(&ctx, contract_read, &r, r.len, work, sizeof work),
+                 MODELSEAL_STATUS_TRUNCATED);
+        CHECK(r.violations == 0);
+    }
+    free_case(&empty);
 }
 
 /* Per-chunk misuse and artifact statuses. */
@@ -1030,6 +1355,11 @@ static void test_work_buffers(case_data *c) {
     CHECK_ST(via_reader(&ctx, c, &c->bundle, MODELSEAL_MIN_READ_CHUNK, 0, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, MODELSEAL_MIN_READ_CHUNK - 1, 0, NULL),
+             MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    /* MODELSEAL_WORK_BUF_LEN is exactly what the library asks for */
+    CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, MODELSEAL_WORK_BUF_LEN(head_len), NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, MODELSEAL_WORK_BUF_LEN(head_len) - 1, NULL),
              MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, head_len, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, 15, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
@@ -1624,6 +1954,10 @@ int main(int argc, char **argv) {
     }
     test_null_and_state(&std_case);
     test_policy_arguments(&std_case);
+    test_refused_init(&std_case);
+    test_per_chunk_helpers(data_dir, &std_case);
+    test_short_inputs(&std_case);
+    test_read_contract(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
     test_work_buffers(&std_case);
