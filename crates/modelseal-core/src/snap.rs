@@ -33,6 +33,25 @@ use sha2::Digest as _;
 pub(crate) const WINDOW: usize = (2 * MAX_ITEM_LEN).div_ceil(64) * 64;
 const _: () = assert!(WINDOW >= 2 * MAX_ITEM_LEN);
 
+/// Hashes the `used` bytes just decoded from `avail` and moves past them.
+/// Apart from [`Snap::take`], so the many record types share one copy.
+#[inline(never)]
+fn commit(
+    avail: &[u8],
+    used: usize,
+    lo: &mut usize,
+    hash: &mut sha2::Sha256,
+    tap: &mut Option<sha2::Sha256>,
+) -> Result<()> {
+    let bytes = avail.get(..used).ok_or(Error::InvalidState)?;
+    hash.update(bytes);
+    if let Some(t) = tap.as_mut() {
+        t.update(bytes);
+    }
+    *lo = lo.saturating_add(used);
+    Ok(())
+}
+
 /// A forward-only, copy-once reader over a postcard document.
 pub(crate) struct Snap<'s> {
     src: &'s [u8],
@@ -149,12 +168,7 @@ impl<'s> Snap<'s> {
         let avail = win.get(*lo..*hi).ok_or(Error::InvalidState)?;
         let mut c = Cur::new(avail);
         let value = decode(&mut c)?;
-        let bytes = avail.get(..c.used()).ok_or(Error::InvalidState)?;
-        hash.update(bytes);
-        if let Some(t) = tap.as_mut() {
-            t.update(bytes);
-        }
-        *lo = lo.saturating_add(c.used());
+        commit(avail, c.used(), lo, hash, tap)?;
         Ok(value)
     }
 

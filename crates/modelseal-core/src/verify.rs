@@ -1080,28 +1080,29 @@ struct Payloads<'g, 's, E: Sha256Engine> {
 }
 
 impl<E: Sha256Engine> Payloads<'_, '_, E> {
-    /// Feeds the bytes `from..to` of the bundle to `f`, in chunks.
-    fn each(
-        &mut self,
-        from: u64,
-        to: u64,
-        f: &mut dyn FnMut(&mut E, &[u8]) -> Result<()>,
-    ) -> Result<()> {
-        match &mut self.src {
-            Source::Bytes(b) => f(self.engine, slice_at(b, from, to)?),
-            Source::Reader(r, chunk) => {
-                let mut pos = from;
-                // One read per chunk: bounded by to - from.
-                while pos < to {
+    /// Reads the bundle bytes `from..to`: hashes them when `hash`, else
+    /// requires them to be zero (padding).
+    fn range(&mut self, from: u64, to: u64, hash: bool) -> Result<()> {
+        let mut pos = from;
+        // One read per chunk: bounded by to - from.
+        while pos < to {
+            let buf: &[u8] = match &mut self.src {
+                Source::Bytes(b) => slice_at(b, pos, to)?,
+                Source::Reader(r, chunk) => {
                     let n = chunk_len(to.saturating_sub(pos), chunk.len());
                     let buf = chunk.get_mut(..n).ok_or(Error::BufferTooSmall)?;
                     r.read_exact_at(pos, buf).map_err(|_| Error::Read)?;
-                    f(self.engine, buf)?;
-                    pos = pos.saturating_add(n as u64);
+                    buf
                 }
-                Ok(())
+            };
+            if hash {
+                engine_err(self.engine.update(buf))?;
+            } else if buf.iter().any(|&x| x != 0) {
+                return Err(Error::Malformed);
             }
+            pos = pos.saturating_add(buf.len() as u64);
         }
+        Ok(())
     }
 }
 
@@ -1110,15 +1111,9 @@ impl<E: Sha256Engine> ManifestVisitor for Payloads<'_, '_, E> {
         let offset = self.layout.place(a.size)?;
         let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
         // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
-        self.each(self.pos, offset, &mut |_, b| {
-            if b.iter().any(|&x| x != 0) {
-                Err(Error::Malformed)
-            } else {
-                Ok(())
-            }
-        })?;
+        self.range(self.pos, offset, false)?;
         engine_err(self.engine.start())?;
-        self.each(offset, end, &mut |e, b| engine_err(e.update(b)))?;
+        self.range(offset, end, true)?;
         let mut got = [0u8; 32];
         engine_err(self.engine.finish(&mut got))?;
         if got != a.digest {
