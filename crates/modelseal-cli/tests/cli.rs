@@ -1474,3 +1474,96 @@ fn killed_rotate_and_key_generate_leave_the_previous_files() {
         "the key survived the killed overwrite"
     );
 }
+
+/// A device behind by rotations is caught up by a root update (`root
+/// update`); a counter-floor re-base needs new keys for its role.
+#[test]
+fn root_update_and_rebase_for_devices_behind() {
+    let e = Env::new();
+    e.root();
+    e.keys(&["c4", "c5"]);
+    // v2: new expiry only; v3: new component keys with a floor re-base.
+    e.ok(&[
+        "root",
+        "rotate",
+        "--from",
+        "root.msr",
+        "-o",
+        "root-v2.msr",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "--key",
+        "r1.pem",
+        "--key",
+        "r2.pem",
+    ]);
+    // A re-base without new keys for the role is refused, nothing written.
+    let err = e.fails(
+        2,
+        &[
+            "root",
+            "rotate",
+            "--from",
+            "root-v2.msr",
+            "-o",
+            "root-v3.msr",
+            "--rebase-component-floor",
+            "1",
+            "--key",
+            "r1.pem",
+            "--key",
+            "r2.pem",
+        ],
+    );
+    assert!(err.contains("re-base"), "{err}");
+    assert!(!e.p("root-v3.msr").exists());
+    e.ok(&[
+        "root",
+        "rotate",
+        "--from",
+        "root-v2.msr",
+        "-o",
+        "root-v3.msr",
+        "--component-key",
+        "c4.pub",
+        "--component-key",
+        "c5.pub",
+        "--component-threshold",
+        "2",
+        "--rebase-component-floor",
+        "1",
+        "--key",
+        "r1.pem",
+        "--key",
+        "r2.pem",
+    ]);
+    let out = e.json(&[
+        "root",
+        "update",
+        "--from",
+        "root.msr",
+        "-o",
+        "update.msu",
+        "root-v2.msr",
+        "root-v3.msr",
+    ]);
+    assert_eq!(out["root_version"], 3);
+    assert_eq!(out["roots"], 2);
+    assert!(e.p("update.msu").exists());
+    // A gap (v3 straight after v1) is what the device would refuse: the
+    // host refuses to write it (bad input, as for a build it would reject).
+    let err = e.fails(
+        2,
+        &[
+            "root",
+            "update",
+            "--from",
+            "root.msr",
+            "-o",
+            "gap.msu",
+            "root-v3.msr",
+        ],
+    );
+    assert!(err.contains("not the next version"), "{err}");
+    assert!(!e.p("gap.msu").exists());
+}
