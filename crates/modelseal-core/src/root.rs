@@ -14,8 +14,8 @@ use crate::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
 use crate::envelope::{DocType, Envelope, RoleKeys, SignerSet, check_threshold, signed_message};
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine};
-use crate::limits::{MAX_ROLE_KEYS, MAX_ROLES, PUBLIC_KEY_LEN};
-use crate::snap::Snap;
+use crate::limits::{MAX_ROLE_KEYS, MAX_ROLES, MAX_ROOT_LEN, PUBLIC_KEY_LEN};
+use crate::dec::Cur;
 
 /// One role's keys and threshold, held by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,40 +68,49 @@ impl TrustRoot {
         Self::parse_doc(env.doc())
     }
 
-    /// Parses a root document from a copy of its bytes (see
-    /// [`crate::snap`]); the root keeps SHA-256 of exactly what it parsed.
+    /// Parses a root document from a copy of its bytes; the root keeps
+    /// SHA-256 of exactly what it parsed.
     // Never inlined: its copy window must not sit in a frame that is live
     // during the signature checks.
     #[inline(never)]
     pub fn parse_doc(doc: &[u8]) -> Result<Self> {
-        let mut w = Snap::new(doc);
-        let version: u32 = w.take(|c| c.u32())?;
+        // A root is small and bounded: parse and hash one copy of it, so the
+        // keys kept are exactly the bytes the digest covers.
+        if doc.len() > MAX_ROOT_LEN {
+            return Err(Error::LimitExceeded);
+        }
+        let mut copy = [0u8; MAX_ROOT_LEN];
+        let bytes = copy.get_mut(..doc.len()).ok_or(Error::LimitExceeded)?;
+        crate::wire::copy_exact(bytes, doc)?;
+        let bytes: &[u8] = bytes;
+        let mut c = Cur::new(bytes);
+        let version = c.u32()?;
         if version == 0 {
             return Err(Error::RootInvalid);
         }
-        let expires_at: Option<u64> = w.take(crate::dec::opt_u64)?;
-        let n_roles = w.seq_len(MAX_ROLES)?;
+        let expires_at = crate::dec::opt_u64(&mut c)?;
+        let n_roles = seq_len(&mut c, MAX_ROLES)?;
         let mut roles = [Role::NONE; 3];
         let mut rebase = [None; 2];
         let mut prev_id = 0u8;
         for _ in 0..n_roles {
-            let id: u8 = w.take(|c| c.u8())?;
-            let threshold: u8 = w.take(|c| c.u8())?;
+            let id = c.u8()?;
+            let threshold = c.u8()?;
             // Ids strictly ascending: no role twice, a canonical order.
             if id <= prev_id {
                 return Err(Error::RootInvalid);
             }
             prev_id = id;
-            let n_keys = w.seq_len(MAX_ROLE_KEYS)?;
+            let n_keys = seq_len(&mut c, MAX_ROLE_KEYS)?;
             let mut role = Role {
                 threshold,
                 n_keys: u8::try_from(n_keys).map_err(|_| Error::LimitExceeded)?,
                 ..Role::NONE
             };
             for slot in role.keys.iter_mut().take(n_keys) {
-                *slot = w.array::<PUBLIC_KEY_LEN>()?;
+                *slot = c.array::<PUBLIC_KEY_LEN>()?;
             }
-            let floor: Option<u64> = w.take(crate::dec::opt_u64)?;
+            let floor = crate::dec::opt_u64(&mut c)?;
             if threshold == 0 || usize::from(threshold) > n_keys {
                 return Err(Error::RootInvalid);
             }
@@ -122,7 +131,9 @@ impl TrustRoot {
                 *f = floor;
             }
         }
-        let digest = w.finish()?;
+        if c.used() != bytes.len() {
+            return Err(Error::TrailingBytes);
+        }
         if roles.iter().any(|r| r.threshold == 0) {
             return Err(Error::RootInvalid);
         }
@@ -131,7 +142,7 @@ impl TrustRoot {
             expires_at,
             roles,
             rebase,
-            digest,
+            digest: crate::hash::sha256(bytes),
         })
     }
 
@@ -212,6 +223,15 @@ impl TrustRoot {
         let signers = check_threshold(envelope, &new_role, &message)?;
         Ok((next, signers))
     }
+}
+
+/// A sequence length of at most `max` items.
+fn seq_len(c: &mut Cur<'_>, max: usize) -> Result<usize> {
+    let n = usize::try_from(c.u32()?).map_err(|_| Error::LimitExceeded)?;
+    if n > max {
+        return Err(Error::LimitExceeded);
+    }
+    Ok(n)
 }
 
 /// Whether two roles hold the same set of keys.

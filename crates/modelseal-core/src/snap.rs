@@ -140,18 +140,6 @@ impl<'s> Snap<'s> {
         self.hi = self.hi.saturating_add(src.len());
     }
 
-    /// Marks `n` window bytes from `lo` as consumed, hashing them.
-    fn consume(&mut self, n: usize) {
-        let end = self.lo.saturating_add(n).min(self.hi);
-        if let Some(bytes) = self.win.get(self.lo..end) {
-            self.hash.update(bytes);
-            if let Some(t) = self.tap.as_mut() {
-                t.update(bytes);
-            }
-        }
-        self.lo = end;
-    }
-
     /// Decodes one value with `decode` from the copy. It borrows the
     /// window, so it must be used (or copied) before the next read.
     pub(crate) fn take<'w, T>(&'w mut self, decode: fn(&mut Cur<'w>) -> Result<T>) -> Result<T> {
@@ -185,24 +173,6 @@ impl<'s> Snap<'s> {
     /// Decodes an option tag: `false` for none, `true` for some.
     pub(crate) fn option_tag(&mut self) -> Result<bool> {
         self.take(|c| c.tag())
-    }
-
-    /// Copies `N` raw bytes (a fixed-size array in postcard) out of the window.
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        self.fill(N);
-        let mut out = [0u8; N];
-        if self.hi.saturating_sub(self.lo) < N {
-            return Err(Error::Truncated);
-        }
-        let src = self
-            .win
-            .get(self.lo..self.lo.saturating_add(N))
-            .ok_or(Error::Truncated)?;
-        for (d, s) in out.iter_mut().zip(src) {
-            *d = *s;
-        }
-        self.consume(N);
-        Ok(out)
     }
 
     /// Starts feeding consumed bytes, prefixed by `prefix`, into the tap.
@@ -266,7 +236,5 @@ mod tests {
         assert_eq!(s.option_tag(), Err(Error::Malformed));
         let mut s = Snap::new(&[11]);
         assert_eq!(s.seq_len(10), Err(Error::LimitExceeded));
-        let mut s = Snap::new(&[1, 2, 3]);
-        assert_eq!(s.array::<4>(), Err(Error::Truncated));
     }
 }
