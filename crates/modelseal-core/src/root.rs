@@ -10,12 +10,12 @@
 //! checked at start-up (it was installed by the factory, and its integrity
 //! is the job of the storage that holds it).
 
+use crate::dec::Cur;
 use crate::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
 use crate::envelope::{DocType, Envelope, RoleKeys, SignerSet, check_threshold, signed_message};
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine};
 use crate::limits::{MAX_ROLE_KEYS, MAX_ROLES, MAX_ROOT_LEN, PUBLIC_KEY_LEN};
-use crate::dec::Cur;
 
 /// One role's keys and threshold, held by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -113,15 +113,21 @@ impl<'s> Snap<'s> {
             return;
         }
         if self.lo > 0 {
-            // Move the unconsumed bytes to the front (at most WINDOW).
-            for i in 0..have {
-                let b = self.win.get(self.lo.saturating_add(i)).copied();
-                if let (Some(b), Some(d)) = (b, self.win.get_mut(i)) {
-                    *d = b;
+            // Move the unconsumed bytes to the front. A refill happens only
+            // with fewer than MAX_ITEM_LEN (at most half the window) left in
+            // a full window, so the two ranges never overlap; if they did,
+            // nothing moves and the next decode reports the input short.
+            if let Some((front, back)) = self.win.split_at_mut_checked(self.lo) {
+                if let (Some(d), Some(s)) = (front.get_mut(..have), back.get(..have)) {
+                    if crate::wire::copy_exact(d, s).is_ok() {
+                        self.lo = 0;
+                        self.hi = have;
+                    }
                 }
             }
-            self.lo = 0;
-            self.hi = have;
+            if self.lo > 0 {
+                return;
+            }
         }
         let room = WINDOW.saturating_sub(self.hi);
         let n = room.min(self.src.len().saturating_sub(self.next));
@@ -133,8 +139,8 @@ impl<'s> Snap<'s> {
             .win
             .get_mut(self.hi..self.hi.saturating_add(src.len()))
             .unwrap_or(&mut []);
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
+        if crate::wire::copy_exact(dst, src).is_err() {
+            return;
         }
         self.next = self.next.saturating_add(src.len());
         self.hi = self.hi.saturating_add(src.len());
