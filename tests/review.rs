@@ -298,13 +298,7 @@ fn unknown_stage_codes_meet_no_minimum() {
 #[test]
 fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
     let device = provisioned_root();
-    let envs: Vec<Vec<u8>> = (2..=12u32)
-        .map(|v| {
-            let mut r = root_v1();
-            r.version = v;
-            root_envelope(&r, &["r1", "r2"])
-        })
-        .collect();
+    let envs = same_keys_chain(2..=12);
     // The release carries the last eight roots: v5 .. v12.
     let release = component_bundle(COUNTER, &envs[3..], &["c1", "c2"]);
     let p = component_policy(floors_for(BundleKind::Component, 5));

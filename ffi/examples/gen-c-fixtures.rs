@@ -16,7 +16,7 @@
 //! Usage: `cargo run -p modelseal-ffi --example gen-c-fixtures -- <dir>`
 
 use modelseal_tests::{
-    bundle, component_manifest, payload_bytes, payloads, provisioned_root, root_envelope, root_v1,
+    bundle, component_manifest, payload_bytes, payloads, provisioned_root, same_keys_chain,
     standard_bundle,
 };
 use std::path::PathBuf;
@@ -38,13 +38,7 @@ fn main() -> std::io::Result<()> {
     let mut twin = component_manifest(&p);
     twin.version = format!("{}-twin", twin.version);
 
-    let chain: Vec<Vec<u8>> = (2..=12u32)
-        .map(|v| {
-            let mut r = root_v1();
-            r.version = v;
-            root_envelope(&r, &["r1", "r2"])
-        })
-        .collect();
+    let chain = same_keys_chain(2..=12);
     let (update, _) = modelseal::rootfile::root_update(&provisioned_root(), &chain[..8])
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let release = bundle(&chain[3..], &component_manifest(&p), &["c1", "c2"], &refs);

@@ -243,20 +243,6 @@ fn rotated_root(version: u32, roles: [(&[&str], u8); 3]) -> Root {
     root(version, roles)
 }
 
-/// Root `version` with the standard keys and thresholds of root v1.
-fn same_keys_root(version: u32) -> Root {
-    let mut r = root_v1();
-    r.version = version;
-    r
-}
-
-/// Root envelopes of `versions`, each with the standard keys, signed by r1 and r2.
-fn same_keys_chain(versions: std::ops::RangeInclusive<u32>) -> Vec<Vec<u8>> {
-    versions
-        .map(|v| root_envelope(&same_keys_root(v), &["r1", "r2"]))
-        .collect()
-}
-
 /// Every threat case, in a fixed order.
 pub fn cases() -> Vec<Case> {
     let std_bundle = standard_bundle();

@@ -128,6 +128,21 @@ pub fn root_envelope(root: &Root, signers: &[&str]) -> Vec<u8> {
     envelope(DocType::Root, root.encode().expect("root encodes"), signers)
 }
 
+/// Root `version` with the standard keys and thresholds of root v1.
+pub fn same_keys_root(version: u32) -> Root {
+    let mut r = root_v1();
+    r.version = version;
+    r
+}
+
+/// Root envelopes of `versions`, each with the standard keys, signed by r1
+/// and r2 (a rotation that changes nothing but the version).
+pub fn same_keys_chain(versions: std::ops::RangeInclusive<u32>) -> Vec<Vec<u8>> {
+    versions
+        .map(|v| root_envelope(&same_keys_root(v), &["r1", "r2"]))
+        .collect()
+}
+
 /// The provisioned root: version 1, self-signed by r1 and r2.
 pub fn provisioned_root() -> Vec<u8> {
     root_envelope(&root_v1(), &["r1", "r2"])
