@@ -1328,6 +1328,29 @@ pub unsafe extern "C" fn modelseal_verifier_encode_identity(
     })
 }
 
+/// Hands out a root envelope that `copy` writes into a buffer of its own
+/// (checked against what was verified) and returns its length: only a
+/// complete, checked root reaches `out`, so a failure leaves `out`
+/// untouched. Nothing is written when `copy` finds no root (length 0).
+///
+/// # Safety
+/// `out` points at `out_len` writable bytes (may be NULL when nothing is
+/// handed out).
+unsafe fn hand_out_root(
+    out: *mut u8,
+    out_len: usize,
+    copy: impl FnOnce(&mut [u8]) -> Status<usize>,
+) -> Status<usize> {
+    let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
+    let n = copy(&mut root)?;
+    if n > 0 {
+        // SAFETY: forwarded precondition.
+        let o = unsafe { bytes_mut(out, out_len) }?;
+        copy_to(o, root.get(..n).ok_or(modelseal_status::InvalidState)?)?;
+    }
+    Ok(n)
+}
+
 /// After a bundle that rotated the trust root: copies the new root envelope,
 /// which the device persists (with the counter floor) once the new software
 /// has confirmed itself, and passes to `modelseal_verifier_init` from then
@@ -1359,16 +1382,12 @@ pub unsafe extern "C" fn modelseal_verifier_get_new_root(
     run(|| {
         let w = crate::ptr::out(out_written)?;
         // SAFETY: the caller's contract above.
-        // Copied aside and checked against the digest verified before it
-        // is handed out: a failure leaves `out` untouched.
-        let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
-        // SAFETY: the caller's contract above.
-        let n = unsafe { with_installed(ctx, |i| Ok(i.copy_new_root(&mut root)?)) }?;
-        if n > 0 {
-            // SAFETY: the caller's contract above.
-            let o = unsafe { bytes_mut(out, out_len) }?;
-            copy_to(o, root.get(..n).ok_or(modelseal_status::InvalidState)?)?;
-        }
+        // SAFETY: the caller's contract above (for `ctx`, `out` and `out_len`).
+        let n = unsafe {
+            hand_out_root(out, out_len, |root| {
+                with_installed(ctx, |i| Ok(i.copy_new_root(root)?))
+            })
+        }?;
         // SAFETY: `w` checked by `out`; writable by the contract.
         unsafe { write(w, n) };
         Ok(())
@@ -1413,14 +1432,16 @@ pub unsafe extern "C" fn modelseal_verifier_apply_root_update(
         let o = out(out_result)?;
         // SAFETY: the caller's contract above.
         let u = unsafe { bytes(update, update_len) }?;
-        // Copied aside and checked before it is handed out.
-        let mut root = [0u8; crate::consts::MODELSEAL_MAX_ROOT_ENVELOPE_LEN];
-        let (n, version, floors) = c.root_update(u, &mut root)?;
-        if n > 0 {
-            // SAFETY: the caller's contract above.
-            let dst = unsafe { bytes_mut(out_root, out_root_len) }?;
-            copy_to(dst, root.get(..n).ok_or(modelseal_status::InvalidState)?)?;
-        }
+        let mut result = None;
+        // SAFETY: the caller's contract above (for `out_root` and its length).
+        let n = unsafe {
+            hand_out_root(out_root, out_root_len, |root| {
+                let (n, version, floors) = c.root_update(u, root)?;
+                result = Some((version, floors));
+                Ok(n)
+            })
+        }?;
+        let (version, floors) = result.ok_or(modelseal_status::InvalidState)?;
         let r = modelseal_root_update {
             root_version: version,
             root_len: n,

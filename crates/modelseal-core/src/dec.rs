@@ -134,6 +134,16 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// A sequence length `n` checked against `max` items: the one rule every
+/// reader of a sequence applies.
+pub(crate) fn count(n: u32, max: usize) -> Result<usize> {
+    let n = usize::try_from(n).map_err(|_| Error::LimitExceeded)?;
+    if n > max {
+        return Err(Error::LimitExceeded);
+    }
+    Ok(n)
+}
+
 /// An optional `u64`.
 pub(crate) fn opt_u64<'a>(c: &mut Cur<'a>) -> Result<Option<u64>> {
     c.opt_u64()

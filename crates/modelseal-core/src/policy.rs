@@ -33,6 +33,14 @@ pub enum Expiry {
     CheckedAt(u64),
 }
 
+impl Expiry {
+    /// Whether a document expiring at `expires_at` is refused: only with a
+    /// trusted clock, at or after the expiry.
+    pub fn refuses(self, expires_at: Option<u64>) -> bool {
+        matches!((self, expires_at), (Expiry::CheckedAt(now), Some(t)) if now >= t)
+    }
+}
+
 /// Which system configuration a component must belong to, as derived from a
 /// verified system-configuration bundle for this ECU
 /// (see [`crate::Installed::config_binding`]).

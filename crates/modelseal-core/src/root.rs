@@ -89,7 +89,7 @@ impl TrustRoot {
             return Err(Error::RootInvalid);
         }
         let expires_at = crate::dec::opt_u64(&mut c)?;
-        let n_roles = seq_len(&mut c, MAX_ROLES)?;
+        let n_roles = crate::dec::count(c.u32()?, MAX_ROLES)?;
         let mut roles = [Role::NONE; 3];
         let mut rebase = [None; 2];
         let mut prev_id = 0u8;
@@ -101,7 +101,7 @@ impl TrustRoot {
                 return Err(Error::RootInvalid);
             }
             prev_id = id;
-            let n_keys = seq_len(&mut c, MAX_ROLE_KEYS)?;
+            let n_keys = crate::dec::count(c.u32()?, MAX_ROLE_KEYS)?;
             let mut role = Role {
                 threshold,
                 n_keys: u8::try_from(n_keys).map_err(|_| Error::LimitExceeded)?,
@@ -223,15 +223,6 @@ impl TrustRoot {
         let signers = check_threshold(envelope, &new_role, &message)?;
         Ok((next, signers))
     }
-}
-
-/// A sequence length of at most `max` items.
-fn seq_len(c: &mut Cur<'_>, max: usize) -> Result<usize> {
-    let n = usize::try_from(c.u32()?).map_err(|_| Error::LimitExceeded)?;
-    if n > max {
-        return Err(Error::LimitExceeded);
-    }
-    Ok(n)
 }
 
 /// Whether two roles hold the same set of keys.

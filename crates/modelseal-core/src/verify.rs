@@ -38,7 +38,7 @@ use crate::limits::{
     MAX_SIGNATURES, MIN_READ_CHUNK,
 };
 use crate::manifest::{self, Device, ManifestIndex, ManifestView, ManifestVisitor, NoSink};
-use crate::policy::{ConfigBinding, DevicePolicy, Expiry, Floors, IdString, id_string};
+use crate::policy::{ConfigBinding, DevicePolicy, Floors, IdString, id_string};
 use crate::records::{ArtifactRecord, Path, Table};
 use crate::root::TrustRoot;
 use core::borrow::{Borrow, BorrowMut};
@@ -347,12 +347,7 @@ impl<E: Sha256Engine> Verifier<E> {
         // 1. Container header: magic, version, reserved byte; the head is
         //    exactly as long as the header says.
         let hdr = BundleHeader::parse(head)?;
-        if head.len() < hdr.head_len() {
-            return Err(Error::Truncated);
-        }
-        if head.len() > hdr.head_len() {
-            return Err(Error::TrailingBytes);
-        }
+        check_total_len(head.len() as u64, hdr.head_len() as u64)?;
         let rest = head.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
 
         // 2. Rotation chain, oldest first. Roots up to and including one
@@ -367,17 +362,9 @@ impl<E: Sha256Engine> Verifier<E> {
         //    it. A root that re-bases a role's counter floor sets it here.
         let chain = self.apply_chain(head, &hdr, rest)?;
         let rest = chain.rest;
-        let (root_version, root_expiry) = match &chain.root {
-            Some(r) => (r.version, r.expires_at),
-            None => (self.root.version(), self.root.expires_at()),
-        };
 
         // 3. Expiry of the root now in force (only with a trusted clock).
-        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, root_expiry) {
-            if now >= t {
-                return Err(Error::RootExpired);
-            }
-        }
+        let root_version = self.root_in_force(&chain)?;
 
         // 4. Manifest envelope: framing, a manifest type, the kind the
         //    policy expects; it ends the head.
@@ -417,6 +404,19 @@ impl<E: Sha256Engine> Verifier<E> {
             new_root: chain.new_root,
             floors: chain.floors,
         })
+    }
+
+    /// Step 3 of [`Verifier::authenticate`]: the version of the root in
+    /// force after `chain`, refused if it has expired (with a trusted clock).
+    fn root_in_force(&self, chain: &Chain<'_>) -> Result<u32> {
+        let (version, expires_at) = match &chain.root {
+            Some(r) => (r.version, r.expires_at),
+            None => (self.root.version(), self.root.expires_at()),
+        };
+        if self.policy.expiry.refuses(expires_at) {
+            return Err(Error::RootExpired);
+        }
+        Ok(version)
     }
 
     /// Step 2 of [`Verifier::authenticate`] (described there). Never
@@ -759,12 +759,7 @@ impl<E: Sha256Engine> Verifier<E> {
     /// back in the [`RootUpdate`].
     pub fn verify_root_update<'u>(&mut self, update: &'u [u8]) -> Result<RootUpdate<'u>> {
         let hdr = BundleHeader::parse_magic(update, &crate::bundle::ROOT_UPDATE_MAGIC)?;
-        if update.len() < hdr.head_len() {
-            return Err(Error::Truncated);
-        }
-        if update.len() > hdr.head_len() {
-            return Err(Error::TrailingBytes);
-        }
+        check_total_len(update.len() as u64, hdr.head_len() as u64)?;
         if hdr.chain_len() == 0 {
             return Err(Error::Invalid);
         }
@@ -773,15 +768,7 @@ impl<E: Sha256Engine> Verifier<E> {
         if !chain.rest.is_empty() {
             return Err(Error::TrailingBytes);
         }
-        let (version, expires_at) = match &chain.root {
-            Some(r) => (r.version, r.expires_at),
-            None => (self.root.version(), self.root.expires_at()),
-        };
-        if let (Expiry::CheckedAt(now), Some(t)) = (self.policy.expiry, expires_at) {
-            if now >= t {
-                return Err(Error::RootExpired);
-            }
-        }
+        let version = self.root_in_force(&chain)?;
         Ok(RootUpdate {
             update,
             version,
@@ -831,10 +818,8 @@ fn check_policy(
 ) -> Result<(Option<ConfigRef>, Option<u8>)> {
     let ix = &scanned.ix;
     let facts = &scanned.facts;
-    if let (Expiry::CheckedAt(now), Some(t)) = (policy.expiry, ix.expires_at) {
-        if now >= t {
-            return Err(Error::ManifestExpired);
-        }
+    if policy.expiry.refuses(ix.expires_at) {
+        return Err(Error::ManifestExpired);
     }
     if !facts.hardware_listed {
         return Err(Error::WrongHardware);

@@ -41,11 +41,7 @@ impl<'a> Walker<'a> {
     /// Decodes a sequence length and checks it against `max` items.
     pub(crate) fn seq_len(&mut self, max: usize) -> Result<usize> {
         let n: u32 = self.take()?;
-        let n = usize::try_from(n).map_err(|_| Error::LimitExceeded)?;
-        if n > max {
-            return Err(Error::LimitExceeded);
-        }
-        Ok(n)
+        crate::dec::count(n, max)
     }
 
     /// Decodes an option tag: `false` for none, `true` for some.
