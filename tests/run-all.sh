@@ -12,6 +12,10 @@ ffi/tests/run.sh
 tests/firmware-m.sh   # the boot check as Cortex-M4F and Cortex-M3 firmware, under QEMU
 # The C API's own unsafe code under Miri (needs the nightly toolchain's
 # miri and rust-src components; said plainly when they are missing).
+# Installed here when the nightly toolchain is present but lacks them.
+if ! cargo +nightly miri --version >/dev/null 2>&1 && rustup run nightly rustc --version >/dev/null 2>&1; then
+  rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 || true
+fi
 if cargo +nightly miri --version >/dev/null 2>&1; then
   MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -q -p modelseal-ffi --lib
 else
