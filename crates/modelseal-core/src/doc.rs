@@ -13,190 +13,7 @@
 use crate::hash::Digest;
 use serde::{Deserialize, Serialize};
 
-/// What a bundle is: one of the two manifest kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum BundleKind {
-    /// Model components of one ECU: weights, engines, calibration, code, map data.
-    Component = 2,
-    /// A system configuration binding per-ECU software and model versions.
-    SystemConfig = 3,
-}
-
-impl BundleKind {
-    /// The kind with wire code `code`.
-    pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            2 => Some(Self::Component),
-            3 => Some(Self::SystemConfig),
-            _ => None,
-        }
-    }
-    /// The wire code.
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-    /// Lower-case name used in JSON and text output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Component => "component",
-            Self::SystemConfig => "system-config",
-        }
-    }
-}
-
-/// A model's lifecycle stage.
-///
-/// Three stages are known, ranked by maturity: Development < Staging <
-/// Production. Other nonzero codes are legal in a manifest (a registry may
-/// define more), but they have no rank: a device's minimum stage is never
-/// met by an unknown code, whatever its number, so a code chosen for a
-/// retired or experimental model cannot pass as mature by numeric
-/// accident. Stages are compared only through [`Stage::at_least`]; there is
-/// deliberately no numeric ordering. 0 is reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Stage(u8);
-
-impl Stage {
-    /// Under development: no release evidence required.
-    pub const DEVELOPMENT: Stage = Stage(10);
-    /// Staging: candidate for release, in validation.
-    pub const STAGING: Stage = Stage(20);
-    /// Production: released; every lineage link is required.
-    pub const PRODUCTION: Stage = Stage(30);
-
-    /// The stage with wire code `code` (0 is reserved).
-    pub const fn from_code(code: u8) -> Option<Self> {
-        if code == 0 { None } else { Some(Stage(code)) }
-    }
-    /// The wire code.
-    pub const fn code(self) -> u8 {
-        self.0
-    }
-    /// Maturity rank of a known stage (0, 1, 2); `None` for any other code.
-    pub const fn rank(self) -> Option<u8> {
-        match self.0 {
-            10 => Some(0),
-            20 => Some(1),
-            30 => Some(2),
-            _ => None,
-        }
-    }
-    /// Whether this stage meets the minimum `min`: both known, and this one
-    /// at least as mature. An unknown code never meets a minimum, and an
-    /// unknown minimum is met by nothing.
-    pub const fn at_least(self, min: Stage) -> bool {
-        match (self.rank(), min.rank()) {
-            (Some(a), Some(b)) => a >= b,
-            _ => false,
-        }
-    }
-    /// Whether a component at this stage must carry all eight lineage
-    /// links: Production, and (conservatively) every unknown code.
-    pub const fn requires_lineage(self) -> bool {
-        match self.rank() {
-            Some(r) => r >= 2,
-            None => true,
-        }
-    }
-    /// The name of a named stage.
-    pub fn name(self) -> Option<&'static str> {
-        match self {
-            Self::DEVELOPMENT => Some("development"),
-            Self::STAGING => Some("staging"),
-            Self::PRODUCTION => Some("production"),
-            _ => None,
-        }
-    }
-}
-
-/// What an artifact is. Codes not listed here are legal and mean "other":
-/// the verifier treats every kind alike (hash and length), the kind tells
-/// tools and firmware what to do with the bytes. 0 is reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-#[non_exhaustive]
-pub enum ArtifactKind {
-    /// Trained parameters (network weights).
-    Weights = 1,
-    /// An ONNX inference graph.
-    Onnx = 2,
-    /// A compiled TensorRT engine.
-    TensorRtEngine = 3,
-    /// Per-ECU or per-vehicle calibration data.
-    Calibration = 4,
-    /// Pre- or post-processing code.
-    ProcessingCode = 5,
-    /// Configuration.
-    Config = 6,
-    /// Map data (HD-map tiles, scene-priority tables).
-    MapData = 7,
-    /// A software bill of materials in CycloneDX.
-    SbomCycloneDx = 8,
-    /// A software bill of materials in SPDX.
-    SbomSpdx = 9,
-    /// Anything else.
-    Other = 255,
-}
-
-impl ArtifactKind {
-    /// Every named kind, for tools that list them.
-    pub const ALL: [ArtifactKind; 10] = [
-        Self::Weights,
-        Self::Onnx,
-        Self::TensorRtEngine,
-        Self::Calibration,
-        Self::ProcessingCode,
-        Self::Config,
-        Self::MapData,
-        Self::SbomCycloneDx,
-        Self::SbomSpdx,
-        Self::Other,
-    ];
-    /// The kind for wire code `code`; unknown nonzero codes read as `Other`.
-    pub fn from_code(code: u8) -> Option<Self> {
-        Some(match code {
-            0 => return None,
-            1 => Self::Weights,
-            2 => Self::Onnx,
-            3 => Self::TensorRtEngine,
-            4 => Self::Calibration,
-            5 => Self::ProcessingCode,
-            6 => Self::Config,
-            7 => Self::MapData,
-            8 => Self::SbomCycloneDx,
-            9 => Self::SbomSpdx,
-            _ => Self::Other,
-        })
-    }
-    /// The wire code.
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-    /// Name used in bundle specs, text and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Weights => "weights",
-            Self::Onnx => "onnx",
-            Self::TensorRtEngine => "tensorrt-engine",
-            Self::Calibration => "calibration",
-            Self::ProcessingCode => "processing-code",
-            Self::Config => "config",
-            Self::MapData => "map-data",
-            Self::SbomCycloneDx => "sbom-cyclonedx",
-            Self::SbomSpdx => "sbom-spdx",
-            Self::Other => "other",
-        }
-    }
-    /// The kind named `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.name() == name)
-    }
-    /// Whether this kind is a software bill of materials.
-    pub fn is_sbom(self) -> bool {
-        matches!(self, Self::SbomCycloneDx | Self::SbomSpdx)
-    }
-}
+pub use crate::codes::{ArtifactKind, BundleKind, RoleId, Stage};
 
 // ---------------------------------------------------------------- manifest
 
@@ -477,12 +294,13 @@ pub struct ManifestDoc<'a> {
 
 // ---------------------------------------------------------------- root
 
-/// Role id of the role that signs new trust roots.
-pub const ROLE_ROOT: u8 = 1;
-/// Role id of the role that signs component bundles.
-pub const ROLE_COMPONENT: u8 = 2;
-/// Role id of the role that signs system-configuration bundles.
-pub const ROLE_SYSTEM_CONFIG: u8 = 3;
+/// Role id of the role that signs new trust roots ([`RoleId::Root`]).
+pub const ROLE_ROOT: u8 = RoleId::Root.code();
+/// Role id of the role that signs component bundles ([`RoleId::Component`]).
+pub const ROLE_COMPONENT: u8 = RoleId::Component.code();
+/// Role id of the role that signs system-configuration bundles
+/// ([`RoleId::SystemConfig`]).
+pub const ROLE_SYSTEM_CONFIG: u8 = RoleId::SystemConfig.code();
 
 /// One role of a trust root (writing side).
 #[derive(Debug, Clone, Copy, Serialize)]

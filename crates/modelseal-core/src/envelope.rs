@@ -30,29 +30,9 @@ use crate::wire::{byte, le_u16, le_u32};
 /// Magic at the start of every envelope.
 pub const ENVELOPE_MAGIC: [u8; 8] = *b"MSENVLOP";
 
-/// The document an envelope carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum DocType {
-    /// A trust root.
-    Root = 1,
-    /// A component-bundle manifest.
-    ComponentManifest = 2,
-    /// A system-configuration manifest.
-    SystemConfigManifest = 3,
-}
+pub use crate::codes::DocType;
 
 impl DocType {
-    /// The document type with wire code `code`.
-    pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            1 => Some(Self::Root),
-            2 => Some(Self::ComponentManifest),
-            3 => Some(Self::SystemConfigManifest),
-            _ => None,
-        }
-    }
-
     /// The domain-separation tag: ASCII, NUL-padded to 32 bytes.
     pub fn domain_tag(self) -> &'static [u8; DOMAIN_TAG_LEN] {
         match self {

@@ -74,10 +74,10 @@ impl<'a> UnauthenticatedHead<'a> {
     }
     /// The bundle kind the envelope claims.
     pub fn kind(&self) -> BundleKind {
-        match self.manifest.doc_type() {
-            DocType::SystemConfigManifest => BundleKind::SystemConfig,
-            _ => BundleKind::Component,
-        }
+        self.manifest
+            .doc_type()
+            .bundle_kind()
+            .unwrap_or(BundleKind::Component)
     }
     /// The manifest, checked against every rule of the format but **not**
     /// authenticated.

@@ -41,6 +41,7 @@
 extern crate std;
 
 pub mod bundle;
+pub mod codes;
 mod dec;
 pub mod doc;
 pub mod envelope;

@@ -26,8 +26,7 @@
 use crate::KeyId;
 use crate::bundle::{BundleHeader, ReadAt};
 use crate::doc::{
-    BundleKind, ComponentHead, ManifestHead, ModelRef, ParameterSet, ROLE_COMPONENT,
-    ROLE_SYSTEM_CONFIG, SystemConfigHead,
+    BundleKind, ComponentHead, ManifestHead, ModelRef, ParameterSet, SystemConfigHead,
 };
 use crate::envelope::{DocType, Envelope, check_threshold, signed_message};
 use crate::error::{Error, Result};
@@ -369,11 +368,8 @@ impl<E: Sha256Engine> Verifier<E> {
         // 4. Manifest envelope: framing, a manifest type, the kind the
         //    policy expects; it ends the head.
         let env = Envelope::parse(rest)?;
-        let (kind, role_id) = match env.doc_type() {
-            DocType::Root => return Err(Error::WrongDocumentType),
-            DocType::ComponentManifest => (BundleKind::Component, ROLE_COMPONENT),
-            DocType::SystemConfigManifest => (BundleKind::SystemConfig, ROLE_SYSTEM_CONFIG),
-        };
+        let (role, kind) = env.doc_type().signer();
+        let (kind, role_id) = (kind.ok_or(Error::WrongDocumentType)?, role.code());
         if kind != self.policy.kind {
             return Err(Error::WrongKind);
         }
@@ -469,10 +465,7 @@ impl<E: Sha256Engine> Verifier<E> {
             current = next;
             out.rest = after;
         }
-        let role_id = match self.policy.kind {
-            BundleKind::Component => ROLE_COMPONENT,
-            BundleKind::SystemConfig => ROLE_SYSTEM_CONFIG,
-        };
+        let role_id = self.policy.kind.role().code();
         out.root = Some(ChainRoot {
             version: current.version(),
             expires_at: current.expires_at(),
