@@ -14,74 +14,132 @@ use crate::hash::Digest;
 use serde::{Deserialize, Serialize};
 
 pub use crate::codes::{ArtifactKind, BundleKind, RoleId, Stage};
+use crate::limits::{
+    MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSION_LEN, MAX_EXTENSIONS,
+    MAX_HARDWARE_IDS, MAX_METADATA, MAX_MIDDLEWARE, MAX_PARAMETER_SETS, MAX_ROLE_KEYS, MAX_ROLES,
+    MAX_SERIALS, MAX_TICKETS,
+};
+use crate::rules::{Class, Record};
+
+/// Declares a record once: the struct (its fields and their docs, as
+/// `docs/FORMAT.md` lists them) and, beside each field's type, its
+/// [`Class`]: the rule it must follow and its largest encoding. From that
+/// one declaration come [`Record::FIELDS`] (names for tools' messages),
+/// [`Record::MAX_LEN`] (the worst cases of [`crate::limits`]) and
+/// [`Record::check_fields`] (the per-field rules, applied by the host to
+/// what it writes and by the verifier to what it decodes).
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<$lt:lifetime> {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty = $class:expr, )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name<$lt> {
+            $( $(#[$fmeta])* pub $field: $ty, )+
+        }
+
+        impl Record for $name<'_> {
+            const FIELDS: &'static [crate::rules::Field] = &[
+                $( crate::rules::Field { name: stringify!($field), class: $class }, )+
+            ];
+            const MAX_LEN: usize = crate::rules::max_len_of(Self::FIELDS);
+            fn check_fields<P: crate::rules::Trail + ?Sized>(&self, trail: &mut P) -> crate::Result<()> {
+                $( crate::rules::check_field(&self.$field, stringify!($field), $class, trail)?; )+
+                Ok(())
+            }
+        }
+
+        impl crate::rules::Checked for $name<'_> {
+            fn check<P: crate::rules::Trail + ?Sized>(&self, class: Class, trail: &mut P) -> crate::Result<()> {
+                match class {
+                    Class::Record { .. } => self.check_fields(trail),
+                    _ => Err(crate::Error::Invalid),
+                }
+            }
+        }
+    };
+}
+
+/// The class of an identifier in a list (tickets, hardware ids, serials).
+const ID: Class = Class::Id { required: true };
 
 // ---------------------------------------------------------------- manifest
 
-/// The fixed fields at the start of every manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestHead<'a> {
-    /// [`BundleKind`] code; must agree with the envelope's document type.
-    pub kind: u8,
-    /// Anti-rollback counter: the device refuses a value below its stored floor.
-    pub security_counter: u64,
-    /// Human version string of the bundle (identifier).
-    pub version: &'a str,
-    /// Creation time, seconds since the Unix epoch (UTC).
-    pub created_at: u64,
-    /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
-    pub expires_at: Option<u64>,
-    /// Digest of the manifest this one supersedes (the update history).
-    #[serde(deserialize_with = "crate::wire::de_opt_digest")]
-    pub supersedes: Option<Digest>,
+record! {
+    /// The fixed fields at the start of every manifest.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ManifestHead<'a> {
+        /// [`BundleKind`] code; must agree with the envelope's document type.
+        pub kind: u8 = Class::Code,
+        /// Anti-rollback counter: the device refuses a value below its stored floor.
+        pub security_counter: u64 = Class::U64,
+        /// Human version string of the bundle (identifier).
+        pub version: &'a str = Class::Id { required: true },
+        /// Creation time, seconds since the Unix epoch (UTC).
+        pub created_at: u64 = Class::U64,
+        /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
+        pub expires_at: Option<u64> = Class::OptU64,
+        /// Digest of the manifest this one supersedes (the update history).
+        #[serde(deserialize_with = "crate::wire::de_opt_digest")]
+        pub supersedes: Option<Digest> = Class::OptDigest,
+    }
 }
 
-/// Where a bundle may be installed (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct TargetDoc<'a> {
-    /// Accepted hardware ids (at least one).
-    pub hardware_ids: &'a [&'a str],
-    /// Accepted ECU serials; empty means any.
-    pub serials: &'a [&'a str],
-    /// Vehicle platform, when restricted.
-    pub platform: Option<&'a str>,
-    /// Market, when restricted.
-    pub market: Option<&'a str>,
+record! {
+    /// Where a bundle may be installed (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct TargetDoc<'a> {
+        /// Accepted hardware ids (at least one).
+        pub hardware_ids: &'a [&'a str] = Class::Seq { max: MAX_HARDWARE_IDS, item: &ID },
+        /// Accepted ECU serials; empty means any.
+        pub serials: &'a [&'a str] = Class::Seq { max: MAX_SERIALS, item: &ID },
+        /// Vehicle platform, when restricted.
+        pub platform: Option<&'a str> = Class::OptId,
+        /// Market, when restricted.
+        pub market: Option<&'a str> = Class::OptId,
+    }
 }
 
-/// The eight lineage links of a model version, in this fixed order.
-/// An empty string means "not applicable yet"; Production needs all eight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Lineage<'a> {
-    /// Dataset the model was trained on.
-    pub training_dataset_id: &'a str,
-    /// Dataset used for validation.
-    pub validation_dataset_id: &'a str,
-    /// Dataset used for the offline test.
-    pub test_dataset_id: &'a str,
-    /// Experiment in the tracking system.
-    pub experiment_id: &'a str,
-    /// Commit of the training and inference code.
-    pub code_commit_id: &'a str,
-    /// Simulation test suite.
-    pub simulation_suite_id: &'a str,
-    /// Hardware-in-the-loop test suite.
-    pub hil_suite_id: &'a str,
-    /// Result of the release gate.
-    pub release_gate_result_id: &'a str,
+record! {
+    /// The eight lineage links of a model version, in this fixed order.
+    /// An empty string means "not applicable yet"; Production needs all eight.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct Lineage<'a> {
+        /// Dataset the model was trained on.
+        pub training_dataset_id: &'a str = Class::Id { required: false },
+        /// Dataset used for validation.
+        pub validation_dataset_id: &'a str = Class::Id { required: false },
+        /// Dataset used for the offline test.
+        pub test_dataset_id: &'a str = Class::Id { required: false },
+        /// Experiment in the tracking system.
+        pub experiment_id: &'a str = Class::Id { required: false },
+        /// Commit of the training and inference code.
+        pub code_commit_id: &'a str = Class::Id { required: false },
+        /// Simulation test suite.
+        pub simulation_suite_id: &'a str = Class::Id { required: false },
+        /// Hardware-in-the-loop test suite.
+        pub hil_suite_id: &'a str = Class::Id { required: false },
+        /// Result of the release gate.
+        pub release_gate_result_id: &'a str = Class::Id { required: false },
+    }
 }
 
 impl<'a> Lineage<'a> {
-    /// Field names, in wire order.
-    pub const NAMES: [&'static str; 8] = [
-        "training_dataset_id",
-        "validation_dataset_id",
-        "test_dataset_id",
-        "experiment_id",
-        "code_commit_id",
-        "simulation_suite_id",
-        "hil_suite_id",
-        "release_gate_result_id",
-    ];
+    /// Field names, in wire order (from the declaration above).
+    // Evaluated at compile time, where an index out of range (a ninth
+    // link without a tenth name) is a build error.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    pub const NAMES: [&'static str; 8] = {
+        let mut names = [""; 8];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = <Lineage<'static> as Record>::FIELDS[i].name;
+            i += 1;
+        }
+        names
+    };
     /// Values, in wire order.
     pub fn values(&self) -> [&'a str; 8] {
         [
@@ -97,199 +155,229 @@ impl<'a> Lineage<'a> {
     }
 }
 
-/// The fixed fields of a model component (its registry record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ComponentHead<'a> {
-    /// Model family, e.g. `perception_front_camera`.
-    pub family: &'a str,
-    /// Model version, e.g. `v1.3.5`.
-    pub version: &'a str,
-    /// [`Stage`] code.
-    pub stage: u8,
-    /// Author (free text).
-    pub author: &'a str,
-    /// Creation time of the model version, seconds since the Unix epoch.
-    pub created_at: u64,
-    /// Training environment (free text).
-    pub training_environment: &'a str,
-    /// The lineage links.
-    #[serde(borrow)]
-    pub lineage: Lineage<'a>,
+record! {
+    /// The fixed fields of a model component (its registry record).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ComponentHead<'a> {
+        /// Model family, e.g. `perception_front_camera`.
+        pub family: &'a str = Class::Id { required: true },
+        /// Model version, e.g. `v1.3.5`.
+        pub version: &'a str = Class::Id { required: true },
+        /// [`Stage`] code.
+        pub stage: u8 = Class::Code,
+        /// Author (free text).
+        pub author: &'a str = Class::Text { required: false },
+        /// Creation time of the model version, seconds since the Unix epoch.
+        pub created_at: u64 = Class::U64,
+        /// Training environment (free text).
+        pub training_environment: &'a str = Class::Text { required: false },
+        /// The lineage links.
+        #[serde(borrow)]
+        pub lineage: Lineage<'a> = Class::Record { max: Lineage::MAX_LEN },
+    }
 }
 
-/// One free key/value metadata entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MetadataEntry<'a> {
-    /// Key (identifier); keys are strictly ascending within a component.
-    pub key: &'a str,
-    /// Value (free text).
-    pub value: &'a str,
+record! {
+    /// One free key/value metadata entry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct MetadataEntry<'a> {
+        /// Key (identifier); keys are strictly ascending within a component.
+        pub key: &'a str = Class::Id { required: true },
+        /// Value (free text).
+        pub value: &'a str = Class::Text { required: false },
+    }
 }
 
-/// A model component (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ComponentDoc<'a> {
-    /// The registry record.
-    pub head: ComponentHead<'a>,
-    /// Tickets (identifiers).
-    pub tickets: &'a [&'a str],
-    /// Free metadata, keys strictly ascending.
-    pub metadata: &'a [MetadataEntry<'a>],
+record! {
+    /// A model component (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct ComponentDoc<'a> {
+        /// The registry record.
+        pub head: ComponentHead<'a> = Class::Record { max: ComponentHead::MAX_LEN },
+        /// Tickets (identifiers).
+        pub tickets: &'a [&'a str] = Class::Seq { max: MAX_TICKETS, item: &ID },
+        /// Free metadata, keys strictly ascending.
+        pub metadata: &'a [MetadataEntry<'a>] = Class::Seq { max: MAX_METADATA, item: &Class::Record { max: MetadataEntry::MAX_LEN } },
+    }
 }
 
-/// The fixed fields of a system configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SystemConfigHead<'a> {
-    /// Configuration id.
-    pub config_id: &'a str,
-    /// Configuration version.
-    pub config_version: &'a str,
-    /// Vehicle platform (may be empty).
-    pub vehicle_platform: &'a str,
-    /// Sensor set (may be empty).
-    pub sensor_set: &'a str,
-    /// Market (may be empty).
-    pub market: &'a str,
+record! {
+    /// The fixed fields of a system configuration.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SystemConfigHead<'a> {
+        /// Configuration id.
+        pub config_id: &'a str = Class::Id { required: true },
+        /// Configuration version.
+        pub config_version: &'a str = Class::Id { required: true },
+        /// Vehicle platform (may be empty).
+        pub vehicle_platform: &'a str = Class::Id { required: false },
+        /// Sensor set (may be empty).
+        pub sensor_set: &'a str = Class::Id { required: false },
+        /// Market (may be empty).
+        pub market: &'a str = Class::Id { required: false },
+    }
 }
 
-/// The fixed fields of one ECU entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EcuHead<'a> {
-    /// ECU name; names are strictly ascending within a configuration.
-    pub name: &'a str,
-    /// Hardware id of the ECU.
-    pub hardware_id: &'a str,
-    /// Software version the ECU runs.
-    pub software_version: &'a str,
+record! {
+    /// The fixed fields of one ECU entry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct EcuHead<'a> {
+        /// ECU name; names are strictly ascending within a configuration.
+        pub name: &'a str = Class::Id { required: true },
+        /// Hardware id of the ECU.
+        pub hardware_id: &'a str = Class::Id { required: true },
+        /// Software version the ECU runs.
+        pub software_version: &'a str = Class::Id { required: true },
+    }
 }
 
-/// A model an ECU runs, pinned by the digest of its component manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelRef<'a> {
-    /// Model family.
-    pub family: &'a str,
-    /// Model version.
-    pub version: &'a str,
-    /// SHA-256 of the component bundle's manifest document.
-    #[serde(deserialize_with = "crate::wire::de_digest")]
-    pub manifest_digest: Digest,
+record! {
+    /// A model an ECU runs, pinned by the digest of its component manifest.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ModelRef<'a> {
+        /// Model family.
+        pub family: &'a str = Class::Id { required: true },
+        /// Model version.
+        pub version: &'a str = Class::Id { required: true },
+        /// SHA-256 of the component bundle's manifest document.
+        #[serde(deserialize_with = "crate::wire::de_digest")]
+        pub manifest_digest: Digest = Class::Digest,
+    }
 }
 
-/// One ECU entry (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct EcuDoc<'a> {
-    /// Name, hardware id, software version.
-    pub head: EcuHead<'a>,
-    /// The models it runs.
-    pub models: &'a [ModelRef<'a>],
+record! {
+    /// One ECU entry (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct EcuDoc<'a> {
+        /// Name, hardware id, software version.
+        pub head: EcuHead<'a> = Class::Record { max: EcuHead::MAX_LEN },
+        /// The models it runs.
+        pub models: &'a [ModelRef<'a>] = Class::Seq { max: MAX_ECU_MODELS, item: &Class::Record { max: ModelRef::MAX_LEN } },
+    }
 }
 
-/// A shared middleware version (ROS, DDS, OS, compiler, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Middleware<'a> {
-    /// Name; names are strictly ascending within a configuration.
-    pub name: &'a str,
-    /// Version.
-    pub version: &'a str,
+record! {
+    /// A shared middleware version (ROS, DDS, OS, compiler, ...).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Middleware<'a> {
+        /// Name; names are strictly ascending within a configuration.
+        pub name: &'a str = Class::Id { required: true },
+        /// Version.
+        pub version: &'a str = Class::Id { required: true },
+    }
 }
 
-/// A parameter set for a vehicle variant, sensor set and market.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParameterSet<'a> {
-    /// Name; names are strictly ascending within a configuration.
-    pub name: &'a str,
-    /// Vehicle variant (may be empty).
-    pub vehicle_variant: &'a str,
-    /// Sensor set (may be empty).
-    pub sensor_set: &'a str,
-    /// Market (may be empty).
-    pub market: &'a str,
-    /// SHA-256 of the parameter data.
-    #[serde(deserialize_with = "crate::wire::de_digest")]
-    pub digest: Digest,
+record! {
+    /// A parameter set for a vehicle variant, sensor set and market.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ParameterSet<'a> {
+        /// Name; names are strictly ascending within a configuration.
+        pub name: &'a str = Class::Id { required: true },
+        /// Vehicle variant (may be empty).
+        pub vehicle_variant: &'a str = Class::Id { required: false },
+        /// Sensor set (may be empty).
+        pub sensor_set: &'a str = Class::Id { required: false },
+        /// Market (may be empty).
+        pub market: &'a str = Class::Id { required: false },
+        /// SHA-256 of the parameter data.
+        #[serde(deserialize_with = "crate::wire::de_digest")]
+        pub digest: Digest = Class::Digest,
+    }
 }
 
-/// A system configuration (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct SystemConfigDoc<'a> {
-    /// Id, version, platform, sensor set, market.
-    pub head: SystemConfigHead<'a>,
-    /// ECU entries, names strictly ascending (at least one).
-    pub ecus: &'a [EcuDoc<'a>],
-    /// Middleware versions, names strictly ascending.
-    pub middleware: &'a [Middleware<'a>],
-    /// Parameter sets, names strictly ascending.
-    pub parameter_sets: &'a [ParameterSet<'a>],
+record! {
+    /// A system configuration (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct SystemConfigDoc<'a> {
+        /// Id, version, platform, sensor set, market.
+        pub head: SystemConfigHead<'a> = Class::Record { max: SystemConfigHead::MAX_LEN },
+        /// ECU entries, names strictly ascending (at least one).
+        pub ecus: &'a [EcuDoc<'a>] = Class::Seq { max: MAX_ECUS, item: &Class::Record { max: EcuDoc::MAX_LEN } },
+        /// Middleware versions, names strictly ascending.
+        pub middleware: &'a [Middleware<'a>] = Class::Seq { max: MAX_MIDDLEWARE, item: &Class::Record { max: Middleware::MAX_LEN } },
+        /// Parameter sets, names strictly ascending.
+        pub parameter_sets: &'a [ParameterSet<'a>] = Class::Seq { max: MAX_PARAMETER_SETS, item: &Class::Record { max: ParameterSet::MAX_LEN } },
+    }
 }
 
-/// How a distributed artifact was derived from its plaintext.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Encryption<'a> {
-    /// Algorithm (identifier), e.g. `aes-256-gcm`.
-    pub algorithm: &'a str,
-    /// Id of the key in the vehicle's key store (identifier).
-    pub key_id: &'a str,
+record! {
+    /// How a distributed artifact was derived from its plaintext.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Encryption<'a> {
+        /// Algorithm (identifier), e.g. `aes-256-gcm`.
+        pub algorithm: &'a str = Class::Id { required: true },
+        /// Id of the key in the vehicle's key store (identifier).
+        pub key_id: &'a str = Class::Id { required: true },
+    }
 }
 
-/// The artifact before signing and encryption.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plaintext<'a> {
-    /// Length of the plaintext, in bytes.
-    pub size: u64,
-    /// SHA-256 of the plaintext.
-    #[serde(deserialize_with = "crate::wire::de_digest")]
-    pub digest: Digest,
-    /// How it was encrypted.
-    #[serde(borrow)]
-    pub encryption: Encryption<'a>,
+record! {
+    /// The artifact before signing and encryption.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Plaintext<'a> {
+        /// Length of the plaintext, in bytes.
+        pub size: u64 = Class::U64,
+        /// SHA-256 of the plaintext.
+        #[serde(deserialize_with = "crate::wire::de_digest")]
+        pub digest: Digest = Class::Digest,
+        /// How it was encrypted.
+        #[serde(borrow)]
+        pub encryption: Encryption<'a> = Class::Record { max: Encryption::MAX_LEN },
+    }
 }
 
-/// One artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Artifact<'a> {
-    /// Relative path; names are strictly ascending (bytewise) in a manifest.
-    pub name: &'a str,
-    /// [`ArtifactKind`] code.
-    pub kind: u8,
-    /// Length of the distributed bytes, in bytes.
-    pub size: u64,
-    /// SHA-256 of the distributed bytes.
-    #[serde(deserialize_with = "crate::wire::de_digest")]
-    pub digest: Digest,
-    /// The plaintext, when the distributed bytes are encrypted.
-    #[serde(borrow)]
-    pub plaintext: Option<Plaintext<'a>>,
-    /// Licence (SPDX expression).
-    pub licence: &'a str,
+record! {
+    /// One artifact.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Artifact<'a> {
+        /// Relative path; names are strictly ascending (bytewise) in a manifest.
+        pub name: &'a str = Class::Name,
+        /// [`ArtifactKind`] code.
+        pub kind: u8 = Class::Code,
+        /// Length of the distributed bytes, in bytes.
+        pub size: u64 = Class::U64,
+        /// SHA-256 of the distributed bytes.
+        #[serde(deserialize_with = "crate::wire::de_digest")]
+        pub digest: Digest = Class::Digest,
+        /// The plaintext, when the distributed bytes are encrypted.
+        #[serde(borrow)]
+        pub plaintext: Option<Plaintext<'a>> = Class::OptRecord { max: Plaintext::MAX_LEN },
+        /// Licence (SPDX expression).
+        pub licence: &'a str = Class::Text { required: true },
+    }
 }
 
-/// An extension: how later formats add fields that deployed verifiers can
-/// skip. A verifier rejects a critical extension it does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Extension<'a> {
-    /// Extension id; ids are strictly ascending in a manifest.
-    pub id: u32,
-    /// Whether a verifier that does not know `id` must reject the manifest.
-    pub critical: bool,
-    /// Payload, at most [`crate::limits::MAX_EXTENSION_LEN`] bytes.
-    pub data: &'a [u8],
+record! {
+    /// An extension: how later formats add fields that deployed verifiers can
+    /// skip. A verifier rejects a critical extension it does not know.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Extension<'a> {
+        /// Extension id; ids are strictly ascending in a manifest.
+        pub id: u32 = Class::U32,
+        /// Whether a verifier that does not know `id` must reject the manifest.
+        pub critical: bool = Class::Flag,
+        /// Payload, at most [`crate::limits::MAX_EXTENSION_LEN`] bytes.
+        pub data: &'a [u8] = Class::Bytes { max: MAX_EXTENSION_LEN },
+    }
 }
 
-/// A whole manifest (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ManifestDoc<'a> {
-    /// Kind, counter, version, times, supersedes.
-    pub head: ManifestHead<'a>,
-    /// Target binding.
-    pub target: TargetDoc<'a>,
-    /// Components: at least one in a component bundle, none in a system configuration.
-    pub components: &'a [ComponentDoc<'a>],
-    /// The system configuration: present exactly in system-configuration bundles.
-    pub system_config: Option<SystemConfigDoc<'a>>,
-    /// Artifacts, names strictly ascending: at least one in a component bundle.
-    pub artifacts: &'a [Artifact<'a>],
-    /// Extensions, ids strictly ascending.
-    pub extensions: &'a [Extension<'a>],
+record! {
+    /// A whole manifest (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct ManifestDoc<'a> {
+        /// Kind, counter, version, times, supersedes.
+        pub head: ManifestHead<'a> = Class::Record { max: ManifestHead::MAX_LEN },
+        /// Target binding.
+        pub target: TargetDoc<'a> = Class::Record { max: TargetDoc::MAX_LEN },
+        /// Components: at least one in a component bundle, none in a system configuration.
+        pub components: &'a [ComponentDoc<'a>] = Class::Seq { max: MAX_COMPONENTS, item: &Class::Record { max: ComponentDoc::MAX_LEN } },
+        /// The system configuration: present exactly in system-configuration bundles.
+        pub system_config: Option<SystemConfigDoc<'a>> = Class::OptRecord { max: SystemConfigDoc::MAX_LEN },
+        /// Artifacts, names strictly ascending: at least one in a component bundle.
+        pub artifacts: &'a [Artifact<'a>] = Class::Seq { max: MAX_ARTIFACTS, item: &Class::Record { max: Artifact::MAX_LEN } },
+        /// Extensions, ids strictly ascending.
+        pub extensions: &'a [Extension<'a>] = Class::Seq { max: MAX_EXTENSIONS, item: &Class::Record { max: Extension::MAX_LEN } },
+    }
 }
 
 // ---------------------------------------------------------------- root
@@ -302,31 +390,35 @@ pub const ROLE_COMPONENT: u8 = RoleId::Component.code();
 /// ([`RoleId::SystemConfig`]).
 pub const ROLE_SYSTEM_CONFIG: u8 = RoleId::SystemConfig.code();
 
-/// One role of a trust root (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RoleDoc<'a> {
-    /// Role id ([`ROLE_ROOT`], [`ROLE_COMPONENT`], [`ROLE_SYSTEM_CONFIG`];
-    /// other nonzero ids are reserved for later roles and ignored).
-    pub id: u8,
-    /// Distinct keys of this role that must sign (1 ..= keys).
-    pub threshold: u8,
-    /// The role's Ed25519 public keys, each listed once.
-    pub keys: &'a [[u8; 32]],
-    /// A re-base of the role's security-counter floor (component and
-    /// system-configuration roles only): a device that applies the
-    /// rotation to this root sets its floor for the role to this value.
-    /// Legal only in a root that changes the role's keys; it undoes a
-    /// counter that stolen, now retired, keys pushed up.
-    pub floor: Option<u64>,
+record! {
+    /// One role of a trust root (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct RoleDoc<'a> {
+        /// Role id ([`ROLE_ROOT`], [`ROLE_COMPONENT`], [`ROLE_SYSTEM_CONFIG`];
+        /// other nonzero ids are reserved for later roles and ignored).
+        pub id: u8 = Class::Code,
+        /// Distinct keys of this role that must sign (1 ..= keys).
+        pub threshold: u8 = Class::U8,
+        /// The role's Ed25519 public keys, each listed once.
+        pub keys: &'a [[u8; 32]] = Class::Seq { max: MAX_ROLE_KEYS, item: &Class::Key },
+        /// A re-base of the role's security-counter floor (component and
+        /// system-configuration roles only): a device that applies the
+        /// rotation to this root sets its floor for the role to this value.
+        /// Legal only in a root that changes the role's keys; it undoes a
+        /// counter that stolen, now retired, keys pushed up.
+        pub floor: Option<u64> = Class::OptU64,
+    }
 }
 
-/// A trust root (writing side).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RootDoc<'a> {
-    /// Root version, from 1; each rotation is exactly one more.
-    pub version: u32,
-    /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
-    pub expires_at: Option<u64>,
-    /// Roles, ids strictly ascending; roles 1, 2 and 3 are required.
-    pub roles: &'a [RoleDoc<'a>],
+record! {
+    /// A trust root (writing side).
+    #[derive(Debug, Clone, Copy, Serialize)]
+    pub struct RootDoc<'a> {
+        /// Root version, from 1; each rotation is exactly one more.
+        pub version: u32 = Class::U32,
+        /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
+        pub expires_at: Option<u64> = Class::OptU64,
+        /// Roles, ids strictly ascending; roles 1, 2 and 3 are required.
+        pub roles: &'a [RoleDoc<'a>] = Class::Seq { max: MAX_ROLES, item: &Class::Record { max: RoleDoc::MAX_LEN } },
+    }
 }

@@ -13,6 +13,9 @@
 // build error rather than a wrap.
 #![allow(clippy::arithmetic_side_effects)]
 
+use crate::doc;
+use crate::rules::{Class, Record, field_max_len, varint_len};
+
 /// Format version this verifier implements (bundle, envelope and identity
 /// headers all carry it).
 pub const FORMAT_VERSION: u16 = 1;
@@ -96,49 +99,25 @@ pub const MIN_READ_CHUNK: usize = 64;
 
 // ---- Worst-case encoded sizes (postcard), derived from the bounds above ----
 
-/// Bytes of a postcard varint encoding `n`.
-const fn varint_len(mut n: u64) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
 /// A varint-encoded u64 at its largest, in bytes.
 const U64_MAX_LEN: usize = 10;
 /// A varint-encoded u32 at its largest, in bytes.
 const U32_MAX_LEN: usize = 5;
-/// A string of at most `n` bytes, in bytes.
-const fn str_max(n: usize) -> usize {
-    varint_len(n as u64) + n
-}
 /// A sequence of at most `n` items of at most `item` bytes each.
 const fn seq_max(n: usize, item: usize) -> usize {
-    varint_len(n as u64) + n * item
+    varint_len(n) + n * item
 }
-const ID: usize = str_max(MAX_ID_LEN);
-const TEXT: usize = str_max(MAX_TEXT_LEN);
-const NAME: usize = str_max(MAX_NAME_LEN);
-const OPT_U64: usize = 1 + U64_MAX_LEN;
+// Every record's largest encoding comes from its declaration in
+// `crate::doc` (each field's class, beside its type): a new field changes
+// these sizes by itself.
+const ID: usize = Class::Id { required: true }.max_len();
+const TEXT: usize = Class::Text { required: true }.max_len();
+const NAME: usize = Class::Name.max_len();
+const MANIFEST_HEAD_MAX: usize = doc::ManifestHead::MAX_LEN;
+const COMPONENT_HEAD_MAX: usize = doc::ComponentHead::MAX_LEN;
+const ARTIFACT_MAX: usize = doc::Artifact::MAX_LEN;
+const EXTENSION_MAX: usize = doc::Extension::MAX_LEN;
 
-const MANIFEST_HEAD_MAX: usize = 1 + U64_MAX_LEN + ID + U64_MAX_LEN + OPT_U64 + 1 + DIGEST_LEN;
-const TARGET_MAX: usize = seq_max(MAX_HARDWARE_IDS, ID) + seq_max(MAX_SERIALS, ID) + 2 * (1 + ID);
-const COMPONENT_HEAD_MAX: usize = 2 * ID     // family, version
-    + 1                                         // stage
-    + TEXT + U64_MAX_LEN + TEXT                 // author, created, training env
-    + 8 * ID; // lineage links
-const COMPONENT_MAX: usize =
-    COMPONENT_HEAD_MAX + seq_max(MAX_TICKETS, ID) + seq_max(MAX_METADATA, ID + TEXT);
-const ECU_MAX: usize = 3 * ID + seq_max(MAX_ECU_MODELS, 2 * ID + DIGEST_LEN);
-const SYSTEM_CONFIG_MAX: usize = 5 * ID
-    + seq_max(MAX_ECUS, ECU_MAX)
-    + seq_max(MAX_MIDDLEWARE, 2 * ID)
-    + seq_max(MAX_PARAMETER_SETS, 4 * ID + DIGEST_LEN);
-const ARTIFACT_MAX: usize = NAME + 1 + U64_MAX_LEN + DIGEST_LEN
-    + 1 + (DIGEST_LEN + U64_MAX_LEN + 2 * ID)  // optional plaintext record
-    + TEXT; // licence
-const EXTENSION_MAX: usize = U32_MAX_LEN + 1 + str_max(MAX_EXTENSION_LEN);
 // Evaluated only at compile time, where an index out of range is a build error.
 #[allow(clippy::indexing_slicing)]
 const fn max_of(items: &[usize]) -> usize {
@@ -159,12 +138,12 @@ const fn max_of(items: &[usize]) -> usize {
 pub const MAX_ITEM_LEN: usize = max_of(&[
     MANIFEST_HEAD_MAX,
     COMPONENT_HEAD_MAX,
-    ID + TEXT,           // metadata entry
-    5 * ID,              // system-configuration head
-    3 * ID,              // ECU head
-    2 * ID + DIGEST_LEN, // model reference
-    2 * ID,              // middleware
-    4 * ID + DIGEST_LEN, // parameter set
+    doc::MetadataEntry::MAX_LEN,
+    doc::SystemConfigHead::MAX_LEN,
+    doc::EcuHead::MAX_LEN,
+    doc::ModelRef::MAX_LEN,
+    doc::Middleware::MAX_LEN,
+    doc::ParameterSet::MAX_LEN,
     ARTIFACT_MAX,
     EXTENSION_MAX,
     NAME,
@@ -172,16 +151,15 @@ pub const MAX_ITEM_LEN: usize = max_of(&[
     U64_MAX_LEN,
 ]);
 
-const MANIFEST_COMMON_MAX: usize = MANIFEST_HEAD_MAX
-    + TARGET_MAX
-    + seq_max(MAX_ARTIFACTS, ARTIFACT_MAX)
-    + seq_max(MAX_EXTENSIONS, EXTENSION_MAX);
-/// Largest legal component manifest (every count and length at its bound).
+/// Largest legal component manifest (every count and length at its bound):
+/// a manifest at its largest without a system configuration (tag only).
 pub const COMPONENT_MANIFEST_WORST: usize =
-    MANIFEST_COMMON_MAX + seq_max(MAX_COMPONENTS, COMPONENT_MAX) + 1;
-/// Largest legal system-configuration manifest.
-pub const SYSTEM_CONFIG_MANIFEST_WORST: usize =
-    MANIFEST_COMMON_MAX + varint_len(0) + 1 + SYSTEM_CONFIG_MAX;
+    doc::ManifestDoc::MAX_LEN - field_max_len(doc::ManifestDoc::FIELDS, "system_config") + 1;
+/// Largest legal system-configuration manifest: a manifest at its largest
+/// without components (an empty sequence).
+pub const SYSTEM_CONFIG_MANIFEST_WORST: usize = doc::ManifestDoc::MAX_LEN
+    - field_max_len(doc::ManifestDoc::FIELDS, "components")
+    + varint_len(0);
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b { a } else { b }
@@ -197,9 +175,8 @@ pub const MAX_MANIFEST_LEN: usize = round_up(
     1024,
 );
 
-const ROLE_MAX: usize = 1 + 1 + seq_max(MAX_ROLE_KEYS, PUBLIC_KEY_LEN) + OPT_U64;
 /// Largest legal trust-root document.
-pub const ROOT_WORST: usize = U32_MAX_LEN + OPT_U64 + seq_max(MAX_ROLES, ROLE_MAX);
+pub const ROOT_WORST: usize = doc::RootDoc::MAX_LEN;
 /// Largest trust-root document, in bytes: the largest legal root rounded up
 /// to 64 bytes (2240 bytes).
 pub const MAX_ROOT_LEN: usize = round_up(ROOT_WORST, 64);

@@ -27,8 +27,9 @@ use crate::limits::{
 };
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
 use crate::policy::{IdString, id_string};
+use crate::rules::Record;
 use crate::snap::Snap;
-use crate::wire::{Walker, check_id, check_name, check_opt_id, check_text, walker_at};
+use crate::wire::{Walker, check_id, check_opt_id, walker_at};
 
 /// Where the sections of a validated manifest start. Holds no borrow, so a
 /// session can keep it across calls.
@@ -525,11 +526,11 @@ pub(crate) fn scan(
 
     let (kind, security_counter, expires_at) = {
         let head: ManifestHead<'_> = s.take(dec::manifest_head)?;
+        head.check_fields(&mut ())?;
         let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
         if kind != expected {
             return Err(Error::Invalid);
         }
-        check_id(head.version, true)?;
         sink.head(&head)?;
         (kind, head.security_counter, head.expires_at)
     };
@@ -593,8 +594,7 @@ pub(crate) fn scan(
         let mut keys = Prev::<MAX_ID_LEN>::NONE;
         for _ in 0..n {
             let m: MetadataEntry<'_> = s.take(dec::metadata_entry)?;
-            check_id(m.key, true)?;
-            check_text(m.value, false)?;
+            m.check_fields(&mut ())?;
             keys.ascending(m.key)?;
         }
     }
@@ -624,16 +624,8 @@ pub(crate) fn scan(
         {
             let a: Artifact<'_> = s.take(dec::artifact)?;
             layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
-            check_name(a.name)?;
+            a.check_fields(&mut ())?;
             names.ascending(a.name)?;
-            if a.kind == 0 {
-                return Err(Error::Invalid);
-            }
-            if let Some(p) = &a.plaintext {
-                check_id(p.encryption.algorithm, true)?;
-                check_id(p.encryption.key_id, true)?;
-            }
-            check_text(a.licence, true)?;
             sink.artifact(index, &a)?;
         }
         sink.artifact_leaf(&s.close_tap()?)?;
@@ -706,15 +698,9 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
 
 /// Returns the component's stage.
 fn check_component_head(h: &ComponentHead<'_>) -> Result<Stage> {
-    check_id(h.family, true)?;
-    check_id(h.version, true)?;
+    h.check_fields(&mut ())?;
     let stage = Stage::from_code(h.stage).ok_or(Error::Invalid)?;
-    check_text(h.author, false)?;
-    check_text(h.training_environment, false)?;
     let links = h.lineage.values();
-    for link in links {
-        check_id(link, false)?;
-    }
     if stage.requires_lineage() && links.iter().any(|l| l.is_empty()) {
         return Err(Error::LineageIncomplete);
     }
@@ -755,11 +741,7 @@ fn scan_system_config(
     let mut found = ConfigFacts::NONE;
     {
         let h: SystemConfigHead<'_> = s.take(dec::system_config_head)?;
-        check_id(h.config_id, true)?;
-        check_id(h.config_version, true)?;
-        check_id(h.vehicle_platform, false)?;
-        check_id(h.sensor_set, false)?;
-        check_id(h.market, false)?;
+        h.check_fields(&mut ())?;
         found.config_id = id_string(h.config_id)?;
         found.config_version = id_string(h.config_version)?;
         found.platform_ok = restriction_admits(non_empty(h.vehicle_platform), device.platform);
@@ -775,9 +757,7 @@ fn scan_system_config(
     for index in 0..n_ecus {
         {
             let e: EcuHead<'_> = s.take(dec::ecu_head)?;
-            check_id(e.name, true)?;
-            check_id(e.hardware_id, true)?;
-            check_id(e.software_version, true)?;
+            e.check_fields(&mut ())?;
             names.ascending(e.name)?;
             if e.hardware_id == device.hardware_id && device.ecu_name.is_none_or(|n| n == e.name) {
                 found.matches = found.matches.saturating_add(1);
@@ -787,8 +767,7 @@ fn scan_system_config(
         let n = s.seq_len(MAX_ECU_MODELS)?;
         for _ in 0..n {
             let m: ModelRef<'_> = s.take(dec::model_ref)?;
-            check_id(m.family, true)?;
-            check_id(m.version, true)?;
+            m.check_fields(&mut ())?;
             sink.ecu_model(index, &m)?;
         }
     }
@@ -797,8 +776,7 @@ fn scan_system_config(
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for _ in 0..n {
         let m: Middleware<'_> = s.take(dec::middleware)?;
-        check_id(m.name, true)?;
-        check_id(m.version, true)?;
+        m.check_fields(&mut ())?;
         names.ascending(m.name)?;
     }
 
@@ -806,10 +784,7 @@ fn scan_system_config(
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for index in 0..n {
         let p: ParameterSet<'_> = s.take(dec::parameter_set)?;
-        check_id(p.name, true)?;
-        check_id(p.vehicle_variant, false)?;
-        check_id(p.sensor_set, false)?;
-        check_id(p.market, false)?;
+        p.check_fields(&mut ())?;
         names.ascending(p.name)?;
         sink.parameter_set(index, &p)?;
     }

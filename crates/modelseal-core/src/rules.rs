@@ -28,3 +28,423 @@ pub fn text(s: &str, required: bool) -> Result<()> {
 pub fn artifact_name(s: &str) -> Result<()> {
     crate::wire::check_name(s)
 }
+
+// ------------------------------------------------------------ field classes
+
+use crate::error::Error;
+use crate::limits::{DIGEST_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, PUBLIC_KEY_LEN};
+
+/// What a field of a record is: its rule and its largest encoding. Every
+/// field of every record in [`crate::doc`] is declared with one, beside its
+/// type (see the `record!` declarations there); the records' worst-case
+/// sizes in [`crate::limits`] and the rules both tools and the verifier
+/// apply come from these declarations, so a new field cannot be added
+/// without them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// A one-byte code that must not be 0 (kind, stage, role id).
+    Code,
+    /// A byte (a count such as a threshold).
+    U8,
+    /// A boolean.
+    Flag,
+    /// An unsigned 32-bit number.
+    U32,
+    /// An unsigned 64-bit number.
+    U64,
+    /// An optional unsigned 64-bit number.
+    OptU64,
+    /// A SHA-256 digest.
+    Digest,
+    /// An optional SHA-256 digest.
+    OptDigest,
+    /// An Ed25519 public key.
+    Key,
+    /// An identifier (see [`identifier`]).
+    Id {
+        /// Whether it must be non-empty.
+        required: bool,
+    },
+    /// An optional identifier; when present, non-empty.
+    OptId,
+    /// Free text (see [`text`]).
+    Text {
+        /// Whether it must be non-empty.
+        required: bool,
+    },
+    /// An artifact name (see [`artifact_name`]).
+    Name,
+    /// Opaque bytes, at most `max`.
+    Bytes {
+        /// Most bytes.
+        max: usize,
+    },
+    /// A nested record whose largest encoding is `max` bytes.
+    Record {
+        /// The record's `MAX_LEN`.
+        max: usize,
+    },
+    /// An optional nested record.
+    OptRecord {
+        /// The record's `MAX_LEN`.
+        max: usize,
+    },
+    /// A sequence of at most `max` items of class `item`.
+    Seq {
+        /// Most items.
+        max: usize,
+        /// Each item's class.
+        item: &'static Class,
+    },
+}
+
+/// Bytes of a postcard varint encoding `n` (evaluated at compile time for
+/// the declared classes).
+#[allow(clippy::arithmetic_side_effects)]
+pub(crate) const fn varint_len(n: usize) -> usize {
+    let mut n = n as u64;
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+// Evaluated at compile time for the declared classes, where an overflow is
+// a build error rather than a wrap.
+#[allow(clippy::arithmetic_side_effects)]
+impl Class {
+    /// Largest postcard encoding of a field of this class, in bytes.
+    pub const fn max_len(self) -> usize {
+        const U64: usize = 10;
+        match self {
+            Class::Code | Class::U8 | Class::Flag => 1,
+            Class::U32 => 5,
+            Class::U64 => U64,
+            Class::OptU64 => 1 + U64,
+            Class::Digest => DIGEST_LEN,
+            Class::OptDigest => 1 + DIGEST_LEN,
+            Class::Key => PUBLIC_KEY_LEN,
+            Class::Id { .. } => varint_len(MAX_ID_LEN) + MAX_ID_LEN,
+            Class::OptId => 1 + varint_len(MAX_ID_LEN) + MAX_ID_LEN,
+            Class::Text { .. } => varint_len(MAX_TEXT_LEN) + MAX_TEXT_LEN,
+            Class::Name => varint_len(MAX_NAME_LEN) + MAX_NAME_LEN,
+            Class::Bytes { max } => varint_len(max) + max,
+            Class::Record { max } => max,
+            Class::OptRecord { max } => 1 + max,
+            Class::Seq { max, item } => varint_len(max) + max * item.max_len(),
+        }
+    }
+}
+
+/// One field of a record: its name (as in `docs/FORMAT.md`, specs and
+/// JSON) and its class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The field's name.
+    pub name: &'static str,
+    /// Its rule and size.
+    pub class: Class,
+}
+
+/// Where a check is in a record: told each field and item it enters and
+/// leaves, so a tool can name the field that broke a rule
+/// (`component[0].lineage.hil_suite_id`). The verifier passes `()`, which
+/// keeps nothing and costs nothing.
+pub trait Trail {
+    /// Entering field `name`.
+    fn enter(&mut self, name: &'static str);
+    /// Entering item `index` of the sequence just entered.
+    fn item(&mut self, index: usize);
+    /// Leaving the field or item last entered (only on success: after a
+    /// failure the trail still names where it happened).
+    fn leave(&mut self);
+}
+
+impl Trail for () {
+    fn enter(&mut self, _: &'static str) {}
+    fn item(&mut self, _: usize) {}
+    fn leave(&mut self) {}
+}
+
+/// A value a field [`Class`] can judge. A class that does not fit the
+/// value's type is a declaration error, answered with
+/// [`Error::Invalid`] (the round-trip tests would show it at once).
+pub trait Checked {
+    /// Checks the value against its field's class.
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()>;
+}
+
+/// Checks field `name` of class `class`, keeping `trail` on it.
+pub fn check_field<T: Checked + ?Sized, P: Trail + ?Sized>(
+    value: &T,
+    name: &'static str,
+    class: Class,
+    trail: &mut P,
+) -> Result<()> {
+    trail.enter(name);
+    value.check(class, trail)?;
+    trail.leave();
+    Ok(())
+}
+
+impl Checked for str {
+    fn check<P: Trail + ?Sized>(&self, class: Class, _: &mut P) -> Result<()> {
+        match class {
+            Class::Id { required } => identifier(self, required),
+            Class::OptId => identifier(self, true),
+            Class::Text { required } => text(self, required),
+            Class::Name => artifact_name(self),
+            _ => Err(Error::Invalid),
+        }
+    }
+}
+
+impl Checked for u8 {
+    fn check<P: Trail + ?Sized>(&self, class: Class, _: &mut P) -> Result<()> {
+        match class {
+            Class::Code if *self == 0 => Err(Error::Invalid),
+            Class::Code | Class::U8 => Ok(()),
+            _ => Err(Error::Invalid),
+        }
+    }
+}
+
+/// Numbers, flags, digests and keys: every value is legal.
+macro_rules! any_value_is_legal {
+    ($($ty:ty => $($class:ident)|+;)+) => {$(
+        impl Checked for $ty {
+            fn check<P: Trail + ?Sized>(&self, class: Class, _: &mut P) -> Result<()> {
+                match class {
+                    $(Class::$class)|+ => Ok(()),
+                    _ => Err(Error::Invalid),
+                }
+            }
+        }
+    )+};
+}
+any_value_is_legal! {
+    bool => Flag;
+    u32 => U32;
+    u64 => U64;
+    Option<u64> => OptU64;
+    [u8; 32] => Digest | Key;
+    Option<[u8; 32]> => OptDigest;
+}
+
+impl<T: Checked + ?Sized> Checked for &T {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        (**self).check(class, trail)
+    }
+}
+
+impl Checked for Option<&str> {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        match (class, self) {
+            (Class::OptId, Some(s)) => s.check(class, trail),
+            (Class::OptId, None) => Ok(()),
+            _ => Err(Error::Invalid),
+        }
+    }
+}
+
+impl<T: Checked> Checked for [T] {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        let (max, item) = match class {
+            Class::Seq { max, item } => (max, item),
+            // Opaque bytes (`[u8]`): only their length is judged.
+            Class::Bytes { max } if self.len() > max => return Err(Error::LimitExceeded),
+            Class::Bytes { .. } => return Ok(()),
+            _ => return Err(Error::Invalid),
+        };
+        if self.len() > max {
+            return Err(Error::LimitExceeded);
+        }
+        for (i, v) in self.iter().enumerate() {
+            trail.item(i);
+            v.check(*item, trail)?;
+            trail.leave();
+        }
+        Ok(())
+    }
+}
+
+/// A record: its fields in wire order, its largest encoding, and the
+/// per-field check. Implemented by the `record!` declarations of
+/// [`crate::doc`].
+pub trait Record {
+    /// Fields in wire order.
+    const FIELDS: &'static [Field];
+    /// Largest postcard encoding, in bytes: the sum of the fields' largest.
+    const MAX_LEN: usize;
+    /// Checks every field against its class, in wire order; the trail
+    /// names the first field that breaks its rule.
+    fn check_fields<P: Trail + ?Sized>(&self, trail: &mut P) -> Result<()>;
+}
+
+impl<T: Record> Checked for Option<T> {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        match (class, self) {
+            (Class::OptRecord { .. }, Some(r)) => r.check_fields(trail),
+            (Class::OptRecord { .. }, None) => Ok(()),
+            _ => Err(Error::Invalid),
+        }
+    }
+}
+
+/// The largest encoding of `fields`, in bytes.
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+pub const fn max_len_of(fields: &[Field]) -> usize {
+    let mut sum = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        sum += fields[i].class.max_len();
+        i += 1;
+    }
+    sum
+}
+
+/// The largest encoding of field `name` of `fields` (0 if there is none).
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+pub const fn field_max_len(fields: &[Field], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let f = fields[i].name.as_bytes();
+        let n = name.as_bytes();
+        if f.len() == n.len() {
+            let mut j = 0;
+            while j < f.len() && f[j] == n[j] {
+                j += 1;
+            }
+            if j == f.len() {
+                return fields[i].class.max_len();
+            }
+        }
+        i += 1;
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{ComponentDoc, ComponentHead, Lineage, MetadataEntry};
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// A trail that keeps the path, as a tool would.
+    #[derive(Default)]
+    struct Path(Vec<String>);
+    impl Trail for Path {
+        fn enter(&mut self, name: &'static str) {
+            self.0.push(name.into());
+        }
+        fn item(&mut self, index: usize) {
+            self.0.push(std::format!("[{index}]"));
+        }
+        fn leave(&mut self) {
+            self.0.pop();
+        }
+    }
+    impl Path {
+        fn render(&self) -> String {
+            self.0.iter().fold(String::new(), |mut s, p| {
+                if !s.is_empty() && !p.starts_with('[') {
+                    s.push('.');
+                }
+                s.push_str(p);
+                s
+            })
+        }
+    }
+
+    fn component<'a>(lineage: Lineage<'a>, metadata: &'a [MetadataEntry<'a>]) -> ComponentDoc<'a> {
+        ComponentDoc {
+            head: ComponentHead {
+                family: "perception_front_camera",
+                version: "v1.3.5",
+                stage: 30,
+                author: "",
+                created_at: 0,
+                training_environment: "",
+                lineage,
+            },
+            tickets: &[],
+            metadata,
+        }
+    }
+
+    #[test]
+    fn the_declared_rules_name_the_field_that_breaks_one() {
+        let ok = component(Lineage::default(), &[]);
+        let mut path = Path::default();
+        assert_eq!(ok.check_fields(&mut path), Ok(()));
+        assert!(path.0.is_empty());
+
+        let bad_link = Lineage {
+            hil_suite_id: "has space",
+            ..Lineage::default()
+        };
+        let mut path = Path::default();
+        assert_eq!(
+            component(bad_link, &[]).check_fields(&mut path),
+            Err(Error::Invalid)
+        );
+        assert_eq!(path.render(), "head.lineage.hil_suite_id");
+
+        let long = "k".repeat(MAX_ID_LEN + 1);
+        let metadata = [
+            MetadataEntry {
+                key: "a",
+                value: "",
+            },
+            MetadataEntry {
+                key: &long,
+                value: "",
+            },
+        ];
+        let mut path = Path::default();
+        assert_eq!(
+            component(Lineage::default(), &metadata).check_fields(&mut path),
+            Err(Error::LimitExceeded)
+        );
+        assert_eq!(path.render(), "metadata[1].key");
+    }
+
+    #[test]
+    fn every_declared_field_has_a_unique_name_and_a_size() {
+        use crate::doc::*;
+        for fields in [
+            ManifestHead::FIELDS,
+            TargetDoc::FIELDS,
+            Lineage::FIELDS,
+            ComponentHead::FIELDS,
+            MetadataEntry::FIELDS,
+            ComponentDoc::FIELDS,
+            SystemConfigHead::FIELDS,
+            EcuHead::FIELDS,
+            ModelRef::FIELDS,
+            EcuDoc::FIELDS,
+            Middleware::FIELDS,
+            ParameterSet::FIELDS,
+            SystemConfigDoc::FIELDS,
+            Encryption::FIELDS,
+            Plaintext::FIELDS,
+            Artifact::FIELDS,
+            Extension::FIELDS,
+            ManifestDoc::FIELDS,
+            RoleDoc::FIELDS,
+            RootDoc::FIELDS,
+        ] {
+            for (i, f) in fields.iter().enumerate() {
+                assert!(f.class.max_len() > 0, "{}", f.name);
+                assert!(
+                    fields[i + 1..].iter().all(|g| g.name != f.name),
+                    "{}",
+                    f.name
+                );
+            }
+        }
+    }
+}
