@@ -22,8 +22,8 @@ use crate::doc::{
 };
 use crate::error::{Error, Result};
 use crate::limits::{
-    MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSION_LEN, MAX_EXTENSIONS,
-    MAX_HARDWARE_IDS, MAX_METADATA, MAX_MIDDLEWARE, MAX_PARAMETER_SETS, MAX_SERIALS, MAX_TICKETS,
+    MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSIONS, MAX_HARDWARE_IDS,
+    MAX_METADATA, MAX_MIDDLEWARE, MAX_PARAMETER_SETS, MAX_SERIALS, MAX_TICKETS,
 };
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
 use crate::policy::{IdString, id_string};
@@ -535,8 +535,69 @@ pub(crate) fn scan(
         (kind, head.security_counter, head.expires_at)
     };
 
-    // Target binding.
     let target_off = pos(&s)?;
+    let target = scan_target(&mut s, device)?;
+    let components_off = pos(&s)?;
+    let stages_ok = scan_components(&mut s, kind, device, sink)?;
+
+    // System configuration: present exactly in system-configuration bundles.
+    let system_config_off = pos(&s)?;
+    let has_config = s.option_tag()?;
+    let mut config = ConfigFacts::NONE;
+    match (kind, has_config) {
+        (BundleKind::Component, false) => {}
+        (BundleKind::SystemConfig, true) => config = scan_system_config(&mut s, device, sink)?,
+        _ => return Err(Error::Invalid),
+    }
+
+    let artifacts_off = pos(&s)?;
+    let (n_artifacts, records_off, bundle_len) = scan_artifacts(&mut s, kind, device, sink, pos)?;
+    let extensions_off = pos(&s)?;
+    scan_extensions(&mut s)?;
+    let digest = s.finish()?;
+
+    Ok(Scanned {
+        ix: ManifestIndex {
+            kind,
+            security_counter,
+            expires_at,
+            target_off,
+            components_off,
+            system_config_off,
+            artifacts_off,
+            extensions_off,
+            n_artifacts,
+        },
+        facts: Facts {
+            hardware_listed: target.hardware_listed,
+            serials_restricted: target.serials_restricted,
+            serial_listed: target.serial_listed,
+            platform_ok: target.platform_ok && config.platform_ok,
+            market_ok: target.market_ok && config.market_ok,
+            stages_ok,
+            ecu_matches: config.matches,
+            ecu_entry: config.entry,
+            config_id: config.config_id,
+            config_version: config.config_version,
+            bundle_len,
+            records_off,
+        },
+        digest,
+    })
+}
+
+/// What the target binding says about the device.
+struct TargetFacts {
+    hardware_listed: bool,
+    serials_restricted: bool,
+    serial_listed: bool,
+    platform_ok: bool,
+    market_ok: bool,
+}
+
+/// The target binding: at least one hardware id; serials, platform and
+/// market restrict when present.
+fn scan_target(s: &mut Snap<'_>, device: &Device<'_>) -> Result<TargetFacts> {
     let n = s.seq_len(MAX_HARDWARE_IDS)?;
     if n == 0 {
         return Err(Error::Invalid);
@@ -555,20 +616,30 @@ pub(crate) fn scan(
         check_id(id, true)?;
         serial_listed |= Some(id) == device.serial;
     }
-    let platform_ok = {
-        let p: Option<&str> = s.take(dec::opt_str)?;
-        check_opt_id(p)?;
-        restriction_admits(p, device.platform)
-    };
-    let market_ok = {
-        let m: Option<&str> = s.take(dec::opt_str)?;
-        check_opt_id(m)?;
-        restriction_admits(m, device.market)
-    };
+    let platform: Option<&str> = s.take(dec::opt_str)?;
+    check_opt_id(platform)?;
+    let platform_ok = restriction_admits(platform, device.platform);
+    let market: Option<&str> = s.take(dec::opt_str)?;
+    check_opt_id(market)?;
+    let market_ok = restriction_admits(market, device.market);
+    Ok(TargetFacts {
+        hardware_listed,
+        serials_restricted,
+        serial_listed,
+        platform_ok,
+        market_ok,
+    })
+}
 
-    // Components: at least one in a component bundle, none in a system
-    // configuration.
-    let components_off = pos(&s)?;
+/// Components: at least one in a component bundle, none in a system
+/// configuration; families strictly ascending. Returns whether every
+/// stage meets the device's minimum.
+fn scan_components(
+    s: &mut Snap<'_>,
+    kind: BundleKind,
+    device: &Device<'_>,
+    sink: &mut dyn ManifestVisitor,
+) -> Result<bool> {
     let n_components = s.seq_len(MAX_COMPONENTS)?;
     match kind {
         BundleKind::Component if n_components == 0 => return Err(Error::Invalid),
@@ -598,25 +669,25 @@ pub(crate) fn scan(
             keys.ascending(m.key)?;
         }
     }
+    Ok(stages_ok)
+}
 
-    // System configuration: present exactly in system-configuration bundles.
-    let system_config_off = pos(&s)?;
-    let has_config = s.option_tag()?;
-    let mut config = ConfigFacts::NONE;
-    match (kind, has_config) {
-        (BundleKind::Component, false) => {}
-        (BundleKind::SystemConfig, true) => config = scan_system_config(&mut s, device, sink)?,
-        _ => return Err(Error::Invalid),
-    }
-
-    // Artifacts: names strictly ascending (unique, canonical order); the
-    // records also go into the tree that authenticates them one by one later.
-    let artifacts_off = pos(&s)?;
+/// Artifacts: names strictly ascending (unique, canonical order); each
+/// record also goes into the tree that authenticates them one by one
+/// later. Returns their count, where the records start, and the bundle
+/// length their layout gives.
+fn scan_artifacts(
+    s: &mut Snap<'_>,
+    kind: BundleKind,
+    device: &Device<'_>,
+    sink: &mut dyn ManifestVisitor,
+    pos: impl Fn(&Snap<'_>) -> Result<u32>,
+) -> Result<(u16, u32, Option<u64>)> {
     let n_artifacts = s.seq_len(MAX_ARTIFACTS)?;
     if kind == BundleKind::Component && n_artifacts == 0 {
         return Err(Error::Invalid);
     }
-    let records_off = pos(&s)?;
+    let records_off = pos(s)?;
     let mut layout = Some(crate::bundle::Layout::new(device.head_len));
     let mut names = Prev::<MAX_NAME_LEN>::NONE;
     for index in 0..n_artifacts {
@@ -630,17 +701,18 @@ pub(crate) fn scan(
         }
         sink.artifact_leaf(&s.close_tap()?)?;
     }
+    let n = u16::try_from(n_artifacts).map_err(|_| Error::LimitExceeded)?;
+    Ok((n, records_off, layout.map(|l| l.end())))
+}
 
-    // Extensions: ids strictly ascending; this version knows none, so any
-    // critical one is refused and the others are skipped.
-    let extensions_off = pos(&s)?;
+/// Extensions: ids strictly ascending; this version knows none, so any
+/// critical one is refused and the others are skipped.
+fn scan_extensions(s: &mut Snap<'_>) -> Result<()> {
     let n = s.seq_len(MAX_EXTENSIONS)?;
     let mut prev_id: Option<u32> = None;
     for _ in 0..n {
         let e: Extension<'_> = s.take(dec::extension)?;
-        if e.data.len() > MAX_EXTENSION_LEN {
-            return Err(Error::LimitExceeded);
-        }
+        e.check_fields(&mut ())?;
         if prev_id.is_some_and(|p| p >= e.id) {
             return Err(Error::Invalid);
         }
@@ -649,36 +721,7 @@ pub(crate) fn scan(
             return Err(Error::UnsupportedExtension);
         }
     }
-    let digest = s.finish()?;
-
-    Ok(Scanned {
-        ix: ManifestIndex {
-            kind,
-            security_counter,
-            expires_at,
-            target_off,
-            components_off,
-            system_config_off,
-            artifacts_off,
-            extensions_off,
-            n_artifacts: u16::try_from(n_artifacts).map_err(|_| Error::LimitExceeded)?,
-        },
-        facts: Facts {
-            hardware_listed,
-            serials_restricted,
-            serial_listed,
-            platform_ok: platform_ok && config.platform_ok,
-            market_ok: market_ok && config.market_ok,
-            stages_ok,
-            ecu_matches: config.matches,
-            ecu_entry: config.entry,
-            config_id: config.config_id,
-            config_version: config.config_version,
-            bundle_len: layout.map(|l| l.end()),
-            records_off,
-        },
-        digest,
-    })
+    Ok(())
 }
 
 /// What a scan established.
