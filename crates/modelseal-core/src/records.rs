@@ -17,6 +17,7 @@
 //!
 //! The tree is the device's own bookkeeping: it is not part of the format.
 
+use crate::bundle::Layout;
 use crate::doc::Artifact;
 use crate::error::{Error, Result};
 use crate::hash::Digest;
@@ -177,7 +178,7 @@ pub(crate) struct Path {
     /// Hash of the subtree that becomes the next record's left sibling.
     carry: Digest,
     /// Payload layout after `last`.
-    layout: crate::bundle::Layout,
+    layout: Layout,
 }
 
 impl Path {
@@ -186,7 +187,7 @@ impl Path {
         next_off: 0,
         sib: [[0; 32]; LEVELS],
         carry: [0; 32],
-        layout: crate::bundle::Layout::new(0),
+        layout: Layout::new(0),
     };
 }
 
@@ -237,93 +238,123 @@ impl Table<'_> {
     /// sibling subtrees `path` does not already hold; returns the record and
     /// its payload offset. `path` moves to `i` only on success.
     pub(crate) fn authenticate(&self, path: &mut Path, i: usize) -> Result<(ArtifactRecord, u64)> {
-        let n = usize::from(self.n);
-        if i >= n {
+        if i >= usize::from(self.n) {
             return Err(Error::NoSuchArtifact);
         }
-        let levels = self.levels();
         let mut next = path.clone();
         let mut rec = None;
-        let leaf;
-        let size;
-        let mut layout;
         let sequential = path.last.map(usize::from).and_then(|l| l.checked_add(1)) == Some(i);
-        if sequential {
-            // Levels above the highest bit where i-1 and i differ keep their
-            // siblings; at that level the sibling is the subtree just left
-            // (carried); below it the siblings are the subtrees right of i,
-            // read in one forward pass.
-            let h = msb(i ^ i.saturating_sub(1));
-            let mut snap = Snap::at(
-                self.doc,
-                usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?,
-            )?;
-            let (l, s) = read_leaf(&mut snap, Some(&mut rec))?;
-            leaf = l;
-            size = s;
-            layout = path.layout;
-            if let Some(slot) = next.sib.get_mut(h) {
-                *slot = path.carry;
-            }
-            next.next_off = u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
-            for level in 0..h {
-                let (a, b) = sibling_range(i, level, n);
-                let hash = subtree(&mut snap, a, b)?;
-                if let Some(slot) = next.sib.get_mut(level) {
-                    *slot = hash;
-                }
-            }
+        let (leaf, size, mut layout) = if sequential {
+            self.read_next(path, &mut next, i, &mut rec)?
         } else {
-            // From scratch: one pass over every record, each leaf going to
-            // the sibling subtree it belongs to (they come in order).
-            let mut snap = Snap::at(
-                self.doc,
-                usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?,
-            )?;
-            layout = crate::bundle::Layout::new(self.head_len);
-            let mut current: Option<(usize, Builder)> = None;
-            let mut got = None;
-            for j in 0..n {
-                if j == i {
-                    got = Some(read_leaf(&mut snap, Some(&mut rec))?);
-                    next.next_off =
-                        u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
-                    continue;
-                }
-                let (l, s) = read_leaf(&mut snap, None)?;
-                if j < i {
-                    layout.place(s)?;
-                }
-                let level = msb(i ^ j);
-                match current.as_mut() {
-                    Some((lv, b)) if *lv == level => b.push(l)?,
-                    _ => {
-                        if let Some((lv, b)) = current.take() {
-                            if let Some(slot) = next.sib.get_mut(lv) {
-                                *slot = b.root();
-                            }
-                        }
-                        let mut b = Builder::new();
-                        b.push(l)?;
-                        current = Some((level, b));
-                    }
-                }
-            }
-            if let Some((lv, b)) = current.take() {
-                if let Some(slot) = next.sib.get_mut(lv) {
-                    *slot = b.root();
-                }
-            }
-            let (l, s) = got.ok_or(Error::InvalidState)?;
-            leaf = l;
-            size = s;
+            self.read_from_scratch(&mut next, i, &mut rec)?
+        };
+        let carry = self.climb(&next, i, leaf)?;
+        let record = rec.ok_or(Error::InvalidState)?;
+        if record.size != size {
+            return Err(Error::InvalidState);
         }
+        let offset = layout.place(size)?;
+        next.last = Some(u16::try_from(i).map_err(|_| Error::NoSuchArtifact)?);
+        next.carry = carry;
+        next.layout = layout;
+        *path = next;
+        Ok((record, offset))
+    }
 
-        // The path from the leaf to the root must end at the kept root.
+    /// Record `i` right after record `i - 1`: levels above the highest bit
+    /// where i-1 and i differ keep their siblings; at that level the
+    /// sibling is the subtree just left (carried); below it the siblings
+    /// are the subtrees right of i, read in one forward pass. Returns the
+    /// leaf, the record's size and the layout before it.
+    fn read_next(
+        &self,
+        path: &Path,
+        next: &mut Path,
+        i: usize,
+        rec: &mut Option<ArtifactRecord>,
+    ) -> Result<(Digest, u64, Layout)> {
+        let n = usize::from(self.n);
+        let h = msb(i ^ i.saturating_sub(1));
+        let mut snap = Snap::at(
+            self.doc,
+            usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?,
+        )?;
+        let (leaf, size) = read_leaf(&mut snap, Some(rec))?;
+        if let Some(slot) = next.sib.get_mut(h) {
+            *slot = path.carry;
+        }
+        next.next_off = u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
+        for level in 0..h {
+            let (a, b) = sibling_range(i, level, n);
+            let hash = subtree(&mut snap, a, b)?;
+            if let Some(slot) = next.sib.get_mut(level) {
+                *slot = hash;
+            }
+        }
+        Ok((leaf, size, path.layout))
+    }
+
+    /// Record `i` from scratch: one pass over every record, each leaf going
+    /// to the sibling subtree it belongs to (they come in order). Returns
+    /// the leaf, the record's size and the layout before it.
+    fn read_from_scratch(
+        &self,
+        next: &mut Path,
+        i: usize,
+        rec: &mut Option<ArtifactRecord>,
+    ) -> Result<(Digest, u64, Layout)> {
+        let n = usize::from(self.n);
+        let mut snap = Snap::at(
+            self.doc,
+            usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?,
+        )?;
+        let mut layout = Layout::new(self.head_len);
+        let mut current: Option<(usize, Builder)> = None;
+        let mut got = None;
+        for j in 0..n {
+            if j == i {
+                got = Some(read_leaf(&mut snap, Some(&mut *rec))?);
+                next.next_off = u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
+                continue;
+            }
+            let (l, s) = read_leaf(&mut snap, None)?;
+            if j < i {
+                layout.place(s)?;
+            }
+            let level = msb(i ^ j);
+            match current.as_mut() {
+                Some((lv, b)) if *lv == level => b.push(l)?,
+                _ => {
+                    if let Some((lv, b)) = current.take() {
+                        if let Some(slot) = next.sib.get_mut(lv) {
+                            *slot = b.root();
+                        }
+                    }
+                    let mut b = Builder::new();
+                    b.push(l)?;
+                    current = Some((level, b));
+                }
+            }
+        }
+        if let Some((lv, b)) = current.take() {
+            if let Some(slot) = next.sib.get_mut(lv) {
+                *slot = b.root();
+            }
+        }
+        let (leaf, size) = got.ok_or(Error::InvalidState)?;
+        Ok((leaf, size, layout))
+    }
+
+    /// Climbs from leaf `i` to the root with the siblings in `next`; the
+    /// root must be the kept one. Returns the subtree to carry to record
+    /// `i + 1`.
+    fn climb(&self, next: &Path, i: usize, leaf: Digest) -> Result<Digest> {
+        let n = usize::from(self.n);
         let mut cur = leaf;
         let carry_level = msb(i ^ i.saturating_add(1));
         let mut carry = cur;
-        for level in 0..levels {
+        for level in 0..self.levels() {
             if level == carry_level {
                 carry = cur;
             }
@@ -340,16 +371,7 @@ impl Table<'_> {
         if cur != self.root {
             return Err(Error::InputChanged);
         }
-        let record = rec.ok_or(Error::InvalidState)?;
-        if record.size != size {
-            return Err(Error::InvalidState);
-        }
-        let offset = layout.place(size)?;
-        next.last = Some(u16::try_from(i).map_err(|_| Error::NoSuchArtifact)?);
-        next.carry = carry;
-        next.layout = layout;
-        *path = next;
-        Ok((record, offset))
+        Ok(carry)
     }
 }
 
