@@ -20,6 +20,8 @@ use crate::limits::{
     MAX_SERIALS, MAX_TICKETS,
 };
 use crate::rules::{Class, Record};
+#[cfg(feature = "alloc")]
+use alloc::{string::String, vec::Vec};
 
 /// Declares a record once: the struct (its fields and their docs, as
 /// `docs/FORMAT.md` lists them) and, beside each field's type, its
@@ -31,13 +33,17 @@ use crate::rules::{Class, Record};
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident<$lt:lifetime> {
-            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty = $class:expr, )+
+        pub struct $name:ident<$lt:lifetime> => $owned:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $(#[serde($($fser:tt)*)])*
+                pub $field:ident : $ty:ty => $oty:ty = $class:expr,
+            )+
         }
     ) => {
         $(#[$meta])*
         pub struct $name<$lt> {
-            $( $(#[$fmeta])* pub $field: $ty, )+
+            $( $(#[doc = $fdoc])* $(#[serde($($fser)*)])* pub $field: $ty, )+
         }
 
         impl Record for $name<'_> {
@@ -59,6 +65,44 @@ macro_rules! record {
                 }
             }
         }
+
+        #[doc = concat!("[`", stringify!($name), "`] with owned strings and sequences, for tools ")]
+        #[doc = "that build, keep or print records: the same fields, the same names, the "]
+        #[doc = "same rules, and the same postcard encoding."]
+        #[cfg(feature = "alloc")]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $owned {
+            $( $(#[doc = $fdoc])* pub $field: $oty, )+
+        }
+
+        #[cfg(feature = "alloc")]
+        impl Record for $owned {
+            const FIELDS: &'static [crate::rules::Field] = <$name<'static> as Record>::FIELDS;
+            const MAX_LEN: usize = <$name<'static> as Record>::MAX_LEN;
+            fn check_fields<P: crate::rules::Trail + ?Sized>(&self, trail: &mut P) -> crate::Result<()> {
+                $( crate::rules::check_field(&self.$field, stringify!($field), $class, trail)?; )+
+                Ok(())
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl crate::rules::Checked for $owned {
+            fn check<P: crate::rules::Trail + ?Sized>(&self, class: Class, trail: &mut P) -> crate::Result<()> {
+                match class {
+                    Class::Record { .. } => self.check_fields(trail),
+                    _ => Err(crate::Error::Invalid),
+                }
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl crate::rules::ToBuf for $name<'_> {
+            type Buf = $owned;
+            fn to_buf(&self) -> $owned {
+                $owned { $( $field: crate::rules::ToBuf::to_buf(&self.$field), )+ }
+            }
+        }
     };
 }
 
@@ -70,35 +114,35 @@ const ID: Class = Class::Id { required: true };
 record! {
     /// The fixed fields at the start of every manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ManifestHead<'a> {
+    pub struct ManifestHead<'a> => ManifestHeadBuf {
         /// [`BundleKind`] code; must agree with the envelope's document type.
-        pub kind: u8 = Class::Code,
+        pub kind: u8 => u8 = Class::Code,
         /// Anti-rollback counter: the device refuses a value below its stored floor.
-        pub security_counter: u64 = Class::U64,
+        pub security_counter: u64 => u64 = Class::U64,
         /// Human version string of the bundle (identifier).
-        pub version: &'a str = Class::Id { required: true },
+        pub version: &'a str => String = Class::Id { required: true },
         /// Creation time, seconds since the Unix epoch (UTC).
-        pub created_at: u64 = Class::U64,
+        pub created_at: u64 => u64 = Class::U64,
         /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
-        pub expires_at: Option<u64> = Class::OptU64,
+        pub expires_at: Option<u64> => Option<u64> = Class::OptU64,
         /// Digest of the manifest this one supersedes (the update history).
         #[serde(deserialize_with = "crate::wire::de_opt_digest")]
-        pub supersedes: Option<Digest> = Class::OptDigest,
+        pub supersedes: Option<Digest> => Option<Digest> = Class::OptDigest,
     }
 }
 
 record! {
     /// Where a bundle may be installed (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct TargetDoc<'a> {
+    pub struct TargetDoc<'a> => TargetDocBuf {
         /// Accepted hardware ids (at least one).
-        pub hardware_ids: &'a [&'a str] = Class::Seq { max: MAX_HARDWARE_IDS, item: &ID },
+        pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, item: &ID },
         /// Accepted ECU serials; empty means any.
-        pub serials: &'a [&'a str] = Class::Seq { max: MAX_SERIALS, item: &ID },
+        pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, item: &ID },
         /// Vehicle platform, when restricted.
-        pub platform: Option<&'a str> = Class::OptId,
+        pub platform: Option<&'a str> => Option<String> = Class::OptId,
         /// Market, when restricted.
-        pub market: Option<&'a str> = Class::OptId,
+        pub market: Option<&'a str> => Option<String> = Class::OptId,
     }
 }
 
@@ -106,23 +150,23 @@ record! {
     /// The eight lineage links of a model version, in this fixed order.
     /// An empty string means "not applicable yet"; Production needs all eight.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-    pub struct Lineage<'a> {
+    pub struct Lineage<'a> => LineageBuf {
         /// Dataset the model was trained on.
-        pub training_dataset_id: &'a str = Class::Id { required: false },
+        pub training_dataset_id: &'a str => String = Class::Id { required: false },
         /// Dataset used for validation.
-        pub validation_dataset_id: &'a str = Class::Id { required: false },
+        pub validation_dataset_id: &'a str => String = Class::Id { required: false },
         /// Dataset used for the offline test.
-        pub test_dataset_id: &'a str = Class::Id { required: false },
+        pub test_dataset_id: &'a str => String = Class::Id { required: false },
         /// Experiment in the tracking system.
-        pub experiment_id: &'a str = Class::Id { required: false },
+        pub experiment_id: &'a str => String = Class::Id { required: false },
         /// Commit of the training and inference code.
-        pub code_commit_id: &'a str = Class::Id { required: false },
+        pub code_commit_id: &'a str => String = Class::Id { required: false },
         /// Simulation test suite.
-        pub simulation_suite_id: &'a str = Class::Id { required: false },
+        pub simulation_suite_id: &'a str => String = Class::Id { required: false },
         /// Hardware-in-the-loop test suite.
-        pub hil_suite_id: &'a str = Class::Id { required: false },
+        pub hil_suite_id: &'a str => String = Class::Id { required: false },
         /// Result of the release gate.
-        pub release_gate_result_id: &'a str = Class::Id { required: false },
+        pub release_gate_result_id: &'a str => String = Class::Id { required: false },
     }
 }
 
@@ -158,192 +202,192 @@ impl<'a> Lineage<'a> {
 record! {
     /// The fixed fields of a model component (its registry record).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ComponentHead<'a> {
+    pub struct ComponentHead<'a> => ComponentHeadBuf {
         /// Model family, e.g. `perception_front_camera`.
-        pub family: &'a str = Class::Id { required: true },
+        pub family: &'a str => String = Class::Id { required: true },
         /// Model version, e.g. `v1.3.5`.
-        pub version: &'a str = Class::Id { required: true },
+        pub version: &'a str => String = Class::Id { required: true },
         /// [`Stage`] code.
-        pub stage: u8 = Class::Code,
+        pub stage: u8 => u8 = Class::Code,
         /// Author (free text).
-        pub author: &'a str = Class::Text { required: false },
+        pub author: &'a str => String = Class::Text { required: false },
         /// Creation time of the model version, seconds since the Unix epoch.
-        pub created_at: u64 = Class::U64,
+        pub created_at: u64 => u64 = Class::U64,
         /// Training environment (free text).
-        pub training_environment: &'a str = Class::Text { required: false },
+        pub training_environment: &'a str => String = Class::Text { required: false },
         /// The lineage links.
         #[serde(borrow)]
-        pub lineage: Lineage<'a> = Class::Record { max: Lineage::MAX_LEN },
+        pub lineage: Lineage<'a> => LineageBuf = Class::Record { max: Lineage::MAX_LEN },
     }
 }
 
 record! {
     /// One free key/value metadata entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct MetadataEntry<'a> {
+    pub struct MetadataEntry<'a> => MetadataEntryBuf {
         /// Key (identifier); keys are strictly ascending within a component.
-        pub key: &'a str = Class::Id { required: true },
+        pub key: &'a str => String = Class::Id { required: true },
         /// Value (free text).
-        pub value: &'a str = Class::Text { required: false },
+        pub value: &'a str => String = Class::Text { required: false },
     }
 }
 
 record! {
     /// A model component (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct ComponentDoc<'a> {
+    pub struct ComponentDoc<'a> => ComponentDocBuf {
         /// The registry record.
-        pub head: ComponentHead<'a> = Class::Record { max: ComponentHead::MAX_LEN },
+        pub head: ComponentHead<'a> => ComponentHeadBuf = Class::Record { max: ComponentHead::MAX_LEN },
         /// Tickets (identifiers).
-        pub tickets: &'a [&'a str] = Class::Seq { max: MAX_TICKETS, item: &ID },
+        pub tickets: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_TICKETS, item: &ID },
         /// Free metadata, keys strictly ascending.
-        pub metadata: &'a [MetadataEntry<'a>] = Class::Seq { max: MAX_METADATA, item: &Class::Record { max: MetadataEntry::MAX_LEN } },
+        pub metadata: &'a [MetadataEntry<'a>] => Vec<MetadataEntryBuf> = Class::Seq { max: MAX_METADATA, item: &Class::Record { max: MetadataEntry::MAX_LEN } },
     }
 }
 
 record! {
     /// The fixed fields of a system configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct SystemConfigHead<'a> {
+    pub struct SystemConfigHead<'a> => SystemConfigHeadBuf {
         /// Configuration id.
-        pub config_id: &'a str = Class::Id { required: true },
+        pub config_id: &'a str => String = Class::Id { required: true },
         /// Configuration version.
-        pub config_version: &'a str = Class::Id { required: true },
+        pub config_version: &'a str => String = Class::Id { required: true },
         /// Vehicle platform (may be empty).
-        pub vehicle_platform: &'a str = Class::Id { required: false },
+        pub vehicle_platform: &'a str => String = Class::Id { required: false },
         /// Sensor set (may be empty).
-        pub sensor_set: &'a str = Class::Id { required: false },
+        pub sensor_set: &'a str => String = Class::Id { required: false },
         /// Market (may be empty).
-        pub market: &'a str = Class::Id { required: false },
+        pub market: &'a str => String = Class::Id { required: false },
     }
 }
 
 record! {
     /// The fixed fields of one ECU entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct EcuHead<'a> {
+    pub struct EcuHead<'a> => EcuHeadBuf {
         /// ECU name; names are strictly ascending within a configuration.
-        pub name: &'a str = Class::Id { required: true },
+        pub name: &'a str => String = Class::Id { required: true },
         /// Hardware id of the ECU.
-        pub hardware_id: &'a str = Class::Id { required: true },
+        pub hardware_id: &'a str => String = Class::Id { required: true },
         /// Software version the ECU runs.
-        pub software_version: &'a str = Class::Id { required: true },
+        pub software_version: &'a str => String = Class::Id { required: true },
     }
 }
 
 record! {
     /// A model an ECU runs, pinned by the digest of its component manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ModelRef<'a> {
+    pub struct ModelRef<'a> => ModelRefBuf {
         /// Model family.
-        pub family: &'a str = Class::Id { required: true },
+        pub family: &'a str => String = Class::Id { required: true },
         /// Model version.
-        pub version: &'a str = Class::Id { required: true },
+        pub version: &'a str => String = Class::Id { required: true },
         /// SHA-256 of the component bundle's manifest document.
         #[serde(deserialize_with = "crate::wire::de_digest")]
-        pub manifest_digest: Digest = Class::Digest,
+        pub manifest_digest: Digest => Digest = Class::Digest,
     }
 }
 
 record! {
     /// One ECU entry (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct EcuDoc<'a> {
+    pub struct EcuDoc<'a> => EcuDocBuf {
         /// Name, hardware id, software version.
-        pub head: EcuHead<'a> = Class::Record { max: EcuHead::MAX_LEN },
+        pub head: EcuHead<'a> => EcuHeadBuf = Class::Record { max: EcuHead::MAX_LEN },
         /// The models it runs.
-        pub models: &'a [ModelRef<'a>] = Class::Seq { max: MAX_ECU_MODELS, item: &Class::Record { max: ModelRef::MAX_LEN } },
+        pub models: &'a [ModelRef<'a>] => Vec<ModelRefBuf> = Class::Seq { max: MAX_ECU_MODELS, item: &Class::Record { max: ModelRef::MAX_LEN } },
     }
 }
 
 record! {
     /// A shared middleware version (ROS, DDS, OS, compiler, ...).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Middleware<'a> {
+    pub struct Middleware<'a> => MiddlewareBuf {
         /// Name; names are strictly ascending within a configuration.
-        pub name: &'a str = Class::Id { required: true },
+        pub name: &'a str => String = Class::Id { required: true },
         /// Version.
-        pub version: &'a str = Class::Id { required: true },
+        pub version: &'a str => String = Class::Id { required: true },
     }
 }
 
 record! {
     /// A parameter set for a vehicle variant, sensor set and market.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ParameterSet<'a> {
+    pub struct ParameterSet<'a> => ParameterSetBuf {
         /// Name; names are strictly ascending within a configuration.
-        pub name: &'a str = Class::Id { required: true },
+        pub name: &'a str => String = Class::Id { required: true },
         /// Vehicle variant (may be empty).
-        pub vehicle_variant: &'a str = Class::Id { required: false },
+        pub vehicle_variant: &'a str => String = Class::Id { required: false },
         /// Sensor set (may be empty).
-        pub sensor_set: &'a str = Class::Id { required: false },
+        pub sensor_set: &'a str => String = Class::Id { required: false },
         /// Market (may be empty).
-        pub market: &'a str = Class::Id { required: false },
+        pub market: &'a str => String = Class::Id { required: false },
         /// SHA-256 of the parameter data.
         #[serde(deserialize_with = "crate::wire::de_digest")]
-        pub digest: Digest = Class::Digest,
+        pub digest: Digest => Digest = Class::Digest,
     }
 }
 
 record! {
     /// A system configuration (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct SystemConfigDoc<'a> {
+    pub struct SystemConfigDoc<'a> => SystemConfigDocBuf {
         /// Id, version, platform, sensor set, market.
-        pub head: SystemConfigHead<'a> = Class::Record { max: SystemConfigHead::MAX_LEN },
+        pub head: SystemConfigHead<'a> => SystemConfigHeadBuf = Class::Record { max: SystemConfigHead::MAX_LEN },
         /// ECU entries, names strictly ascending (at least one).
-        pub ecus: &'a [EcuDoc<'a>] = Class::Seq { max: MAX_ECUS, item: &Class::Record { max: EcuDoc::MAX_LEN } },
+        pub ecus: &'a [EcuDoc<'a>] => Vec<EcuDocBuf> = Class::Seq { max: MAX_ECUS, item: &Class::Record { max: EcuDoc::MAX_LEN } },
         /// Middleware versions, names strictly ascending.
-        pub middleware: &'a [Middleware<'a>] = Class::Seq { max: MAX_MIDDLEWARE, item: &Class::Record { max: Middleware::MAX_LEN } },
+        pub middleware: &'a [Middleware<'a>] => Vec<MiddlewareBuf> = Class::Seq { max: MAX_MIDDLEWARE, item: &Class::Record { max: Middleware::MAX_LEN } },
         /// Parameter sets, names strictly ascending.
-        pub parameter_sets: &'a [ParameterSet<'a>] = Class::Seq { max: MAX_PARAMETER_SETS, item: &Class::Record { max: ParameterSet::MAX_LEN } },
+        pub parameter_sets: &'a [ParameterSet<'a>] => Vec<ParameterSetBuf> = Class::Seq { max: MAX_PARAMETER_SETS, item: &Class::Record { max: ParameterSet::MAX_LEN } },
     }
 }
 
 record! {
     /// How a distributed artifact was derived from its plaintext.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Encryption<'a> {
+    pub struct Encryption<'a> => EncryptionBuf {
         /// Algorithm (identifier), e.g. `aes-256-gcm`.
-        pub algorithm: &'a str = Class::Id { required: true },
+        pub algorithm: &'a str => String = Class::Id { required: true },
         /// Id of the key in the vehicle's key store (identifier).
-        pub key_id: &'a str = Class::Id { required: true },
+        pub key_id: &'a str => String = Class::Id { required: true },
     }
 }
 
 record! {
     /// The artifact before signing and encryption.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Plaintext<'a> {
+    pub struct Plaintext<'a> => PlaintextBuf {
         /// Length of the plaintext, in bytes.
-        pub size: u64 = Class::U64,
+        pub size: u64 => u64 = Class::U64,
         /// SHA-256 of the plaintext.
         #[serde(deserialize_with = "crate::wire::de_digest")]
-        pub digest: Digest = Class::Digest,
+        pub digest: Digest => Digest = Class::Digest,
         /// How it was encrypted.
         #[serde(borrow)]
-        pub encryption: Encryption<'a> = Class::Record { max: Encryption::MAX_LEN },
+        pub encryption: Encryption<'a> => EncryptionBuf = Class::Record { max: Encryption::MAX_LEN },
     }
 }
 
 record! {
     /// One artifact.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Artifact<'a> {
+    pub struct Artifact<'a> => ArtifactBuf {
         /// Relative path; names are strictly ascending (bytewise) in a manifest.
-        pub name: &'a str = Class::Name,
+        pub name: &'a str => String = Class::Name,
         /// [`ArtifactKind`] code.
-        pub kind: u8 = Class::Code,
+        pub kind: u8 => u8 = Class::Code,
         /// Length of the distributed bytes, in bytes.
-        pub size: u64 = Class::U64,
+        pub size: u64 => u64 = Class::U64,
         /// SHA-256 of the distributed bytes.
         #[serde(deserialize_with = "crate::wire::de_digest")]
-        pub digest: Digest = Class::Digest,
+        pub digest: Digest => Digest = Class::Digest,
         /// The plaintext, when the distributed bytes are encrypted.
         #[serde(borrow)]
-        pub plaintext: Option<Plaintext<'a>> = Class::OptRecord { max: Plaintext::MAX_LEN },
+        pub plaintext: Option<Plaintext<'a>> => Option<PlaintextBuf> = Class::OptRecord { max: Plaintext::MAX_LEN },
         /// Licence (SPDX expression).
-        pub licence: &'a str = Class::Text { required: true },
+        pub licence: &'a str => String = Class::Text { required: true },
     }
 }
 
@@ -351,32 +395,32 @@ record! {
     /// An extension: how later formats add fields that deployed verifiers can
     /// skip. A verifier rejects a critical extension it does not know.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Extension<'a> {
+    pub struct Extension<'a> => ExtensionBuf {
         /// Extension id; ids are strictly ascending in a manifest.
-        pub id: u32 = Class::U32,
+        pub id: u32 => u32 = Class::U32,
         /// Whether a verifier that does not know `id` must reject the manifest.
-        pub critical: bool = Class::Flag,
+        pub critical: bool => bool = Class::Flag,
         /// Payload, at most [`crate::limits::MAX_EXTENSION_LEN`] bytes.
-        pub data: &'a [u8] = Class::Bytes { max: MAX_EXTENSION_LEN },
+        pub data: &'a [u8] => Vec<u8> = Class::Bytes { max: MAX_EXTENSION_LEN },
     }
 }
 
 record! {
     /// A whole manifest (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct ManifestDoc<'a> {
+    pub struct ManifestDoc<'a> => ManifestDocBuf {
         /// Kind, counter, version, times, supersedes.
-        pub head: ManifestHead<'a> = Class::Record { max: ManifestHead::MAX_LEN },
+        pub head: ManifestHead<'a> => ManifestHeadBuf = Class::Record { max: ManifestHead::MAX_LEN },
         /// Target binding.
-        pub target: TargetDoc<'a> = Class::Record { max: TargetDoc::MAX_LEN },
+        pub target: TargetDoc<'a> => TargetDocBuf = Class::Record { max: TargetDoc::MAX_LEN },
         /// Components: at least one in a component bundle, none in a system configuration.
-        pub components: &'a [ComponentDoc<'a>] = Class::Seq { max: MAX_COMPONENTS, item: &Class::Record { max: ComponentDoc::MAX_LEN } },
+        pub components: &'a [ComponentDoc<'a>] => Vec<ComponentDocBuf> = Class::Seq { max: MAX_COMPONENTS, item: &Class::Record { max: ComponentDoc::MAX_LEN } },
         /// The system configuration: present exactly in system-configuration bundles.
-        pub system_config: Option<SystemConfigDoc<'a>> = Class::OptRecord { max: SystemConfigDoc::MAX_LEN },
+        pub system_config: Option<SystemConfigDoc<'a>> => Option<SystemConfigDocBuf> = Class::OptRecord { max: SystemConfigDoc::MAX_LEN },
         /// Artifacts, names strictly ascending: at least one in a component bundle.
-        pub artifacts: &'a [Artifact<'a>] = Class::Seq { max: MAX_ARTIFACTS, item: &Class::Record { max: Artifact::MAX_LEN } },
+        pub artifacts: &'a [Artifact<'a>] => Vec<ArtifactBuf> = Class::Seq { max: MAX_ARTIFACTS, item: &Class::Record { max: Artifact::MAX_LEN } },
         /// Extensions, ids strictly ascending.
-        pub extensions: &'a [Extension<'a>] = Class::Seq { max: MAX_EXTENSIONS, item: &Class::Record { max: Extension::MAX_LEN } },
+        pub extensions: &'a [Extension<'a>] => Vec<ExtensionBuf> = Class::Seq { max: MAX_EXTENSIONS, item: &Class::Record { max: Extension::MAX_LEN } },
     }
 }
 
@@ -393,32 +437,32 @@ pub const ROLE_SYSTEM_CONFIG: u8 = RoleId::SystemConfig.code();
 record! {
     /// One role of a trust root (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct RoleDoc<'a> {
+    pub struct RoleDoc<'a> => RoleDocBuf {
         /// Role id ([`ROLE_ROOT`], [`ROLE_COMPONENT`], [`ROLE_SYSTEM_CONFIG`];
         /// other nonzero ids are reserved for later roles and ignored).
-        pub id: u8 = Class::Code,
+        pub id: u8 => u8 = Class::Code,
         /// Distinct keys of this role that must sign (1 ..= keys).
-        pub threshold: u8 = Class::U8,
+        pub threshold: u8 => u8 = Class::U8,
         /// The role's Ed25519 public keys, each listed once.
-        pub keys: &'a [[u8; 32]] = Class::Seq { max: MAX_ROLE_KEYS, item: &Class::Key },
+        pub keys: &'a [[u8; 32]] => Vec<[u8; 32]> = Class::Seq { max: MAX_ROLE_KEYS, item: &Class::Key },
         /// A re-base of the role's security-counter floor (component and
         /// system-configuration roles only): a device that applies the
         /// rotation to this root sets its floor for the role to this value.
         /// Legal only in a root that changes the role's keys; it undoes a
         /// counter that stolen, now retired, keys pushed up.
-        pub floor: Option<u64> = Class::OptU64,
+        pub floor: Option<u64> => Option<u64> = Class::OptU64,
     }
 }
 
 record! {
     /// A trust root (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct RootDoc<'a> {
+    pub struct RootDoc<'a> => RootDocBuf {
         /// Root version, from 1; each rotation is exactly one more.
-        pub version: u32 = Class::U32,
+        pub version: u32 => u32 = Class::U32,
         /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
-        pub expires_at: Option<u64> = Class::OptU64,
+        pub expires_at: Option<u64> => Option<u64> = Class::OptU64,
         /// Roles, ids strictly ascending; roles 1, 2 and 3 are required.
-        pub roles: &'a [RoleDoc<'a>] = Class::Seq { max: MAX_ROLES, item: &Class::Record { max: RoleDoc::MAX_LEN } },
+        pub roles: &'a [RoleDoc<'a>] => Vec<RoleDocBuf> = Class::Seq { max: MAX_ROLES, item: &Class::Record { max: RoleDoc::MAX_LEN } },
     }
 }

@@ -293,6 +293,89 @@ impl<T: Record> Checked for Option<T> {
     }
 }
 
+// ------------------------------------------------------------ owned records
+
+#[cfg(feature = "alloc")]
+use alloc::{string::String, vec::Vec};
+
+/// A borrowed value's owned form: `&str` to `String`, a slice to a `Vec`,
+/// a record to its `…Buf` twin (declared with it in [`crate::doc`]).
+#[cfg(feature = "alloc")]
+pub trait ToBuf {
+    /// The owned form.
+    type Buf;
+    /// Copies the value into its owned form.
+    fn to_buf(&self) -> Self::Buf;
+}
+
+#[cfg(feature = "alloc")]
+impl ToBuf for str {
+    type Buf = String;
+    fn to_buf(&self) -> String {
+        self.into()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ToBuf + ?Sized> ToBuf for &T {
+    type Buf = T::Buf;
+    fn to_buf(&self) -> T::Buf {
+        (**self).to_buf()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ToBuf> ToBuf for [T] {
+    type Buf = Vec<T::Buf>;
+    fn to_buf(&self) -> Vec<T::Buf> {
+        self.iter().map(ToBuf::to_buf).collect()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: ToBuf> ToBuf for Option<T> {
+    type Buf = Option<T::Buf>;
+    fn to_buf(&self) -> Option<T::Buf> {
+        self.as_ref().map(ToBuf::to_buf)
+    }
+}
+
+/// Values that are their own owned form.
+#[cfg(feature = "alloc")]
+macro_rules! own_form {
+    ($($ty:ty),+) => {$(
+        impl ToBuf for $ty {
+            type Buf = $ty;
+            fn to_buf(&self) -> $ty {
+                *self
+            }
+        }
+    )+};
+}
+#[cfg(feature = "alloc")]
+own_form!(u8, u32, u64, bool, [u8; 32]);
+
+#[cfg(feature = "alloc")]
+impl Checked for String {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        self.as_str().check(class, trail)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Checked for Option<String> {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        self.as_deref().check(class, trail)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Checked> Checked for Vec<T> {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        self.as_slice().check(class, trail)
+    }
+}
+
 /// The largest encoding of `fields`, in bytes.
 #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 pub const fn max_len_of(fields: &[Field]) -> usize {
@@ -446,5 +529,144 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod owned_tests {
+    use super::*;
+    use crate::doc::*;
+
+    #[test]
+    fn owned_twins_encode_and_check_exactly_as_the_records() {
+        let lineage = Lineage {
+            training_dataset_id: "ds-7",
+            hil_suite_id: "hil-3",
+            ..Lineage::default()
+        };
+        let metadata = [MetadataEntry {
+            key: "arch",
+            value: "resnet",
+        }];
+        let components = [ComponentDoc {
+            head: ComponentHead {
+                family: "perception_front_camera",
+                version: "v1.3.5",
+                stage: 20,
+                author: "ML team",
+                created_at: 1_700_000_000,
+                training_environment: "cluster",
+                lineage,
+            },
+            tickets: &["JIRA-1"],
+            metadata: &metadata,
+        }];
+        let models = [ModelRef {
+            family: "perception_front_camera",
+            version: "v1.3.5",
+            manifest_digest: [7; 32],
+        }];
+        let ecus = [EcuDoc {
+            head: EcuHead {
+                name: "front",
+                hardware_id: "hw-1",
+                software_version: "2.0",
+            },
+            models: &models,
+        }];
+        let config = SystemConfigDoc {
+            head: SystemConfigHead {
+                config_id: "cfg",
+                config_version: "1",
+                vehicle_platform: "PLAT-A",
+                sensor_set: "",
+                market: "EU",
+            },
+            ecus: &ecus,
+            middleware: &[Middleware {
+                name: "ros",
+                version: "2",
+            }],
+            parameter_sets: &[ParameterSet {
+                name: "p",
+                vehicle_variant: "",
+                sensor_set: "",
+                market: "",
+                digest: [1; 32],
+            }],
+        };
+        let artifacts = [Artifact {
+            name: "model/weights.bin",
+            kind: 1,
+            size: 10,
+            digest: [2; 32],
+            plaintext: Some(Plaintext {
+                size: 9,
+                digest: [3; 32],
+                encryption: Encryption {
+                    algorithm: "aes-256-gcm",
+                    key_id: "k1",
+                },
+            }),
+            licence: "MIT",
+        }];
+        let doc = ManifestDoc {
+            head: ManifestHead {
+                kind: 2,
+                security_counter: 7,
+                version: "1.0",
+                created_at: 1,
+                expires_at: Some(2),
+                supersedes: Some([4; 32]),
+            },
+            target: TargetDoc {
+                hardware_ids: &["hw-1"],
+                serials: &[],
+                platform: Some("PLAT-A"),
+                market: None,
+            },
+            components: &components,
+            system_config: Some(config),
+            artifacts: &artifacts,
+            extensions: &[Extension {
+                id: 5,
+                critical: false,
+                data: &[1, 2],
+            }],
+        };
+        let owned = doc.to_buf();
+        assert_eq!(
+            postcard::to_allocvec(&doc).unwrap(),
+            postcard::to_allocvec(&owned).unwrap()
+        );
+        assert_eq!(doc.check_fields(&mut ()), Ok(()));
+        assert_eq!(owned.check_fields(&mut ()), Ok(()));
+
+        let mut bad = owned.clone();
+        bad.artifacts[0]
+            .plaintext
+            .as_mut()
+            .unwrap()
+            .encryption
+            .key_id
+            .clear();
+        assert_eq!(bad.check_fields(&mut ()), Err(Error::Invalid));
+
+        let keys = [[9u8; 32]];
+        let roles = [RoleDoc {
+            id: 1,
+            threshold: 1,
+            keys: &keys,
+            floor: None,
+        }];
+        let root = RootDoc {
+            version: 1,
+            expires_at: None,
+            roles: &roles,
+        };
+        assert_eq!(
+            postcard::to_allocvec(&root).unwrap(),
+            postcard::to_allocvec(&root.to_buf()).unwrap()
+        );
     }
 }
