@@ -1,0 +1,361 @@
+//! The threat cases: one per attack the verifier must stop, each named
+//! after what is wrong with its data, each with the exact error expected.
+//!
+//! `cargo run -p modelseal-tests --bin gen-test-data` writes them under
+//! `tests/data/<name>/`; the `threats` test checks the files are current and
+//! that the verifier returns exactly the expected result for each.
+//!
+//! One file per group of attacks, each altering the standard documents of
+//! `Standard`; [`cases`] lists the groups in a fixed order. A case's data
+//! must not change when the code around it is rearranged: the committed
+//! files are the test.
+
+use crate::*;
+use modelseal::model::Manifest;
+use modelseal_core::doc::{BundleKind, Stage};
+use modelseal_core::{DevicePolicy, Error, Expiry};
+
+mod artifacts;
+mod device_policy;
+mod doc_types;
+mod expiry;
+mod framing;
+mod overflow;
+mod replay;
+mod review;
+mod root_rotation;
+mod rotation_chains;
+mod signatures;
+mod splicing;
+mod system_config;
+mod valid;
+
+/// The device policy of a case, as text in `policy.txt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// Bundle kind.
+    pub kind: BundleKind,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Counter floor.
+    pub counter_floor: u64,
+    /// Minimum stage code.
+    pub min_stage: u8,
+    /// Trusted time, if any.
+    pub trusted_time: Option<u64>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Market.
+    pub market: Option<String>,
+    /// Serial.
+    pub serial: Option<String>,
+}
+
+impl PolicySpec {
+    /// The standard policy (see [`crate::policy`]).
+    pub fn standard() -> Self {
+        Self {
+            kind: BundleKind::Component,
+            hardware_id: HW.into(),
+            counter_floor: 5,
+            min_stage: Stage::STAGING.code(),
+            trusted_time: None,
+            platform: Some(PLATFORM.into()),
+            market: Some(MARKET.into()),
+            serial: None,
+        }
+    }
+
+    /// The core policy.
+    pub fn to_policy(&self) -> Result<DevicePolicy, Error> {
+        let expiry = match self.trusted_time {
+            Some(t) => Expiry::CheckedAt(t),
+            None => Expiry::NotCheckedNoTrustedClock,
+        };
+        let stage = Stage::from_code(self.min_stage).ok_or(Error::Invalid)?;
+        let mut p = DevicePolicy::new(
+            self.kind,
+            &self.hardware_id,
+            crate::floors_for(self.kind, self.counter_floor),
+            stage,
+            expiry,
+        )?;
+        if let Some(v) = &self.platform {
+            p = p.with_platform(v)?;
+        }
+        if let Some(v) = &self.market {
+            p = p.with_market(v)?;
+        }
+        if let Some(v) = &self.serial {
+            p = p.with_serial(v)?;
+        }
+        Ok(p)
+    }
+
+    /// `key = value` lines.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let kind = match self.kind {
+            BundleKind::Component => "component",
+            BundleKind::SystemConfig => "system-config",
+        };
+        s += &format!(
+            "kind = {kind}\nhardware_id = {}\ncounter_floor = {}\nmin_stage = {}\n",
+            self.hardware_id, self.counter_floor, self.min_stage
+        );
+        s += &format!(
+            "trusted_time = {}\n",
+            self.trusted_time
+                .map_or("none".to_owned(), |t| t.to_string())
+        );
+        for (k, v) in [
+            ("platform", &self.platform),
+            ("market", &self.market),
+            ("serial", &self.serial),
+        ] {
+            if let Some(v) = v {
+                s += &format!("{k} = {v}\n");
+            }
+        }
+        s
+    }
+
+    /// Parses `key = value` lines.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut p = Self {
+            kind: BundleKind::Component,
+            hardware_id: String::new(),
+            counter_floor: 0,
+            min_stage: 0,
+            trusted_time: None,
+            platform: None,
+            market: None,
+            serial: None,
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (k, v) = line.split_once(" = ")?;
+            match k {
+                "kind" => {
+                    p.kind = if v == "component" {
+                        BundleKind::Component
+                    } else {
+                        BundleKind::SystemConfig
+                    }
+                }
+                "hardware_id" => p.hardware_id = v.into(),
+                "counter_floor" => p.counter_floor = v.parse().ok()?,
+                "min_stage" => p.min_stage = v.parse().ok()?,
+                "trusted_time" => {
+                    p.trusted_time = if v == "none" {
+                        None
+                    } else {
+                        Some(v.parse().ok()?)
+                    }
+                }
+                "platform" => p.platform = Some(v.into()),
+                "market" => p.market = Some(v.into()),
+                "serial" => p.serial = Some(v.into()),
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// One threat case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// What is wrong with the data (the folder name).
+    pub name: &'static str,
+    /// One line on the attack.
+    pub about: &'static str,
+    /// The device's root envelope.
+    pub root: Vec<u8>,
+    /// The device policy.
+    pub policy: PolicySpec,
+    /// The bundle under test.
+    pub bundle: Vec<u8>,
+    /// A system-configuration bundle the device installed first, whose
+    /// binding the policy then carries.
+    pub config: Option<Vec<u8>>,
+    /// `None` when the bundle must verify, else the exact error.
+    pub expect: Option<Error>,
+}
+
+impl Case {
+    fn new(
+        name: &'static str,
+        about: &'static str,
+        bundle: Vec<u8>,
+        expect: Option<Error>,
+    ) -> Self {
+        Self {
+            name,
+            about,
+            root: provisioned_root(),
+            policy: PolicySpec::standard(),
+            bundle,
+            config: None,
+            expect,
+        }
+    }
+    fn policy(mut self, f: impl FnOnce(&mut PolicySpec)) -> Self {
+        f(&mut self.policy);
+        self
+    }
+    /// The device trusts `root` instead of the provisioned root.
+    fn trusting(mut self, root: Vec<u8>) -> Self {
+        self.root = root;
+        self
+    }
+    /// The device installed the system-configuration bundle `config` first.
+    fn under_config(mut self, config: Vec<u8>) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Runs the case: the verifier's verdict (checked against the expectation
+    /// by the caller).
+    pub fn run(&self) -> Result<Verdict, Error> {
+        let mut policy = self.policy.to_policy()?;
+        if let Some(config) = &self.config {
+            let mut sc_policy = self.policy.clone();
+            sc_policy.kind = BundleKind::SystemConfig;
+            sc_policy.counter_floor = 0;
+            let sc_policy = sc_policy.to_policy()?;
+            let mut v = modelseal_core::Verifier::new(
+                &self.root,
+                sc_policy,
+                modelseal_core::SoftSha256::new(),
+            )?;
+            let installed = v.verify_bundle_bytes(config)?;
+            policy = policy.with_config(installed.config_binding()?);
+        }
+        verify(&self.root, &policy, &self.bundle)
+    }
+}
+
+/// The standard documents the cases alter, built once and shared by every
+/// group of cases.
+struct Standard {
+    /// The standard component bundle.
+    bundle: Vec<u8>,
+    /// Its manifest.
+    manifest: Manifest,
+    /// The manifest's document, as signed.
+    doc: Vec<u8>,
+    /// The payloads, in manifest order.
+    payloads: Vec<Vec<u8>>,
+    /// The standard system configuration, listing this bundle.
+    sc: Manifest,
+    /// Root v2 (root key r3 replaced by n3, component key c1 by c4), signed
+    /// by r1 and r2.
+    v2_env: Vec<u8>,
+}
+
+impl Standard {
+    fn new() -> Self {
+        let manifest = component_manifest(&payloads());
+        let digest = manifest_digest(&manifest);
+        let v2 = root(
+            2,
+            [
+                (&["r1", "r2", "n3"], 2),
+                (&["c2", "c3", "c4"], 2),
+                (&["s1", "s2"], 1),
+            ],
+        );
+        Self {
+            bundle: standard_bundle(),
+            doc: manifest.encode().expect("encodes"),
+            manifest,
+            payloads: payload_bytes(&payloads()),
+            sc: system_config_manifest(&[digest]),
+            v2_env: root_envelope(&v2, &["r1", "r2"]),
+        }
+    }
+
+    /// The standard payloads, as the bundle builders take them.
+    fn refs(&self) -> Vec<&[u8]> {
+        self.payloads.iter().map(Vec::as_slice).collect()
+    }
+
+    /// The standard manifest and payloads behind the rotation `chain`,
+    /// signed by `signers`.
+    fn bundle_with(&self, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
+        bundle(chain, &self.manifest, signers, &self.refs())
+    }
+
+    /// The standard bundle carrying root v2, signed by c2 and c4 (keys of
+    /// v2's component role).
+    fn rotation_bundle(&self) -> Vec<u8> {
+        self.bundle_with(std::slice::from_ref(&self.v2_env), &["c2", "c4"])
+    }
+
+    /// The standard system configuration, signed by s1.
+    fn sc_bundle(&self) -> Vec<u8> {
+        bundle(&[], &self.sc, &["s1"], &[])
+    }
+
+    /// The standard bundle with `bytes` written at `at`.
+    fn patched(&self, at: usize, bytes: &[u8]) -> Vec<u8> {
+        let mut b = self.bundle.clone();
+        b[at..at + bytes.len()].copy_from_slice(bytes);
+        b
+    }
+}
+
+/// A component bundle from a manifest tweak, signed by `signers`, with the
+/// standard payloads.
+fn component_with(f: impl FnOnce(&mut Manifest), signers: &[&str]) -> Vec<u8> {
+    let p = payloads();
+    let mut m = component_manifest(&p);
+    f(&mut m);
+    let bytes = payload_bytes(&p);
+    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    bundle(&[], &m, signers, &refs)
+}
+
+/// Offset and size of each payload of `b`, in manifest order.
+fn payload_offsets(b: &[u8]) -> Vec<(u64, u64)> {
+    let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
+    let m = head.manifest_unauthenticated().expect("manifest");
+    let (offsets, _) = modelseal::bundle::layout(
+        head.head_len(),
+        m.artifacts().expect("artifacts").map(|a| a.size),
+    )
+    .expect("layout");
+    offsets
+        .into_iter()
+        .zip(m.artifacts().expect("artifacts").map(|a| a.size))
+        .collect()
+}
+
+/// Position of the first signature in the manifest envelope of `b`.
+fn first_signature_offset(b: &[u8]) -> usize {
+    let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
+    let env = head.manifest_envelope();
+    head.head_len() - env.signature_count() * 96 + 32
+}
+
+/// Every threat case, in a fixed order.
+pub fn cases() -> Vec<Case> {
+    let s = Standard::new();
+    [
+        valid::cases(&s),
+        signatures::cases(&s),
+        device_policy::cases(&s),
+        artifacts::cases(&s),
+        system_config::cases(&s),
+        root_rotation::cases(&s),
+        doc_types::cases(&s),
+        splicing::cases(&s),
+        overflow::cases(&s),
+        framing::cases(&s),
+        rotation_chains::cases(&s),
+        replay::cases(&s),
+        expiry::cases(&s),
+        review::cases(&s),
+    ]
+    .concat()
+}
