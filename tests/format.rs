@@ -12,7 +12,7 @@ use modelseal_core::identity;
 use modelseal_core::inspect::manifest_unauthenticated;
 use modelseal_core::limits::*;
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier};
 use modelseal_tests::*;
 
 // ------------------------------------------------------------ round trips
@@ -124,28 +124,20 @@ fn rotation_hands_back_the_new_root_and_floor() {
 
 #[test]
 fn counter_floor_never_goes_down() {
-    let mut p = policy();
-    p = DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors_for(BundleKind::Component, 2),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
+    let binding = modelseal_core::ConfigBinding::from_parts(
+        sha256(b"cfg"),
+        "cfg",
+        "1",
+        &[manifest_digest(&component_manifest(&payloads()))],
     )
+    .unwrap();
+    let p = PolicySpec {
+        counter_floor: 2,
+        ..PolicySpec::standard()
+    }
+    .to_policy()
     .unwrap()
-    .with_platform(PLATFORM)
-    .unwrap()
-    .with_market(MARKET)
-    .unwrap()
-    .with_config(p.config().cloned().unwrap_or_else(|| {
-        modelseal_core::ConfigBinding::from_parts(
-            sha256(b"cfg"),
-            "cfg",
-            "1",
-            &[manifest_digest(&component_manifest(&payloads()))],
-        )
-        .unwrap()
-    }));
+    .with_config(binding);
     assert_eq!(
         verify(&provisioned_root(), &p, &standard_bundle())
             .unwrap()
@@ -305,19 +297,16 @@ fn largest_system_config_manifest() -> Manifest {
 }
 
 fn largest_policy(kind: BundleKind) -> DevicePolicy {
-    DevicePolicy::new(
+    PolicySpec {
         kind,
-        HW,
-        Floors::default(),
-        Stage::DEVELOPMENT,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .unwrap()
-    .with_platform(&id('p'))
-    .unwrap()
-    .with_market(&id('m'))
-    .unwrap()
-    .with_serial(&numbered("sn", 0, MAX_ID_LEN))
+        counter_floor: 0,
+        min_stage: Stage::DEVELOPMENT.code(),
+        platform: Some(id('p')),
+        market: Some(id('m')),
+        serial: Some(numbered("sn", 0, MAX_ID_LEN)),
+        ..PolicySpec::standard()
+    }
+    .to_policy()
     .unwrap()
 }
 

@@ -5,7 +5,7 @@
 
 use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
-use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SessionState, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Error, Floors, SessionState, SoftSha256, Verifier};
 use modelseal_tests::*;
 
 fn find(hay: &[u8], needle: &[u8]) -> usize {
@@ -80,17 +80,11 @@ fn new_root_rewritten_after_verification_is_not_handed_out() {
     assert!(i.copy_new_root(&mut out).unwrap() > 0);
 }
 
+/// The standard policy with `floors` persisted.
 fn component_policy(floors: Floors) -> DevicePolicy {
-    DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors,
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap()
+    PolicySpec::standard()
+        .to_policy_with_floors(floors)
+        .unwrap()
 }
 
 fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
@@ -200,16 +194,10 @@ fn one_role_cannot_move_the_other_roles_floor() {
     let mut high = sc.clone();
     high.security_counter = u64::MAX;
     let b = bundle(&[], &high, &["s1"], &[]);
-    let p = DevicePolicy::new(
-        BundleKind::SystemConfig,
-        HW,
-        Floors::new(7, 0),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap();
+    let p = PolicySpec::standard()
+        .for_system_config()
+        .to_policy_with_floors(Floors::new(7, 0))
+        .unwrap();
     let got = verify(&provisioned_root(), &p, &b).unwrap();
     assert_eq!(got.floors, Floors::new(7, u64::MAX));
     // The component at counter 7 still installs under the floors persisted.
@@ -253,16 +241,10 @@ fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
 fn parameter_data_is_checked_against_its_signed_digest() {
     let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
     let b = bundle(&[], &sc, &["s1"], &[]);
-    let p = DevicePolicy::new(
-        BundleKind::SystemConfig,
-        HW,
-        Floors::default(),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap();
+    let p = PolicySpec::standard()
+        .for_system_config()
+        .to_policy()
+        .unwrap();
     let root = provisioned_root();
     let mut v = Verifier::new(&root, p, SoftSha256::new()).unwrap();
     let i = v.verify_bundle_bytes(&b).unwrap();

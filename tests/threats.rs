@@ -1,8 +1,8 @@
 //! One test per threat: each case under `tests/data/<what-is-wrong>/` must
 //! get exactly its expected verdict, in memory and through a reader.
 
-use modelseal_tests::cases::{Case, PolicySpec, cases};
-use modelseal_tests::expect_text;
+use modelseal_tests::cases::{Case, cases};
+use modelseal_tests::{PolicySpec, expect_text};
 use std::path::Path;
 
 fn data_dir() -> std::path::PathBuf {

@@ -5,13 +5,13 @@
 
 use crate::*;
 use modelseal::model::Root as RootModel;
-use modelseal_core::doc::BundleKind;
+use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::envelope::DocType;
 use modelseal_core::inspect::{UnauthenticatedHead, manifest_unauthenticated};
 use modelseal_core::limits::{IDENTITY_CHECK_LEN, IDENTITY_HEADER_LEN};
 use modelseal_core::manifest::ManifestView;
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{Error, SoftSha256, Verifier, identity};
+use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier, identity};
 use std::sync::OnceLock;
 
 struct Fixtures {
@@ -95,7 +95,7 @@ pub fn manifest_doc(data: &[u8]) {
 
         let env = envelope(doc_type_of(kind), data.to_vec(), &signers);
         let head = modelseal::bundle::head(&[], &env).expect("head");
-        let mut v = Verifier::new(&f.root, DevicePolicyFor(kind).policy(), SoftSha256::new())
+        let mut v = Verifier::new(&f.root, any_stage_policy(kind), SoftSha256::new())
             .expect("fixture root");
         // A stage code outside the three known ones meets no minimum: the
         // parser accepts it, no device does.
@@ -122,21 +122,17 @@ pub fn manifest_doc(data: &[u8]) {
     }
 }
 
-/// A policy that accepts anything the target binding allows on `HW`.
-struct DevicePolicyFor(BundleKind);
-impl DevicePolicyFor {
-    fn policy(&self) -> modelseal_core::DevicePolicy {
-        modelseal_core::DevicePolicy::new(
-            self.0,
-            HW,
-            modelseal_core::Floors::default(),
-            modelseal_core::Stage::DEVELOPMENT,
-            modelseal_core::Expiry::NotCheckedNoTrustedClock,
-        )
-        .and_then(|p| p.with_platform(PLATFORM))
-        .and_then(|p| p.with_market(MARKET))
-        .expect("policy")
+/// The standard device's slot for `kind` with no floor and any stage: it
+/// accepts anything the target binding allows.
+fn any_stage_policy(kind: BundleKind) -> DevicePolicy {
+    PolicySpec {
+        kind,
+        counter_floor: 0,
+        min_stage: Stage::DEVELOPMENT.code(),
+        ..PolicySpec::standard()
     }
+    .to_policy()
+    .expect("policy")
 }
 
 /// Arbitrary bytes as a trust-root document: parsed on its own and

@@ -15,7 +15,7 @@ use modelseal_core::doc::{
     ArtifactKind, BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage,
 };
 use modelseal_core::envelope::DocType;
-use modelseal_core::{DevicePolicy, Digest, Error, Expiry, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Digest, Error, Expiry, Floors, SoftSha256, Verifier};
 use sha2::{Digest as _, Sha256};
 
 pub mod cases;
@@ -316,8 +316,8 @@ pub fn standard_bundle() -> Vec<u8> {
 }
 
 /// Floors with `floor` for `kind`'s role and 0 for the other.
-pub fn floors_for(kind: BundleKind, floor: u64) -> modelseal_core::Floors {
-    let mut f = modelseal_core::Floors::default();
+pub fn floors_for(kind: BundleKind, floor: u64) -> Floors {
+    let mut f = Floors::default();
     match kind {
         BundleKind::Component => f.component = floor,
         BundleKind::SystemConfig => f.system_config = floor,
@@ -325,19 +325,156 @@ pub fn floors_for(kind: BundleKind, floor: u64) -> modelseal_core::Floors {
     f
 }
 
-/// The standard device policy: a component slot on `HW`, platform and
-/// market set, counter floor 5, Staging or better, no trusted clock.
+/// A device policy as plain values, in the form of each case's
+/// `policy.txt`. The standard policy is declared here once
+/// ([`PolicySpec::standard`]); every other policy in the tests is a small
+/// change to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// Bundle kind.
+    pub kind: BundleKind,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Counter floor.
+    pub counter_floor: u64,
+    /// Minimum stage code.
+    pub min_stage: u8,
+    /// Trusted time, if any.
+    pub trusted_time: Option<u64>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Market.
+    pub market: Option<String>,
+    /// Serial.
+    pub serial: Option<String>,
+}
+
+impl PolicySpec {
+    /// The standard device policy: a component slot on `HW`, platform and
+    /// market set, counter floor 5, Staging or better, no trusted clock.
+    pub fn standard() -> Self {
+        Self {
+            kind: BundleKind::Component,
+            hardware_id: HW.into(),
+            counter_floor: 5,
+            min_stage: Stage::STAGING.code(),
+            trusted_time: None,
+            platform: Some(PLATFORM.into()),
+            market: Some(MARKET.into()),
+            serial: None,
+        }
+    }
+
+    /// The same device's system-configuration slot, whose counter floor
+    /// starts at 0.
+    pub fn for_system_config(&self) -> Self {
+        Self {
+            kind: BundleKind::SystemConfig,
+            counter_floor: 0,
+            ..self.clone()
+        }
+    }
+
+    /// The core policy, with the counter floor for this kind's role and 0
+    /// for the other.
+    pub fn to_policy(&self) -> Result<DevicePolicy, Error> {
+        self.to_policy_with_floors(floors_for(self.kind, self.counter_floor))
+    }
+
+    /// The core policy with `floors` for both roles (the counter floor is
+    /// not used).
+    pub fn to_policy_with_floors(&self, floors: Floors) -> Result<DevicePolicy, Error> {
+        let expiry = match self.trusted_time {
+            Some(t) => Expiry::CheckedAt(t),
+            None => Expiry::NotCheckedNoTrustedClock,
+        };
+        let stage = Stage::from_code(self.min_stage).ok_or(Error::Invalid)?;
+        let mut p = DevicePolicy::new(self.kind, &self.hardware_id, floors, stage, expiry)?;
+        if let Some(v) = &self.platform {
+            p = p.with_platform(v)?;
+        }
+        if let Some(v) = &self.market {
+            p = p.with_market(v)?;
+        }
+        if let Some(v) = &self.serial {
+            p = p.with_serial(v)?;
+        }
+        Ok(p)
+    }
+
+    /// `key = value` lines.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let kind = match self.kind {
+            BundleKind::Component => "component",
+            BundleKind::SystemConfig => "system-config",
+        };
+        s += &format!(
+            "kind = {kind}\nhardware_id = {}\ncounter_floor = {}\nmin_stage = {}\n",
+            self.hardware_id, self.counter_floor, self.min_stage
+        );
+        s += &format!(
+            "trusted_time = {}\n",
+            self.trusted_time
+                .map_or("none".to_owned(), |t| t.to_string())
+        );
+        for (k, v) in [
+            ("platform", &self.platform),
+            ("market", &self.market),
+            ("serial", &self.serial),
+        ] {
+            if let Some(v) = v {
+                s += &format!("{k} = {v}\n");
+            }
+        }
+        s
+    }
+
+    /// Parses `key = value` lines.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut p = Self {
+            kind: BundleKind::Component,
+            hardware_id: String::new(),
+            counter_floor: 0,
+            min_stage: 0,
+            trusted_time: None,
+            platform: None,
+            market: None,
+            serial: None,
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (k, v) = line.split_once(" = ")?;
+            match k {
+                "kind" => {
+                    p.kind = if v == "component" {
+                        BundleKind::Component
+                    } else {
+                        BundleKind::SystemConfig
+                    }
+                }
+                "hardware_id" => p.hardware_id = v.into(),
+                "counter_floor" => p.counter_floor = v.parse().ok()?,
+                "min_stage" => p.min_stage = v.parse().ok()?,
+                "trusted_time" => {
+                    p.trusted_time = if v == "none" {
+                        None
+                    } else {
+                        Some(v.parse().ok()?)
+                    }
+                }
+                "platform" => p.platform = Some(v.into()),
+                "market" => p.market = Some(v.into()),
+                "serial" => p.serial = Some(v.into()),
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// The standard device policy ([`PolicySpec::standard`]).
 pub fn policy() -> DevicePolicy {
-    DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors_for(BundleKind::Component, 5),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .expect("valid policy")
+    PolicySpec::standard().to_policy().expect("valid policy")
 }
 
 /// The standard system configuration listing `component_digests` for the
@@ -436,7 +573,7 @@ pub struct Verdict {
     /// Counter floor to persist (this bundle's kind).
     pub counter_floor: u64,
     /// Both floors to persist.
-    pub floors: modelseal_core::Floors,
+    pub floors: Floors,
     /// Root version in force.
     pub root_version: u32,
     /// New root to persist.

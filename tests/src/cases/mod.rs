@@ -12,8 +12,7 @@
 
 use crate::*;
 use modelseal::model::Manifest;
-use modelseal_core::doc::{BundleKind, Stage};
-use modelseal_core::{DevicePolicy, Error, Expiry};
+use modelseal_core::Error;
 
 mod artifacts;
 mod device_policy;
@@ -29,138 +28,6 @@ mod signatures;
 mod splicing;
 mod system_config;
 mod valid;
-
-/// The device policy of a case, as text in `policy.txt`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicySpec {
-    /// Bundle kind.
-    pub kind: BundleKind,
-    /// Hardware id.
-    pub hardware_id: String,
-    /// Counter floor.
-    pub counter_floor: u64,
-    /// Minimum stage code.
-    pub min_stage: u8,
-    /// Trusted time, if any.
-    pub trusted_time: Option<u64>,
-    /// Platform.
-    pub platform: Option<String>,
-    /// Market.
-    pub market: Option<String>,
-    /// Serial.
-    pub serial: Option<String>,
-}
-
-impl PolicySpec {
-    /// The standard policy (see [`crate::policy`]).
-    pub fn standard() -> Self {
-        Self {
-            kind: BundleKind::Component,
-            hardware_id: HW.into(),
-            counter_floor: 5,
-            min_stage: Stage::STAGING.code(),
-            trusted_time: None,
-            platform: Some(PLATFORM.into()),
-            market: Some(MARKET.into()),
-            serial: None,
-        }
-    }
-
-    /// The core policy.
-    pub fn to_policy(&self) -> Result<DevicePolicy, Error> {
-        let expiry = match self.trusted_time {
-            Some(t) => Expiry::CheckedAt(t),
-            None => Expiry::NotCheckedNoTrustedClock,
-        };
-        let stage = Stage::from_code(self.min_stage).ok_or(Error::Invalid)?;
-        let mut p = DevicePolicy::new(
-            self.kind,
-            &self.hardware_id,
-            crate::floors_for(self.kind, self.counter_floor),
-            stage,
-            expiry,
-        )?;
-        if let Some(v) = &self.platform {
-            p = p.with_platform(v)?;
-        }
-        if let Some(v) = &self.market {
-            p = p.with_market(v)?;
-        }
-        if let Some(v) = &self.serial {
-            p = p.with_serial(v)?;
-        }
-        Ok(p)
-    }
-
-    /// `key = value` lines.
-    pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        let kind = match self.kind {
-            BundleKind::Component => "component",
-            BundleKind::SystemConfig => "system-config",
-        };
-        s += &format!(
-            "kind = {kind}\nhardware_id = {}\ncounter_floor = {}\nmin_stage = {}\n",
-            self.hardware_id, self.counter_floor, self.min_stage
-        );
-        s += &format!(
-            "trusted_time = {}\n",
-            self.trusted_time
-                .map_or("none".to_owned(), |t| t.to_string())
-        );
-        for (k, v) in [
-            ("platform", &self.platform),
-            ("market", &self.market),
-            ("serial", &self.serial),
-        ] {
-            if let Some(v) = v {
-                s += &format!("{k} = {v}\n");
-            }
-        }
-        s
-    }
-
-    /// Parses `key = value` lines.
-    pub fn from_text(text: &str) -> Option<Self> {
-        let mut p = Self {
-            kind: BundleKind::Component,
-            hardware_id: String::new(),
-            counter_floor: 0,
-            min_stage: 0,
-            trusted_time: None,
-            platform: None,
-            market: None,
-            serial: None,
-        };
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let (k, v) = line.split_once(" = ")?;
-            match k {
-                "kind" => {
-                    p.kind = if v == "component" {
-                        BundleKind::Component
-                    } else {
-                        BundleKind::SystemConfig
-                    }
-                }
-                "hardware_id" => p.hardware_id = v.into(),
-                "counter_floor" => p.counter_floor = v.parse().ok()?,
-                "min_stage" => p.min_stage = v.parse().ok()?,
-                "trusted_time" => {
-                    p.trusted_time = if v == "none" {
-                        None
-                    } else {
-                        Some(v.parse().ok()?)
-                    }
-                }
-                "platform" => p.platform = Some(v.into()),
-                "market" => p.market = Some(v.into()),
-                "serial" => p.serial = Some(v.into()),
-                _ => return None,
-            }
-        }
-        Some(p)
-    }
-}
 
 /// One threat case.
 #[derive(Debug, Clone)]
@@ -208,6 +75,10 @@ impl Case {
         self.root = root;
         self
     }
+    /// The case is offered to the device's system-configuration slot.
+    fn system_config_slot(self) -> Self {
+        self.policy(|p| *p = p.for_system_config())
+    }
     /// The device installed the system-configuration bundle `config` first.
     fn under_config(mut self, config: Vec<u8>) -> Self {
         self.config = Some(config);
@@ -219,10 +90,7 @@ impl Case {
     pub fn run(&self) -> Result<Verdict, Error> {
         let mut policy = self.policy.to_policy()?;
         if let Some(config) = &self.config {
-            let mut sc_policy = self.policy.clone();
-            sc_policy.kind = BundleKind::SystemConfig;
-            sc_policy.counter_floor = 0;
-            let sc_policy = sc_policy.to_policy()?;
+            let sc_policy = self.policy.for_system_config().to_policy()?;
             let mut v = modelseal_core::Verifier::new(
                 &self.root,
                 sc_policy,

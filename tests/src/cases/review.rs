@@ -1,16 +1,12 @@
 //! Cases from the independent security review (docs/SECURITY.md,
 //! "Review findings"): each was accepted before its fix.
 
-use super::{Case, PolicySpec, Standard, component_with, first_signature_offset};
+use super::{Case, Standard, component_with, first_signature_offset};
 use crate::*;
 use modelseal_core::Error;
-use modelseal_core::doc::{BundleKind, Stage};
+use modelseal_core::doc::Stage;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
-    let sc_policy = |p: &mut PolicySpec| {
-        p.kind = BundleKind::SystemConfig;
-        p.counter_floor = 0;
-    };
     let mut other_platform = s.sc.clone();
     if let Some(c) = other_platform.system_config.as_mut() {
         c.vehicle_platform = "PLAT-B".into();
@@ -28,14 +24,14 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
             bundle(&[], &other_platform, &["s1"], &[]),
             Some(Error::WrongPlatform),
         )
-        .policy(sc_policy),
+        .system_config_slot(),
         Case::new(
             "system-config-for-another-market",
             "a US configuration on an EU vehicle (its own market field, no target restriction)",
             bundle(&[], &other_market, &["s1"], &[]),
             Some(Error::WrongMarket),
         )
-        .policy(sc_policy),
+        .system_config_slot(),
         Case::new(
             "stage-unknown-code-above-production",
             "stage code 40 (a registry's retired or experimental code) on an ECU that accepts Production only",

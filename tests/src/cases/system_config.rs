@@ -4,7 +4,6 @@
 use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
-use modelseal_core::doc::BundleKind;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
     let other_sc = system_config_manifest(&[sha256(b"another component manifest")]);
@@ -29,9 +28,6 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
             bundle(&[], &without_this_ecu, &["s1"], &[]),
             Some(Error::NotInConfiguration),
         )
-        .policy(|p| {
-            p.kind = BundleKind::SystemConfig;
-            p.counter_floor = 0;
-        }),
+        .system_config_slot(),
     ]
 }

@@ -3,7 +3,6 @@
 //! case alters one of these.
 
 use super::{Case, Standard};
-use modelseal_core::doc::BundleKind;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
     vec![
@@ -19,10 +18,7 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
             s.sc_bundle(),
             None,
         )
-        .policy(|p| {
-            p.kind = BundleKind::SystemConfig;
-            p.counter_floor = 0;
-        }),
+        .system_config_slot(),
         Case::new(
             "valid-under-system-config",
             "a component the configuration lists for this ECU verifies",
