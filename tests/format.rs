@@ -111,13 +111,10 @@ fn rotation_hands_back_the_new_root_and_floor() {
     assert_eq!(verdict.counter_floor, COUNTER);
     // The persisted root now verifies bundles on its own, and the old keys
     // it dropped count for nothing.
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let m = component_manifest(&p);
-    assert!(verify(&new_root, &policy(), &bundle(&[], &m, &["c3", "c4"], &refs)).is_ok());
+    let signed_by = |signers| component_bundle(&[], |_| {}, signers);
+    assert!(verify(&new_root, &policy(), &signed_by(&["c3", "c4"])).is_ok());
     assert_eq!(
-        verify(&new_root, &policy(), &bundle(&[], &m, &["c1", "c2"], &refs)).unwrap_err(),
+        verify(&new_root, &policy(), &signed_by(&["c1", "c2"])).unwrap_err(),
         Error::SignatureRejected
     );
 }
@@ -377,14 +374,9 @@ fn the_largest_legal_root_fits_and_rotates() {
         10
     );
     let comp: Vec<&str> = names[1].iter().map(String::as_str).collect();
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
     // The root re-bases the component floor to u64::MAX (the longest
     // encoding): only a manifest at that counter installs under it.
-    let mut m = component_manifest(&p);
-    m.security_counter = u64::MAX;
-    let b = bundle(&[env], &m, &comp, &refs);
+    let b = component_bundle(&[env], |m| m.security_counter = u64::MAX, &comp);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b)
             .unwrap()
@@ -518,10 +510,7 @@ fn one_over_the_role_key_limit_is_refused() {
         [(&["r1", "r2", "r3"], 2), (&names, 2), (&["s1", "s2"], 1)],
     );
     let env = root_envelope(&r, &["r1", "r2"]);
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let b = bundle(&[env], &component_manifest(&p), &["many0", "many1"], &refs);
+    let b = component_bundle(&[env], |_| {}, &["many0", "many1"]);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b).unwrap_err(),
         Error::LimitExceeded
@@ -575,10 +564,7 @@ impl Fixture {
         }
     }
     fn head(&self) -> &[u8] {
-        let len = modelseal_core::bundle::BundleHeader::parse(&self.bundle)
-            .unwrap()
-            .head_len();
-        &self.bundle[..len]
+        &self.bundle[..head_len(&self.bundle)]
     }
     fn verifier(&self) -> Verifier<SoftSha256> {
         Verifier::new(&self.root, policy(), SoftSha256::new()).unwrap()
@@ -735,12 +721,9 @@ fn payload_offsets_are_aligned_and_match_the_layout() {
 #[test]
 fn the_reader_path_needs_room_for_the_head() {
     let b = standard_bundle();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
     let root = provisioned_root();
     let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut small = vec![0u8; head_len + MIN_READ_CHUNK - 1];
+    let mut small = vec![0u8; head_len(&b) + MIN_READ_CHUNK - 1];
     let mut r: &[u8] = &b;
     assert_eq!(
         v.verify_bundle(&mut r, &mut small).unwrap_err(),
@@ -762,13 +745,10 @@ fn every_bit_flip_of_the_signed_envelope_is_rejected() {
     let m = component_manifest(&p[..1]);
     let one = payload_bytes(&p[..1]);
     let b = bundle(&[], &m, &["c1", "c2"], &[&one[0]]);
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
     let root = provisioned_root();
     let pol = policy();
     let mut flips = 0;
-    for byte in 16..head_len {
+    for byte in 16..head_len(&b) {
         for bit in 0..8 {
             let mut t = b.clone();
             t[byte] ^= 1 << bit;

@@ -50,12 +50,6 @@ fn head_rewritten_after_verify_head_is_refused() {
     assert!(v.begin_artifact(&mut s, 0).is_ok());
 }
 
-fn head_len(b: &[u8]) -> usize {
-    modelseal_core::bundle::BundleHeader::parse(b)
-        .unwrap()
-        .head_len()
-}
-
 /// Finding 1, rotation: after a rotating bundle verified, a key byte of the
 /// new root is changed in the buffer. The new root is handed out only if it
 /// still hashes to what was verified.
@@ -87,13 +81,9 @@ fn component_policy(floors: Floors) -> DevicePolicy {
         .unwrap()
 }
 
-fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
-    let p = payloads();
-    let mut m = component_manifest(&p);
-    m.security_counter = counter;
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(chain, &m, signers, &refs)
+/// The standard bundle at security counter `counter`.
+fn at_counter(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
+    component_bundle(chain, |m| m.security_counter = counter, signers)
 }
 
 /// Finding 2: stolen component keys push the counter to u64::MAX. The vendor
@@ -104,7 +94,7 @@ fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8
 fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let v1 = provisioned_root();
     // The attack: a threshold of stolen keys signs counter u64::MAX.
-    let stolen = component_bundle(u64::MAX, &[], &["c1", "c2"]);
+    let stolen = at_counter(u64::MAX, &[], &["c1", "c2"]);
     let after_attack = verify(
         &v1,
         &component_policy(floors_for(BundleKind::Component, 7)),
@@ -127,7 +117,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
         verify(
             &v1,
             &component_policy(floor),
-            &component_bundle(8, &[no_rebase], &["d1", "d2"])
+            &at_counter(8, &[no_rebase], &["d1", "d2"])
         ),
         Err(Error::Rollback)
     );
@@ -137,7 +127,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let fixed = verify(
         &v1,
         &component_policy(floor),
-        &component_bundle(8, std::slice::from_ref(&v2_env), &["d1", "d2"]),
+        &at_counter(8, std::slice::from_ref(&v2_env), &["d1", "d2"]),
     )
     .unwrap();
     assert_eq!(fixed.root_version, 2);
@@ -151,7 +141,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
             verify(
                 &persisted,
                 &component_policy(fixed.floors),
-                &component_bundle(u64::MAX, &chain, &["c1", "c2"])
+                &at_counter(u64::MAX, &chain, &["c1", "c2"])
             ),
             Err(Error::SignatureRejected)
         );
@@ -162,7 +152,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let reboot = verify(
         &persisted,
         &component_policy(fixed.floors),
-        &component_bundle(8, &[v2_env], &["d1", "d2"]),
+        &at_counter(8, &[v2_env], &["d1", "d2"]),
     )
     .unwrap();
     assert_eq!(reboot.floors.component, 8);
@@ -179,7 +169,7 @@ fn a_re_base_without_new_keys_is_refused() {
         verify(
             &provisioned_root(),
             &component_policy(floors_for(BundleKind::Component, 7)),
-            &component_bundle(7, &[env], &["c1", "c2"])
+            &at_counter(7, &[env], &["c1", "c2"])
         ),
         Err(Error::RootInvalid)
     );
@@ -216,12 +206,7 @@ fn one_role_cannot_move_the_other_roles_floor() {
 #[test]
 fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
     let installed = standard_bundle();
-    let p = payloads();
-    let mut twin = component_manifest(&p);
-    twin.version = format!("{}-twin", twin.version);
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let twin = bundle(&[], &twin, &["c1", "c2"], &refs);
+    let twin = component_bundle(&[], |m| m.version += "-twin", &["c1", "c2"]);
     let floors = floors_for(BundleKind::Component, COUNTER);
     let digest = verify(&provisioned_root(), &component_policy(floors), &installed)
         .unwrap()
@@ -282,7 +267,7 @@ fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
     let device = provisioned_root();
     let envs = same_keys_chain(2..=12);
     // The release carries the last eight roots: v5 .. v12.
-    let release = component_bundle(COUNTER, &envs[3..], &["c1", "c2"]);
+    let release = at_counter(COUNTER, &envs[3..], &["c1", "c2"]);
     let p = component_policy(floors_for(BundleKind::Component, 5));
     assert_eq!(
         verify(&device, &p, &release),

@@ -149,8 +149,7 @@ pub fn root_doc(data: &[u8]) {
     assert_eq!(RootModel::from_trust_root(&back), model);
     let env = envelope(DocType::Root, data.to_vec(), &["r1", "r2"]);
     let m = component_manifest(&payloads());
-    let refs: Vec<&[u8]> = f.payloads.iter().map(Vec::as_slice).collect();
-    let b = bundle(&[env], &m, &["c1", "c2"], &refs);
+    let b = bundle(&[env], &m, &["c1", "c2"], &slices(&f.payloads));
     if let Ok(v) = verify(&f.root, &policy(), &b) {
         let in_force = TrustRoot::from_envelope_unverified(&f.root).expect("root");
         let same_as_in_force =
@@ -211,12 +210,9 @@ pub fn streaming(data: &[u8]) {
         .map(|_| usize::from(next()) * 37 % 5000 + 1)
         .collect();
 
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&f.bundle)
-        .expect("head")
-        .head_len();
     let mut v = Verifier::new(&f.root, policy(), SoftSha256::new()).expect("root");
     let mut s = v
-        .verify_head(&f.bundle[..head_len])
+        .verify_head(&f.bundle[..head_len(&f.bundle)])
         .expect("standard head verifies");
     let mut expected_error = None;
     for (k, &i) in order.iter().enumerate() {

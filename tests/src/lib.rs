@@ -307,12 +307,44 @@ pub fn payload_bytes(payloads: &[Payload]) -> Vec<Vec<u8>> {
     p.into_iter().map(|p| p.bytes).collect()
 }
 
+/// `payloads` as the bundle builders take them.
+pub fn slices(payloads: &[Vec<u8>]) -> Vec<&[u8]> {
+    payloads.iter().map(Vec::as_slice).collect()
+}
+
+/// A component bundle over the standard payloads: the standard manifest
+/// changed by `tweak`, behind the rotation `chain`, signed by `signers`.
+pub fn component_bundle(
+    chain: &[Vec<u8>],
+    tweak: impl FnOnce(&mut Manifest),
+    signers: &[&str],
+) -> Vec<u8> {
+    let p = payloads();
+    let mut m = component_manifest(&p);
+    tweak(&mut m);
+    bundle(chain, &m, signers, &slices(&payload_bytes(&p)))
+}
+
 /// The standard, valid component bundle (signed by c1 and c2).
 pub fn standard_bundle() -> Vec<u8> {
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(&[], &component_manifest(&p), &["c1", "c2"], &refs)
+    component_bundle(&[], |_| {}, &["c1", "c2"])
+}
+
+/// Length of the head of `bundle` (header and envelopes), from its header.
+pub fn head_len(bundle: &[u8]) -> usize {
+    modelseal_core::bundle::BundleHeader::parse(bundle)
+        .expect("bundle header")
+        .head_len()
+}
+
+/// Offset and size of each payload of `bundle`, in manifest order, as its
+/// (unauthenticated) head lays them out.
+pub fn payload_offsets(bundle: &[u8]) -> Vec<(u64, u64)> {
+    let head = modelseal_core::inspect::UnauthenticatedHead::parse(bundle).expect("head");
+    let m = head.manifest_unauthenticated().expect("manifest");
+    let sizes = || m.artifacts().expect("artifacts").map(|a| a.size);
+    let (offsets, _) = modelseal::bundle::layout(head.head_len(), sizes()).expect("layout");
+    offsets.into_iter().zip(sizes()).collect()
 }
 
 /// Floors with `floor` for `kind`'s role and 0 for the other.

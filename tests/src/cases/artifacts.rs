@@ -1,7 +1,7 @@
 //! Payloads that are not what the signed manifest says: altered, short,
 //! long, from another model, or with padding that is not zero.
 
-use super::{Case, Standard, payload_offsets};
+use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
 

@@ -1,7 +1,7 @@
 //! Bundles validly signed for somewhere else: the device's policy (counter
 //! floor, hardware, serial, market, platform, stage, kind) refuses them.
 
-use super::{Case, Standard, component_with};
+use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
 use modelseal_core::doc::Stage;
@@ -30,7 +30,8 @@ fn binding(s: &Standard) -> Vec<Case> {
         Case::new(
             "wrong-ecu-serial",
             "a bundle restricted to two serials, installed on a third",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.target.serials = vec!["SN-0001".into(), "SN-0002".into()],
                 &["c1", "c2"],
             ),
@@ -60,7 +61,8 @@ fn acceptance(s: &Standard) -> Vec<Case> {
         Case::new(
             "stage-below-minimum",
             "a Development model on an ECU that accepts Staging and up",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.components[0].stage = Stage::DEVELOPMENT,
                 &["c1", "c2"],
             ),
@@ -69,7 +71,8 @@ fn acceptance(s: &Standard) -> Vec<Case> {
         Case::new(
             "production-lineage-incomplete",
             "a Production model without its release gate result",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.components[0].lineage.release_gate_result_id.clear(),
                 &["c1", "c2"],
             ),

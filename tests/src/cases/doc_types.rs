@@ -2,7 +2,7 @@
 //! content breaks the format's rules: over a limit, trailing bytes, out of
 //! order, unsafe names, extensions.
 
-use super::{Case, Standard, component_with};
+use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
 use modelseal_core::envelope::DocType;
@@ -46,7 +46,8 @@ fn content(s: &Standard) -> Vec<Case> {
         Case::new(
             "oversized-hardware-id",
             "a signed manifest with a hardware id one byte over MAX_ID_LEN",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.target.hardware_ids.push("H".repeat(65)),
                 &["c1", "c2"],
             ),
@@ -67,7 +68,8 @@ fn content(s: &Standard) -> Vec<Case> {
         Case::new(
             "artifact-path-escapes",
             "a signed manifest naming an artifact ../../etc/passwd",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.artifacts[0].name = "../../etc/passwd".into(),
                 &["c1", "c2"],
             ),
@@ -120,13 +122,13 @@ fn unsorted_artifacts(s: &Standard) -> Vec<u8> {
     m.artifacts.swap(0, 1);
     let mut bytes = s.payloads.clone();
     bytes.swap(0, 1);
-    let r: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(&[], &m, &["c1", "c2"], &r)
+    bundle(&[], &m, &["c1", "c2"], &slices(&bytes))
 }
 
 /// The standard bundle with extension 7, `critical` or not.
 fn with_extension(critical: bool) -> Vec<u8> {
-    component_with(
+    component_bundle(
+        &[],
         |m| {
             m.extensions.push(modelseal::model::ExtensionEntry {
                 id: 7,

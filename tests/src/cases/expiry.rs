@@ -1,12 +1,12 @@
 //! Expired manifests and roots: refused with a trusted clock, not checked
 //! without one (the policy's name says so).
 
-use super::{Case, Standard, component_with};
+use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
-    let expired = component_with(|m| m.expires_at = Some(NOW - 1), &["c1", "c2"]);
+    let expired = component_bundle(&[], |m| m.expires_at = Some(NOW - 1), &["c1", "c2"]);
     let mut exp_root = same_keys_root(2);
     exp_root.expires_at = Some(NOW);
     let expired_root = s.bundle_with(&[root_envelope(&exp_root, &["r1", "r2"])], &["c1", "c2"]);

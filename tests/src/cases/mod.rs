@@ -145,7 +145,7 @@ impl Standard {
 
     /// The standard payloads, as the bundle builders take them.
     fn refs(&self) -> Vec<&[u8]> {
-        self.payloads.iter().map(Vec::as_slice).collect()
+        slices(&self.payloads)
     }
 
     /// The standard manifest and payloads behind the rotation `chain`,
@@ -171,32 +171,6 @@ impl Standard {
         b[at..at + bytes.len()].copy_from_slice(bytes);
         b
     }
-}
-
-/// A component bundle from a manifest tweak, signed by `signers`, with the
-/// standard payloads.
-fn component_with(f: impl FnOnce(&mut Manifest), signers: &[&str]) -> Vec<u8> {
-    let p = payloads();
-    let mut m = component_manifest(&p);
-    f(&mut m);
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(&[], &m, signers, &refs)
-}
-
-/// Offset and size of each payload of `b`, in manifest order.
-fn payload_offsets(b: &[u8]) -> Vec<(u64, u64)> {
-    let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
-    let m = head.manifest_unauthenticated().expect("manifest");
-    let (offsets, _) = modelseal::bundle::layout(
-        head.head_len(),
-        m.artifacts().expect("artifacts").map(|a| a.size),
-    )
-    .expect("layout");
-    offsets
-        .into_iter()
-        .zip(m.artifacts().expect("artifacts").map(|a| a.size))
-        .collect()
 }
 
 /// Position of the first signature in the manifest envelope of `b`.

@@ -1,7 +1,7 @@
 //! Lengths and counts that overflow 32 or 64 bits, in the framing and in
 //! signed documents: refused before any arithmetic on them.
 
-use super::{Case, Standard, component_with};
+use super::{Case, Standard};
 use crate::*;
 use modelseal_core::Error;
 use modelseal_core::envelope::DocType;
@@ -31,13 +31,14 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
         Case::new(
             "artifact-size-overflows-64-bits",
             "a signed manifest stating an artifact of 2^64 - 1 bytes",
-            component_with(|m| m.artifacts[5].size = u64::MAX, &["c1", "c2"]),
+            component_bundle(&[], |m| m.artifacts[5].size = u64::MAX, &["c1", "c2"]),
             Some(Error::LimitExceeded),
         ),
         Case::new(
             "artifact-sizes-sum-overflows-64-bits",
             "a signed manifest whose artifact sizes add up past 2^64",
-            component_with(
+            component_bundle(
+                &[],
                 |m| {
                     m.artifacts[0].size = 1 << 63;
                     m.artifacts[1].size = 1 << 63;

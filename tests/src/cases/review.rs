@@ -1,7 +1,7 @@
 //! Cases from the independent security review (docs/SECURITY.md,
 //! "Review findings"): each was accepted before its fix.
 
-use super::{Case, Standard, component_with, first_signature_offset};
+use super::{Case, Standard, first_signature_offset};
 use crate::*;
 use modelseal_core::Error;
 use modelseal_core::doc::Stage;
@@ -35,7 +35,8 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
         Case::new(
             "stage-unknown-code-above-production",
             "stage code 40 (a registry's retired or experimental code) on an ECU that accepts Production only",
-            component_with(
+            component_bundle(
+                &[],
                 |m| m.components[0].stage = Stage::from_code(40).expect("nonzero"),
                 &["c1", "c2"],
             ),
@@ -47,7 +48,7 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
 }
 
 fn signature_entry_key_corrupted() -> Case {
-    let mut three = component_with(|_| {}, &["c1", "c2", "c3"]);
+    let mut three = component_bundle(&[], |_| {}, &["c1", "c2", "c3"]);
     let at = first_signature_offset(&three) - 32;
     three[at] ^= 0x01;
     Case::new(

@@ -1,7 +1,7 @@
 //! Signatures that must not count: forged, by unknown keys, too few, the
 //! same key twice, keys of another role.
 
-use super::{Case, Standard, component_with, first_signature_offset};
+use super::{Case, Standard, first_signature_offset};
 use crate::*;
 use modelseal_core::Error;
 use modelseal_core::envelope::DocType;
@@ -22,13 +22,13 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
         Case::new(
             "wrong-key",
             "signed by two keys the root does not know",
-            component_with(|_| {}, &["x1", "x2"]),
+            component_bundle(&[], |_| {}, &["x1", "x2"]),
             Some(Error::SignatureRejected),
         ),
         Case::new(
             "below-threshold",
             "one signature where the component role needs two",
-            component_with(|_| {}, &["c1"]),
+            component_bundle(&[], |_| {}, &["c1"]),
             Some(Error::SignatureRejected),
         ),
         Case::new(
@@ -41,13 +41,13 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
         Case::new(
             "key-outside-role",
             "signed by two root-role keys: known to the root, but not component signers",
-            component_with(|_| {}, &["r1", "r2"]),
+            component_bundle(&[], |_| {}, &["r1", "r2"]),
             Some(Error::SignatureRejected),
         ),
         Case::new(
             "key-from-other-role",
             "one component key and one system-configuration key",
-            component_with(|_| {}, &["c1", "s1"]),
+            component_bundle(&[], |_| {}, &["c1", "s1"]),
             Some(Error::SignatureRejected),
         ),
     ]

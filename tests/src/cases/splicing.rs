@@ -2,7 +2,7 @@
 //! manifests, another build's payloads, payloads reordered, listed twice,
 //! left out or cut off.
 
-use super::{Case, Standard, payload_offsets};
+use super::{Case, Standard};
 use crate::*;
 use modelseal::model::Manifest;
 use modelseal_core::Error;
@@ -71,8 +71,7 @@ fn other_builds_payloads(s: &Standard) -> Vec<u8> {
         .enumerate()
         .map(|(i, p)| bytes(&format!("other build {i}"), p.len()))
         .collect();
-    let r: Vec<&[u8]> = others.iter().map(Vec::as_slice).collect();
-    bundle(&[], &s.manifest, &["c1", "c2"], &r)
+    bundle(&[], &s.manifest, &["c1", "c2"], &slices(&others))
 }
 
 fn payloads_reordered() -> Vec<u8> {
@@ -93,8 +92,7 @@ fn artifact_listed_twice(s: &Standard) -> Vec<u8> {
     m.artifacts.insert(1, m.artifacts[0].clone());
     let mut b = s.payloads.clone();
     b.insert(1, b[0].clone());
-    let r: Vec<&[u8]> = b.iter().map(Vec::as_slice).collect();
-    bundle(&[], &m, &["c1", "c2"], &r)
+    bundle(&[], &m, &["c1", "c2"], &slices(&b))
 }
 
 /// A component bundle from a manifest tweak over explicit payloads.
