@@ -82,10 +82,7 @@ fn identity_round_trips_through_the_decoder() {
 
 #[test]
 fn identity_under_a_system_configuration_names_it() {
-    let case = modelseal_tests::cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-under-system-config")
-        .unwrap();
+    let case = cases::case("valid-under-system-config");
     let verdict = case.run().unwrap();
     let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
     let config = id.config.unwrap();
@@ -99,10 +96,7 @@ fn identity_under_a_system_configuration_names_it() {
 
 #[test]
 fn rotation_hands_back_the_new_root_and_floor() {
-    let case = modelseal_tests::cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = cases::case("valid-rotation");
     let verdict = case.run().unwrap();
     assert_eq!(verdict.root_version, 2);
     let new_root = verdict.new_root.unwrap();

@@ -55,10 +55,7 @@ fn head_rewritten_after_verify_head_is_refused() {
 /// still hashes to what was verified.
 #[test]
 fn new_root_rewritten_after_verification_is_not_handed_out() {
-    let case = cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = cases::case("valid-rotation");
     let mut b = case.bundle.clone();
     let policy = case.policy.to_policy().unwrap();
     let mut v = Verifier::new(&case.root, policy, SoftSha256::new()).unwrap();

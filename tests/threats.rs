@@ -1,29 +1,15 @@
 //! One test per threat: each case under `tests/data/<what-is-wrong>/` must
 //! get exactly its expected verdict, in memory and through a reader.
 
-use modelseal_tests::cases::{Case, cases};
-use modelseal_tests::{PolicySpec, expect_text};
-use std::path::Path;
-
-fn data_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
+use modelseal_tests::PolicySpec;
+use modelseal_tests::cases::{Case, case, cases, data_dir};
 
 #[test]
 fn committed_data_matches_the_generator() {
     let mut stale = Vec::new();
     for case in cases() {
         let d = data_dir().join(case.name);
-        let mut want = vec![
-            ("root.msr", case.root.clone()),
-            ("bundle.msb", case.bundle.clone()),
-            ("policy.txt", case.policy.to_text().into_bytes()),
-            ("expect.txt", expect_text(&case).into_bytes()),
-        ];
-        if let Some(c) = &case.config {
-            want.push(("config.msb", c.clone()));
-        }
-        for (name, bytes) in want {
+        for (name, bytes) in case.files() {
             if std::fs::read(d.join(name)).ok().as_deref() != Some(&bytes[..]) {
                 stale.push(format!("{}/{name}", case.name));
             }
@@ -135,10 +121,7 @@ fn boundaries(b: &[u8]) -> Vec<usize> {
 
 #[test]
 fn truncation_at_every_container_boundary_is_refused() {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = case("valid-rotation");
     let cuts = boundaries(&case.bundle);
     let policy = case.policy.to_policy().unwrap();
     for &cut in &cuts {
@@ -154,10 +137,7 @@ fn truncation_at_every_container_boundary_is_refused() {
 #[test]
 fn every_bit_flip_inside_signed_documents_and_signatures_is_a_signature_failure() {
     // A rotation bundle: root envelope, then manifest envelope.
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = case("valid-rotation");
     let b = &case.bundle;
     let policy = case.policy.to_policy().unwrap();
     let h = UnauthenticatedHead::parse(b).unwrap();

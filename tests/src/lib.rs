@@ -666,10 +666,3 @@ pub fn verify_streamed(
     let i = v.verify_bundle(&mut reader, &mut work)?;
     verdict(&mut v, &i)
 }
-
-/// The `expect.txt` of a case: the expected verdict (`ok` or the error
-/// variant), then what is wrong, as a comment.
-pub fn expect_text(case: &cases::Case) -> String {
-    let verdict = case.expect.map_or("ok".to_owned(), |e| format!("{e:?}"));
-    format!("{verdict}\n# {}\n", case.about)
-}

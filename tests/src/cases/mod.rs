@@ -85,6 +85,27 @@ impl Case {
         self
     }
 
+    /// The files of the case's folder under `tests/data/`, by name.
+    pub fn files(&self) -> Vec<(&'static str, Vec<u8>)> {
+        let mut f = vec![
+            ("root.msr", self.root.clone()),
+            ("bundle.msb", self.bundle.clone()),
+            ("policy.txt", self.policy.to_text().into_bytes()),
+            ("expect.txt", self.expect_text().into_bytes()),
+        ];
+        if let Some(c) = &self.config {
+            f.push(("config.msb", c.clone()));
+        }
+        f
+    }
+
+    /// The `expect.txt` of the case: the expected verdict (`ok` or the
+    /// error variant), then what is wrong, as a comment.
+    fn expect_text(&self) -> String {
+        let verdict = self.expect.map_or("ok".to_owned(), |e| format!("{e:?}"));
+        format!("{verdict}\n# {}\n", self.about)
+    }
+
     /// Runs the case: the verifier's verdict (checked against the expectation
     /// by the caller).
     pub fn run(&self) -> Result<Verdict, Error> {
@@ -178,6 +199,19 @@ fn first_signature_offset(b: &[u8]) -> usize {
     let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
     let env = head.manifest_envelope();
     head.head_len() - env.signature_count() * 96 + 32
+}
+
+/// Where the cases are committed: `tests/data/`, one folder per case.
+pub fn data_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// The case called `name`.
+pub fn case(name: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
 }
 
 /// Every threat case, in a fixed order.
