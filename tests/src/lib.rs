@@ -246,6 +246,17 @@ pub fn component() -> Component {
     }
 }
 
+/// The target binding of the standard manifests: the device under test and
+/// one `other` hardware id, on the device's platform and market.
+fn target(other: &str) -> Target {
+    Target {
+        hardware_ids: vec![HW.into(), other.into()],
+        serials: vec![],
+        platform: Some(PLATFORM.into()),
+        market: Some(MARKET.into()),
+    }
+}
+
 /// The standard component manifest over `payloads`.
 pub fn component_manifest(payloads: &[Payload]) -> Manifest {
     let mut m = Manifest {
@@ -255,12 +266,7 @@ pub fn component_manifest(payloads: &[Payload]) -> Manifest {
         created_at: T0,
         expires_at: None,
         supersedes: Some(sha256(b"previous manifest")),
-        target: Target {
-            hardware_ids: vec![HW.into(), "HW-FC-0043".into()],
-            serials: vec![],
-            platform: Some(PLATFORM.into()),
-            market: Some(MARKET.into()),
-        },
+        target: target("HW-FC-0043"),
         components: vec![component()],
         system_config: None,
         artifacts: payloads.iter().map(Payload::entry).collect(),
@@ -519,12 +525,7 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
         created_at: T0,
         expires_at: None,
         supersedes: None,
-        target: Target {
-            hardware_ids: vec![HW.into(), "HW-RD-0007".into()],
-            serials: vec![],
-            platform: Some(PLATFORM.into()),
-            market: Some(MARKET.into()),
-        },
+        target: target("HW-RD-0007"),
         components: vec![],
         system_config: Some(SystemConfig {
             config_id: "vehicle-l2plus-eu".into(),
@@ -532,31 +533,7 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
             vehicle_platform: PLATFORM.into(),
             sensor_set: "cam8-radar5".into(),
             market: MARKET.into(),
-            ecus: vec![
-                Ecu {
-                    name: "front_camera".into(),
-                    hardware_id: HW.into(),
-                    software_version: "fc-sw-4.2.0".into(),
-                    models: component_digests
-                        .iter()
-                        .map(|d| ModelEntry {
-                            family: "perception_front_camera".into(),
-                            version: "v1.3.5".into(),
-                            manifest_digest: *d,
-                        })
-                        .collect(),
-                },
-                Ecu {
-                    name: "radar_fusion".into(),
-                    hardware_id: "HW-RD-0007".into(),
-                    software_version: "rf-sw-2.0.1".into(),
-                    models: vec![ModelEntry {
-                        family: "fusion_radar_lidar".into(),
-                        version: "v0.9.0".into(),
-                        manifest_digest: sha256(b"fusion manifest"),
-                    }],
-                },
-            ],
+            ecus: ecus(component_digests),
             middleware: [
                 ("compiler".to_owned(), "gcc-12.2".to_owned()),
                 ("dds".to_owned(), "cyclonedds-0.10.5".to_owned()),
@@ -578,6 +555,36 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
     };
     m.normalize();
     m
+}
+
+/// The ECUs of the standard system configuration: the front camera (HW)
+/// running `component_digests`, and a radar fusion ECU.
+fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
+    vec![
+        Ecu {
+            name: "front_camera".into(),
+            hardware_id: HW.into(),
+            software_version: "fc-sw-4.2.0".into(),
+            models: component_digests
+                .iter()
+                .map(|d| ModelEntry {
+                    family: "perception_front_camera".into(),
+                    version: "v1.3.5".into(),
+                    manifest_digest: *d,
+                })
+                .collect(),
+        },
+        Ecu {
+            name: "radar_fusion".into(),
+            hardware_id: "HW-RD-0007".into(),
+            software_version: "rf-sw-2.0.1".into(),
+            models: vec![ModelEntry {
+                family: "fusion_radar_lidar".into(),
+                version: "v0.9.0".into(),
+                manifest_digest: sha256(b"fusion manifest"),
+            }],
+        },
+    ]
 }
 
 /// Digest of a manifest's document.
