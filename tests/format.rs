@@ -393,9 +393,21 @@ fn rejects(m: &Manifest, expect: Error) {
     );
 }
 
+type Tweak = fn(&mut Manifest);
+
+/// Each tweak, applied to the largest legal manifest, takes it one over a
+/// limit: refused with `LimitExceeded`.
+fn refuses_each_one_over(largest: fn() -> Manifest, tweaks: Vec<(&str, Tweak)>) {
+    for (name, tweak) in tweaks {
+        let mut m = largest();
+        tweak(&mut m);
+        println!("one over the limit of {name}");
+        rejects(&m, Error::LimitExceeded);
+    }
+}
+
 #[test]
 fn one_over_each_count_limit_is_refused() {
-    type Tweak = fn(&mut Manifest);
     let component: Vec<(&str, Tweak)> = vec![
         ("MAX_ARTIFACTS", |m| {
             m.artifacts.push(ArtifactEntry {
@@ -429,12 +441,7 @@ fn one_over_each_count_limit_is_refused() {
         }),
         ("MAX_EXTENSION_LEN", |m| m.extensions[0].data.push(0)),
     ];
-    for (name, tweak) in component {
-        let mut m = largest_component_manifest();
-        tweak(&mut m);
-        println!("one over {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_component_manifest, component);
     let sysconfig: Vec<(&str, Tweak)> = vec![
         ("MAX_ECUS", |m| {
             let sc = m.system_config.as_mut().unwrap();
@@ -460,20 +467,12 @@ fn one_over_each_count_limit_is_refused() {
             sc.parameter_sets.push(p)
         }),
     ];
-    for (name, tweak) in sysconfig {
-        let mut m = largest_system_config_manifest();
-        tweak(&mut m);
-        println!("one over {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_system_config_manifest, sysconfig);
 }
 
 #[test]
 fn one_over_each_length_limit_is_refused() {
-    type Tweak = fn(&mut Manifest);
-    let over_id = "i".repeat(MAX_ID_LEN + 1);
-    let _ = over_id;
-    let cases: Vec<(&str, Tweak)> = vec![
+    let lengths: Vec<(&str, Tweak)> = vec![
         ("version", |m| m.version.push('v')),
         ("family", |m| m.components[0].family.push('f')),
         ("lineage link", |m| {
@@ -487,12 +486,7 @@ fn one_over_each_length_limit_is_refused() {
         }),
         ("market", |m| m.target.market.as_mut().unwrap().push('m')),
     ];
-    for (name, tweak) in cases {
-        let mut m = largest_component_manifest();
-        tweak(&mut m);
-        println!("one over the length limit of {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_component_manifest, lengths);
 }
 
 #[test]
