@@ -535,33 +535,9 @@ fn a_provisioned_root_missing_a_role_is_refused() {
 
 // ------------------------------------------------------------ streaming API
 
-/// The standard bundle, its payloads in manifest order and the root, for
-/// the per-chunk API tests.
-struct Fixture {
-    bundle: Vec<u8>,
-    payloads: Vec<Vec<u8>>,
-    root: Vec<u8>,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Self {
-            bundle: standard_bundle(),
-            payloads: payload_bytes(&payloads()),
-            root: provisioned_root(),
-        }
-    }
-    fn head(&self) -> &[u8] {
-        &self.bundle[..head_len(&self.bundle)]
-    }
-    fn verifier(&self) -> Verifier<SoftSha256> {
-        Verifier::new(&self.root, policy(), SoftSha256::new()).unwrap()
-    }
-}
-
 #[test]
 fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     for chunk in [1usize, 2, 7, 63, 64, 65, 4095, 4096, 4097, usize::MAX] {
         let mut v = f.verifier();
         let mut s = v.verify_head(f.head()).unwrap();
@@ -581,7 +557,7 @@ fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
 
 #[test]
 fn streaming_refuses_short_long_and_altered_artifacts() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
@@ -626,7 +602,7 @@ fn streaming_refuses_short_long_and_altered_artifacts() {
 
 #[test]
 fn a_check_cannot_be_reused_or_interleaved() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
@@ -648,7 +624,7 @@ fn a_check_cannot_be_reused_or_interleaved() {
 
 #[test]
 fn plaintext_is_checked_against_its_own_digest() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
     let engine_index = s
@@ -671,7 +647,7 @@ fn plaintext_is_checked_against_its_own_digest() {
 
 #[test]
 fn resume_refuses_another_buffer() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let mut v = f.verifier();
     let s = v.verify_head(f.head()).unwrap();
     let state = s.state().clone();
@@ -689,7 +665,7 @@ fn resume_refuses_another_buffer() {
 
 #[test]
 fn payload_offsets_are_aligned_and_match_the_layout() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();

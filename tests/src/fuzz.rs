@@ -14,19 +14,10 @@ use modelseal_core::root::TrustRoot;
 use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier, identity};
 use std::sync::OnceLock;
 
-struct Fixtures {
-    root: Vec<u8>,
-    bundle: Vec<u8>,
-    payloads: Vec<Vec<u8>>,
-}
-
-fn fixtures() -> &'static Fixtures {
-    static F: OnceLock<Fixtures> = OnceLock::new();
-    F.get_or_init(|| Fixtures {
-        root: provisioned_root(),
-        bundle: standard_bundle(),
-        payloads: payload_bytes(&payloads()),
-    })
+/// Built once per process: the harnesses run for every fuzz input.
+fn fixtures() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(Fixture::standard)
 }
 
 /// Reads every item of every section of a manifest view, as `inspect` does.
@@ -210,10 +201,8 @@ pub fn streaming(data: &[u8]) {
         .map(|_| usize::from(next()) * 37 % 5000 + 1)
         .collect();
 
-    let mut v = Verifier::new(&f.root, policy(), SoftSha256::new()).expect("root");
-    let mut s = v
-        .verify_head(&f.bundle[..head_len(&f.bundle)])
-        .expect("standard head verifies");
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).expect("standard head verifies");
     let mut expected_error = None;
     for (k, &i) in order.iter().enumerate() {
         let mut bytes = f.payloads[i].clone();

@@ -336,6 +336,37 @@ pub fn standard_bundle() -> Vec<u8> {
     component_bundle(&[], |_| {}, &["c1", "c2"])
 }
 
+/// The standard bundle with what checking it through the per-chunk API
+/// needs: the provisioned root and the payloads in manifest order.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// The provisioned root envelope.
+    pub root: Vec<u8>,
+    /// The standard bundle.
+    pub bundle: Vec<u8>,
+    /// Its payloads, in manifest order.
+    pub payloads: Vec<Vec<u8>>,
+}
+
+impl Fixture {
+    /// The standard bundle, root and payloads.
+    pub fn standard() -> Self {
+        Self {
+            root: provisioned_root(),
+            bundle: standard_bundle(),
+            payloads: payload_bytes(&payloads()),
+        }
+    }
+    /// The bundle's head.
+    pub fn head(&self) -> &[u8] {
+        &self.bundle[..head_len(&self.bundle)]
+    }
+    /// A verifier of the root under the standard policy.
+    pub fn verifier(&self) -> Verifier<SoftSha256> {
+        Verifier::new(&self.root, policy(), SoftSha256::new()).expect("standard root")
+    }
+}
+
 /// Length of the head of `bundle` (header and envelopes), from its header.
 pub fn head_len(bundle: &[u8]) -> usize {
     modelseal_core::bundle::BundleHeader::parse(bundle)
