@@ -12,7 +12,7 @@ use modelseal_core::identity;
 use modelseal_core::inspect::manifest_unauthenticated;
 use modelseal_core::limits::*;
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier};
 use modelseal_tests::*;
 
 // ------------------------------------------------------------ round trips
@@ -82,10 +82,7 @@ fn identity_round_trips_through_the_decoder() {
 
 #[test]
 fn identity_under_a_system_configuration_names_it() {
-    let case = modelseal_tests::cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-under-system-config")
-        .unwrap();
+    let case = cases::case("valid-under-system-config");
     let verdict = case.run().unwrap();
     let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
     let config = id.config.unwrap();
@@ -99,10 +96,7 @@ fn identity_under_a_system_configuration_names_it() {
 
 #[test]
 fn rotation_hands_back_the_new_root_and_floor() {
-    let case = modelseal_tests::cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = cases::case("valid-rotation");
     let verdict = case.run().unwrap();
     assert_eq!(verdict.root_version, 2);
     let new_root = verdict.new_root.unwrap();
@@ -111,41 +105,30 @@ fn rotation_hands_back_the_new_root_and_floor() {
     assert_eq!(verdict.counter_floor, COUNTER);
     // The persisted root now verifies bundles on its own, and the old keys
     // it dropped count for nothing.
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let m = component_manifest(&p);
-    assert!(verify(&new_root, &policy(), &bundle(&[], &m, &["c3", "c4"], &refs)).is_ok());
+    let signed_by = |signers| component_bundle(&[], |_| {}, signers);
+    assert!(verify(&new_root, &policy(), &signed_by(&["c3", "c4"])).is_ok());
     assert_eq!(
-        verify(&new_root, &policy(), &bundle(&[], &m, &["c1", "c2"], &refs)).unwrap_err(),
+        verify(&new_root, &policy(), &signed_by(&["c1", "c2"])).unwrap_err(),
         Error::SignatureRejected
     );
 }
 
 #[test]
 fn counter_floor_never_goes_down() {
-    let mut p = policy();
-    p = DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors_for(BundleKind::Component, 2),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
+    let binding = modelseal_core::ConfigBinding::from_parts(
+        sha256(b"cfg"),
+        "cfg",
+        "1",
+        &[manifest_digest(&component_manifest(&payloads()))],
     )
+    .unwrap();
+    let p = PolicySpec {
+        counter_floor: 2,
+        ..PolicySpec::standard()
+    }
+    .to_policy()
     .unwrap()
-    .with_platform(PLATFORM)
-    .unwrap()
-    .with_market(MARKET)
-    .unwrap()
-    .with_config(p.config().cloned().unwrap_or_else(|| {
-        modelseal_core::ConfigBinding::from_parts(
-            sha256(b"cfg"),
-            "cfg",
-            "1",
-            &[manifest_digest(&component_manifest(&payloads()))],
-        )
-        .unwrap()
-    }));
+    .with_config(binding);
     assert_eq!(
         verify(&provisioned_root(), &p, &standard_bundle())
             .unwrap()
@@ -305,19 +288,16 @@ fn largest_system_config_manifest() -> Manifest {
 }
 
 fn largest_policy(kind: BundleKind) -> DevicePolicy {
-    DevicePolicy::new(
+    PolicySpec {
         kind,
-        HW,
-        Floors::default(),
-        Stage::DEVELOPMENT,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .unwrap()
-    .with_platform(&id('p'))
-    .unwrap()
-    .with_market(&id('m'))
-    .unwrap()
-    .with_serial(&numbered("sn", 0, MAX_ID_LEN))
+        counter_floor: 0,
+        min_stage: Stage::DEVELOPMENT.code(),
+        platform: Some(id('p')),
+        market: Some(id('m')),
+        serial: Some(numbered("sn", 0, MAX_ID_LEN)),
+        ..PolicySpec::standard()
+    }
+    .to_policy()
     .unwrap()
 }
 
@@ -388,14 +368,9 @@ fn the_largest_legal_root_fits_and_rotates() {
         10
     );
     let comp: Vec<&str> = names[1].iter().map(String::as_str).collect();
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
     // The root re-bases the component floor to u64::MAX (the longest
     // encoding): only a manifest at that counter installs under it.
-    let mut m = component_manifest(&p);
-    m.security_counter = u64::MAX;
-    let b = bundle(&[env], &m, &comp, &refs);
+    let b = component_bundle(&[env], |m| m.security_counter = u64::MAX, &comp);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b)
             .unwrap()
@@ -418,9 +393,21 @@ fn rejects(m: &Manifest, expect: Error) {
     );
 }
 
+type Tweak = fn(&mut Manifest);
+
+/// Each tweak, applied to the largest legal manifest, takes it one over a
+/// limit: refused with `LimitExceeded`.
+fn refuses_each_one_over(largest: fn() -> Manifest, tweaks: Vec<(&str, Tweak)>) {
+    for (name, tweak) in tweaks {
+        let mut m = largest();
+        tweak(&mut m);
+        println!("one over the limit of {name}");
+        rejects(&m, Error::LimitExceeded);
+    }
+}
+
 #[test]
 fn one_over_each_count_limit_is_refused() {
-    type Tweak = fn(&mut Manifest);
     let component: Vec<(&str, Tweak)> = vec![
         ("MAX_ARTIFACTS", |m| {
             m.artifacts.push(ArtifactEntry {
@@ -454,12 +441,7 @@ fn one_over_each_count_limit_is_refused() {
         }),
         ("MAX_EXTENSION_LEN", |m| m.extensions[0].data.push(0)),
     ];
-    for (name, tweak) in component {
-        let mut m = largest_component_manifest();
-        tweak(&mut m);
-        println!("one over {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_component_manifest, component);
     let sysconfig: Vec<(&str, Tweak)> = vec![
         ("MAX_ECUS", |m| {
             let sc = m.system_config.as_mut().unwrap();
@@ -485,20 +467,12 @@ fn one_over_each_count_limit_is_refused() {
             sc.parameter_sets.push(p)
         }),
     ];
-    for (name, tweak) in sysconfig {
-        let mut m = largest_system_config_manifest();
-        tweak(&mut m);
-        println!("one over {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_system_config_manifest, sysconfig);
 }
 
 #[test]
 fn one_over_each_length_limit_is_refused() {
-    type Tweak = fn(&mut Manifest);
-    let over_id = "i".repeat(MAX_ID_LEN + 1);
-    let _ = over_id;
-    let cases: Vec<(&str, Tweak)> = vec![
+    let lengths: Vec<(&str, Tweak)> = vec![
         ("version", |m| m.version.push('v')),
         ("family", |m| m.components[0].family.push('f')),
         ("lineage link", |m| {
@@ -512,12 +486,7 @@ fn one_over_each_length_limit_is_refused() {
         }),
         ("market", |m| m.target.market.as_mut().unwrap().push('m')),
     ];
-    for (name, tweak) in cases {
-        let mut m = largest_component_manifest();
-        tweak(&mut m);
-        println!("one over the length limit of {name}");
-        rejects(&m, Error::LimitExceeded);
-    }
+    refuses_each_one_over(largest_component_manifest, lengths);
 }
 
 #[test]
@@ -529,10 +498,7 @@ fn one_over_the_role_key_limit_is_refused() {
         [(&["r1", "r2", "r3"], 2), (&names, 2), (&["s1", "s2"], 1)],
     );
     let env = root_envelope(&r, &["r1", "r2"]);
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let b = bundle(&[env], &component_manifest(&p), &["many0", "many1"], &refs);
+    let b = component_bundle(&[env], |_| {}, &["many0", "many1"]);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b).unwrap_err(),
         Error::LimitExceeded
@@ -569,36 +535,9 @@ fn a_provisioned_root_missing_a_role_is_refused() {
 
 // ------------------------------------------------------------ streaming API
 
-/// The standard bundle, its payloads in manifest order and the root, for
-/// the per-chunk API tests.
-struct Fixture {
-    bundle: Vec<u8>,
-    payloads: Vec<Vec<u8>>,
-    root: Vec<u8>,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Self {
-            bundle: standard_bundle(),
-            payloads: payload_bytes(&payloads()),
-            root: provisioned_root(),
-        }
-    }
-    fn head(&self) -> &[u8] {
-        let len = modelseal_core::bundle::BundleHeader::parse(&self.bundle)
-            .unwrap()
-            .head_len();
-        &self.bundle[..len]
-    }
-    fn verifier(&self) -> Verifier<SoftSha256> {
-        Verifier::new(&self.root, policy(), SoftSha256::new()).unwrap()
-    }
-}
-
 #[test]
 fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     for chunk in [1usize, 2, 7, 63, 64, 65, 4095, 4096, 4097, usize::MAX] {
         let mut v = f.verifier();
         let mut s = v.verify_head(f.head()).unwrap();
@@ -618,7 +557,7 @@ fn artifacts_verify_in_chunks_of_any_size_and_any_order() {
 
 #[test]
 fn streaming_refuses_short_long_and_altered_artifacts() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
@@ -663,7 +602,7 @@ fn streaming_refuses_short_long_and_altered_artifacts() {
 
 #[test]
 fn a_check_cannot_be_reused_or_interleaved() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
@@ -685,7 +624,7 @@ fn a_check_cannot_be_reused_or_interleaved() {
 
 #[test]
 fn plaintext_is_checked_against_its_own_digest() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
     let engine_index = s
@@ -708,7 +647,7 @@ fn plaintext_is_checked_against_its_own_digest() {
 
 #[test]
 fn resume_refuses_another_buffer() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let mut v = f.verifier();
     let s = v.verify_head(f.head()).unwrap();
     let state = s.state().clone();
@@ -726,7 +665,7 @@ fn resume_refuses_another_buffer() {
 
 #[test]
 fn payload_offsets_are_aligned_and_match_the_layout() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let payloads = &f.payloads;
     let mut v = f.verifier();
     let mut s = v.verify_head(f.head()).unwrap();
@@ -746,12 +685,9 @@ fn payload_offsets_are_aligned_and_match_the_layout() {
 #[test]
 fn the_reader_path_needs_room_for_the_head() {
     let b = standard_bundle();
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
     let root = provisioned_root();
     let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    let mut small = vec![0u8; head_len + MIN_READ_CHUNK - 1];
+    let mut small = vec![0u8; head_len(&b) + MIN_READ_CHUNK - 1];
     let mut r: &[u8] = &b;
     assert_eq!(
         v.verify_bundle(&mut r, &mut small).unwrap_err(),
@@ -773,13 +709,10 @@ fn every_bit_flip_of_the_signed_envelope_is_rejected() {
     let m = component_manifest(&p[..1]);
     let one = payload_bytes(&p[..1]);
     let b = bundle(&[], &m, &["c1", "c2"], &[&one[0]]);
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-        .unwrap()
-        .head_len();
     let root = provisioned_root();
     let pol = policy();
     let mut flips = 0;
-    for byte in 16..head_len {
+    for byte in 16..head_len(&b) {
         for bit in 0..8 {
             let mut t = b.clone();
             t[byte] ^= 1 << bit;

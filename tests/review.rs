@@ -5,7 +5,7 @@
 
 use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
-use modelseal_core::{DevicePolicy, Error, Expiry, Floors, SessionState, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Error, Floors, SessionState, SoftSha256, Verifier};
 use modelseal_tests::*;
 
 fn find(hay: &[u8], needle: &[u8]) -> usize {
@@ -50,21 +50,12 @@ fn head_rewritten_after_verify_head_is_refused() {
     assert!(v.begin_artifact(&mut s, 0).is_ok());
 }
 
-fn head_len(b: &[u8]) -> usize {
-    modelseal_core::bundle::BundleHeader::parse(b)
-        .unwrap()
-        .head_len()
-}
-
 /// Finding 1, rotation: after a rotating bundle verified, a key byte of the
 /// new root is changed in the buffer. The new root is handed out only if it
 /// still hashes to what was verified.
 #[test]
 fn new_root_rewritten_after_verification_is_not_handed_out() {
-    let case = cases::cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = cases::case("valid-rotation");
     let mut b = case.bundle.clone();
     let policy = case.policy.to_policy().unwrap();
     let mut v = Verifier::new(&case.root, policy, SoftSha256::new()).unwrap();
@@ -80,26 +71,16 @@ fn new_root_rewritten_after_verification_is_not_handed_out() {
     assert!(i.copy_new_root(&mut out).unwrap() > 0);
 }
 
+/// The standard policy with `floors` persisted.
 fn component_policy(floors: Floors) -> DevicePolicy {
-    DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors,
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap()
+    PolicySpec::standard()
+        .to_policy_with_floors(floors)
+        .unwrap()
 }
 
-fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
-    let p = payloads();
-    let mut m = component_manifest(&p);
-    m.security_counter = counter;
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(chain, &m, signers, &refs)
+/// The standard bundle at security counter `counter`.
+fn at_counter(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
+    component_bundle(chain, |m| m.security_counter = counter, signers)
 }
 
 /// Finding 2: stolen component keys push the counter to u64::MAX. The vendor
@@ -110,7 +91,7 @@ fn component_bundle(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8
 fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let v1 = provisioned_root();
     // The attack: a threshold of stolen keys signs counter u64::MAX.
-    let stolen = component_bundle(u64::MAX, &[], &["c1", "c2"]);
+    let stolen = at_counter(u64::MAX, &[], &["c1", "c2"]);
     let after_attack = verify(
         &v1,
         &component_policy(floors_for(BundleKind::Component, 7)),
@@ -133,7 +114,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
         verify(
             &v1,
             &component_policy(floor),
-            &component_bundle(8, &[no_rebase], &["d1", "d2"])
+            &at_counter(8, &[no_rebase], &["d1", "d2"])
         ),
         Err(Error::Rollback)
     );
@@ -143,7 +124,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let fixed = verify(
         &v1,
         &component_policy(floor),
-        &component_bundle(8, std::slice::from_ref(&v2_env), &["d1", "d2"]),
+        &at_counter(8, std::slice::from_ref(&v2_env), &["d1", "d2"]),
     )
     .unwrap();
     assert_eq!(fixed.root_version, 2);
@@ -157,7 +138,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
             verify(
                 &persisted,
                 &component_policy(fixed.floors),
-                &component_bundle(u64::MAX, &chain, &["c1", "c2"])
+                &at_counter(u64::MAX, &chain, &["c1", "c2"])
             ),
             Err(Error::SignatureRejected)
         );
@@ -168,7 +149,7 @@ fn a_rotation_re_bases_the_floor_that_stolen_keys_pushed_up() {
     let reboot = verify(
         &persisted,
         &component_policy(fixed.floors),
-        &component_bundle(8, &[v2_env], &["d1", "d2"]),
+        &at_counter(8, &[v2_env], &["d1", "d2"]),
     )
     .unwrap();
     assert_eq!(reboot.floors.component, 8);
@@ -185,7 +166,7 @@ fn a_re_base_without_new_keys_is_refused() {
         verify(
             &provisioned_root(),
             &component_policy(floors_for(BundleKind::Component, 7)),
-            &component_bundle(7, &[env], &["c1", "c2"])
+            &at_counter(7, &[env], &["c1", "c2"])
         ),
         Err(Error::RootInvalid)
     );
@@ -200,16 +181,10 @@ fn one_role_cannot_move_the_other_roles_floor() {
     let mut high = sc.clone();
     high.security_counter = u64::MAX;
     let b = bundle(&[], &high, &["s1"], &[]);
-    let p = DevicePolicy::new(
-        BundleKind::SystemConfig,
-        HW,
-        Floors::new(7, 0),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap();
+    let p = PolicySpec::standard()
+        .for_system_config()
+        .to_policy_with_floors(Floors::new(7, 0))
+        .unwrap();
     let got = verify(&provisioned_root(), &p, &b).unwrap();
     assert_eq!(got.floors, Floors::new(7, u64::MAX));
     // The component at counter 7 still installs under the floors persisted.
@@ -228,12 +203,7 @@ fn one_role_cannot_move_the_other_roles_floor() {
 #[test]
 fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
     let installed = standard_bundle();
-    let p = payloads();
-    let mut twin = component_manifest(&p);
-    twin.version = format!("{}-twin", twin.version);
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    let twin = bundle(&[], &twin, &["c1", "c2"], &refs);
+    let twin = component_bundle(&[], |m| m.version += "-twin", &["c1", "c2"]);
     let floors = floors_for(BundleKind::Component, COUNTER);
     let digest = verify(&provisioned_root(), &component_policy(floors), &installed)
         .unwrap()
@@ -253,16 +223,10 @@ fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
 fn parameter_data_is_checked_against_its_signed_digest() {
     let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
     let b = bundle(&[], &sc, &["s1"], &[]);
-    let p = DevicePolicy::new(
-        BundleKind::SystemConfig,
-        HW,
-        Floors::default(),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .unwrap();
+    let p = PolicySpec::standard()
+        .for_system_config()
+        .to_policy()
+        .unwrap();
     let root = provisioned_root();
     let mut v = Verifier::new(&root, p, SoftSha256::new()).unwrap();
     let i = v.verify_bundle_bytes(&b).unwrap();
@@ -300,7 +264,7 @@ fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
     let device = provisioned_root();
     let envs = same_keys_chain(2..=12);
     // The release carries the last eight roots: v5 .. v12.
-    let release = component_bundle(COUNTER, &envs[3..], &["c1", "c2"]);
+    let release = at_counter(COUNTER, &envs[3..], &["c1", "c2"]);
     let p = component_policy(floors_for(BundleKind::Component, 5));
     assert_eq!(
         verify(&device, &p, &release),

@@ -1,29 +1,15 @@
 //! One test per threat: each case under `tests/data/<what-is-wrong>/` must
 //! get exactly its expected verdict, in memory and through a reader.
 
-use modelseal_tests::cases::{Case, PolicySpec, cases};
-use modelseal_tests::expect_text;
-use std::path::Path;
-
-fn data_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
+use modelseal_tests::PolicySpec;
+use modelseal_tests::cases::{Case, case, cases, data_dir};
 
 #[test]
 fn committed_data_matches_the_generator() {
     let mut stale = Vec::new();
     for case in cases() {
         let d = data_dir().join(case.name);
-        let mut want = vec![
-            ("root.msr", case.root.clone()),
-            ("bundle.msb", case.bundle.clone()),
-            ("policy.txt", case.policy.to_text().into_bytes()),
-            ("expect.txt", expect_text(&case).into_bytes()),
-        ];
-        if let Some(c) = &case.config {
-            want.push(("config.msb", c.clone()));
-        }
-        for (name, bytes) in want {
+        for (name, bytes) in case.files() {
             if std::fs::read(d.join(name)).ok().as_deref() != Some(&bytes[..]) {
                 stale.push(format!("{}/{name}", case.name));
             }
@@ -88,8 +74,17 @@ fn every_case_gets_exactly_its_verdict_in_memory() {
 }
 
 use modelseal_core::Error;
+use modelseal_core::envelope::Envelope;
 use modelseal_core::inspect::UnauthenticatedHead;
 use modelseal_tests::*;
+
+/// The envelopes of a bundle's head in order: the rotation chain, then the
+/// manifest.
+fn envelopes<'a>(h: &UnauthenticatedHead<'a>) -> Vec<Envelope<'a>> {
+    h.chain()
+        .chain(std::iter::once(*h.manifest_envelope()))
+        .collect()
+}
 
 /// Every boundary of the container of a rotation bundle: header fields,
 /// each envelope's header, document and signature entries, the padding,
@@ -98,11 +93,7 @@ fn boundaries(b: &[u8]) -> Vec<usize> {
     let h = UnauthenticatedHead::parse(b).unwrap();
     let mut cuts = vec![0, 1, 7, 8, 10, 11, 12, 15, 16];
     let mut pos = 16;
-    let envs: Vec<_> = h
-        .chain()
-        .chain(std::iter::once(*h.manifest_envelope()))
-        .collect();
-    for env in envs {
+    for env in envelopes(&h) {
         let doc_end = pos + 16 + env.doc().len();
         cuts.extend([pos + 8, pos + 12, pos + 16, doc_end - 1, doc_end]);
         for i in 0..env.signature_count() {
@@ -111,18 +102,18 @@ fn boundaries(b: &[u8]) -> Vec<usize> {
         pos += env.len();
     }
     assert_eq!(pos, h.head_len());
-    let m = h.manifest_unauthenticated().unwrap();
-    let (offsets, end) =
-        modelseal::bundle::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
     cuts.push(h.head_len());
-    for (off, a) in offsets.iter().zip(m.artifacts().unwrap()) {
-        cuts.extend([
-            *off as usize - 1,
-            *off as usize,
-            (*off + a.size) as usize - 1,
-        ]);
+    let payloads = payload_offsets(b);
+    for &(off, size) in &payloads {
+        let (off, size) = (off as usize, size as usize);
+        cuts.extend([off - 1, off, off + size - 1]);
     }
-    assert_eq!(end as usize, b.len());
+    let (last, size) = payloads.last().unwrap();
+    assert_eq!(
+        (last + size) as usize,
+        b.len(),
+        "the last payload ends the bundle"
+    );
     cuts.sort_unstable();
     cuts.dedup();
     cuts
@@ -130,10 +121,7 @@ fn boundaries(b: &[u8]) -> Vec<usize> {
 
 #[test]
 fn truncation_at_every_container_boundary_is_refused() {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = case("valid-rotation");
     let cuts = boundaries(&case.bundle);
     let policy = case.policy.to_policy().unwrap();
     for &cut in &cuts {
@@ -149,20 +137,13 @@ fn truncation_at_every_container_boundary_is_refused() {
 #[test]
 fn every_bit_flip_inside_signed_documents_and_signatures_is_a_signature_failure() {
     // A rotation bundle: root envelope, then manifest envelope.
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "valid-rotation")
-        .unwrap();
+    let case = case("valid-rotation");
     let b = &case.bundle;
     let policy = case.policy.to_policy().unwrap();
     let h = UnauthenticatedHead::parse(b).unwrap();
     let mut pos = 16;
     let mut flips = 0;
-    let envs: Vec<_> = h
-        .chain()
-        .chain(std::iter::once(*h.manifest_envelope()))
-        .collect();
-    for env in envs {
+    for env in envelopes(&h) {
         // Document and signature entries: everything after the 16-byte header.
         for byte in pos + 16..pos + env.len() {
             for bit in 0..8 {
@@ -198,13 +179,9 @@ fn bit_flips_in_a_sample_of_artifact_bytes_are_refused() {
     let b = standard_bundle();
     let root = provisioned_root();
     let pol = policy();
-    let h = UnauthenticatedHead::parse(&b).unwrap();
-    let m = h.manifest_unauthenticated().unwrap();
-    let (offsets, _) =
-        modelseal::bundle::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
     let mut n = 0;
-    for (off, a) in offsets.iter().zip(m.artifacts().unwrap()) {
-        let len = a.size as usize;
+    for (off, size) in payload_offsets(&b) {
+        let len = size as usize;
         let sample: Vec<usize> = [0, 1, len / 2, len - 2, len - 1]
             .into_iter()
             .chain((0..16).map(|i| (i * 7919) % len))
@@ -212,7 +189,7 @@ fn bit_flips_in_a_sample_of_artifact_bytes_are_refused() {
         for at in sample {
             for bit in [0, 3, 7] {
                 let mut t = b.clone();
-                t[*off as usize + at] ^= 1 << bit;
+                t[off as usize + at] ^= 1 << bit;
                 assert_eq!(
                     verify(&root, &pol, &t).unwrap_err(),
                     Error::ArtifactDigestMismatch

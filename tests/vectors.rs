@@ -245,12 +245,11 @@ fn nist_cavp_sha256_through_engine_and_streaming_paths() {
         m.artifacts[0].size = v.msg.len() as u64;
         m.artifacts[0].digest = v.md;
         let b = modelseal_tests::bundle(&[], &m, &["c1", "c2"], &[&v.msg]);
-        let head_len = modelseal_core::bundle::BundleHeader::parse(&b)
-            .unwrap()
-            .head_len();
         let mut verifier =
             Verifier::new(&root, modelseal_tests::policy(), Counting::default()).unwrap();
-        let mut s = verifier.verify_head(&b[..head_len]).unwrap();
+        let mut s = verifier
+            .verify_head(&b[..modelseal_tests::head_len(&b)])
+            .unwrap();
         let mut c = verifier.begin_artifact(&mut s, 0).unwrap();
         for piece in v.msg.chunks(7) {
             verifier.update_artifact(&mut c, piece).unwrap();

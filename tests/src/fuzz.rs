@@ -5,28 +5,19 @@
 
 use crate::*;
 use modelseal::model::Root as RootModel;
-use modelseal_core::doc::BundleKind;
+use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::envelope::DocType;
 use modelseal_core::inspect::{UnauthenticatedHead, manifest_unauthenticated};
 use modelseal_core::limits::{IDENTITY_CHECK_LEN, IDENTITY_HEADER_LEN};
 use modelseal_core::manifest::ManifestView;
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{Error, SoftSha256, Verifier, identity};
+use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier, identity};
 use std::sync::OnceLock;
 
-struct Fixtures {
-    root: Vec<u8>,
-    bundle: Vec<u8>,
-    payloads: Vec<Vec<u8>>,
-}
-
-fn fixtures() -> &'static Fixtures {
-    static F: OnceLock<Fixtures> = OnceLock::new();
-    F.get_or_init(|| Fixtures {
-        root: provisioned_root(),
-        bundle: standard_bundle(),
-        payloads: payload_bytes(&payloads()),
-    })
+/// Built once per process: the harnesses run for every fuzz input.
+fn fixtures() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(Fixture::standard)
 }
 
 /// Reads every item of every section of a manifest view, as `inspect` does.
@@ -95,7 +86,7 @@ pub fn manifest_doc(data: &[u8]) {
 
         let env = envelope(doc_type_of(kind), data.to_vec(), &signers);
         let head = modelseal::bundle::head(&[], &env).expect("head");
-        let mut v = Verifier::new(&f.root, DevicePolicyFor(kind).policy(), SoftSha256::new())
+        let mut v = Verifier::new(&f.root, any_stage_policy(kind), SoftSha256::new())
             .expect("fixture root");
         // A stage code outside the three known ones meets no minimum: the
         // parser accepts it, no device does.
@@ -122,21 +113,17 @@ pub fn manifest_doc(data: &[u8]) {
     }
 }
 
-/// A policy that accepts anything the target binding allows on `HW`.
-struct DevicePolicyFor(BundleKind);
-impl DevicePolicyFor {
-    fn policy(&self) -> modelseal_core::DevicePolicy {
-        modelseal_core::DevicePolicy::new(
-            self.0,
-            HW,
-            modelseal_core::Floors::default(),
-            modelseal_core::Stage::DEVELOPMENT,
-            modelseal_core::Expiry::NotCheckedNoTrustedClock,
-        )
-        .and_then(|p| p.with_platform(PLATFORM))
-        .and_then(|p| p.with_market(MARKET))
-        .expect("policy")
+/// The standard device's slot for `kind` with no floor and any stage: it
+/// accepts anything the target binding allows.
+fn any_stage_policy(kind: BundleKind) -> DevicePolicy {
+    PolicySpec {
+        kind,
+        counter_floor: 0,
+        min_stage: Stage::DEVELOPMENT.code(),
+        ..PolicySpec::standard()
     }
+    .to_policy()
+    .expect("policy")
 }
 
 /// Arbitrary bytes as a trust-root document: parsed on its own and
@@ -153,8 +140,7 @@ pub fn root_doc(data: &[u8]) {
     assert_eq!(RootModel::from_trust_root(&back), model);
     let env = envelope(DocType::Root, data.to_vec(), &["r1", "r2"]);
     let m = component_manifest(&payloads());
-    let refs: Vec<&[u8]> = f.payloads.iter().map(Vec::as_slice).collect();
-    let b = bundle(&[env], &m, &["c1", "c2"], &refs);
+    let b = bundle(&[env], &m, &["c1", "c2"], &slices(&f.payloads));
     if let Ok(v) = verify(&f.root, &policy(), &b) {
         let in_force = TrustRoot::from_envelope_unverified(&f.root).expect("root");
         let same_as_in_force =
@@ -215,13 +201,8 @@ pub fn streaming(data: &[u8]) {
         .map(|_| usize::from(next()) * 37 % 5000 + 1)
         .collect();
 
-    let head_len = modelseal_core::bundle::BundleHeader::parse(&f.bundle)
-        .expect("head")
-        .head_len();
-    let mut v = Verifier::new(&f.root, policy(), SoftSha256::new()).expect("root");
-    let mut s = v
-        .verify_head(&f.bundle[..head_len])
-        .expect("standard head verifies");
+    let mut v = f.verifier();
+    let mut s = v.verify_head(f.head()).expect("standard head verifies");
     let mut expected_error = None;
     for (k, &i) in order.iter().enumerate() {
         let mut bytes = f.payloads[i].clone();

@@ -15,7 +15,7 @@ use modelseal_core::doc::{
     ArtifactKind, BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage,
 };
 use modelseal_core::envelope::DocType;
-use modelseal_core::{DevicePolicy, Digest, Error, Expiry, SoftSha256, Verifier};
+use modelseal_core::{DevicePolicy, Digest, Error, Expiry, Floors, SoftSha256, Verifier};
 use sha2::{Digest as _, Sha256};
 
 pub mod cases;
@@ -246,6 +246,17 @@ pub fn component() -> Component {
     }
 }
 
+/// The target binding of the standard manifests: the device under test and
+/// one `other` hardware id, on the device's platform and market.
+fn target(other: &str) -> Target {
+    Target {
+        hardware_ids: vec![HW.into(), other.into()],
+        serials: vec![],
+        platform: Some(PLATFORM.into()),
+        market: Some(MARKET.into()),
+    }
+}
+
 /// The standard component manifest over `payloads`.
 pub fn component_manifest(payloads: &[Payload]) -> Manifest {
     let mut m = Manifest {
@@ -255,12 +266,7 @@ pub fn component_manifest(payloads: &[Payload]) -> Manifest {
         created_at: T0,
         expires_at: None,
         supersedes: Some(sha256(b"previous manifest")),
-        target: Target {
-            hardware_ids: vec![HW.into(), "HW-FC-0043".into()],
-            serials: vec![],
-            platform: Some(PLATFORM.into()),
-            market: Some(MARKET.into()),
-        },
+        target: target("HW-FC-0043"),
         components: vec![component()],
         system_config: None,
         artifacts: payloads.iter().map(Payload::entry).collect(),
@@ -307,17 +313,80 @@ pub fn payload_bytes(payloads: &[Payload]) -> Vec<Vec<u8>> {
     p.into_iter().map(|p| p.bytes).collect()
 }
 
+/// `payloads` as the bundle builders take them.
+pub fn slices(payloads: &[Vec<u8>]) -> Vec<&[u8]> {
+    payloads.iter().map(Vec::as_slice).collect()
+}
+
+/// A component bundle over the standard payloads: the standard manifest
+/// changed by `tweak`, behind the rotation `chain`, signed by `signers`.
+pub fn component_bundle(
+    chain: &[Vec<u8>],
+    tweak: impl FnOnce(&mut Manifest),
+    signers: &[&str],
+) -> Vec<u8> {
+    let p = payloads();
+    let mut m = component_manifest(&p);
+    tweak(&mut m);
+    bundle(chain, &m, signers, &slices(&payload_bytes(&p)))
+}
+
 /// The standard, valid component bundle (signed by c1 and c2).
 pub fn standard_bundle() -> Vec<u8> {
-    let p = payloads();
-    let bytes = payload_bytes(&p);
-    let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-    bundle(&[], &component_manifest(&p), &["c1", "c2"], &refs)
+    component_bundle(&[], |_| {}, &["c1", "c2"])
+}
+
+/// The standard bundle with what checking it through the per-chunk API
+/// needs: the provisioned root and the payloads in manifest order.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// The provisioned root envelope.
+    pub root: Vec<u8>,
+    /// The standard bundle.
+    pub bundle: Vec<u8>,
+    /// Its payloads, in manifest order.
+    pub payloads: Vec<Vec<u8>>,
+}
+
+impl Fixture {
+    /// The standard bundle, root and payloads.
+    pub fn standard() -> Self {
+        Self {
+            root: provisioned_root(),
+            bundle: standard_bundle(),
+            payloads: payload_bytes(&payloads()),
+        }
+    }
+    /// The bundle's head.
+    pub fn head(&self) -> &[u8] {
+        &self.bundle[..head_len(&self.bundle)]
+    }
+    /// A verifier of the root under the standard policy.
+    pub fn verifier(&self) -> Verifier<SoftSha256> {
+        Verifier::new(&self.root, policy(), SoftSha256::new()).expect("standard root")
+    }
+}
+
+/// Length of the head of `bundle` (header and envelopes), from its header.
+pub fn head_len(bundle: &[u8]) -> usize {
+    modelseal_core::bundle::BundleHeader::parse(bundle)
+        .expect("bundle header")
+        .head_len()
+}
+
+/// Offset and size of each payload of `bundle`, in manifest order, as its
+/// (unauthenticated) head lays them out.
+pub fn payload_offsets(bundle: &[u8]) -> Vec<(u64, u64)> {
+    let head = modelseal_core::inspect::UnauthenticatedHead::parse(bundle).expect("head");
+    let m = head.manifest_unauthenticated().expect("manifest");
+    let sizes = || m.artifacts().expect("artifacts").map(|a| a.size);
+    let (offsets, _) = modelseal::bundle::layout(head.head_len(), sizes()).expect("layout");
+    offsets.into_iter().zip(sizes()).collect()
 }
 
 /// Floors with `floor` for `kind`'s role and 0 for the other.
-pub fn floors_for(kind: BundleKind, floor: u64) -> modelseal_core::Floors {
-    let mut f = modelseal_core::Floors::default();
+pub fn floors_for(kind: BundleKind, floor: u64) -> Floors {
+    let mut f = Floors::default();
     match kind {
         BundleKind::Component => f.component = floor,
         BundleKind::SystemConfig => f.system_config = floor,
@@ -325,19 +394,156 @@ pub fn floors_for(kind: BundleKind, floor: u64) -> modelseal_core::Floors {
     f
 }
 
-/// The standard device policy: a component slot on `HW`, platform and
-/// market set, counter floor 5, Staging or better, no trusted clock.
+/// A device policy as plain values, in the form of each case's
+/// `policy.txt`. The standard policy is declared here once
+/// ([`PolicySpec::standard`]); every other policy in the tests is a small
+/// change to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// Bundle kind.
+    pub kind: BundleKind,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Counter floor.
+    pub counter_floor: u64,
+    /// Minimum stage code.
+    pub min_stage: u8,
+    /// Trusted time, if any.
+    pub trusted_time: Option<u64>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Market.
+    pub market: Option<String>,
+    /// Serial.
+    pub serial: Option<String>,
+}
+
+impl PolicySpec {
+    /// The standard device policy: a component slot on `HW`, platform and
+    /// market set, counter floor 5, Staging or better, no trusted clock.
+    pub fn standard() -> Self {
+        Self {
+            kind: BundleKind::Component,
+            hardware_id: HW.into(),
+            counter_floor: 5,
+            min_stage: Stage::STAGING.code(),
+            trusted_time: None,
+            platform: Some(PLATFORM.into()),
+            market: Some(MARKET.into()),
+            serial: None,
+        }
+    }
+
+    /// The same device's system-configuration slot, whose counter floor
+    /// starts at 0.
+    pub fn for_system_config(&self) -> Self {
+        Self {
+            kind: BundleKind::SystemConfig,
+            counter_floor: 0,
+            ..self.clone()
+        }
+    }
+
+    /// The core policy, with the counter floor for this kind's role and 0
+    /// for the other.
+    pub fn to_policy(&self) -> Result<DevicePolicy, Error> {
+        self.to_policy_with_floors(floors_for(self.kind, self.counter_floor))
+    }
+
+    /// The core policy with `floors` for both roles (the counter floor is
+    /// not used).
+    pub fn to_policy_with_floors(&self, floors: Floors) -> Result<DevicePolicy, Error> {
+        let expiry = match self.trusted_time {
+            Some(t) => Expiry::CheckedAt(t),
+            None => Expiry::NotCheckedNoTrustedClock,
+        };
+        let stage = Stage::from_code(self.min_stage).ok_or(Error::Invalid)?;
+        let mut p = DevicePolicy::new(self.kind, &self.hardware_id, floors, stage, expiry)?;
+        if let Some(v) = &self.platform {
+            p = p.with_platform(v)?;
+        }
+        if let Some(v) = &self.market {
+            p = p.with_market(v)?;
+        }
+        if let Some(v) = &self.serial {
+            p = p.with_serial(v)?;
+        }
+        Ok(p)
+    }
+
+    /// `key = value` lines.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let kind = match self.kind {
+            BundleKind::Component => "component",
+            BundleKind::SystemConfig => "system-config",
+        };
+        s += &format!(
+            "kind = {kind}\nhardware_id = {}\ncounter_floor = {}\nmin_stage = {}\n",
+            self.hardware_id, self.counter_floor, self.min_stage
+        );
+        s += &format!(
+            "trusted_time = {}\n",
+            self.trusted_time
+                .map_or("none".to_owned(), |t| t.to_string())
+        );
+        for (k, v) in [
+            ("platform", &self.platform),
+            ("market", &self.market),
+            ("serial", &self.serial),
+        ] {
+            if let Some(v) = v {
+                s += &format!("{k} = {v}\n");
+            }
+        }
+        s
+    }
+
+    /// Parses `key = value` lines.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut p = Self {
+            kind: BundleKind::Component,
+            hardware_id: String::new(),
+            counter_floor: 0,
+            min_stage: 0,
+            trusted_time: None,
+            platform: None,
+            market: None,
+            serial: None,
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (k, v) = line.split_once(" = ")?;
+            match k {
+                "kind" => {
+                    p.kind = if v == "component" {
+                        BundleKind::Component
+                    } else {
+                        BundleKind::SystemConfig
+                    }
+                }
+                "hardware_id" => p.hardware_id = v.into(),
+                "counter_floor" => p.counter_floor = v.parse().ok()?,
+                "min_stage" => p.min_stage = v.parse().ok()?,
+                "trusted_time" => {
+                    p.trusted_time = if v == "none" {
+                        None
+                    } else {
+                        Some(v.parse().ok()?)
+                    }
+                }
+                "platform" => p.platform = Some(v.into()),
+                "market" => p.market = Some(v.into()),
+                "serial" => p.serial = Some(v.into()),
+                _ => return None,
+            }
+        }
+        Some(p)
+    }
+}
+
+/// The standard device policy ([`PolicySpec::standard`]).
 pub fn policy() -> DevicePolicy {
-    DevicePolicy::new(
-        BundleKind::Component,
-        HW,
-        floors_for(BundleKind::Component, 5),
-        Stage::STAGING,
-        Expiry::NotCheckedNoTrustedClock,
-    )
-    .and_then(|p| p.with_platform(PLATFORM))
-    .and_then(|p| p.with_market(MARKET))
-    .expect("valid policy")
+    PolicySpec::standard().to_policy().expect("valid policy")
 }
 
 /// The standard system configuration listing `component_digests` for the
@@ -350,12 +556,7 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
         created_at: T0,
         expires_at: None,
         supersedes: None,
-        target: Target {
-            hardware_ids: vec![HW.into(), "HW-RD-0007".into()],
-            serials: vec![],
-            platform: Some(PLATFORM.into()),
-            market: Some(MARKET.into()),
-        },
+        target: target("HW-RD-0007"),
         components: vec![],
         system_config: Some(SystemConfig {
             config_id: "vehicle-l2plus-eu".into(),
@@ -363,31 +564,7 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
             vehicle_platform: PLATFORM.into(),
             sensor_set: "cam8-radar5".into(),
             market: MARKET.into(),
-            ecus: vec![
-                Ecu {
-                    name: "front_camera".into(),
-                    hardware_id: HW.into(),
-                    software_version: "fc-sw-4.2.0".into(),
-                    models: component_digests
-                        .iter()
-                        .map(|d| ModelEntry {
-                            family: "perception_front_camera".into(),
-                            version: "v1.3.5".into(),
-                            manifest_digest: *d,
-                        })
-                        .collect(),
-                },
-                Ecu {
-                    name: "radar_fusion".into(),
-                    hardware_id: "HW-RD-0007".into(),
-                    software_version: "rf-sw-2.0.1".into(),
-                    models: vec![ModelEntry {
-                        family: "fusion_radar_lidar".into(),
-                        version: "v0.9.0".into(),
-                        manifest_digest: sha256(b"fusion manifest"),
-                    }],
-                },
-            ],
+            ecus: ecus(component_digests),
             middleware: [
                 ("compiler".to_owned(), "gcc-12.2".to_owned()),
                 ("dds".to_owned(), "cyclonedds-0.10.5".to_owned()),
@@ -409,6 +586,36 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
     };
     m.normalize();
     m
+}
+
+/// The ECUs of the standard system configuration: the front camera (HW)
+/// running `component_digests`, and a radar fusion ECU.
+fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
+    vec![
+        Ecu {
+            name: "front_camera".into(),
+            hardware_id: HW.into(),
+            software_version: "fc-sw-4.2.0".into(),
+            models: component_digests
+                .iter()
+                .map(|d| ModelEntry {
+                    family: "perception_front_camera".into(),
+                    version: "v1.3.5".into(),
+                    manifest_digest: *d,
+                })
+                .collect(),
+        },
+        Ecu {
+            name: "radar_fusion".into(),
+            hardware_id: "HW-RD-0007".into(),
+            software_version: "rf-sw-2.0.1".into(),
+            models: vec![ModelEntry {
+                family: "fusion_radar_lidar".into(),
+                version: "v0.9.0".into(),
+                manifest_digest: sha256(b"fusion manifest"),
+            }],
+        },
+    ]
 }
 
 /// Digest of a manifest's document.
@@ -436,7 +643,7 @@ pub struct Verdict {
     /// Counter floor to persist (this bundle's kind).
     pub counter_floor: u64,
     /// Both floors to persist.
-    pub floors: modelseal_core::Floors,
+    pub floors: Floors,
     /// Root version in force.
     pub root_version: u32,
     /// New root to persist.
@@ -496,11 +703,4 @@ pub fn verify_streamed(
     let mut reader: &[u8] = bundle;
     let i = v.verify_bundle(&mut reader, &mut work)?;
     verdict(&mut v, &i)
-}
-
-/// The `expect.txt` of a case: the expected verdict (`ok` or the error
-/// variant), then what is wrong, as a comment.
-pub fn expect_text(case: &cases::Case) -> String {
-    let verdict = case.expect.map_or("ok".to_owned(), |e| format!("{e:?}"));
-    format!("{verdict}\n# {}\n", case.about)
 }
