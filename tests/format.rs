@@ -9,9 +9,9 @@ use modelseal::sign::SignedDocument;
 use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
 use modelseal_core::envelope::DocType;
 use modelseal_core::identity;
-use modelseal_core::inspect::manifest_unauthenticated;
 use modelseal_core::limits::*;
 use modelseal_core::root::TrustRoot;
+use modelseal_core::unverified::manifest_unauthenticated;
 use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier};
 use modelseal_tests::*;
 

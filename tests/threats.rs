@@ -75,7 +75,7 @@ fn every_case_gets_exactly_its_verdict_in_memory() {
 
 use modelseal_core::Error;
 use modelseal_core::envelope::Envelope;
-use modelseal_core::inspect::UnauthenticatedHead;
+use modelseal_core::unverified::UnauthenticatedHead;
 use modelseal_tests::*;
 
 /// The envelopes of a bundle's head in order: the rotation chain, then the

@@ -325,7 +325,7 @@ fn boot_check() -> (f64, f64, f64) {
     .and_then(|p| p.with_platform(PLATFORM))
     .and_then(|p| p.with_market(MARKET))
     .expect("policy");
-    let h = modelseal_core::inspect::UnauthenticatedHead::parse(&b).expect("head");
+    let h = modelseal_core::unverified::UnauthenticatedHead::parse(&b).expect("head");
     let env = h.manifest_envelope();
     let msg = modelseal_core::envelope::signed_message(env.doc_type(), &sha256(env.doc()));
     let sigs: Vec<([u8; 32], [u8; 64])> = env

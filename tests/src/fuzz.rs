@@ -7,10 +7,10 @@ use crate::*;
 use modelseal::model::Root as RootModel;
 use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::envelope::DocType;
-use modelseal_core::inspect::{UnauthenticatedHead, manifest_unauthenticated};
 use modelseal_core::limits::{IDENTITY_CHECK_LEN, IDENTITY_HEADER_LEN};
 use modelseal_core::manifest::ManifestView;
 use modelseal_core::root::TrustRoot;
+use modelseal_core::unverified::{UnauthenticatedHead, manifest_unauthenticated};
 use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier, identity};
 use std::sync::OnceLock;
 
@@ -95,7 +95,10 @@ pub fn manifest_doc(data: &[u8]) {
             .expect("components")
             .any(|c| c.stage().is_none_or(|s| s.rank().is_none()));
         match v.verify_head(&head) {
-            Ok(s) => assert_eq!(walk(&s.manifest().expect("verified manifest")), walk(&m)),
+            Ok(s) => assert_eq!(
+                walk(s.manifest().expect("verified manifest").view()),
+                walk(&m)
+            ),
             Err(Error::StageTooLow) if unknown_stage => {}
             Err(e) => assert!(
                 matches!(

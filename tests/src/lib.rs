@@ -377,7 +377,7 @@ pub fn head_len(bundle: &[u8]) -> usize {
 /// Offset and size of each payload of `bundle`, in manifest order, as its
 /// (unauthenticated) head lays them out.
 pub fn payload_offsets(bundle: &[u8]) -> Vec<(u64, u64)> {
-    let head = modelseal_core::inspect::UnauthenticatedHead::parse(bundle).expect("head");
+    let head = modelseal_core::unverified::UnauthenticatedHead::parse(bundle).expect("head");
     let m = head.manifest_unauthenticated().expect("manifest");
     let sizes = || m.artifacts().expect("artifacts").map(|a| a.size);
     let (offsets, _) = modelseal::bundle::layout(head.head_len(), sizes()).expect("layout");

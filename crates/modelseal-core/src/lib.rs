@@ -19,6 +19,26 @@
 //! ```
 //!
 //! The byte format is specified in `docs/FORMAT.md`.
+//!
+//! ## The surface
+//!
+//! - **Verifying** (the ECU's whole job): [`Verifier`], [`DevicePolicy`],
+//!   [`Session`], [`Installed`], [`VerifiedManifest`], [`Error`], at the
+//!   crate root. A [`VerifiedManifest`] is made only by a session that
+//!   checked signatures and policy.
+//! - **The format, declared once**: [`codes`] (kind, document type, role,
+//!   artifact kind, stage), [`doc`] (every record, its field rules and
+//!   sizes), [`rules`] (the field classes), [`limits`] (every bound).
+//! - **Reading without verifying**: [`unverified`], for build-host tools
+//!   that look inside a bundle before or without its signatures. Nothing in
+//!   it can stand in for a verified value.
+//! - **Writing** (build hosts): [`write`](mod@write) encodes documents, envelopes and
+//!   heads; [`bundle`], [`envelope`] and [`root`] hold the container and
+//!   trust-root types both sides share; [`identity`] the installed-identity
+//!   record.
+//! - **Plumbing**: [`hash`] (the SHA-256 engine a firmware may supply),
+//!   [`manifest`] (the views a manifest reader returns, the visitor),
+//!   [`records`] (an artifact record as authenticated), [`policy`].
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -50,7 +70,6 @@ pub mod envelope;
 mod error;
 pub mod hash;
 pub mod identity;
-pub mod inspect;
 pub mod limits;
 pub mod manifest;
 pub mod policy;
@@ -58,11 +77,12 @@ pub mod records;
 pub mod root;
 pub mod rules;
 mod snap;
+pub mod unverified;
 mod verify;
 mod wire;
 pub mod write;
 
-pub use doc::{ArtifactKind, BundleKind, Stage};
+pub use codes::{ArtifactKind, BundleKind, DocType, RoleId, Stage};
 pub use error::{Error, Result};
 pub use hash::{Digest, Sha256Engine, SoftSha256};
 pub use manifest::ManifestVisitor;

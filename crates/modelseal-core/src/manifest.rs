@@ -1,7 +1,7 @@
 //! Manifest validation and read-only views.
 //!
-//! [`scan`] walks a manifest document once, front to back, over a copy of
-//! its bytes ([`crate::snap`]): it checks every field against the format's
+//! `scan` walks a manifest document once, front to back, over a copy of
+//! its bytes (`snap`): it checks every field against the format's
 //! rules and limits, records where each section starts, gathers what the
 //! device policy needs, and returns SHA-256 of exactly the bytes it checked.
 //! The verifier, and every accessor that reads a verified manifest again,

@@ -6,8 +6,6 @@
 //! and [`Error::Invalid`] for an empty required value or a character outside
 //! its class (see `docs/FORMAT.md`, "String classes").
 
-#[cfg(doc)]
-use crate::error::Error;
 use crate::error::Result;
 
 /// An identifier: printable ASCII without spaces, at most

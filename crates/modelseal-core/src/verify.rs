@@ -26,7 +26,8 @@
 use crate::KeyId;
 use crate::bundle::{BundleHeader, ReadAt};
 use crate::doc::{
-    BundleKind, ComponentHead, ManifestHead, ModelRef, ParameterSet, SystemConfigHead,
+    Artifact, BundleKind, ComponentHead, Extension, ManifestHead, ModelRef, ParameterSet,
+    SystemConfigHead,
 };
 use crate::envelope::{DocType, Envelope, check_threshold, signed_message};
 use crate::error::{Error, Result};
@@ -36,22 +37,69 @@ use crate::limits::{
     BUNDLE_HEADER_LEN, ENVELOPE_HEADER_LEN, MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS,
     MAX_SIGNATURES, MIN_READ_CHUNK,
 };
-use crate::manifest::{self, Device, ManifestIndex, ManifestView, ManifestVisitor, NoSink};
+use crate::manifest::{
+    self, ComponentView, Device, Items, ManifestIndex, ManifestView, ManifestVisitor, NoSink,
+    SystemConfigView, TargetView,
+};
 use crate::policy::{ConfigBinding, DevicePolicy, Floors, IdString, id_string};
 use crate::records::{ArtifactRecord, Path, Table};
 use crate::root::TrustRoot;
 use core::borrow::{Borrow, BorrowMut};
 
 /// A manifest whose signatures and device policy have been checked, over
-/// memory the reader owns (see [`Installed::manifest`]). Dereferences to the
-/// read-only [`ManifestView`].
+/// memory the reader owns (see [`Installed::manifest`]). Only a session
+/// makes one: a function that needs authenticated contents takes a
+/// `VerifiedManifest`, and an unauthenticated [`ManifestView`] (from
+/// [`crate::unverified`]) cannot be passed in its place.
 #[derive(Debug, Clone, Copy)]
 pub struct VerifiedManifest<'a>(ManifestView<'a>);
 
-impl<'a> core::ops::Deref for VerifiedManifest<'a> {
-    type Target = ManifestView<'a>;
-    fn deref(&self) -> &ManifestView<'a> {
+impl<'a> VerifiedManifest<'a> {
+    /// The document's reader, for code that works on verified and
+    /// unverified manifests alike (printing, comparing). What it returns
+    /// no longer carries the proof.
+    pub fn view(&self) -> &ManifestView<'a> {
         &self.0
+    }
+    /// The manifest document bytes (as signed).
+    pub fn doc(&self) -> &'a [u8] {
+        self.0.doc()
+    }
+    /// Bundle kind.
+    pub fn kind(&self) -> BundleKind {
+        self.0.kind()
+    }
+    /// Kind, counter, version, times, supersedes.
+    pub fn head(&self) -> &ManifestHead<'a> {
+        self.0.head()
+    }
+    /// Target binding.
+    pub fn target(&self) -> Result<TargetView<'a>> {
+        self.0.target()
+    }
+    /// Components (none in a system configuration).
+    pub fn components(&self) -> Result<Items<'a, ComponentView<'a>>> {
+        self.0.components()
+    }
+    /// The system configuration (only in system-configuration bundles).
+    pub fn system_config(&self) -> Result<Option<SystemConfigView<'a>>> {
+        self.0.system_config()
+    }
+    /// Artifacts, in manifest (and payload) order.
+    pub fn artifacts(&self) -> Result<Items<'a, Artifact<'a>>> {
+        self.0.artifacts()
+    }
+    /// Number of artifacts.
+    pub fn artifact_count(&self) -> usize {
+        self.0.artifact_count()
+    }
+    /// Artifact `index`.
+    pub fn artifact(&self, index: usize) -> Result<Artifact<'a>> {
+        self.0.artifact(index)
+    }
+    /// Extensions.
+    pub fn extensions(&self) -> Result<Items<'a, Extension<'a>>> {
+        self.0.extensions()
     }
 }
 
@@ -746,7 +794,7 @@ impl<E: Sha256Engine> Verifier<E> {
     /// Applies a root update (see [`crate::bundle::ROOT_UPDATE_MAGIC`]): a
     /// chain of up to [`crate::limits::MAX_ROOT_CHAIN`] roots and nothing
     /// else, checked exactly as a bundle's rotation chain is (step 2 of
-    /// [`Verifier::authenticate`], then the new root's expiry). It is how a
+    /// `Verifier::authenticate`, then the new root's expiry). It is how a
     /// device more rotations behind than one bundle carries catches up: one
     /// update per eight rotations, then the bundle. What to persist comes
     /// back in the [`RootUpdate`].

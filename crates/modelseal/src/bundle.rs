@@ -52,7 +52,7 @@ pub struct HeadParts {
 /// Splits a head into its envelopes (framing checked by the core, nothing
 /// authenticated).
 pub fn split_head(head: &[u8]) -> Result<HeadParts> {
-    let h = modelseal_core::inspect::UnauthenticatedHead::parse(head)
+    let h = modelseal_core::unverified::UnauthenticatedHead::parse(head)
         .map_err(|e| Error::verify("bundle head", e))?;
     let chain = h.chain().map(|e| e.bytes().to_vec()).collect();
     let manifest_envelope = h.manifest_envelope().bytes().to_vec();

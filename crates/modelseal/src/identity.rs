@@ -8,8 +8,8 @@ use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::SoftSha256;
 use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG, Stage};
 use modelseal_core::identity::{IDENTITY_MAGIC, decode};
-use modelseal_core::inspect::UnauthenticatedHead;
 use modelseal_core::limits::MAX_IDENTITY_LEN;
+use modelseal_core::unverified::UnauthenticatedHead;
 use serde::Serialize;
 use std::fmt::Write as _;
 

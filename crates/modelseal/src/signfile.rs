@@ -289,7 +289,7 @@ impl Signable {
 /// `head` (the head may have grown by a signature). The copy runs in the
 /// kernel where it can (`copy_file_range`).
 fn copy_payloads(file: &BundleFile, head: &[u8], tmp: &AtomicFile) -> Result<()> {
-    let view = modelseal_core::inspect::UnauthenticatedHead::parse(&file.head)
+    let view = modelseal_core::unverified::UnauthenticatedHead::parse(&file.head)
         .map_err(|e| Error::verify("bundle head", e))?;
     let manifest = view
         .manifest_unauthenticated()

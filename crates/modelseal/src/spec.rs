@@ -684,7 +684,7 @@ impl Resolver {
 
     fn manifest_digest_of(&self, field: &str, path: &Path) -> Result<(Digest, Manifest)> {
         let head = crate::bundle::read_head(path).map_err(|e| self.err(field, e.to_string()))?;
-        let h = modelseal_core::inspect::UnauthenticatedHead::parse(&head)
+        let h = modelseal_core::unverified::UnauthenticatedHead::parse(&head)
             .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
         let view = h
             .manifest_unauthenticated()

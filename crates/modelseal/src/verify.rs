@@ -22,8 +22,8 @@ use crate::sign::{KeySigner, SignedDocument};
 use modelseal_core::bundle::Layout;
 use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
 use modelseal_core::envelope::DocType;
-use modelseal_core::inspect::UnauthenticatedHead;
 use modelseal_core::limits::{MAX_IDENTITY_LEN, MIN_READ_CHUNK};
+use modelseal_core::unverified::UnauthenticatedHead;
 use modelseal_core::{ConfigBinding, DevicePolicy, Expiry, SoftSha256, Verifier};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -176,9 +176,10 @@ pub fn verify_file(
         BundleKind::Component => None,
     };
     let manifest = Manifest::from_view(
-        &*installed
+        installed
             .manifest()
-            .map_err(|e| Error::verify("manifest", e))?,
+            .map_err(|e| Error::verify("manifest", e))?
+            .view(),
     )?;
     Ok(Verification {
         identity,

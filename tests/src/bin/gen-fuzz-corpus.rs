@@ -3,7 +3,7 @@
 //!
 //! Usage: `cargo run -p modelseal-tests --bin gen-fuzz-corpus [DIR]`.
 
-use modelseal_core::inspect::UnauthenticatedHead;
+use modelseal_core::unverified::UnauthenticatedHead;
 use modelseal_tests::cases::cases;
 use std::path::{Path, PathBuf};
 

@@ -196,7 +196,7 @@ impl Standard {
 
 /// Position of the first signature in the manifest envelope of `b`.
 fn first_signature_offset(b: &[u8]) -> usize {
-    let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
+    let head = modelseal_core::unverified::UnauthenticatedHead::parse(b).expect("head");
     let env = head.manifest_envelope();
     head.head_len() - env.signature_count() * 96 + 32
 }

@@ -129,7 +129,7 @@ pub(crate) fn run(ctx: &Ctx, a: VerifyArgs) -> CmdResult {
         Some(KindArg::SystemConfig) => BundleKind::SystemConfig,
         None => {
             let b = modelseal::bundle::BundleFile::open(&a.bundle)?;
-            modelseal_core::inspect::UnauthenticatedHead::parse(&b.head)
+            modelseal_core::unverified::UnauthenticatedHead::parse(&b.head)
                 .map_err(|e| {
                     modelseal::Error::verify(format!("{}: bundle head", a.bundle.display()), e)
                 })?

@@ -1,15 +1,20 @@
 //! Reading bundles *without* verifying them, for build-host tools that must
-//! look inside before signatures exist (`inspect`, `sign`, `attach`).
+//! look inside before signatures exist (`inspect`, `sign`, `attach`): the
+//! only ways to read bytes that have not been authenticated.
 //!
-//! Everything here is named unauthenticated. ECU code has no use for this
-//! module; the linker drops it from firmware that does not call it.
+//! What comes out of here is a [`ManifestView`], never a
+//! [`crate::VerifiedManifest`]: a function that needs authenticated contents
+//! takes the latter, and no value from this module can be turned into one.
+//! ECU code has no use for this module; the linker drops it from firmware
+//! that does not call it.
 
 use crate::bundle::BundleHeader;
 use crate::doc::BundleKind;
 use crate::envelope::{DocType, Envelope};
 use crate::error::{Error, Result};
 use crate::limits::BUNDLE_HEADER_LEN;
-use crate::manifest::{self, ManifestView};
+use crate::manifest;
+pub use crate::manifest::ManifestView;
 
 /// A bundle head whose framing parsed; nothing in it is authenticated.
 #[derive(Debug, Clone, Copy)]
