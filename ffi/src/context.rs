@@ -12,7 +12,7 @@ use crate::consts::{MODELSEAL_VERIFIER_ALIGN, MODELSEAL_VERIFIER_SIZE};
 use crate::engine::Engine;
 use crate::status::{Status, modelseal_status};
 use crate::types::modelseal_verifier;
-use modelseal_core::bundle::{BundleHeader, ReadAt, ReadFailure};
+use modelseal_core::bundle::{ReadAt, ReadFailure};
 use modelseal_core::{ArtifactCheck, Installed, Session, SessionState, Verifier};
 
 /// Marks an initialised context ("MSEALCTX" read as a little-endian u64).
@@ -299,28 +299,31 @@ impl Ctx {
         work: &'static mut [u8],
     ) -> Status<()> {
         self.reset();
-        self.verifier
-            .verify_bundle_into(reader, &mut *work, &mut self.state)?;
-        self.installed_from(work)
+        let head = self
+            .verifier
+            .verify_bundle_into(reader, work, &mut self.state)?
+            .head_bytes();
+        self.installed_at(head);
+        Ok(())
     }
 
     /// Verifies a whole bundle held in memory.
     pub(crate) fn verify_bundle_bytes(&mut self, bundle: &'static [u8]) -> Status<()> {
         self.reset();
-        self.verifier
-            .verify_bundle_bytes_into(bundle, &mut self.state)?;
-        self.installed_from(bundle)
+        let head = self
+            .verifier
+            .verify_bundle_bytes_into(bundle, &mut self.state)?
+            .head_bytes();
+        self.installed_at(head);
+        Ok(())
     }
 
-    /// Records that the verified head starts `buf` (the work buffer or the
-    /// bundle, as the core used it). `Installed::resume` re-checks address
-    /// and length on every later use.
-    fn installed_from(&mut self, buf: &'static [u8]) -> Status<()> {
-        let head_len = BundleHeader::parse(buf)?.head_len();
-        let head = buf.get(..head_len).ok_or(modelseal_status::Truncated)?;
+    /// Keeps the head the core verified (in the work buffer or the bundle),
+    /// as the core returned it: nothing is parsed again. `Installed::resume`
+    /// re-checks its address and length on every later use.
+    fn installed_at(&mut self, head: &'static [u8]) {
         self.head = Lent::of(head);
         self.phase = Phase::Installed;
-        Ok(())
     }
 
     /// The verified bundle, once every artifact verified.

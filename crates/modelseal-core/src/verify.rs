@@ -1208,6 +1208,12 @@ impl<'e, S: Borrow<SessionState>> Installed<'e, S> {
     fn st(&self) -> &SessionState {
         self.st.borrow()
     }
+    /// The head this verification read (the start of the work buffer or of
+    /// the bundle): what a kept state re-attaches to with
+    /// [`Installed::resume`].
+    pub fn head_bytes(&self) -> &'e [u8] {
+        self.head
+    }
     /// The state, to keep without the borrow (C contexts).
     pub fn state(&self) -> &SessionState {
         self.st()
