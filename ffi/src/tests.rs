@@ -951,3 +951,164 @@ mod promises {
         }
     }
 }
+
+// ------------------------------------------------------ verify, then refuse
+
+mod end_to_end {
+    //! The boundary driven from Rust; the C tests (`ffi/tests/run.sh`)
+    //! cover it through the real header.
+    use crate::types::*;
+    use crate::*;
+    use std::path::PathBuf;
+    use std::vec::Vec;
+
+    fn data(case: &str, file: &str) -> Vec<u8> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data")
+            .join(case)
+            .join(file);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    fn policy(floor: u64) -> modelseal_policy {
+        const HW: &str = "HW-FC-0042";
+        const PLATFORM: &str = "PLAT-A";
+        const MARKET: &str = "EU";
+        modelseal_policy {
+            kind: crate::consts::MODELSEAL_KIND_COMPONENT,
+            min_stage: crate::consts::MODELSEAL_STAGE_STAGING,
+            expiry: crate::consts::MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK,
+            hardware_id: HW.as_ptr().cast(),
+            hardware_id_len: HW.len(),
+            ecu_name: core::ptr::null(),
+            ecu_name_len: 0,
+            serial: core::ptr::null(),
+            serial_len: 0,
+            platform: PLATFORM.as_ptr().cast(),
+            platform_len: PLATFORM.len(),
+            market: MARKET.as_ptr().cast(),
+            market_len: MARKET.len(),
+            component_floor: floor,
+            system_config_floor: 0,
+            installed_digest: core::ptr::null(),
+            trusted_time: 0,
+            config: core::ptr::null(),
+        }
+    }
+
+    fn new_ctx() -> std::boxed::Box<modelseal_verifier> {
+        std::boxed::Box::new(modelseal_verifier {
+            _opaque: [0; crate::consts::MODELSEAL_VERIFIER_WORDS],
+        })
+    }
+
+    #[test]
+    fn verifies_refuses_and_reports() {
+        let root = data("valid-component", "root.msr");
+        let bundle = data("valid-component", "bundle.msb");
+        let mut ctx = new_ctx();
+        let p = policy(5);
+        // SAFETY: every pointer is a live Rust buffer of the stated length;
+        // `root` and `bundle` outlive every use of `ctx`.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_get_kind(&*ctx, &mut 0),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Ok
+            );
+            let mut floor = 0;
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::Ok
+            );
+            assert_eq!(floor, 7);
+            let mut rec = [0u8; crate::consts::MODELSEAL_MAX_IDENTITY_LEN];
+            let mut n = 0;
+            assert_eq!(
+                modelseal_verifier_encode_identity(&mut *ctx, rec.as_mut_ptr(), rec.len(), &mut n),
+                modelseal_status::Ok
+            );
+            let mut id = core::mem::MaybeUninit::<modelseal_identity>::uninit();
+            assert_eq!(
+                modelseal_identity_decode(rec.as_ptr(), n, core::ptr::null(), id.as_mut_ptr()),
+                modelseal_status::Ok
+            );
+            assert_eq!(id.assume_init().security_counter, 7);
+
+            let p = policy(8);
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Rollback
+            );
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(core::ptr::null_mut(), bundle.as_ptr(), 1),
+                modelseal_status::NullArgument
+            );
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "thousands of verifications: too slow under Miri")]
+    fn every_prefix_and_flipped_byte_is_refused_without_a_panic() {
+        let root = data("valid-component", "root.msr");
+        let bundle = data("valid-component", "bundle.msb");
+        let mut ctx = new_ctx();
+        let p = policy(5);
+        let mut copy = bundle.clone();
+        // SAFETY: as above; `copy` outlives each verification that uses it.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            for len in (0..bundle.len()).step_by(251) {
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), len),
+                    modelseal_status::Ok
+                );
+            }
+            for i in (0..bundle.len()).step_by(37) {
+                copy[i] ^= 0x55;
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, copy.as_ptr(), copy.len()),
+                    modelseal_status::Ok,
+                    "byte {i}"
+                );
+                copy[i] ^= 0x55;
+            }
+        }
+    }
+}
