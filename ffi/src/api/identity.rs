@@ -4,17 +4,15 @@
 //! from either side. A decoded record is not signed: its check value only
 //! catches transport corruption.
 
-use super::run;
+use super::{engine_from_c, run};
 use crate::consts::{MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_MAX_IDENTITY_LEN};
 use crate::context::Ctx;
-use crate::engine::{Engine, ForeignEngine};
-use crate::ptr::{bytes, bytes_mut, c_string, copy_to, out, reference, write};
+use crate::ptr::{bytes, bytes_mut, c_string, copy_to, out, write};
 use crate::status::{Status, modelseal_status};
 use crate::types::{
     modelseal_component, modelseal_config_ref, modelseal_identity, modelseal_sha256_engine,
     modelseal_verifier,
 };
-use modelseal_core::SoftSha256;
 use modelseal_core::identity::{self, IdentityView};
 
 pub(super) fn component(family: &str, version: &str, stage: u8) -> Status<modelseal_component> {
@@ -170,13 +168,8 @@ pub unsafe extern "C" fn modelseal_identity_decode(
         let o = out(out_identity)?;
         // SAFETY: the caller's contract above; read during this call only.
         let rec = unsafe { bytes(record, record_len) }?;
-        let mut engine = if engine.is_null() {
-            Engine::Soft(SoftSha256::new())
-        } else {
-            // SAFETY: non-NULL; a readable record by the caller's contract.
-            let e = unsafe { reference(engine) }?;
-            Engine::Foreign(ForeignEngine::new(e).ok_or(modelseal_status::NullArgument)?)
-        };
+        // SAFETY: the caller's contract above.
+        let mut engine = unsafe { engine_from_c(engine) }?;
         let view = identity::decode(&mut engine, rec)?;
         let v = identity_of_view(&view)?;
         // SAFETY: `o` checked by `out`; writable by the contract.

@@ -35,8 +35,12 @@
 //! the API table. The declarations stand in commented groups so that
 //! rustfmt, which sorts each group alphabetically, keeps that order.
 
+use crate::engine::{Engine, ForeignEngine};
+use crate::ptr::reference;
 use crate::status::{Status, UNKNOWN_STATUS, message_ptr, modelseal_status};
+use crate::types::modelseal_sha256_engine;
 use core::ffi::c_char;
+use modelseal_core::SoftSha256;
 
 // sizing
 mod bundle;
@@ -77,6 +81,21 @@ fn run(f: impl FnOnce() -> Status<()>) -> modelseal_status {
         Ok(()) => modelseal_status::Ok,
         Err(e) => e,
     }
+}
+
+/// The SHA-256 engine a C caller chose: NULL for the built-in software
+/// one, else the firmware's functions, all three of which must be set.
+///
+/// # Safety
+/// A non-NULL `engine` points at a readable `modelseal_sha256_engine`.
+unsafe fn engine_from_c(engine: *const modelseal_sha256_engine) -> Status<Engine> {
+    if engine.is_null() {
+        return Ok(Engine::Soft(SoftSha256::new()));
+    }
+    // SAFETY: non-NULL; a readable record by the precondition.
+    let e = unsafe { reference(engine) }?;
+    let foreign = ForeignEngine::new(e).ok_or(modelseal_status::NullArgument)?;
+    Ok(Engine::Foreign(foreign))
 }
 
 // ------------------------------------------------------------------ library

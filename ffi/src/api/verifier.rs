@@ -4,16 +4,15 @@
 //! call never leaves an earlier answer behind on the context.
 
 use super::policy::policy_from_c;
-use super::run;
+use super::{engine_from_c, run};
 use crate::context::{Ctx, Reader};
-use crate::engine::{Engine, ForeignEngine};
 use crate::ptr::{bytes, bytes_mut, reference};
 use crate::status::modelseal_status;
 use crate::types::{
     modelseal_policy, modelseal_read_fn, modelseal_sha256_engine, modelseal_verifier,
 };
 use core::ffi::c_void;
-use modelseal_core::{SoftSha256, Verifier};
+use modelseal_core::Verifier;
 
 /// Initialises a verifier context with the device's trust root and policy.
 /// May be called again on the same context to start over (for example with
@@ -76,13 +75,8 @@ pub unsafe extern "C" fn modelseal_verifier_init(
         let root: &'static [u8] = unsafe { bytes(root, root_len) }?;
         // SAFETY: the caller's contract; read during this call only.
         let policy = policy_from_c(unsafe { reference(policy) }?)?;
-        let engine = if engine.is_null() {
-            Engine::Soft(SoftSha256::new())
-        } else {
-            // SAFETY: non-NULL; readable record by the caller's contract.
-            let e = unsafe { reference(engine) }?;
-            Engine::Foreign(ForeignEngine::new(e).ok_or(modelseal_status::NullArgument)?)
-        };
+        // SAFETY: the caller's contract above.
+        let engine = unsafe { engine_from_c(engine) }?;
         let verifier = Verifier::new(root, policy, engine)?;
         // SAFETY: `storage` comes from `Ctx::storage`; the caller owns the
         // `MODELSEAL_VERIFIER_SIZE` bytes (contract above). Nothing but the
