@@ -18,6 +18,7 @@
 
 #include "modelseal.h"
 #include "sha256.h"
+#include "test_policy.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -185,25 +186,6 @@ static modelseal_policy to_policy(const policy_spec *s) {
         p.system_config_floor = s->counter_floor;
     else
         p.component_floor = s->counter_floor;
-    return p;
-}
-
-/* The standard device: a component slot on HW-FC-0042 (platform PLAT-A,
- * market EU), floor 5, Staging or better, no trusted clock. */
-static modelseal_policy standard_policy(void) {
-    static const char hw[] = "HW-FC-0042", plat[] = "PLAT-A", market[] = "EU";
-    modelseal_policy p;
-    memset(&p, 0, sizeof p);
-    p.kind = MODELSEAL_KIND_COMPONENT;
-    p.min_stage = MODELSEAL_STAGE_STAGING;
-    p.expiry = MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK;
-    p.hardware_id = hw;
-    p.hardware_id_len = sizeof hw - 1;
-    p.platform = plat;
-    p.platform_len = sizeof plat - 1;
-    p.market = market;
-    p.market_len = sizeof market - 1;
-    p.component_floor = 5;
     return p;
 }
 
