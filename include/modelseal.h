@@ -176,6 +176,58 @@
 #define MODELSEAL_STAGE_PRODUCTION 30
 
 /**
+ * Artifact kind: trained parameters (network weights).
+ */
+#define MODELSEAL_ARTIFACT_KIND_WEIGHTS 1
+
+/**
+ * Artifact kind: an ONNX inference graph.
+ */
+#define MODELSEAL_ARTIFACT_KIND_ONNX 2
+
+/**
+ * Artifact kind: a compiled TensorRT engine.
+ */
+#define MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE 3
+
+/**
+ * Artifact kind: per-ECU or per-vehicle calibration data.
+ */
+#define MODELSEAL_ARTIFACT_KIND_CALIBRATION 4
+
+/**
+ * Artifact kind: pre- or post-processing code.
+ */
+#define MODELSEAL_ARTIFACT_KIND_PROCESSING_CODE 5
+
+/**
+ * Artifact kind: configuration.
+ */
+#define MODELSEAL_ARTIFACT_KIND_CONFIG 6
+
+/**
+ * Artifact kind: map data (HD-map tiles, scene-priority tables).
+ */
+#define MODELSEAL_ARTIFACT_KIND_MAP_DATA 7
+
+/**
+ * Artifact kind: a software bill of materials in CycloneDX.
+ */
+#define MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX 8
+
+/**
+ * Artifact kind: a software bill of materials in SPDX.
+ */
+#define MODELSEAL_ARTIFACT_KIND_SBOM_SPDX 9
+
+/**
+ * Artifact kind: anything else. A code without a constant of its own
+ * (other than the reserved 0) also means "other": the verifier treats
+ * every kind alike, the kind tells firmware what to do with the bytes.
+ */
+#define MODELSEAL_ARTIFACT_KIND_OTHER 255
+
+/**
  * Expiry enforcement: the device has no trusted clock; expiry dates of roots
  * and manifests are NOT checked, and only the security counter stops the
  * replay of an expired bundle. Must be chosen explicitly.
@@ -607,9 +659,8 @@ typedef struct modelseal_artifact_info {
      */
     uint64_t plaintext_size;
     /**
-     * Artifact kind code (1 weights, 2 ONNX, 3 TensorRT engine, 4
-     * calibration, 5 processing code, 6 config, 7 map data, 8 CycloneDX
-     * SBOM, 9 SPDX SBOM, other codes: other).
+     * Artifact kind code (`MODELSEAL_ARTIFACT_KIND_*`; a code without a
+     * constant of its own means other).
      */
     uint8_t kind;
     /**
