@@ -176,6 +176,58 @@
 #define MODELSEAL_STAGE_PRODUCTION 30
 
 /**
+ * Artifact kind: trained parameters (network weights).
+ */
+#define MODELSEAL_ARTIFACT_KIND_WEIGHTS 1
+
+/**
+ * Artifact kind: an ONNX inference graph.
+ */
+#define MODELSEAL_ARTIFACT_KIND_ONNX 2
+
+/**
+ * Artifact kind: a compiled TensorRT engine.
+ */
+#define MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE 3
+
+/**
+ * Artifact kind: per-ECU or per-vehicle calibration data.
+ */
+#define MODELSEAL_ARTIFACT_KIND_CALIBRATION 4
+
+/**
+ * Artifact kind: pre- or post-processing code.
+ */
+#define MODELSEAL_ARTIFACT_KIND_PROCESSING_CODE 5
+
+/**
+ * Artifact kind: configuration.
+ */
+#define MODELSEAL_ARTIFACT_KIND_CONFIG 6
+
+/**
+ * Artifact kind: map data (HD-map tiles, scene-priority tables).
+ */
+#define MODELSEAL_ARTIFACT_KIND_MAP_DATA 7
+
+/**
+ * Artifact kind: a software bill of materials in CycloneDX.
+ */
+#define MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX 8
+
+/**
+ * Artifact kind: a software bill of materials in SPDX.
+ */
+#define MODELSEAL_ARTIFACT_KIND_SBOM_SPDX 9
+
+/**
+ * Artifact kind: anything else. A code without a constant of its own
+ * (other than the reserved 0) also means "other": the verifier treats
+ * every kind alike, the kind tells firmware what to do with the bytes.
+ */
+#define MODELSEAL_ARTIFACT_KIND_OTHER 255
+
+/**
  * Expiry enforcement: the device has no trusted clock; expiry dates of roots
  * and manifests are NOT checked, and only the security counter stops the
  * replay of an expired bundle. Must be chosen explicitly.
@@ -560,40 +612,6 @@ typedef struct modelseal_sha256_engine {
 } modelseal_sha256_engine;
 
 /**
- * Where one artifact is and what the manifest says about it.
- */
-typedef struct modelseal_artifact_info {
-    /**
-     * Offset of the payload in the bundle file, in bytes.
-     */
-    uint64_t offset;
-    /**
-     * Length of the distributed bytes, in bytes.
-     */
-    uint64_t size;
-    /**
-     * Length of the plaintext after decryption, in bytes (0 when
-     * `encrypted` is false).
-     */
-    uint64_t plaintext_size;
-    /**
-     * Artifact kind code (1 weights, 2 ONNX, 3 TensorRT engine, 4
-     * calibration, 5 processing code, 6 config, 7 map data, 8 CycloneDX
-     * SBOM, 9 SPDX SBOM, other codes: other).
-     */
-    uint8_t kind;
-    /**
-     * Whether the distributed bytes are encrypted (the manifest records the
-     * plaintext, see `modelseal_verifier_begin_plaintext`).
-     */
-    bool encrypted;
-    /**
-     * Artifact name (a relative path), NUL-terminated.
-     */
-    char name[MODELSEAL_NAME_BUF_LEN];
-} modelseal_artifact_info;
-
-/**
  * Reads `len` bytes of the bundle at byte `offset` into `buf`, for
  * `modelseal_verifier_verify_bundle` (called only during that call, with
  * its `user`). Returns 0 when all `len` bytes were written to `buf`, and
@@ -624,31 +642,37 @@ typedef int (*modelseal_read_fn)(void *user,
                                  size_t len);
 
 /**
- * One parameter set of a system configuration, as
- * `modelseal_verifier_get_parameter_set` reports it.
+ * Where one artifact is and what the manifest says about it.
  */
-typedef struct modelseal_parameter_set {
+typedef struct modelseal_artifact_info {
     /**
-     * Name, NUL-terminated.
+     * Offset of the payload in the bundle file, in bytes.
      */
-    char name[MODELSEAL_ID_BUF_LEN];
+    uint64_t offset;
     /**
-     * Vehicle variant (may be empty), NUL-terminated.
+     * Length of the distributed bytes, in bytes.
      */
-    char vehicle_variant[MODELSEAL_ID_BUF_LEN];
+    uint64_t size;
     /**
-     * Sensor set (may be empty), NUL-terminated.
+     * Length of the plaintext after decryption, in bytes (0 when
+     * `encrypted` is false).
      */
-    char sensor_set[MODELSEAL_ID_BUF_LEN];
+    uint64_t plaintext_size;
     /**
-     * Market (may be empty), NUL-terminated.
+     * Artifact kind code (`MODELSEAL_ARTIFACT_KIND_*`; a code without a
+     * constant of its own means other).
      */
-    char market[MODELSEAL_ID_BUF_LEN];
+    uint8_t kind;
     /**
-     * Signed SHA-256 of the parameter data.
+     * Whether the distributed bytes are encrypted (the manifest records the
+     * plaintext, see `modelseal_verifier_begin_plaintext`).
      */
-    uint8_t digest[MODELSEAL_DIGEST_LEN];
-} modelseal_parameter_set;
+    bool encrypted;
+    /**
+     * Artifact name (a relative path), NUL-terminated.
+     */
+    char name[MODELSEAL_NAME_BUF_LEN];
+} modelseal_artifact_info;
 
 /**
  * The system configuration a bundle was installed under (or, for a
@@ -738,6 +762,33 @@ typedef struct modelseal_identity {
      */
     uint8_t signers[MODELSEAL_MAX_SIGNERS][MODELSEAL_KEY_ID_LEN];
 } modelseal_identity;
+
+/**
+ * One parameter set of a system configuration, as
+ * `modelseal_verifier_get_parameter_set` reports it.
+ */
+typedef struct modelseal_parameter_set {
+    /**
+     * Name, NUL-terminated.
+     */
+    char name[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Vehicle variant (may be empty), NUL-terminated.
+     */
+    char vehicle_variant[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Sensor set (may be empty), NUL-terminated.
+     */
+    char sensor_set[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Market (may be empty), NUL-terminated.
+     */
+    char market[MODELSEAL_ID_BUF_LEN];
+    /**
+     * Signed SHA-256 of the parameter data.
+     */
+    uint8_t digest[MODELSEAL_DIGEST_LEN];
+} modelseal_parameter_set;
 
 /**
  * What `modelseal_verifier_apply_root_update` established.
@@ -860,6 +911,87 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
                                          size_t root_len,
                                          const struct modelseal_policy *policy,
                                          const struct modelseal_sha256_engine *engine);
+
+/**
+ * Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
+ * file, a flash partition): head, every artifact, zero padding, exact
+ * length. Starts a new verification (any earlier one on this context is
+ * dropped, also when this one is refused). On success the identity can be
+ * read.
+ *
+ * - `read`, `user`: the read callback, called with `user` during this
+ *   call only (see `modelseal_read_fn` for its contract: each read is
+ *   nonempty and inside the bundle, in ascending order, each byte at most
+ *   once, into `work`; a nonzero return stops the verification with
+ *   `_READ`). It must not call into `ctx`.
+ * - `work`, `work_len`: scratch memory of at least
+ *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
+ *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
+ *   `MODELSEAL_BUNDLE_HEADER_LEN` bytes with
+ *   `modelseal_bundle_get_head_len`, or size the buffer at build time for
+ *   the heads the device ships (`MODELSEAL_MAX_WORK_BUF_LEN` fits any
+ *   conforming bundle). More means fewer, larger reads. On success its
+ *   first `head_len` bytes hold the verified head and are **borrowed**:
+ *   keep them unchanged until the context is initialised again or
+ *   verifies another bundle. The rest is free again after the call.
+ *
+ * A `bundle_len` shorter than a header is judged on the bytes it has, as
+ * `modelseal_bundle_get_head_len` says (fewer than 8: `_TRUNCATED`; no
+ * bundle magic: `_BAD_MAGIC`).
+ *
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+ * `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
+ * (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
+ * `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
+ * beyond what memory can hold); `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `work` points at `work_len` writable bytes used by nobody else during the
+ * call, then kept as stated above; `read` is safe to call with `user` and
+ * a buffer of the length it is given.
+ */
+modelseal_status modelseal_verifier_verify_bundle(struct modelseal_verifier *ctx,
+                                                  modelseal_read_fn read,
+                                                  void *user,
+                                                  uint64_t bundle_len,
+                                                  uint8_t *work,
+                                                  size_t work_len);
+
+/**
+ * Verifies a whole bundle held in memory (RAM or memory-mapped flash)
+ * without copying it: head, every artifact, zero padding, exact length.
+ * Starts a new verification (any earlier one on this context is dropped,
+ * also when this one is refused). On success the identity can be read.
+ *
+ * - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
+ *   stay valid and unchanged until the context is initialised again or
+ *   verifies another bundle. A bundle shorter than a header is judged as
+ *   `modelseal_bundle_get_head_len` says (fewer than 8 bytes:
+ *   `_TRUNCATED`; no bundle magic: `_BAD_MAGIC`).
+ *
+ * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
+ * `modelseal_verifier_verify_head` refuses a head with (format, trust
+ * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
+ * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
+ * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
+ * `_HASH_ENGINE`; `_INVALID_STATE` (context not initialised);
+ * `_NULL_ARGUMENT` (`ctx` NULL, or `bundle` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`bundle_len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `bundle` points at `bundle_len` readable bytes, kept as stated above.
+ */
+modelseal_status modelseal_verifier_verify_bundle_bytes(struct modelseal_verifier *ctx,
+                                                        const uint8_t *bundle,
+                                                        size_t bundle_len);
 
 /**
  * Verifies a bundle head: the container header, the root rotation chain,
@@ -1106,87 +1238,6 @@ modelseal_status modelseal_verifier_finish_artifact(struct modelseal_verifier *c
 modelseal_status modelseal_verifier_finish(struct modelseal_verifier *ctx);
 
 /**
- * Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
- * file, a flash partition): head, every artifact, zero padding, exact
- * length. Starts a new verification (any earlier one on this context is
- * dropped, also when this one is refused). On success the identity can be
- * read.
- *
- * - `read`, `user`: the read callback, called with `user` during this
- *   call only (see `modelseal_read_fn` for its contract: each read is
- *   nonempty and inside the bundle, in ascending order, each byte at most
- *   once, into `work`; a nonzero return stops the verification with
- *   `_READ`). It must not call into `ctx`.
- * - `work`, `work_len`: scratch memory of at least
- *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
- *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
- *   `MODELSEAL_BUNDLE_HEADER_LEN` bytes with
- *   `modelseal_bundle_get_head_len`, or size the buffer at build time for
- *   the heads the device ships (`MODELSEAL_MAX_WORK_BUF_LEN` fits any
- *   conforming bundle). More means fewer, larger reads. On success its
- *   first `head_len` bytes hold the verified head and are **borrowed**:
- *   keep them unchanged until the context is initialised again or
- *   verifies another bundle. The rest is free again after the call.
- *
- * A `bundle_len` shorter than a header is judged on the bytes it has, as
- * `modelseal_bundle_get_head_len` says (fewer than 8: `_TRUNCATED`; no
- * bundle magic: `_BAD_MAGIC`).
- *
- * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
- * `modelseal_verifier_verify_head` refuses a head with (format, trust
- * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
- * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
- * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
- * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
- * `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
- * (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
- * `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
- * beyond what memory can hold); `_MISALIGNED_CONTEXT`.
- *
- * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
- * `work` points at `work_len` writable bytes used by nobody else during the
- * call, then kept as stated above; `read` is safe to call with `user` and
- * a buffer of the length it is given.
- */
-modelseal_status modelseal_verifier_verify_bundle(struct modelseal_verifier *ctx,
-                                                  modelseal_read_fn read,
-                                                  void *user,
-                                                  uint64_t bundle_len,
-                                                  uint8_t *work,
-                                                  size_t work_len);
-
-/**
- * Verifies a whole bundle held in memory (RAM or memory-mapped flash)
- * without copying it: head, every artifact, zero padding, exact length.
- * Starts a new verification (any earlier one on this context is dropped,
- * also when this one is refused). On success the identity can be read.
- *
- * - `bundle`, `bundle_len`: the whole bundle. **Borrowed**: its head must
- *   stay valid and unchanged until the context is initialised again or
- *   verifies another bundle. A bundle shorter than a header is judged as
- *   `modelseal_bundle_get_head_len` says (fewer than 8 bytes:
- *   `_TRUNCATED`; no bundle magic: `_BAD_MAGIC`).
- *
- * Returns `MODELSEAL_STATUS_OK` or the refusal: every status
- * `modelseal_verifier_verify_head` refuses a head with (format, trust
- * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
- * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
- * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
- * `_HASH_ENGINE`; `_INVALID_STATE` (context not initialised);
- * `_NULL_ARGUMENT` (`ctx` NULL, or `bundle` NULL with a nonzero length);
- * `_INVALID_ARGUMENT` (`bundle_len` beyond what memory can hold);
- * `_MISALIGNED_CONTEXT`.
- *
- * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
- * `bundle` points at `bundle_len` readable bytes, kept as stated above.
- */
-modelseal_status modelseal_verifier_verify_bundle_bytes(struct modelseal_verifier *ctx,
-                                                        const uint8_t *bundle,
-                                                        size_t bundle_len);
-
-/**
  * SHA-256 of the installed manifest: the bundle's identity.
  *
  * Needs a verified bundle: after a whole-bundle verification, or after
@@ -1240,104 +1291,6 @@ modelseal_status modelseal_verifier_get_kind(const struct modelseal_verifier *ct
  */
 modelseal_status modelseal_verifier_get_security_counter(const struct modelseal_verifier *ctx,
                                                          uint64_t *out_counter);
-
-/**
- * The security-counter floor of the installed bundle's own kind after it:
- * the larger of the policy's floor for that kind (after any re-base the
- * root chain applied) and the bundle's counter, so never lower than the
- * floor the device stores for that kind. See `modelseal_verifier_get_floors`
- * for both kinds. Persist it (with any new root from
- * `modelseal_verifier_get_new_root`) once the new software has confirmed
- * itself, not before: until then the previous bundle must stay installable
- * so that a faulty update can be reverted. docs/C-API.md, "What to
- * persist, and when".
- *
- * Needs a verified bundle: after a whole-bundle verification, or after
- * `modelseal_verifier_finish` succeeded.
- * Writes `*out_floor` on success.
- * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
- * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
- * `out_floor` NULL); `_INVALID_ARGUMENT` (`out_floor` misaligned);
- * `_MISALIGNED_CONTEXT`.
- *
- * # Safety
- * `ctx` is an initialised context nobody writes during the call;
- * `out_floor` is writable.
- */
-modelseal_status modelseal_verifier_get_counter_floor(const struct modelseal_verifier *ctx,
-                                                      uint64_t *out_floor);
-
-/**
- * Both security-counter floors after the installed bundle: its own kind's
- * floor raised to its counter, the other kind's as the policy gave it,
- * and either one set to a re-base that a trust-root rotation in this
- * bundle carried. Persist both (see docs/C-API.md for when): a bundle of
- * one kind never moves the other kind's floor.
- *
- * Writes `*out_component_floor` and `*out_system_config_floor` on
- * success. Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`,
- * `_MISALIGNED_CONTEXT`, `_INVALID_STATE` (no verified bundle).
- *
- * # Safety
- * `ctx` is an initialised context nobody writes during the call; both
- * outputs are writable.
- */
-modelseal_status modelseal_verifier_get_floors(const struct modelseal_verifier *ctx,
-                                               uint64_t *out_component_floor,
-                                               uint64_t *out_system_config_floor);
-
-/**
- * For an installed system-configuration bundle: how many parameter sets
- * it lists.
- *
- * Writes `*out_count` on success. Returns `MODELSEAL_STATUS_OK`,
- * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INPUT_CHANGED`,
- * `_INVALID_STATE`.
- *
- * # Safety
- * `ctx` is an initialised context nobody writes during the call;
- * `out_count` is writable.
- */
-modelseal_status modelseal_verifier_get_parameter_set_count(const struct modelseal_verifier *ctx,
-                                                            size_t *out_count);
-
-/**
- * For an installed system-configuration bundle: parameter set `index` (in
- * manifest order, names ascending): its name, vehicle variant, sensor set,
- * market and the signed SHA-256 of its data. Pick the set that matches
- * the vehicle, then check the data with
- * `modelseal_verifier_check_parameter_set`.
- *
- * Writes `*out_set` on success. Returns `MODELSEAL_STATUS_OK`,
- * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INDEX_OUT_OF_RANGE`,
- * `_WRONG_KIND` (a component bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
- *
- * # Safety
- * `ctx` is an initialised context nobody writes during the call;
- * `out_set` is writable.
- */
-modelseal_status modelseal_verifier_get_parameter_set(const struct modelseal_verifier *ctx,
-                                                      size_t index,
-                                                      struct modelseal_parameter_set *out_set);
-
-/**
- * For an installed system-configuration bundle: checks the parameter data
- * the firmware loaded (calibration, thresholds) against parameter set
- * `index`'s signed SHA-256, hashing `data` with the built-in SHA-256.
- *
- * Returns `MODELSEAL_STATUS_OK` when it matches,
- * `_ARTIFACT_DIGEST_MISMATCH` when it does not, `_NULL_ARGUMENT`,
- * `_MISALIGNED_CONTEXT`, `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`,
- * `_INPUT_CHANGED`, `_INVALID_STATE`.
- *
- * # Safety
- * `ctx` is an initialised context nobody writes during the call; `data`
- * points at `len` readable bytes (may be NULL when `len` is 0).
- */
-modelseal_status modelseal_verifier_check_parameter_set(const struct modelseal_verifier *ctx,
-                                                        size_t index,
-                                                        const uint8_t *data,
-                                                        size_t len);
 
 /**
  * Version of the trust root in force after the installed bundle (higher
@@ -1462,30 +1415,122 @@ modelseal_status modelseal_verifier_get_identity(const struct modelseal_verifier
                                                  struct modelseal_identity *out_identity);
 
 /**
- * Encodes the binary identity record (what a UDS diagnostic read or a HiL
- * rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
- * suffice. Hashes with the context's engine (for the check value).
+ * The security-counter floor of the installed bundle's own kind after it:
+ * the larger of the policy's floor for that kind (after any re-base the
+ * root chain applied) and the bundle's counter, so never lower than the
+ * floor the device stores for that kind. See `modelseal_verifier_get_floors`
+ * for both kinds. Persist it (with any new root from
+ * `modelseal_verifier_get_new_root`) once the new software has confirmed
+ * itself, not before: until then the previous bundle must stay installable
+ * so that a faulty update can be reverted. docs/C-API.md, "What to
+ * persist, and when".
  *
  * Needs a verified bundle: after a whole-bundle verification, or after
  * `modelseal_verifier_finish` succeeded.
- * Writes `out` and `*out_written` (the record length) on success; on
- * failure `out` is untouched.
- * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the record does not
- * fit `out_len`); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * Writes `*out_floor` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
  * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
- * `out_written` NULL, or `out` NULL with a nonzero length);
- * `_INVALID_ARGUMENT` (`out_written` misaligned, or `out_len` beyond what
- * memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
- * borrowed head changed after it verified.
+ * `out_floor` NULL); `_INVALID_ARGUMENT` (`out_floor` misaligned);
+ * `_MISALIGNED_CONTEXT`.
  *
  * # Safety
- * `ctx` is an initialised context used by nobody else during the call;
- * `out` points at `out_len` writable bytes; `out_written` is writable.
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_floor` is writable.
  */
-modelseal_status modelseal_verifier_encode_identity(struct modelseal_verifier *ctx,
-                                                    uint8_t *out,
-                                                    size_t out_len,
-                                                    size_t *out_written);
+modelseal_status modelseal_verifier_get_counter_floor(const struct modelseal_verifier *ctx,
+                                                      uint64_t *out_floor);
+
+/**
+ * Both security-counter floors after the installed bundle: its own kind's
+ * floor raised to its counter, the other kind's as the policy gave it,
+ * and either one set to a re-base that a trust-root rotation in this
+ * bundle carried. Persist both (see docs/C-API.md for when): a bundle of
+ * one kind never moves the other kind's floor.
+ *
+ * Writes `*out_component_floor` and `*out_system_config_floor` on
+ * success. Returns `MODELSEAL_STATUS_OK`, `_NULL_ARGUMENT`,
+ * `_MISALIGNED_CONTEXT`, `_INVALID_STATE` (no verified bundle).
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; both
+ * outputs are writable.
+ */
+modelseal_status modelseal_verifier_get_floors(const struct modelseal_verifier *ctx,
+                                               uint64_t *out_component_floor,
+                                               uint64_t *out_system_config_floor);
+
+/**
+ * For an installed system-configuration bundle: this ECU's entry as a
+ * binding, to put in `modelseal_policy.config` when verifying component
+ * bundles (only components it lists are then accepted).
+ *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `*out_binding` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_WRONG_KIND` (a component bundle);
+ * `_INVALID_STATE` (context not initialised, or no verified bundle);
+ * `_NULL_ARGUMENT` (`ctx` or `out_binding` NULL); `_MISALIGNED_CONTEXT`;
+ * a decoding status only if the borrowed head changed after it verified.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_binding` is writable.
+ */
+modelseal_status modelseal_verifier_get_config_binding(const struct modelseal_verifier *ctx,
+                                                       struct modelseal_config_binding *out_binding);
+
+/**
+ * For an installed system-configuration bundle: how many parameter sets
+ * it lists.
+ *
+ * Writes `*out_count` on success. Returns `MODELSEAL_STATUS_OK`,
+ * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INPUT_CHANGED`,
+ * `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_count` is writable.
+ */
+modelseal_status modelseal_verifier_get_parameter_set_count(const struct modelseal_verifier *ctx,
+                                                            size_t *out_count);
+
+/**
+ * For an installed system-configuration bundle: parameter set `index` (in
+ * manifest order, names ascending): its name, vehicle variant, sensor set,
+ * market and the signed SHA-256 of its data. Pick the set that matches
+ * the vehicle, then check the data with
+ * `modelseal_verifier_check_parameter_set`.
+ *
+ * Writes `*out_set` on success. Returns `MODELSEAL_STATUS_OK`,
+ * `_NULL_ARGUMENT`, `_MISALIGNED_CONTEXT`, `_INDEX_OUT_OF_RANGE`,
+ * `_WRONG_KIND` (a component bundle), `_INPUT_CHANGED`, `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_set` is writable.
+ */
+modelseal_status modelseal_verifier_get_parameter_set(const struct modelseal_verifier *ctx,
+                                                      size_t index,
+                                                      struct modelseal_parameter_set *out_set);
+
+/**
+ * For an installed system-configuration bundle: checks the parameter data
+ * the firmware loaded (calibration, thresholds) against parameter set
+ * `index`'s signed SHA-256, hashing `data` with the built-in SHA-256.
+ *
+ * Returns `MODELSEAL_STATUS_OK` when it matches,
+ * `_ARTIFACT_DIGEST_MISMATCH` when it does not, `_NULL_ARGUMENT`,
+ * `_MISALIGNED_CONTEXT`, `_NO_SUCH_ARTIFACT` (no such set), `_WRONG_KIND`,
+ * `_INPUT_CHANGED`, `_INVALID_STATE`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call; `data`
+ * points at `len` readable bytes (may be NULL when `len` is 0).
+ */
+modelseal_status modelseal_verifier_check_parameter_set(const struct modelseal_verifier *ctx,
+                                                        size_t index,
+                                                        const uint8_t *data,
+                                                        size_t len);
 
 /**
  * After a bundle that rotated the trust root: copies the new root envelope,
@@ -1548,24 +1593,30 @@ modelseal_status modelseal_verifier_apply_root_update(struct modelseal_verifier 
                                                       struct modelseal_root_update *out_result);
 
 /**
- * For an installed system-configuration bundle: this ECU's entry as a
- * binding, to put in `modelseal_policy.config` when verifying component
- * bundles (only components it lists are then accepted).
+ * Encodes the binary identity record (what a UDS diagnostic read or a HiL
+ * rig transports) into `out`; `MODELSEAL_MAX_IDENTITY_LEN` bytes always
+ * suffice. Hashes with the context's engine (for the check value).
  *
  * Needs a verified bundle: after a whole-bundle verification, or after
  * `modelseal_verifier_finish` succeeded.
- * Writes `*out_binding` on success.
- * Returns `MODELSEAL_STATUS_OK`; `_WRONG_KIND` (a component bundle);
- * `_INVALID_STATE` (context not initialised, or no verified bundle);
- * `_NULL_ARGUMENT` (`ctx` or `out_binding` NULL); `_MISALIGNED_CONTEXT`;
- * a decoding status only if the borrowed head changed after it verified.
+ * Writes `out` and `*out_written` (the record length) on success; on
+ * failure `out` is untouched.
+ * Returns `MODELSEAL_STATUS_OK`; `_BUFFER_TOO_SMALL` (the record does not
+ * fit `out_len`); `_HASH_ENGINE`; `_INVALID_STATE` (context not
+ * initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx` or
+ * `out_written` NULL, or `out` NULL with a nonzero length);
+ * `_INVALID_ARGUMENT` (`out_written` misaligned, or `out_len` beyond what
+ * memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
+ * borrowed head changed after it verified.
  *
  * # Safety
- * `ctx` is an initialised context nobody writes during the call;
- * `out_binding` is writable.
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `out` points at `out_len` writable bytes; `out_written` is writable.
  */
-modelseal_status modelseal_verifier_get_config_binding(const struct modelseal_verifier *ctx,
-                                                       struct modelseal_config_binding *out_binding);
+modelseal_status modelseal_verifier_encode_identity(struct modelseal_verifier *ctx,
+                                                    uint8_t *out,
+                                                    size_t out_len,
+                                                    size_t *out_written);
 
 /**
  * Decodes and checks a binary identity record (as received from an ECU)

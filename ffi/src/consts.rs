@@ -6,6 +6,7 @@
 //! the C ABI fails the build instead. The version macros are checked against
 //! `Cargo.toml` by `ffi/tests/header.rs`.
 
+use modelseal_core::ArtifactKind;
 use modelseal_core::limits;
 
 /// Major version of this library (semantic versioning).
@@ -79,6 +80,29 @@ pub const MODELSEAL_STAGE_STAGING: u8 = 20;
 /// Lifecycle stage: production (every lineage link present).
 pub const MODELSEAL_STAGE_PRODUCTION: u8 = 30;
 
+/// Artifact kind: trained parameters (network weights).
+pub const MODELSEAL_ARTIFACT_KIND_WEIGHTS: u8 = 1;
+/// Artifact kind: an ONNX inference graph.
+pub const MODELSEAL_ARTIFACT_KIND_ONNX: u8 = 2;
+/// Artifact kind: a compiled TensorRT engine.
+pub const MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE: u8 = 3;
+/// Artifact kind: per-ECU or per-vehicle calibration data.
+pub const MODELSEAL_ARTIFACT_KIND_CALIBRATION: u8 = 4;
+/// Artifact kind: pre- or post-processing code.
+pub const MODELSEAL_ARTIFACT_KIND_PROCESSING_CODE: u8 = 5;
+/// Artifact kind: configuration.
+pub const MODELSEAL_ARTIFACT_KIND_CONFIG: u8 = 6;
+/// Artifact kind: map data (HD-map tiles, scene-priority tables).
+pub const MODELSEAL_ARTIFACT_KIND_MAP_DATA: u8 = 7;
+/// Artifact kind: a software bill of materials in CycloneDX.
+pub const MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX: u8 = 8;
+/// Artifact kind: a software bill of materials in SPDX.
+pub const MODELSEAL_ARTIFACT_KIND_SBOM_SPDX: u8 = 9;
+/// Artifact kind: anything else. A code without a constant of its own
+/// (other than the reserved 0) also means "other": the verifier treats
+/// every kind alike, the kind tells firmware what to do with the bytes.
+pub const MODELSEAL_ARTIFACT_KIND_OTHER: u8 = 255;
+
 /// Expiry enforcement: the device has no trusted clock; expiry dates of roots
 /// and manifests are NOT checked, and only the security counter stops the
 /// replay of an expired bundle. Must be chosen explicitly.
@@ -115,3 +139,33 @@ const _: () = assert!(MODELSEAL_MIN_READ_CHUNK == limits::MIN_READ_CHUNK);
 const _: () = assert!(MODELSEAL_MAX_WORK_BUF_LEN == limits::MAX_HEAD_LEN + limits::MIN_READ_CHUNK);
 const _: () = assert!(MODELSEAL_MAX_ROOT_ENVELOPE_LEN == limits::MAX_ROOT_ENVELOPE_LEN);
 const _: () = assert!(MODELSEAL_MAX_IDENTITY_LEN == limits::MAX_IDENTITY_LEN);
+
+// Every artifact kind of the core, and only those, with the core's code:
+// each constant is paired with its kind, and the kinds must be the core's
+// `ArtifactKind::ALL`, in its order, so a kind added to the core fails the
+// build until the header has it too.
+#[rustfmt::skip] // one row per kind
+const ARTIFACT_KINDS: [(u8, ArtifactKind); 10] = [
+    (MODELSEAL_ARTIFACT_KIND_WEIGHTS, ArtifactKind::Weights),
+    (MODELSEAL_ARTIFACT_KIND_ONNX, ArtifactKind::Onnx),
+    (MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE, ArtifactKind::TensorRtEngine),
+    (MODELSEAL_ARTIFACT_KIND_CALIBRATION, ArtifactKind::Calibration),
+    (MODELSEAL_ARTIFACT_KIND_PROCESSING_CODE, ArtifactKind::ProcessingCode),
+    (MODELSEAL_ARTIFACT_KIND_CONFIG, ArtifactKind::Config),
+    (MODELSEAL_ARTIFACT_KIND_MAP_DATA, ArtifactKind::MapData),
+    (MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX, ArtifactKind::SbomCycloneDx),
+    (MODELSEAL_ARTIFACT_KIND_SBOM_SPDX, ArtifactKind::SbomSpdx),
+    (MODELSEAL_ARTIFACT_KIND_OTHER, ArtifactKind::Other),
+];
+
+/// Whether `c` pairs each kind of `core`, in order, with that kind's code.
+const fn same_kinds(c: &[(u8, ArtifactKind)], core: &[ArtifactKind]) -> bool {
+    match (c.split_first(), core.split_first()) {
+        (None, None) => true,
+        (Some(((code, kind), c)), Some((want, core))) => {
+            *kind as u8 == *want as u8 && *code == *want as u8 && same_kinds(c, core)
+        }
+        _ => false,
+    }
+}
+const _: () = assert!(same_kinds(&ARTIFACT_KINDS, &ArtifactKind::ALL));

@@ -40,7 +40,9 @@ impl Policy {
         }
     }
 
-    fn to_c(&self) -> modelseal_policy {
+    /// This policy as C hands it over. The strings are `'static`, so the
+    /// record stays valid after `self` is gone.
+    pub fn to_c(&self) -> modelseal_policy {
         let s = |v: Option<&'static str>| {
             v.map_or((core::ptr::null(), 0), |v| (v.as_ptr().cast(), v.len()))
         };

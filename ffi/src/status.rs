@@ -6,6 +6,11 @@
 //! arguments); 127 stands for a core error this library version has no
 //! number for. Every number is below 128 so a program can use it as its
 //! exit code.
+//!
+//! Declared once: the enum carries each status's number and doc line (the
+//! header's), and one table (`status_table!`) carries its message and the
+//! core errors reported as it; the messages, the mapping from the core's
+//! errors and the list of every status are generated from that table.
 
 use core::ffi::{CStr, c_char};
 use modelseal_core::Error;
@@ -109,150 +114,122 @@ pub enum modelseal_status {
     UnknownError = 127,
 }
 
-impl From<Error> for modelseal_status {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::BadMagic => Self::BadMagic,
-            Error::UnsupportedVersion => Self::UnsupportedVersion,
-            Error::Truncated => Self::Truncated,
-            Error::TrailingBytes => Self::TrailingBytes,
-            Error::Malformed => Self::Malformed,
-            Error::LimitExceeded => Self::LimitExceeded,
-            Error::Invalid => Self::Invalid,
-            Error::WrongDocumentType => Self::WrongDocumentType,
-            Error::RootInvalid => Self::RootInvalid,
-            Error::RootVersionNotNext => Self::RootVersionNotNext,
-            Error::SignatureRejected => Self::SignatureRejected,
-            Error::RootExpired => Self::RootExpired,
-            Error::ManifestExpired => Self::ManifestExpired,
-            Error::UnsupportedExtension => Self::UnsupportedExtension,
-            Error::WrongKind => Self::WrongKind,
-            Error::WrongHardware => Self::WrongHardware,
-            Error::WrongSerial => Self::WrongSerial,
-            Error::WrongPlatform => Self::WrongPlatform,
-            Error::WrongMarket => Self::WrongMarket,
-            Error::Rollback => Self::Rollback,
-            Error::StageTooLow => Self::StageTooLow,
-            Error::LineageIncomplete => Self::LineageIncomplete,
-            Error::NotInConfiguration => Self::NotInConfiguration,
-            Error::NoSuchArtifact => Self::NoSuchArtifact,
-            Error::ArtifactTooLong => Self::ArtifactTooLong,
-            Error::ArtifactTruncated => Self::ArtifactTruncated,
-            Error::ArtifactDigestMismatch => Self::ArtifactDigestMismatch,
-            Error::ArtifactsIncomplete => Self::ArtifactsIncomplete,
-            Error::BufferTooSmall => Self::BufferTooSmall,
-            Error::Read => Self::Read,
-            Error::HashEngine => Self::HashEngine,
-            Error::InvalidState => Self::InvalidState,
-            Error::IdentityCheck => Self::IdentityCheck,
-            Error::InputChanged => Self::InputChanged,
-            // The core's error enum is non-exhaustive: a variant added after
-            // this table was written gets a number of its own in the next
-            // release; until then it is reported, never hidden.
-            _ => Self::UnknownError,
-        }
-    }
-}
-
 /// A result inside the boundary: every error is already a C status.
 pub(crate) type Status<T> = core::result::Result<T, modelseal_status>;
 
-impl modelseal_status {
-    /// The static, NUL-terminated message of this status.
-    pub(crate) fn message(self) -> &'static CStr {
-        match self {
-            Self::Ok => c"ok",
-            Self::BadMagic => c"not a modelseal container (bad magic)",
-            Self::UnsupportedVersion => c"unsupported format version",
-            Self::Truncated => c"input truncated",
-            Self::TrailingBytes => c"trailing bytes after the end of the input",
-            Self::Malformed => c"malformed document",
-            Self::LimitExceeded => c"a count or length exceeds a verifier limit",
-            Self::Invalid => c"document or policy field breaks a rule of the format",
-            Self::WrongDocumentType => c"wrong document type for this place",
-            Self::RootInvalid => c"trust root is invalid",
-            Self::RootVersionNotNext => c"trust root version is not the next version",
-            Self::SignatureRejected => c"signature verification failed",
-            Self::RootExpired => c"trust root has expired",
-            Self::ManifestExpired => c"manifest has expired",
-            Self::UnsupportedExtension => c"manifest requires an unsupported extension",
-            Self::WrongKind => c"bundle kind does not match the policy",
-            Self::WrongHardware => c"bundle is not for this hardware",
-            Self::WrongSerial => c"bundle is not for this ECU serial",
-            Self::WrongPlatform => c"bundle is not for this vehicle platform",
-            Self::WrongMarket => c"bundle is not for this market",
-            Self::Rollback => c"security counter below the stored floor (rollback)",
-            Self::StageTooLow => c"lifecycle stage below the policy minimum",
-            Self::LineageIncomplete => c"production component lacks a lineage link",
-            Self::NotInConfiguration => c"not listed by the system configuration for this ECU",
-            Self::NoSuchArtifact => c"no such artifact",
-            Self::ArtifactTooLong => c"artifact longer than the manifest states",
-            Self::ArtifactTruncated => c"artifact shorter than the manifest states",
-            Self::ArtifactDigestMismatch => c"artifact digest mismatch",
-            Self::ArtifactsIncomplete => c"not every artifact has been verified",
-            Self::BufferTooSmall => c"buffer too small",
-            Self::Read => c"reading the bundle failed",
-            Self::HashEngine => c"hash engine failed",
-            Self::InvalidState => c"call out of order",
-            Self::IdentityCheck => c"identity record check value mismatch",
-            Self::InputChanged => c"the signed bytes changed while they were being verified",
-            Self::NullArgument => c"required pointer argument is NULL",
-            Self::InvalidArgument => c"argument out of range",
-            Self::MisalignedContext => c"context is not suitably aligned",
-            Self::IndexOutOfRange => c"index out of range",
-            Self::UnknownError => c"unknown error",
-        }
-    }
+/// Generates, from the one table below, everything about a status but its
+/// number and doc line: its message, the core errors reported as it
+/// (`From<Error>`), and the list of every status (`ALL`).
+///
+/// Why the enum itself is not generated too: cbindgen reads the source as
+/// written and expands no macro but `bitflags!`, so an enum made by a macro
+/// would vanish from the header. The enum above is therefore written out
+/// once, for the header, and the table is held to it at compile time:
+/// `message` is an exhaustive `match` built from the rows, so a status
+/// without a row, or a row naming no status, fails the build (a duplicate
+/// row is an unreachable pattern, which clippy denies); `ALL` is checked
+/// below to be in strictly ascending number order and below 128.
+macro_rules! status_table {
+    ($( $status:ident => $message:literal $(, from $($error:ident)|+ )? ; )*) => {
+        impl modelseal_status {
+            /// The static, NUL-terminated message of this status.
+            pub(crate) fn message(self) -> &'static CStr {
+                match self {
+                    $( Self::$status => $message, )*
+                }
+            }
 
+            /// Every status, in number order.
+            pub(crate) const ALL: [Self; [$(Self::$status),*].len()] = [$(Self::$status),*];
+        }
+
+        impl From<Error> for modelseal_status {
+            fn from(e: Error) -> Self {
+                match e {
+                    $($( $(Error::$error => Self::$status,)+ )?)*
+                    // The core's error enum is non-exhaustive: a variant
+                    // added after this table was written gets a number of
+                    // its own in the next release; until then it is
+                    // reported, never hidden.
+                    _ => Self::UnknownError,
+                }
+            }
+        }
+
+        /// Every core error with a number of its own, and that number.
+        #[cfg(test)]
+        pub(crate) const CORE_ERRORS: &[(Error, modelseal_status)] =
+            &[$($( $((Error::$error, modelseal_status::$status),)+ )?)*];
+    };
+}
+
+// The status table: each status, its message (the core's own words where
+// it mirrors a core error, except where the C status covers more), and the
+// core errors it reports. Numbers and doc lines are on the enum above.
+status_table! {
+    Ok => c"ok";
+    BadMagic => c"not a modelseal container (bad magic)", from BadMagic;
+    UnsupportedVersion => c"unsupported format version", from UnsupportedVersion;
+    Truncated => c"input truncated", from Truncated;
+    TrailingBytes => c"trailing bytes after the end of the input", from TrailingBytes;
+    Malformed => c"malformed document", from Malformed;
+    LimitExceeded => c"a count or length exceeds a verifier limit", from LimitExceeded;
+    Invalid => c"document or policy field breaks a rule of the format", from Invalid;
+    WrongDocumentType => c"wrong document type for this place", from WrongDocumentType;
+    RootInvalid => c"trust root is invalid", from RootInvalid;
+    RootVersionNotNext => c"trust root version is not the next version", from RootVersionNotNext;
+    SignatureRejected => c"signature verification failed", from SignatureRejected;
+    RootExpired => c"trust root has expired", from RootExpired;
+    ManifestExpired => c"manifest has expired", from ManifestExpired;
+    UnsupportedExtension =>
+        c"manifest requires an unsupported extension", from UnsupportedExtension;
+    WrongKind => c"bundle kind does not match the policy", from WrongKind;
+    WrongHardware => c"bundle is not for this hardware", from WrongHardware;
+    WrongSerial => c"bundle is not for this ECU serial", from WrongSerial;
+    WrongPlatform => c"bundle is not for this vehicle platform", from WrongPlatform;
+    WrongMarket => c"bundle is not for this market", from WrongMarket;
+    Rollback => c"security counter below the stored floor (rollback)", from Rollback;
+    StageTooLow => c"lifecycle stage below the policy minimum", from StageTooLow;
+    LineageIncomplete => c"production component lacks a lineage link", from LineageIncomplete;
+    NotInConfiguration =>
+        c"not listed by the system configuration for this ECU", from NotInConfiguration;
+    NoSuchArtifact => c"no such artifact", from NoSuchArtifact;
+    ArtifactTooLong => c"artifact longer than the manifest states", from ArtifactTooLong;
+    ArtifactTruncated => c"artifact shorter than the manifest states", from ArtifactTruncated;
+    ArtifactDigestMismatch => c"artifact digest mismatch", from ArtifactDigestMismatch;
+    ArtifactsIncomplete => c"not every artifact has been verified", from ArtifactsIncomplete;
+    BufferTooSmall => c"buffer too small", from BufferTooSmall;
+    Read => c"reading the bundle failed", from Read;
+    HashEngine => c"hash engine failed", from HashEngine;
+    InvalidState => c"call out of order", from InvalidState;
+    IdentityCheck => c"identity record check value mismatch", from IdentityCheck;
+    InputChanged => c"the signed bytes changed while they were being verified", from InputChanged;
+    NullArgument => c"required pointer argument is NULL";
+    InvalidArgument => c"argument out of range";
+    MisalignedContext => c"context is not suitably aligned";
+    IndexOutOfRange => c"index out of range";
+    UnknownError => c"unknown error";
+}
+
+impl modelseal_status {
     /// The status with number `n`, if `n` is one.
     pub(crate) fn from_number(n: u32) -> Option<Self> {
         Self::ALL.iter().copied().find(|s| *s as u32 == n)
     }
-
-    /// Every status, in number order.
-    pub(crate) const ALL: [Self; 40] = [
-        Self::Ok,
-        Self::BadMagic,
-        Self::UnsupportedVersion,
-        Self::Truncated,
-        Self::TrailingBytes,
-        Self::Malformed,
-        Self::LimitExceeded,
-        Self::Invalid,
-        Self::WrongDocumentType,
-        Self::RootInvalid,
-        Self::RootVersionNotNext,
-        Self::SignatureRejected,
-        Self::RootExpired,
-        Self::ManifestExpired,
-        Self::UnsupportedExtension,
-        Self::WrongKind,
-        Self::WrongHardware,
-        Self::WrongSerial,
-        Self::WrongPlatform,
-        Self::WrongMarket,
-        Self::Rollback,
-        Self::StageTooLow,
-        Self::LineageIncomplete,
-        Self::NotInConfiguration,
-        Self::NoSuchArtifact,
-        Self::ArtifactTooLong,
-        Self::ArtifactTruncated,
-        Self::ArtifactDigestMismatch,
-        Self::ArtifactsIncomplete,
-        Self::BufferTooSmall,
-        Self::Read,
-        Self::HashEngine,
-        Self::InvalidState,
-        Self::IdentityCheck,
-        Self::InputChanged,
-        Self::NullArgument,
-        Self::InvalidArgument,
-        Self::MisalignedContext,
-        Self::IndexOutOfRange,
-        Self::UnknownError,
-    ];
 }
+
+/// Whether `all` is in strictly ascending number order with every number
+/// below 128 (so that a status can be a program's exit code).
+const fn ascending_below_128(all: &[modelseal_status]) -> bool {
+    match all.split_first() {
+        None => true,
+        Some((a, rest)) => match rest.first() {
+            Some(b) => (*a as u32) < (*b as u32) && ascending_below_128(rest),
+            None => (*a as u32) < 128,
+        },
+    }
+}
+const _: () = assert!(ascending_below_128(&modelseal_status::ALL));
 
 /// The message for a status number that is not a status.
 pub(crate) const UNKNOWN_STATUS: &CStr = c"unknown status";
@@ -282,45 +259,10 @@ mod tests {
 
     #[test]
     fn every_known_core_error_has_its_own_number() {
-        let errors = [
-            Error::BadMagic,
-            Error::UnsupportedVersion,
-            Error::Truncated,
-            Error::TrailingBytes,
-            Error::Malformed,
-            Error::LimitExceeded,
-            Error::Invalid,
-            Error::WrongDocumentType,
-            Error::RootInvalid,
-            Error::RootVersionNotNext,
-            Error::SignatureRejected,
-            Error::RootExpired,
-            Error::ManifestExpired,
-            Error::UnsupportedExtension,
-            Error::WrongKind,
-            Error::WrongHardware,
-            Error::WrongSerial,
-            Error::WrongPlatform,
-            Error::WrongMarket,
-            Error::Rollback,
-            Error::StageTooLow,
-            Error::LineageIncomplete,
-            Error::NotInConfiguration,
-            Error::NoSuchArtifact,
-            Error::ArtifactTooLong,
-            Error::ArtifactTruncated,
-            Error::ArtifactDigestMismatch,
-            Error::ArtifactsIncomplete,
-            Error::BufferTooSmall,
-            Error::Read,
-            Error::HashEngine,
-            Error::InvalidState,
-            Error::IdentityCheck,
-            Error::InputChanged,
-        ];
         let mut seen = std::vec::Vec::new();
-        for (i, e) in errors.iter().enumerate() {
+        for (i, (e, row)) in CORE_ERRORS.iter().enumerate() {
             let s = modelseal_status::from(*e);
+            assert_eq!(s, *row, "{e:?}");
             assert_ne!(s, modelseal_status::UnknownError, "{e:?}");
             // Core variants keep their declaration order, numbered from 1.
             assert_eq!(s as usize, i + 1, "{e:?}");
@@ -333,6 +275,12 @@ mod tests {
             }
             assert!(!seen.contains(&s));
             seen.push(s);
+        }
+        // 1 to 63 are the core's: each status there reports a core error.
+        for s in modelseal_status::ALL {
+            if (1..64).contains(&(s as u32)) {
+                assert!(seen.contains(&s), "{s:?} mirrors no core error");
+            }
         }
     }
 }

@@ -23,6 +23,13 @@ fn all_paths(root: &[u8], bundle: &[u8], expect: modelseal_status) {
     assert_eq!(via_chunks(root, &p, bundle, &[1, 7, 4096]), a);
 }
 
+/// A context that was never initialised, on the heap.
+fn context() -> std::boxed::Box<crate::types::modelseal_verifier> {
+    std::boxed::Box::new(crate::types::modelseal_verifier {
+        _opaque: [0; crate::consts::MODELSEAL_VERIFIER_WORDS],
+    })
+}
+
 #[test]
 fn a_valid_bundle_verifies_the_same_way_on_every_path() {
     let (root, bundle) = case!("valid-component");
@@ -401,45 +408,14 @@ mod promises {
     //! exported functions: a refused init, `const` accessors, sizing the
     //! work buffer, the per-chunk padding and length checks, short inputs,
     //! empty policy strings and the read callback's contract.
+    use super::context;
     use crate::consts::*;
+    use crate::drive::Policy;
     use crate::status::modelseal_status as S;
     use crate::types::*;
     use crate::*;
     use core::ffi::{c_int, c_void};
     use std::vec::Vec;
-
-    const HW: &str = "HW-FC-0042";
-    const PLATFORM: &str = "PLAT-A";
-    const MARKET: &str = "EU";
-
-    fn policy() -> modelseal_policy {
-        modelseal_policy {
-            kind: MODELSEAL_KIND_COMPONENT,
-            min_stage: MODELSEAL_STAGE_STAGING,
-            expiry: MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK,
-            hardware_id: HW.as_ptr().cast(),
-            hardware_id_len: HW.len(),
-            ecu_name: core::ptr::null(),
-            ecu_name_len: 0,
-            serial: core::ptr::null(),
-            serial_len: 0,
-            platform: PLATFORM.as_ptr().cast(),
-            platform_len: PLATFORM.len(),
-            market: MARKET.as_ptr().cast(),
-            market_len: MARKET.len(),
-            component_floor: 5,
-            system_config_floor: 0,
-            installed_digest: core::ptr::null(),
-            trusted_time: 0,
-            config: core::ptr::null(),
-        }
-    }
-
-    fn context() -> std::boxed::Box<modelseal_verifier> {
-        std::boxed::Box::new(modelseal_verifier {
-            _opaque: [0; MODELSEAL_VERIFIER_WORDS],
-        })
-    }
 
     fn init(ctx: &mut modelseal_verifier, root: &[u8], p: &modelseal_policy) -> S {
         // SAFETY: live buffers; every caller keeps `root` for the context's use.
@@ -616,8 +592,8 @@ mod promises {
     fn a_refused_init_leaves_a_context_that_answers_invalid_state() {
         let (root, bundle) = case!("valid-component");
         let mut ctx = context();
-        let p = policy();
-        let mut zero = policy();
+        let p = Policy::standard().to_c();
+        let mut zero = Policy::standard().to_c();
         zero.kind = 0;
         // Refusals of every sort: the policy, the root, a NULL policy.
         let refusals: [(&[u8], *const modelseal_policy, S); 3] = [
@@ -696,7 +672,7 @@ mod promises {
         let _: Info = modelseal_verifier_get_artifact;
         let (root, bundle) = case!("valid-component");
         let mut ctx = context();
-        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        assert_eq!(init(&mut ctx, root, &Policy::standard().to_c()), S::Ok);
         // SAFETY: `bundle` outlives every use of `ctx`.
         let st =
             unsafe { modelseal_verifier_verify_head(&mut *ctx, bundle.as_ptr(), head_len(bundle)) };
@@ -742,7 +718,7 @@ mod promises {
         let h = head_len(bundle);
         let mut ctx = context();
         let mut got = 0usize;
-        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        assert_eq!(init(&mut ctx, root, &Policy::standard().to_c()), S::Ok);
         // SAFETY: live, writable output.
         let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
         assert_eq!(st, S::InvalidState);
@@ -788,7 +764,7 @@ mod promises {
         ] {
             let h = head_len(bundle);
             let mut ctx = context();
-            assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+            assert_eq!(init(&mut ctx, root, &Policy::standard().to_c()), S::Ok);
             // SAFETY: `bundle` outlives every use of `ctx`.
             let before = unsafe { modelseal_verifier_check_padding(&*ctx, bundle.as_ptr(), 0) };
             assert_eq!(before, S::InvalidState, "{case}");
@@ -850,7 +826,7 @@ mod promises {
         let (root, bundle) = case!("valid-component");
         let not_a_bundle = [b'X'; 16];
         let mut ctx = context();
-        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        assert_eq!(init(&mut ctx, root, &Policy::standard().to_c()), S::Ok);
         for len in 0..16 {
             for (input, magic_ok) in [(bundle, true), (&not_a_bundle[..], false)] {
                 let want = if len >= 8 && !magic_ok {
@@ -890,13 +866,13 @@ mod promises {
             ("market", |p, s, n| (p.market, p.market_len) = (s, n)),
         ];
         for (name, set) in fields {
-            let mut p = policy();
+            let mut p = Policy::standard().to_c();
             set(&mut p, empty.as_ptr().cast(), 0);
             assert_eq!(init(&mut ctx, root, &p), S::Invalid, "{name}");
             set(&mut p, core::ptr::null(), 0);
             assert_eq!(init(&mut ctx, root, &p), S::Ok, "{name}");
         }
-        let mut p = policy();
+        let mut p = Policy::standard().to_c();
         p.hardware_id_len = 0;
         assert_eq!(init(&mut ctx, root, &p), S::Invalid);
     }
@@ -909,7 +885,7 @@ mod promises {
         let (root, bundle) = case!("valid-component");
         let (_, empty) = case!("empty-file");
         let mut ctx = context();
-        assert_eq!(init(&mut ctx, root, &policy()), S::Ok);
+        assert_eq!(init(&mut ctx, root, &Policy::standard().to_c()), S::Ok);
         // A bundle of length 0, and a header that states no envelopes:
         // refused without a zero-length read.
         let mut no_envelopes = bundle[..16].to_vec();
@@ -948,6 +924,129 @@ mod promises {
             }
             assert_eq!(next, bundle.len() as u64, "every byte read");
             assert_eq!(reads[0], (0, MODELSEAL_BUNDLE_HEADER_LEN, base));
+        }
+    }
+}
+
+// ------------------------------------------------------ verify, then refuse
+
+mod end_to_end {
+    //! The boundary driven from Rust; the C tests (`ffi/tests/run.sh`)
+    //! cover it through the real header.
+    use super::context;
+    use crate::drive::Policy;
+    use crate::types::*;
+    use crate::*;
+
+    #[test]
+    fn verifies_refuses_and_reports() {
+        let (root, bundle) = case!("valid-component");
+        let mut ctx = context();
+        let p = Policy::standard().to_c();
+        // SAFETY: every pointer is a live Rust buffer of the stated length;
+        // `root` and `bundle` outlive every use of `ctx`.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_get_kind(&*ctx, &mut 0),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Ok
+            );
+            let mut floor = 0;
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::Ok
+            );
+            assert_eq!(floor, 7);
+            let mut rec = [0u8; crate::consts::MODELSEAL_MAX_IDENTITY_LEN];
+            let mut n = 0;
+            assert_eq!(
+                modelseal_verifier_encode_identity(&mut *ctx, rec.as_mut_ptr(), rec.len(), &mut n),
+                modelseal_status::Ok
+            );
+            let mut id = core::mem::MaybeUninit::<modelseal_identity>::uninit();
+            assert_eq!(
+                modelseal_identity_decode(rec.as_ptr(), n, core::ptr::null(), id.as_mut_ptr()),
+                modelseal_status::Ok
+            );
+            assert_eq!(id.assume_init().security_counter, 7);
+
+            let p = Policy {
+                counter_floor: 8,
+                ..Policy::standard()
+            }
+            .to_c();
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
+                modelseal_status::Rollback
+            );
+            assert_eq!(
+                modelseal_verifier_get_counter_floor(&*ctx, &mut floor),
+                modelseal_status::InvalidState
+            );
+            assert_eq!(
+                modelseal_verifier_verify_bundle_bytes(core::ptr::null_mut(), bundle.as_ptr(), 1),
+                modelseal_status::NullArgument
+            );
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "thousands of verifications: too slow under Miri")]
+    fn every_prefix_and_flipped_byte_is_refused_without_a_panic() {
+        let (root, bundle) = case!("valid-component");
+        let mut ctx = context();
+        let p = Policy::standard().to_c();
+        let mut copy = bundle.to_vec();
+        // SAFETY: as above; `copy` outlives each verification that uses it.
+        unsafe {
+            assert_eq!(
+                modelseal_verifier_init(
+                    &mut *ctx,
+                    root.as_ptr(),
+                    root.len(),
+                    &p,
+                    core::ptr::null()
+                ),
+                modelseal_status::Ok
+            );
+            for len in (0..bundle.len()).step_by(251) {
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), len),
+                    modelseal_status::Ok
+                );
+            }
+            for i in (0..bundle.len()).step_by(37) {
+                copy[i] ^= 0x55;
+                assert_ne!(
+                    modelseal_verifier_verify_bundle_bytes(&mut *ctx, copy.as_ptr(), copy.len()),
+                    modelseal_status::Ok,
+                    "byte {i}"
+                );
+                copy[i] ^= 0x55;
+            }
         }
     }
 }

@@ -271,9 +271,8 @@ pub struct modelseal_artifact_info {
     /// Length of the plaintext after decryption, in bytes (0 when
     /// `encrypted` is false).
     pub plaintext_size: u64,
-    /// Artifact kind code (1 weights, 2 ONNX, 3 TensorRT engine, 4
-    /// calibration, 5 processing code, 6 config, 7 map data, 8 CycloneDX
-    /// SBOM, 9 SPDX SBOM, other codes: other).
+    /// Artifact kind code (`MODELSEAL_ARTIFACT_KIND_*`; a code without a
+    /// constant of its own means other).
     pub kind: u8,
     /// Whether the distributed bytes are encrypted (the manifest records the
     /// plaintext, see `modelseal_verifier_begin_plaintext`).

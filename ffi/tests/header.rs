@@ -205,6 +205,30 @@ fn header_macros_are_the_rust_constants() {
     }
 }
 
+/// The header has one `MODELSEAL_ARTIFACT_KIND_<NAME>` per kind of the
+/// core, named after the kind's spec name (`tensorrt-engine` gives
+/// `..._TENSORRT_ENGINE`), with the core's code, and no other.
+#[test]
+fn artifact_kind_macros_are_the_cores_kinds() {
+    use modelseal_core::ArtifactKind;
+    let d = defines(&header());
+    let in_header: Vec<_> = d
+        .keys()
+        .filter(|k| k.starts_with("MODELSEAL_ARTIFACT_KIND_"))
+        .collect();
+    assert_eq!(in_header.len(), ArtifactKind::ALL.len(), "{in_header:?}");
+    for kind in ArtifactKind::ALL {
+        let name = format!(
+            "MODELSEAL_ARTIFACT_KIND_{}",
+            kind.name().to_uppercase().replace('-', "_")
+        );
+        let value = d
+            .get(&name)
+            .unwrap_or_else(|| panic!("{name} missing from the header"));
+        assert_eq!(*value, kind.code().to_string(), "{name}");
+    }
+}
+
 #[test]
 fn context_storage_is_declared_by_the_macros() {
     let h = header();

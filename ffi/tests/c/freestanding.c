@@ -15,6 +15,7 @@
  * manifest digest); by default it also encodes and decodes the identity.
  */
 #include "modelseal.h"
+#include "test_policy.h"
 
 /* ---- what the C runtime would provide: the compiler may emit calls to
  * these, and so may the library. */
@@ -120,20 +121,9 @@ static int flash_read(void *user, uint64_t offset, uint8_t *buf, size_t len) {
 
 static modelseal_status verify(modelseal_verifier *ctx, const uint8_t *bundle, size_t len,
                                uint8_t *work, size_t work_len) {
-    static const char hw[] = "HW-FC-0042", plat[] = "PLAT-A", market[] = "EU";
-    modelseal_policy p;
+    modelseal_policy p = standard_policy();
     flash f;
     modelseal_status s;
-    memset(&p, 0, sizeof p);
-    p.kind = MODELSEAL_KIND_COMPONENT;
-    p.min_stage = MODELSEAL_STAGE_STAGING;
-    p.expiry = MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK;
-    p.hardware_id = hw;
-    p.hardware_id_len = sizeof hw - 1;
-    p.platform = plat;
-    p.platform_len = sizeof plat - 1;
-    p.market = market;
-    p.market_len = sizeof market - 1;
     s = modelseal_verifier_init(ctx, fs_root, (size_t)(fs_root_end - fs_root), &p, NULL);
     if (s != MODELSEAL_STATUS_OK) return s;
     f.data = bundle;

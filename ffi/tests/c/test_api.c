@@ -18,6 +18,7 @@
 
 #include "modelseal.h"
 #include "sha256.h"
+#include "test_policy.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -185,25 +186,6 @@ static modelseal_policy to_policy(const policy_spec *s) {
         p.system_config_floor = s->counter_floor;
     else
         p.component_floor = s->counter_floor;
-    return p;
-}
-
-/* The standard device: a component slot on HW-FC-0042 (platform PLAT-A,
- * market EU), floor 5, Staging or better, no trusted clock. */
-static modelseal_policy standard_policy(void) {
-    static const char hw[] = "HW-FC-0042", plat[] = "PLAT-A", market[] = "EU";
-    modelseal_policy p;
-    memset(&p, 0, sizeof p);
-    p.kind = MODELSEAL_KIND_COMPONENT;
-    p.min_stage = MODELSEAL_STAGE_STAGING;
-    p.expiry = MODELSEAL_EXPIRY_NOT_CHECKED_NO_TRUSTED_CLOCK;
-    p.hardware_id = hw;
-    p.hardware_id_len = sizeof hw - 1;
-    p.platform = plat;
-    p.platform_len = sizeof plat - 1;
-    p.market = market;
-    p.market_len = sizeof market - 1;
-    p.component_floor = 5;
     return p;
 }
 
@@ -1054,6 +1036,16 @@ static void test_read_contract(const char *data_dir, case_data *c) {
 
 /* Per-chunk misuse and artifact statuses. */
 static void test_per_chunk_statuses(case_data *c) {
+    /* The kinds of the standard payloads (tests/src/lib.rs), in manifest
+     * order: the header's codes are what the library reports. */
+    static const uint8_t kinds[] = {
+        MODELSEAL_ARTIFACT_KIND_CALIBRATION,    /* calibration/front.json */
+        MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE, /* engine/perception.plan */
+        MODELSEAL_ARTIFACT_KIND_ONNX,           /* model.onnx */
+        MODELSEAL_ARTIFACT_KIND_PROCESSING_CODE, /* postprocess/nms.py */
+        MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX, /* sbom.cdx.json */
+        MODELSEAL_ARTIFACT_KIND_WEIGHTS,        /* weights.safetensors */
+    };
     modelseal_verifier ctx;
     modelseal_policy p = standard_policy();
     size_t head_len = head_len_of(&c->bundle), count = 0, i, n = 99;
@@ -1073,6 +1065,7 @@ static void test_per_chunk_statuses(case_data *c) {
     CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact_count(&ctx, &count), MODELSEAL_STATUS_OK);
     CHECK(count == 6);
+    CHECK(count == sizeof kinds);
     CHECK_ST(modelseal_verifier_get_bundle_len(&ctx, &len), MODELSEAL_STATUS_OK);
     CHECK(len == c->bundle.len);
     memset(&sentinel, 0xa5, sizeof sentinel);
@@ -1091,6 +1084,7 @@ static void test_per_chunk_statuses(case_data *c) {
         CHECK_ST(modelseal_verifier_get_artifact(&ctx, i, &info), MODELSEAL_STATUS_OK);
         CHECK(info.offset % 4096 == 0 && info.offset + info.size <= c->bundle.len);
         CHECK(strlen(info.name) > 0);
+        CHECK(i < sizeof kinds && info.kind == kinds[i]);
         if (!info.encrypted) {
             CHECK_ST(modelseal_verifier_begin_plaintext(&ctx, i), MODELSEAL_STATUS_NO_SUCH_ARTIFACT);
         }
