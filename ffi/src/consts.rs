@@ -168,4 +168,4 @@ const fn same_kinds(c: &[(u8, ArtifactKind)], core: &[ArtifactKind]) -> bool {
         _ => false,
     }
 }
-const _: () = assert!(same_kinds(&ARTIFACT_KINDS, &ArtifactKind::ALL));
+const _: () = assert!(same_kinds(&ARTIFACT_KINDS, ArtifactKind::ALL));
