@@ -132,7 +132,11 @@ pub(crate) type Status<T> = core::result::Result<T, modelseal_status>;
 macro_rules! status_table {
     ($( $status:ident => $message:literal $(, from $($error:ident)|+ )? ; )*) => {
         impl modelseal_status {
-            /// The static, NUL-terminated message of this status.
+            /// The static, NUL-terminated message of this status. Also the
+            /// exhaustive `match` that holds the table to the enum (only
+            /// the tests call it; `modelseal_status_str` reads the packed
+            /// copy below).
+            #[cfg_attr(not(test), allow(dead_code))]
             pub(crate) fn message(self) -> &'static CStr {
                 match self {
                     $( Self::$status => $message, )*
@@ -141,6 +145,11 @@ macro_rules! status_table {
 
             /// Every status, in number order.
             pub(crate) const ALL: [Self; [$(Self::$status),*].len()] = [$(Self::$status),*];
+
+            /// Every message, in the order of `ALL`, then the message of a
+            /// number that is no status.
+            const MESSAGES: [&'static CStr; Self::ALL.len() + 1] =
+                [$($message,)* UNKNOWN_STATUS];
         }
 
         impl From<Error> for modelseal_status {
@@ -213,6 +222,7 @@ status_table! {
 
 impl modelseal_status {
     /// The status with number `n`, if `n` is one.
+    #[cfg(test)]
     pub(crate) fn from_number(n: u32) -> Option<Self> {
         Self::ALL.iter().copied().find(|s| *s as u32 == n)
     }
@@ -237,6 +247,72 @@ pub(crate) const UNKNOWN_STATUS: &CStr = c"unknown status";
 /// The C string of `s`.
 pub(crate) fn message_ptr(s: &'static CStr) -> *const c_char {
     s.as_ptr()
+}
+
+// What `modelseal_status_str` hands out: every message, NUL-terminated, one
+// after the other in one static array, and where each starts. On a Cortex-M
+// this is about half the flash of a pointer per status behind a 40-way
+// `match`, for the same strings.
+const MESSAGE_TEXT_LEN: usize = text_len(&modelseal_status::MESSAGES);
+static MESSAGE_TEXT: [u8; MESSAGE_TEXT_LEN] = concat(&modelseal_status::MESSAGES);
+static MESSAGE_AT: [u16; modelseal_status::ALL.len() + 1] = offsets(&modelseal_status::MESSAGES);
+
+// Evaluated at compile time only, where an index out of range or an
+// overflow is a build error.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn text_len(messages: &[&CStr]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < messages.len() {
+        n += messages[i].to_bytes_with_nul().len();
+        i += 1;
+    }
+    n
+}
+
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn concat<const N: usize>(messages: &[&CStr]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut at = 0;
+    let mut i = 0;
+    while i < messages.len() {
+        let m = messages[i].to_bytes_with_nul();
+        let mut j = 0;
+        while j < m.len() {
+            out[at] = m[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn offsets<const M: usize>(messages: &[&CStr]) -> [u16; M] {
+    let mut out = [0u16; M];
+    let mut at = 0;
+    let mut i = 0;
+    while i < M {
+        assert!(at <= u16::MAX as usize);
+        out[i] = at as u16;
+        at += messages[i].to_bytes_with_nul().len();
+        i += 1;
+    }
+    out
+}
+
+/// The message of status number `number` ("unknown status" for a number
+/// that is none), as a static C string.
+pub(crate) fn status_message_ptr(number: u32) -> *const c_char {
+    let i = modelseal_status::ALL
+        .iter()
+        .position(|s| *s as u32 == number)
+        .unwrap_or(modelseal_status::ALL.len());
+    MESSAGE_AT
+        .get(i)
+        .and_then(|&at| MESSAGE_TEXT.get(usize::from(at)..))
+        .map_or(UNKNOWN_STATUS.as_ptr(), |t| t.as_ptr().cast())
 }
 
 #[cfg(test)]
