@@ -84,10 +84,6 @@ impl AtomicFile {
     pub fn temp_path(&self) -> &Path {
         self.tmp.path()
     }
-    /// The destination.
-    pub fn dest(&self) -> &Path {
-        &self.dest
-    }
 
     /// Writes `data` at `offset` of the temporary file.
     pub fn write_at(&self, data: &[u8], offset: u64) -> Result<()> {
@@ -179,10 +175,6 @@ impl FileReader {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         Ok(Self { file, len })
-    }
-    /// The open file.
-    pub fn file(&self) -> &File {
-        &self.file
     }
 }
 

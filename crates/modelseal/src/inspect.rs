@@ -12,7 +12,7 @@ use crate::identity::stage_name;
 use crate::model::{Manifest, Root};
 use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::bundle::Layout;
-use modelseal_core::doc::{ArtifactKind, Stage};
+use modelseal_core::doc::ArtifactKind;
 use modelseal_core::envelope::{Envelope, verify_strict};
 use modelseal_core::inspect::UnauthenticatedHead;
 use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
@@ -526,9 +526,4 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
     let _ = writeln!(text, "signatures ({})", doc.signatures().len());
     text.push_str(&sig_text);
     Ok(Inspection { json, text })
-}
-
-/// `Stage` by name, for callers parsing command lines.
-pub fn stage_from_str(s: &str) -> std::result::Result<Stage, String> {
-    crate::spec::parse_stage(s)
 }

@@ -11,7 +11,6 @@ use ed25519_dalek::Signer as _;
 use modelseal_core::envelope::{DocType, Envelope, signed_message, verify_strict};
 use modelseal_core::hash::{SoftSha256, digest_of, key_id};
 use modelseal_core::limits::{MAX_SIGNATURES, PUBLIC_KEY_LEN, SIGNATURE_LEN, SIGNED_MESSAGE_LEN};
-use modelseal_core::root::TrustRoot;
 use modelseal_core::{Digest, KeyId};
 
 /// Something that can produce Ed25519 signatures.
@@ -49,10 +48,6 @@ impl KeySigner {
     /// A signer from a 32-byte secret seed.
     pub fn from_seed(seed: &[u8; 32], label: impl Into<String>) -> Self {
         Self::new(ed25519_dalek::SigningKey::from_bytes(seed), label)
-    }
-    /// The key.
-    pub fn key(&self) -> &ed25519_dalek::SigningKey {
-        &self.key
     }
 }
 
@@ -162,34 +157,6 @@ impl SignedDocument {
         })?;
         self.signatures.push((public_key, signature));
         Ok(())
-    }
-
-    /// Like [`SignedDocument::attach`], and the key must belong to one of
-    /// `roles` of `root`.
-    pub fn attach_for_roles(
-        &mut self,
-        root: &TrustRoot,
-        roles: &[u8],
-        public_key: [u8; PUBLIC_KEY_LEN],
-        signature: [u8; SIGNATURE_LEN],
-    ) -> Result<()> {
-        let member = roles
-            .iter()
-            .filter_map(|&r| root.role(r))
-            .any(|r| r.position(&public_key).is_some());
-        if !member {
-            return Err(Error::Signature(format!(
-                "key {} is not a key of the role that signs this document in root version {}",
-                hex::encode(key_id_of(&public_key)),
-                root.version()
-            )));
-        }
-        self.attach(public_key, signature)
-    }
-
-    /// Drops every signature (after the document changed, say).
-    pub fn clear_signatures(&mut self) {
-        self.signatures.clear();
     }
 
     /// The envelope bytes.
