@@ -113,7 +113,7 @@ fn boundaries(b: &[u8]) -> Vec<usize> {
     assert_eq!(pos, h.head_len());
     let m = h.manifest_unauthenticated().unwrap();
     let (offsets, end) =
-        modelseal::bundle::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
+        modelseal_tests::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
     cuts.push(h.head_len());
     for (off, a) in offsets.iter().zip(m.artifacts().unwrap()) {
         cuts.extend([
@@ -201,7 +201,7 @@ fn bit_flips_in_a_sample_of_artifact_bytes_are_refused() {
     let h = UnauthenticatedHead::parse(&b).unwrap();
     let m = h.manifest_unauthenticated().unwrap();
     let (offsets, _) =
-        modelseal::bundle::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
+        modelseal_tests::layout(h.head_len(), m.artifacts().unwrap().map(|a| a.size)).unwrap();
     let mut n = 0;
     for (off, a) in offsets.iter().zip(m.artifacts().unwrap()) {
         let len = a.size as usize;

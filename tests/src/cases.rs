@@ -221,7 +221,7 @@ fn component_with(f: impl FnOnce(&mut Manifest), signers: &[&str]) -> Vec<u8> {
 fn payload_offsets(b: &[u8]) -> Vec<(u64, u64)> {
     let head = modelseal_core::inspect::UnauthenticatedHead::parse(b).expect("head");
     let m = head.manifest_unauthenticated().expect("manifest");
-    let (offsets, _) = modelseal::bundle::layout(
+    let (offsets, _) = crate::layout(
         head.head_len(),
         m.artifacts().expect("artifacts").map(|a| a.size),
     )
