@@ -58,6 +58,7 @@ impl Failure {
                 ErrorClass::Rejected => 1,
                 ErrorClass::BadInput => 2,
                 ErrorClass::Io => 3,
+                ErrorClass::Internal => 4,
             },
             Failure::Rejected(_) => 1,
             Failure::Usage(_) => 2,

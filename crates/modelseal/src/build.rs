@@ -215,9 +215,9 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     let t2 = Instant::now();
     let doc = plan.manifest.encode()?;
     if doc.len() != doc_len {
-        return Err(Error::Invalid(
-            "manifest length changed after hashing (internal error)".into(),
-        ));
+        return Err(Error::Internal {
+            invariant: "digests do not change the manifest's length",
+        });
     }
     manifest_unauthenticated(&doc, kind).map_err(|e| Error::WouldBeRejected {
         context: format!("{}: manifest", opts.spec.display()),
@@ -229,9 +229,9 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     }
     let head = crate::bundle::head(&opts.chain, &signed.to_envelope()?)?;
     if head.len() != head_len {
-        return Err(Error::Invalid(
-            "bundle head length differs from the layout (internal error)".into(),
-        ));
+        return Err(Error::Internal {
+            invariant: "the signed head is as long as the layout planned",
+        });
     }
     out.write_at(&head, 0)?;
     let t_sign = t2.elapsed();

@@ -61,6 +61,13 @@ pub enum Error {
     /// Anything else the caller got wrong, described.
     #[error("{0}")]
     Invalid(String),
+    /// An invariant of the host library failed: a bug in modelseal, not a
+    /// problem with the input. Nothing was written.
+    #[error("internal error (a bug in modelseal, please report it): {invariant}")]
+    Internal {
+        /// What should have held and did not.
+        invariant: &'static str,
+    },
 }
 
 /// How an error is reported: the outcome classes of the CLI's exit codes.
@@ -72,6 +79,8 @@ pub enum ErrorClass {
     BadInput,
     /// Reading or writing a file failed.
     Io,
+    /// A bug in modelseal: an internal invariant failed.
+    Internal,
 }
 
 impl From<modelseal_core::Error> for Error {
@@ -115,6 +124,7 @@ impl Error {
         match self {
             Error::Verify { .. } | Error::Signature(_) => ErrorClass::Rejected,
             Error::Io { .. } => ErrorClass::Io,
+            Error::Internal { .. } => ErrorClass::Internal,
             _ => ErrorClass::BadInput,
         }
     }

@@ -98,9 +98,9 @@ pub fn hash_files(
         }
     });
     progress.end();
-    let results = results
-        .into_inner()
-        .map_err(|_| Error::Invalid("a hashing worker panicked".into()))?;
+    let results = results.into_inner().map_err(|_| Error::Internal {
+        invariant: "a hashing worker panicked",
+    })?;
     // Report the first failure in job order (deterministic messages).
     let mut out_digests = Vec::with_capacity(jobs.len());
     let mut first_err = None;
@@ -116,7 +116,9 @@ pub fn hash_files(
     match first_err {
         Some(e) => Err(e),
         None if out_digests.len() == jobs.len() => Ok(out_digests),
-        None => Err(Error::Invalid("hashing stopped early".into())),
+        None => Err(Error::Internal {
+            invariant: "hashing stopped before every file was hashed, and no file failed",
+        }),
     }
 }
 

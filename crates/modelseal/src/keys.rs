@@ -63,7 +63,9 @@ pub fn encode_private(key: &SigningKey, format: KeyFormat) -> Result<Zeroizing<V
             };
             let pem = v1
                 .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| Error::Key(format!("encoding PKCS#8: {e}")))?;
+                .map_err(|_| Error::Internal {
+                    invariant: "a 32-byte Ed25519 secret encodes as PKCS#8",
+                })?;
             Ok(Zeroizing::new(pem.as_bytes().to_vec()))
         }
     }
@@ -78,7 +80,9 @@ pub fn encode_public(public_key: &[u8; PUBLIC_KEY_LEN], format: KeyFormat) -> Re
                 .map_err(|_| Error::Key("not a valid Ed25519 public key".into()))?;
             vk.to_public_key_pem(LineEnding::LF)
                 .map(String::into_bytes)
-                .map_err(|e| Error::Key(format!("encoding public key: {e}")))
+                .map_err(|_| Error::Internal {
+                    invariant: "an Ed25519 public key encodes as SubjectPublicKeyInfo",
+                })
         }
     }
 }

@@ -123,7 +123,10 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
     for (i, (id, name)) in ROLES.iter().enumerate() {
         let prev = old
             .role(*id)
-            .ok_or_else(|| Error::Invalid(format!("the previous root has no {name} role")))?;
+            // The core refuses a root without all three roles.
+            .ok_or(Error::Internal {
+                invariant: "a parsed trust root has all three roles",
+            })?;
         let keys = changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone());
         let floor = changes.floors[i];
         if floor.is_some() {

@@ -407,7 +407,10 @@ pub fn check_output(
             ));
         }
         let Some((_, policy)) = policies.first() else {
-            return Err(Error::Invalid("no target hardware id".into()));
+            // The core refuses a manifest without a hardware id.
+            return Err(Error::Internal {
+                invariant: "a checked manifest names at least one hardware id",
+            });
         };
         check_payloads(
             what, file, &manifest, &places, root_bytes, check_head, policy, threads,
@@ -465,9 +468,12 @@ fn check_payloads(
                         let (gap_start, off, size) = places[i];
                         // Padding before the payload: zero, as the core requires.
                         let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
-                        let pad = buf
-                            .get_mut(..gap)
-                            .ok_or((i, Error::Invalid("padding longer than a chunk".into())))?;
+                        let pad = buf.get_mut(..gap).ok_or((
+                            i,
+                            Error::Internal {
+                                invariant: "padding before a payload fits in one read chunk",
+                            },
+                        ))?;
                         file.read_exact_at(pad, gap_start).map_err(io)?;
                         if pad.iter().any(|&b| b != 0) {
                             return Err(fail(modelseal_core::Error::Malformed));
@@ -493,9 +499,9 @@ fn check_payloads(
             });
         }
     });
-    let mut errs = errors
-        .into_inner()
-        .map_err(|_| Error::Invalid("a checking worker panicked".into()))?;
+    let mut errs = errors.into_inner().map_err(|_| Error::Internal {
+        invariant: "a checking worker panicked",
+    })?;
     errs.sort_by_key(|(i, _)| *i);
     match errs.into_iter().next() {
         Some((_, e)) => Err(e),
