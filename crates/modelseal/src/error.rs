@@ -3,7 +3,7 @@
 //! into the three outcomes a caller reports differently (the CLI turns them
 //! into exit codes).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A host-side failure.
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +43,22 @@ pub enum Error {
     /// A signature or signer was refused.
     #[error("{0}")]
     Signature(String),
-    /// A key could not be read, written or used.
-    #[error("{0}")]
-    Key(String),
+    /// A key file (or key bytes, when `path` is `None`) does not hold a
+    /// usable Ed25519 key.
+    #[error("{}{problem}", path_prefix(.path.as_deref()))]
+    Key {
+        /// The key file, when the key came from one.
+        path: Option<PathBuf>,
+        /// What is wrong with it.
+        #[source]
+        problem: KeyProblem,
+    },
+    /// The operating system gave no randomness for a new key.
+    #[error("no randomness from the operating system: {reason}")]
+    NoRandomness {
+        /// The operating system's reason.
+        reason: String,
+    },
     /// The destination exists and replacing it was not asked for.
     #[error("{}: already exists (pass --force to replace it)", .0.display())]
     Exists(PathBuf),
@@ -68,6 +81,48 @@ pub enum Error {
         /// What should have held and did not.
         invariant: &'static str,
     },
+}
+
+/// What is wrong with the bytes of a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// An encrypted PKCS#8 private key (not supported: decrypt it first).
+    #[error(
+        "encrypted PKCS#8 keys are not supported; decrypt with `openssl pkey` or keep the key in an HSM"
+    )]
+    Encrypted,
+    /// PEM that is not an Ed25519 PKCS#8 private key.
+    #[error("not an Ed25519 PKCS#8 private key: {reason}")]
+    PrivateKeyPem {
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// Neither PEM nor a 32-byte raw secret.
+    #[error("not a private key: expected PKCS#8 PEM or 32 raw bytes, found {found} bytes")]
+    PrivateKeyLength {
+        /// Length of the input, in bytes.
+        found: usize,
+    },
+    /// PEM that is not an Ed25519 SubjectPublicKeyInfo.
+    #[error("not an Ed25519 public key: {reason}")]
+    PublicKeyPem {
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// Neither PEM, 32 raw bytes nor 64 hex digits.
+    #[error("not a public key: expected PEM, 32 raw bytes or 64 hex digits, found {found} bytes")]
+    PublicKeyLength {
+        /// Length of the input, in bytes.
+        found: usize,
+    },
+    /// 32 bytes that are not an Ed25519 point.
+    #[error("not a valid Ed25519 public key (does not decode)")]
+    PublicKeyDoesNotDecode,
+}
+
+fn path_prefix(path: Option<&Path>) -> String {
+    path.map_or_else(String::new, |p| format!("{}: ", p.display()))
 }
 
 /// How an error is reported: the outcome classes of the CLI's exit codes.
@@ -117,6 +172,13 @@ impl Error {
             file: file.into(),
             field: field.into(),
             message: message.into(),
+        }
+    }
+    /// A key problem in the key file `path`.
+    pub fn key_file(path: impl Into<PathBuf>, problem: KeyProblem) -> Self {
+        Error::Key {
+            path: Some(path.into()),
+            problem,
         }
     }
     /// Which outcome this error is.
