@@ -132,12 +132,14 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     for s in &opts.signers {
         let pk = s.public_key()?;
         if role_keys.position(&pk).is_none() {
-            return Err(Error::Signature(format!(
-                "{} (key {}) is not a key of the {} role of root v{root_version}",
+            let role = crate::authority::role_name(role_id);
+            return Err(Error::signature_from(
                 s.describe(),
-                hex::encode(key_id_of(&pk)),
-                crate::authority::role_name(role_id),
-            )));
+                Error::KeyNotInRole {
+                    key_id: hex::encode(key_id_of(&pk)),
+                    roles: vec![format!("{role} role of root v{root_version}")],
+                },
+            ));
         }
     }
 

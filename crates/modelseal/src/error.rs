@@ -40,9 +40,6 @@ pub enum Error {
     /// A document would exceed a format limit.
     #[error("{0} exceeds the format's size limit")]
     TooLarge(&'static str),
-    /// A signature or signer was refused.
-    #[error("{0}")]
-    Signature(String),
     /// A key file (or key bytes, when `path` is `None`) does not hold a
     /// usable Ed25519 key.
     #[error("{}{problem}", path_prefix(.path.as_deref()))]
@@ -70,6 +67,91 @@ pub enum Error {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    // ------------------------------------------------ signatures
+    /// A signature does not verify (strictly) over the document's message.
+    #[error("the signature by key {key_id} does not verify over this document")]
+    SignatureInvalid {
+        /// Key id (hex) of the key it claims.
+        key_id: String,
+    },
+    /// This key has already signed the document.
+    #[error("key {key_id} has already signed this document")]
+    SignatureDuplicate {
+        /// Key id (hex).
+        key_id: String,
+    },
+    /// The document already carries as many signatures as the format allows.
+    #[error("a document carries at most {max} signatures")]
+    TooManySignatures {
+        /// `MAX_SIGNATURES`.
+        max: usize,
+    },
+    /// The key is in none of the roles that sign the document, so its
+    /// signature would count for nothing.
+    #[error(
+        "key {key_id} is not a key of the {}; its signature would count for nothing",
+        .roles.join(" or the ")
+    )]
+    KeyNotInRole {
+        /// Key id (hex).
+        key_id: String,
+        /// The roles that sign the document (`component role of root v1`).
+        roles: Vec<String>,
+    },
+    /// A detached signature given without its public key verifies under no
+    /// key of the signing roles.
+    #[error(
+        "the signature does not verify under any key of the {} over this document: it is invalid, made over other bytes, or made by a key outside the role",
+        .roles.join(" or the ")
+    )]
+    SignatureMatchesNoRoleKey {
+        /// The roles that sign the document.
+        roles: Vec<String>,
+    },
+    /// A signature from `from` (a signer, a signature file, a file being
+    /// written) was refused for the reason in `source`.
+    #[error("{from}: {source}")]
+    SignatureFrom {
+        /// Where the signature came from (`key file c1.pem`, `c1.sig`).
+        from: String,
+        /// Why it was refused.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A detached signature file is neither 64 raw bytes nor 128 hex digits.
+    #[error(
+        "{}: a detached signature is {expected} raw bytes (or {} hex digits); this file has {found} bytes",
+        path.display(),
+        2 * .expected
+    )]
+    SignatureFileLength {
+        /// The file.
+        path: PathBuf,
+        /// `SIGNATURE_LEN`.
+        expected: usize,
+        /// Its length, in bytes.
+        found: usize,
+    },
+    /// A message file to sign is not exactly the 64 bytes `modelseal message` writes.
+    #[error(
+        "{}: a message to sign is exactly {expected} bytes (domain tag and digest); this file has {found}",
+        path.display()
+    )]
+    MessageFileLength {
+        /// The file.
+        path: PathBuf,
+        /// `SIGNED_MESSAGE_LEN`.
+        expected: usize,
+        /// Its length, in bytes.
+        found: usize,
+    },
+    /// A message file does not start with a modelseal domain tag: signing
+    /// it could sign something other than a modelseal document.
+    #[error("{}: not a modelseal message (no modelseal domain tag); refusing to sign it", path.display())]
+    NotAModelsealMessage {
+        /// The file.
+        path: PathBuf,
     },
     /// Anything else the caller got wrong, described.
     #[error("{0}")]
@@ -181,10 +263,32 @@ impl Error {
             problem,
         }
     }
+    /// `source`, refused as coming from `from` (a signer or a file).
+    pub fn signature_from(from: impl Into<String>, source: Error) -> Self {
+        Error::SignatureFrom {
+            from: from.into(),
+            source: Box::new(source),
+        }
+    }
+    /// The error under any [`Error::SignatureFrom`] wrapping: the reason
+    /// itself, for callers that act on it.
+    pub fn reason(&self) -> &Error {
+        match self {
+            Error::SignatureFrom { source, .. } => source.reason(),
+            other => other,
+        }
+    }
     /// Which outcome this error is.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Verify { .. } | Error::Signature(_) => ErrorClass::Rejected,
+            Error::Verify { .. }
+            | Error::SignatureInvalid { .. }
+            | Error::SignatureDuplicate { .. }
+            | Error::TooManySignatures { .. }
+            | Error::KeyNotInRole { .. }
+            | Error::SignatureMatchesNoRoleKey { .. }
+            | Error::SignatureFileLength { .. } => ErrorClass::Rejected,
+            Error::SignatureFrom { source, .. } => source.class(),
             Error::Io { .. } => ErrorClass::Io,
             Error::Internal { .. } => ErrorClass::Internal,
             _ => ErrorClass::BadInput,

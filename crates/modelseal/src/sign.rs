@@ -127,7 +127,7 @@ impl SignedDocument {
         let pk = signer.public_key()?;
         let sig = signer.sign(&self.message())?;
         self.attach(pk, sig)
-            .map_err(|e| Error::Signature(format!("{}: {e}", signer.describe())))
+            .map_err(|e| Error::signature_from(signer.describe(), e))
     }
 
     /// Attaches a detached signature after checking it: it must verify
@@ -138,23 +138,17 @@ impl SignedDocument {
         public_key: [u8; PUBLIC_KEY_LEN],
         signature: [u8; SIGNATURE_LEN],
     ) -> Result<()> {
+        let key_id = || hex::encode(key_id_of(&public_key));
         if self.signatures.iter().any(|(pk, _)| *pk == public_key) {
-            return Err(Error::Signature(format!(
-                "key {} has already signed this document",
-                hex::encode(key_id_of(&public_key))
-            )));
+            return Err(Error::SignatureDuplicate { key_id: key_id() });
         }
         if self.signatures.len() >= MAX_SIGNATURES {
-            return Err(Error::Signature(format!(
-                "a document carries at most {MAX_SIGNATURES} signatures"
-            )));
+            return Err(Error::TooManySignatures {
+                max: MAX_SIGNATURES,
+            });
         }
-        verify_strict(&public_key, &self.message(), &signature).map_err(|_| {
-            Error::Signature(format!(
-                "signature by key {} does not verify over this document",
-                hex::encode(key_id_of(&public_key))
-            ))
-        })?;
+        verify_strict(&public_key, &self.message(), &signature)
+            .map_err(|_| Error::SignatureInvalid { key_id: key_id() })?;
         self.signatures.push((public_key, signature));
         Ok(())
     }

@@ -357,10 +357,12 @@ pub fn check_output(
     let authority = Authority::for_manifest(head, device_root)?;
     let status = SignatureStatus::of(&doc, &authority);
     if let Some(bad) = status.signatures.iter().find(|s| !s.valid) {
-        return Err(Error::Signature(format!(
-            "{what}: the signature by key {} does not verify over this manifest",
-            bad.key_id
-        )));
+        return Err(Error::signature_from(
+            what,
+            Error::SignatureInvalid {
+                key_id: bad.key_id.clone(),
+            },
+        ));
     }
     let uh = UnauthenticatedHead::parse(head).map_err(|e| refuse("bundle head".into(), e))?;
     let view = uh
