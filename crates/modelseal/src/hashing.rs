@@ -131,12 +131,9 @@ fn hash_one(
 ) -> Result<Option<Digest>> {
     let f = job.file;
     let err = |e: std::io::Error| Error::io(&f.path, e);
-    let changed = || {
-        Error::Invalid(format!(
-            "{}: the file changed while it was being hashed ({})",
-            f.path.display(),
-            f.field
-        ))
+    let changed = || Error::FileChanged {
+        path: f.path.clone(),
+        field: f.field.clone(),
     };
     let mut file = File::open(&f.path).map_err(err)?;
     let before = file.metadata().map_err(err)?;

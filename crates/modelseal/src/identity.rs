@@ -73,9 +73,7 @@ pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>> {
     if bytes.starts_with(&IDENTITY_MAGIC) {
         return Ok(bytes.to_vec());
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        Error::Invalid("not an identity record: neither binary (MSID...) nor hex text".into())
-    })?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::IdentityRecordNotText)?;
     let text = text.trim();
     let text = text.strip_prefix("0x").unwrap_or(text);
     let digits: String = text
@@ -83,15 +81,11 @@ pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>> {
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
     if digits.len() > 2 * MAX_IDENTITY_LEN {
-        return Err(Error::Invalid(format!(
-            "identity record longer than MAX_IDENTITY_LEN = {MAX_IDENTITY_LEN} bytes"
-        )));
+        return Err(Error::IdentityRecordTooLong {
+            max: MAX_IDENTITY_LEN,
+        });
     }
-    hex::decode(&digits).map_err(|e| {
-        Error::Invalid(format!(
-            "not an identity record: neither binary (MSID...) nor hex text ({e})"
-        ))
-    })
+    hex::decode(&digits).map_err(|source| Error::IdentityRecordNotHex { source })
 }
 
 impl IdentityReport {

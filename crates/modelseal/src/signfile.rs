@@ -66,11 +66,8 @@ impl Signable {
         if magic == BUNDLE_MAGIC {
             let file = BundleFile::open(path)?;
             let device_root = root
-                .ok_or_else(|| {
-                    Error::Invalid(
-                        "give the device's trust root (--root): it says which keys may sign this bundle"
-                            .into(),
-                    )
+                .ok_or_else(|| Error::DeviceRootMissing {
+                    path: path.to_path_buf(),
                 })?
                 .to_vec();
             let parts = split_head(&file.head)?;
@@ -90,10 +87,9 @@ impl Signable {
             let bytes = read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
             Self::root(path, &bytes, root)
         } else {
-            Err(Error::Invalid(format!(
-                "{}: neither a bundle, a bundle head nor a root envelope",
-                path.display()
-            )))
+            Err(Error::UnknownFileType {
+                path: path.to_path_buf(),
+            })
         }
     }
 
@@ -102,10 +98,9 @@ impl Signable {
         let env = Envelope::parse(envelope)
             .map_err(|e| Error::verify(format!("{}: envelope", path.display()), e))?;
         if env.doc_type() != DocType::Root {
-            return Err(Error::Invalid(format!(
-                "{}: holds a manifest envelope, not a root; sign bundles, not bare manifests",
-                path.display()
-            )));
+            return Err(Error::BareManifestEnvelope {
+                path: path.to_path_buf(),
+            });
         }
         let doc = SignedDocument::from_envelope(envelope)?;
         let authority = Authority::for_root(doc.doc(), previous)?;

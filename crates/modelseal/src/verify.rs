@@ -78,10 +78,9 @@ pub fn verify_file(
     let mut work;
     let installed = match (bundle.is_detached(), artifacts_dir) {
         (false, Some(_)) => {
-            return Err(Error::Invalid(format!(
-                "{}: a whole bundle carries its artifacts; --artifacts is for a detached bundle head",
-                path.display()
-            )));
+            return Err(Error::ArtifactsDirForWholeBundle {
+                path: path.to_path_buf(),
+            });
         }
         (false, None) => {
             let mut reader = FileReader::open(path)?;
@@ -119,10 +118,10 @@ pub fn verify_file(
                 .map_err(|e| Error::verify(ctx("manifest"), e))?;
             let n = manifest.artifact_count();
             if n > 0 && dir.is_none() {
-                return Err(Error::Invalid(format!(
-                    "{}: a detached bundle head; give the directory holding its {n} artifacts with --artifacts",
-                    path.display()
-                )));
+                return Err(Error::ArtifactsDirMissing {
+                    path: path.to_path_buf(),
+                    artifacts: n,
+                });
             }
             let mut buf = vec![0u8; READ_CHUNK];
             for (i, a) in manifest.artifacts().map_err(Error::from)?.enumerate() {
@@ -270,9 +269,9 @@ pub fn target_policies(m: &Manifest, now: u64) -> Result<Vec<(String, DevicePoli
                     .map(|e| e.name.as_str())
                     .collect();
                 if ecus.is_empty() {
-                    return Err(Error::Invalid(format!(
-                        "target.hardware_ids: `{hw}` has no entry in system_config.ecu; an ECU with this hardware id would reject the bundle (not in the configuration)"
-                    )));
+                    return Err(Error::HardwareIdWithoutEcu {
+                        hardware_id: hw.clone(),
+                    });
                 }
                 for e in ecus {
                     out.push((format!("hardware id {hw}, ECU {e}"), mk(Some(e))?));
