@@ -187,3 +187,77 @@ fn exit_classes_follow_from_the_variant() {
         ErrorClass::Io
     );
 }
+
+/// The keys of a JSON object, sorted.
+fn keys_of(v: &serde_json::Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+#[test]
+fn inspection_json_keeps_its_shape() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/valid-rotation");
+    let root = std::fs::read(data.join("root.msr")).expect("root");
+    let bundle = data.join("bundle.msb");
+    let json = |root: Option<&[u8]>| {
+        let i = modelseal::inspect::inspect_path(&bundle, root).expect("inspect");
+        serde_json::to_value(&i.report).expect("json")
+    };
+
+    let judged = json(Some(&root));
+    assert_eq!(
+        keys_of(&judged),
+        [
+            "authenticated",
+            "bundle_len",
+            "file",
+            "file_len",
+            "form",
+            "head_len",
+            "manifest",
+            "manifest_digest",
+            "rotation_chain",
+            "signatures",
+            "type",
+        ]
+    );
+    assert_eq!(judged["type"], "bundle");
+    assert_eq!(judged["form"], "whole bundle");
+    assert_eq!(keys_of(&judged["signatures"]), ["root_in_force", "status"]);
+    assert_eq!(judged["signatures"]["root_in_force"], 2);
+    assert_eq!(
+        keys_of(&judged["rotation_chain"][0]["root"]["roles"][0]),
+        ["id", "keys", "name", "threshold"]
+    );
+    assert_eq!(keys_of(&judged["manifest"]["created_at"]), ["unix", "utc"]);
+    assert_eq!(
+        judged["manifest"]["components"][0]["lineage"]
+            .as_object()
+            .map(serde_json::Map::len),
+        Some(8)
+    );
+
+    // Without the device root nothing is judged, and says so with nulls.
+    let unjudged = json(None);
+    let sigs = &unjudged["signatures"];
+    assert_eq!(keys_of(sigs), ["root_in_force", "signatures"]);
+    assert!(sigs["root_in_force"].is_null());
+    assert!(sigs["signatures"][0]["counts_for"].is_null());
+    assert_eq!(sigs["signatures"][0]["valid"], true);
+
+    // A root inspected against a root that is not its previous one.
+    let r = modelseal::inspect::inspect_path(&data.join("root.msr"), Some(&root)).expect("root");
+    let r = serde_json::to_value(&r.report).expect("json");
+    assert_eq!(
+        keys_of(&r),
+        ["document_digest", "file", "root", "signatures", "type"]
+    );
+    assert_eq!(r["type"], "root");
+    assert!(r["signatures"]["roles"].is_null() && r["signatures"]["complete"].is_null());
+}
