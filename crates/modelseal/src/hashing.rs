@@ -101,12 +101,18 @@ pub fn hash_files(
     let results = results.into_inner().map_err(|_| Error::Internal {
         invariant: "a hashing worker panicked",
     })?;
-    // Report the first failure in job order (deterministic messages).
-    let mut out_digests = Vec::with_capacity(jobs.len());
+    in_job_order(results)
+}
+
+/// The digests in job order, or the first failure in job order (so the
+/// message does not depend on thread timing).
+fn in_job_order(results: Vec<Option<Result<Digest>>>) -> Result<Vec<Digest>> {
+    let jobs = results.len();
+    let mut digests = Vec::with_capacity(jobs);
     let mut first_err = None;
     for r in results {
         match r {
-            Some(Ok(d)) => out_digests.push(d),
+            Some(Ok(d)) => digests.push(d),
             Some(Err(e)) => {
                 first_err.get_or_insert(e);
             }
@@ -115,7 +121,7 @@ pub fn hash_files(
     }
     match first_err {
         Some(e) => Err(e),
-        None if out_digests.len() == jobs.len() => Ok(out_digests),
+        None if digests.len() == jobs => Ok(digests),
         None => Err(Error::Internal {
             invariant: "hashing stopped before every file was hashed, and no file failed",
         }),

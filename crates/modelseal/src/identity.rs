@@ -159,6 +159,29 @@ pub struct IdentityMatch {
     pub differences: Vec<String>,
 }
 
+/// A line for each signer the record names whose key did not sign `doc`.
+fn unsigned_signers(
+    record: &IdentityReport,
+    doc: &SignedDocument,
+    kind: BundleKind,
+) -> Vec<String> {
+    let signed: Vec<String> = doc
+        .signatures()
+        .iter()
+        .map(|(pk, _)| hex::encode(key_id_of(pk)))
+        .collect();
+    let role = match kind {
+        BundleKind::Component => role_name(ROLE_COMPONENT),
+        BundleKind::SystemConfig => role_name(ROLE_SYSTEM_CONFIG),
+    };
+    record
+        .signers
+        .iter()
+        .filter(|s| !signed.contains(s))
+        .map(|s| format!("signer {s} ({role} role) is in the record but did not sign the bundle"))
+        .collect()
+}
+
 /// Compares a decoded record with the bundle whose head is `head`: the
 /// manifest digest, kind, version, counter and components must agree, and
 /// every signer the record names must have signed the bundle's manifest.
@@ -206,22 +229,7 @@ pub fn compare(record: &IdentityReport, head: &[u8]) -> Result<IdentityMatch> {
     diff("components", rec_comps.join(", "), comps.join(", "));
     let env_start = head.len().saturating_sub(h.manifest_envelope().len());
     let doc = SignedDocument::from_envelope(&head[env_start..])?;
-    let signed: Vec<String> = doc
-        .signatures()
-        .iter()
-        .map(|(pk, _)| hex::encode(key_id_of(pk)))
-        .collect();
-    for s in &record.signers {
-        if !signed.contains(s) {
-            let role = match view.kind() {
-                BundleKind::Component => role_name(ROLE_COMPONENT),
-                BundleKind::SystemConfig => role_name(ROLE_SYSTEM_CONFIG),
-            };
-            diffs.push(format!(
-                "signer {s} ({role} role) is in the record but did not sign the bundle"
-            ));
-        }
-    }
+    diffs.extend(unsigned_signers(record, &doc, view.kind()));
     Ok(IdentityMatch {
         matches: diffs.is_empty(),
         differences: diffs,

@@ -586,6 +586,42 @@ fn sbom_names(m: &Manifest) -> Vec<String> {
 /// The manifest for people.
 pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
     let mut s = String::new();
+    head_text(&mut s, m);
+    for c in &m.components {
+        component_text(&mut s, c);
+    }
+    if let Some(sc) = &m.system_config {
+        system_config_text(&mut s, sc);
+    }
+    artifacts_text(&mut s, m, offsets);
+    let sbom = sbom_names(m);
+    let _ = writeln!(
+        s,
+        "sbom              {}",
+        if sbom.is_empty() {
+            "none".into()
+        } else {
+            sbom.join(", ")
+        }
+    );
+    for e in &m.extensions {
+        let _ = writeln!(
+            s,
+            "extension {} ({}) {}",
+            e.id,
+            if e.critical {
+                "critical"
+            } else {
+                "non-critical"
+            },
+            hex::encode(&e.data)
+        );
+    }
+    s
+}
+
+/// Kind, version, counter, times and target.
+fn head_text(s: &mut String, m: &Manifest) {
     let _ = writeln!(s, "kind              {}", m.kind.name());
     let _ = writeln!(s, "version           {}", m.version);
     let _ = writeln!(s, "security counter  {}", m.security_counter);
@@ -622,63 +658,68 @@ pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
         "  market          {}",
         t.market.as_deref().unwrap_or("any")
     );
-    for c in &m.components {
-        let _ = writeln!(s, "component {} {}", c.family, c.version);
-        let _ = writeln!(s, "  stage           {}", stage_name(c.stage));
-        let _ = writeln!(s, "  author          {}", c.author);
-        let _ = writeln!(s, "  created         {}", time_text(c.created_at));
-        let _ = writeln!(s, "  training env    {}", c.training_environment);
-        let _ = writeln!(s, "  lineage");
-        for (k, v) in c.lineage.entries() {
-            let _ = writeln!(s, "    {k:<24}{}", if v.is_empty() { "(none)" } else { v });
-        }
-        if !c.tickets.is_empty() {
-            let _ = writeln!(s, "  tickets         {}", c.tickets.join(", "));
-        }
-        for (k, v) in &c.metadata {
-            let _ = writeln!(s, "  metadata        {k} = {v}");
-        }
+}
+
+fn component_text(s: &mut String, c: &Component) {
+    let _ = writeln!(s, "component {} {}", c.family, c.version);
+    let _ = writeln!(s, "  stage           {}", stage_name(c.stage));
+    let _ = writeln!(s, "  author          {}", c.author);
+    let _ = writeln!(s, "  created         {}", time_text(c.created_at));
+    let _ = writeln!(s, "  training env    {}", c.training_environment);
+    let _ = writeln!(s, "  lineage");
+    for (k, v) in c.lineage.entries() {
+        let _ = writeln!(s, "    {k:<24}{}", if v.is_empty() { "(none)" } else { v });
     }
-    if let Some(sc) = &m.system_config {
+    if !c.tickets.is_empty() {
+        let _ = writeln!(s, "  tickets         {}", c.tickets.join(", "));
+    }
+    for (k, v) in &c.metadata {
+        let _ = writeln!(s, "  metadata        {k} = {v}");
+    }
+}
+
+fn system_config_text(s: &mut String, sc: &SystemConfig) {
+    let _ = writeln!(
+        s,
+        "system configuration {} {}",
+        sc.config_id, sc.config_version
+    );
+    let _ = writeln!(s, "  vehicle platform {}", sc.vehicle_platform);
+    let _ = writeln!(s, "  sensor set      {}", sc.sensor_set);
+    let _ = writeln!(s, "  market          {}", sc.market);
+    for e in &sc.ecus {
         let _ = writeln!(
             s,
-            "system configuration {} {}",
-            sc.config_id, sc.config_version
+            "  ecu {} (hardware {}, software {})",
+            e.name, e.hardware_id, e.software_version
         );
-        let _ = writeln!(s, "  vehicle platform {}", sc.vehicle_platform);
-        let _ = writeln!(s, "  sensor set      {}", sc.sensor_set);
-        let _ = writeln!(s, "  market          {}", sc.market);
-        for e in &sc.ecus {
+        for mo in &e.models {
             let _ = writeln!(
                 s,
-                "  ecu {} (hardware {}, software {})",
-                e.name, e.hardware_id, e.software_version
-            );
-            for mo in &e.models {
-                let _ = writeln!(
-                    s,
-                    "    runs {} {} (manifest {})",
-                    mo.family,
-                    mo.version,
-                    hex::encode(mo.manifest_digest)
-                );
-            }
-        }
-        for (k, v) in &sc.middleware {
-            let _ = writeln!(s, "  middleware      {k} {v}");
-        }
-        for p in &sc.parameter_sets {
-            let _ = writeln!(
-                s,
-                "  parameter set   {} (variant {}, sensors {}, market {}) {}",
-                p.name,
-                p.vehicle_variant,
-                p.sensor_set,
-                p.market,
-                hex::encode(p.digest)
+                "    runs {} {} (manifest {})",
+                mo.family,
+                mo.version,
+                hex::encode(mo.manifest_digest)
             );
         }
     }
+    for (k, v) in &sc.middleware {
+        let _ = writeln!(s, "  middleware      {k} {v}");
+    }
+    for p in &sc.parameter_sets {
+        let _ = writeln!(
+            s,
+            "  parameter set   {} (variant {}, sensors {}, market {}) {}",
+            p.name,
+            p.vehicle_variant,
+            p.sensor_set,
+            p.market,
+            hex::encode(p.digest)
+        );
+    }
+}
+
+fn artifacts_text(s: &mut String, m: &Manifest, offsets: Option<&[u64]>) {
     let _ = writeln!(s, "artifacts ({})", m.artifacts.len());
     for (i, a) in m.artifacts.iter().enumerate() {
         let off = offsets
@@ -704,30 +745,6 @@ pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
             );
         }
     }
-    let sbom = sbom_names(m);
-    let _ = writeln!(
-        s,
-        "sbom              {}",
-        if sbom.is_empty() {
-            "none".into()
-        } else {
-            sbom.join(", ")
-        }
-    );
-    for e in &m.extensions {
-        let _ = writeln!(
-            s,
-            "extension {} ({}) {}",
-            e.id,
-            if e.critical {
-                "critical"
-            } else {
-                "non-critical"
-            },
-            hex::encode(&e.data)
-        );
-    }
-    s
 }
 
 /// A root document for people.
