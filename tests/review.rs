@@ -272,7 +272,10 @@ fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
     );
 
     // More than eight roots is not one update.
-    assert!(modelseal::rootfile::root_update(&device, &envs[..9]).is_err());
+    assert!(matches!(
+        modelseal::rootfile::root_update(&device, &envs[..9]),
+        Err(modelseal::Error::RootUpdateLength { count: 9, max: 8 })
+    ));
     // v2 .. v9, checked on the host as the device will check it.
     let (update, version) = modelseal::rootfile::root_update(&device, &envs[..8]).unwrap();
     assert_eq!(version, 9);

@@ -303,7 +303,35 @@ pub fn bundle(
 /// A bundle around a ready-made manifest envelope.
 pub fn bundle_with_envelope(chain: &[Vec<u8>], manifest_env: &[u8], payloads: &[&[u8]]) -> Vec<u8> {
     let head = bundle::head(chain, manifest_env).expect("head");
-    bundle::assemble(&head, payloads).expect("assemble")
+    assemble(&head, payloads)
+}
+
+/// Offsets of payloads of these sizes after a head of `head_len` bytes, and
+/// the bundle's total length, as the core's `Layout` places them.
+pub fn layout(
+    head_len: usize,
+    sizes: impl IntoIterator<Item = u64>,
+) -> Result<(Vec<u64>, u64), Error> {
+    let mut l = modelseal_core::bundle::Layout::new(head_len as u64);
+    let offsets = sizes
+        .into_iter()
+        .map(|s| l.place(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((offsets, l.end()))
+}
+
+/// A whole bundle in memory: head, zero padding, payloads. The host library
+/// streams bundles to files instead; fixtures are small enough to hold.
+pub fn assemble(head: &[u8], payloads: &[&[u8]]) -> Vec<u8> {
+    let (offsets, end) =
+        layout(head.len(), payloads.iter().map(|p| p.len() as u64)).expect("layout");
+    let mut out = vec![0u8; usize::try_from(end).expect("fits in memory")];
+    out[..head.len()].copy_from_slice(head);
+    for (p, off) in payloads.iter().zip(offsets) {
+        let off = off as usize;
+        out[off..off + p.len()].copy_from_slice(p);
+    }
+    out
 }
 
 /// Payload bytes in manifest (name) order.
@@ -380,7 +408,7 @@ pub fn payload_offsets(bundle: &[u8]) -> Vec<(u64, u64)> {
     let head = modelseal_core::unverified::UnauthenticatedHead::parse(bundle).expect("head");
     let m = head.manifest_unauthenticated().expect("manifest");
     let sizes = || m.artifacts().expect("artifacts").map(|a| a.size);
-    let (offsets, _) = modelseal::bundle::layout(head.head_len(), sizes()).expect("layout");
+    let (offsets, _) = layout(head.head_len(), sizes()).expect("layout");
     offsets.into_iter().zip(sizes()).collect()
 }
 

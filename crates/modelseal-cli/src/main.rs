@@ -7,7 +7,8 @@
 //!
 //! Exit codes: 0 success; 1 verification rejected (a bundle, root,
 //! signature or identity record was refused, or does not match); 2 bad
-//! input or usage (spec, key file, arguments); 3 I/O error.
+//! input or usage (spec, key file, arguments); 3 I/O error; 4 internal
+//! error (a bug in modelseal). The library's `ErrorClass` decides which.
 
 mod cmd;
 mod out;
@@ -19,7 +20,8 @@ Exit codes:
   0  success
   1  verification rejected (bundle, root, signature or identity refused or mismatched)
   2  bad input or usage (spec, key file, arguments)
-  3  I/O error (a file could not be read or written)";
+  3  I/O error (a file could not be read or written)
+  4  internal error (a bug in modelseal; nothing was written; please report it)";
 
 /// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
 /// sign, verify, inspect, identity.

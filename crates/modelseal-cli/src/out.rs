@@ -11,13 +11,14 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    /// Prints a report: JSON when asked, text otherwise.
-    pub(crate) fn report(&self, json: &serde_json::Value, text: &str) {
+    /// Prints a report: JSON when asked, text otherwise. The report goes
+    /// through a `serde_json::Value`, whose objects keep their keys in
+    /// lexicographic order: the order every report has always had, whatever
+    /// order a record declares its fields in.
+    pub(crate) fn report(&self, json: &impl serde::Serialize, text: &str) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(json).unwrap_or_else(|_| "null".into())
-            );
+            let pretty = serde_json::to_value(json).and_then(|v| serde_json::to_string_pretty(&v));
+            println!("{}", pretty.unwrap_or_else(|_| "null".into()));
         } else {
             print!("{text}");
             if !text.ends_with('\n') {
@@ -58,6 +59,7 @@ impl Failure {
                 ErrorClass::Rejected => 1,
                 ErrorClass::BadInput => 2,
                 ErrorClass::Io => 3,
+                ErrorClass::Internal => 4,
             },
             Failure::Rejected(_) => 1,
             Failure::Usage(_) => 2,

@@ -106,21 +106,17 @@ impl Authority {
         let own = RoleRef::from_root(&new, ROLE_ROOT)?;
         match previous {
             None if new.version() == 1 => Ok(Self { roles: vec![own] }),
-            None => Err(Error::Invalid(format!(
-                "this is root version {}: its signers are the root roles of version {} and {}; give the previous root (--root)",
-                new.version(),
-                new.version() - 1,
-                new.version()
-            ))),
+            None => Err(Error::PreviousRootMissing {
+                version: new.version(),
+            }),
             Some(prev) => {
                 let old = TrustRoot::from_envelope_unverified(prev)
                     .map_err(|e| Error::verify("previous trust root", e))?;
                 if old.version().checked_add(1) != Some(new.version()) {
-                    return Err(Error::Invalid(format!(
-                        "the previous root is version {}, but this root is version {} (a rotation goes up by exactly one)",
-                        old.version(),
-                        new.version()
-                    )));
+                    return Err(Error::PreviousRootVersion {
+                        previous: old.version(),
+                        version: new.version(),
+                    });
                 }
                 Ok(Self {
                     roles: vec![RoleRef::from_root(&old, ROLE_ROOT)?, own],

@@ -111,9 +111,87 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     let spec_file = spec::load(opts.spec)?;
     let mut plan = spec::resolve(opts.spec, &spec_file, opts.created_at)?;
     let kind = plan.manifest.kind;
+    check_signers(opts, kind)?;
+    let layout = Planned::new(opts, &plan)?;
+    let warnings = detached_warnings(opts, &plan);
+    let t_resolve = t0.elapsed();
 
-    // The signing role, in the root in force after the chain (the chain is
-    // checked by the core here, before any hashing).
+    // Hash (and copy).
+    let t1 = Instant::now();
+    let out = AtomicFile::create(opts.output, PUBLIC_MODE)?;
+    hash_into(opts, &mut plan, &layout, &out, progress)?;
+    let t_hash = t1.elapsed();
+
+    // Encode, check with the core, sign.
+    let t2 = Instant::now();
+    let (signed, head) = sign_head(opts, &plan, &layout)?;
+    out.write_at(&head, 0)?;
+    let t_sign = t2.elapsed();
+
+    // Flush, read back through the core, rename into place.
+    let t3 = Instant::now();
+    let status = check_and_commit(opts, &head, out)?;
+    let file_len = if opts.detached {
+        head.len() as u64
+    } else {
+        layout.total_len
+    };
+    let t_check = t3.elapsed();
+
+    Ok(BuildReport {
+        output: opts.output.to_path_buf(),
+        detached: opts.detached,
+        kind: kind.name().into(),
+        version: plan.manifest.version.clone(),
+        manifest_digest: hex::encode(signed.digest()),
+        artifacts: plan.manifest.artifacts.len(),
+        payload_bytes: layout.payload_bytes,
+        head_len: layout.head_len,
+        file_len,
+        signatures: status,
+        timings: Timings {
+            resolve_s: t_resolve.as_secs_f64(),
+            hash_s: t_hash.as_secs_f64(),
+            sign_s: t_sign.as_secs_f64(),
+            check_s: t_check.as_secs_f64(),
+            total_s: t0.elapsed().as_secs_f64(),
+        },
+        warnings,
+    })
+}
+
+/// Flushes the output, has the core check it for every device the target
+/// names, and only then renames it into place.
+fn check_and_commit(
+    opts: &BuildOptions<'_>,
+    head: &[u8],
+    out: AtomicFile,
+) -> Result<SignatureStatus> {
+    out.sync()?;
+    let what = opts.output.display().to_string();
+    let payloads = if opts.detached {
+        Payloads::Detached
+    } else {
+        Payloads::InFile(out.file())
+    };
+    let status = check_output(
+        &what,
+        head,
+        payloads,
+        opts.device_root,
+        opts.now,
+        opts.threads,
+    )?;
+    // The authority's view must agree with the role checked before hashing.
+    debug_assert!(Authority::for_manifest(head, opts.device_root).is_ok());
+    out.commit(opts.overwrite)?;
+    Ok(status)
+}
+
+/// Refuses a signer whose key is not in the signing role of the root in
+/// force after the chain (the chain is checked by the core here, before
+/// any hashing).
+fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<()> {
     let (root_version, root_doc) =
         root_in_force(opts.device_root, &opts.chain).map_err(|e| match e {
             Error::Verify { context, source } => Error::WouldBeRejected { context, source },
@@ -132,60 +210,100 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     for s in &opts.signers {
         let pk = s.public_key()?;
         if role_keys.position(&pk).is_none() {
-            return Err(Error::Signature(format!(
-                "{} (key {}) is not a key of the {} role of root v{root_version}",
+            let role = crate::authority::role_name(role_id);
+            return Err(Error::signature_from(
                 s.describe(),
-                hex::encode(key_id_of(&pk)),
-                crate::authority::role_name(role_id),
-            )));
+                Error::KeyNotInRole {
+                    key_id: hex::encode(key_id_of(&pk)),
+                    roles: vec![format!("{role} role of root v{root_version}")],
+                },
+            ));
         }
     }
+    Ok(())
+}
 
-    // Head length and payload offsets, before hashing.
-    let doc_len = plan.manifest.encode()?.len();
-    let env_len = modelseal_core::write::envelope_len(doc_len, opts.signers.len())
-        .ok_or(Error::TooLarge("manifest envelope"))?;
-    let head_len = opts
-        .chain
+/// Lengths and payload offsets, known before hashing: the manifest's
+/// length does not depend on digest values.
+struct Planned {
+    /// Length of the manifest document.
+    doc_len: usize,
+    /// Length of the signed head.
+    head_len: usize,
+    /// Offset of each artifact's payload, in manifest order.
+    offsets: Vec<u64>,
+    /// Length of the whole bundle.
+    total_len: u64,
+    /// Bytes of artifact payload.
+    payload_bytes: u64,
+}
+
+impl Planned {
+    fn new(opts: &BuildOptions<'_>, plan: &spec::Plan) -> Result<Self> {
+        let doc_len = plan.manifest.encode()?.len();
+        let env_len = modelseal_core::write::envelope_len(doc_len, opts.signers.len())
+            .ok_or(Error::TooLarge("manifest envelope"))?;
+        let head_len = opts
+            .chain
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>()
+            .checked_add(BUNDLE_HEADER_LEN + env_len)
+            .ok_or(Error::TooLarge("bundle head"))?;
+        let mut layout = Layout::new(head_len as u64);
+        let payload_files = plan.payload_files();
+        let mut offsets = Vec::with_capacity(payload_files.len());
+        for f in &payload_files {
+            offsets.push(
+                layout
+                    .place(f.size)
+                    .map_err(|e| Error::verify("bundle layout", e))?,
+            );
+        }
+        Ok(Self {
+            doc_len,
+            head_len,
+            offsets,
+            total_len: layout.end(),
+            payload_bytes: payload_files.iter().map(|f| f.size).sum(),
+        })
+    }
+}
+
+/// For a detached head: artifacts read from a path other than the one
+/// `verify --artifacts DIR` will look in.
+fn detached_warnings(opts: &BuildOptions<'_>, plan: &spec::Plan) -> Vec<String> {
+    if !opts.detached {
+        return Vec::new();
+    }
+    plan.manifest
+        .artifacts
         .iter()
-        .map(Vec::len)
-        .sum::<usize>()
-        .checked_add(BUNDLE_HEADER_LEN + env_len)
-        .ok_or(Error::TooLarge("bundle head"))?;
-    let mut layout = Layout::new(head_len as u64);
-    let payload_files = plan.payload_files();
-    let mut offsets = Vec::with_capacity(payload_files.len());
-    for f in &payload_files {
-        offsets.push(
-            layout
-                .place(f.size)
-                .map_err(|e| Error::verify("bundle layout", e))?,
-        );
-    }
-    let total_len = layout.end();
-    let payload_bytes: u64 = payload_files.iter().map(|f| f.size).sum();
-    let mut warnings = Vec::new();
-    if opts.detached {
-        for (a, f) in plan.manifest.artifacts.iter().zip(&payload_files) {
-            let at = plan.artifact_root.join(&a.name);
-            if at != f.path {
-                warnings.push(format!(
-                    "artifact `{}` is read from {}; verifying the detached head looks for it at <artifacts dir>/{}",
-                    a.name,
-                    f.path.display(),
-                    a.name
-                ));
-            }
-        }
-    }
-    let t_resolve = t0.elapsed();
+        .zip(plan.payload_files())
+        .filter(|(a, f)| plan.artifact_root.join(&a.name) != f.path)
+        .map(|(a, f)| {
+            format!(
+                "artifact `{}` is read from {}; verifying the detached head looks for it at <artifacts dir>/{}",
+                a.name,
+                f.path.display(),
+                a.name
+            )
+        })
+        .collect()
+}
 
-    // Hash (and copy).
-    let t1 = Instant::now();
-    let out = AtomicFile::create(opts.output, PUBLIC_MODE)?;
+/// Hashes every file of the plan into its digest slot, copying payloads
+/// into `out` at their offsets (not for a detached head).
+fn hash_into(
+    opts: &BuildOptions<'_>,
+    plan: &mut spec::Plan,
+    layout: &Planned,
+    out: &AtomicFile,
+    progress: &dyn Progress,
+) -> Result<()> {
     if !opts.detached {
         out.file()
-            .set_len(total_len)
+            .set_len(layout.total_len)
             .map_err(|e| Error::io(out.temp_path(), e))?;
     }
     let jobs: Vec<Job<'_>> = plan
@@ -194,14 +312,14 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
         .map(|(slot, file)| Job {
             file,
             copy_to: match slot {
-                Slot::Artifact(i) if !opts.detached => offsets.get(*i).copied(),
+                Slot::Artifact(i) if !opts.detached => layout.offsets.get(*i).copied(),
                 _ => None,
             },
         })
         .collect();
     let digests = hash_files(
         &jobs,
-        (!opts.detached).then_some(&out),
+        (!opts.detached).then_some(out),
         opts.threads,
         progress,
     )?;
@@ -209,15 +327,23 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     for (slot, d) in slots.into_iter().zip(digests) {
         plan.fill(slot, d);
     }
-    let t_hash = t1.elapsed();
+    Ok(())
+}
 
-    // Encode, check with the core, sign.
-    let t2 = Instant::now();
+/// Encodes the hashed manifest, checks it with the core, signs it and
+/// returns the signed document and the head, which must be as long as
+/// planned.
+fn sign_head(
+    opts: &BuildOptions<'_>,
+    plan: &spec::Plan,
+    layout: &Planned,
+) -> Result<(SignedDocument, Vec<u8>)> {
+    let kind = plan.manifest.kind;
     let doc = plan.manifest.encode()?;
-    if doc.len() != doc_len {
-        return Err(Error::Invalid(
-            "manifest length changed after hashing (internal error)".into(),
-        ));
+    if doc.len() != layout.doc_len {
+        return Err(Error::Internal {
+            invariant: "digests do not change the manifest's length",
+        });
     }
     manifest_unauthenticated(&doc, kind).map_err(|e| Error::WouldBeRejected {
         context: format!("{}: manifest", opts.spec.display()),
@@ -228,58 +354,10 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
         signed.sign_with(*s)?;
     }
     let head = crate::bundle::head(&opts.chain, &signed.to_envelope()?)?;
-    if head.len() != head_len {
-        return Err(Error::Invalid(
-            "bundle head length differs from the layout (internal error)".into(),
-        ));
+    if head.len() != layout.head_len {
+        return Err(Error::Internal {
+            invariant: "the signed head is as long as the layout planned",
+        });
     }
-    out.write_at(&head, 0)?;
-    let t_sign = t2.elapsed();
-
-    // Flush, read back through the core, rename into place.
-    let t3 = Instant::now();
-    out.sync()?;
-    let what = opts.output.display().to_string();
-    let status = check_output(
-        &what,
-        &head,
-        if opts.detached {
-            Payloads::Detached
-        } else {
-            Payloads::InFile(out.file())
-        },
-        opts.device_root,
-        opts.now,
-        opts.threads,
-    )?;
-    // The authority's view must agree with the role checked above.
-    debug_assert!(Authority::for_manifest(&head, opts.device_root).is_ok());
-    let file_len = if opts.detached {
-        head.len() as u64
-    } else {
-        total_len
-    };
-    out.commit(opts.overwrite)?;
-    let t_check = t3.elapsed();
-
-    Ok(BuildReport {
-        output: opts.output.to_path_buf(),
-        detached: opts.detached,
-        kind: kind.name().into(),
-        version: plan.manifest.version.clone(),
-        manifest_digest: hex::encode(signed.digest()),
-        artifacts: plan.manifest.artifacts.len(),
-        payload_bytes,
-        head_len,
-        file_len,
-        signatures: status,
-        timings: Timings {
-            resolve_s: t_resolve.as_secs_f64(),
-            hash_s: t_hash.as_secs_f64(),
-            sign_s: t_sign.as_secs_f64(),
-            check_s: t_check.as_secs_f64(),
-            total_s: t0.elapsed().as_secs_f64(),
-        },
-        warnings,
-    })
+    Ok((signed, head))
 }

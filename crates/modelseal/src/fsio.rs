@@ -59,9 +59,9 @@ impl AtomicFile {
     /// created (mode 0600) next to `dest`, named `.<name>.<random>.tmp`.
     pub fn create(dest: &Path, mode: u32) -> Result<Self> {
         let dir = parent_of(dest);
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
+        let name = dest.file_name().ok_or_else(|| Error::NotAFileName {
+            path: dest.to_path_buf(),
+        })?;
         let prefix = format!(".{}.", name.to_string_lossy());
         let tmp = tempfile::Builder::new()
             .prefix(&prefix)
@@ -83,10 +83,6 @@ impl AtomicFile {
     /// Path of the temporary file.
     pub fn temp_path(&self) -> &Path {
         self.tmp.path()
-    }
-    /// The destination.
-    pub fn dest(&self) -> &Path {
-        &self.dest
     }
 
     /// Writes `data` at `offset` of the temporary file.
@@ -148,20 +144,21 @@ pub fn read_small(path: &Path, max: usize) -> Result<Vec<u8>> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     if len > max as u64 {
-        return Err(Error::Invalid(format!(
-            "{}: {len} bytes; at most {max} expected here",
-            path.display()
-        )));
+        return Err(Error::FileTooLarge {
+            path: path.to_path_buf(),
+            len,
+            max,
+        });
     }
     let mut out = Vec::with_capacity(len as usize);
     f.take(max as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::io(path, e))?;
     if out.len() > max {
-        return Err(Error::Invalid(format!(
-            "{}: grew past {max} bytes while being read",
-            path.display()
-        )));
+        return Err(Error::FileGrew {
+            path: path.to_path_buf(),
+            max,
+        });
     }
     Ok(out)
 }
@@ -179,10 +176,6 @@ impl FileReader {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         Ok(Self { file, len })
-    }
-    /// The open file.
-    pub fn file(&self) -> &File {
-        &self.file
     }
 }
 

@@ -98,15 +98,21 @@ pub fn hash_files(
         }
     });
     progress.end();
-    let results = results
-        .into_inner()
-        .map_err(|_| Error::Invalid("a hashing worker panicked".into()))?;
-    // Report the first failure in job order (deterministic messages).
-    let mut out_digests = Vec::with_capacity(jobs.len());
+    let results = results.into_inner().map_err(|_| Error::Internal {
+        invariant: "a hashing worker panicked",
+    })?;
+    in_job_order(results)
+}
+
+/// The digests in job order, or the first failure in job order (so the
+/// message does not depend on thread timing).
+fn in_job_order(results: Vec<Option<Result<Digest>>>) -> Result<Vec<Digest>> {
+    let jobs = results.len();
+    let mut digests = Vec::with_capacity(jobs);
     let mut first_err = None;
     for r in results {
         match r {
-            Some(Ok(d)) => out_digests.push(d),
+            Some(Ok(d)) => digests.push(d),
             Some(Err(e)) => {
                 first_err.get_or_insert(e);
             }
@@ -115,8 +121,10 @@ pub fn hash_files(
     }
     match first_err {
         Some(e) => Err(e),
-        None if out_digests.len() == jobs.len() => Ok(out_digests),
-        None => Err(Error::Invalid("hashing stopped early".into())),
+        None if digests.len() == jobs => Ok(digests),
+        None => Err(Error::Internal {
+            invariant: "hashing stopped before every file was hashed, and no file failed",
+        }),
     }
 }
 
@@ -129,12 +137,9 @@ fn hash_one(
 ) -> Result<Option<Digest>> {
     let f = job.file;
     let err = |e: std::io::Error| Error::io(&f.path, e);
-    let changed = || {
-        Error::Invalid(format!(
-            "{}: the file changed while it was being hashed ({})",
-            f.path.display(),
-            f.field
-        ))
+    let changed = || Error::FileChanged {
+        path: f.path.clone(),
+        field: f.field.clone(),
     };
     let mut file = File::open(&f.path).map_err(err)?;
     let before = file.metadata().map_err(err)?;

@@ -73,9 +73,7 @@ pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>> {
     if bytes.starts_with(&IDENTITY_MAGIC) {
         return Ok(bytes.to_vec());
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        Error::Invalid("not an identity record: neither binary (MSID...) nor hex text".into())
-    })?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::IdentityRecordNotText)?;
     let text = text.trim();
     let text = text.strip_prefix("0x").unwrap_or(text);
     let digits: String = text
@@ -83,15 +81,11 @@ pub fn parse_input(bytes: &[u8]) -> Result<Vec<u8>> {
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
     if digits.len() > 2 * MAX_IDENTITY_LEN {
-        return Err(Error::Invalid(format!(
-            "identity record longer than MAX_IDENTITY_LEN = {MAX_IDENTITY_LEN} bytes"
-        )));
+        return Err(Error::IdentityRecordTooLong {
+            max: MAX_IDENTITY_LEN,
+        });
     }
-    hex::decode(&digits).map_err(|e| {
-        Error::Invalid(format!(
-            "not an identity record: neither binary (MSID...) nor hex text ({e})"
-        ))
-    })
+    hex::decode(&digits).map_err(|source| Error::IdentityRecordNotHex { source })
 }
 
 impl IdentityReport {
@@ -165,6 +159,29 @@ pub struct IdentityMatch {
     pub differences: Vec<String>,
 }
 
+/// A line for each signer the record names whose key did not sign `doc`.
+fn unsigned_signers(
+    record: &IdentityReport,
+    doc: &SignedDocument,
+    kind: BundleKind,
+) -> Vec<String> {
+    let signed: Vec<String> = doc
+        .signatures()
+        .iter()
+        .map(|(pk, _)| hex::encode(key_id_of(pk)))
+        .collect();
+    let role = match kind {
+        BundleKind::Component => role_name(ROLE_COMPONENT),
+        BundleKind::SystemConfig => role_name(ROLE_SYSTEM_CONFIG),
+    };
+    record
+        .signers
+        .iter()
+        .filter(|s| !signed.contains(s))
+        .map(|s| format!("signer {s} ({role} role) is in the record but did not sign the bundle"))
+        .collect()
+}
+
 /// Compares a decoded record with the bundle whose head is `head`: the
 /// manifest digest, kind, version, counter and components must agree, and
 /// every signer the record names must have signed the bundle's manifest.
@@ -212,22 +229,7 @@ pub fn compare(record: &IdentityReport, head: &[u8]) -> Result<IdentityMatch> {
     diff("components", rec_comps.join(", "), comps.join(", "));
     let env_start = head.len().saturating_sub(h.manifest_envelope().len());
     let doc = SignedDocument::from_envelope(&head[env_start..])?;
-    let signed: Vec<String> = doc
-        .signatures()
-        .iter()
-        .map(|(pk, _)| hex::encode(key_id_of(pk)))
-        .collect();
-    for s in &record.signers {
-        if !signed.contains(s) {
-            let role = match view.kind() {
-                BundleKind::Component => role_name(ROLE_COMPONENT),
-                BundleKind::SystemConfig => role_name(ROLE_SYSTEM_CONFIG),
-            };
-            diffs.push(format!(
-                "signer {s} ({role} role) is in the record but did not sign the bundle"
-            ));
-        }
-    }
+    diffs.extend(unsigned_signers(record, &doc, view.kind()));
     Ok(IdentityMatch {
         matches: diffs.is_empty(),
         differences: diffs,

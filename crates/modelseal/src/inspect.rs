@@ -6,24 +6,50 @@
 //! every signature (valid or not, which role it counts for).
 
 use crate::authority::{Authority, SignatureStatus, role_name, root_in_force};
-use crate::bundle::{BundleFile, split_head};
+use crate::bundle::{BundleFile, HeadParts, split_head};
 use crate::error::{Error, Result};
 use crate::identity::stage_name;
-use crate::model::{Manifest, Root};
+use crate::keys::KeyInfo;
+use crate::model::{
+    ArtifactEntry, Component, Ecu, ExtensionEntry, Lineage, Manifest, ParameterSetEntry,
+    PlaintextInfo, Root, SystemConfig,
+};
 use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::bundle::Layout;
-use modelseal_core::doc::{ArtifactKind, Stage};
+use modelseal_core::doc::ArtifactKind;
 use modelseal_core::envelope::{Envelope, verify_strict};
 use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
 use modelseal_core::root::TrustRoot;
 use modelseal_core::unverified::UnauthenticatedHead;
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+// ------------------------------------------------------------ JSON records
+//
+// The JSON of `modelseal inspect` (and of `root init`/`rotate`) is derived
+// from these records, one per object, and nothing reads it back by key.
+// Field names are the JSON keys documented in docs/CLI.md; the CLI prints
+// objects with their keys in lexicographic order.
+
 /// A time as seconds and as RFC 3339 UTC.
-pub fn time_json(t: u64) -> Value {
-    json!({ "unix": t, "utc": time_text(t) })
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimeReport {
+    /// Seconds since the Unix epoch.
+    pub unix: u64,
+    /// RFC 3339, UTC.
+    pub utc: String,
+}
+
+impl TimeReport {
+    /// The time `t` (seconds since the epoch).
+    pub fn of(t: u64) -> Self {
+        Self {
+            unix: t,
+            utc: time_text(t),
+        }
+    }
 }
 
 /// A time as RFC 3339 UTC.
@@ -32,105 +58,521 @@ pub fn time_text(t: u64) -> String {
     humantime::format_rfc3339_seconds(st).to_string()
 }
 
-fn kind_name(code: u8) -> String {
-    ArtifactKind::from_code(code).map_or_else(|| format!("code {code}"), |k| k.name().to_owned())
+/// What inspection cannot know without a trust root to judge against:
+/// `null` in JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unknown;
+
+impl Serialize for Unknown {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_none()
+    }
 }
 
-/// The complete manifest as JSON; `offsets` are the payload offsets, when known.
-pub fn manifest_json(m: &Manifest, offsets: Option<&[u64]>) -> Value {
-    let components: Vec<Value> = m
-        .components
-        .iter()
-        .map(|c| {
-            let lineage: serde_json::Map<String, Value> = c
-                .lineage
-                .entries()
+/// Where a bundle may be installed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetReport {
+    /// Accepted hardware ids.
+    pub hardware_ids: Vec<String>,
+    /// Accepted serials (empty: any).
+    pub serials: Vec<String>,
+    /// Vehicle platform restriction.
+    pub platform: Option<String>,
+    /// Market restriction.
+    pub market: Option<String>,
+}
+
+/// A model component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComponentReport {
+    /// Model family.
+    pub family: String,
+    /// Model version.
+    pub version: String,
+    /// Stage name (`stage <code>` for an unnamed one).
+    pub stage: String,
+    /// Stage code.
+    pub stage_code: u8,
+    /// Author.
+    pub author: String,
+    /// Creation time.
+    pub created_at: TimeReport,
+    /// Training environment.
+    pub training_environment: String,
+    /// The eight lineage links, by their format names.
+    #[serde(serialize_with = "lineage_map")]
+    pub lineage: Lineage,
+    /// Tickets.
+    pub tickets: Vec<String>,
+    /// Free metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+fn lineage_map<S: Serializer>(l: &Lineage, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(l.entries())
+}
+
+impl From<&Component> for ComponentReport {
+    fn from(c: &Component) -> Self {
+        Self {
+            family: c.family.clone(),
+            version: c.version.clone(),
+            stage: stage_name(c.stage),
+            stage_code: c.stage.code(),
+            author: c.author.clone(),
+            created_at: TimeReport::of(c.created_at),
+            training_environment: c.training_environment.clone(),
+            lineage: c.lineage.clone(),
+            tickets: c.tickets.clone(),
+            metadata: c.metadata.clone(),
+        }
+    }
+}
+
+/// A model an ECU runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelReport {
+    /// Family.
+    pub family: String,
+    /// Version.
+    pub version: String,
+    /// Digest of its component manifest (hex).
+    pub manifest_digest: String,
+}
+
+/// One ECU of a system configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EcuReport {
+    /// ECU name.
+    pub name: String,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Software version.
+    pub software_version: String,
+    /// Models it runs.
+    pub models: Vec<ModelReport>,
+}
+
+impl From<&Ecu> for EcuReport {
+    fn from(e: &Ecu) -> Self {
+        Self {
+            name: e.name.clone(),
+            hardware_id: e.hardware_id.clone(),
+            software_version: e.software_version.clone(),
+            models: e
+                .models
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                .collect();
-            json!({
-                "family": c.family,
-                "version": c.version,
-                "stage": stage_name(c.stage),
-                "stage_code": c.stage.code(),
-                "author": c.author,
-                "created_at": time_json(c.created_at),
-                "training_environment": c.training_environment,
-                "lineage": lineage,
-                "tickets": c.tickets,
-                "metadata": c.metadata,
-            })
-        })
-        .collect();
-    let system_config = m.system_config.as_ref().map(|sc| {
-        json!({
-            "config_id": sc.config_id,
-            "config_version": sc.config_version,
-            "vehicle_platform": sc.vehicle_platform,
-            "sensor_set": sc.sensor_set,
-            "market": sc.market,
-            "ecus": sc.ecus.iter().map(|e| json!({
-                "name": e.name,
-                "hardware_id": e.hardware_id,
-                "software_version": e.software_version,
-                "models": e.models.iter().map(|mo| json!({
-                    "family": mo.family,
-                    "version": mo.version,
-                    "manifest_digest": hex::encode(mo.manifest_digest),
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "middleware": sc.middleware,
-            "parameter_sets": sc.parameter_sets.iter().map(|p| json!({
-                "name": p.name,
-                "vehicle_variant": p.vehicle_variant,
-                "sensor_set": p.sensor_set,
-                "market": p.market,
-                "digest": hex::encode(p.digest),
-            })).collect::<Vec<_>>(),
-        })
-    });
-    let artifacts: Vec<Value> = m
-        .artifacts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            json!({
-                "name": a.name,
-                "kind": kind_name(a.kind),
-                "kind_code": a.kind,
-                "size": a.size,
-                "digest": hex::encode(a.digest),
-                "plaintext": a.plaintext.as_ref().map(|p| json!({
-                    "size": p.size,
-                    "digest": hex::encode(p.digest),
-                    "encryption": { "algorithm": p.algorithm, "key_id": p.key_id },
-                })),
-                "licence": a.licence,
-                "payload_offset": offsets.and_then(|o| o.get(i)),
-            })
-        })
-        .collect();
-    json!({
-        "kind": m.kind.name(),
-        "version": m.version,
-        "security_counter": m.security_counter,
-        "created_at": time_json(m.created_at),
-        "expires_at": m.expires_at.map(time_json),
-        "supersedes": m.supersedes.map(hex::encode),
-        "target": {
-            "hardware_ids": m.target.hardware_ids,
-            "serials": m.target.serials,
-            "platform": m.target.platform,
-            "market": m.target.market,
-        },
-        "components": components,
-        "system_config": system_config,
-        "artifacts": artifacts,
-        "sbom": sbom_names(m),
-        "extensions": m.extensions.iter().map(|e| json!({
-            "id": e.id, "critical": e.critical, "data": hex::encode(&e.data),
-        })).collect::<Vec<_>>(),
-    })
+                .map(|m| ModelReport {
+                    family: m.family.clone(),
+                    version: m.version.clone(),
+                    manifest_digest: hex::encode(m.manifest_digest),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A parameter set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParameterSetReport {
+    /// Name.
+    pub name: String,
+    /// Vehicle variant.
+    pub vehicle_variant: String,
+    /// Sensor set.
+    pub sensor_set: String,
+    /// Market.
+    pub market: String,
+    /// Digest of the parameter data (hex).
+    pub digest: String,
+}
+
+impl From<&ParameterSetEntry> for ParameterSetReport {
+    fn from(p: &ParameterSetEntry) -> Self {
+        Self {
+            name: p.name.clone(),
+            vehicle_variant: p.vehicle_variant.clone(),
+            sensor_set: p.sensor_set.clone(),
+            market: p.market.clone(),
+            digest: hex::encode(p.digest),
+        }
+    }
+}
+
+/// A system configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SystemConfigReport {
+    /// Configuration id.
+    pub config_id: String,
+    /// Configuration version.
+    pub config_version: String,
+    /// Vehicle platform.
+    pub vehicle_platform: String,
+    /// Sensor set.
+    pub sensor_set: String,
+    /// Market.
+    pub market: String,
+    /// ECUs.
+    pub ecus: Vec<EcuReport>,
+    /// Middleware name to version.
+    pub middleware: BTreeMap<String, String>,
+    /// Parameter sets.
+    pub parameter_sets: Vec<ParameterSetReport>,
+}
+
+impl From<&SystemConfig> for SystemConfigReport {
+    fn from(sc: &SystemConfig) -> Self {
+        Self {
+            config_id: sc.config_id.clone(),
+            config_version: sc.config_version.clone(),
+            vehicle_platform: sc.vehicle_platform.clone(),
+            sensor_set: sc.sensor_set.clone(),
+            market: sc.market.clone(),
+            ecus: sc.ecus.iter().map(EcuReport::from).collect(),
+            middleware: sc.middleware.clone(),
+            parameter_sets: sc
+                .parameter_sets
+                .iter()
+                .map(ParameterSetReport::from)
+                .collect(),
+        }
+    }
+}
+
+/// How an artifact's plaintext is encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptionReport {
+    /// Encryption algorithm.
+    pub algorithm: String,
+    /// Key id in the vehicle key store.
+    pub key_id: String,
+}
+
+/// The plaintext of an encrypted artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaintextReport {
+    /// Length, in bytes.
+    pub size: u64,
+    /// SHA-256 (hex).
+    pub digest: String,
+    /// How it is encrypted.
+    pub encryption: EncryptionReport,
+}
+
+impl From<&PlaintextInfo> for PlaintextReport {
+    fn from(p: &PlaintextInfo) -> Self {
+        Self {
+            size: p.size,
+            digest: hex::encode(p.digest),
+            encryption: EncryptionReport {
+                algorithm: p.algorithm.clone(),
+                key_id: p.key_id.clone(),
+            },
+        }
+    }
+}
+
+/// One artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactReport {
+    /// Name (relative path).
+    pub name: String,
+    /// Kind name (`code <n>` for an unnamed one).
+    pub kind: String,
+    /// Kind code.
+    pub kind_code: u8,
+    /// Length of the distributed bytes.
+    pub size: u64,
+    /// SHA-256 of the distributed bytes (hex).
+    pub digest: String,
+    /// The plaintext, when the artifact is encrypted.
+    pub plaintext: Option<PlaintextReport>,
+    /// Licence.
+    pub licence: String,
+    /// Offset of its payload in the bundle, when known.
+    pub payload_offset: Option<u64>,
+}
+
+impl ArtifactReport {
+    fn new(a: &ArtifactEntry, payload_offset: Option<u64>) -> Self {
+        Self {
+            name: a.name.clone(),
+            kind: kind_name(a.kind),
+            kind_code: a.kind,
+            size: a.size,
+            digest: hex::encode(a.digest),
+            plaintext: a.plaintext.as_ref().map(PlaintextReport::from),
+            licence: a.licence.clone(),
+            payload_offset,
+        }
+    }
+}
+
+/// A manifest extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExtensionReport {
+    /// Extension id.
+    pub id: u32,
+    /// Whether a verifier that does not know it must reject.
+    pub critical: bool,
+    /// Payload (hex).
+    pub data: String,
+}
+
+impl From<&ExtensionEntry> for ExtensionReport {
+    fn from(e: &ExtensionEntry) -> Self {
+        Self {
+            id: e.id,
+            critical: e.critical,
+            data: hex::encode(&e.data),
+        }
+    }
+}
+
+/// The complete manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestReport {
+    /// `component` or `system-config`.
+    pub kind: &'static str,
+    /// Bundle version.
+    pub version: String,
+    /// Security counter.
+    pub security_counter: u64,
+    /// Creation time.
+    pub created_at: TimeReport,
+    /// Expiry.
+    pub expires_at: Option<TimeReport>,
+    /// Digest of the superseded manifest (hex).
+    pub supersedes: Option<String>,
+    /// Where it may be installed.
+    pub target: TargetReport,
+    /// Components (component bundles).
+    pub components: Vec<ComponentReport>,
+    /// The system configuration (system-configuration bundles).
+    pub system_config: Option<SystemConfigReport>,
+    /// Artifacts, in payload order.
+    pub artifacts: Vec<ArtifactReport>,
+    /// The SBOM artifacts, as `name (kind)`.
+    pub sbom: Vec<String>,
+    /// Extensions.
+    pub extensions: Vec<ExtensionReport>,
+}
+
+impl ManifestReport {
+    /// The report of `m`; `offsets` are the payload offsets, when known.
+    pub fn new(m: &Manifest, offsets: Option<&[u64]>) -> Self {
+        let t = &m.target;
+        Self {
+            kind: m.kind.name(),
+            version: m.version.clone(),
+            security_counter: m.security_counter,
+            created_at: TimeReport::of(m.created_at),
+            expires_at: m.expires_at.map(TimeReport::of),
+            supersedes: m.supersedes.map(hex::encode),
+            target: TargetReport {
+                hardware_ids: t.hardware_ids.clone(),
+                serials: t.serials.clone(),
+                platform: t.platform.clone(),
+                market: t.market.clone(),
+            },
+            components: m.components.iter().map(ComponentReport::from).collect(),
+            system_config: m.system_config.as_ref().map(SystemConfigReport::from),
+            artifacts: m
+                .artifacts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ArtifactReport::new(a, offsets.and_then(|o| o.get(i)).copied()))
+                .collect(),
+            sbom: sbom_names(m),
+            extensions: m.extensions.iter().map(ExtensionReport::from).collect(),
+        }
+    }
+}
+
+/// One role of a trust root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleReport {
+    /// Role id.
+    pub id: u8,
+    /// Role name.
+    pub name: &'static str,
+    /// Distinct keys that must sign.
+    pub threshold: u8,
+    /// The role's keys.
+    pub keys: Vec<KeyInfo>,
+}
+
+/// A trust root document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootReport {
+    /// Version.
+    pub version: u32,
+    /// Expiry.
+    pub expires_at: Option<TimeReport>,
+    /// Roles, ids ascending.
+    pub roles: Vec<RoleReport>,
+}
+
+impl From<&Root> for RootReport {
+    fn from(r: &Root) -> Self {
+        Self {
+            version: r.version,
+            expires_at: r.expires_at.map(TimeReport::of),
+            roles: r
+                .roles
+                .iter()
+                .map(|role| RoleReport {
+                    id: role.id,
+                    name: role_name(role.id),
+                    threshold: role.threshold,
+                    keys: role.keys.iter().map(KeyInfo::of).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A signature that was not judged (no trust root given): its key and
+/// whether it verifies; which role it counts for is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnjudgedSignature {
+    /// Key id (hex).
+    pub key_id: String,
+    /// Public key (hex).
+    pub public_key: String,
+    /// Whether it verifies (strictly) over the document.
+    pub valid: bool,
+    /// Unknown without a trust root (`null`).
+    pub counts_for: Unknown,
+}
+
+/// The signatures of a root envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RootSignatures {
+    /// Judged against the root's own root role, and the previous root's
+    /// for a rotation.
+    Judged(SignatureStatus),
+    /// A rotation inspected without the previous root.
+    Unjudged {
+        /// Every signature present.
+        signatures: Vec<UnjudgedSignature>,
+        /// Unknown (`null`).
+        roles: Unknown,
+        /// Unknown (`null`).
+        complete: Unknown,
+    },
+}
+
+/// The signatures of a bundle's manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum BundleSignatures {
+    /// Judged against the device root, rotated through the bundle's chain.
+    Judged {
+        /// Version of the root in force.
+        root_in_force: u32,
+        /// Signatures and thresholds.
+        status: SignatureStatus,
+    },
+    /// No device root given.
+    Unjudged {
+        /// Unknown (`null`).
+        root_in_force: Unknown,
+        /// Every signature present.
+        signatures: Vec<UnjudgedSignature>,
+    },
+}
+
+/// What a bundle file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleForm {
+    /// The head alone; the artifacts are separate files.
+    DetachedHead,
+    /// Head and payloads.
+    WholeBundle,
+    /// Head and payloads, but the file's length is not the layout's.
+    LengthMismatch,
+}
+
+impl BundleForm {
+    /// The form for people (and in JSON).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::DetachedHead => "detached head (artifacts are separate files)",
+            Self::WholeBundle => "whole bundle",
+            Self::LengthMismatch => "whole bundle, but its length does not match the layout",
+        }
+    }
+}
+
+impl Serialize for BundleForm {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.describe())
+    }
+}
+
+/// One root of a bundle's rotation chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainEntryReport {
+    /// The root document.
+    pub root: RootReport,
+    /// Key ids (hex) of its signatures, unjudged.
+    pub signed_by: Vec<String>,
+}
+
+/// A bundle or detached head, inspected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleInspection {
+    /// The file.
+    pub file: String,
+    /// What the file holds.
+    pub form: BundleForm,
+    /// Always `false`: inspection does not authenticate.
+    pub authenticated: bool,
+    /// Length of the file.
+    pub file_len: u64,
+    /// Length of the head.
+    pub head_len: usize,
+    /// Length of the whole bundle by the layout.
+    pub bundle_len: u64,
+    /// SHA-256 of the manifest (hex).
+    pub manifest_digest: String,
+    /// The roots the bundle carries, oldest first.
+    pub rotation_chain: Vec<ChainEntryReport>,
+    /// The manifest, with payload offsets.
+    pub manifest: ManifestReport,
+    /// Its signatures.
+    pub signatures: BundleSignatures,
+}
+
+/// A root envelope, inspected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootInspection {
+    /// The file.
+    pub file: String,
+    /// SHA-256 of the root document (hex).
+    pub document_digest: String,
+    /// The root.
+    pub root: RootReport,
+    /// Its signatures.
+    pub signatures: RootSignatures,
+}
+
+/// The report of an inspection, tagged with `"type"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum InspectReport {
+    /// A root envelope.
+    Root(RootInspection),
+    /// A bundle or detached head (boxed: it holds the whole manifest).
+    Bundle(Box<BundleInspection>),
+}
+
+// ------------------------------------------------------------ text
+
+fn kind_name(code: u8) -> String {
+    ArtifactKind::from_code(code).map_or_else(|| format!("code {code}"), |k| k.name().to_owned())
 }
 
 fn sbom_names(m: &Manifest) -> Vec<String> {
@@ -144,6 +586,42 @@ fn sbom_names(m: &Manifest) -> Vec<String> {
 /// The manifest for people.
 pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
     let mut s = String::new();
+    head_text(&mut s, m);
+    for c in &m.components {
+        component_text(&mut s, c);
+    }
+    if let Some(sc) = &m.system_config {
+        system_config_text(&mut s, sc);
+    }
+    artifacts_text(&mut s, m, offsets);
+    let sbom = sbom_names(m);
+    let _ = writeln!(
+        s,
+        "sbom              {}",
+        if sbom.is_empty() {
+            "none".into()
+        } else {
+            sbom.join(", ")
+        }
+    );
+    for e in &m.extensions {
+        let _ = writeln!(
+            s,
+            "extension {} ({}) {}",
+            e.id,
+            if e.critical {
+                "critical"
+            } else {
+                "non-critical"
+            },
+            hex::encode(&e.data)
+        );
+    }
+    s
+}
+
+/// Kind, version, counter, times and target.
+fn head_text(s: &mut String, m: &Manifest) {
     let _ = writeln!(s, "kind              {}", m.kind.name());
     let _ = writeln!(s, "version           {}", m.version);
     let _ = writeln!(s, "security counter  {}", m.security_counter);
@@ -180,63 +658,68 @@ pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
         "  market          {}",
         t.market.as_deref().unwrap_or("any")
     );
-    for c in &m.components {
-        let _ = writeln!(s, "component {} {}", c.family, c.version);
-        let _ = writeln!(s, "  stage           {}", stage_name(c.stage));
-        let _ = writeln!(s, "  author          {}", c.author);
-        let _ = writeln!(s, "  created         {}", time_text(c.created_at));
-        let _ = writeln!(s, "  training env    {}", c.training_environment);
-        let _ = writeln!(s, "  lineage");
-        for (k, v) in c.lineage.entries() {
-            let _ = writeln!(s, "    {k:<24}{}", if v.is_empty() { "(none)" } else { v });
-        }
-        if !c.tickets.is_empty() {
-            let _ = writeln!(s, "  tickets         {}", c.tickets.join(", "));
-        }
-        for (k, v) in &c.metadata {
-            let _ = writeln!(s, "  metadata        {k} = {v}");
-        }
+}
+
+fn component_text(s: &mut String, c: &Component) {
+    let _ = writeln!(s, "component {} {}", c.family, c.version);
+    let _ = writeln!(s, "  stage           {}", stage_name(c.stage));
+    let _ = writeln!(s, "  author          {}", c.author);
+    let _ = writeln!(s, "  created         {}", time_text(c.created_at));
+    let _ = writeln!(s, "  training env    {}", c.training_environment);
+    let _ = writeln!(s, "  lineage");
+    for (k, v) in c.lineage.entries() {
+        let _ = writeln!(s, "    {k:<24}{}", if v.is_empty() { "(none)" } else { v });
     }
-    if let Some(sc) = &m.system_config {
+    if !c.tickets.is_empty() {
+        let _ = writeln!(s, "  tickets         {}", c.tickets.join(", "));
+    }
+    for (k, v) in &c.metadata {
+        let _ = writeln!(s, "  metadata        {k} = {v}");
+    }
+}
+
+fn system_config_text(s: &mut String, sc: &SystemConfig) {
+    let _ = writeln!(
+        s,
+        "system configuration {} {}",
+        sc.config_id, sc.config_version
+    );
+    let _ = writeln!(s, "  vehicle platform {}", sc.vehicle_platform);
+    let _ = writeln!(s, "  sensor set      {}", sc.sensor_set);
+    let _ = writeln!(s, "  market          {}", sc.market);
+    for e in &sc.ecus {
         let _ = writeln!(
             s,
-            "system configuration {} {}",
-            sc.config_id, sc.config_version
+            "  ecu {} (hardware {}, software {})",
+            e.name, e.hardware_id, e.software_version
         );
-        let _ = writeln!(s, "  vehicle platform {}", sc.vehicle_platform);
-        let _ = writeln!(s, "  sensor set      {}", sc.sensor_set);
-        let _ = writeln!(s, "  market          {}", sc.market);
-        for e in &sc.ecus {
+        for mo in &e.models {
             let _ = writeln!(
                 s,
-                "  ecu {} (hardware {}, software {})",
-                e.name, e.hardware_id, e.software_version
-            );
-            for mo in &e.models {
-                let _ = writeln!(
-                    s,
-                    "    runs {} {} (manifest {})",
-                    mo.family,
-                    mo.version,
-                    hex::encode(mo.manifest_digest)
-                );
-            }
-        }
-        for (k, v) in &sc.middleware {
-            let _ = writeln!(s, "  middleware      {k} {v}");
-        }
-        for p in &sc.parameter_sets {
-            let _ = writeln!(
-                s,
-                "  parameter set   {} (variant {}, sensors {}, market {}) {}",
-                p.name,
-                p.vehicle_variant,
-                p.sensor_set,
-                p.market,
-                hex::encode(p.digest)
+                "    runs {} {} (manifest {})",
+                mo.family,
+                mo.version,
+                hex::encode(mo.manifest_digest)
             );
         }
     }
+    for (k, v) in &sc.middleware {
+        let _ = writeln!(s, "  middleware      {k} {v}");
+    }
+    for p in &sc.parameter_sets {
+        let _ = writeln!(
+            s,
+            "  parameter set   {} (variant {}, sensors {}, market {}) {}",
+            p.name,
+            p.vehicle_variant,
+            p.sensor_set,
+            p.market,
+            hex::encode(p.digest)
+        );
+    }
+}
+
+fn artifacts_text(s: &mut String, m: &Manifest, offsets: Option<&[u64]>) {
     let _ = writeln!(s, "artifacts ({})", m.artifacts.len());
     for (i, a) in m.artifacts.iter().enumerate() {
         let off = offsets
@@ -262,47 +745,6 @@ pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
             );
         }
     }
-    let sbom = sbom_names(m);
-    let _ = writeln!(
-        s,
-        "sbom              {}",
-        if sbom.is_empty() {
-            "none".into()
-        } else {
-            sbom.join(", ")
-        }
-    );
-    for e in &m.extensions {
-        let _ = writeln!(
-            s,
-            "extension {} ({}) {}",
-            e.id,
-            if e.critical {
-                "critical"
-            } else {
-                "non-critical"
-            },
-            hex::encode(&e.data)
-        );
-    }
-    s
-}
-
-/// A root document as JSON.
-pub fn root_json(r: &Root) -> Value {
-    json!({
-        "version": r.version,
-        "expires_at": r.expires_at.map(time_json),
-        "roles": r.roles.iter().map(|role| json!({
-            "id": role.id,
-            "name": role_name(role.id),
-            "threshold": role.threshold,
-            "keys": role.keys.iter().map(|k| json!({
-                "key_id": hex::encode(key_id_of(k)),
-                "public_key": hex::encode(k),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
 }
 
 /// A root document for people.
@@ -354,26 +796,26 @@ fn status_text(st: &SignatureStatus) -> String {
 }
 
 /// Unjudged signatures (no trust root given): key and validity only.
-fn raw_signatures(doc: &SignedDocument) -> Vec<Value> {
+fn unjudged_signatures(doc: &SignedDocument) -> Vec<UnjudgedSignature> {
     let msg = doc.message();
     doc.signatures()
         .iter()
-        .map(|(pk, sig)| {
-            json!({
-                "key_id": hex::encode(key_id_of(pk)),
-                "public_key": hex::encode(pk),
-                "valid": verify_strict(pk, &msg, sig).is_ok(),
-                "counts_for": Value::Null,
-            })
+        .map(|(pk, sig)| UnjudgedSignature {
+            key_id: hex::encode(key_id_of(pk)),
+            public_key: hex::encode(pk),
+            valid: verify_strict(pk, &msg, sig).is_ok(),
+            counts_for: Unknown,
         })
         .collect()
 }
 
+// ------------------------------------------------------------ inspection
+
 /// The result of inspecting a file.
 #[derive(Debug, Clone)]
 pub struct Inspection {
-    /// Complete JSON.
-    pub json: Value,
+    /// Complete report (the JSON output).
+    pub report: InspectReport,
     /// Text for people.
     pub text: String,
 }
@@ -403,32 +845,99 @@ fn inspect_root(path: &Path, bytes: &[u8], previous: Option<&[u8]>) -> Result<In
     let status = Authority::for_root(doc.doc(), previous)
         .ok()
         .map(|a| SignatureStatus::of(&doc, &a));
-    let mut json = json!({
-        "file": path.display().to_string(),
-        "type": "root",
-        "document_digest": hex::encode(doc.digest()),
-        "root": root_json(&root),
-    });
     let mut text = format!(
         "{}: trust root (not authenticated by inspection)\n",
         path.display()
     );
     text.push_str(&root_text(&root));
     let _ = writeln!(text, "signatures ({})", doc.signatures().len());
-    match &status {
+    let signatures = match status {
         Some(st) => {
-            json["signatures"] = serde_json::to_value(st).unwrap_or(Value::Null);
-            text.push_str(&status_text(st));
+            text.push_str(&status_text(&st));
+            RootSignatures::Judged(st)
         }
         None => {
-            json["signatures"] = json!({ "signatures": raw_signatures(&doc), "roles": Value::Null, "complete": Value::Null });
             let _ = writeln!(
                 text,
                 "  (give the previous root with --root to judge the signatures of a rotation)"
             );
+            RootSignatures::Unjudged {
+                signatures: unjudged_signatures(&doc),
+                roles: Unknown,
+                complete: Unknown,
+            }
         }
+    };
+    let report = InspectReport::Root(RootInspection {
+        file: path.display().to_string(),
+        document_digest: hex::encode(doc.digest()),
+        root: RootReport::from(&root),
+        signatures,
+    });
+    Ok(Inspection { report, text })
+}
+
+/// The rotation chain a bundle carries, as records and as text.
+fn chain_report(chain: &[Vec<u8>]) -> Result<(Vec<ChainEntryReport>, String)> {
+    let mut entries = Vec::new();
+    let mut text = String::new();
+    for (i, env) in chain.iter().enumerate() {
+        let e = Envelope::parse(env).map_err(|e| Error::verify("rotation chain", e))?;
+        let tr = TrustRoot::parse_doc(e.doc()).map_err(|e| Error::verify("rotation chain", e))?;
+        let r = Root::from_trust_root(&tr);
+        let signed_by: Vec<String> = e
+            .signatures()
+            .map(|s| hex::encode(key_id_of(s.public_key)))
+            .collect();
+        let _ = write!(text, "rotation {i}: ");
+        text.push_str(&root_text(&r));
+        let _ = writeln!(text, "  signed by {}", signed_by.join(", "));
+        entries.push(ChainEntryReport {
+            root: RootReport::from(&r),
+            signed_by,
+        });
     }
-    Ok(Inspection { json, text })
+    Ok((entries, text))
+}
+
+/// A bundle's signatures: judged against the device root when given.
+fn bundle_signatures(
+    head: &[u8],
+    parts: &HeadParts,
+    doc: &SignedDocument,
+    device_root: Option<&[u8]>,
+) -> Result<(BundleSignatures, String)> {
+    let Some(root) = device_root else {
+        let signatures = unjudged_signatures(doc);
+        let mut text = String::new();
+        for s in &signatures {
+            let _ = writeln!(
+                text,
+                "  key {} {} (role unknown: give the device root with --root)",
+                s.key_id,
+                if s.valid { "valid" } else { "INVALID" }
+            );
+        }
+        let unjudged = BundleSignatures::Unjudged {
+            root_in_force: Unknown,
+            signatures,
+        };
+        return Ok((unjudged, text));
+    };
+    let authority = Authority::for_manifest(head, root)?;
+    let status = SignatureStatus::of(doc, &authority);
+    let (root_in_force, _) = root_in_force(root, &parts.chain)?;
+    let text = format!(
+        "  (judged against root v{root_in_force})\n{}",
+        status_text(&status)
+    );
+    Ok((
+        BundleSignatures::Judged {
+            root_in_force,
+            status,
+        },
+        text,
+    ))
 }
 
 fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection> {
@@ -449,74 +958,18 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| Error::verify("layout", e))?;
     let form = if file.is_detached() && !manifest.artifacts.is_empty() {
-        "detached head (artifacts are separate files)"
+        BundleForm::DetachedHead
     } else if file.file_len == layout.end() {
-        "whole bundle"
+        BundleForm::WholeBundle
     } else {
-        "whole bundle, but its length does not match the layout"
+        BundleForm::LengthMismatch
     };
-    let mut chain_json = Vec::new();
-    let mut chain_text = String::new();
-    for (i, env) in parts.chain.iter().enumerate() {
-        let e = Envelope::parse(env).map_err(|e| Error::verify("rotation chain", e))?;
-        let tr = TrustRoot::parse_doc(e.doc()).map_err(|e| Error::verify("rotation chain", e))?;
-        let r = Root::from_trust_root(&tr);
-        let signers: Vec<String> = e
-            .signatures()
-            .map(|s| hex::encode(key_id_of(s.public_key)))
-            .collect();
-        chain_json.push(json!({ "root": root_json(&r), "signed_by": signers }));
-        let _ = write!(chain_text, "rotation {i}: ");
-        chain_text.push_str(&root_text(&r));
-        let _ = writeln!(chain_text, "  signed by {}", signers.join(", "));
-    }
-    let (sig_json, sig_text) = match device_root {
-        Some(root) => {
-            let authority = Authority::for_manifest(&file.head, root)?;
-            let st = SignatureStatus::of(&doc, &authority);
-            let (v, _) = root_in_force(root, &parts.chain)?;
-            (
-                json!({ "root_in_force": v, "status": st }),
-                format!("  (judged against root v{v})\n{}", status_text(&st)),
-            )
-        }
-        None => {
-            let raw = raw_signatures(&doc);
-            let mut t = String::new();
-            for r in &raw {
-                let _ = writeln!(
-                    t,
-                    "  key {} {} (role unknown: give the device root with --root)",
-                    r["key_id"].as_str().unwrap_or(""),
-                    if r["valid"].as_bool().unwrap_or(false) {
-                        "valid"
-                    } else {
-                        "INVALID"
-                    }
-                );
-            }
-            (
-                json!({ "root_in_force": Value::Null, "signatures": raw }),
-                t,
-            )
-        }
-    };
-    let json = json!({
-        "file": path.display().to_string(),
-        "type": "bundle",
-        "form": form,
-        "authenticated": false,
-        "file_len": file.file_len,
-        "head_len": file.head.len(),
-        "bundle_len": layout.end(),
-        "manifest_digest": hex::encode(doc.digest()),
-        "rotation_chain": chain_json,
-        "manifest": manifest_json(&manifest, Some(&offsets)),
-        "signatures": sig_json,
-    });
+    let (rotation_chain, chain_text) = chain_report(&parts.chain)?;
+    let (signatures, sig_text) = bundle_signatures(&file.head, &parts, &doc, device_root)?;
     let mut text = format!(
-        "{}: {form}, {} bytes (head {} bytes); not authenticated by inspection, use `modelseal verify`\n",
+        "{}: {}, {} bytes (head {} bytes); not authenticated by inspection, use `modelseal verify`\n",
         path.display(),
+        form.describe(),
         file.file_len,
         file.head.len()
     );
@@ -525,10 +978,17 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
     text.push_str(&manifest_text(&manifest, Some(&offsets)));
     let _ = writeln!(text, "signatures ({})", doc.signatures().len());
     text.push_str(&sig_text);
-    Ok(Inspection { json, text })
-}
-
-/// `Stage` by name, for callers parsing command lines.
-pub fn stage_from_str(s: &str) -> std::result::Result<Stage, String> {
-    crate::spec::parse_stage(s)
+    let report = InspectReport::Bundle(Box::new(BundleInspection {
+        file: path.display().to_string(),
+        form,
+        authenticated: false,
+        file_len: file.file_len,
+        head_len: file.head.len(),
+        bundle_len: layout.end(),
+        manifest_digest: hex::encode(doc.digest()),
+        rotation_chain,
+        manifest: ManifestReport::new(&manifest, Some(&offsets)),
+        signatures,
+    }));
+    Ok(Inspection { report, text })
 }

@@ -8,7 +8,7 @@
 //! 0600 through an atomic rename, and never replace an existing file unless
 //! the caller passes [`Overwrite::Replace`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, KeyProblem, Result};
 use crate::fsio::{Overwrite, PUBLIC_MODE, SECRET_MODE, read_small, write_atomic};
 use crate::sign::{KeySigner, key_id_of};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
@@ -45,8 +45,9 @@ impl KeyFormat {
 /// A fresh Ed25519 key from the operating system's random source.
 pub fn generate() -> Result<SigningKey> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut_slice())
-        .map_err(|e| Error::Key(format!("no randomness from the operating system: {e}")))?;
+    getrandom::fill(seed.as_mut_slice()).map_err(|e| Error::NoRandomness {
+        reason: e.to_string(),
+    })?;
     Ok(SigningKey::from_bytes(&seed))
 }
 
@@ -63,7 +64,9 @@ pub fn encode_private(key: &SigningKey, format: KeyFormat) -> Result<Zeroizing<V
             };
             let pem = v1
                 .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| Error::Key(format!("encoding PKCS#8: {e}")))?;
+                .map_err(|_| Error::Internal {
+                    invariant: "a 32-byte Ed25519 secret encodes as PKCS#8",
+                })?;
             Ok(Zeroizing::new(pem.as_bytes().to_vec()))
         }
     }
@@ -74,11 +77,15 @@ pub fn encode_public(public_key: &[u8; PUBLIC_KEY_LEN], format: KeyFormat) -> Re
     match format {
         KeyFormat::Raw => Ok(public_key.to_vec()),
         KeyFormat::Pem => {
-            let vk = VerifyingKey::from_bytes(public_key)
-                .map_err(|_| Error::Key("not a valid Ed25519 public key".into()))?;
+            let vk = VerifyingKey::from_bytes(public_key).map_err(|_| Error::Key {
+                path: None,
+                problem: KeyProblem::PublicKeyDoesNotDecode,
+            })?;
             vk.to_public_key_pem(LineEnding::LF)
                 .map(String::into_bytes)
-                .map_err(|e| Error::Key(format!("encoding public key: {e}")))
+                .map_err(|_| Error::Internal {
+                    invariant: "an Ed25519 public key encodes as SubjectPublicKeyInfo",
+                })
         }
     }
 }
@@ -116,45 +123,44 @@ fn pem_text(bytes: &[u8]) -> Option<&str> {
 }
 
 /// Parses the contents of a private key file (PKCS#8 PEM, v1 or v2, or 32
-/// raw bytes).
-pub fn parse_private(bytes: &[u8]) -> Result<(SigningKey, KeyFormat)> {
+/// raw bytes). The caller knows the file: [`Error::key_file`] names it.
+pub fn parse_private(bytes: &[u8]) -> std::result::Result<(SigningKey, KeyFormat), KeyProblem> {
     if let Some(text) = pem_text(bytes) {
         if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-            return Err(Error::Key(
-                "encrypted PKCS#8 keys are not supported; decrypt with `openssl pkey` or keep the key in an HSM".into(),
-            ));
+            return Err(KeyProblem::Encrypted);
         }
-        let key = SigningKey::from_pkcs8_pem(text.trim())
-            .map_err(|e| Error::Key(format!("not an Ed25519 PKCS#8 private key: {e}")))?;
+        let key =
+            SigningKey::from_pkcs8_pem(text.trim()).map_err(|e| KeyProblem::PrivateKeyPem {
+                reason: e.to_string(),
+            })?;
         return Ok((key, KeyFormat::Pem));
     }
-    let seed: &[u8; 32] = bytes.try_into().map_err(|_| {
-        Error::Key(format!(
-            "not a private key: expected PKCS#8 PEM or 32 raw bytes, found {} bytes",
-            bytes.len()
-        ))
-    })?;
+    let seed: &[u8; 32] = bytes
+        .try_into()
+        .map_err(|_| KeyProblem::PrivateKeyLength { found: bytes.len() })?;
     Ok((SigningKey::from_bytes(seed), KeyFormat::Raw))
 }
 
 /// Reads a private key file as a signer labelled with its path.
 pub fn read_signer(path: &Path) -> Result<KeySigner> {
     let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
-    let (key, _) =
-        parse_private(&bytes).map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+    let (key, _) = parse_private(&bytes).map_err(|p| Error::key_file(path, p))?;
     Ok(KeySigner::new(key, format!("key file {}", path.display())))
 }
 
 /// Parses the contents of a public key file: SPKI PEM, 32 raw bytes, 64 hex
 /// digits, or a private key (whose public key is taken).
-pub fn parse_public(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN]> {
+pub fn parse_public(bytes: &[u8]) -> std::result::Result<[u8; PUBLIC_KEY_LEN], KeyProblem> {
     if let Some(text) = pem_text(bytes) {
         if text.contains("PRIVATE KEY-----") {
             let (key, _) = parse_private(bytes)?;
             return Ok(key.verifying_key().to_bytes());
         }
-        let vk = VerifyingKey::from_public_key_pem(text.trim())
-            .map_err(|e| Error::Key(format!("not an Ed25519 public key: {e}")))?;
+        let vk = VerifyingKey::from_public_key_pem(text.trim()).map_err(|e| {
+            KeyProblem::PublicKeyPem {
+                reason: e.to_string(),
+            }
+        })?;
         return Ok(vk.to_bytes());
     }
     let raw: [u8; PUBLIC_KEY_LEN] = if let Ok(raw) = <[u8; PUBLIC_KEY_LEN]>::try_from(bytes) {
@@ -162,23 +168,18 @@ pub fn parse_public(bytes: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN]> {
     } else {
         let text = std::str::from_utf8(bytes).unwrap_or("").trim();
         let mut out = [0u8; PUBLIC_KEY_LEN];
-        hex::decode_to_slice(text, &mut out).map_err(|_| {
-            Error::Key(format!(
-                "not a public key: expected PEM, 32 raw bytes or 64 hex digits, found {} bytes",
-                bytes.len()
-            ))
-        })?;
+        hex::decode_to_slice(text, &mut out)
+            .map_err(|_| KeyProblem::PublicKeyLength { found: bytes.len() })?;
         out
     };
-    VerifyingKey::from_bytes(&raw)
-        .map_err(|_| Error::Key("not a valid Ed25519 public key (does not decode)".into()))?;
+    VerifyingKey::from_bytes(&raw).map_err(|_| KeyProblem::PublicKeyDoesNotDecode)?;
     Ok(raw)
 }
 
 /// Reads a public key file (or a private key file, for its public key).
 pub fn read_public(path: &Path) -> Result<[u8; PUBLIC_KEY_LEN]> {
     let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
-    parse_public(&bytes).map_err(|e| Error::Key(format!("{}: {e}", path.display())))
+    parse_public(&bytes).map_err(|p| Error::key_file(path, p))
 }
 
 /// What a person needs to know about a key.

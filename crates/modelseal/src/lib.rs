@@ -33,5 +33,5 @@ pub mod signfile;
 pub mod spec;
 pub mod verify;
 
-pub use error::{Error, ErrorClass, Result};
+pub use error::{Error, ErrorClass, KeyProblem, Result};
 pub use modelseal_core as core;

@@ -13,7 +13,7 @@ use modelseal_core::doc::{
     SystemConfigDoc, TargetDoc,
 };
 use modelseal_core::limits::{MAX_MANIFEST_LEN, MAX_ROOT_LEN, PUBLIC_KEY_LEN};
-use modelseal_core::manifest::ManifestView;
+use modelseal_core::manifest::{ComponentView, EcuView, ManifestView, SystemConfigView};
 use modelseal_core::root::TrustRoot;
 use std::collections::BTreeMap;
 
@@ -437,45 +437,80 @@ impl Manifest {
     pub fn from_view(view: &ManifestView<'_>) -> Result<Self> {
         let head = view.head();
         let target = view.target()?;
-        let components = view
-            .components()?
-            .map(|c| Component {
-                family: c.head.family.into(),
-                version: c.head.version.into(),
-                stage: Stage::from_code(c.head.stage).unwrap_or(Stage::DEVELOPMENT),
-                author: c.head.author.into(),
-                created_at: c.head.created_at,
-                training_environment: c.head.training_environment.into(),
-                lineage: Lineage::from_doc(&c.head.lineage),
-                tickets: c.tickets.map(String::from).collect(),
-                metadata: c
-                    .metadata
-                    .map(|m| (m.key.to_owned(), m.value.to_owned()))
-                    .collect(),
-            })
-            .collect();
-        let system_config = view.system_config()?.map(|sc| SystemConfig {
+        Ok(Self {
+            kind: view.kind(),
+            security_counter: head.security_counter,
+            version: head.version.into(),
+            created_at: head.created_at,
+            expires_at: head.expires_at,
+            supersedes: head.supersedes,
+            target: Target {
+                hardware_ids: target.hardware_ids.map(String::from).collect(),
+                serials: target.serials.map(String::from).collect(),
+                platform: target.platform.map(String::from),
+                market: target.market.map(String::from),
+            },
+            components: view.components()?.map(Component::from).collect(),
+            system_config: view.system_config()?.map(SystemConfig::from),
+            artifacts: view.artifacts()?.map(ArtifactEntry::from).collect(),
+            extensions: view
+                .extensions()?
+                .map(|e| ExtensionEntry {
+                    id: e.id,
+                    critical: e.critical,
+                    data: e.data.to_vec(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl From<ComponentView<'_>> for Component {
+    fn from(c: ComponentView<'_>) -> Self {
+        Self {
+            family: c.head.family.into(),
+            version: c.head.version.into(),
+            stage: Stage::from_code(c.head.stage).unwrap_or(Stage::DEVELOPMENT),
+            author: c.head.author.into(),
+            created_at: c.head.created_at,
+            training_environment: c.head.training_environment.into(),
+            lineage: Lineage::from_doc(&c.head.lineage),
+            tickets: c.tickets.map(String::from).collect(),
+            metadata: c
+                .metadata
+                .map(|m| (m.key.to_owned(), m.value.to_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl From<EcuView<'_>> for Ecu {
+    fn from(e: EcuView<'_>) -> Self {
+        Self {
+            name: e.head.name.into(),
+            hardware_id: e.head.hardware_id.into(),
+            software_version: e.head.software_version.into(),
+            models: e
+                .models
+                .map(|m| ModelEntry {
+                    family: m.family.into(),
+                    version: m.version.into(),
+                    manifest_digest: m.manifest_digest,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<SystemConfigView<'_>> for SystemConfig {
+    fn from(sc: SystemConfigView<'_>) -> Self {
+        Self {
             config_id: sc.head.config_id.into(),
             config_version: sc.head.config_version.into(),
             vehicle_platform: sc.head.vehicle_platform.into(),
             sensor_set: sc.head.sensor_set.into(),
             market: sc.head.market.into(),
-            ecus: sc
-                .ecus
-                .map(|e| Ecu {
-                    name: e.head.name.into(),
-                    hardware_id: e.head.hardware_id.into(),
-                    software_version: e.head.software_version.into(),
-                    models: e
-                        .models
-                        .map(|m| ModelEntry {
-                            family: m.family.into(),
-                            version: m.version.into(),
-                            manifest_digest: m.manifest_digest,
-                        })
-                        .collect(),
-                })
-                .collect(),
+            ecus: sc.ecus.map(Ecu::from).collect(),
             middleware: sc
                 .middleware
                 .map(|m| (m.name.to_owned(), m.version.to_owned()))
@@ -490,49 +525,25 @@ impl Manifest {
                     digest: p.digest,
                 })
                 .collect(),
-        });
-        let artifacts = view
-            .artifacts()?
-            .map(|a| ArtifactEntry {
-                name: a.name.into(),
-                kind: a.kind,
-                size: a.size,
-                digest: a.digest,
-                plaintext: a.plaintext.map(|p| PlaintextInfo {
-                    size: p.size,
-                    digest: p.digest,
-                    algorithm: p.encryption.algorithm.into(),
-                    key_id: p.encryption.key_id.into(),
-                }),
-                licence: a.licence.into(),
-            })
-            .collect();
-        let extensions = view
-            .extensions()?
-            .map(|e| ExtensionEntry {
-                id: e.id,
-                critical: e.critical,
-                data: e.data.to_vec(),
-            })
-            .collect();
-        Ok(Self {
-            kind: view.kind(),
-            security_counter: head.security_counter,
-            version: head.version.into(),
-            created_at: head.created_at,
-            expires_at: head.expires_at,
-            supersedes: head.supersedes,
-            target: Target {
-                hardware_ids: target.hardware_ids.map(String::from).collect(),
-                serials: target.serials.map(String::from).collect(),
-                platform: target.platform.map(String::from),
-                market: target.market.map(String::from),
-            },
-            components,
-            system_config,
-            artifacts,
-            extensions,
-        })
+        }
+    }
+}
+
+impl From<doc::Artifact<'_>> for ArtifactEntry {
+    fn from(a: doc::Artifact<'_>) -> Self {
+        Self {
+            name: a.name.into(),
+            kind: a.kind,
+            size: a.size,
+            digest: a.digest,
+            plaintext: a.plaintext.map(|p| PlaintextInfo {
+                size: p.size,
+                digest: p.digest,
+                algorithm: p.encryption.algorithm.into(),
+                key_id: p.encryption.key_id.into(),
+            }),
+            licence: a.licence.into(),
+        }
     }
 }
 

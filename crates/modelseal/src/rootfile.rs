@@ -34,32 +34,31 @@ pub const ROLES: [(u8, &str); 3] = [
     (ROLE_SYSTEM_CONFIG, "system-config"),
 ];
 
-fn check_role(name: &str, r: &RoleKeys) -> Result<()> {
+fn check_role(role: &'static str, r: &RoleKeys) -> Result<()> {
     if r.keys.is_empty() {
-        return Err(Error::Invalid(format!(
-            "the {name} role needs at least one key"
-        )));
+        return Err(Error::RoleWithoutKeys { role });
     }
     if r.keys.len() > MAX_ROLE_KEYS {
-        return Err(Error::Invalid(format!(
-            "the {name} role has {} keys; at most MAX_ROLE_KEYS = {MAX_ROLE_KEYS}",
-            r.keys.len()
-        )));
+        return Err(Error::RoleKeyCount {
+            role,
+            count: r.keys.len(),
+            max: MAX_ROLE_KEYS,
+        });
     }
     if r.threshold == 0 || usize::from(r.threshold) > r.keys.len() {
-        return Err(Error::Invalid(format!(
-            "the {name} role's threshold is {}; it must be between 1 and its {} keys",
-            r.threshold,
-            r.keys.len()
-        )));
+        return Err(Error::RoleThreshold {
+            role,
+            threshold: r.threshold,
+            keys: r.keys.len(),
+        });
     }
     let mut seen = BTreeSet::new();
     for k in &r.keys {
         if !seen.insert(*k) {
-            return Err(Error::Invalid(format!(
-                "key {} is listed twice in the {name} role",
-                hex::encode(key_id_of(k))
-            )));
+            return Err(Error::RoleKeyTwice {
+                role,
+                key_id: hex::encode(key_id_of(k)),
+            });
         }
     }
     Ok(())
@@ -116,22 +115,26 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
     let old = TrustRoot::from_envelope_unverified(previous)
         .map_err(|e| Error::verify("previous trust root", e))?;
     let old = Root::from_trust_root(&old);
-    let version = old.version.checked_add(1).ok_or(Error::Invalid(
-        "the previous root has the last possible version".into(),
-    ))?;
+    let version = old
+        .version
+        .checked_add(1)
+        .ok_or(Error::RootVersionExhausted {
+            version: old.version,
+        })?;
     let mut roles = Vec::new();
     for (i, (id, name)) in ROLES.iter().enumerate() {
         let prev = old
             .role(*id)
-            .ok_or_else(|| Error::Invalid(format!("the previous root has no {name} role")))?;
+            // The core refuses a root without all three roles.
+            .ok_or(Error::Internal {
+                invariant: "a parsed trust root has all three roles",
+            })?;
         let keys = changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone());
         let floor = changes.floors[i];
         if floor.is_some() {
             let same = keys.len() == prev.keys.len() && keys.iter().all(|k| prev.keys.contains(k));
             if *id == ROLE_ROOT || same {
-                return Err(Error::Invalid(format!(
-                    "a counter-floor re-base of the {name} role needs new {name} keys in the same rotation: it exists to undo a counter that retired keys pushed up"
-                )));
+                return Err(Error::RebaseWithoutNewKeys { role: name });
             }
         }
         roles.push(RoleKeys {
@@ -143,9 +146,7 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
     let expires_at = changes.expires_at.unwrap_or(old.expires_at);
     let (root, doc) = make_root(version, expires_at, [&roles[0], &roles[1], &roles[2]])?;
     if root == (Root { version, ..old }) {
-        return Err(Error::Invalid(
-            "the rotation changes nothing: give new keys, thresholds or an expiry".into(),
-        ));
+        return Err(Error::RotationChangesNothing);
     }
     Ok((root, doc))
 }
@@ -161,10 +162,10 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
 pub fn root_update(device_root: &[u8], chain: &[Vec<u8>]) -> Result<(Vec<u8>, u32)> {
     use modelseal_core::limits::MAX_ROOT_CHAIN;
     if chain.is_empty() || chain.len() > MAX_ROOT_CHAIN {
-        return Err(Error::Invalid(format!(
-            "a root update carries 1 to MAX_ROOT_CHAIN = {MAX_ROOT_CHAIN} roots; got {} (a device further behind takes several updates, each from the root the previous one left)",
-            chain.len()
-        )));
+        return Err(Error::RootUpdateLength {
+            count: chain.len(),
+            max: MAX_ROOT_CHAIN,
+        });
     }
     let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
     let len: usize = 16 + refs.iter().map(|e| e.len()).sum::<usize>();

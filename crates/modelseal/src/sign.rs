@@ -11,7 +11,6 @@ use ed25519_dalek::Signer as _;
 use modelseal_core::envelope::{DocType, Envelope, signed_message, verify_strict};
 use modelseal_core::hash::{SoftSha256, digest_of, key_id};
 use modelseal_core::limits::{MAX_SIGNATURES, PUBLIC_KEY_LEN, SIGNATURE_LEN, SIGNED_MESSAGE_LEN};
-use modelseal_core::root::TrustRoot;
 use modelseal_core::{Digest, KeyId};
 
 /// Something that can produce Ed25519 signatures.
@@ -49,10 +48,6 @@ impl KeySigner {
     /// A signer from a 32-byte secret seed.
     pub fn from_seed(seed: &[u8; 32], label: impl Into<String>) -> Self {
         Self::new(ed25519_dalek::SigningKey::from_bytes(seed), label)
-    }
-    /// The key.
-    pub fn key(&self) -> &ed25519_dalek::SigningKey {
-        &self.key
     }
 }
 
@@ -132,7 +127,7 @@ impl SignedDocument {
         let pk = signer.public_key()?;
         let sig = signer.sign(&self.message())?;
         self.attach(pk, sig)
-            .map_err(|e| Error::Signature(format!("{}: {e}", signer.describe())))
+            .map_err(|e| Error::signature_from(signer.describe(), e))
     }
 
     /// Attaches a detached signature after checking it: it must verify
@@ -143,53 +138,19 @@ impl SignedDocument {
         public_key: [u8; PUBLIC_KEY_LEN],
         signature: [u8; SIGNATURE_LEN],
     ) -> Result<()> {
+        let key_id = || hex::encode(key_id_of(&public_key));
         if self.signatures.iter().any(|(pk, _)| *pk == public_key) {
-            return Err(Error::Signature(format!(
-                "key {} has already signed this document",
-                hex::encode(key_id_of(&public_key))
-            )));
+            return Err(Error::SignatureDuplicate { key_id: key_id() });
         }
         if self.signatures.len() >= MAX_SIGNATURES {
-            return Err(Error::Signature(format!(
-                "a document carries at most {MAX_SIGNATURES} signatures"
-            )));
+            return Err(Error::TooManySignatures {
+                max: MAX_SIGNATURES,
+            });
         }
-        verify_strict(&public_key, &self.message(), &signature).map_err(|_| {
-            Error::Signature(format!(
-                "signature by key {} does not verify over this document",
-                hex::encode(key_id_of(&public_key))
-            ))
-        })?;
+        verify_strict(&public_key, &self.message(), &signature)
+            .map_err(|_| Error::SignatureInvalid { key_id: key_id() })?;
         self.signatures.push((public_key, signature));
         Ok(())
-    }
-
-    /// Like [`SignedDocument::attach`], and the key must belong to one of
-    /// `roles` of `root`.
-    pub fn attach_for_roles(
-        &mut self,
-        root: &TrustRoot,
-        roles: &[u8],
-        public_key: [u8; PUBLIC_KEY_LEN],
-        signature: [u8; SIGNATURE_LEN],
-    ) -> Result<()> {
-        let member = roles
-            .iter()
-            .filter_map(|&r| root.role(r))
-            .any(|r| r.position(&public_key).is_some());
-        if !member {
-            return Err(Error::Signature(format!(
-                "key {} is not a key of the role that signs this document in root version {}",
-                hex::encode(key_id_of(&public_key)),
-                root.version()
-            )));
-        }
-        self.attach(public_key, signature)
-    }
-
-    /// Drops every signature (after the document changed, say).
-    pub fn clear_signatures(&mut self) {
-        self.signatures.clear();
     }
 
     /// The envelope bytes.

@@ -66,11 +66,8 @@ impl Signable {
         if magic == BUNDLE_MAGIC {
             let file = BundleFile::open(path)?;
             let device_root = root
-                .ok_or_else(|| {
-                    Error::Invalid(
-                        "give the device's trust root (--root): it says which keys may sign this bundle"
-                            .into(),
-                    )
+                .ok_or_else(|| Error::DeviceRootMissing {
+                    path: path.to_path_buf(),
                 })?
                 .to_vec();
             let parts = split_head(&file.head)?;
@@ -90,10 +87,9 @@ impl Signable {
             let bytes = read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
             Self::root(path, &bytes, root)
         } else {
-            Err(Error::Invalid(format!(
-                "{}: neither a bundle, a bundle head nor a root envelope",
-                path.display()
-            )))
+            Err(Error::UnknownFileType {
+                path: path.to_path_buf(),
+            })
         }
     }
 
@@ -102,10 +98,9 @@ impl Signable {
         let env = Envelope::parse(envelope)
             .map_err(|e| Error::verify(format!("{}: envelope", path.display()), e))?;
         if env.doc_type() != DocType::Root {
-            return Err(Error::Invalid(format!(
-                "{}: holds a manifest envelope, not a root; sign bundles, not bare manifests",
-                path.display()
-            )));
+            return Err(Error::BareManifestEnvelope {
+                path: path.to_path_buf(),
+            });
         }
         let doc = SignedDocument::from_envelope(envelope)?;
         let authority = Authority::for_root(doc.doc(), previous)?;
@@ -140,24 +135,22 @@ impl Signable {
         SignatureStatus::of(&self.doc, &self.authority)
     }
 
+    fn role_names(&self) -> Vec<String> {
+        self.authority.roles.iter().map(|r| r.name()).collect()
+    }
+
     fn foreign(&self, pk: &[u8; PUBLIC_KEY_LEN]) -> Error {
-        let roles: Vec<String> = self.authority.roles.iter().map(|r| r.name()).collect();
-        Error::Signature(format!(
-            "key {} is not a key of the {}; its signature would count for nothing",
-            hex::encode(key_id_of(pk)),
-            roles.join(" or the ")
-        ))
+        Error::KeyNotInRole {
+            key_id: hex::encode(key_id_of(pk)),
+            roles: self.role_names(),
+        }
     }
 
     /// Signs with `signer`, whose key must belong to a signing role.
     pub fn sign(&mut self, signer: &dyn Signer) -> Result<()> {
         let pk = signer.public_key()?;
         if !self.authority.admits(&pk) {
-            return Err(Error::Signature(format!(
-                "{}: {}",
-                signer.describe(),
-                self.foreign(&pk)
-            )));
+            return Err(Error::signature_from(signer.describe(), self.foreign(&pk)));
         }
         self.doc.sign_with(signer)
     }
@@ -186,12 +179,8 @@ impl Signable {
                     .flat_map(|r| r.keys.iter())
                     .find(|k| verify_strict(k, &msg, &signature).is_ok())
                     .copied();
-                let roles: Vec<String> = self.authority.roles.iter().map(|r| r.name()).collect();
-                found.ok_or_else(|| {
-                    Error::Signature(format!(
-                        "the signature does not verify under any key of the {} over this document: it is invalid, made over other bytes, or made by a key outside the role",
-                        roles.join(" or the ")
-                    ))
+                found.ok_or_else(|| Error::SignatureMatchesNoRoleKey {
+                    roles: self.role_names(),
                 })?
             }
         };
@@ -341,29 +330,49 @@ fn copy_payloads(file: &BundleFile, head: &[u8], tmp: &AtomicFile) -> Result<()>
     Ok(())
 }
 
-/// Parses a detached signature file: 64 raw bytes, or 128 hex digits.
-pub fn parse_signature_file(bytes: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
-    if let Ok(sig) = <[u8; SIGNATURE_LEN]>::try_from(bytes) {
+/// Longest detached signature or message file read, in bytes (128 hex
+/// digits with line breaks fit).
+const MAX_DETACHED_FILE: usize = 1024;
+
+/// Reads a detached signature file: 64 raw bytes, or 128 hex digits.
+pub fn read_signature_file(path: &Path) -> Result<[u8; SIGNATURE_LEN]> {
+    let bytes = read_small(path, MAX_DETACHED_FILE)?;
+    if let Ok(sig) = <[u8; SIGNATURE_LEN]>::try_from(bytes.as_slice()) {
         return Ok(sig);
     }
-    let text = std::str::from_utf8(bytes).unwrap_or("").trim();
+    let text = std::str::from_utf8(&bytes).unwrap_or("").trim();
     let mut sig = [0u8; SIGNATURE_LEN];
-    hex::decode_to_slice(text, &mut sig).map_err(|_| {
-        Error::Signature(format!(
-            "a detached signature is {SIGNATURE_LEN} raw bytes (or {} hex digits); this file has {} bytes",
-            2 * SIGNATURE_LEN,
-            bytes.len()
-        ))
+    hex::decode_to_slice(text, &mut sig).map_err(|_| Error::SignatureFileLength {
+        path: path.to_path_buf(),
+        expected: SIGNATURE_LEN,
+        found: bytes.len(),
     })?;
     Ok(sig)
 }
 
-/// Parses an exported message file: exactly the 64 bytes to sign.
-pub fn parse_message_file(bytes: &[u8]) -> Result<[u8; SIGNED_MESSAGE_LEN]> {
-    bytes.try_into().map_err(|_| {
-        Error::Invalid(format!(
-            "a message to sign is exactly {SIGNED_MESSAGE_LEN} bytes (domain tag and digest); this file has {}",
-            bytes.len()
-        ))
-    })
+/// Reads an exported message file: exactly the 64 bytes to sign, starting
+/// with the domain tag of a modelseal document type (returned). Anything
+/// else is refused, so a key cannot be made to sign other data.
+pub fn read_message_file(path: &Path) -> Result<(DocType, [u8; SIGNED_MESSAGE_LEN])> {
+    let bytes = read_small(path, MAX_DETACHED_FILE)?;
+    let msg: [u8; SIGNED_MESSAGE_LEN] =
+        bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::MessageFileLength {
+                path: path.to_path_buf(),
+                expected: SIGNED_MESSAGE_LEN,
+                found: bytes.len(),
+            })?;
+    let doc_type = [
+        DocType::Root,
+        DocType::ComponentManifest,
+        DocType::SystemConfigManifest,
+    ]
+    .into_iter()
+    .find(|t| msg.starts_with(t.domain_tag()))
+    .ok_or_else(|| Error::NotAModelsealMessage {
+        path: path.to_path_buf(),
+    })?;
+    Ok((doc_type, msg))
 }

@@ -538,6 +538,13 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
     r.resolve(spec, now)
 }
 
+/// Files to hash, and the digest slot each fills.
+type FileSlots = Vec<(Slot, FileRef)>;
+
+/// An artifact as resolved: its manifest entry, the file of its
+/// distributed bytes, and the file of its plaintext (when hashed here).
+type Resolved = (ArtifactEntry, FileRef, Option<FileRef>);
+
 struct Resolver {
     file: PathBuf,
     dir: PathBuf,
@@ -718,9 +725,49 @@ impl Resolver {
             None => None,
             Some(r) => Some(self.digest_ref("supersedes", r)?),
         };
+        let target = self.target(&spec.target)?;
+        let (components, system_config, mut files) = self.contents(spec, kind, created_at)?;
+        let root = match &spec.artifact_root {
+            Some(r) => self.path(&self.dir, r),
+            None => self.dir.clone(),
+        };
+        let artifacts = self.artifacts(spec, kind, &root)?;
+        let mut entries = Vec::with_capacity(artifacts.len());
+        for (i, (entry, file, plain)) in artifacts.into_iter().enumerate() {
+            files.push((Slot::Artifact(i), file));
+            if let Some(p) = plain {
+                files.push((Slot::Plaintext(i), p));
+            }
+            entries.push(entry);
+        }
+        let extensions = self.extensions(&spec.extension)?;
 
-        // Target.
-        let t = &spec.target;
+        let mut manifest = Manifest {
+            kind,
+            security_counter: spec.security_counter,
+            version: spec.version.clone(),
+            created_at,
+            expires_at: spec.expires_at.map(|t| t.0),
+            supersedes,
+            target,
+            components,
+            system_config,
+            artifacts: entries,
+            extensions,
+        };
+        // Artifacts are already in order; this orders the other lists the
+        // same way the slots above were numbered (parameter sets were
+        // numbered after sorting in `system_config`).
+        manifest.normalize();
+        Ok(Plan {
+            spec_path: self.file.clone(),
+            artifact_root: root,
+            manifest,
+            files,
+        })
+    }
+
+    fn target(&self, t: &TargetSpec) -> Result<Target> {
         self.count(
             "target.hardware_ids",
             t.hardware_ids.len(),
@@ -751,9 +798,23 @@ impl Resolver {
             .map_err(|d| self.err("target.hardware_ids", format!("`{d}` is listed twice")))?;
         unique(&t.serials)
             .map_err(|d| self.err("target.serials", format!("`{d}` is listed twice")))?;
+        Ok(Target {
+            hardware_ids: t.hardware_ids.clone(),
+            serials: t.serials.clone(),
+            platform: t.platform.clone(),
+            market: t.market.clone(),
+        })
+    }
 
-        // Components or system configuration.
-        let (components, system_config, mut files) = match kind {
+    /// The components of a component bundle, or the system configuration
+    /// (and its parameter-set files) of a system-configuration bundle.
+    fn contents(
+        &self,
+        spec: &SpecFile,
+        kind: BundleKind,
+        created_at: u64,
+    ) -> Result<(Vec<Component>, Option<SystemConfig>, FileSlots)> {
+        Ok(match kind {
             BundleKind::Component => {
                 if spec.system_config.is_some() {
                     return Err(self.err(
@@ -794,77 +855,22 @@ impl Resolver {
                 let (sc, files) = self.system_config(sc)?;
                 (Vec::new(), Some(sc), files)
             }
-        };
+        })
+    }
 
-        // Artifacts.
-        let root = spec
-            .artifact_root
-            .as_deref()
-            .map_or_else(|| self.dir.clone(), |r| self.path(&self.dir, r));
-        let mut artifacts: Vec<(ArtifactEntry, FileRef, Option<FileRef>)> = Vec::new();
+    /// Every artifact: `[[artifact]]`, `[[artifact_tree]]` and `[sbom]`, in
+    /// canonical (payload) order, each name once.
+    fn artifacts(&self, spec: &SpecFile, kind: BundleKind, root: &Path) -> Result<Vec<Resolved>> {
+        let mut artifacts: Vec<Resolved> = Vec::new();
         for (i, a) in spec.artifact.iter().enumerate() {
             let field = format!("artifact[{i}]");
-            artifacts.push(self.artifact(&field, a, &root)?);
+            artifacts.push(self.artifact(&field, a, root)?);
         }
         for (i, t) in spec.artifact_tree.iter().enumerate() {
-            let field = format!("artifact_tree[{i}]");
-            let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
-            self.text(&format!("{field}.licence"), &t.licence, true)?;
-            let dir = self.inside(&format!("{field}.path"), &root, &t.path)?;
-            let mut found = Vec::new();
-            walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
-            found.sort();
-            if artifacts.len() + found.len() > MAX_ARTIFACTS {
-                return Err(self.err(
-                    &field,
-                    format!(
-                        "{} files; a bundle holds at most MAX_ARTIFACTS = {MAX_ARTIFACTS} artifacts",
-                        artifacts.len() + found.len()
-                    ),
-                ));
-            }
-            for p in found {
-                let rel = p
-                    .strip_prefix(&root)
-                    .map_err(|_| self.err(&field, "directory is outside artifact_root"))?;
-                let name = rel.to_string_lossy().into_owned();
-                let ff = format!("{field} ({name})");
-                self.name(&ff, &name)?;
-                self.stays_inside(&ff, &root, &p)?;
-                let f = self.file(&ff, p)?;
-                artifacts.push((
-                    ArtifactEntry {
-                        name,
-                        kind: kind.code(),
-                        size: f.size,
-                        digest: [0; 32],
-                        plaintext: None,
-                        licence: t.licence.clone(),
-                    },
-                    f,
-                    None,
-                ));
-            }
+            self.artifact_tree(&format!("artifact_tree[{i}]"), t, root, &mut artifacts)?;
         }
         if let Some(s) = &spec.sbom {
-            let kind = match s.format.as_str() {
-                "cyclonedx" => ArtifactKind::SbomCycloneDx,
-                "spdx" => ArtifactKind::SbomSpdx,
-                other => {
-                    return Err(self.err(
-                        "sbom.format",
-                        format!("unknown SBOM format `{other}`: use \"cyclonedx\" or \"spdx\""),
-                    ));
-                }
-            };
-            let a = ArtifactSpec {
-                path: s.path.clone(),
-                name: s.name.clone(),
-                kind: kind.name().into(),
-                licence: s.licence.clone(),
-                plaintext: None,
-            };
-            artifacts.push(self.artifact("sbom", &a, &root)?);
+            artifacts.push(self.sbom(s, root)?);
         }
         self.count(
             "artifact",
@@ -900,25 +906,90 @@ impl Resolver {
                 }
             }
         }
-        let mut entries = Vec::with_capacity(artifacts.len());
-        for (i, (entry, file, plain)) in artifacts.into_iter().enumerate() {
-            files.push((Slot::Artifact(i), file));
-            if let Some(p) = plain {
-                files.push((Slot::Plaintext(i), p));
-            }
-            entries.push(entry);
-        }
+        Ok(artifacts)
+    }
 
-        // Extensions.
+    /// The `[sbom]` table: an artifact of an SBOM kind.
+    fn sbom(&self, s: &SbomSpec, root: &Path) -> Result<Resolved> {
+        let kind = match s.format.as_str() {
+            "cyclonedx" => ArtifactKind::SbomCycloneDx,
+            "spdx" => ArtifactKind::SbomSpdx,
+            other => {
+                return Err(self.err(
+                    "sbom.format",
+                    format!("unknown SBOM format `{other}`: use \"cyclonedx\" or \"spdx\""),
+                ));
+            }
+        };
+        let a = ArtifactSpec {
+            path: s.path.clone(),
+            name: s.name.clone(),
+            kind: kind.name().into(),
+            licence: s.licence.clone(),
+            plaintext: None,
+        };
+        self.artifact("sbom", &a, root)
+    }
+
+    /// Every regular file under an `[[artifact_tree]]` directory, added to
+    /// `artifacts` (which must stay within `MAX_ARTIFACTS`).
+    fn artifact_tree(
+        &self,
+        field: &str,
+        t: &ArtifactTreeSpec,
+        root: &Path,
+        artifacts: &mut Vec<Resolved>,
+    ) -> Result<()> {
+        let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
+        self.text(&format!("{field}.licence"), &t.licence, true)?;
+        let dir = self.inside(&format!("{field}.path"), root, &t.path)?;
+        let mut found = Vec::new();
+        walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
+        found.sort();
+        if artifacts.len() + found.len() > MAX_ARTIFACTS {
+            return Err(self.err(
+                field,
+                format!(
+                    "{} files; a bundle holds at most MAX_ARTIFACTS = {MAX_ARTIFACTS} artifacts",
+                    artifacts.len() + found.len()
+                ),
+            ));
+        }
+        for p in found {
+            let rel = p
+                .strip_prefix(root)
+                .map_err(|_| self.err(field, "directory is outside artifact_root"))?;
+            let name = rel.to_string_lossy().into_owned();
+            let ff = format!("{field} ({name})");
+            self.name(&ff, &name)?;
+            self.stays_inside(&ff, root, &p)?;
+            let f = self.file(&ff, p)?;
+            artifacts.push((
+                ArtifactEntry {
+                    name,
+                    kind: kind.code(),
+                    size: f.size,
+                    digest: [0; 32],
+                    plaintext: None,
+                    licence: t.licence.clone(),
+                },
+                f,
+                None,
+            ));
+        }
+        Ok(())
+    }
+
+    fn extensions(&self, specs: &[ExtensionSpec]) -> Result<Vec<ExtensionEntry>> {
         self.count(
             "extension",
-            spec.extension.len(),
+            specs.len(),
             0,
             MAX_EXTENSIONS,
             "MAX_EXTENSIONS",
         )?;
         let mut extensions = Vec::new();
-        for (i, e) in spec.extension.iter().enumerate() {
+        for (i, e) in specs.iter().enumerate() {
             let field = format!("extension[{i}]");
             let data = hex::decode(e.data.trim())
                 .map_err(|_| self.err(format!("{field}.data"), "not hex"))?;
@@ -948,35 +1019,7 @@ impl Resolver {
         }
         let ids: Vec<u32> = extensions.iter().map(|e| e.id).collect();
         unique(&ids).map_err(|d| self.err("extension", format!("id {d} appears twice")))?;
-
-        let mut manifest = Manifest {
-            kind,
-            security_counter: spec.security_counter,
-            version: spec.version.clone(),
-            created_at,
-            expires_at: spec.expires_at.map(|t| t.0),
-            supersedes,
-            target: Target {
-                hardware_ids: t.hardware_ids.clone(),
-                serials: t.serials.clone(),
-                platform: t.platform.clone(),
-                market: t.market.clone(),
-            },
-            components,
-            system_config,
-            artifacts: entries,
-            extensions,
-        };
-        // Artifacts are already in order; this orders the other lists the
-        // same way the slots above were numbered (parameter sets were
-        // numbered after sorting in `system_config`).
-        manifest.normalize();
-        Ok(Plan {
-            spec_path: self.file.clone(),
-            artifact_root: root,
-            manifest,
-            files,
-        })
+        Ok(extensions)
     }
 
     fn digest_ref(&self, field: &str, r: &DigestRef) -> Result<Digest> {
@@ -1000,12 +1043,7 @@ impl Resolver {
         })
     }
 
-    fn artifact(
-        &self,
-        field: &str,
-        a: &ArtifactSpec,
-        root: &Path,
-    ) -> Result<(ArtifactEntry, FileRef, Option<FileRef>)> {
+    fn artifact(&self, field: &str, a: &ArtifactSpec, root: &Path) -> Result<Resolved> {
         let name = a.name.clone().unwrap_or_else(|| a.path.clone());
         self.name(&format!("{field}.name"), &name)?;
         let kind = self.kind(&format!("{field}.kind"), &a.kind)?;
@@ -1014,39 +1052,11 @@ impl Resolver {
             &format!("{field}.path"),
             self.inside(&format!("{field}.path"), root, &a.path)?,
         )?;
-        let mut plain_file = None;
-        let plaintext = match &a.plaintext {
-            None => None,
+        let (plaintext, plain_file) = match &a.plaintext {
+            None => (None, None),
             Some(p) => {
-                let pf = format!("{field}.plaintext");
-                self.id(&format!("{pf}.algorithm"), &p.algorithm, true)?;
-                self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
-                let (size, digest) = match (&p.path, &p.digest, p.size) {
-                    (Some(path), None, None) => {
-                        let f = self.file(
-                            &format!("{pf}.path"),
-                            self.inside(&format!("{pf}.path"), root, path)?,
-                        )?;
-                        let size = f.size;
-                        plain_file = Some(f);
-                        (size, [0; 32])
-                    }
-                    (None, Some(d), Some(size)) => {
-                        (size, self.hex_digest(&format!("{pf}.digest"), d)?)
-                    }
-                    _ => {
-                        return Err(self.err(
-                            pf,
-                            "give either `path` (the plaintext file) or both `digest` and `size`",
-                        ));
-                    }
-                };
-                Some(PlaintextInfo {
-                    size,
-                    digest,
-                    algorithm: p.algorithm.clone(),
-                    key_id: p.key_id.clone(),
-                })
+                let (info, file) = self.plaintext(&format!("{field}.plaintext"), p, root)?;
+                (Some(info), file)
             }
         };
         Ok((
@@ -1061,6 +1071,43 @@ impl Resolver {
             file,
             plain_file,
         ))
+    }
+
+    /// The plaintext of an encrypted artifact, and its file when it is
+    /// hashed here (its digest is then still zero).
+    fn plaintext(
+        &self,
+        pf: &str,
+        p: &PlaintextSpec,
+        root: &Path,
+    ) -> Result<(PlaintextInfo, Option<FileRef>)> {
+        self.id(&format!("{pf}.algorithm"), &p.algorithm, true)?;
+        self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
+        let (size, digest, file) = match (&p.path, &p.digest, p.size) {
+            (Some(path), None, None) => {
+                let f = self.file(
+                    &format!("{pf}.path"),
+                    self.inside(&format!("{pf}.path"), root, path)?,
+                )?;
+                (f.size, [0; 32], Some(f))
+            }
+            (None, Some(d), Some(size)) => {
+                (size, self.hex_digest(&format!("{pf}.digest"), d)?, None)
+            }
+            _ => {
+                return Err(self.err(
+                    pf,
+                    "give either `path` (the plaintext file) or both `digest` and `size`",
+                ));
+            }
+        };
+        let info = PlaintextInfo {
+            size,
+            digest,
+            algorithm: p.algorithm.clone(),
+            key_id: p.key_id.clone(),
+        };
+        Ok((info, file))
     }
 
     fn component(&self, field: &str, c: &ComponentSpec, created_at: u64) -> Result<Component> {
@@ -1118,7 +1165,7 @@ impl Resolver {
         })
     }
 
-    fn system_config(&self, sc: &SystemConfigSpec) -> Result<(SystemConfig, Vec<(Slot, FileRef)>)> {
+    fn system_config(&self, sc: &SystemConfigSpec) -> Result<(SystemConfig, FileSlots)> {
         let f = "system_config";
         self.id(&format!("{f}.config_id"), &sc.config_id, true)?;
         self.id(&format!("{f}.config_version"), &sc.config_version, true)?;
@@ -1132,27 +1179,7 @@ impl Resolver {
         self.count(&format!("{f}.ecu"), sc.ecu.len(), 1, MAX_ECUS, "MAX_ECUS")?;
         let mut ecus = Vec::new();
         for (i, e) in sc.ecu.iter().enumerate() {
-            let ef = format!("{f}.ecu[{i}]");
-            self.id(&format!("{ef}.name"), &e.name, true)?;
-            self.id(&format!("{ef}.hardware_id"), &e.hardware_id, true)?;
-            self.id(&format!("{ef}.software_version"), &e.software_version, true)?;
-            self.count(
-                &format!("{ef}.model"),
-                e.model.len(),
-                0,
-                MAX_ECU_MODELS,
-                "MAX_ECU_MODELS",
-            )?;
-            let mut models = Vec::new();
-            for (j, m) in e.model.iter().enumerate() {
-                models.push(self.model(&format!("{ef}.model[{j}]"), m)?);
-            }
-            ecus.push(Ecu {
-                name: e.name.clone(),
-                hardware_id: e.hardware_id.clone(),
-                software_version: e.software_version.clone(),
-                models,
-            });
+            ecus.push(self.ecu(&format!("{f}.ecu[{i}]"), e)?);
         }
         let names: Vec<String> = ecus.iter().map(|e| e.name.clone()).collect();
         unique(&names)
@@ -1168,20 +1195,65 @@ impl Resolver {
             self.id(&format!("{f}.middleware (name `{k}`)"), k, true)?;
             self.id(&format!("{f}.middleware.{k}"), v, true)?;
         }
+        let (sets, files) = self.parameter_sets(f, &sc.parameter_set)?;
+        Ok((
+            SystemConfig {
+                config_id: sc.config_id.clone(),
+                config_version: sc.config_version.clone(),
+                vehicle_platform: sc.vehicle_platform.clone(),
+                sensor_set: sc.sensor_set.clone(),
+                market: sc.market.clone(),
+                ecus,
+                middleware: sc.middleware.clone(),
+                parameter_sets: sets,
+            },
+            files,
+        ))
+    }
+
+    fn ecu(&self, ef: &str, e: &EcuSpec) -> Result<Ecu> {
+        self.id(&format!("{ef}.name"), &e.name, true)?;
+        self.id(&format!("{ef}.hardware_id"), &e.hardware_id, true)?;
+        self.id(&format!("{ef}.software_version"), &e.software_version, true)?;
+        self.count(
+            &format!("{ef}.model"),
+            e.model.len(),
+            0,
+            MAX_ECU_MODELS,
+            "MAX_ECU_MODELS",
+        )?;
+        let mut models = Vec::new();
+        for (j, m) in e.model.iter().enumerate() {
+            models.push(self.model(&format!("{ef}.model[{j}]"), m)?);
+        }
+        Ok(Ecu {
+            name: e.name.clone(),
+            hardware_id: e.hardware_id.clone(),
+            software_version: e.software_version.clone(),
+            models,
+        })
+    }
+
+    /// The parameter sets of a system configuration, in canonical order so
+    /// that slot numbers match the manifest, and the files to hash.
+    fn parameter_sets(
+        &self,
+        f: &str,
+        specs: &[ParameterSetSpec],
+    ) -> Result<(Vec<ParameterSetEntry>, FileSlots)> {
         self.count(
             &format!("{f}.parameter_set"),
-            sc.parameter_set.len(),
+            specs.len(),
             0,
             MAX_PARAMETER_SETS,
             "MAX_PARAMETER_SETS",
         )?;
-        // Parameter sets in canonical order, so slot numbers match the manifest.
-        let mut order: Vec<usize> = (0..sc.parameter_set.len()).collect();
-        order.sort_by(|&a, &b| sc.parameter_set[a].name.cmp(&sc.parameter_set[b].name));
+        let mut order: Vec<usize> = (0..specs.len()).collect();
+        order.sort_by(|&a, &b| specs[a].name.cmp(&specs[b].name));
         let mut sets = Vec::new();
         let mut files = Vec::new();
         for (slot, &i) in order.iter().enumerate() {
-            let p = &sc.parameter_set[i];
+            let p = &specs[i];
             let pf = format!("{f}.parameter_set[{i}]");
             self.id(&format!("{pf}.name"), &p.name, true)?;
             self.id(&format!("{pf}.vehicle_variant"), &p.vehicle_variant, false)?;
@@ -1213,55 +1285,12 @@ impl Resolver {
                 format!("name `{d}` appears twice"),
             )
         })?;
-        Ok((
-            SystemConfig {
-                config_id: sc.config_id.clone(),
-                config_version: sc.config_version.clone(),
-                vehicle_platform: sc.vehicle_platform.clone(),
-                sensor_set: sc.sensor_set.clone(),
-                market: sc.market.clone(),
-                ecus,
-                middleware: sc.middleware.clone(),
-                parameter_sets: sets,
-            },
-            files,
-        ))
+        Ok((sets, files))
     }
 
     fn model(&self, field: &str, m: &ModelSpec) -> Result<ModelEntry> {
         let (digest, family, version) = match (&m.bundle, &m.manifest_digest) {
-            (Some(b), None) => {
-                let bf = format!("{field}.bundle");
-                let (digest, manifest) = self.manifest_digest_of(&bf, &self.path(&self.dir, b))?;
-                if manifest.kind != BundleKind::Component {
-                    return Err(self.err(bf, "not a component bundle"));
-                }
-                let pick = match &m.family {
-                    Some(f) => manifest.components.iter().find(|c| &c.family == f),
-                    None if manifest.components.len() == 1 => manifest.components.first(),
-                    None => {
-                        return Err(self.err(
-                            field,
-                            "the bundle has several components: say which with `family`",
-                        ));
-                    }
-                };
-                let c = pick.ok_or_else(|| {
-                    self.err(
-                        format!("{field}.family"),
-                        "the bundle has no component of this family",
-                    )
-                })?;
-                if let Some(v) = &m.version {
-                    if v != &c.version {
-                        return Err(self.err(
-                            format!("{field}.version"),
-                            format!("`{v}`, but the bundle holds {} {}", c.family, c.version),
-                        ));
-                    }
-                }
-                (digest, c.family.clone(), c.version.clone())
-            }
+            (Some(b), None) => self.model_in_bundle(field, b, m)?,
             (None, Some(d)) => {
                 let family = m.family.clone().ok_or_else(|| {
                     self.err(
@@ -1292,6 +1321,45 @@ impl Resolver {
             version,
             manifest_digest: digest,
         })
+    }
+    /// A model an ECU runs, taken from a component bundle file: its
+    /// manifest digest, and the family and version of the component meant.
+    fn model_in_bundle(
+        &self,
+        field: &str,
+        b: &str,
+        m: &ModelSpec,
+    ) -> Result<(Digest, String, String)> {
+        let bf = format!("{field}.bundle");
+        let (digest, manifest) = self.manifest_digest_of(&bf, &self.path(&self.dir, b))?;
+        if manifest.kind != BundleKind::Component {
+            return Err(self.err(bf, "not a component bundle"));
+        }
+        let pick = match &m.family {
+            Some(f) => manifest.components.iter().find(|c| &c.family == f),
+            None if manifest.components.len() == 1 => manifest.components.first(),
+            None => {
+                return Err(self.err(
+                    field,
+                    "the bundle has several components: say which with `family`",
+                ));
+            }
+        };
+        let c = pick.ok_or_else(|| {
+            self.err(
+                format!("{field}.family"),
+                "the bundle has no component of this family",
+            )
+        })?;
+        if let Some(v) = &m.version {
+            if v != &c.version {
+                return Err(self.err(
+                    format!("{field}.version"),
+                    format!("`{v}`, but the bundle holds {} {}", c.family, c.version),
+                ));
+            }
+        }
+        Ok((digest, c.family.clone(), c.version.clone()))
     }
 }
 

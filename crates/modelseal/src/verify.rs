@@ -24,7 +24,9 @@ use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CON
 use modelseal_core::envelope::DocType;
 use modelseal_core::limits::{MAX_IDENTITY_LEN, MIN_READ_CHUNK};
 use modelseal_core::unverified::UnauthenticatedHead;
-use modelseal_core::{ConfigBinding, DevicePolicy, Expiry, SoftSha256, Verifier};
+use modelseal_core::{
+    ConfigBinding, DevicePolicy, Expiry, Installed, Session, SoftSha256, Verifier,
+};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -72,84 +74,17 @@ pub fn verify_file(
 ) -> Result<Verification> {
     let bundle = BundleFile::open(path)?;
     let floor = policy.floors().of(policy.kind());
-    let ctx = |what: &str| format!("{}: {what}", path.display());
     let mut v = Verifier::new(root, policy, SoftSha256::new())
         .map_err(|e| Error::verify("trust root", e))?;
-    let mut work;
+    let mut work = Vec::new();
     let installed = match (bundle.is_detached(), artifacts_dir) {
         (false, Some(_)) => {
-            return Err(Error::Invalid(format!(
-                "{}: a whole bundle carries its artifacts; --artifacts is for a detached bundle head",
-                path.display()
-            )));
+            return Err(Error::ArtifactsDirForWholeBundle {
+                path: path.to_path_buf(),
+            });
         }
-        (false, None) => {
-            let mut reader = FileReader::open(path)?;
-            work = vec![0u8; bundle.head.len() + READ_CHUNK.max(MIN_READ_CHUNK)];
-            let policy = v.policy().clone();
-            match v.verify_bundle(&mut reader, &mut work) {
-                Ok(i) => i,
-                Err(e) => {
-                    // The verdict is the whole-bundle verifier's; for an
-                    // artifact failure, find which one to name it.
-                    let which = matches!(
-                        e,
-                        modelseal_core::Error::ArtifactDigestMismatch
-                            | modelseal_core::Error::ArtifactTruncated
-                            | modelseal_core::Error::ArtifactTooLong
-                    )
-                    .then(|| failing_artifact(&bundle, root, policy))
-                    .flatten();
-                    return Err(Error::verify(
-                        match which {
-                            Some(name) => ctx(&format!("artifact `{name}`")),
-                            None => ctx("bundle"),
-                        },
-                        e,
-                    ));
-                }
-            }
-        }
-        (true, dir) => {
-            let mut session = v
-                .verify_head(&bundle.head)
-                .map_err(|e| Error::verify(ctx("bundle head"), e))?;
-            let manifest = session
-                .manifest()
-                .map_err(|e| Error::verify(ctx("manifest"), e))?;
-            let n = manifest.artifact_count();
-            if n > 0 && dir.is_none() {
-                return Err(Error::Invalid(format!(
-                    "{}: a detached bundle head; give the directory holding its {n} artifacts with --artifacts",
-                    path.display()
-                )));
-            }
-            let mut buf = vec![0u8; READ_CHUNK];
-            for (i, a) in manifest.artifacts().map_err(Error::from)?.enumerate() {
-                let Some(dir) = dir else { break };
-                let file_path = dir.join(a.name);
-                let mut check = v
-                    .begin_artifact(&mut session, i)
-                    .map_err(|e| Error::verify(ctx(a.name), e))?;
-                let mut f = File::open(&file_path).map_err(|e| Error::io(&file_path, e))?;
-                loop {
-                    let n = std::io::Read::read(&mut f, &mut buf)
-                        .map_err(|e| Error::io(&file_path, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    v.update_artifact(&mut check, &buf[..n]).map_err(|e| {
-                        Error::verify(format!("artifact {} ({})", a.name, file_path.display()), e)
-                    })?;
-                }
-                v.finish_artifact(&mut session, check).map_err(|e| {
-                    Error::verify(format!("artifact {} ({})", a.name, file_path.display()), e)
-                })?;
-            }
-            session
-                .finish()
-                .map_err(|e| Error::verify(ctx("bundle"), e))?
-        }
+        (false, None) => verify_whole(&mut v, &bundle, root, &mut work)?,
+        (true, dir) => verify_detached(&mut v, &bundle, dir)?,
     };
     let mut record = vec![0u8; MAX_IDENTITY_LEN];
     let n = v
@@ -190,6 +125,85 @@ pub fn verify_file(
         config_binding,
         manifest,
     })
+}
+
+/// `what` in the bundle file, for messages.
+fn in_file(bundle: &BundleFile, what: &str) -> String {
+    format!("{}: {what}", bundle.path.display())
+}
+
+/// One core session over a whole bundle file; `work` holds the head the
+/// result refers to.
+fn verify_whole<'w>(
+    v: &mut Verifier<SoftSha256>,
+    bundle: &BundleFile,
+    root: &[u8],
+    work: &'w mut Vec<u8>,
+) -> Result<Installed<'w>> {
+    let mut reader = FileReader::open(&bundle.path)?;
+    *work = vec![0u8; bundle.head.len() + READ_CHUNK.max(MIN_READ_CHUNK)];
+    let policy = v.policy().clone();
+    v.verify_bundle(&mut reader, work).map_err(|e| {
+        // The verdict is the whole-bundle verifier's; for an artifact
+        // failure, find which one to name it.
+        let which = matches!(
+            e,
+            modelseal_core::Error::ArtifactDigestMismatch
+                | modelseal_core::Error::ArtifactTruncated
+                | modelseal_core::Error::ArtifactTooLong
+        )
+        .then(|| failing_artifact(bundle, root, policy))
+        .flatten();
+        let context = match which {
+            Some(name) => in_file(bundle, &format!("artifact `{name}`")),
+            None => in_file(bundle, "bundle"),
+        };
+        Error::verify(context, e)
+    })
+}
+
+/// A detached head, and each artifact streamed from `dir/<name>` through
+/// the core's per-chunk check.
+fn verify_detached<'h>(
+    v: &mut Verifier<SoftSha256>,
+    bundle: &'h BundleFile,
+    dir: Option<&Path>,
+) -> Result<Installed<'h>> {
+    let mut session = v
+        .verify_head(&bundle.head)
+        .map_err(|e| Error::verify(in_file(bundle, "bundle head"), e))?;
+    let manifest = session
+        .manifest()
+        .map_err(|e| Error::verify(in_file(bundle, "manifest"), e))?;
+    let n = manifest.artifact_count();
+    if n > 0 && dir.is_none() {
+        return Err(Error::ArtifactsDirMissing {
+            path: bundle.path.clone(),
+            artifacts: n,
+        });
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    for (i, a) in manifest.artifacts().map_err(Error::from)?.enumerate() {
+        let Some(dir) = dir else { break };
+        let file_path = dir.join(a.name);
+        let mut check = v
+            .begin_artifact(&mut session, i)
+            .map_err(|e| Error::verify(in_file(bundle, a.name), e))?;
+        let refused =
+            |e| Error::verify(format!("artifact {} ({})", a.name, file_path.display()), e);
+        let mut f = File::open(&file_path).map_err(|e| Error::io(&file_path, e))?;
+        loop {
+            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::io(&file_path, e))?;
+            if n == 0 {
+                break;
+            }
+            v.update_artifact(&mut check, &buf[..n]).map_err(refused)?;
+        }
+        v.finish_artifact(&mut session, check).map_err(refused)?;
+    }
+    session
+        .finish()
+        .map_err(|e| Error::verify(in_file(bundle, "bundle"), e))
 }
 
 /// The name of the first artifact whose payload fails the core's check.
@@ -271,9 +285,9 @@ pub fn target_policies(m: &Manifest, now: u64) -> Result<Vec<(String, DevicePoli
                     .map(|e| e.name.as_str())
                     .collect();
                 if ecus.is_empty() {
-                    return Err(Error::Invalid(format!(
-                        "target.hardware_ids: `{hw}` has no entry in system_config.ecu; an ECU with this hardware id would reject the bundle (not in the configuration)"
-                    )));
+                    return Err(Error::HardwareIdWithoutEcu {
+                        hardware_id: hw.clone(),
+                    });
                 }
                 for e in ecus {
                     out.push((format!("hardware id {hw}, ECU {e}"), mk(Some(e))?));
@@ -333,6 +347,35 @@ fn stand_in(manifest_envelope: &SignedDocument, real_root_doc: &[u8]) -> Result<
     })
 }
 
+/// The manifest's signatures judged against the root in force (whose
+/// document is returned); any signature that does not verify is refused.
+fn judge_signatures(
+    what: &str,
+    head: &[u8],
+    device_root: &[u8],
+) -> Result<(SignedDocument, Vec<u8>, SignatureStatus)> {
+    let parts = split_head(head)?;
+    let doc = SignedDocument::from_envelope(&parts.manifest_envelope)?;
+    let (_, root_doc) = root_in_force(device_root, &parts.chain).map_err(|e| match e {
+        Error::Verify { context, source } => Error::WouldBeRejected {
+            context: format!("{what}: {context}"),
+            source,
+        },
+        other => other,
+    })?;
+    let authority = Authority::for_manifest(head, device_root)?;
+    let status = SignatureStatus::of(&doc, &authority);
+    if let Some(bad) = status.signatures.iter().find(|s| !s.valid) {
+        return Err(Error::signature_from(
+            what,
+            Error::SignatureInvalid {
+                key_id: bad.key_id.clone(),
+            },
+        ));
+    }
+    Ok((doc, root_doc, status))
+}
+
 /// Checks a bundle head (and its payloads) that the host has just written,
 /// before it is renamed into place: everything the core verifier checks,
 /// for every device the target names. Returns the signature status.
@@ -349,20 +392,7 @@ pub fn check_output(
         context: format!("{what}: {context}"),
         source,
     };
-    let parts = split_head(head)?;
-    let doc = SignedDocument::from_envelope(&parts.manifest_envelope)?;
-    let (_, root_doc) = root_in_force(device_root, &parts.chain).map_err(|e| match e {
-        Error::Verify { context, source } => refuse(context, source),
-        other => other,
-    })?;
-    let authority = Authority::for_manifest(head, device_root)?;
-    let status = SignatureStatus::of(&doc, &authority);
-    if let Some(bad) = status.signatures.iter().find(|s| !s.valid) {
-        return Err(Error::Signature(format!(
-            "{what}: the signature by key {} does not verify over this manifest",
-            bad.key_id
-        )));
-    }
+    let (doc, root_doc, status) = judge_signatures(what, head, device_root)?;
     let uh = UnauthenticatedHead::parse(head).map_err(|e| refuse("bundle head".into(), e))?;
     let view = uh
         .manifest_unauthenticated()
@@ -387,119 +417,185 @@ pub fn check_output(
 
     if let Payloads::InFile(file) = payloads {
         let file_len = file.metadata().map_err(|e| Error::io(what, e))?.len();
-        let mut layout = Layout::new(head.len() as u64);
-        let mut places = Vec::with_capacity(manifest.artifacts.len());
-        let mut prev_end = head.len() as u64;
-        for a in &manifest.artifacts {
-            let off = layout
-                .place(a.size)
-                .map_err(|e| refuse("layout".into(), e))?;
-            places.push((prev_end, off, a.size));
-            prev_end = off + a.size;
-        }
-        if file_len != layout.end() {
-            return Err(refuse(
-                format!("file is {file_len} bytes, the layout says {}", layout.end()),
-                if file_len < layout.end() {
-                    modelseal_core::Error::Truncated
-                } else {
-                    modelseal_core::Error::TrailingBytes
-                },
-            ));
-        }
+        let places =
+            payload_places(head.len(), &manifest, file_len).map_err(|(c, e)| refuse(c, e))?;
         let Some((_, policy)) = policies.first() else {
-            return Err(Error::Invalid("no target hardware id".into()));
+            // The core refuses a manifest without a hardware id.
+            return Err(Error::Internal {
+                invariant: "a checked manifest names at least one hardware id",
+            });
         };
-        check_payloads(
-            what, file, &manifest, &places, root_bytes, check_head, policy, threads,
-        )?;
+        let check = PayloadCheck {
+            what,
+            file,
+            manifest: &manifest,
+            places: &places,
+            root: root_bytes,
+            head: check_head,
+            policy,
+        };
+        check.run(threads)?;
     }
     Ok(status)
 }
 
-/// Reads every payload back and checks it with core sessions, one per
-/// worker (each worker's session verified the same head).
-#[allow(clippy::too_many_arguments)]
-fn check_payloads(
-    what: &str,
-    file: &File,
+/// Where a payload is: the end of the one before it (where its padding
+/// starts), its offset, its size.
+type Place = (u64, u64, u64);
+
+/// The place of every payload after a head of `head_len` bytes, after
+/// checking that the file is as long as the layout says. An error is the
+/// context and the verifier's reason.
+fn payload_places(
+    head_len: usize,
     manifest: &Manifest,
-    places: &[(u64, u64, u64)],
-    root: &[u8],
-    head: &[u8],
-    policy: &DevicePolicy,
-    threads: usize,
-) -> Result<()> {
-    let mut order: Vec<usize> = (0..places.len()).collect();
-    order.sort_by(|&a, &b| places[b].2.cmp(&places[a].2));
-    let next = AtomicUsize::new(0);
-    let errors: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
-    let threads = threads.clamp(1, places.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let r = (|| -> std::result::Result<(), (usize, Error)> {
-                    let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())
-                        .map_err(|e| (0, Error::verify("trust root", e)))?;
-                    let mut session = v
-                        .verify_head(head)
-                        .map_err(|e| (0, Error::verify("bundle head", e)))?;
-                    let mut buf = vec![0u8; READ_CHUNK];
-                    loop {
-                        if errors.lock().map(|e| !e.is_empty()).unwrap_or(true) {
-                            return Ok(());
+    file_len: u64,
+) -> std::result::Result<Vec<Place>, (String, modelseal_core::Error)> {
+    let mut layout = Layout::new(head_len as u64);
+    let mut places = Vec::with_capacity(manifest.artifacts.len());
+    let mut prev_end = head_len as u64;
+    for a in &manifest.artifacts {
+        let off = layout.place(a.size).map_err(|e| ("layout".into(), e))?;
+        places.push((prev_end, off, a.size));
+        prev_end = off + a.size;
+    }
+    if file_len != layout.end() {
+        return Err((
+            format!("file is {file_len} bytes, the layout says {}", layout.end()),
+            if file_len < layout.end() {
+                modelseal_core::Error::Truncated
+            } else {
+                modelseal_core::Error::TrailingBytes
+            },
+        ));
+    }
+    Ok(places)
+}
+
+/// Reading back the payloads of a bundle being written.
+struct PayloadCheck<'a> {
+    /// The output, for messages.
+    what: &'a str,
+    /// The temporary file being written.
+    file: &'a File,
+    /// Its manifest.
+    manifest: &'a Manifest,
+    /// Where each payload is.
+    places: &'a [Place],
+    /// The root to verify under (the device root, or the stand-in).
+    root: &'a [u8],
+    /// The head to verify (the real one, or the stand-in's).
+    head: &'a [u8],
+    /// A device the bundle targets.
+    policy: &'a DevicePolicy,
+}
+
+/// A failure, and the artifact it concerns (0 before any), so the first in
+/// manifest order is reported whatever the thread timing.
+type WorkerError = (usize, Error);
+
+impl PayloadCheck<'_> {
+    /// Reads every payload back and checks it with core sessions, one per
+    /// worker (each worker's session verified the same head), largest
+    /// payloads first.
+    fn run(&self, threads: usize) -> Result<()> {
+        let places = self.places;
+        let mut order: Vec<usize> = (0..places.len()).collect();
+        order.sort_by(|&a, &b| places[b].2.cmp(&places[a].2));
+        let next = AtomicUsize::new(0);
+        let errors: Mutex<Vec<WorkerError>> = Mutex::new(Vec::new());
+        let threads = threads.clamp(1, places.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    if let Err(e) = self.worker(&order, &next, &errors) {
+                        if let Ok(mut errs) = errors.lock() {
+                            errs.push(e);
                         }
-                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            return Ok(());
-                        };
-                        let name = &manifest.artifacts[i].name;
-                        let fail = |e: modelseal_core::Error| {
-                            (
-                                i,
-                                Error::WouldBeRejected {
-                                    context: format!("{what}: artifact `{name}` as written"),
-                                    source: e,
-                                },
-                            )
-                        };
-                        let io = |e: std::io::Error| (i, Error::io(what, e));
-                        let (gap_start, off, size) = places[i];
-                        // Padding before the payload: zero, as the core requires.
-                        let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
-                        let pad = buf
-                            .get_mut(..gap)
-                            .ok_or((i, Error::Invalid("padding longer than a chunk".into())))?;
-                        file.read_exact_at(pad, gap_start).map_err(io)?;
-                        if pad.iter().any(|&b| b != 0) {
-                            return Err(fail(modelseal_core::Error::Malformed));
-                        }
-                        let mut check = v.begin_artifact(&mut session, i).map_err(fail)?;
-                        let mut pos = 0u64;
-                        while pos < size {
-                            let n = usize::try_from(size - pos)
-                                .unwrap_or(usize::MAX)
-                                .min(buf.len());
-                            file.read_exact_at(&mut buf[..n], off + pos).map_err(io)?;
-                            v.update_artifact(&mut check, &buf[..n]).map_err(fail)?;
-                            pos += n as u64;
-                        }
-                        v.finish_artifact(&mut session, check).map_err(fail)?;
                     }
-                })();
-                if let Err(e) = r {
-                    if let Ok(mut errs) = errors.lock() {
-                        errs.push(e);
-                    }
-                }
-            });
+                });
+            }
+        });
+        let mut errs = errors.into_inner().map_err(|_| Error::Internal {
+            invariant: "a checking worker panicked",
+        })?;
+        errs.sort_by_key(|(i, _)| *i);
+        match errs.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
         }
-    });
-    let mut errs = errors
-        .into_inner()
-        .map_err(|_| Error::Invalid("a checking worker panicked".into()))?;
-    errs.sort_by_key(|(i, _)| *i);
-    match errs.into_iter().next() {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
+    }
+
+    /// One worker: its own core session, then artifacts from the shared
+    /// queue until it is empty or another worker failed.
+    fn worker(
+        &self,
+        order: &[usize],
+        next: &AtomicUsize,
+        errors: &Mutex<Vec<WorkerError>>,
+    ) -> std::result::Result<(), WorkerError> {
+        let mut v = Verifier::new(self.root, self.policy.clone(), SoftSha256::new())
+            .map_err(|e| (0, Error::verify("trust root", e)))?;
+        let mut session = v
+            .verify_head(self.head)
+            .map_err(|e| (0, Error::verify("bundle head", e)))?;
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            if errors.lock().map(|e| !e.is_empty()).unwrap_or(true) {
+                return Ok(());
+            }
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                return Ok(());
+            };
+            self.check_one(&mut v, &mut session, &mut buf, i)?;
+        }
+    }
+
+    /// Artifact `i`: zero padding before it, and a payload that passes the
+    /// core's check.
+    fn check_one(
+        &self,
+        v: &mut Verifier<SoftSha256>,
+        session: &mut Session<'_>,
+        buf: &mut [u8],
+        i: usize,
+    ) -> std::result::Result<(), WorkerError> {
+        let name = &self.manifest.artifacts[i].name;
+        let fail = |e: modelseal_core::Error| {
+            (
+                i,
+                Error::WouldBeRejected {
+                    context: format!("{}: artifact `{name}` as written", self.what),
+                    source: e,
+                },
+            )
+        };
+        let io = |e: std::io::Error| (i, Error::io(self.what, e));
+        let (gap_start, off, size) = self.places[i];
+        // Padding before the payload: zero, as the core requires.
+        let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
+        let pad = buf.get_mut(..gap).ok_or((
+            i,
+            Error::Internal {
+                invariant: "padding before a payload fits in one read chunk",
+            },
+        ))?;
+        self.file.read_exact_at(pad, gap_start).map_err(io)?;
+        if pad.iter().any(|&b| b != 0) {
+            return Err(fail(modelseal_core::Error::Malformed));
+        }
+        let mut check = v.begin_artifact(session, i).map_err(fail)?;
+        let mut pos = 0u64;
+        while pos < size {
+            let n = usize::try_from(size - pos)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            self.file
+                .read_exact_at(&mut buf[..n], off + pos)
+                .map_err(io)?;
+            v.update_artifact(&mut check, &buf[..n]).map_err(fail)?;
+            pos += n as u64;
+        }
+        v.finish_artifact(session, check).map_err(fail)
     }
 }

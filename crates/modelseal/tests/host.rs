@@ -6,6 +6,7 @@ use modelseal::fsio::{AtomicFile, Overwrite, PUBLIC_MODE, SECRET_MODE, write_ato
 use modelseal::hashing::{Job, NoProgress, hash_files};
 use modelseal::keys::{self, KeyFormat};
 use modelseal::spec::{FileRef, parse, parse_time};
+use modelseal::{Error, ErrorClass, KeyProblem};
 use sha2::Digest as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -44,8 +45,14 @@ fn private_keys_are_pkcs8_v1_and_v2_is_read() {
         pk
     );
     assert_eq!(keys::parse_public(&pem).expect("from private"), pk);
-    assert!(keys::parse_private(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n").is_err());
-    assert!(keys::parse_private(&[0u8; 31]).is_err());
+    assert_eq!(
+        keys::parse_private(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n").err(),
+        Some(KeyProblem::Encrypted)
+    );
+    assert_eq!(
+        keys::parse_private(&[0u8; 31]).err(),
+        Some(KeyProblem::PrivateKeyLength { found: 31 })
+    );
 }
 
 #[test]
@@ -58,7 +65,7 @@ fn atomic_writes_refuse_replace_and_set_modes() {
         0o600
     );
     let e = write_atomic(&p, b"two", SECRET_MODE, Overwrite::Refuse).expect_err("exists");
-    assert!(matches!(e, modelseal::Error::Exists(_)));
+    assert!(matches!(e, Error::Exists(_)));
     assert_eq!(std::fs::read(&p).expect("read"), b"one");
     write_atomic(&p, b"three", PUBLIC_MODE, Overwrite::Replace).expect("replace");
     assert_eq!(std::fs::read(&p).expect("read"), b"three");
@@ -129,7 +136,10 @@ fn parallel_hashing_matches_sha256_and_copies() {
     // A file that changed since it was planned is refused.
     std::fs::write(&refs[1].path, b"changed!").expect("write");
     let e = hash_files(&jobs, None, 2, &NoProgress).expect_err("changed");
-    assert!(e.to_string().contains("changed"), "{e}");
+    assert!(
+        matches!(&e, Error::FileChanged { path, .. } if *path == refs[1].path),
+        "{e}"
+    );
 }
 
 #[test]
@@ -137,13 +147,117 @@ fn spec_parsing_names_fields() {
     let p = Path::new("s.toml");
     let e = parse(p, "kind = \"component\"\nversion = \"v\"\nsecurity_counter = 1\n[target]\nhardware_ids = [\"H\"]\nplatfrom = \"P\"\n")
         .expect_err("typo");
-    let m = e.to_string();
-    assert!(
-        m.starts_with("s.toml: target.platfrom: unknown field `platfrom`"),
-        "{m}"
-    );
-    assert!(m.contains("line 6"), "{m}");
+    let Error::Spec {
+        file,
+        field,
+        message,
+    } = &e
+    else {
+        panic!("not a spec error: {e}");
+    };
+    assert_eq!(file, p);
+    assert_eq!(field, "target.platfrom");
+    assert!(message.starts_with("unknown field `platfrom`"), "{message}");
+    assert!(message.contains("line 6"), "{message}");
     assert_eq!(parse_time("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
     assert_eq!(parse_time("1767225600"), Ok(1_767_225_600));
     assert!(parse_time("yesterday").is_err());
+}
+
+#[test]
+fn exit_classes_follow_from_the_variant() {
+    let dup = || Error::SignatureDuplicate {
+        key_id: "00".into(),
+    };
+    assert_eq!(dup().class(), ErrorClass::Rejected);
+    // A refusal keeps its class, and its reason, under the signer's name.
+    let from = Error::signature_from("key file c1.pem", dup());
+    assert_eq!(from.class(), ErrorClass::Rejected);
+    assert!(matches!(from.reason(), Error::SignatureDuplicate { .. }));
+    assert_eq!(from.to_string(), format!("key file c1.pem: {}", dup()));
+    let bad_key = Error::key_file("k.pem", KeyProblem::Encrypted);
+    assert_eq!(bad_key.class(), ErrorClass::BadInput);
+    assert!(bad_key.to_string().starts_with("k.pem: encrypted PKCS#8"));
+    assert_eq!(
+        Error::Internal { invariant: "x" }.class(),
+        ErrorClass::Internal
+    );
+    assert_eq!(
+        Error::io("f", std::io::ErrorKind::NotFound.into()).class(),
+        ErrorClass::Io
+    );
+}
+
+/// The keys of a JSON object, sorted.
+fn keys_of(v: &serde_json::Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+#[test]
+fn inspection_json_keeps_its_shape() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/valid-rotation");
+    let root = std::fs::read(data.join("root.msr")).expect("root");
+    let bundle = data.join("bundle.msb");
+    let json = |root: Option<&[u8]>| {
+        let i = modelseal::inspect::inspect_path(&bundle, root).expect("inspect");
+        serde_json::to_value(&i.report).expect("json")
+    };
+
+    let judged = json(Some(&root));
+    assert_eq!(
+        keys_of(&judged),
+        [
+            "authenticated",
+            "bundle_len",
+            "file",
+            "file_len",
+            "form",
+            "head_len",
+            "manifest",
+            "manifest_digest",
+            "rotation_chain",
+            "signatures",
+            "type",
+        ]
+    );
+    assert_eq!(judged["type"], "bundle");
+    assert_eq!(judged["form"], "whole bundle");
+    assert_eq!(keys_of(&judged["signatures"]), ["root_in_force", "status"]);
+    assert_eq!(judged["signatures"]["root_in_force"], 2);
+    assert_eq!(
+        keys_of(&judged["rotation_chain"][0]["root"]["roles"][0]),
+        ["id", "keys", "name", "threshold"]
+    );
+    assert_eq!(keys_of(&judged["manifest"]["created_at"]), ["unix", "utc"]);
+    assert_eq!(
+        judged["manifest"]["components"][0]["lineage"]
+            .as_object()
+            .map(serde_json::Map::len),
+        Some(8)
+    );
+
+    // Without the device root nothing is judged, and says so with nulls.
+    let unjudged = json(None);
+    let sigs = &unjudged["signatures"];
+    assert_eq!(keys_of(sigs), ["root_in_force", "signatures"]);
+    assert!(sigs["root_in_force"].is_null());
+    assert!(sigs["signatures"][0]["counts_for"].is_null());
+    assert_eq!(sigs["signatures"][0]["valid"], true);
+
+    // A root inspected against a root that is not its previous one.
+    let r = modelseal::inspect::inspect_path(&data.join("root.msr"), Some(&root)).expect("root");
+    let r = serde_json::to_value(&r.report).expect("json");
+    assert_eq!(
+        keys_of(&r),
+        ["document_digest", "file", "root", "signatures", "type"]
+    );
+    assert_eq!(r["type"], "root");
+    assert!(r["signatures"]["roles"].is_null() && r["signatures"]["complete"].is_null());
 }

@@ -3,11 +3,11 @@
 use crate::out::{CmdResult, Ctx, Failure, now};
 use clap::Args;
 use modelseal::authority::SignatureStatus;
-use modelseal::fsio::{Overwrite, read_small};
+use modelseal::fsio::Overwrite;
 use modelseal::hashing::default_threads;
 use modelseal::keys;
 use modelseal::sign::key_id_of;
-use modelseal::signfile::{Signable, parse_signature_file};
+use modelseal::signfile::{Signable, read_signature_file};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -66,8 +66,7 @@ pub(crate) fn run(ctx: &Ctx, a: AttachArgs) -> CmdResult {
     let root = a.root.as_deref().map(crate::out::read_root).transpose()?;
     let mut s = Signable::open(&a.file, root.as_deref())?;
     for (i, sig_path) in a.signatures.iter().enumerate() {
-        let sig = parse_signature_file(&read_small(sig_path, 1024)?)
-            .map_err(|e| modelseal::Error::Signature(format!("{}: {e}", sig_path.display())))?;
+        let sig = read_signature_file(sig_path)?;
         let pk = a
             .public_keys
             .get(i)
@@ -75,7 +74,7 @@ pub(crate) fn run(ctx: &Ctx, a: AttachArgs) -> CmdResult {
             .transpose()?;
         let used = s
             .attach(sig, pk)
-            .map_err(|e| modelseal::Error::Signature(format!("{}: {e}", sig_path.display())))?;
+            .map_err(|e| modelseal::Error::signature_from(sig_path.display().to_string(), e))?;
         ctx.note(&format!(
             "{}: signature by key {} accepted",
             sig_path.display(),

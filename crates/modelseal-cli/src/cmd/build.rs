@@ -105,10 +105,7 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         t.hash_s,
         t.check_s,
     );
-    ctx.report(
-        &serde_json::to_value(&r).unwrap_or(serde_json::Value::Null),
-        &text,
-    );
+    ctx.report(&r, &text);
     for w in &r.warnings {
         ctx.note(w);
     }

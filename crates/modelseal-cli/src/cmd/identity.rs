@@ -64,7 +64,7 @@ pub(crate) fn run(ctx: &Ctx, c: IdentityCommand) -> CmdResult {
     match c {
         IdentityCommand::Decode(a) => {
             let r = a.record.read()?;
-            ctx.report(&serde_json::to_value(&r).unwrap_or_default(), &r.text());
+            ctx.report(&r, &r.text());
             Ok(())
         }
         IdentityCommand::Check(a) => {

@@ -25,6 +25,6 @@ pub(crate) struct InspectArgs {
 pub(crate) fn run(ctx: &Ctx, a: InspectArgs) -> CmdResult {
     let root = a.root.as_deref().map(crate::out::read_root).transpose()?;
     let i = inspect_path(&a.file, root.as_deref())?;
-    ctx.report(&i.json, &i.text);
+    ctx.report(&i.report, &i.text);
     Ok(())
 }

@@ -126,7 +126,7 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                 }
                 _ => {
                     let pk = keys::parse_public(&bytes)
-                        .map_err(|e| modelseal::Error::Key(format!("{}: {e}", a.file.display())))?;
+                        .map_err(|p| modelseal::Error::key_file(&a.file, p))?;
                     let f = if bytes.len() == 32 {
                         "raw"
                     } else if is_public_pem(&bytes) {

@@ -3,7 +3,7 @@
 use crate::out::{CmdResult, Ctx, Failure, now, parse_time, read_root};
 use clap::{Args, Subcommand};
 use modelseal::fsio::Overwrite;
-use modelseal::inspect::{root_json, root_text};
+use modelseal::inspect::{RootReport, root_text};
 use modelseal::keys;
 use modelseal::rootfile::{RoleKeys, Rotation, make_root, rotate};
 use modelseal::sign::SignedDocument;
@@ -192,7 +192,7 @@ fn sign_and_write(
     ctx.report(
         &json!({
             "file": output.display().to_string(),
-            "root": root_json(root),
+            "root": RootReport::from(root),
             "document_digest": hex::encode(s.document().digest()),
             "signatures": status,
         }),

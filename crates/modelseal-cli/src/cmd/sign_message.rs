@@ -2,10 +2,10 @@
 
 use crate::out::{CmdResult, Ctx};
 use clap::Args;
-use modelseal::fsio::{Overwrite, PUBLIC_MODE, read_small, write_atomic};
+use modelseal::fsio::{Overwrite, PUBLIC_MODE, write_atomic};
 use modelseal::keys::{self, KeyInfo};
 use modelseal::sign::Signer;
-use modelseal::signfile::parse_message_file;
+use modelseal::signfile::read_message_file;
 use modelseal_core::envelope::DocType;
 use serde_json::json;
 use std::path::PathBuf;
@@ -31,20 +31,7 @@ pub(crate) struct SignMessageArgs {
 }
 
 pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
-    let msg = parse_message_file(&read_small(&a.message, 1024)?)?;
-    let doc_type = [
-        DocType::Root,
-        DocType::ComponentManifest,
-        DocType::SystemConfigManifest,
-    ]
-    .into_iter()
-    .find(|t| msg.starts_with(t.domain_tag()))
-    .ok_or_else(|| {
-        modelseal::Error::Invalid(format!(
-            "{}: not a modelseal message (no modelseal domain tag); refusing to sign it",
-            a.message.display()
-        ))
-    })?;
+    let (doc_type, msg) = read_message_file(&a.message)?;
     let signer = keys::read_signer(&a.key)?;
     let sig = signer.sign(&msg)?;
     write_atomic(&a.output, &sig, PUBLIC_MODE, Overwrite::forced(a.force))?;
