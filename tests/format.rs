@@ -2,8 +2,9 @@
 //! each limit, and the streaming artifact API.
 
 use modelseal::model::{
-    ArtifactEntry, Component, Ecu, ExtensionEntry, Manifest, ModelEntry, ParameterSetEntry,
-    PlaintextInfo, Role, Root,
+    ArtifactEntry, Component, Ecu, EcuHeadBuf, EncryptionBuf, ExtensionBuf, Manifest,
+    ManifestHeadBuf, MetadataEntryBuf, MiddlewareBuf, ModelRefBuf, ParameterSetBuf, PlaintextBuf,
+    Role, Root, SystemConfigHeadBuf,
 };
 use modelseal::sign::SignedDocument;
 use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
@@ -152,12 +153,14 @@ fn numbered(prefix: &str, i: usize, len: usize) -> String {
 
 fn largest_common(kind: BundleKind) -> Manifest {
     Manifest {
-        kind,
-        security_counter: u64::MAX,
-        version: id('v'),
-        created_at: u64::MAX,
-        expires_at: Some(u64::MAX),
-        supersedes: Some([0xff; 32]),
+        head: ManifestHeadBuf {
+            kind: kind.code(),
+            security_counter: u64::MAX,
+            version: id('v'),
+            created_at: u64::MAX,
+            expires_at: Some(u64::MAX),
+            supersedes: Some([0xff; 32]),
+        },
         target: modelseal::model::Target {
             hardware_ids: (0..MAX_HARDWARE_IDS)
                 .map(|i| {
@@ -182,17 +185,19 @@ fn largest_common(kind: BundleKind) -> Manifest {
                 kind: 255,
                 size: 0,
                 digest: sha256(b""),
-                plaintext: Some(PlaintextInfo {
+                plaintext: Some(PlaintextBuf {
                     size: u64::MAX,
                     digest: [0xff; 32],
-                    algorithm: id('g'),
-                    key_id: id('k'),
+                    encryption: EncryptionBuf {
+                        algorithm: id('g'),
+                        key_id: id('k'),
+                    },
                 }),
                 licence: text('L'),
             })
             .collect(),
         extensions: (0..MAX_EXTENSIONS)
-            .map(|i| ExtensionEntry {
+            .map(|i| ExtensionBuf {
                 id: u32::MAX - (MAX_EXTENSIONS - i) as u32,
                 critical: false,
                 data: vec![0xee; MAX_EXTENSION_LEN],
@@ -203,15 +208,15 @@ fn largest_common(kind: BundleKind) -> Manifest {
 
 fn largest_component() -> Component {
     let mut c = component();
-    c.family = id('f');
-    c.version = id('v');
+    c.head.family = id('f');
+    c.head.version = id('v');
     // A stage is one byte whatever its code; a known one, since no device
     // accepts an unknown stage.
-    c.stage = Stage::PRODUCTION;
-    c.author = text('a');
-    c.created_at = u64::MAX;
-    c.training_environment = text('t');
-    let l = &mut c.lineage;
+    c.head.stage = Stage::PRODUCTION.code();
+    c.head.author = text('a');
+    c.head.created_at = u64::MAX;
+    c.head.training_environment = text('t');
+    let l = &mut c.head.lineage;
     for s in [
         &mut l.training_dataset_id,
         &mut l.validation_dataset_id,
@@ -228,7 +233,10 @@ fn largest_component() -> Component {
         .map(|i| numbered("T", i, MAX_ID_LEN))
         .collect();
     c.metadata = (0..MAX_METADATA)
-        .map(|i| (numbered("k", i, MAX_ID_LEN), text('w')))
+        .map(|i| MetadataEntryBuf {
+            key: numbered("k", i, MAX_ID_LEN),
+            value: text('w'),
+        })
         .collect();
     c
 }
@@ -238,7 +246,7 @@ fn largest_component_manifest() -> Manifest {
     m.components = (0..MAX_COMPONENTS)
         .map(|i| {
             let mut c = largest_component();
-            c.family = numbered("family", i, MAX_ID_LEN);
+            c.head.family = numbered("family", i, MAX_ID_LEN);
             c
         })
         .collect();
@@ -248,22 +256,26 @@ fn largest_component_manifest() -> Manifest {
 fn largest_system_config_manifest() -> Manifest {
     let mut m = largest_common(BundleKind::SystemConfig);
     m.system_config = Some(modelseal::model::SystemConfig {
-        config_id: id('c'),
-        config_version: id('v'),
-        vehicle_platform: id('p'),
-        sensor_set: id('s'),
-        market: id('m'),
+        head: SystemConfigHeadBuf {
+            config_id: id('c'),
+            config_version: id('v'),
+            vehicle_platform: id('p'),
+            sensor_set: id('s'),
+            market: id('m'),
+        },
         ecus: (0..MAX_ECUS)
             .map(|i| Ecu {
-                name: numbered("ecu", i, MAX_ID_LEN),
-                hardware_id: if i == 0 {
-                    HW.to_owned()
-                } else {
-                    numbered("hw", i, MAX_ID_LEN)
+                head: EcuHeadBuf {
+                    name: numbered("ecu", i, MAX_ID_LEN),
+                    hardware_id: if i == 0 {
+                        HW.to_owned()
+                    } else {
+                        numbered("hw", i, MAX_ID_LEN)
+                    },
+                    software_version: id('s'),
                 },
-                software_version: id('s'),
                 models: (0..MAX_ECU_MODELS)
-                    .map(|j| ModelEntry {
+                    .map(|j| ModelRefBuf {
                         family: numbered("f", j, MAX_ID_LEN),
                         version: id('v'),
                         manifest_digest: [j as u8; 32],
@@ -272,10 +284,13 @@ fn largest_system_config_manifest() -> Manifest {
             })
             .collect(),
         middleware: (0..MAX_MIDDLEWARE)
-            .map(|i| (numbered("mw", i, MAX_ID_LEN), id('v')))
+            .map(|i| MiddlewareBuf {
+                name: numbered("mw", i, MAX_ID_LEN),
+                version: id('v'),
+            })
             .collect(),
         parameter_sets: (0..MAX_PARAMETER_SETS)
-            .map(|i| ParameterSetEntry {
+            .map(|i| ParameterSetBuf {
                 name: numbered("ps", i, MAX_ID_LEN),
                 vehicle_variant: id('v'),
                 sensor_set: id('s'),
@@ -314,18 +329,19 @@ fn the_largest_legal_manifests_fit_and_verify() {
         (largest_system_config_manifest(), ["s1", "s2"]),
     ] {
         let doc = m.encode().unwrap();
-        let worst = match m.kind {
+        let kind = m.kind().unwrap();
+        let worst = match kind {
             BundleKind::Component => COMPONENT_MANIFEST_WORST,
             BundleKind::SystemConfig => SYSTEM_CONFIG_MANIFEST_WORST,
         };
         println!(
             "largest legal {:?} manifest: {} bytes (bound {worst}, limit {MAX_MANIFEST_LEN})",
-            m.kind,
+            kind,
             doc.len()
         );
         assert!(doc.len() <= worst && worst <= MAX_MANIFEST_LEN);
         let b = empty_payload_bundle(&m, &signers);
-        let verdict = verify(&provisioned_root(), &largest_policy(m.kind), &b).unwrap();
+        let verdict = verify(&provisioned_root(), &largest_policy(kind), &b).unwrap();
         let id = identity::decode(&mut SoftSha256::new(), &verdict.identity).unwrap();
         assert!(verdict.identity.len() <= MAX_IDENTITY_LEN);
         assert_eq!(id.components.count(), m.components.len());
@@ -370,7 +386,7 @@ fn the_largest_legal_root_fits_and_rotates() {
     let comp: Vec<&str> = names[1].iter().map(String::as_str).collect();
     // The root re-bases the component floor to u64::MAX (the longest
     // encoding): only a manifest at that counter installs under it.
-    let b = component_bundle(&[env], |m| m.security_counter = u64::MAX, &comp);
+    let b = component_bundle(&[env], |m| m.head.security_counter = u64::MAX, &comp);
     assert_eq!(
         verify(&provisioned_root(), &policy(), &b)
             .unwrap()
@@ -382,13 +398,14 @@ fn the_largest_legal_root_fits_and_rotates() {
 // ------------------------------------------------------------ one over each limit
 
 fn rejects(m: &Manifest, expect: Error) {
-    let signers: &[&str] = match m.kind {
+    let kind = m.kind().unwrap();
+    let signers: &[&str] = match kind {
         BundleKind::Component => &["c1", "c2"],
         BundleKind::SystemConfig => &["s1"],
     };
     let b = empty_payload_bundle(m, signers);
     assert_eq!(
-        verify(&provisioned_root(), &largest_policy(m.kind), &b).unwrap_err(),
+        verify(&provisioned_root(), &largest_policy(kind), &b).unwrap_err(),
         expect
     );
 }
@@ -417,7 +434,7 @@ fn one_over_each_count_limit_is_refused() {
         }),
         ("MAX_COMPONENTS", |m| {
             let mut c = m.components[0].clone();
-            c.family = "zzz".into();
+            c.head.family = "zzz".into();
             m.components.push(c)
         }),
         ("MAX_HARDWARE_IDS", |m| {
@@ -428,12 +445,13 @@ fn one_over_each_count_limit_is_refused() {
             m.components[0].tickets.push("over".into())
         }),
         ("MAX_METADATA", |m| {
-            m.components[0]
-                .metadata
-                .insert("zz-over".into(), "v".into());
+            m.components[0].metadata.push(MetadataEntryBuf {
+                key: "zz-over".into(),
+                value: "v".into(),
+            });
         }),
         ("MAX_EXTENSIONS", |m| {
-            m.extensions.push(ExtensionEntry {
+            m.extensions.push(ExtensionBuf {
                 id: u32::MAX,
                 critical: false,
                 data: vec![],
@@ -446,7 +464,7 @@ fn one_over_each_count_limit_is_refused() {
         ("MAX_ECUS", |m| {
             let sc = m.system_config.as_mut().unwrap();
             let mut e = sc.ecus[1].clone();
-            e.name = "zz-over".into();
+            e.head.name = "zz-over".into();
             sc.ecus.push(e)
         }),
         ("MAX_ECU_MODELS", |m| {
@@ -458,7 +476,10 @@ fn one_over_each_count_limit_is_refused() {
                 .as_mut()
                 .unwrap()
                 .middleware
-                .insert("zz-over".into(), "1".into());
+                .push(MiddlewareBuf {
+                    name: "zz-over".into(),
+                    version: "1".into(),
+                });
         }),
         ("MAX_PARAMETER_SETS", |m| {
             let sc = m.system_config.as_mut().unwrap();
@@ -473,16 +494,22 @@ fn one_over_each_count_limit_is_refused() {
 #[test]
 fn one_over_each_length_limit_is_refused() {
     let lengths: Vec<(&str, Tweak)> = vec![
-        ("version", |m| m.version.push('v')),
-        ("family", |m| m.components[0].family.push('f')),
+        ("version", |m| m.head.version.push('v')),
+        ("family", |m| m.components[0].head.family.push('f')),
         ("lineage link", |m| {
-            m.components[0].lineage.hil_suite_id.push('l')
+            m.components[0].head.lineage.hil_suite_id.push('l')
         }),
-        ("author", |m| m.components[0].author.push('a')),
+        ("author", |m| m.components[0].head.author.push('a')),
         ("artifact name", |m| m.artifacts[0].name.push('n')),
         ("licence", |m| m.artifacts[0].licence.push('L')),
         ("encryption key id", |m| {
-            m.artifacts[0].plaintext.as_mut().unwrap().key_id.push('k')
+            m.artifacts[0]
+                .plaintext
+                .as_mut()
+                .unwrap()
+                .encryption
+                .key_id
+                .push('k')
         }),
         ("market", |m| m.target.market.as_mut().unwrap().push('m')),
     ];

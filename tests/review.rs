@@ -80,7 +80,7 @@ fn component_policy(floors: Floors) -> DevicePolicy {
 
 /// The standard bundle at security counter `counter`.
 fn at_counter(counter: u64, chain: &[Vec<u8>], signers: &[&str]) -> Vec<u8> {
-    component_bundle(chain, |m| m.security_counter = counter, signers)
+    component_bundle(chain, |m| m.head.security_counter = counter, signers)
 }
 
 /// Finding 2: stolen component keys push the counter to u64::MAX. The vendor
@@ -179,7 +179,7 @@ fn a_re_base_without_new_keys_is_refused() {
 fn one_role_cannot_move_the_other_roles_floor() {
     let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
     let mut high = sc.clone();
-    high.security_counter = u64::MAX;
+    high.head.security_counter = u64::MAX;
     let b = bundle(&[], &high, &["s1"], &[]);
     let p = PolicySpec::standard()
         .for_system_config()
@@ -203,7 +203,7 @@ fn one_role_cannot_move_the_other_roles_floor() {
 #[test]
 fn equal_counter_admits_only_the_installed_bundle_when_pinned() {
     let installed = standard_bundle();
-    let twin = component_bundle(&[], |m| m.version += "-twin", &["c1", "c2"]);
+    let twin = component_bundle(&[], |m| m.head.version += "-twin", &["c1", "c2"]);
     let floors = floors_for(BundleKind::Component, COUNTER);
     let digest = verify(&provisioned_root(), &component_policy(floors), &installed)
         .unwrap()

@@ -32,11 +32,11 @@ fn main() -> std::io::Result<()> {
     let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
 
     let mut older = component_manifest(&p);
-    older.security_counter = 3;
+    older.head.security_counter = 3;
     let mut other = component_manifest(&p);
     other.target.hardware_ids = vec!["HW-RC-0001".into()];
     let mut twin = component_manifest(&p);
-    twin.version = format!("{}-twin", twin.version);
+    twin.head.version = format!("{}-twin", twin.head.version);
 
     let chain = same_keys_chain(2..=12);
     let (update, _) = modelseal::rootfile::root_update(&provisioned_root(), &chain[..8])

@@ -7,8 +7,9 @@
 
 use modelseal::bundle;
 use modelseal::model::{
-    ArtifactEntry, Component, Ecu, Lineage, Manifest, ModelEntry, ParameterSetEntry, PlaintextInfo,
-    Role, Root, SystemConfig, Target,
+    ArtifactEntry, Component, ComponentHeadBuf, Ecu, EcuHeadBuf, EncryptionBuf, Lineage, Manifest,
+    ManifestHeadBuf, MetadataEntryBuf, MiddlewareBuf, ModelRefBuf, ParameterSetBuf, PlaintextBuf,
+    Role, Root, SystemConfig, SystemConfigHeadBuf, Target,
 };
 use modelseal::sign::{KeySigner, SignedDocument, Signer};
 use modelseal_core::doc::{
@@ -160,7 +161,7 @@ pub struct Payload {
     /// Licence.
     pub licence: String,
     /// Plaintext and encryption, when "encrypted".
-    pub plaintext: Option<PlaintextInfo>,
+    pub plaintext: Option<PlaintextBuf>,
 }
 
 impl Payload {
@@ -191,11 +192,13 @@ impl Payload {
 pub fn payloads() -> Vec<Payload> {
     let plain = engine_plaintext();
     let mut engine = Payload::new("engine/perception.plan", ArtifactKind::TensorRtEngine, 1516);
-    engine.plaintext = Some(PlaintextInfo {
+    engine.plaintext = Some(PlaintextBuf {
         size: plain.len() as u64,
         digest: sha256(&plain),
-        algorithm: "aes-256-gcm".into(),
-        key_id: "ecu-fc-model-key-3".into(),
+        encryption: EncryptionBuf {
+            algorithm: "aes-256-gcm".into(),
+            key_id: "ecu-fc-model-key-3".into(),
+        },
     });
     engine.licence = "LicenseRef-Proprietary".into();
     let mut sbom = Payload::new("sbom.cdx.json", ArtifactKind::SbomCycloneDx, 700);
@@ -232,17 +235,20 @@ pub fn lineage() -> Lineage {
 /// The standard component: `perception_front_camera v1.3.5`, Production.
 pub fn component() -> Component {
     Component {
-        family: "perception_front_camera".into(),
-        version: "v1.3.5".into(),
-        stage: Stage::PRODUCTION,
-        author: "Perception Team <perception@example.com>".into(),
-        created_at: T0,
-        training_environment: "cluster-a100 / cuda 12.4 / torch 2.4".into(),
-        lineage: lineage(),
+        head: ComponentHeadBuf {
+            family: "perception_front_camera".into(),
+            version: "v1.3.5".into(),
+            stage: Stage::PRODUCTION.code(),
+            author: "Perception Team <perception@example.com>".into(),
+            created_at: T0,
+            training_environment: "cluster-a100 / cuda 12.4 / torch 2.4".into(),
+            lineage: lineage(),
+        },
         tickets: vec!["PERC-1201".into(), "SAFE-88".into()],
-        metadata: [("odd".to_owned(), "highway, daylight".to_owned())]
-            .into_iter()
-            .collect(),
+        metadata: vec![MetadataEntryBuf {
+            key: "odd".into(),
+            value: "highway, daylight".into(),
+        }],
     }
 }
 
@@ -260,12 +266,14 @@ fn target(other: &str) -> Target {
 /// The standard component manifest over `payloads`.
 pub fn component_manifest(payloads: &[Payload]) -> Manifest {
     let mut m = Manifest {
-        kind: BundleKind::Component,
-        security_counter: COUNTER,
-        version: "fc-perception-2026.01.1".into(),
-        created_at: T0,
-        expires_at: None,
-        supersedes: Some(sha256(b"previous manifest")),
+        head: ManifestHeadBuf {
+            kind: BundleKind::Component.code(),
+            security_counter: COUNTER,
+            version: "fc-perception-2026.01.1".into(),
+            created_at: T0,
+            expires_at: None,
+            supersedes: Some(sha256(b"previous manifest")),
+        },
         target: target("HW-FC-0043"),
         components: vec![component()],
         system_config: None,
@@ -293,7 +301,7 @@ pub fn bundle(
     payloads: &[&[u8]],
 ) -> Vec<u8> {
     let env = envelope(
-        doc_type_of(manifest.kind),
+        doc_type_of(manifest.kind().expect("a known kind")),
         manifest.encode().expect("encodes"),
         signers,
     );
@@ -578,30 +586,38 @@ pub fn policy() -> DevicePolicy {
 /// front camera ECU (HW).
 pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
     let mut m = Manifest {
-        kind: BundleKind::SystemConfig,
-        security_counter: 3,
-        version: "sysconfig-2026.01".into(),
-        created_at: T0,
-        expires_at: None,
-        supersedes: None,
+        head: ManifestHeadBuf {
+            kind: BundleKind::SystemConfig.code(),
+            security_counter: 3,
+            version: "sysconfig-2026.01".into(),
+            created_at: T0,
+            expires_at: None,
+            supersedes: None,
+        },
         target: target("HW-RD-0007"),
         components: vec![],
         system_config: Some(SystemConfig {
-            config_id: "vehicle-l2plus-eu".into(),
-            config_version: "2026.01.0".into(),
-            vehicle_platform: PLATFORM.into(),
-            sensor_set: "cam8-radar5".into(),
-            market: MARKET.into(),
+            head: SystemConfigHeadBuf {
+                config_id: "vehicle-l2plus-eu".into(),
+                config_version: "2026.01.0".into(),
+                vehicle_platform: PLATFORM.into(),
+                sensor_set: "cam8-radar5".into(),
+                market: MARKET.into(),
+            },
             ecus: ecus(component_digests),
             middleware: [
-                ("compiler".to_owned(), "gcc-12.2".to_owned()),
-                ("dds".to_owned(), "cyclonedds-0.10.5".to_owned()),
-                ("os".to_owned(), "qnx-7.1".to_owned()),
-                ("ros".to_owned(), "ros2-humble".to_owned()),
+                ("compiler", "gcc-12.2"),
+                ("dds", "cyclonedds-0.10.5"),
+                ("os", "qnx-7.1"),
+                ("ros", "ros2-humble"),
             ]
             .into_iter()
+            .map(|(name, version)| MiddlewareBuf {
+                name: name.into(),
+                version: version.into(),
+            })
             .collect(),
-            parameter_sets: vec![ParameterSetEntry {
+            parameter_sets: vec![ParameterSetBuf {
                 name: "eu-highway".into(),
                 vehicle_variant: "sedan-lwb".into(),
                 sensor_set: "cam8-radar5".into(),
@@ -621,12 +637,14 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
 fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
     vec![
         Ecu {
-            name: "front_camera".into(),
-            hardware_id: HW.into(),
-            software_version: "fc-sw-4.2.0".into(),
+            head: EcuHeadBuf {
+                name: "front_camera".into(),
+                hardware_id: HW.into(),
+                software_version: "fc-sw-4.2.0".into(),
+            },
             models: component_digests
                 .iter()
-                .map(|d| ModelEntry {
+                .map(|d| ModelRefBuf {
                     family: "perception_front_camera".into(),
                     version: "v1.3.5".into(),
                     manifest_digest: *d,
@@ -634,10 +652,12 @@ fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
                 .collect(),
         },
         Ecu {
-            name: "radar_fusion".into(),
-            hardware_id: "HW-RD-0007".into(),
-            software_version: "rf-sw-2.0.1".into(),
-            models: vec![ModelEntry {
+            head: EcuHeadBuf {
+                name: "radar_fusion".into(),
+                hardware_id: "HW-RD-0007".into(),
+                software_version: "rf-sw-2.0.1".into(),
+            },
+            models: vec![ModelRefBuf {
                 family: "fusion_radar_lidar".into(),
                 version: "v0.9.0".into(),
                 manifest_digest: sha256(b"fusion manifest"),

@@ -57,6 +57,20 @@ macro_rules! record {
             }
         }
 
+        impl<$lt> $name<$lt> {
+            /// Each field's declared name and, for a string field, its value.
+            pub fn str_fields(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> + '_ {
+                [$( (stringify!($field), crate::rules::FieldStr::field_str(&self.$field)) ),+].into_iter()
+            }
+            /// Whether any string field's value satisfies `f` (no names
+            /// involved: what the verifier uses).
+            pub fn any_str_field(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+                false $( || crate::rules::FieldStr::field_str(&self.$field).is_some_and(&mut f) )+
+            }
+        }
+
+        impl crate::rules::FieldStr for $name<'_> {}
+
         impl crate::rules::Checked for $name<'_> {
             fn check<P: crate::rules::Trail + ?Sized>(&self, class: Class, trail: &mut P) -> crate::Result<()> {
                 match class {
@@ -85,6 +99,17 @@ macro_rules! record {
                 Ok(())
             }
         }
+
+        #[cfg(feature = "alloc")]
+        impl $owned {
+            /// Each field's declared name and, for a string field, its value.
+            pub fn str_fields(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> + '_ {
+                [$( (stringify!($field), crate::rules::FieldStr::field_str(&self.$field)) ),+].into_iter()
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl crate::rules::FieldStr for $owned {}
 
         #[cfg(feature = "alloc")]
         impl crate::rules::Checked for $owned {
@@ -184,19 +209,6 @@ impl<'a> Lineage<'a> {
         }
         names
     };
-    /// Values, in wire order.
-    pub fn values(&self) -> [&'a str; 8] {
-        [
-            self.training_dataset_id,
-            self.validation_dataset_id,
-            self.test_dataset_id,
-            self.experiment_id,
-            self.code_commit_id,
-            self.simulation_suite_id,
-            self.hil_suite_id,
-            self.release_gate_result_id,
-        ]
-    }
 }
 
 record! {

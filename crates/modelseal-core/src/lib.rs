@@ -72,6 +72,8 @@ pub mod hash;
 pub mod identity;
 pub mod limits;
 pub mod manifest;
+#[cfg(feature = "alloc")]
+pub mod owned;
 pub mod policy;
 pub mod records;
 pub mod root;

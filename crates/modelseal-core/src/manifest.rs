@@ -743,8 +743,7 @@ pub(crate) fn validate(doc: &[u8], expected: BundleKind) -> Result<ManifestIndex
 fn check_component_head(h: &ComponentHead<'_>) -> Result<Stage> {
     h.check_fields(&mut ())?;
     let stage = Stage::from_code(h.stage).ok_or(Error::Invalid)?;
-    let links = h.lineage.values();
-    if stage.requires_lineage() && links.iter().any(|l| l.is_empty()) {
+    if stage.requires_lineage() && h.lineage.any_str_field(str::is_empty) {
         return Err(Error::LineageIncomplete);
     }
     Ok(stage)

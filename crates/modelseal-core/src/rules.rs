@@ -291,10 +291,58 @@ impl<T: Record> Checked for Option<T> {
     }
 }
 
-// ------------------------------------------------------------ owned records
+// ------------------------------------------------------------ field values
 
 #[cfg(feature = "alloc")]
 use alloc::{string::String, vec::Vec};
+
+/// A field's value as a string, where it is one (identifiers, text, names,
+/// a present optional string); `None` for numbers, digests, sequences and
+/// records. What a record's `str_fields` hands out, so tools can list
+/// string fields by their declared names without listing them again.
+pub trait FieldStr {
+    /// The value as a string, if it is one.
+    fn field_str(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl FieldStr for str {
+    fn field_str(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: FieldStr + ?Sized> FieldStr for &T {
+    fn field_str(&self) -> Option<&str> {
+        (**self).field_str()
+    }
+}
+
+impl<T: FieldStr> FieldStr for Option<T> {
+    fn field_str(&self) -> Option<&str> {
+        self.as_ref().and_then(FieldStr::field_str)
+    }
+}
+
+impl<T> FieldStr for [T] {}
+impl FieldStr for u8 {}
+impl FieldStr for u32 {}
+impl FieldStr for u64 {}
+impl FieldStr for bool {}
+impl FieldStr for [u8; 32] {}
+
+#[cfg(feature = "alloc")]
+impl FieldStr for String {
+    fn field_str(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> FieldStr for Vec<T> {}
+
+// ------------------------------------------------------------ owned records
 
 /// A borrowed value's owned form: `&str` to `String`, a slice to a `Vec`,
 /// a record to its `…Buf` twin (declared with it in [`crate::doc`]).

@@ -110,7 +110,7 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     }
     let spec_file = spec::load(opts.spec)?;
     let mut plan = spec::resolve(opts.spec, &spec_file, opts.created_at)?;
-    let kind = plan.manifest.kind;
+    let kind = crate::model::kind_of(&plan.manifest)?;
     check_signers(opts, kind)?;
     let layout = Planned::new(opts, &plan)?;
     let warnings = detached_warnings(opts, &plan);
@@ -142,7 +142,7 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
         output: opts.output.to_path_buf(),
         detached: opts.detached,
         kind: kind.name().into(),
-        version: plan.manifest.version.clone(),
+        version: plan.manifest.head.version.clone(),
         manifest_digest: hex::encode(signed.digest()),
         artifacts: plan.manifest.artifacts.len(),
         payload_bytes: layout.payload_bytes,
@@ -338,8 +338,11 @@ fn sign_head(
     plan: &spec::Plan,
     layout: &Planned,
 ) -> Result<(SignedDocument, Vec<u8>)> {
-    let kind = plan.manifest.kind;
-    let doc = plan.manifest.encode()?;
+    let kind = crate::model::kind_of(&plan.manifest)?;
+    let doc = plan
+        .manifest
+        .encode()
+        .map_err(|_| Error::TooLarge("manifest"))?;
     if doc.len() != layout.doc_len {
         return Err(Error::Internal {
             invariant: "digests do not change the manifest's length",

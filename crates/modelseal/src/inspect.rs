@@ -11,12 +11,12 @@ use crate::error::{Error, Result};
 use crate::identity::stage_name;
 use crate::keys::KeyInfo;
 use crate::model::{
-    ArtifactEntry, Component, Ecu, ExtensionEntry, Lineage, Manifest, ParameterSetEntry,
-    PlaintextInfo, Root, SystemConfig,
+    ArtifactEntry, Component, Ecu, ExtensionBuf, Lineage, Manifest, ParameterSetBuf, PlaintextBuf,
+    Root, SystemConfig,
 };
 use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::bundle::Layout;
-use modelseal_core::doc::ArtifactKind;
+use modelseal_core::doc::{ArtifactKind, BundleKind, MetadataEntryBuf, MiddlewareBuf, Stage};
 use modelseal_core::envelope::{Envelope, verify_strict};
 use modelseal_core::limits::MAX_ROOT_ENVELOPE_LEN;
 use modelseal_core::root::TrustRoot;
@@ -109,22 +109,26 @@ pub struct ComponentReport {
 }
 
 fn lineage_map<S: Serializer>(l: &Lineage, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.collect_map(l.entries())
+    s.collect_map(l.str_fields().map(|(k, v)| (k, v.unwrap_or_default())))
 }
 
 impl From<&Component> for ComponentReport {
     fn from(c: &Component) -> Self {
         Self {
-            family: c.family.clone(),
-            version: c.version.clone(),
-            stage: stage_name(c.stage),
-            stage_code: c.stage.code(),
-            author: c.author.clone(),
-            created_at: TimeReport::of(c.created_at),
-            training_environment: c.training_environment.clone(),
-            lineage: c.lineage.clone(),
+            family: c.head.family.clone(),
+            version: c.head.version.clone(),
+            stage: stage_label(c.head.stage),
+            stage_code: c.head.stage,
+            author: c.head.author.clone(),
+            created_at: TimeReport::of(c.head.created_at),
+            training_environment: c.head.training_environment.clone(),
+            lineage: c.head.lineage.clone(),
             tickets: c.tickets.clone(),
-            metadata: c.metadata.clone(),
+            metadata: c
+                .metadata
+                .iter()
+                .map(|m| (m.key.clone(), m.value.clone()))
+                .collect(),
         }
     }
 }
@@ -156,9 +160,9 @@ pub struct EcuReport {
 impl From<&Ecu> for EcuReport {
     fn from(e: &Ecu) -> Self {
         Self {
-            name: e.name.clone(),
-            hardware_id: e.hardware_id.clone(),
-            software_version: e.software_version.clone(),
+            name: e.head.name.clone(),
+            hardware_id: e.head.hardware_id.clone(),
+            software_version: e.head.software_version.clone(),
             models: e
                 .models
                 .iter()
@@ -187,8 +191,8 @@ pub struct ParameterSetReport {
     pub digest: String,
 }
 
-impl From<&ParameterSetEntry> for ParameterSetReport {
-    fn from(p: &ParameterSetEntry) -> Self {
+impl From<&ParameterSetBuf> for ParameterSetReport {
+    fn from(p: &ParameterSetBuf) -> Self {
         Self {
             name: p.name.clone(),
             vehicle_variant: p.vehicle_variant.clone(),
@@ -223,13 +227,17 @@ pub struct SystemConfigReport {
 impl From<&SystemConfig> for SystemConfigReport {
     fn from(sc: &SystemConfig) -> Self {
         Self {
-            config_id: sc.config_id.clone(),
-            config_version: sc.config_version.clone(),
-            vehicle_platform: sc.vehicle_platform.clone(),
-            sensor_set: sc.sensor_set.clone(),
-            market: sc.market.clone(),
+            config_id: sc.head.config_id.clone(),
+            config_version: sc.head.config_version.clone(),
+            vehicle_platform: sc.head.vehicle_platform.clone(),
+            sensor_set: sc.head.sensor_set.clone(),
+            market: sc.head.market.clone(),
             ecus: sc.ecus.iter().map(EcuReport::from).collect(),
-            middleware: sc.middleware.clone(),
+            middleware: sc
+                .middleware
+                .iter()
+                .map(|m| (m.name.clone(), m.version.clone()))
+                .collect(),
             parameter_sets: sc
                 .parameter_sets
                 .iter()
@@ -259,14 +267,14 @@ pub struct PlaintextReport {
     pub encryption: EncryptionReport,
 }
 
-impl From<&PlaintextInfo> for PlaintextReport {
-    fn from(p: &PlaintextInfo) -> Self {
+impl From<&PlaintextBuf> for PlaintextReport {
+    fn from(p: &PlaintextBuf) -> Self {
         Self {
             size: p.size,
             digest: hex::encode(p.digest),
             encryption: EncryptionReport {
-                algorithm: p.algorithm.clone(),
-                key_id: p.key_id.clone(),
+                algorithm: p.encryption.algorithm.clone(),
+                key_id: p.encryption.key_id.clone(),
             },
         }
     }
@@ -319,8 +327,8 @@ pub struct ExtensionReport {
     pub data: String,
 }
 
-impl From<&ExtensionEntry> for ExtensionReport {
-    fn from(e: &ExtensionEntry) -> Self {
+impl From<&ExtensionBuf> for ExtensionReport {
+    fn from(e: &ExtensionBuf) -> Self {
         Self {
             id: e.id,
             critical: e.critical,
@@ -363,12 +371,12 @@ impl ManifestReport {
     pub fn new(m: &Manifest, offsets: Option<&[u64]>) -> Self {
         let t = &m.target;
         Self {
-            kind: m.kind.name(),
-            version: m.version.clone(),
-            security_counter: m.security_counter,
-            created_at: TimeReport::of(m.created_at),
-            expires_at: m.expires_at.map(TimeReport::of),
-            supersedes: m.supersedes.map(hex::encode),
+            kind: m.kind().map_or("unknown", BundleKind::name),
+            version: m.head.version.clone(),
+            security_counter: m.head.security_counter,
+            created_at: TimeReport::of(m.head.created_at),
+            expires_at: m.head.expires_at.map(TimeReport::of),
+            supersedes: m.head.supersedes.map(hex::encode),
             target: TargetReport {
                 hardware_ids: t.hardware_ids.clone(),
                 serials: t.serials.clone(),
@@ -622,19 +630,23 @@ pub fn manifest_text(m: &Manifest, offsets: Option<&[u64]>) -> String {
 
 /// Kind, version, counter, times and target.
 fn head_text(s: &mut String, m: &Manifest) {
-    let _ = writeln!(s, "kind              {}", m.kind.name());
-    let _ = writeln!(s, "version           {}", m.version);
-    let _ = writeln!(s, "security counter  {}", m.security_counter);
-    let _ = writeln!(s, "created           {}", time_text(m.created_at));
+    let _ = writeln!(
+        s,
+        "kind              {}",
+        m.kind().map_or("unknown", BundleKind::name)
+    );
+    let _ = writeln!(s, "version           {}", m.head.version);
+    let _ = writeln!(s, "security counter  {}", m.head.security_counter);
+    let _ = writeln!(s, "created           {}", time_text(m.head.created_at));
     let _ = writeln!(
         s,
         "expires           {}",
-        m.expires_at.map_or("never".into(), time_text)
+        m.head.expires_at.map_or("never".into(), time_text)
     );
     let _ = writeln!(
         s,
         "supersedes        {}",
-        m.supersedes.map_or("nothing".into(), hex::encode)
+        m.head.supersedes.map_or("nothing".into(), hex::encode)
     );
     let t = &m.target;
     let _ = writeln!(s, "target");
@@ -661,19 +673,20 @@ fn head_text(s: &mut String, m: &Manifest) {
 }
 
 fn component_text(s: &mut String, c: &Component) {
-    let _ = writeln!(s, "component {} {}", c.family, c.version);
-    let _ = writeln!(s, "  stage           {}", stage_name(c.stage));
-    let _ = writeln!(s, "  author          {}", c.author);
-    let _ = writeln!(s, "  created         {}", time_text(c.created_at));
-    let _ = writeln!(s, "  training env    {}", c.training_environment);
+    let _ = writeln!(s, "component {} {}", c.head.family, c.head.version);
+    let _ = writeln!(s, "  stage           {}", stage_label(c.head.stage));
+    let _ = writeln!(s, "  author          {}", c.head.author);
+    let _ = writeln!(s, "  created         {}", time_text(c.head.created_at));
+    let _ = writeln!(s, "  training env    {}", c.head.training_environment);
     let _ = writeln!(s, "  lineage");
-    for (k, v) in c.lineage.entries() {
+    for (k, v) in c.head.lineage.str_fields() {
+        let v = v.unwrap_or_default();
         let _ = writeln!(s, "    {k:<24}{}", if v.is_empty() { "(none)" } else { v });
     }
     if !c.tickets.is_empty() {
         let _ = writeln!(s, "  tickets         {}", c.tickets.join(", "));
     }
-    for (k, v) in &c.metadata {
+    for MetadataEntryBuf { key: k, value: v } in &c.metadata {
         let _ = writeln!(s, "  metadata        {k} = {v}");
     }
 }
@@ -682,16 +695,16 @@ fn system_config_text(s: &mut String, sc: &SystemConfig) {
     let _ = writeln!(
         s,
         "system configuration {} {}",
-        sc.config_id, sc.config_version
+        sc.head.config_id, sc.head.config_version
     );
-    let _ = writeln!(s, "  vehicle platform {}", sc.vehicle_platform);
-    let _ = writeln!(s, "  sensor set      {}", sc.sensor_set);
-    let _ = writeln!(s, "  market          {}", sc.market);
+    let _ = writeln!(s, "  vehicle platform {}", sc.head.vehicle_platform);
+    let _ = writeln!(s, "  sensor set      {}", sc.head.sensor_set);
+    let _ = writeln!(s, "  market          {}", sc.head.market);
     for e in &sc.ecus {
         let _ = writeln!(
             s,
             "  ecu {} (hardware {}, software {})",
-            e.name, e.hardware_id, e.software_version
+            e.head.name, e.head.hardware_id, e.head.software_version
         );
         for mo in &e.models {
             let _ = writeln!(
@@ -703,7 +716,11 @@ fn system_config_text(s: &mut String, sc: &SystemConfig) {
             );
         }
     }
-    for (k, v) in &sc.middleware {
+    for MiddlewareBuf {
+        name: k,
+        version: v,
+    } in &sc.middleware
+    {
         let _ = writeln!(s, "  middleware      {k} {v}");
     }
     for p in &sc.parameter_sets {
@@ -740,8 +757,8 @@ fn artifacts_text(s: &mut String, m: &Manifest, offsets: Option<&[u64]>) {
                 "    plaintext {} bytes, sha256 {}, encrypted with {} key {}",
                 p.size,
                 hex::encode(p.digest),
-                p.algorithm,
-                p.key_id
+                p.encryption.algorithm,
+                p.encryption.key_id
             );
         }
     }
@@ -991,4 +1008,10 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
         signatures,
     }));
     Ok(Inspection { report, text })
+}
+
+/// A stage code for people (code 0 is reserved and never in a checked
+/// manifest).
+fn stage_label(code: u8) -> String {
+    Stage::from_code(code).map_or_else(|| format!("stage {code}"), stage_name)
 }

@@ -14,8 +14,9 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    ArtifactEntry, Component, Ecu, ExtensionEntry, Lineage, Manifest, ModelEntry,
-    ParameterSetEntry, PlaintextInfo, SystemConfig, Target,
+    ArtifactEntry, Component, ComponentHeadBuf, Ecu, EcuHeadBuf, EncryptionBuf, ExtensionBuf,
+    Lineage, Manifest, ManifestHeadBuf, MetadataEntryBuf, MiddlewareBuf, ModelRefBuf,
+    ParameterSetBuf, PlaintextBuf, SystemConfig, SystemConfigHeadBuf, Target,
 };
 use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
 use modelseal_core::limits::{
@@ -743,12 +744,14 @@ impl Resolver {
         let extensions = self.extensions(&spec.extension)?;
 
         let mut manifest = Manifest {
-            kind,
-            security_counter: spec.security_counter,
-            version: spec.version.clone(),
-            created_at,
-            expires_at: spec.expires_at.map(|t| t.0),
-            supersedes,
+            head: ManifestHeadBuf {
+                kind: kind.code(),
+                security_counter: spec.security_counter,
+                version: spec.version.clone(),
+                created_at,
+                expires_at: spec.expires_at.map(|t| t.0),
+                supersedes,
+            },
             target,
             components,
             system_config,
@@ -833,8 +836,10 @@ impl Resolver {
                 for (i, c) in spec.component.iter().enumerate() {
                     comps.push(self.component(&format!("component[{i}]"), c, created_at)?);
                 }
-                let fams: Vec<String> =
-                    comps.iter().map(|c: &Component| c.family.clone()).collect();
+                let fams: Vec<String> = comps
+                    .iter()
+                    .map(|c: &Component| c.head.family.clone())
+                    .collect();
                 unique(&fams)
                     .map_err(|d| self.err("component", format!("family `{d}` appears twice")))?;
                 (comps, None, Vec::new())
@@ -980,7 +985,7 @@ impl Resolver {
         Ok(())
     }
 
-    fn extensions(&self, specs: &[ExtensionSpec]) -> Result<Vec<ExtensionEntry>> {
+    fn extensions(&self, specs: &[ExtensionSpec]) -> Result<Vec<ExtensionBuf>> {
         self.count(
             "extension",
             specs.len(),
@@ -1011,7 +1016,7 @@ impl Resolver {
                     ),
                 ));
             }
-            extensions.push(ExtensionEntry {
+            extensions.push(ExtensionBuf {
                 id: e.id,
                 critical: e.critical,
                 data,
@@ -1080,7 +1085,7 @@ impl Resolver {
         pf: &str,
         p: &PlaintextSpec,
         root: &Path,
-    ) -> Result<(PlaintextInfo, Option<FileRef>)> {
+    ) -> Result<(PlaintextBuf, Option<FileRef>)> {
         self.id(&format!("{pf}.algorithm"), &p.algorithm, true)?;
         self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
         let (size, digest, file) = match (&p.path, &p.digest, p.size) {
@@ -1101,11 +1106,13 @@ impl Resolver {
                 ));
             }
         };
-        let info = PlaintextInfo {
+        let info = PlaintextBuf {
             size,
             digest,
-            algorithm: p.algorithm.clone(),
-            key_id: p.key_id.clone(),
+            encryption: EncryptionBuf {
+                algorithm: p.algorithm.clone(),
+                key_id: p.key_id.clone(),
+            },
         };
         Ok((info, file))
     }
@@ -1121,7 +1128,8 @@ impl Resolver {
         )?;
         let lineage = c.lineage.clone();
         let stage = c.stage.0;
-        for (name, value) in lineage.entries() {
+        for (name, value) in lineage.str_fields() {
+            let value = value.unwrap_or_default();
             let f = format!("{field}.lineage.{name}");
             self.id(&f, value, false)?;
             if stage.requires_lineage() && value.is_empty() {
@@ -1153,15 +1161,24 @@ impl Resolver {
             self.text(&format!("{field}.metadata.{k}"), v, false)?;
         }
         Ok(Component {
-            family: c.family.clone(),
-            version: c.version.clone(),
-            stage,
-            author: c.author.clone(),
-            created_at: c.created_at.map_or(created_at, |t| t.0),
-            training_environment: c.training_environment.clone(),
-            lineage,
+            head: ComponentHeadBuf {
+                family: c.family.clone(),
+                version: c.version.clone(),
+                stage: stage.code(),
+                author: c.author.clone(),
+                created_at: c.created_at.map_or(created_at, |t| t.0),
+                training_environment: c.training_environment.clone(),
+                lineage,
+            },
             tickets: c.tickets.clone(),
-            metadata: c.metadata.clone(),
+            metadata: c
+                .metadata
+                .iter()
+                .map(|(key, value)| MetadataEntryBuf {
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -1181,7 +1198,7 @@ impl Resolver {
         for (i, e) in sc.ecu.iter().enumerate() {
             ecus.push(self.ecu(&format!("{f}.ecu[{i}]"), e)?);
         }
-        let names: Vec<String> = ecus.iter().map(|e| e.name.clone()).collect();
+        let names: Vec<String> = ecus.iter().map(|e| e.head.name.clone()).collect();
         unique(&names)
             .map_err(|d| self.err(format!("{f}.ecu"), format!("name `{d}` appears twice")))?;
         self.count(
@@ -1198,13 +1215,22 @@ impl Resolver {
         let (sets, files) = self.parameter_sets(f, &sc.parameter_set)?;
         Ok((
             SystemConfig {
-                config_id: sc.config_id.clone(),
-                config_version: sc.config_version.clone(),
-                vehicle_platform: sc.vehicle_platform.clone(),
-                sensor_set: sc.sensor_set.clone(),
-                market: sc.market.clone(),
+                head: SystemConfigHeadBuf {
+                    config_id: sc.config_id.clone(),
+                    config_version: sc.config_version.clone(),
+                    vehicle_platform: sc.vehicle_platform.clone(),
+                    sensor_set: sc.sensor_set.clone(),
+                    market: sc.market.clone(),
+                },
                 ecus,
-                middleware: sc.middleware.clone(),
+                middleware: sc
+                    .middleware
+                    .iter()
+                    .map(|(name, version)| MiddlewareBuf {
+                        name: name.clone(),
+                        version: version.clone(),
+                    })
+                    .collect(),
                 parameter_sets: sets,
             },
             files,
@@ -1227,9 +1253,11 @@ impl Resolver {
             models.push(self.model(&format!("{ef}.model[{j}]"), m)?);
         }
         Ok(Ecu {
-            name: e.name.clone(),
-            hardware_id: e.hardware_id.clone(),
-            software_version: e.software_version.clone(),
+            head: EcuHeadBuf {
+                name: e.name.clone(),
+                hardware_id: e.hardware_id.clone(),
+                software_version: e.software_version.clone(),
+            },
             models,
         })
     }
@@ -1240,7 +1268,7 @@ impl Resolver {
         &self,
         f: &str,
         specs: &[ParameterSetSpec],
-    ) -> Result<(Vec<ParameterSetEntry>, FileSlots)> {
+    ) -> Result<(Vec<ParameterSetBuf>, FileSlots)> {
         self.count(
             &format!("{f}.parameter_set"),
             specs.len(),
@@ -1270,7 +1298,7 @@ impl Resolver {
                 (None, Some(d)) => self.hex_digest(&format!("{pf}.digest"), d)?,
                 _ => return Err(self.err(pf, "give exactly one of `path` or `digest`")),
             };
-            sets.push(ParameterSetEntry {
+            sets.push(ParameterSetBuf {
                 name: p.name.clone(),
                 vehicle_variant: p.vehicle_variant.clone(),
                 sensor_set: p.sensor_set.clone(),
@@ -1288,7 +1316,7 @@ impl Resolver {
         Ok((sets, files))
     }
 
-    fn model(&self, field: &str, m: &ModelSpec) -> Result<ModelEntry> {
+    fn model(&self, field: &str, m: &ModelSpec) -> Result<ModelRefBuf> {
         let (digest, family, version) = match (&m.bundle, &m.manifest_digest) {
             (Some(b), None) => self.model_in_bundle(field, b, m)?,
             (None, Some(d)) => {
@@ -1316,7 +1344,7 @@ impl Resolver {
         };
         self.id(&format!("{field}.family"), &family, true)?;
         self.id(&format!("{field}.version"), &version, true)?;
-        Ok(ModelEntry {
+        Ok(ModelRefBuf {
             family,
             version,
             manifest_digest: digest,
@@ -1332,11 +1360,11 @@ impl Resolver {
     ) -> Result<(Digest, String, String)> {
         let bf = format!("{field}.bundle");
         let (digest, manifest) = self.manifest_digest_of(&bf, &self.path(&self.dir, b))?;
-        if manifest.kind != BundleKind::Component {
+        if manifest.kind() != Some(BundleKind::Component) {
             return Err(self.err(bf, "not a component bundle"));
         }
         let pick = match &m.family {
-            Some(f) => manifest.components.iter().find(|c| &c.family == f),
+            Some(f) => manifest.components.iter().find(|c| &c.head.family == f),
             None if manifest.components.len() == 1 => manifest.components.first(),
             None => {
                 return Err(self.err(
@@ -1352,14 +1380,17 @@ impl Resolver {
             )
         })?;
         if let Some(v) = &m.version {
-            if v != &c.version {
+            if v != &c.head.version {
                 return Err(self.err(
                     format!("{field}.version"),
-                    format!("`{v}`, but the bundle holds {} {}", c.family, c.version),
+                    format!(
+                        "`{v}`, but the bundle holds {} {}",
+                        c.head.family, c.head.version
+                    ),
                 ));
             }
         }
-        Ok((digest, c.family.clone(), c.version.clone()))
+        Ok((digest, c.head.family.clone(), c.head.version.clone()))
     }
 }
 

@@ -250,7 +250,7 @@ pub fn target_policies(m: &Manifest, now: u64) -> Result<Vec<(String, DevicePoli
     for hw in &m.target.hardware_ids {
         let base = |ecu: Option<&str>| -> std::result::Result<DevicePolicy, modelseal_core::Error> {
             let mut p = DevicePolicy::new(
-                m.kind,
+                m.kind().ok_or(modelseal_core::Error::Invalid)?,
                 hw,
                 modelseal_core::Floors::default(),
                 lowest,
@@ -281,8 +281,8 @@ pub fn target_policies(m: &Manifest, now: u64) -> Result<Vec<(String, DevicePoli
                 let ecus: Vec<&str> = sc
                     .ecus
                     .iter()
-                    .filter(|e| &e.hardware_id == hw)
-                    .map(|e| e.name.as_str())
+                    .filter(|e| &e.head.hardware_id == hw)
+                    .map(|e| e.head.name.as_str())
                     .collect();
                 if ecus.is_empty() {
                     return Err(Error::HardwareIdWithoutEcu {

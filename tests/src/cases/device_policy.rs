@@ -63,7 +63,7 @@ fn acceptance(s: &Standard) -> Vec<Case> {
             "a Development model on an ECU that accepts Staging and up",
             component_bundle(
                 &[],
-                |m| m.components[0].stage = Stage::DEVELOPMENT,
+                |m| m.components[0].head.stage = Stage::DEVELOPMENT.code(),
                 &["c1", "c2"],
             ),
             Some(Error::StageTooLow),
@@ -73,7 +73,7 @@ fn acceptance(s: &Standard) -> Vec<Case> {
             "a Production model without its release gate result",
             component_bundle(
                 &[],
-                |m| m.components[0].lineage.release_gate_result_id.clear(),
+                |m| m.components[0].head.lineage.release_gate_result_id.clear(),
                 &["c1", "c2"],
             ),
             Some(Error::LineageIncomplete),

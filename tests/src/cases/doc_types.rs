@@ -130,7 +130,7 @@ fn with_extension(critical: bool) -> Vec<u8> {
     component_bundle(
         &[],
         |m| {
-            m.extensions.push(modelseal::model::ExtensionEntry {
+            m.extensions.push(modelseal::model::ExtensionBuf {
                 id: 7,
                 critical,
                 data: vec![1, 2, 3],

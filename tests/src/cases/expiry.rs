@@ -6,7 +6,7 @@ use crate::*;
 use modelseal_core::Error;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
-    let expired = component_bundle(&[], |m| m.expires_at = Some(NOW - 1), &["c1", "c2"]);
+    let expired = component_bundle(&[], |m| m.head.expires_at = Some(NOW - 1), &["c1", "c2"]);
     let mut exp_root = same_keys_root(2);
     exp_root.expires_at = Some(NOW);
     let expired_root = s.bundle_with(&[root_envelope(&exp_root, &["r1", "r2"])], &["c1", "c2"]);

@@ -69,9 +69,9 @@ fn postcard_head() -> Vec<u8> {
     let m = component_manifest(&payloads());
     let head = modelseal_core::doc::ManifestHead {
         kind: 2,
-        security_counter: m.security_counter,
-        version: &m.version,
-        created_at: m.created_at,
+        security_counter: m.head.security_counter,
+        version: &m.head.version,
+        created_at: m.head.created_at,
         expires_at: None,
         supersedes: None,
     };

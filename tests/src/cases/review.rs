@@ -9,12 +9,12 @@ use modelseal_core::doc::Stage;
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
     let mut other_platform = s.sc.clone();
     if let Some(c) = other_platform.system_config.as_mut() {
-        c.vehicle_platform = "PLAT-B".into();
+        c.head.vehicle_platform = "PLAT-B".into();
     }
     other_platform.target.platform = None;
     let mut other_market = s.sc.clone();
     if let Some(c) = other_market.system_config.as_mut() {
-        c.market = "US".into();
+        c.head.market = "US".into();
     }
     other_market.target.market = None;
     vec![
@@ -37,7 +37,7 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
             "stage code 40 (a registry's retired or experimental code) on an ECU that accepts Production only",
             component_bundle(
                 &[],
-                |m| m.components[0].stage = Stage::from_code(40).expect("nonzero"),
+                |m| m.components[0].head.stage = 40,
                 &["c1", "c2"],
             ),
             Some(Error::StageTooLow),

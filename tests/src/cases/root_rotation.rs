@@ -63,7 +63,7 @@ fn takeover(s: &Standard) -> Case {
     );
     let env = root_envelope(&takeover, &["n1", "n2", "r1"]);
     let mut m = s.manifest.clone();
-    m.security_counter += 1;
+    m.head.security_counter += 1;
     Case::new(
         "root-not-signed-by-old-threshold",
         "root v2 with all-new keys, signed by its own keys and one old root key",

@@ -53,7 +53,7 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
 
 fn signatures_from_two_manifests(s: &Standard) -> Vec<u8> {
     let mut other = s.manifest.clone();
-    other.version = "fc-perception-2026.01.2".into();
+    other.head.version = "fc-perception-2026.01.2".into();
     let other_doc = other.encode().expect("encodes");
     let a = signature(DocType::ComponentManifest, &s.doc, "c1");
     let b = signature(DocType::ComponentManifest, &other_doc, "c2");

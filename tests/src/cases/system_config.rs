@@ -13,7 +13,7 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
         .as_mut()
         .expect("sc")
         .ecus
-        .retain(|e| e.hardware_id != HW);
+        .retain(|e| e.head.hardware_id != HW);
     vec![
         Case::new(
             "component-not-in-system-config",
