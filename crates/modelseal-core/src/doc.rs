@@ -161,9 +161,9 @@ record! {
     #[derive(Debug, Clone, Copy, Serialize)]
     pub struct TargetDoc<'a> => TargetDocBuf {
         /// Accepted hardware ids (at least one).
-        pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, item: &ID },
+        pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, limit: "MAX_HARDWARE_IDS", item: &ID },
         /// Accepted ECU serials; empty means any.
-        pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, item: &ID },
+        pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, limit: "MAX_SERIALS", item: &ID },
         /// Vehicle platform, when restricted.
         pub platform: Option<&'a str> => Option<String> = Class::OptId,
         /// Market, when restricted.
@@ -251,9 +251,9 @@ record! {
         /// The registry record.
         pub head: ComponentHead<'a> => ComponentHeadBuf = Class::Record { max: ComponentHead::MAX_LEN },
         /// Tickets (identifiers).
-        pub tickets: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_TICKETS, item: &ID },
+        pub tickets: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_TICKETS, limit: "MAX_TICKETS", item: &ID },
         /// Free metadata, keys strictly ascending.
-        pub metadata: &'a [MetadataEntry<'a>] => Vec<MetadataEntryBuf> = Class::Seq { max: MAX_METADATA, item: &Class::Record { max: MetadataEntry::MAX_LEN } },
+        pub metadata: &'a [MetadataEntry<'a>] => Vec<MetadataEntryBuf> = Class::Seq { max: MAX_METADATA, limit: "MAX_METADATA", item: &Class::Record { max: MetadataEntry::MAX_LEN } },
     }
 }
 
@@ -308,7 +308,7 @@ record! {
         /// Name, hardware id, software version.
         pub head: EcuHead<'a> => EcuHeadBuf = Class::Record { max: EcuHead::MAX_LEN },
         /// The models it runs.
-        pub models: &'a [ModelRef<'a>] => Vec<ModelRefBuf> = Class::Seq { max: MAX_ECU_MODELS, item: &Class::Record { max: ModelRef::MAX_LEN } },
+        pub models: &'a [ModelRef<'a>] => Vec<ModelRefBuf> = Class::Seq { max: MAX_ECU_MODELS, limit: "MAX_ECU_MODELS", item: &Class::Record { max: ModelRef::MAX_LEN } },
     }
 }
 
@@ -348,11 +348,11 @@ record! {
         /// Id, version, platform, sensor set, market.
         pub head: SystemConfigHead<'a> => SystemConfigHeadBuf = Class::Record { max: SystemConfigHead::MAX_LEN },
         /// ECU entries, names strictly ascending (at least one).
-        pub ecus: &'a [EcuDoc<'a>] => Vec<EcuDocBuf> = Class::Seq { max: MAX_ECUS, item: &Class::Record { max: EcuDoc::MAX_LEN } },
+        pub ecus: &'a [EcuDoc<'a>] => Vec<EcuDocBuf> = Class::Seq { max: MAX_ECUS, limit: "MAX_ECUS", item: &Class::Record { max: EcuDoc::MAX_LEN } },
         /// Middleware versions, names strictly ascending.
-        pub middleware: &'a [Middleware<'a>] => Vec<MiddlewareBuf> = Class::Seq { max: MAX_MIDDLEWARE, item: &Class::Record { max: Middleware::MAX_LEN } },
+        pub middleware: &'a [Middleware<'a>] => Vec<MiddlewareBuf> = Class::Seq { max: MAX_MIDDLEWARE, limit: "MAX_MIDDLEWARE", item: &Class::Record { max: Middleware::MAX_LEN } },
         /// Parameter sets, names strictly ascending.
-        pub parameter_sets: &'a [ParameterSet<'a>] => Vec<ParameterSetBuf> = Class::Seq { max: MAX_PARAMETER_SETS, item: &Class::Record { max: ParameterSet::MAX_LEN } },
+        pub parameter_sets: &'a [ParameterSet<'a>] => Vec<ParameterSetBuf> = Class::Seq { max: MAX_PARAMETER_SETS, limit: "MAX_PARAMETER_SETS", item: &Class::Record { max: ParameterSet::MAX_LEN } },
     }
 }
 
@@ -413,7 +413,7 @@ record! {
         /// Whether a verifier that does not know `id` must reject the manifest.
         pub critical: bool => bool = Class::Flag,
         /// Payload, at most [`crate::limits::MAX_EXTENSION_LEN`] bytes.
-        pub data: &'a [u8] => Vec<u8> = Class::Bytes { max: MAX_EXTENSION_LEN },
+        pub data: &'a [u8] => Vec<u8> = Class::Bytes { max: MAX_EXTENSION_LEN, limit: "MAX_EXTENSION_LEN" },
     }
 }
 
@@ -426,13 +426,13 @@ record! {
         /// Target binding.
         pub target: TargetDoc<'a> => TargetDocBuf = Class::Record { max: TargetDoc::MAX_LEN },
         /// Components: at least one in a component bundle, none in a system configuration.
-        pub components: &'a [ComponentDoc<'a>] => Vec<ComponentDocBuf> = Class::Seq { max: MAX_COMPONENTS, item: &Class::Record { max: ComponentDoc::MAX_LEN } },
+        pub components: &'a [ComponentDoc<'a>] => Vec<ComponentDocBuf> = Class::Seq { max: MAX_COMPONENTS, limit: "MAX_COMPONENTS", item: &Class::Record { max: ComponentDoc::MAX_LEN } },
         /// The system configuration: present exactly in system-configuration bundles.
         pub system_config: Option<SystemConfigDoc<'a>> => Option<SystemConfigDocBuf> = Class::OptRecord { max: SystemConfigDoc::MAX_LEN },
         /// Artifacts, names strictly ascending: at least one in a component bundle.
-        pub artifacts: &'a [Artifact<'a>] => Vec<ArtifactBuf> = Class::Seq { max: MAX_ARTIFACTS, item: &Class::Record { max: Artifact::MAX_LEN } },
+        pub artifacts: &'a [Artifact<'a>] => Vec<ArtifactBuf> = Class::Seq { max: MAX_ARTIFACTS, limit: "MAX_ARTIFACTS", item: &Class::Record { max: Artifact::MAX_LEN } },
         /// Extensions, ids strictly ascending.
-        pub extensions: &'a [Extension<'a>] => Vec<ExtensionBuf> = Class::Seq { max: MAX_EXTENSIONS, item: &Class::Record { max: Extension::MAX_LEN } },
+        pub extensions: &'a [Extension<'a>] => Vec<ExtensionBuf> = Class::Seq { max: MAX_EXTENSIONS, limit: "MAX_EXTENSIONS", item: &Class::Record { max: Extension::MAX_LEN } },
     }
 }
 
@@ -456,7 +456,7 @@ record! {
         /// Distinct keys of this role that must sign (1 ..= keys).
         pub threshold: u8 => u8 = Class::U8,
         /// The role's Ed25519 public keys, each listed once.
-        pub keys: &'a [[u8; 32]] => Vec<[u8; 32]> = Class::Seq { max: MAX_ROLE_KEYS, item: &Class::Key },
+        pub keys: &'a [[u8; 32]] => Vec<[u8; 32]> = Class::Seq { max: MAX_ROLE_KEYS, limit: "MAX_ROLE_KEYS", item: &Class::Key },
         /// A re-base of the role's security-counter floor (component and
         /// system-configuration roles only): a device that applies the
         /// rotation to this root sets its floor for the role to this value.
@@ -475,6 +475,6 @@ record! {
         /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
         pub expires_at: Option<u64> => Option<u64> = Class::OptU64,
         /// Roles, ids strictly ascending; roles 1, 2 and 3 are required.
-        pub roles: &'a [RoleDoc<'a>] => Vec<RoleDocBuf> = Class::Seq { max: MAX_ROLES, item: &Class::Record { max: RoleDoc::MAX_LEN } },
+        pub roles: &'a [RoleDoc<'a>] => Vec<RoleDocBuf> = Class::Seq { max: MAX_ROLES, limit: "MAX_ROLES", item: &Class::Record { max: RoleDoc::MAX_LEN } },
     }
 }

@@ -76,6 +76,8 @@ pub enum Class {
     Bytes {
         /// Most bytes.
         max: usize,
+        /// The name of the limit (`MAX_EXTENSION_LEN`), for messages.
+        limit: &'static str,
     },
     /// A nested record whose largest encoding is `max` bytes.
     Record {
@@ -91,6 +93,8 @@ pub enum Class {
     Seq {
         /// Most items.
         max: usize,
+        /// The name of the limit (`MAX_ARTIFACTS`), for messages.
+        limit: &'static str,
         /// Each item's class.
         item: &'static Class,
     },
@@ -128,10 +132,10 @@ impl Class {
             Class::OptId => 1 + varint_len(MAX_ID_LEN) + MAX_ID_LEN,
             Class::Text { .. } => varint_len(MAX_TEXT_LEN) + MAX_TEXT_LEN,
             Class::Name => varint_len(MAX_NAME_LEN) + MAX_NAME_LEN,
-            Class::Bytes { max } => varint_len(max) + max,
+            Class::Bytes { max, .. } => varint_len(max) + max,
             Class::Record { max } => max,
             Class::OptRecord { max } => 1 + max,
-            Class::Seq { max, item } => varint_len(max) + max * item.max_len(),
+            Class::Seq { max, item, .. } => varint_len(max) + max * item.max_len(),
         }
     }
 }
@@ -158,6 +162,12 @@ pub trait Trail {
     /// Leaving the field or item last entered (only on success: after a
     /// failure the trail still names where it happened).
     fn leave(&mut self);
+    /// The field just entered breaks its class's rule: `text` is its value
+    /// when it is a string, `count` its length when it is a sequence. For
+    /// tools that say what was found; the verifier's `()` ignores it.
+    fn refused(&mut self, class: Class, text: Option<&str>, count: Option<usize>) {
+        let _ = (class, text, count);
+    }
 }
 
 impl Trail for () {
@@ -188,14 +198,18 @@ pub fn check_field<T: Checked + ?Sized, P: Trail + ?Sized>(
 }
 
 impl Checked for str {
-    fn check<P: Trail + ?Sized>(&self, class: Class, _: &mut P) -> Result<()> {
-        match class {
+    fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
+        let verdict = match class {
             Class::Id { required } => identifier(self, required),
             Class::OptId => identifier(self, true),
             Class::Text { required } => text(self, required),
             Class::Name => artifact_name(self),
             _ => Err(Error::Invalid),
+        };
+        if verdict.is_err() {
+            trail.refused(class, Some(self), None);
         }
+        verdict
     }
 }
 
@@ -250,13 +264,17 @@ impl Checked for Option<&str> {
 impl<T: Checked> Checked for [T] {
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
         let (max, item) = match class {
-            Class::Seq { max, item } => (max, item),
+            Class::Seq { max, item, .. } => (max, item),
             // Opaque bytes (`[u8]`): only their length is judged.
-            Class::Bytes { max } if self.len() > max => return Err(Error::LimitExceeded),
+            Class::Bytes { max, .. } if self.len() > max => {
+                trail.refused(class, None, Some(self.len()));
+                return Err(Error::LimitExceeded);
+            }
             Class::Bytes { .. } => return Ok(()),
             _ => return Err(Error::Invalid),
         };
         if self.len() > max {
+            trail.refused(class, None, Some(self.len()));
             return Err(Error::LimitExceeded);
         }
         for (i, v) in self.iter().enumerate() {

@@ -13,18 +13,16 @@
 //! artifacts themselves are hashed later, in parallel (see [`crate::hashing`]).
 
 use crate::error::{Error, Result};
+use crate::fieldpath::{SpecOrder, SpecTrail};
 use crate::model::{
     ArtifactEntry, Component, ComponentHeadBuf, Ecu, EcuHeadBuf, EncryptionBuf, ExtensionBuf,
     Lineage, Manifest, ManifestHeadBuf, MetadataEntryBuf, MiddlewareBuf, ModelRefBuf,
     ParameterSetBuf, PlaintextBuf, SystemConfig, SystemConfigHeadBuf, Target,
 };
 use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
-use modelseal_core::limits::{
-    MAX_ARTIFACTS, MAX_COMPONENTS, MAX_ECU_MODELS, MAX_ECUS, MAX_EXTENSION_LEN, MAX_EXTENSIONS,
-    MAX_HARDWARE_IDS, MAX_ID_LEN, MAX_METADATA, MAX_MIDDLEWARE, MAX_NAME_LEN, MAX_PARAMETER_SETS,
-    MAX_SERIALS, MAX_TEXT_LEN, MAX_TICKETS,
-};
-use modelseal_core::{Digest, Error as CoreError, SoftSha256, rules};
+use modelseal_core::limits::{MAX_ARTIFACTS, MAX_EXTENSION_LEN};
+use modelseal_core::rules::Record;
+use modelseal_core::{Digest, SoftSha256};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::collections::{BTreeMap, BTreeSet};
@@ -557,62 +555,40 @@ impl Resolver {
         Error::spec(&self.file, field, msg)
     }
 
-    // Field rules: the core's own (`modelseal_core::rules`), with the field
-    // named in the message. The core checks the encoded manifest again.
-
-    fn id(&self, field: &str, s: &str, required: bool) -> Result<()> {
-        rules::identifier(s, required).map_err(|e| match e {
-            CoreError::LimitExceeded => self.err(
-                field,
-                format!(
-                    "{} bytes; identifiers are at most MAX_ID_LEN = {MAX_ID_LEN}",
-                    s.len()
-                ),
-            ),
-            _ if s.is_empty() => self.err(field, "must not be empty"),
-            _ => self.err(
-                field,
-                format!("`{s}`: identifiers are printable ASCII without spaces"),
-            ),
-        })
-    }
-
-    fn text(&self, field: &str, s: &str, required: bool) -> Result<()> {
-        rules::text(s, required).map_err(|e| match e {
-            CoreError::LimitExceeded => self.err(
-                field,
-                format!(
-                    "{} bytes; text is at most MAX_TEXT_LEN = {MAX_TEXT_LEN}",
-                    s.len()
-                ),
-            ),
-            _ if s.is_empty() => self.err(field, "must not be empty"),
-            _ => self.err(field, "control characters are not allowed"),
-        })
-    }
-
-    fn name(&self, field: &str, s: &str) -> Result<()> {
-        rules::artifact_name(s).map_err(|e| match e {
-            CoreError::LimitExceeded => self.err(
-                field,
-                format!(
-                    "`{s}` is {} bytes; artifact names are at most MAX_NAME_LEN = {MAX_NAME_LEN}",
-                    s.len()
-                ),
-            ),
-            _ => self.err(
-                field,
-                format!(
-                    "`{s}` is not a safe relative path (`/`-separated, no empty, `.` or `..` segment, no backslash)"
-                ),
-            ),
-        })
-    }
-
-    fn count(&self, field: &str, n: usize, min: usize, max: usize, limit: &str) -> Result<()> {
-        if n > max {
-            return Err(self.err(field, format!("{n} entries; at most {limit} = {max}")));
+    /// Runs the format's field rules over the manifest built from the spec,
+    /// naming a failing field as the spec does.
+    fn check_fields(
+        &self,
+        spec: &SpecFile,
+        manifest: &Manifest,
+        files: &[(Slot, FileRef)],
+    ) -> Result<()> {
+        let mut order = SpecOrder::default();
+        for (slot, f) in files {
+            if let Slot::Artifact(i) = slot {
+                if order.artifacts.len() <= *i {
+                    order.artifacts.resize(*i + 1, String::new());
+                }
+                let label = f.field.strip_suffix(".path").unwrap_or(&f.field);
+                if let Some(l) = order.artifacts.get_mut(*i) {
+                    *l = label.to_owned();
+                }
+            }
         }
+        if let Some(sc) = &spec.system_config {
+            let mut by_name: Vec<usize> = (0..sc.parameter_set.len()).collect();
+            by_name.sort_by(|&a, &b| sc.parameter_set[a].name.cmp(&sc.parameter_set[b].name));
+            order.parameter_sets = by_name;
+        }
+        let mut trail = SpecTrail::new(&order);
+        manifest
+            .check_fields(&mut trail)
+            .map_err(|e| self.err(trail.field(), trail.problem(e)))
+    }
+
+    /// A record-level rule the field classes do not carry: at least `min`
+    /// entries (hardware ids, components, ECUs).
+    fn at_least(&self, field: &str, n: usize, min: usize) -> Result<()> {
         if n < min {
             return Err(self.err(field, format!("at least {min} entry required")));
         }
@@ -715,7 +691,6 @@ impl Resolver {
                 ));
             }
         };
-        self.id("version", &spec.version, true)?;
         let created_at = spec.created_at.map_or(now, |t| t.0);
         if let Some(e) = spec.expires_at {
             if e.0 <= created_at {
@@ -758,6 +733,9 @@ impl Resolver {
             artifacts: entries,
             extensions,
         };
+        // Every field against its rule, as declared with the records (the
+        // components and ECUs are still in spec order here).
+        self.check_fields(spec, &manifest, &files)?;
         // Artifacts are already in order; this orders the other lists the
         // same way the slots above were numbered (parameter sets were
         // numbered after sorting in `system_config`).
@@ -771,32 +749,7 @@ impl Resolver {
     }
 
     fn target(&self, t: &TargetSpec) -> Result<Target> {
-        self.count(
-            "target.hardware_ids",
-            t.hardware_ids.len(),
-            1,
-            MAX_HARDWARE_IDS,
-            "MAX_HARDWARE_IDS",
-        )?;
-        for (i, h) in t.hardware_ids.iter().enumerate() {
-            self.id(&format!("target.hardware_ids[{i}]"), h, true)?;
-        }
-        self.count(
-            "target.serials",
-            t.serials.len(),
-            0,
-            MAX_SERIALS,
-            "MAX_SERIALS",
-        )?;
-        for (i, s) in t.serials.iter().enumerate() {
-            self.id(&format!("target.serials[{i}]"), s, true)?;
-        }
-        if let Some(p) = &t.platform {
-            self.id("target.platform", p, true)?;
-        }
-        if let Some(m) = &t.market {
-            self.id("target.market", m, true)?;
-        }
+        self.at_least("target.hardware_ids", t.hardware_ids.len(), 1)?;
         unique(&t.hardware_ids)
             .map_err(|d| self.err("target.hardware_ids", format!("`{d}` is listed twice")))?;
         unique(&t.serials)
@@ -825,13 +778,7 @@ impl Resolver {
                         "a component bundle has no system configuration (kind = \"component\")",
                     ));
                 }
-                self.count(
-                    "component",
-                    spec.component.len(),
-                    1,
-                    MAX_COMPONENTS,
-                    "MAX_COMPONENTS",
-                )?;
+                self.at_least("component", spec.component.len(), 1)?;
                 let mut comps = Vec::new();
                 for (i, c) in spec.component.iter().enumerate() {
                     comps.push(self.component(&format!("component[{i}]"), c, created_at)?);
@@ -877,13 +824,6 @@ impl Resolver {
         if let Some(s) = &spec.sbom {
             artifacts.push(self.sbom(s, root)?);
         }
-        self.count(
-            "artifact",
-            artifacts.len(),
-            0,
-            MAX_ARTIFACTS,
-            "MAX_ARTIFACTS",
-        )?;
         if kind == BundleKind::Component && artifacts.is_empty() {
             return Err(self.err(
                 "artifact",
@@ -946,7 +886,6 @@ impl Resolver {
         artifacts: &mut Vec<Resolved>,
     ) -> Result<()> {
         let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
-        self.text(&format!("{field}.licence"), &t.licence, true)?;
         let dir = self.inside(&format!("{field}.path"), root, &t.path)?;
         let mut found = Vec::new();
         walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
@@ -966,7 +905,6 @@ impl Resolver {
                 .map_err(|_| self.err(field, "directory is outside artifact_root"))?;
             let name = rel.to_string_lossy().into_owned();
             let ff = format!("{field} ({name})");
-            self.name(&ff, &name)?;
             self.stays_inside(&ff, root, &p)?;
             let f = self.file(&ff, p)?;
             artifacts.push((
@@ -986,13 +924,6 @@ impl Resolver {
     }
 
     fn extensions(&self, specs: &[ExtensionSpec]) -> Result<Vec<ExtensionBuf>> {
-        self.count(
-            "extension",
-            specs.len(),
-            0,
-            MAX_EXTENSIONS,
-            "MAX_EXTENSIONS",
-        )?;
         let mut extensions = Vec::new();
         for (i, e) in specs.iter().enumerate() {
             let field = format!("extension[{i}]");
@@ -1050,9 +981,7 @@ impl Resolver {
 
     fn artifact(&self, field: &str, a: &ArtifactSpec, root: &Path) -> Result<Resolved> {
         let name = a.name.clone().unwrap_or_else(|| a.path.clone());
-        self.name(&format!("{field}.name"), &name)?;
         let kind = self.kind(&format!("{field}.kind"), &a.kind)?;
-        self.text(&format!("{field}.licence"), &a.licence, true)?;
         let file = self.file(
             &format!("{field}.path"),
             self.inside(&format!("{field}.path"), root, &a.path)?,
@@ -1086,8 +1015,6 @@ impl Resolver {
         p: &PlaintextSpec,
         root: &Path,
     ) -> Result<(PlaintextBuf, Option<FileRef>)> {
-        self.id(&format!("{pf}.algorithm"), &p.algorithm, true)?;
-        self.id(&format!("{pf}.key_id"), &p.key_id, true)?;
         let (size, digest, file) = match (&p.path, &p.digest, p.size) {
             (Some(path), None, None) => {
                 let f = self.file(
@@ -1118,47 +1045,17 @@ impl Resolver {
     }
 
     fn component(&self, field: &str, c: &ComponentSpec, created_at: u64) -> Result<Component> {
-        self.id(&format!("{field}.family"), &c.family, true)?;
-        self.id(&format!("{field}.version"), &c.version, true)?;
-        self.text(&format!("{field}.author"), &c.author, false)?;
-        self.text(
-            &format!("{field}.training_environment"),
-            &c.training_environment,
-            false,
-        )?;
         let lineage = c.lineage.clone();
         let stage = c.stage.0;
         for (name, value) in lineage.str_fields() {
             let value = value.unwrap_or_default();
             let f = format!("{field}.lineage.{name}");
-            self.id(&f, value, false)?;
             if stage.requires_lineage() && value.is_empty() {
                 return Err(self.err(
                     f,
                     "empty, but a Production component needs all eight lineage links",
                 ));
             }
-        }
-        self.count(
-            &format!("{field}.tickets"),
-            c.tickets.len(),
-            0,
-            MAX_TICKETS,
-            "MAX_TICKETS",
-        )?;
-        for (i, t) in c.tickets.iter().enumerate() {
-            self.id(&format!("{field}.tickets[{i}]"), t, true)?;
-        }
-        self.count(
-            &format!("{field}.metadata"),
-            c.metadata.len(),
-            0,
-            MAX_METADATA,
-            "MAX_METADATA",
-        )?;
-        for (k, v) in &c.metadata {
-            self.id(&format!("{field}.metadata (key `{k}`)"), k, true)?;
-            self.text(&format!("{field}.metadata.{k}"), v, false)?;
         }
         Ok(Component {
             head: ComponentHeadBuf {
@@ -1184,16 +1081,7 @@ impl Resolver {
 
     fn system_config(&self, sc: &SystemConfigSpec) -> Result<(SystemConfig, FileSlots)> {
         let f = "system_config";
-        self.id(&format!("{f}.config_id"), &sc.config_id, true)?;
-        self.id(&format!("{f}.config_version"), &sc.config_version, true)?;
-        self.id(
-            &format!("{f}.vehicle_platform"),
-            &sc.vehicle_platform,
-            false,
-        )?;
-        self.id(&format!("{f}.sensor_set"), &sc.sensor_set, false)?;
-        self.id(&format!("{f}.market"), &sc.market, false)?;
-        self.count(&format!("{f}.ecu"), sc.ecu.len(), 1, MAX_ECUS, "MAX_ECUS")?;
+        self.at_least(&format!("{f}.ecu"), sc.ecu.len(), 1)?;
         let mut ecus = Vec::new();
         for (i, e) in sc.ecu.iter().enumerate() {
             ecus.push(self.ecu(&format!("{f}.ecu[{i}]"), e)?);
@@ -1201,17 +1089,6 @@ impl Resolver {
         let names: Vec<String> = ecus.iter().map(|e| e.head.name.clone()).collect();
         unique(&names)
             .map_err(|d| self.err(format!("{f}.ecu"), format!("name `{d}` appears twice")))?;
-        self.count(
-            &format!("{f}.middleware"),
-            sc.middleware.len(),
-            0,
-            MAX_MIDDLEWARE,
-            "MAX_MIDDLEWARE",
-        )?;
-        for (k, v) in &sc.middleware {
-            self.id(&format!("{f}.middleware (name `{k}`)"), k, true)?;
-            self.id(&format!("{f}.middleware.{k}"), v, true)?;
-        }
         let (sets, files) = self.parameter_sets(f, &sc.parameter_set)?;
         Ok((
             SystemConfig {
@@ -1238,16 +1115,6 @@ impl Resolver {
     }
 
     fn ecu(&self, ef: &str, e: &EcuSpec) -> Result<Ecu> {
-        self.id(&format!("{ef}.name"), &e.name, true)?;
-        self.id(&format!("{ef}.hardware_id"), &e.hardware_id, true)?;
-        self.id(&format!("{ef}.software_version"), &e.software_version, true)?;
-        self.count(
-            &format!("{ef}.model"),
-            e.model.len(),
-            0,
-            MAX_ECU_MODELS,
-            "MAX_ECU_MODELS",
-        )?;
         let mut models = Vec::new();
         for (j, m) in e.model.iter().enumerate() {
             models.push(self.model(&format!("{ef}.model[{j}]"), m)?);
@@ -1269,13 +1136,6 @@ impl Resolver {
         f: &str,
         specs: &[ParameterSetSpec],
     ) -> Result<(Vec<ParameterSetBuf>, FileSlots)> {
-        self.count(
-            &format!("{f}.parameter_set"),
-            specs.len(),
-            0,
-            MAX_PARAMETER_SETS,
-            "MAX_PARAMETER_SETS",
-        )?;
         let mut order: Vec<usize> = (0..specs.len()).collect();
         order.sort_by(|&a, &b| specs[a].name.cmp(&specs[b].name));
         let mut sets = Vec::new();
@@ -1283,10 +1143,6 @@ impl Resolver {
         for (slot, &i) in order.iter().enumerate() {
             let p = &specs[i];
             let pf = format!("{f}.parameter_set[{i}]");
-            self.id(&format!("{pf}.name"), &p.name, true)?;
-            self.id(&format!("{pf}.vehicle_variant"), &p.vehicle_variant, false)?;
-            self.id(&format!("{pf}.sensor_set"), &p.sensor_set, false)?;
-            self.id(&format!("{pf}.market"), &p.market, false)?;
             let digest = match (&p.path, &p.digest) {
                 (Some(path), None) => {
                     files.push((
@@ -1342,8 +1198,6 @@ impl Resolver {
                 return Err(self.err(field, "give exactly one of `bundle` or `manifest_digest`"));
             }
         };
-        self.id(&format!("{field}.family"), &family, true)?;
-        self.id(&format!("{field}.version"), &version, true)?;
         Ok(ModelRefBuf {
             family,
             version,
