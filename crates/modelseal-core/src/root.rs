@@ -111,12 +111,7 @@ impl TrustRoot {
                 *slot = c.array::<PUBLIC_KEY_LEN>()?;
             }
             let floor = crate::dec::opt_u64(&mut c)?;
-            if threshold == 0 || usize::from(threshold) > n_keys {
-                return Err(Error::RootInvalid);
-            }
-            if has_duplicate_key(role.keys()) {
-                return Err(Error::RootInvalid);
-            }
+            check_role_keys(threshold, role.keys()).map_err(|_| Error::RootInvalid)?;
             let slot = match id {
                 ROLE_ROOT if floor.is_some() => return Err(Error::RootInvalid),
                 ROLE_ROOT => 0,
@@ -235,12 +230,41 @@ fn same_keys(a: Option<&Role>, b: Option<&Role>) -> bool {
 
 /// Whether any key appears twice in `keys` (at most [`MAX_ROLE_KEYS`]
 /// keys: at most 28 comparisons).
-fn has_duplicate_key(keys: &[[u8; PUBLIC_KEY_LEN]]) -> bool {
-    let mut outer = keys.iter();
-    while let Some(a) = outer.next() {
-        if outer.clone().any(|b| a == b) {
-            return true;
+/// Why a role's keys and threshold cannot be used: the one statement of the
+/// role rules, which the verifier reports as [`Error::RootInvalid`] and a
+/// build host turns into a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleProblem {
+    /// The role has no keys.
+    NoKeys,
+    /// More keys than [`MAX_ROLE_KEYS`].
+    TooManyKeys,
+    /// The threshold is 0 or more than the keys.
+    Threshold,
+    /// Key `index` is listed before, too.
+    DuplicateKey(usize),
+}
+
+/// Checks a role's keys and threshold: 1 to [`MAX_ROLE_KEYS`] distinct
+/// keys, a threshold from 1 to their number.
+pub fn check_role_keys(
+    threshold: u8,
+    keys: &[[u8; PUBLIC_KEY_LEN]],
+) -> core::result::Result<(), RoleProblem> {
+    if keys.is_empty() {
+        return Err(RoleProblem::NoKeys);
+    }
+    if keys.len() > MAX_ROLE_KEYS {
+        return Err(RoleProblem::TooManyKeys);
+    }
+    if threshold == 0 || usize::from(threshold) > keys.len() {
+        return Err(RoleProblem::Threshold);
+    }
+    let mut outer = keys.iter().enumerate();
+    while let Some((_, a)) = outer.next() {
+        if let Some((i, _)) = outer.clone().find(|(_, b)| a == *b) {
+            return Err(RoleProblem::DuplicateKey(i));
         }
     }
-    false
+    Ok(())
 }

@@ -11,8 +11,8 @@ use crate::bundle::split_head;
 use crate::error::{Error, Result};
 use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::SoftSha256;
-use modelseal_core::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
-use modelseal_core::envelope::{DocType, Envelope, verify_strict};
+use modelseal_core::doc::{ROLE_ROOT, RoleId};
+use modelseal_core::envelope::{Envelope, verify_strict};
 use modelseal_core::limits::PUBLIC_KEY_LEN;
 use modelseal_core::root::TrustRoot;
 use serde::Serialize;
@@ -51,12 +51,7 @@ impl RoleRef {
 
 /// Name of a role id.
 pub fn role_name(id: u8) -> &'static str {
-    match id {
-        ROLE_ROOT => "root",
-        ROLE_COMPONENT => "component",
-        ROLE_SYSTEM_CONFIG => "system-config",
-        _ => "unknown",
-    }
+    RoleId::from_code(id).map_or("unknown", RoleId::name)
 }
 
 /// The roles whose thresholds a document must meet (two for a rotation).
@@ -79,10 +74,9 @@ impl Authority {
         let parts = split_head(head)?;
         let env = Envelope::parse(&parts.manifest_envelope)
             .map_err(|e| Error::verify("manifest envelope", e))?;
-        let role = match env.doc_type() {
-            DocType::ComponentManifest => ROLE_COMPONENT,
-            DocType::SystemConfigManifest => ROLE_SYSTEM_CONFIG,
-            DocType::Root => {
+        let role = match env.doc_type().signer() {
+            (role, Some(_)) => role.code(),
+            (_, None) => {
                 return Err(Error::verify(
                     "manifest envelope",
                     modelseal_core::Error::WrongDocumentType,

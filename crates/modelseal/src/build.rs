@@ -16,7 +16,7 @@ use crate::sign::{SignedDocument, Signer, key_id_of};
 use crate::spec::{self, Slot};
 use crate::verify::{Payloads, check_output, doc_type_of};
 use modelseal_core::bundle::Layout;
-use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG};
+use modelseal_core::doc::BundleKind;
 use modelseal_core::limits::BUNDLE_HEADER_LEN;
 use modelseal_core::unverified::manifest_unauthenticated;
 use serde::Serialize;
@@ -197,10 +197,7 @@ fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<()> {
             Error::Verify { context, source } => Error::WouldBeRejected { context, source },
             other => other,
         })?;
-    let role_id = match kind {
-        BundleKind::Component => ROLE_COMPONENT,
-        BundleKind::SystemConfig => ROLE_SYSTEM_CONFIG,
-    };
+    let role_id = kind.role().code();
     let role = modelseal_core::root::TrustRoot::parse_doc(&root_doc)
         .map_err(|e| Error::verify("trust root", e))?;
     let role_keys = role.role(role_id).ok_or(Error::verify(

@@ -2,11 +2,10 @@
 //! ECU as bytes or hex, decoded by the core, rendered for people and JSON,
 //! and compared with the bundle they claim.
 
-use crate::authority::role_name;
 use crate::error::{Error, Result};
 use crate::sign::{SignedDocument, key_id_of};
 use modelseal_core::SoftSha256;
-use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG, Stage};
+use modelseal_core::doc::{BundleKind, Stage};
 use modelseal_core::identity::{IDENTITY_MAGIC, decode};
 use modelseal_core::limits::MAX_IDENTITY_LEN;
 use modelseal_core::unverified::UnauthenticatedHead;
@@ -170,10 +169,7 @@ fn unsigned_signers(
         .iter()
         .map(|(pk, _)| hex::encode(key_id_of(pk)))
         .collect();
-    let role = match kind {
-        BundleKind::Component => role_name(ROLE_COMPONENT),
-        BundleKind::SystemConfig => role_name(ROLE_SYSTEM_CONFIG),
-    };
+    let role = kind.role().name();
     record
         .signers
         .iter()

@@ -10,10 +10,10 @@
 use crate::error::{Error, Result};
 use crate::model::{Role, Root};
 use crate::sign::key_id_of;
-use modelseal_core::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
+use modelseal_core::doc::RoleId;
 use modelseal_core::limits::{MAX_ROLE_KEYS, PUBLIC_KEY_LEN};
 use modelseal_core::root::TrustRoot;
-use std::collections::BTreeSet;
+use modelseal_core::root::{RoleProblem, check_role_keys};
 
 /// Keys and threshold for one role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,41 +27,33 @@ pub struct RoleKeys {
     pub floor: Option<u64>,
 }
 
-/// The three roles of a root.
-pub const ROLES: [(u8, &str); 3] = [
-    (ROLE_ROOT, "root"),
-    (ROLE_COMPONENT, "component"),
-    (ROLE_SYSTEM_CONFIG, "system-config"),
-];
+/// The three roles of a root, in the order of the `[RoleKeys; 3]` arrays
+/// below: the core's role table.
+pub const ROLES: [RoleId; 3] = [RoleId::Root, RoleId::Component, RoleId::SystemConfig];
 
+/// The core's role rules ([`check_role_keys`]), said as host errors.
 fn check_role(role: &'static str, r: &RoleKeys) -> Result<()> {
-    if r.keys.is_empty() {
-        return Err(Error::RoleWithoutKeys { role });
-    }
-    if r.keys.len() > MAX_ROLE_KEYS {
-        return Err(Error::RoleKeyCount {
+    check_role_keys(r.threshold, &r.keys).map_err(|p| match p {
+        RoleProblem::NoKeys => Error::RoleWithoutKeys { role },
+        RoleProblem::TooManyKeys => Error::RoleKeyCount {
             role,
             count: r.keys.len(),
             max: MAX_ROLE_KEYS,
-        });
-    }
-    if r.threshold == 0 || usize::from(r.threshold) > r.keys.len() {
-        return Err(Error::RoleThreshold {
+        },
+        RoleProblem::Threshold => Error::RoleThreshold {
             role,
             threshold: r.threshold,
             keys: r.keys.len(),
-        });
-    }
-    let mut seen = BTreeSet::new();
-    for k in &r.keys {
-        if !seen.insert(*k) {
-            return Err(Error::RoleKeyTwice {
-                role,
-                key_id: hex::encode(key_id_of(k)),
-            });
-        }
-    }
-    Ok(())
+        },
+        RoleProblem::DuplicateKey(i) => Error::RoleKeyTwice {
+            role,
+            key_id: r
+                .keys
+                .get(i)
+                .map(|k| hex::encode(key_id_of(k)))
+                .unwrap_or_default(),
+        },
+    })
 }
 
 /// A root of `version` with these roles, checked by the core.
@@ -70,8 +62,8 @@ pub fn make_root(
     expires_at: Option<u64>,
     roles: [&RoleKeys; 3],
 ) -> Result<(Root, Vec<u8>)> {
-    for ((_, name), r) in ROLES.iter().zip(roles) {
-        check_role(name, r)?;
+    for (id, r) in ROLES.iter().zip(roles) {
+        check_role(id.name(), r)?;
     }
     let root = Root {
         version,
@@ -79,8 +71,8 @@ pub fn make_root(
         roles: ROLES
             .iter()
             .zip(roles)
-            .map(|((id, _), r)| Role {
-                id: *id,
+            .map(|(id, r)| Role {
+                id: id.code(),
                 threshold: r.threshold,
                 keys: r.keys.clone(),
                 floor: r.floor,
@@ -122,9 +114,10 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
             version: old.version,
         })?;
     let mut roles = Vec::new();
-    for (i, (id, name)) in ROLES.iter().enumerate() {
+    for (i, id) in ROLES.iter().enumerate() {
+        let name = id.name();
         let prev = old
-            .role(*id)
+            .role(id.code())
             // The core refuses a root without all three roles.
             .ok_or(Error::Internal {
                 invariant: "a parsed trust root has all three roles",
@@ -133,7 +126,7 @@ pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
         let floor = changes.floors[i];
         if floor.is_some() {
             let same = keys.len() == prev.keys.len() && keys.iter().all(|k| prev.keys.contains(k));
-            if *id == ROLE_ROOT || same {
+            if *id == RoleId::Root || same {
                 return Err(Error::RebaseWithoutNewKeys { role: name });
             }
         }

@@ -364,15 +364,12 @@ pub fn read_message_file(path: &Path) -> Result<(DocType, [u8; SIGNED_MESSAGE_LE
                 expected: SIGNED_MESSAGE_LEN,
                 found: bytes.len(),
             })?;
-    let doc_type = [
-        DocType::Root,
-        DocType::ComponentManifest,
-        DocType::SystemConfigManifest,
-    ]
-    .into_iter()
-    .find(|t| msg.starts_with(t.domain_tag()))
-    .ok_or_else(|| Error::NotAModelsealMessage {
-        path: path.to_path_buf(),
-    })?;
+    let doc_type = DocType::ALL
+        .iter()
+        .copied()
+        .find(|t| msg.starts_with(t.domain_tag()))
+        .ok_or_else(|| Error::NotAModelsealMessage {
+            path: path.to_path_buf(),
+        })?;
     Ok((doc_type, msg))
 }

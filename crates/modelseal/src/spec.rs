@@ -159,11 +159,10 @@ impl<'de> Deserialize<'de> for StageSpec {
 
 /// Parses a stage name or code.
 pub fn parse_stage(s: &str) -> std::result::Result<Stage, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "development" => Ok(Stage::DEVELOPMENT),
-        "staging" => Ok(Stage::STAGING),
-        "production" => Ok(Stage::PRODUCTION),
-        other => other
+    let lower = s.to_ascii_lowercase();
+    match Stage::from_name(&lower) {
+        Some(stage) => Ok(stage),
+        None => lower
             .parse::<u8>()
             .ok()
             .and_then(Stage::from_code)
@@ -681,16 +680,16 @@ impl Resolver {
     }
 
     fn resolve(&self, spec: &SpecFile, now: u64) -> Result<Plan> {
-        let kind = match spec.kind.as_str() {
-            "component" => BundleKind::Component,
-            "system-config" => BundleKind::SystemConfig,
-            other => {
-                return Err(self.err(
-                    "kind",
-                    format!("unknown kind `{other}`: use \"component\" or \"system-config\""),
-                ));
-            }
-        };
+        let kind = BundleKind::from_name(&spec.kind).ok_or_else(|| {
+            let names: Vec<String> = BundleKind::ALL
+                .iter()
+                .map(|k| format!("\"{}\"", k.name()))
+                .collect();
+            self.err(
+                "kind",
+                format!("unknown kind `{}`: use {}", spec.kind, names.join(" or ")),
+            )
+        })?;
         let created_at = spec.created_at.map_or(now, |t| t.0);
         if let Some(e) = spec.expires_at {
             if e.0 <= created_at {

@@ -20,7 +20,7 @@ use crate::identity::IdentityReport;
 use crate::model::{Manifest, Role, Root};
 use crate::sign::{KeySigner, SignedDocument};
 use modelseal_core::bundle::Layout;
-use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
+use modelseal_core::doc::{BundleKind, RoleId, Stage};
 use modelseal_core::envelope::DocType;
 use modelseal_core::limits::{MAX_IDENTITY_LEN, MIN_READ_CHUNK};
 use modelseal_core::unverified::UnauthenticatedHead;
@@ -38,10 +38,7 @@ const READ_CHUNK: usize = 1024 * 1024;
 
 /// The document type of a manifest's envelope.
 pub fn doc_type_of(kind: BundleKind) -> DocType {
-    match kind {
-        BundleKind::Component => DocType::ComponentManifest,
-        BundleKind::SystemConfig => DocType::SystemConfigManifest,
-    }
+    kind.doc_type()
 }
 
 /// What a device would do with a bundle that verified.
@@ -324,10 +321,10 @@ fn stand_in(manifest_envelope: &SignedDocument, real_root_doc: &[u8]) -> Result<
     let root = Root {
         version: real.version(),
         expires_at: real.expires_at(),
-        roles: [ROLE_ROOT, ROLE_COMPONENT, ROLE_SYSTEM_CONFIG]
-            .into_iter()
-            .map(|id| Role {
-                id,
+        roles: RoleId::ALL
+            .iter()
+            .map(|r| Role {
+                id: r.code(),
                 threshold: 1,
                 keys: vec![pk],
                 floor: None,
