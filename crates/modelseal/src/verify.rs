@@ -25,7 +25,7 @@ use modelseal_core::envelope::DocType;
 use modelseal_core::limits::{MAX_IDENTITY_LEN, MIN_READ_CHUNK};
 use modelseal_core::unverified::UnauthenticatedHead;
 use modelseal_core::{
-    ConfigBinding, DevicePolicy, Expiry, Installed, Session, SoftSha256, Verifier,
+    ConfigBinding, DevicePolicy, Expiry, Installed, Session, SessionState, SoftSha256, Verifier,
 };
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -404,19 +404,24 @@ pub fn check_output(
         (&standin.root_envelope, &standin.head)
     };
 
+    // The head under every device policy the target names; the first
+    // device's verified state is what the payload workers resume from.
     let policies = target_policies(&manifest, now)?;
+    let mut first_state = None;
     for (device, policy) in &policies {
         let mut v = Verifier::new(root_bytes, policy.clone(), SoftSha256::new())
             .map_err(|e| refuse("trust root".into(), e))?;
-        v.verify_head(check_head)
+        let mut state = SessionState::empty();
+        v.verify_head_into(check_head, &mut state)
             .map_err(|e| refuse(format!("for a device with {device}"), e))?;
+        first_state.get_or_insert(state);
     }
 
     if let Payloads::InFile(file) = payloads {
         let file_len = file.metadata().map_err(|e| Error::io(what, e))?.len();
         let places =
             payload_places(head.len(), &manifest, file_len).map_err(|(c, e)| refuse(c, e))?;
-        let Some((_, policy)) = policies.first() else {
+        let (Some((_, policy)), Some(state)) = (policies.first(), first_state.as_ref()) else {
             // The core refuses a manifest without a hardware id.
             return Err(Error::Internal {
                 invariant: "a checked manifest names at least one hardware id",
@@ -430,6 +435,7 @@ pub fn check_output(
             root: root_bytes,
             head: check_head,
             policy,
+            state,
         };
         check.run(threads)?;
     }
@@ -485,6 +491,9 @@ struct PayloadCheck<'a> {
     head: &'a [u8],
     /// A device the bundle targets.
     policy: &'a DevicePolicy,
+    /// The head, verified once under `policy`: each worker resumes it
+    /// rather than verifying the rotation chain and signatures again.
+    state: &'a SessionState,
 }
 
 /// A failure, and the artifact it concerns (0 before any), so the first in
@@ -493,7 +502,7 @@ type WorkerError = (usize, Error);
 
 impl PayloadCheck<'_> {
     /// Reads every payload back and checks it with core sessions, one per
-    /// worker (each worker's session verified the same head), largest
+    /// worker (each resumes the one verification of the head), largest
     /// payloads first.
     fn run(&self, threads: usize) -> Result<()> {
         let places = self.places;
@@ -533,8 +542,7 @@ impl PayloadCheck<'_> {
     ) -> std::result::Result<(), WorkerError> {
         let mut v = Verifier::new(self.root, self.policy.clone(), SoftSha256::new())
             .map_err(|e| (0, Error::verify("trust root", e)))?;
-        let mut session = v
-            .verify_head(self.head)
+        let mut session = Session::resume(self.head, self.state.clone())
             .map_err(|e| (0, Error::verify("bundle head", e)))?;
         let mut buf = vec![0u8; READ_CHUNK];
         loop {
