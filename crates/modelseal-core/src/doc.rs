@@ -37,6 +37,7 @@ macro_rules! record {
             $(
                 $(#[doc = $fdoc:literal])*
                 $(#[serde($($fser:tt)*)])*
+                $(#[buf($($oser:tt)*)])*
                 pub $field:ident : $ty:ty => $oty:ty = $class:expr,
             )+
         }
@@ -87,7 +88,7 @@ macro_rules! record {
         #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $owned {
-            $( $(#[doc = $fdoc])* pub $field: $oty, )+
+            $( $(#[doc = $fdoc])* $(#[serde($($oser)*)])* pub $field: $oty, )+
         }
 
         #[cfg(feature = "alloc")]
@@ -163,6 +164,7 @@ record! {
         /// Accepted hardware ids (at least one).
         pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, limit: "MAX_HARDWARE_IDS", item: &ID },
         /// Accepted ECU serials; empty means any.
+        #[buf(default)]
         pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, limit: "MAX_SERIALS", item: &ID },
         /// Vehicle platform, when restricted.
         pub platform: Option<&'a str> => Option<String> = Class::OptId,

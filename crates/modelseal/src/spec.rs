@@ -62,7 +62,7 @@ pub struct SpecFile {
     #[serde(default)]
     pub follow_symlinks_outside_root: bool,
     /// Where the bundle may be installed.
-    pub target: TargetSpec,
+    pub target: Target,
     /// Model components (component bundles).
     #[serde(default)]
     pub component: Vec<ComponentSpec>,
@@ -184,23 +184,6 @@ pub struct DigestRef {
     /// A bundle (or bundle head) file whose manifest digest is meant.
     #[serde(default)]
     pub bundle: Option<String>,
-}
-
-/// Target binding.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetSpec {
-    /// Accepted hardware ids (at least one).
-    pub hardware_ids: Vec<String>,
-    /// Accepted ECU serials (empty: any).
-    #[serde(default)]
-    pub serials: Vec<String>,
-    /// Vehicle platform restriction.
-    #[serde(default)]
-    pub platform: Option<String>,
-    /// Market restriction.
-    #[serde(default)]
-    pub market: Option<String>,
 }
 
 /// A model component's registry record.
@@ -747,18 +730,13 @@ impl Resolver {
         })
     }
 
-    fn target(&self, t: &TargetSpec) -> Result<Target> {
+    fn target(&self, t: &Target) -> Result<Target> {
         self.at_least("target.hardware_ids", t.hardware_ids.len(), 1)?;
         unique(&t.hardware_ids)
             .map_err(|d| self.err("target.hardware_ids", format!("`{d}` is listed twice")))?;
         unique(&t.serials)
             .map_err(|d| self.err("target.serials", format!("`{d}` is listed twice")))?;
-        Ok(Target {
-            hardware_ids: t.hardware_ids.clone(),
-            serials: t.serials.clone(),
-            platform: t.platform.clone(),
-            market: t.market.clone(),
-        })
+        Ok(t.clone())
     }
 
     /// The components of a component bundle, or the system configuration
