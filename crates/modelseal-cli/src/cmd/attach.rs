@@ -8,7 +8,7 @@ use modelseal::hashing::default_threads;
 use modelseal::keys;
 use modelseal::sign::key_id_of;
 use modelseal::signfile::{Signable, read_signature_file};
-use serde_json::json;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -39,7 +39,10 @@ pub(crate) struct AttachArgs {
 
 pub(crate) fn report(ctx: &Ctx, out: &Path, status: &SignatureStatus, verb: &str) {
     ctx.report(
-        &json!({ "file": out.display().to_string(), "signatures": status }),
+        &Attached {
+            file: out.display().to_string(),
+            signatures: status,
+        },
         &format!(
             "{verb} {}\nsignatures: {}\n",
             out.display(),
@@ -85,4 +88,11 @@ pub(crate) fn run(ctx: &Ctx, a: AttachArgs) -> CmdResult {
     let status = s.write(&out, Overwrite::Replace, now(), default_threads(usize::MAX))?;
     report(ctx, &out, &status, "attached to");
     Ok(())
+}
+
+/// What `attach --json` (and `sign`) print.
+#[derive(Serialize)]
+struct Attached<'a> {
+    file: String,
+    signatures: &'a SignatureStatus,
 }

@@ -6,7 +6,7 @@ use modelseal::bundle::read_head;
 use modelseal::fsio::read_small;
 use modelseal::identity::{IdentityReport, compare, parse_input};
 use modelseal_core::limits::MAX_IDENTITY_LEN;
-use serde_json::json;
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +84,11 @@ pub(crate) fn run(ctx: &Ctx, c: IdentityCommand) -> CmdResult {
                 }
             }
             ctx.report(
-                &json!({ "identity": r, "bundle": a.bundle.display().to_string(), "check": m }),
+                &Checked {
+                    identity: &r,
+                    bundle: a.bundle.display().to_string(),
+                    check: &m,
+                },
                 &text,
             );
             if m.matches {
@@ -98,4 +102,12 @@ pub(crate) fn run(ctx: &Ctx, c: IdentityCommand) -> CmdResult {
             }
         }
     }
+}
+
+/// What `identity check --json` prints.
+#[derive(Serialize)]
+struct Checked<'a, R: Serialize, M: Serialize> {
+    identity: &'a R,
+    bundle: String,
+    check: &'a M,
 }

@@ -4,7 +4,7 @@ use crate::out::{CmdResult, Ctx, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use modelseal::fsio::Overwrite;
 use modelseal::keys::{self, KeyFormat, KeyInfo};
-use serde_json::json;
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,13 +102,12 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             }
             let info = KeyInfo::of(&pk);
             ctx.report(
-                &json!({
-                    "private_key_file": a.output.display().to_string(),
-                    "public_key_file": a.public_out.as_ref().map(|p| p.display().to_string()),
-                    "format": KeyFormat::from(a.format).name(),
-                    "key_id": info.key_id,
-                    "public_key": info.public_key,
-                }),
+                &Generated {
+                    private_key_file: a.output.display().to_string(),
+                    public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
+                    format: KeyFormat::from(a.format).name(),
+                    key: &info,
+                },
                 &format!(
                     "wrote {} (mode 0600)\nkey id      {}\npublic key  {}\n",
                     a.output.display(),
@@ -139,13 +138,12 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             };
             let info = KeyInfo::of(&pk);
             ctx.report(
-                &json!({
-                    "file": a.file.display().to_string(),
-                    "type": kind,
-                    "format": format,
-                    "key_id": info.key_id,
-                    "public_key": info.public_key,
-                }),
+                &Shown {
+                    file: a.file.display().to_string(),
+                    kind,
+                    format,
+                    key: &info,
+                },
                 &format!(
                     "{}: {kind} key ({format})\nkey id      {}\npublic key  {}\n",
                     a.file.display(),
@@ -161,11 +159,10 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             keys::write_public(&a.output, &pk, a.format.into(), Overwrite::forced(a.force))?;
             let info = KeyInfo::of(&pk);
             ctx.report(
-                &json!({
-                    "public_key_file": a.output.display().to_string(),
-                    "key_id": info.key_id,
-                    "public_key": info.public_key,
-                }),
+                &Exported {
+                    public_key_file: a.output.display().to_string(),
+                    key: &info,
+                },
                 &format!(
                     "wrote {}\nkey id      {}\npublic key  {}\n",
                     a.output.display(),
@@ -180,4 +177,33 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
 
 fn is_public_pem(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN PUBLIC KEY-----"))
+}
+
+/// What `key generate --json` prints.
+#[derive(Serialize)]
+struct Generated<'a> {
+    private_key_file: String,
+    public_key_file: Option<String>,
+    format: &'a str,
+    #[serde(flatten)]
+    key: &'a KeyInfo,
+}
+
+/// What `key show --json` prints.
+#[derive(Serialize)]
+struct Shown<'a> {
+    file: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    format: &'a str,
+    #[serde(flatten)]
+    key: &'a KeyInfo,
+}
+
+/// What `key public --json` prints.
+#[derive(Serialize)]
+struct Exported<'a> {
+    public_key_file: String,
+    #[serde(flatten)]
+    key: &'a KeyInfo,
 }

@@ -4,7 +4,7 @@ use crate::out::{CmdResult, Ctx};
 use clap::Args;
 use modelseal::fsio::{Overwrite, PUBLIC_MODE, write_atomic};
 use modelseal::signfile::Signable;
-use serde_json::json;
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -59,14 +59,24 @@ pub(crate) fn run(ctx: &Ctx, a: MessageArgs) -> CmdResult {
         }
     }
     ctx.report(
-        &json!({
-            "file": a.file.display().to_string(),
-            "output": a.output.as_ref().map(|p| p.display().to_string()),
-            "message": hex::encode(msg),
-            "document_digest": hex::encode(s.document().digest()),
-            "signatures": status,
-        }),
+        &MessageReport {
+            file: a.file.display().to_string(),
+            output: a.output.as_ref().map(|p| p.display().to_string()),
+            message: hex::encode(msg),
+            document_digest: hex::encode(s.document().digest()),
+            signatures: &status,
+        },
         &text,
     );
     Ok(())
+}
+
+/// What `message --json` prints.
+#[derive(Serialize)]
+struct MessageReport<'a> {
+    file: String,
+    output: Option<String>,
+    message: String,
+    document_digest: String,
+    signatures: &'a modelseal::authority::SignatureStatus,
 }

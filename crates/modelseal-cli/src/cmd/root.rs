@@ -9,7 +9,7 @@ use modelseal::rootfile::{RoleKeys, Rotation, make_root, rotate};
 use modelseal::sign::SignedDocument;
 use modelseal::signfile::Signable;
 use modelseal_core::envelope::DocType;
-use serde_json::json;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
@@ -190,12 +190,12 @@ fn sign_and_write(
     text.push_str(&root_text(root));
     text.push_str(&format!("signatures: {}\n", status.summary()));
     ctx.report(
-        &json!({
-            "file": output.display().to_string(),
-            "root": RootReport::from(root),
-            "document_digest": hex::encode(s.document().digest()),
-            "signatures": status,
-        }),
+        &RootWritten {
+            file: output.display().to_string(),
+            root: RootReport::from(root),
+            document_digest: hex::encode(s.document().digest()),
+            signatures: &status,
+        },
         &text,
     );
     if !status.complete {
@@ -246,12 +246,12 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
             let (bytes, version) = modelseal::rootfile::root_update(&device, &chain)?;
             modelseal::fsio::write_atomic(&a.output, &bytes, 0o644, Overwrite::forced(a.force))?;
             ctx.report(
-                &json!({
-                    "file": a.output.display().to_string(),
-                    "roots": chain.len(),
-                    "root_version": version,
-                    "bytes": bytes.len(),
-                }),
+                &UpdateWritten {
+                    file: a.output.display().to_string(),
+                    roots: chain.len(),
+                    root_version: version,
+                    bytes: bytes.len(),
+                },
                 &format!(
                     "wrote {} ({} roots, {} bytes): a device on the --from root ends on root v{version}\n",
                     a.output.display(),
@@ -285,4 +285,22 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
             )
         }
     }
+}
+
+/// What `root init` and `root rotate` print with --json.
+#[derive(Serialize)]
+struct RootWritten<'a> {
+    file: String,
+    root: RootReport,
+    document_digest: String,
+    signatures: &'a modelseal::authority::SignatureStatus,
+}
+
+/// What `root update --json` prints.
+#[derive(Serialize)]
+struct UpdateWritten {
+    file: String,
+    roots: usize,
+    root_version: u32,
+    bytes: usize,
 }

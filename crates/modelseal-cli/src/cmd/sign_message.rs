@@ -7,7 +7,7 @@ use modelseal::keys::{self, KeyInfo};
 use modelseal::sign::Signer;
 use modelseal::signfile::read_message_file;
 use modelseal_core::envelope::DocType;
-use serde_json::json;
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -42,13 +42,12 @@ pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
         DocType::SystemConfigManifest => "system-configuration manifest",
     };
     ctx.report(
-        &json!({
-            "signature_file": a.output.display().to_string(),
-            "document_type": what,
-            "document_digest": hex::encode(&msg[32..]),
-            "key_id": info.key_id,
-            "public_key": info.public_key,
-        }),
+        &Signed {
+            signature_file: a.output.display().to_string(),
+            document_type: what,
+            document_digest: hex::encode(&msg[32..]),
+            key: &info,
+        },
         &format!(
             "wrote {} (64 bytes): {what} {} signed by key {}\n",
             a.output.display(),
@@ -57,4 +56,14 @@ pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
         ),
     );
     Ok(())
+}
+
+/// What `sign-message --json` prints.
+#[derive(Serialize)]
+struct Signed<'a> {
+    signature_file: String,
+    document_type: &'a str,
+    document_digest: String,
+    #[serde(flatten)]
+    key: &'a KeyInfo,
 }

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use modelseal::fsio::{Overwrite, PUBLIC_MODE, write_atomic};
 use modelseal::verify::verify_file;
 use modelseal_core::{BundleKind, DevicePolicy, Expiry, Stage};
-use serde_json::json;
+use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -205,30 +205,61 @@ pub(crate) fn run(ctx: &Ctx, a: VerifyArgs) -> CmdResult {
     }
     text.push_str(&format!("identity (hex)   {}\n", v.identity.record_hex));
     ctx.report(
-        &json!({
-            "verified": true,
-            "bundle": a.bundle.display().to_string(),
-            "expiry_checked": a.trusted_time.is_some(),
-            "trusted_time": a.trusted_time,
-            "identity": v.identity,
-            "persist": {
-                "counter_floor": v.counter_floor,
-                "counter_floor_before": v.counter_floor_before,
-                "new_root_version": v.new_root.as_ref().map(|(ver, _)| ver),
-                "new_root": v.new_root.as_ref().map(|(_, b)| hex::encode(b)),
+        &VerifyReport {
+            verified: true,
+            bundle: a.bundle.display().to_string(),
+            expiry_checked: a.trusted_time.is_some(),
+            trusted_time: a.trusted_time,
+            identity: &v.identity,
+            persist: Persist {
+                counter_floor: v.counter_floor,
+                counter_floor_before: v.counter_floor_before,
+                new_root_version: v.new_root.as_ref().map(|(ver, _)| *ver),
+                new_root: v.new_root.as_ref().map(|(_, b)| hex::encode(b)),
             },
-            "config_binding": v.config_binding.as_ref().map(|b| json!({
-                "config_id": b.config_id(),
-                "config_version": b.config_version(),
-                "digest": hex::encode(b.digest()),
-                "allowed": b.allowed().iter().map(hex::encode).collect::<Vec<_>>(),
-            })),
-            "identity_out": a.identity_out.as_ref().map(|p| p.display().to_string()),
-        }),
+            config_binding: v.config_binding.as_ref().map(|b| BindingReport {
+                config_id: b.config_id().to_owned(),
+                config_version: b.config_version().to_owned(),
+                digest: hex::encode(b.digest()),
+                allowed: b.allowed().iter().map(hex::encode).collect(),
+            }),
+            identity_out: a.identity_out.as_ref().map(|p| p.display().to_string()),
+        },
         &text,
     );
     if a.trusted_time.is_none() {
         ctx.note("expiry was not checked: no trusted time given");
     }
     Ok(())
+}
+
+/// What `verify --json` prints.
+#[derive(Serialize)]
+struct VerifyReport<'a, I: Serialize> {
+    verified: bool,
+    bundle: String,
+    expiry_checked: bool,
+    trusted_time: Option<u64>,
+    identity: &'a I,
+    persist: Persist,
+    config_binding: Option<BindingReport>,
+    identity_out: Option<String>,
+}
+
+/// What the device should persist after this bundle.
+#[derive(Serialize)]
+struct Persist {
+    counter_floor: u64,
+    counter_floor_before: u64,
+    new_root_version: Option<u32>,
+    new_root: Option<String>,
+}
+
+/// The configuration binding a system-configuration bundle sets.
+#[derive(Serialize)]
+struct BindingReport {
+    config_id: String,
+    config_version: String,
+    digest: String,
+    allowed: Vec<String>,
 }
