@@ -16,10 +16,6 @@
 //! a string must be UTF-8; a fixed array is its bytes. Running out of input
 //! is [`Error::Truncated`], anything else [`Error::Malformed`].
 
-use crate::doc::{
-    Artifact, ComponentHead, EcuHead, Encryption, Extension, Lineage, ManifestHead, MetadataEntry,
-    Middleware, ModelRef, ParameterSet, Plaintext, SystemConfigHead,
-};
 use crate::error::{Error, Result};
 use crate::hash::Digest;
 
@@ -95,14 +91,6 @@ impl<'a> Cur<'a> {
         self.varint(10, 0x01)
     }
 
-    fn opt_u64(&mut self) -> Result<Option<u64>> {
-        if self.tag()? {
-            self.u64().map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8]> {
         let n = usize::try_from(self.u32()?).map_err(|_| Error::Malformed)?;
         self.take(n)
@@ -110,14 +98,6 @@ impl<'a> Cur<'a> {
 
     pub(crate) fn str(&mut self) -> Result<&'a str> {
         core::str::from_utf8(self.bytes()?).map_err(|_| Error::Malformed)
-    }
-
-    fn opt_str(&mut self) -> Result<Option<&'a str>> {
-        if self.tag()? {
-            self.str().map(Some)
-        } else {
-            Ok(None)
-        }
     }
 
     pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
@@ -129,7 +109,7 @@ impl<'a> Cur<'a> {
         Ok(out)
     }
 
-    fn digest(&mut self) -> Result<Digest> {
+    pub(crate) fn digest(&mut self) -> Result<Digest> {
         self.array::<32>()
     }
 }
@@ -146,7 +126,7 @@ pub(crate) fn count(n: u32, max: usize) -> Result<usize> {
 
 /// An optional `u64`.
 pub(crate) fn opt_u64<'a>(c: &mut Cur<'a>) -> Result<Option<u64>> {
-    c.opt_u64()
+    decode(c)
 }
 
 /// A string.
@@ -156,124 +136,75 @@ pub(crate) fn str<'a>(c: &mut Cur<'a>) -> Result<&'a str> {
 
 /// An optional string.
 pub(crate) fn opt_str<'a>(c: &mut Cur<'a>) -> Result<Option<&'a str>> {
-    c.opt_str()
+    decode(c)
 }
 
-pub(crate) fn manifest_head<'a>(c: &mut Cur<'a>) -> Result<ManifestHead<'a>> {
-    Ok(ManifestHead {
-        kind: c.u8()?,
-        security_counter: c.u64()?,
-        version: c.str()?,
-        created_at: c.u64()?,
-        expires_at: c.opt_u64()?,
-        supersedes: if c.tag()? { Some(c.digest()?) } else { None },
-    })
+/// A value the verifier decodes in one piece from a copy window: numbers,
+/// strings, digests, and every leaf record of [`crate::doc`], whose decoder
+/// the `leaf_record!` declaration generates field by field from the same
+/// list as the struct (so a new field is decoded where it is declared).
+pub(crate) trait Decode<'a>: Sized {
+    /// Reads one value.
+    fn decode(c: &mut Cur<'a>) -> Result<Self>;
 }
 
-pub(crate) fn component_head<'a>(c: &mut Cur<'a>) -> Result<ComponentHead<'a>> {
-    Ok(ComponentHead {
-        family: c.str()?,
-        version: c.str()?,
-        stage: c.u8()?,
-        author: c.str()?,
-        created_at: c.u64()?,
-        training_environment: c.str()?,
-        lineage: Lineage {
-            training_dataset_id: c.str()?,
-            validation_dataset_id: c.str()?,
-            test_dataset_id: c.str()?,
-            experiment_id: c.str()?,
-            code_commit_id: c.str()?,
-            simulation_suite_id: c.str()?,
-            hil_suite_id: c.str()?,
-            release_gate_result_id: c.str()?,
-        },
-    })
+impl<'a> Decode<'a> for u8 {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.u8()
+    }
 }
-
-pub(crate) fn metadata_entry<'a>(c: &mut Cur<'a>) -> Result<MetadataEntry<'a>> {
-    Ok(MetadataEntry {
-        key: c.str()?,
-        value: c.str()?,
-    })
+impl<'a> Decode<'a> for bool {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.bool()
+    }
 }
-
-pub(crate) fn system_config_head<'a>(c: &mut Cur<'a>) -> Result<SystemConfigHead<'a>> {
-    Ok(SystemConfigHead {
-        config_id: c.str()?,
-        config_version: c.str()?,
-        vehicle_platform: c.str()?,
-        sensor_set: c.str()?,
-        market: c.str()?,
-    })
+impl<'a> Decode<'a> for u32 {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.u32()
+    }
 }
-
-pub(crate) fn ecu_head<'a>(c: &mut Cur<'a>) -> Result<EcuHead<'a>> {
-    Ok(EcuHead {
-        name: c.str()?,
-        hardware_id: c.str()?,
-        software_version: c.str()?,
-    })
+impl<'a> Decode<'a> for u64 {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.u64()
+    }
 }
-
-pub(crate) fn model_ref<'a>(c: &mut Cur<'a>) -> Result<ModelRef<'a>> {
-    Ok(ModelRef {
-        family: c.str()?,
-        version: c.str()?,
-        manifest_digest: c.digest()?,
-    })
+impl<'a> Decode<'a> for &'a str {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.str()
+    }
 }
-
-pub(crate) fn middleware<'a>(c: &mut Cur<'a>) -> Result<Middleware<'a>> {
-    Ok(Middleware {
-        name: c.str()?,
-        version: c.str()?,
-    })
+impl<'a> Decode<'a> for &'a [u8] {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.bytes()
+    }
 }
-
-pub(crate) fn parameter_set<'a>(c: &mut Cur<'a>) -> Result<ParameterSet<'a>> {
-    Ok(ParameterSet {
-        name: c.str()?,
-        vehicle_variant: c.str()?,
-        sensor_set: c.str()?,
-        market: c.str()?,
-        digest: c.digest()?,
-    })
+impl<'a> Decode<'a> for Digest {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        c.digest()
+    }
 }
-
-pub(crate) fn artifact<'a>(c: &mut Cur<'a>) -> Result<Artifact<'a>> {
-    Ok(Artifact {
-        name: c.str()?,
-        kind: c.u8()?,
-        size: c.u64()?,
-        digest: c.digest()?,
-        plaintext: if c.tag()? {
-            Some(Plaintext {
-                size: c.u64()?,
-                digest: c.digest()?,
-                encryption: Encryption {
-                    algorithm: c.str()?,
-                    key_id: c.str()?,
-                },
-            })
+impl<'a, T: Decode<'a>> Decode<'a> for Option<T> {
+    fn decode(c: &mut Cur<'a>) -> Result<Self> {
+        if c.tag()? {
+            T::decode(c).map(Some)
         } else {
-            None
-        },
-        licence: c.str()?,
-    })
+            Ok(None)
+        }
+    }
 }
 
-pub(crate) fn extension<'a>(c: &mut Cur<'a>) -> Result<Extension<'a>> {
-    Ok(Extension {
-        id: c.u32()?,
-        critical: c.bool()?,
-        data: c.bytes()?,
-    })
+/// Decodes one `T` (for [`crate::snap::Snap::take`]).
+pub(crate) fn decode<'a, T: Decode<'a>>(c: &mut Cur<'a>) -> Result<T> {
+    T::decode(c)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::{
+        Artifact, ComponentHead, EcuHead, Encryption, Extension, Lineage, ManifestHead,
+        MetadataEntry, Middleware, ModelRef, ParameterSet, Plaintext, SystemConfigHead,
+    };
     use serde::{Deserialize, Serialize};
 
     fn de_error(e: postcard::Error) -> Error {
@@ -335,7 +266,7 @@ mod tests {
                 expires_at: Some(300),
                 supersedes: Some(d),
             },
-            manifest_head
+            decode::<ManifestHead<'_>>
         );
         both_ways!(
             ComponentHead {
@@ -351,14 +282,14 @@ mod tests {
                     ..Lineage::default()
                 },
             },
-            component_head
+            decode::<ComponentHead<'_>>
         );
         both_ways!(
             MetadataEntry {
                 key: "k",
                 value: "v"
             },
-            metadata_entry
+            decode::<MetadataEntry<'_>>
         );
         both_ways!(
             SystemConfigHead {
@@ -368,7 +299,7 @@ mod tests {
                 sensor_set: "",
                 market: "EU",
             },
-            system_config_head
+            decode::<SystemConfigHead<'_>>
         );
         both_ways!(
             EcuHead {
@@ -376,7 +307,7 @@ mod tests {
                 hardware_id: "h",
                 software_version: "s",
             },
-            ecu_head
+            decode::<EcuHead<'_>>
         );
         both_ways!(
             ModelRef {
@@ -384,14 +315,14 @@ mod tests {
                 version: "v",
                 manifest_digest: d,
             },
-            model_ref
+            decode::<ModelRef<'_>>
         );
         both_ways!(
             Middleware {
                 name: "ros",
                 version: "2"
             },
-            middleware
+            decode::<Middleware<'_>>
         );
         both_ways!(
             ParameterSet {
@@ -401,7 +332,7 @@ mod tests {
                 market: "",
                 digest: d,
             },
-            parameter_set
+            decode::<ParameterSet<'_>>
         );
         both_ways!(
             Artifact {
@@ -419,7 +350,7 @@ mod tests {
                 }),
                 licence: "MIT",
             },
-            artifact
+            decode::<Artifact<'_>>
         );
         both_ways!(
             Extension {
@@ -427,7 +358,7 @@ mod tests {
                 critical: true,
                 data: &[1, 2, 3],
             },
-            extension
+            decode::<Extension<'_>>
         );
         both_ways!(Some(u64::MAX), opt_u64);
         both_ways!(Some("market"), opt_str);

@@ -132,12 +132,51 @@ macro_rules! record {
     };
 }
 
+/// Declares a leaf record (one without sequences, which the verifier
+/// decodes in one piece): everything [`record!`] gives, plus its decoder,
+/// generated from the same field list (postcard's encoding of the fields
+/// in order; see `dec.rs`).
+macro_rules! leaf_record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<$lt:lifetime> => $owned:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $(#[serde($($fser:tt)*)])*
+                $(#[buf($($oser:tt)*)])*
+                pub $field:ident : $ty:ty => $oty:ty = $class:expr,
+            )+
+        }
+    ) => {
+        record! {
+            $(#[$meta])*
+            pub struct $name<$lt> => $owned {
+                $(
+                    $(#[doc = $fdoc])*
+                    $(#[serde($($fser)*)])*
+                    $(#[buf($($oser)*)])*
+                    pub $field: $ty => $oty = $class,
+                )+
+            }
+        }
+
+        impl<$lt> crate::dec::Decode<$lt> for $name<$lt> {
+            #[inline]
+            fn decode(c: &mut crate::dec::Cur<$lt>) -> crate::Result<Self> {
+                Ok(Self {
+                    $( $field: crate::dec::Decode::decode(c)?, )+
+                })
+            }
+        }
+    };
+}
+
 /// The class of an identifier in a list (tickets, hardware ids, serials).
 const ID: Class = Class::Id { required: true };
 
 // ---------------------------------------------------------------- manifest
 
-record! {
+leaf_record! {
     /// The fixed fields at the start of every manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ManifestHead<'a> => ManifestHeadBuf {
@@ -173,7 +212,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// The eight lineage links of a model version, in this fixed order.
     /// An empty string means "not applicable yet"; Production needs all eight.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -213,7 +252,7 @@ impl<'a> Lineage<'a> {
     };
 }
 
-record! {
+leaf_record! {
     /// The fixed fields of a model component (its registry record).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ComponentHead<'a> => ComponentHeadBuf {
@@ -235,7 +274,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// One free key/value metadata entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct MetadataEntry<'a> => MetadataEntryBuf {
@@ -259,7 +298,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// The fixed fields of a system configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct SystemConfigHead<'a> => SystemConfigHeadBuf {
@@ -276,7 +315,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// The fixed fields of one ECU entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct EcuHead<'a> => EcuHeadBuf {
@@ -289,7 +328,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// A model an ECU runs, pinned by the digest of its component manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ModelRef<'a> => ModelRefBuf {
@@ -314,7 +353,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// A shared middleware version (ROS, DDS, OS, compiler, ...).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Middleware<'a> => MiddlewareBuf {
@@ -325,7 +364,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// A parameter set for a vehicle variant, sensor set and market.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ParameterSet<'a> => ParameterSetBuf {
@@ -358,7 +397,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// How a distributed artifact was derived from its plaintext.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Encryption<'a> => EncryptionBuf {
@@ -369,7 +408,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// The artifact before signing and encryption.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Plaintext<'a> => PlaintextBuf {
@@ -384,7 +423,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// One artifact.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Artifact<'a> => ArtifactBuf {
@@ -405,7 +444,7 @@ record! {
     }
 }
 
-record! {
+leaf_record! {
     /// An extension: how later formats add fields that deployed verifiers can
     /// skip. A verifier rejects a critical extension it does not know.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

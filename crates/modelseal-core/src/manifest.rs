@@ -525,7 +525,7 @@ pub(crate) fn scan(
     let pos = |s: &Snap<'_>| u32::try_from(s.consumed()).map_err(|_| Error::LimitExceeded);
 
     let (kind, security_counter, expires_at) = {
-        let head: ManifestHead<'_> = s.take(dec::manifest_head)?;
+        let head: ManifestHead<'_> = s.take(dec::decode)?;
         head.check_fields(&mut ())?;
         let kind = BundleKind::from_code(head.kind).ok_or(Error::Invalid)?;
         if kind != expected {
@@ -650,7 +650,7 @@ fn scan_components(
     let mut stages_ok = true;
     for index in 0..n_components {
         {
-            let head: ComponentHead<'_> = s.take(dec::component_head)?;
+            let head: ComponentHead<'_> = s.take(dec::decode)?;
             let stage = check_component_head(&head)?;
             families.ascending(head.family)?;
             stages_ok &= stage.at_least(device.min_stage);
@@ -664,7 +664,7 @@ fn scan_components(
         let n = s.seq_len(MAX_METADATA)?;
         let mut keys = Prev::<MAX_ID_LEN>::NONE;
         for _ in 0..n {
-            let m: MetadataEntry<'_> = s.take(dec::metadata_entry)?;
+            let m: MetadataEntry<'_> = s.take(dec::decode)?;
             m.check_fields(&mut ())?;
             keys.ascending(m.key)?;
         }
@@ -693,7 +693,7 @@ fn scan_artifacts(
     for index in 0..n_artifacts {
         s.open_tap(&crate::records::LEAF_PREFIX);
         {
-            let a: Artifact<'_> = s.take(dec::artifact)?;
+            let a: Artifact<'_> = s.take(dec::decode)?;
             layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
             a.check_fields(&mut ())?;
             names.ascending(a.name)?;
@@ -711,7 +711,7 @@ fn scan_extensions(s: &mut Snap<'_>) -> Result<()> {
     let n = s.seq_len(MAX_EXTENSIONS)?;
     let mut prev_id: Option<u32> = None;
     for _ in 0..n {
-        let e: Extension<'_> = s.take(dec::extension)?;
+        let e: Extension<'_> = s.take(dec::decode)?;
         e.check_fields(&mut ())?;
         if prev_id.is_some_and(|p| p >= e.id) {
             return Err(Error::Invalid);
@@ -782,7 +782,7 @@ fn scan_system_config(
 ) -> Result<ConfigFacts> {
     let mut found = ConfigFacts::NONE;
     {
-        let h: SystemConfigHead<'_> = s.take(dec::system_config_head)?;
+        let h: SystemConfigHead<'_> = s.take(dec::decode)?;
         h.check_fields(&mut ())?;
         found.config_id = id_string(h.config_id)?;
         found.config_version = id_string(h.config_version)?;
@@ -798,7 +798,7 @@ fn scan_system_config(
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for index in 0..n_ecus {
         {
-            let e: EcuHead<'_> = s.take(dec::ecu_head)?;
+            let e: EcuHead<'_> = s.take(dec::decode)?;
             e.check_fields(&mut ())?;
             names.ascending(e.name)?;
             if e.hardware_id == device.hardware_id && device.ecu_name.is_none_or(|n| n == e.name) {
@@ -808,7 +808,7 @@ fn scan_system_config(
         }
         let n = s.seq_len(MAX_ECU_MODELS)?;
         for _ in 0..n {
-            let m: ModelRef<'_> = s.take(dec::model_ref)?;
+            let m: ModelRef<'_> = s.take(dec::decode)?;
             m.check_fields(&mut ())?;
             sink.ecu_model(index, &m)?;
         }
@@ -817,7 +817,7 @@ fn scan_system_config(
     let n = s.seq_len(MAX_MIDDLEWARE)?;
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for _ in 0..n {
-        let m: Middleware<'_> = s.take(dec::middleware)?;
+        let m: Middleware<'_> = s.take(dec::decode)?;
         m.check_fields(&mut ())?;
         names.ascending(m.name)?;
     }
@@ -825,7 +825,7 @@ fn scan_system_config(
     let n = s.seq_len(MAX_PARAMETER_SETS)?;
     let mut names = Prev::<MAX_ID_LEN>::NONE;
     for index in 0..n {
-        let p: ParameterSet<'_> = s.take(dec::parameter_set)?;
+        let p: ParameterSet<'_> = s.take(dec::decode)?;
         p.check_fields(&mut ())?;
         names.ascending(p.name)?;
         sink.parameter_set(index, &p)?;

@@ -157,7 +157,7 @@ fn read_leaf(
     keep: Option<&mut Option<ArtifactRecord>>,
 ) -> Result<(Digest, u64)> {
     snap.open_tap(&LEAF_PREFIX);
-    let a: Artifact<'_> = snap.take(crate::dec::artifact)?;
+    let a: Artifact<'_> = snap.take(crate::dec::decode)?;
     let size = a.size;
     if let Some(k) = keep {
         *k = Some(ArtifactRecord::of(&a)?);
