@@ -1,13 +1,14 @@
-//! Hand-written decoders for the records the verifier walks, in postcard's
-//! encoding, from a slice (the copy window of [`crate::snap`]).
+//! Decoders for the records the verifier walks, in postcard's encoding,
+//! from a slice (the copy window of [`crate::snap`]).
 //!
-//! The record types are declared once, in [`crate::doc`], with serde derives
-//! that the writing side and the host's views use; these functions read the
-//! same bytes field by field without serde's generic machinery, which keeps
-//! the ECU's code small. They are checked against the declaration: the tests
-//! below decode every record both ways, over valid encodings and over every
-//! truncation and many mutations, and require the same value or the same
-//! error.
+//! The record types are declared once, in [`crate::doc`]; the
+//! `leaf_record!` declaration generates each record's decoder from its own
+//! field list through [`Decode`], which reads numbers, strings, digests and
+//! options without serde's generic machinery, keeping the ECU's code small.
+//! The decoders are checked against the serde derives of the same
+//! declaration: the tests below decode every record both ways, over valid
+//! encodings and over every truncation and bit flip, and require the same
+//! value or the same error.
 //!
 //! Postcard's rules, as applied here: `u8` and `bool` are one byte (`bool`
 //! only 0 or 1); `u32` and `u64` are LEB128 varints of at most 5 and 10 bytes
@@ -255,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn hand_decoders_agree_with_the_declared_records() {
+    fn generated_decoders_agree_with_the_declared_records() {
         let d = [7u8; 32];
         both_ways!(
             ManifestHead {
