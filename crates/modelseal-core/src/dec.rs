@@ -2,7 +2,7 @@
 //! from a slice (the copy window of [`crate::snap`]).
 //!
 //! The record types are declared once, in [`crate::doc`]; the
-//! `leaf_record!` declaration generates each record's decoder from its own
+//! `record!` declaration (`, leaf`) generates each record's decoder from its own
 //! field list through [`Decode`], which reads numbers, strings, digests and
 //! options without serde's generic machinery, keeping the ECU's code small.
 //! The decoders are checked against the serde derives of the same
@@ -142,7 +142,7 @@ pub(crate) fn opt_str<'a>(c: &mut Cur<'a>) -> Result<Option<&'a str>> {
 
 /// A value the verifier decodes in one piece from a copy window: numbers,
 /// strings, digests, and every leaf record of [`crate::doc`], whose decoder
-/// the `leaf_record!` declaration generates field by field from the same
+/// the `record!` declaration (`, leaf`) generates field by field from the same
 /// list as the struct (so a new field is decoded where it is declared).
 pub(crate) trait Decode<'a>: Sized {
     /// Reads one value.

@@ -23,7 +23,8 @@ use crate::rules::{Class, Record};
 #[cfg(feature = "alloc")]
 use alloc::{string::String, vec::Vec};
 
-/// Declares a record once: the struct (its fields and their docs, as
+/// Declares a record once (`, leaf` after the owned name for a record
+/// without sequences, which also gets its decoder): the struct (its fields and their docs, as
 /// `docs/FORMAT.md` lists them) and, beside each field's type, its
 /// [`Class`]: the rule it must follow and its largest encoding. From that
 /// one declaration come [`Record::FIELDS`] (names for tools' messages),
@@ -33,7 +34,7 @@ use alloc::{string::String, vec::Vec};
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident<$lt:lifetime> => $owned:ident {
+        pub struct $name:ident<$lt:lifetime> => $owned:ident $(, $leaf:ident)? {
             $(
                 $(#[doc = $fdoc:literal])*
                 $(#[serde($($fser:tt)*)])*
@@ -42,6 +43,8 @@ macro_rules! record {
             )+
         }
     ) => {
+        record!(@decoder $name $lt [$($field),+] $($leaf)?);
+
         $(#[$meta])*
         pub struct $name<$lt> {
             $( $(#[doc = $fdoc])* $(#[serde($($fser)*)])* pub $field: $ty, )+
@@ -130,36 +133,10 @@ macro_rules! record {
             }
         }
     };
-}
-
-/// Declares a leaf record (one without sequences, which the verifier
-/// decodes in one piece): everything [`record!`] gives, plus its decoder,
-/// generated from the same field list (postcard's encoding of the fields
-/// in order; see `dec.rs`).
-macro_rules! leaf_record {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident<$lt:lifetime> => $owned:ident {
-            $(
-                $(#[doc = $fdoc:literal])*
-                $(#[serde($($fser:tt)*)])*
-                $(#[buf($($oser:tt)*)])*
-                pub $field:ident : $ty:ty => $oty:ty = $class:expr,
-            )+
-        }
-    ) => {
-        record! {
-            $(#[$meta])*
-            pub struct $name<$lt> => $owned {
-                $(
-                    $(#[doc = $fdoc])*
-                    $(#[serde($($fser)*)])*
-                    $(#[buf($($oser)*)])*
-                    pub $field: $ty => $oty = $class,
-                )+
-            }
-        }
-
+    // A leaf record (one without sequences, which the verifier decodes in
+    // one piece) also gets its decoder, from the same field list: postcard's
+    // encoding of the fields in order (see `dec.rs`).
+    (@decoder $name:ident $lt:lifetime [$($field:ident),+] leaf) => {
         impl<$lt> crate::dec::Decode<$lt> for $name<$lt> {
             #[inline]
             fn decode(c: &mut crate::dec::Cur<$lt>) -> crate::Result<Self> {
@@ -169,6 +146,7 @@ macro_rules! leaf_record {
             }
         }
     };
+    (@decoder $name:ident $lt:lifetime [$($field:ident),+]) => {};
 }
 
 /// The class of an identifier in a list (tickets, hardware ids, serials).
@@ -176,10 +154,10 @@ const ID: Class = Class::Id { required: true };
 
 // ---------------------------------------------------------------- manifest
 
-leaf_record! {
+record! {
     /// The fixed fields at the start of every manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ManifestHead<'a> => ManifestHeadBuf {
+    pub struct ManifestHead<'a> => ManifestHeadBuf, leaf {
         /// [`BundleKind`] code; must agree with the envelope's document type.
         pub kind: u8 => u8 = Class::Code,
         /// Anti-rollback counter: the device refuses a value below its stored floor.
@@ -212,11 +190,11 @@ record! {
     }
 }
 
-leaf_record! {
+record! {
     /// The eight lineage links of a model version, in this fixed order.
     /// An empty string means "not applicable yet"; Production needs all eight.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-    pub struct Lineage<'a> => LineageBuf {
+    pub struct Lineage<'a> => LineageBuf, leaf {
         /// Dataset the model was trained on.
         pub training_dataset_id: &'a str => String = Class::Id { required: false },
         /// Dataset used for validation.
@@ -252,10 +230,10 @@ impl<'a> Lineage<'a> {
     };
 }
 
-leaf_record! {
+record! {
     /// The fixed fields of a model component (its registry record).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ComponentHead<'a> => ComponentHeadBuf {
+    pub struct ComponentHead<'a> => ComponentHeadBuf, leaf {
         /// Model family, e.g. `perception_front_camera`.
         pub family: &'a str => String = Class::Id { required: true },
         /// Model version, e.g. `v1.3.5`.
@@ -274,10 +252,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// One free key/value metadata entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct MetadataEntry<'a> => MetadataEntryBuf {
+    pub struct MetadataEntry<'a> => MetadataEntryBuf, leaf {
         /// Key (identifier); keys are strictly ascending within a component.
         pub key: &'a str => String = Class::Id { required: true },
         /// Value (free text).
@@ -298,10 +276,10 @@ record! {
     }
 }
 
-leaf_record! {
+record! {
     /// The fixed fields of a system configuration.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct SystemConfigHead<'a> => SystemConfigHeadBuf {
+    pub struct SystemConfigHead<'a> => SystemConfigHeadBuf, leaf {
         /// Configuration id.
         pub config_id: &'a str => String = Class::Id { required: true },
         /// Configuration version.
@@ -315,10 +293,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// The fixed fields of one ECU entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct EcuHead<'a> => EcuHeadBuf {
+    pub struct EcuHead<'a> => EcuHeadBuf, leaf {
         /// ECU name; names are strictly ascending within a configuration.
         pub name: &'a str => String = Class::Id { required: true },
         /// Hardware id of the ECU.
@@ -328,10 +306,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// A model an ECU runs, pinned by the digest of its component manifest.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ModelRef<'a> => ModelRefBuf {
+    pub struct ModelRef<'a> => ModelRefBuf, leaf {
         /// Model family.
         pub family: &'a str => String = Class::Id { required: true },
         /// Model version.
@@ -353,10 +331,10 @@ record! {
     }
 }
 
-leaf_record! {
+record! {
     /// A shared middleware version (ROS, DDS, OS, compiler, ...).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Middleware<'a> => MiddlewareBuf {
+    pub struct Middleware<'a> => MiddlewareBuf, leaf {
         /// Name; names are strictly ascending within a configuration.
         pub name: &'a str => String = Class::Id { required: true },
         /// Version.
@@ -364,10 +342,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// A parameter set for a vehicle variant, sensor set and market.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ParameterSet<'a> => ParameterSetBuf {
+    pub struct ParameterSet<'a> => ParameterSetBuf, leaf {
         /// Name; names are strictly ascending within a configuration.
         pub name: &'a str => String = Class::Id { required: true },
         /// Vehicle variant (may be empty).
@@ -397,10 +375,10 @@ record! {
     }
 }
 
-leaf_record! {
+record! {
     /// How a distributed artifact was derived from its plaintext.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Encryption<'a> => EncryptionBuf {
+    pub struct Encryption<'a> => EncryptionBuf, leaf {
         /// Algorithm (identifier), e.g. `aes-256-gcm`.
         pub algorithm: &'a str => String = Class::Id { required: true },
         /// Id of the key in the vehicle's key store (identifier).
@@ -408,10 +386,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// The artifact before signing and encryption.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Plaintext<'a> => PlaintextBuf {
+    pub struct Plaintext<'a> => PlaintextBuf, leaf {
         /// Length of the plaintext, in bytes.
         pub size: u64 => u64 = Class::U64,
         /// SHA-256 of the plaintext.
@@ -423,10 +401,10 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// One artifact.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Artifact<'a> => ArtifactBuf {
+    pub struct Artifact<'a> => ArtifactBuf, leaf {
         /// Relative path; names are strictly ascending (bytewise) in a manifest.
         pub name: &'a str => String = Class::Name,
         /// [`ArtifactKind`] code.
@@ -444,11 +422,11 @@ leaf_record! {
     }
 }
 
-leaf_record! {
+record! {
     /// An extension: how later formats add fields that deployed verifiers can
     /// skip. A verifier rejects a critical extension it does not know.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Extension<'a> => ExtensionBuf {
+    pub struct Extension<'a> => ExtensionBuf, leaf {
         /// Extension id; ids are strictly ascending in a manifest.
         pub id: u32 => u32 = Class::U32,
         /// Whether a verifier that does not know `id` must reject the manifest.
