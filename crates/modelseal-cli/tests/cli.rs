@@ -233,8 +233,51 @@ fn openssl_generated_and_raw_keys_load() {
     assert_eq!(mode(&e.p("raw.key")), 0o600);
     let shown = e.json(&["key", "show", "raw.pub", "--public"]);
     assert_eq!(shown["public_key"], raw["public_key"]);
-    let derived = e.json(&["key", "show", "raw.key"]);
+    let derived = e.json(&["key", "show", "raw.key", "--private"]);
     assert_eq!(derived["public_key"], raw["public_key"]);
+}
+
+/// Issue 11: `key show raw.pub` took the raw public key for a private
+/// seed and showed the key id of a key that does not exist.
+#[test]
+fn raw_key_files_are_shown_as_said_and_never_guessed() {
+    let e = Env::new();
+    let raw = e.json(&[
+        "key",
+        "generate",
+        "--format",
+        "raw",
+        "-o",
+        "r.key",
+        "--public-out",
+        "r.pub",
+    ]);
+    for f in ["r.pub", "r.key"] {
+        let err = e.fails(2, &["key", "show", f]);
+        assert!(
+            err.contains(&format!(
+                "{f}: 32 raw bytes are a raw private key or a raw public key alike; say which with --private or --public"
+            )),
+            "{err}"
+        );
+    }
+    let public = e.json(&["key", "show", "r.pub", "--public"]);
+    let private = e.json(&["key", "show", "r.key", "--private"]);
+    for (shown, kind) in [(&public, "public"), (&private, "private")] {
+        assert_eq!(shown["type"], kind);
+        assert_eq!(shown["format"], "raw");
+        assert_eq!(shown["key_id"], raw["key_id"]);
+        assert_eq!(shown["public_key"], raw["public_key"]);
+    }
+    let text = e.ok(&["key", "show", "r.pub", "--public"]);
+    assert!(text.starts_with("r.pub: public key (raw)\n"), "{text}");
+    // The flags only choose how raw bytes are read: PEM says what it holds.
+    e.keys(&["p"]);
+    let pem = e.json(&["key", "show", "p.pem", "--public"]);
+    assert_eq!(pem["type"], "private");
+    assert_eq!(pem["format"], "pem");
+    let both = e.run(&["key", "show", "r.pub", "--public", "--private"]);
+    assert_eq!(both.status.code(), Some(2));
 }
 
 #[test]

@@ -399,6 +399,12 @@ pub enum KeyProblem {
         /// Length of the input, in bytes.
         found: usize,
     },
+    /// 32 raw bytes read where a private or a public key may be given,
+    /// without saying which: both are 32 bytes that look alike.
+    #[error(
+        "32 raw bytes are a raw private key or a raw public key alike; say which with --private or --public"
+    )]
+    RawKeyAmbiguous,
     /// 32 bytes that are not an Ed25519 point.
     #[error("not a valid Ed25519 public key (does not decode)")]
     PublicKeyDoesNotDecode,

@@ -182,6 +182,72 @@ pub fn read_public(path: &Path) -> Result<[u8; PUBLIC_KEY_LEN]> {
     parse_public(&bytes).map_err(|p| Error::key_file(path, p))
 }
 
+/// Which half of a key pair a key file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A private key (its public key is derived from it).
+    Private,
+    /// A public key.
+    Public,
+}
+
+impl KeyKind {
+    /// Name used in messages and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Private => "private",
+            KeyKind::Public => "public",
+        }
+    }
+}
+
+/// A key file's contents, identified: what it holds, in which encoding,
+/// and the public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifiedKey {
+    /// Private or public.
+    pub kind: KeyKind,
+    /// `pem`, `raw` or `hex`.
+    pub format: &'static str,
+    /// The public key (derived, for a private key).
+    pub public_key: [u8; PUBLIC_KEY_LEN],
+}
+
+/// Says what a key file holds, for a reader that accepts either half of
+/// a key pair. PEM says so in its label and 64 hex digits are only ever a
+/// public key; 32 raw bytes are a seed or a public key alike (both are
+/// uniformly distributed, and a seed is a valid point half the time), so
+/// they are read as `raw` says and refused when it says nothing: a guess
+/// would show the wrong key id for one of the two.
+pub fn identify(
+    bytes: &[u8],
+    raw: Option<KeyKind>,
+) -> std::result::Result<IdentifiedKey, KeyProblem> {
+    let (kind, format, public_key) = if let Some(text) = pem_text(bytes) {
+        if text.contains("PRIVATE KEY-----") {
+            let (key, _) = parse_private(bytes)?;
+            (KeyKind::Private, "pem", key.verifying_key().to_bytes())
+        } else {
+            (KeyKind::Public, "pem", parse_public(bytes)?)
+        }
+    } else if bytes.len() == PUBLIC_KEY_LEN {
+        match raw.ok_or(KeyProblem::RawKeyAmbiguous)? {
+            KeyKind::Private => {
+                let (key, _) = parse_private(bytes)?;
+                (KeyKind::Private, "raw", key.verifying_key().to_bytes())
+            }
+            KeyKind::Public => (KeyKind::Public, "raw", parse_public(bytes)?),
+        }
+    } else {
+        (KeyKind::Public, "hex", parse_public(bytes)?)
+    };
+    Ok(IdentifiedKey {
+        kind,
+        format,
+        public_key,
+    })
+}
+
 /// What a person needs to know about a key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct KeyInfo {

@@ -56,6 +56,44 @@ fn private_keys_are_pkcs8_v1_and_v2_is_read() {
 }
 
 #[test]
+fn raw_key_bytes_are_read_as_said_and_never_guessed() {
+    use keys::KeyKind::{Private, Public};
+    let key = keys::generate().expect("key");
+    let pk = key.verifying_key().to_bytes();
+    let seed = keys::encode_private(&key, KeyFormat::Raw).expect("raw");
+    // 32 raw bytes are a seed or a public key alike: without a word on
+    // which, refused rather than shown under a key id that may be wrong.
+    for bytes in [&seed[..], &pk[..]] {
+        assert_eq!(
+            keys::identify(bytes, None),
+            Err(KeyProblem::RawKeyAmbiguous)
+        );
+    }
+    let shown = keys::identify(&pk, Some(Public)).expect("public");
+    assert_eq!((shown.kind, shown.format), (Public, "raw"));
+    assert_eq!(shown.public_key, pk);
+    let shown = keys::identify(&seed, Some(Private)).expect("private");
+    assert_eq!((shown.kind, shown.format), (Private, "raw"));
+    assert_eq!(shown.public_key, pk);
+    // PEM and hex say what they hold, whatever was said about raw bytes.
+    let pem = keys::encode_private(&key, KeyFormat::Pem).expect("pem");
+    let pub_pem = keys::encode_public(&pk, KeyFormat::Pem).expect("pub pem");
+    let hex_text = format!("{}\n", hex::encode(pk));
+    for raw in [None, Some(Public), Some(Private)] {
+        let k = keys::identify(&pem, raw).expect("pem");
+        assert_eq!((k.kind, k.format, k.public_key), (Private, "pem", pk));
+        let k = keys::identify(&pub_pem, raw).expect("pub pem");
+        assert_eq!((k.kind, k.format, k.public_key), (Public, "pem", pk));
+        let k = keys::identify(hex_text.as_bytes(), raw).expect("hex");
+        assert_eq!((k.kind, k.format, k.public_key), (Public, "hex", pk));
+    }
+    assert_eq!(
+        Error::key_file("r.pub", KeyProblem::RawKeyAmbiguous).class(),
+        ErrorClass::BadInput
+    );
+}
+
+#[test]
 fn atomic_writes_refuse_replace_and_set_modes() {
     let dir = tempfile::tempdir().expect("dir");
     let p = dir.path().join("f");

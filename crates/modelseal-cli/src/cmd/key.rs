@@ -3,7 +3,7 @@
 use crate::out::{CmdResult, Ctx, Failure};
 use clap::{Args, Subcommand, ValueEnum};
 use modelseal::fsio::Overwrite;
-use modelseal::keys::{self, KeyFormat, KeyInfo};
+use modelseal::keys::{self, KeyFormat, KeyInfo, KeyKind};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -34,7 +34,12 @@ pub(crate) enum KeyCommand {
     )]
     Generate(GenerateArgs),
     /// Show a key file's key id and public key (private or public key file).
-    #[command(after_help = "Example:\n  modelseal key show release-1.pem --json")]
+    #[command(
+        after_help = "Examples:\n  modelseal key show release-1.pem --json\n  \
+        modelseal key show release-1.pub --public     # 32 raw bytes: say which half they are\n\n\
+        PEM files and hex say what they hold. A raw private key and a raw public key are both\n\
+        32 bytes that look alike, so a raw file needs --private or --public."
+    )]
     Show(ShowArgs),
     /// Write the public key of a private key file.
     #[command(after_help = "Example:\n  modelseal key public release-1.pem -o release-1.pub")]
@@ -59,9 +64,13 @@ pub(crate) struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
-    /// Key file: PKCS#8 PEM or 32 raw bytes (private), SPKI PEM, 32 raw bytes or hex (public).
+    /// Key file: PKCS#8 PEM (private), SPKI PEM or 64 hex digits (public), or 32 raw bytes
+    /// (either: say which with --private or --public).
     file: PathBuf,
-    /// Read the file as a public key even if it is 32 raw bytes.
+    /// The file is 32 raw bytes of a private key (a seed, as `key generate --format raw -o` writes).
+    #[arg(long, conflicts_with = "public")]
+    private: bool,
+    /// The file is 32 raw bytes of a public key (as `key generate --format raw --public-out` writes).
     #[arg(long)]
     public: bool,
 }
@@ -119,23 +128,14 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
         }
         KeyCommand::Show(a) => {
             let bytes = modelseal::fsio::read_small(&a.file, 16 * 1024)?;
-            let (kind, format, pk) = match (a.public, keys::parse_private(&bytes)) {
-                (false, Ok((k, f))) if !is_public_pem(&bytes) => {
-                    ("private", f.name(), k.verifying_key().to_bytes())
-                }
-                _ => {
-                    let pk = keys::parse_public(&bytes)
-                        .map_err(|p| modelseal::Error::key_file(&a.file, p))?;
-                    let f = if bytes.len() == 32 {
-                        "raw"
-                    } else if is_public_pem(&bytes) {
-                        "pem"
-                    } else {
-                        "hex"
-                    };
-                    ("public", f, pk)
-                }
+            let raw = match (a.private, a.public) {
+                (true, _) => Some(KeyKind::Private),
+                (_, true) => Some(KeyKind::Public),
+                _ => None,
             };
+            let key =
+                keys::identify(&bytes, raw).map_err(|p| modelseal::Error::key_file(&a.file, p))?;
+            let (kind, format, pk) = (key.kind.name(), key.format, key.public_key);
             let info = KeyInfo::of(&pk);
             ctx.report(
                 &Shown {
@@ -173,10 +173,6 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             Ok(())
         }
     }
-}
-
-fn is_public_pem(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN PUBLIC KEY-----"))
 }
 
 /// What `key generate --json` prints.
