@@ -408,6 +408,35 @@ fn build_sign_k_of_n_verify_inspect_identity() {
     assert!(err.contains("check value"), "{err}");
 }
 
+/// Issue 11: `inspect` of an empty file failed with an I/O error (exit 3,
+/// "failed to fill whole buffer") where `verify` says the input is
+/// truncated (exit 1). Short and foreign input get the verifier's verdict
+/// from both, whatever the file is called.
+#[test]
+fn inspect_judges_short_input_as_verify_does() {
+    let e = Env::new();
+    e.root();
+    let inputs: [(&str, &[u8]); 5] = [
+        ("empty", b""),
+        ("empty.msr", b""),
+        ("short.msb", b"MSB"),
+        ("seven.msr", b"MSENVLO"),
+        ("foreign.msb", b"not a modelseal file at all"),
+    ];
+    for (name, bytes) in inputs {
+        fs::write(e.p(name), bytes).expect("write");
+        let verify = e.fails(1, &e.verify_args(name));
+        let inspect = e.fails(1, &["inspect", name]);
+        assert_eq!(inspect, verify, "{name}");
+        if bytes.len() < 8 {
+            assert_eq!(
+                inspect,
+                format!("modelseal: error: {name}: bundle header: input truncated\n")
+            );
+        }
+    }
+}
+
 #[test]
 fn tampered_bundle_and_wrong_policies_are_rejected() {
     let e = Env::new();

@@ -841,13 +841,19 @@ pub struct Inspection {
 /// the device root (bundles) or the previous root (rotated roots), to judge
 /// signatures.
 pub fn inspect_path(path: &Path, root: Option<&[u8]>) -> Result<Inspection> {
+    // Only a root starts with the envelope magic. Everything else, a file
+    // too short to hold any magic included, is read as a bundle, so short
+    // or foreign input gets the verifier's verdict in the verifier's order
+    // (fewer than 8 bytes: truncated, then the magic) and the message and
+    // exit code `verify` gives for it.
     let mut magic = [0u8; 8];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
-        &mut magic,
-    )
-    .map_err(|e| Error::io(path, e))?;
-    if magic == modelseal_core::envelope::ENVELOPE_MAGIC {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let is_root = match std::os::unix::fs::FileExt::read_exact_at(&file, &mut magic, 0) {
+        Ok(()) => magic == modelseal_core::envelope::ENVELOPE_MAGIC,
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if is_root {
         let bytes = crate::fsio::read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
         return inspect_root(path, &bytes, root);
     }
