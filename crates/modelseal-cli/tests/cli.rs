@@ -437,6 +437,51 @@ fn inspect_judges_short_input_as_verify_does() {
     }
 }
 
+/// Issue 11: `sign --key c2.pem --key c2.pem` said the key "has already
+/// signed this document" when it had not. The same key given twice (by
+/// one name or two) is refused before anything is signed, and the file is
+/// left as it was.
+#[test]
+fn the_same_key_given_twice_is_refused_before_signing() {
+    let e = Env::new();
+    e.root();
+    e.build("b.msb", &["c1.pem"]);
+    let before = fs::read(e.p("b.msb")).expect("bundle");
+    let c2 = e.json(&["key", "show", "c2.pem"]);
+    let id = c2["key_id"].as_str().expect("key id");
+    fs::copy(e.p("c2.pem"), e.p("c2-copy.pem")).expect("copy");
+    for (second, named) in [("c2.pem", "c2.pem"), ("c2-copy.pem", "c2-copy.pem")] {
+        let err = e.fails(
+            2,
+            &[
+                "sign", "b.msb", "--root", "root.msr", "--key", "c2.pem", "--key", second,
+            ],
+        );
+        assert_eq!(
+            err,
+            format!(
+                "modelseal: error: key {id} is given twice (key file c2.pem and key file {named}); a key signs a document once\n"
+            )
+        );
+        assert_eq!(fs::read(e.p("b.msb")).expect("bundle"), before);
+    }
+    // Nothing was written under another name either.
+    e.fails(
+        2,
+        &[
+            "sign", "b.msb", "--root", "root.msr", "--key", "c2.pem", "--key", "c2.pem", "-o",
+            "s.msb",
+        ],
+    );
+    assert!(!e.p("s.msb").exists());
+    // A key that did sign earlier is still told apart.
+    let err = e.fails(
+        1,
+        &["sign", "b.msb", "--root", "root.msr", "--key", "c1.pem"],
+    );
+    assert!(err.contains("has already signed this document"), "{err}");
+}
+
 #[test]
 fn tampered_bundle_and_wrong_policies_are_rejected() {
     let e = Env::new();

@@ -131,6 +131,17 @@ pub enum Error {
         /// Key id (hex).
         key_id: String,
     },
+    /// The same key was given twice to sign with (one file named twice,
+    /// or two files holding one key); nothing was signed.
+    #[error("key {key_id} is given twice ({first} and {second}); a key signs a document once")]
+    KeyGivenTwice {
+        /// Key id (hex).
+        key_id: String,
+        /// The first signer holding it (`key file c2.pem`).
+        first: String,
+        /// The second (`key file c2-copy.pem`).
+        second: String,
+    },
     /// The document already carries as many signatures as the format allows.
     #[error("a document carries at most {max} signatures")]
     TooManySignatures {
@@ -523,6 +534,7 @@ impl Error {
             | Error::RoleKeyCount { .. }
             | Error::RoleThreshold { .. }
             | Error::RoleKeyTwice { .. }
+            | Error::KeyGivenTwice { .. }
             | Error::RootVersionExhausted { .. }
             | Error::RebaseWithoutNewKeys { .. }
             | Error::RotationChangesNothing

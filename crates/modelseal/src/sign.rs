@@ -63,6 +63,26 @@ impl Signer for KeySigner {
     }
 }
 
+/// Refuses a key given twice among `signers` (by one file name twice, or
+/// by two files holding the same key), before anything is signed: the
+/// second signature would be refused as a duplicate after the first was
+/// made, which reads as if the key had signed earlier.
+pub fn distinct_signers(signers: &[&dyn Signer]) -> Result<()> {
+    let mut seen: Vec<([u8; PUBLIC_KEY_LEN], String)> = Vec::with_capacity(signers.len());
+    for s in signers {
+        let pk = s.public_key()?;
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == pk) {
+            return Err(Error::KeyGivenTwice {
+                key_id: hex::encode(key_id_of(&pk)),
+                first: first.clone(),
+                second: s.describe(),
+            });
+        }
+        seen.push((pk, s.describe()));
+    }
+    Ok(())
+}
+
 /// Key id of a public key, as the core computes it.
 pub fn key_id_of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
     // The software engine cannot fail.

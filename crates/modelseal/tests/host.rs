@@ -94,6 +94,33 @@ fn raw_key_bytes_are_read_as_said_and_never_guessed() {
 }
 
 #[test]
+fn a_key_given_twice_is_refused_before_signing() {
+    use modelseal::sign::{KeySigner, Signer, distinct_signers, key_id_of};
+    let a = keys::generate().expect("key");
+    let b = keys::generate().expect("key");
+    let a1 = KeySigner::new(a.clone(), "key file a.pem");
+    let a2 = KeySigner::new(a.clone(), "key file a-copy.pem");
+    let b1 = KeySigner::new(b, "key file b.pem");
+    distinct_signers(&[&a1, &b1]).expect("distinct");
+    let e = distinct_signers(&[&a1, &b1, &a2]).expect_err("twice");
+    let Error::KeyGivenTwice {
+        key_id,
+        first,
+        second,
+    } = &e
+    else {
+        panic!("not KeyGivenTwice: {e}");
+    };
+    let pk = a1.public_key().expect("pk");
+    assert_eq!(*key_id, hex::encode(key_id_of(&pk)));
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("key file a.pem", "key file a-copy.pem")
+    );
+    assert_eq!(e.class(), ErrorClass::BadInput);
+}
+
+#[test]
 fn atomic_writes_refuse_replace_and_set_modes() {
     let dir = tempfile::tempdir().expect("dir");
     let p = dir.path().join("f");
