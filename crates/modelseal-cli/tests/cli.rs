@@ -482,6 +482,60 @@ fn the_same_key_given_twice_is_refused_before_signing() {
     assert!(err.contains("has already signed this document"), "{err}");
 }
 
+/// Issue 11: `build -o <directory> --force` hashed every artifact and
+/// then failed with "Is a directory" (exit 3); without --force it said
+/// to pass --force. An output that is a directory is refused before the
+/// spec is even read, with the bad-input exit code, and nothing is written.
+#[test]
+fn an_output_that_is_a_directory_is_refused_up_front() {
+    let e = Env::new();
+    e.root();
+    fs::create_dir(e.p("out")).expect("mkdir");
+    fn build<'a>(out: &'a str, spec: &'a str, force: bool) -> Vec<&'a str> {
+        let mut a = vec![
+            "build", spec, "-o", out, "--root", "root.msr", "--key", "c1.pem",
+        ];
+        if force {
+            a.push("--force");
+        }
+        a
+    }
+    for out in ["out", "out/", "missing/"] {
+        for force in [true, false] {
+            for spec in [
+                "spec/perception_front_camera.toml",
+                "spec/no-such-spec.toml",
+            ] {
+                let err = e.fails(2, &build(out, spec, force));
+                assert_eq!(
+                    err,
+                    format!(
+                        "modelseal: error: {out}: names a directory; give the name of the file to write\n"
+                    ),
+                    "{out} {spec} force={force}"
+                );
+            }
+        }
+    }
+    assert!(!e.p("missing").exists());
+    assert_eq!(fs::read_dir(e.p("out")).expect("dir").count(), 0);
+    let stray: Vec<_> = fs::read_dir(e.dir.path())
+        .expect("dir")
+        .filter_map(|d| d.ok())
+        .filter(|d| d.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+    // Every other writer refuses it the same way.
+    e.build("b.msb", &["c1.pem"]);
+    e.fails(
+        2,
+        &[
+            "sign", "b.msb", "--root", "root.msr", "--key", "c2.pem", "-o", "out",
+        ],
+    );
+    e.fails(2, &["key", "generate", "-o", "out"]);
+}
+
 #[test]
 fn tampered_bundle_and_wrong_policies_are_rejected() {
     let e = Env::new();

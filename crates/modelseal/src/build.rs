@@ -105,6 +105,7 @@ pub struct BuildReport {
 /// Builds a bundle.
 pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildReport> {
     let t0 = Instant::now();
+    crate::fsio::refuse_directory(opts.output)?;
     if opts.overwrite == Overwrite::Refuse && opts.output.exists() {
         return Err(Error::Exists(opts.output.to_path_buf()));
     }

@@ -65,6 +65,13 @@ pub enum Error {
         /// The path given.
         path: PathBuf,
     },
+    /// An output path is a directory (or ends in `/`): refused before
+    /// anything is read, hashed or written.
+    #[error("{}: names a directory; give the name of the file to write", path.display())]
+    OutputIsDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
     /// A small file (key, root, signature, spec) is longer than such a
     /// file can be.
     #[error("{}: {len} bytes; at most {max} expected here", path.display())]
@@ -518,6 +525,7 @@ impl Error {
             | Error::TooLarge(_)
             | Error::Exists(_)
             | Error::NotAFileName { .. }
+            | Error::OutputIsDirectory { .. }
             | Error::FileTooLarge { .. }
             | Error::FileGrew { .. }
             | Error::FileChanged { .. }

@@ -54,10 +54,25 @@ fn parent_of(dest: &Path) -> PathBuf {
     }
 }
 
+/// Refuses a destination that is a directory, or that ends in `/` and so
+/// can only name one. The rename that puts an output in place would fail
+/// on it, but only after the whole output was written (for a bundle,
+/// after every artifact was hashed); callers check this first.
+pub fn refuse_directory(dest: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    if dest.is_dir() || dest.as_os_str().as_bytes().ends_with(b"/") {
+        return Err(Error::OutputIsDirectory {
+            path: dest.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 impl AtomicFile {
     /// Starts writing `dest` with permissions `mode`. The temporary file is
     /// created (mode 0600) next to `dest`, named `.<name>.<random>.tmp`.
     pub fn create(dest: &Path, mode: u32) -> Result<Self> {
+        refuse_directory(dest)?;
         let dir = parent_of(dest);
         let name = dest.file_name().ok_or_else(|| Error::NotAFileName {
             path: dest.to_path_buf(),
@@ -130,6 +145,7 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Writes `data` to `path` atomically with permissions `mode`.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32, overwrite: Overwrite) -> Result<()> {
+    refuse_directory(path)?;
     if overwrite == Overwrite::Refuse && path.exists() {
         return Err(Error::Exists(path.to_path_buf()));
     }

@@ -197,6 +197,7 @@ impl Signable {
         now: u64,
         threads: usize,
     ) -> Result<SignatureStatus> {
+        crate::fsio::refuse_directory(out)?;
         if overwrite == Overwrite::Refuse && out.exists() {
             return Err(Error::Exists(out.to_path_buf()));
         }

@@ -121,6 +121,31 @@ fn a_key_given_twice_is_refused_before_signing() {
 }
 
 #[test]
+fn outputs_that_name_a_directory_are_refused_before_writing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let slash = dir.path().join("missing/");
+    for p in [sub.as_path(), slash.as_path()] {
+        let e = AtomicFile::create(p, PUBLIC_MODE).expect_err("a directory");
+        assert!(
+            matches!(&e, Error::OutputIsDirectory { path } if path == p),
+            "{e}"
+        );
+        assert_eq!(e.class(), ErrorClass::BadInput);
+        for overwrite in [Overwrite::Refuse, Overwrite::Replace] {
+            let e = write_atomic(p, b"x", PUBLIC_MODE, overwrite).expect_err("a directory");
+            assert!(
+                matches!(&e, Error::OutputIsDirectory { path } if path == p),
+                "{e}"
+            );
+        }
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    assert_eq!(std::fs::read_dir(&sub).expect("dir").count(), 0);
+}
+
+#[test]
 fn atomic_writes_refuse_replace_and_set_modes() {
     let dir = tempfile::tempdir().expect("dir");
     let p = dir.path().join("f");
