@@ -9,6 +9,8 @@
 //! signature or identity record was refused, or does not match); 2 bad
 //! input or usage (spec, key file, arguments); 3 I/O error; 4 internal
 //! error (a bug in modelseal). The library's `ErrorClass` decides which.
+//! SIGINT and SIGTERM end the process by that signal (130 or 143 in a
+//! shell) after its temporary files are removed.
 
 mod cmd;
 mod out;
@@ -21,7 +23,8 @@ Exit codes:
   1  verification rejected (bundle, root, signature or identity refused or mismatched)
   2  bad input or usage (spec, key file, arguments)
   3  I/O error (a file could not be read or written)
-  4  internal error (a bug in modelseal; nothing was written; please report it)";
+  4  internal error (a bug in modelseal; nothing was written; please report it)
+  130, 143  interrupted by SIGINT or SIGTERM: ended by that signal, temporary files removed";
 
 /// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
 /// sign, verify, inspect, identity.
@@ -65,7 +68,32 @@ enum Command {
     Identity(cmd::identity::IdentityCommand),
 }
 
+/// On SIGINT or SIGTERM, removes the temporary files of the writes in
+/// progress (a whole-bundle build's is as large as the bundle) and then
+/// ends the process by that same signal, so the caller sees an interrupt
+/// (a shell reports 130 or 143) and a script stops as it would for any
+/// interrupted command. The handler runs on a thread of its own, not in
+/// signal context, so it may take locks and remove files.
+fn remove_temporaries_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        // Then an interrupt leaves its temporary file, as a SIGKILL does;
+        // the command itself is unaffected.
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                modelseal::fsio::remove_temporaries_for_exit();
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        });
+}
+
 fn main() {
+    remove_temporaries_on_signals();
     let cli = Cli::parse();
     let ctx = out::Ctx {
         json: cli.json,

@@ -1423,6 +1423,108 @@ fn killed_build_and_sign_leave_the_destination_untouched() {
     e.ok(&e.verify_args("big.msb"));
 }
 
+/// Starts `args`, waits until its temporary output file (`prefix...tmp`)
+/// appears, sends `signal` (a `kill -s` name) and waits for the process to
+/// end. Returns how it ended, or `None` if it finished before the
+/// temporary file was seen.
+fn signal_mid_write(
+    e: &Env,
+    args: &[&str],
+    prefix: &str,
+    signal: &str,
+) -> Option<std::process::ExitStatus> {
+    use std::time::{Duration, Instant};
+    let temporaries = || {
+        fs::read_dir(e.dir.path())
+            .expect("dir")
+            .filter_map(|d| d.ok())
+            .map(|d| d.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(prefix) && n.ends_with(".tmp"))
+            .collect::<Vec<_>>()
+    };
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(e.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while temporaries().is_empty() {
+        if child.try_wait().expect("wait").is_some() {
+            return None;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Well into the hashing of the large artifact.
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let signalled = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(
+                temporaries().is_empty(),
+                "SIG{signal} left {:?}",
+                temporaries()
+            );
+            return Some(status);
+        }
+        if signalled.elapsed() > Duration::from_secs(30) {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+            panic!("SIG{signal}: the process did not end");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Issue 11: Ctrl-C or SIGTERM during a whole-bundle build left a hidden
+/// temporary file as large as the bundle next to the output. The process
+/// now removes it and ends by the signal it got, leaving the destination
+/// as it was.
+#[test]
+fn interrupted_build_removes_its_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let e = Env::new();
+    e.root();
+    big_spec(&e);
+    let build = |out: &'static str| {
+        [
+            "build",
+            "spec/big.toml",
+            "-o",
+            out,
+            "--root",
+            "root.msr",
+            "--key",
+            "c1.pem",
+            "--force",
+        ]
+    };
+    fs::write(e.p("old.msb"), b"the previous bundle").expect("write");
+    for (signal, number) in [("INT", 2), ("TERM", 15)] {
+        for (out, prefix) in [("new.msb", ".new.msb."), ("old.msb", ".old.msb.")] {
+            let status = signal_mid_write(&e, &build(out), prefix, signal)
+                .expect("the build finished before it could be interrupted");
+            assert_eq!(status.signal(), Some(number), "SIG{signal}: {status:?}");
+            assert!(!e.p("new.msb").exists(), "SIG{signal}");
+            assert_eq!(
+                fs::read(e.p("old.msb")).expect("old"),
+                b"the previous bundle"
+            );
+        }
+    }
+}
+
 // ------------------------------------------------------------ host safety
 
 /// A copy of the example spec with one more `[[artifact]]` (and optional

@@ -8,6 +8,11 @@
 //! was. Secrets are created with mode 0600 and are never replaced unless
 //! the caller says so.
 //!
+//! A process that ends on SIGINT or SIGTERM calls
+//! [`remove_temporaries_for_exit`] on its way out (the CLI does, from its
+//! signal handler), so an interrupted write leaves no temporary file
+//! either; only a SIGKILL or a crash can.
+//!
 //! Nothing here may write to the destination path directly.
 
 use crate::error::{Error, Result};
@@ -15,6 +20,7 @@ use std::fs::{File, Permissions};
 use std::io::Read;
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// What to do when the destination exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +44,55 @@ pub const SECRET_MODE: u32 = 0o600;
 /// Mode of bundles, roots, signatures and reports.
 pub const PUBLIC_MODE: u32 = 0o644;
 
+/// Temporary files of the atomic writes in progress in this process, so
+/// that a process ending on a signal, when no destructor runs, can remove
+/// them.
+static LIVE_TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    // The list stays usable if a thread panicked while holding it.
+    LIVE_TEMPORARIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes the temporary file of every atomic write in progress, for a
+/// process about to end on a signal: the destinations keep what they held
+/// and no temporary file stays behind. The list stays locked until the
+/// process ends, so no write can start or be renamed into place after
+/// this; call it only on the way out.
+pub fn remove_temporaries_for_exit() {
+    let live = live_temporaries();
+    for path in live.iter() {
+        // Already renamed or removed: nothing to do.
+        let _ = std::fs::remove_file(path);
+    }
+    std::mem::forget(live);
+}
+
+/// A temporary file's entry in the list of live ones, taken out when it
+/// is renamed into place or deleted.
+#[derive(Debug)]
+struct Registered(PathBuf);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        live_temporaries().retain(|p| *p != self.0);
+    }
+}
+
 /// A file being written that appears at its destination only on
-/// [`AtomicFile::commit`]. Dropped without commit, it deletes itself.
+/// [`AtomicFile::commit`]. Dropped without commit, it deletes itself; if
+/// the process ends on a signal instead, [`remove_temporaries_for_exit`]
+/// deletes it.
 #[derive(Debug)]
 pub struct AtomicFile {
     tmp: tempfile::NamedTempFile,
     dest: PathBuf,
     mode: u32,
+    // After `tmp`: fields drop in order, so the file is deleted before its
+    // entry goes, never the other way round.
+    _registered: Registered,
 }
 
 fn parent_of(dest: &Path) -> PathBuf {
@@ -78,16 +126,23 @@ impl AtomicFile {
             path: dest.to_path_buf(),
         })?;
         let prefix = format!(".{}.", name.to_string_lossy());
+        // Created and listed under the lock: a signal in between cannot
+        // leave a file that is not listed.
+        let mut live = live_temporaries();
         let tmp = tempfile::Builder::new()
             .prefix(&prefix)
             .suffix(".tmp")
             .permissions(Permissions::from_mode(SECRET_MODE))
             .tempfile_in(&dir)
             .map_err(|e| Error::io(&dir, e))?;
+        live.push(tmp.path().to_path_buf());
+        drop(live);
+        let registered = Registered(tmp.path().to_path_buf());
         Ok(Self {
             tmp,
             dest: dest.to_path_buf(),
             mode,
+            _registered: registered,
         })
     }
 
@@ -118,14 +173,20 @@ impl AtomicFile {
     /// destination and flushes the directory.
     pub fn commit(self, overwrite: Overwrite) -> Result<()> {
         self.sync()?;
-        std::fs::set_permissions(self.temp_path(), Permissions::from_mode(self.mode))
+        self.file()
+            .set_permissions(Permissions::from_mode(self.mode))
             .map_err(|e| Error::io(self.temp_path(), e))?;
         let dest = self.dest.clone();
-        match overwrite {
+        // Renamed under the lock of the live list: a process ending on a
+        // signal either finds the file in place or stops the rename, and
+        // never reports a temporary file it removed as an I/O error.
+        let live = live_temporaries();
+        let renamed = match overwrite {
             Overwrite::Replace => self.tmp.persist(&dest).map(drop),
             Overwrite::Refuse => self.tmp.persist_noclobber(&dest).map(drop),
-        }
-        .map_err(|e| {
+        };
+        drop(live);
+        renamed.map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::Exists(dest.clone())
             } else {
