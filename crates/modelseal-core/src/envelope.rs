@@ -257,6 +257,10 @@ pub fn check_threshold(
 /// order are rejected, so no signature is malleable and no weak key can
 /// sign. The check is the cofactorless equation `[S]B = R + [k]A`. This is
 /// the only signature check in modelseal.
+// Never inlined: its deep frame (about 8 KB on a Cortex-M4, almost all of it
+// ed25519-dalek's) then sits on top of `check_threshold`'s small one, and the
+// code exists once.
+#[inline(never)]
 pub fn verify_strict(
     public_key: &[u8; PUBLIC_KEY_LEN],
     message: &[u8],
