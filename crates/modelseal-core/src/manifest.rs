@@ -521,8 +521,7 @@ pub(crate) fn scan(
     device: &Device<'_>,
     sink: &mut dyn ManifestVisitor,
 ) -> Result<Scanned> {
-    let mut win = [0u8; crate::snap::WINDOW];
-    let mut s = Snap::new(doc, &mut win);
+    let mut s = Snap::new(doc);
     let pos = |s: &Snap<'_>| u32::try_from(s.consumed()).map_err(|_| Error::LimitExceeded);
 
     let (kind, security_counter, expires_at) = {

@@ -276,10 +276,8 @@ impl Table<'_> {
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
         let h = msb(i ^ i.saturating_sub(1));
-        let mut win = [0u8; crate::snap::WINDOW];
         let mut snap = Snap::at(
             self.doc,
-            &mut win,
             usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?,
         )?;
         let (leaf, size) = read_leaf(&mut snap, Some(rec))?;
@@ -307,10 +305,8 @@ impl Table<'_> {
         rec: &mut Option<ArtifactRecord>,
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
-        let mut win = [0u8; crate::snap::WINDOW];
         let mut snap = Snap::at(
             self.doc,
-            &mut win,
             usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?,
         )?;
         let mut layout = Layout::new(self.head_len);

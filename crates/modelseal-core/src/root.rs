@@ -10,12 +10,12 @@
 //! checked at start-up (it was installed by the factory, and its integrity
 //! is the job of the storage that holds it).
 
+use crate::dec::Cur;
 use crate::doc::{ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG};
 use crate::envelope::{DocType, Envelope, RoleKeys, SignerSet, check_threshold, signed_message};
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine};
 use crate::limits::{MAX_ROLE_KEYS, MAX_ROLES, MAX_ROOT_LEN, PUBLIC_KEY_LEN};
-use crate::snap::{ROOT_WINDOW, Snap};
 
 /// One role's keys and threshold, held by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,35 +108,41 @@ impl TrustRoot {
         if doc.len() > MAX_ROOT_LEN {
             return Err(Error::LimitExceeded);
         }
-        let mut win = [0u8; ROOT_WINDOW];
-        let mut s = Snap::new(doc, &mut win);
-        let version = s.take(|c| c.u32())?;
+        // A root is small and bounded: parse and hash one copy of it, so the
+        // keys kept are exactly the bytes the digest covers.
+        let mut copy = [0u8; MAX_ROOT_LEN];
+        let bytes = copy.get_mut(..doc.len()).ok_or(Error::LimitExceeded)?;
+        crate::wire::copy_exact(bytes, doc)?;
+        let bytes: &[u8] = bytes;
+        let mut c = Cur::new(bytes);
+        let version = c.u32()?;
         if version == 0 {
             return Err(Error::RootInvalid);
         }
         self.version = version;
-        self.expires_at = s.take(crate::dec::opt_u64)?;
+        self.expires_at = crate::dec::opt_u64(&mut c)?;
         self.roles = [Role::NONE; 3];
         self.rebase = [None; 2];
-        let n_roles = s.seq_len(MAX_ROLES)?;
+        let n_roles = crate::dec::count(c.u32()?, MAX_ROLES)?;
         let mut prev_id = 0u8;
         for _ in 0..n_roles {
-            let (id, threshold) = s.take(|c| Ok((c.u8()?, c.u8()?)))?;
+            let id = c.u8()?;
+            let threshold = c.u8()?;
             // Ids strictly ascending: no role twice, a canonical order.
             if id <= prev_id {
                 return Err(Error::RootInvalid);
             }
             prev_id = id;
-            let n_keys = s.seq_len(MAX_ROLE_KEYS)?;
+            let n_keys = crate::dec::count(c.u32()?, MAX_ROLE_KEYS)?;
             let mut role = Role {
                 threshold,
                 n_keys: u8::try_from(n_keys).map_err(|_| Error::LimitExceeded)?,
                 ..Role::NONE
             };
             for slot in role.keys.iter_mut().take(n_keys) {
-                *slot = s.take(|c| c.array::<PUBLIC_KEY_LEN>())?;
+                *slot = c.array::<PUBLIC_KEY_LEN>()?;
             }
-            let floor = s.take(crate::dec::opt_u64)?;
+            let floor = crate::dec::opt_u64(&mut c)?;
             if threshold == 0 || usize::from(threshold) > n_keys {
                 return Err(Error::RootInvalid);
             }
@@ -157,7 +163,10 @@ impl TrustRoot {
                 *f = floor;
             }
         }
-        self.digest = s.finish()?;
+        if c.used() != bytes.len() {
+            return Err(Error::TrailingBytes);
+        }
+        self.digest = crate::hash::sha256(bytes);
         if self.roles.iter().any(|r| r.threshold == 0) {
             return Err(Error::RootInvalid);
         }

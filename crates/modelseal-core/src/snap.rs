@@ -16,32 +16,22 @@
 //! open: the artifact records' leaf hashes are taken this way (see
 //! [`crate::records`]).
 //!
-//! Every loop is bounded by the source length or by the window's length;
-//! nothing here indexes without a check.
-//!
-//! The window is the caller's: a manifest reader lends one of [`WINDOW`]
-//! bytes, a trust-root reader (whose largest item is a key) one of
-//! [`ROOT_WINDOW`], so a root is parsed in a few hundred bytes of stack
-//! instead of a copy of the whole document.
+//! Every loop is bounded by the source length or by [`WINDOW`]; nothing
+//! here indexes without a check.
 
 use crate::dec::Cur;
 use crate::error::{Error, Result};
 use crate::hash::Digest;
-use crate::limits::{MAX_ITEM_LEN, PUBLIC_KEY_LEN};
+use crate::limits::MAX_ITEM_LEN;
 use sha2::Digest as _;
 
-/// Bytes of the manifest's copy window: twice the largest single item the
-/// format decodes in one piece ([`MAX_ITEM_LEN`]), rounded up to 64. The
-/// window is refilled when fewer than half of it remain unconsumed, so
+/// Bytes of the copy window: twice the largest single item the format
+/// decodes in one piece ([`MAX_ITEM_LEN`]), rounded up to 64. The window
+/// is refilled when fewer than [`MAX_ITEM_LEN`] unconsumed bytes remain, so
 /// every item fits, and each refill moves at most as many bytes as were
 /// consumed since the last one.
 pub(crate) const WINDOW: usize = (2 * MAX_ITEM_LEN).div_ceil(64) * 64;
 const _: () = assert!(WINDOW >= 2 * MAX_ITEM_LEN);
-
-/// Bytes of a trust root's copy window: twice its largest item, a public
-/// key (the other items are varints and bytes), rounded up to 64.
-pub(crate) const ROOT_WINDOW: usize = (2 * PUBLIC_KEY_LEN).div_ceil(64) * 64;
-const _: () = assert!(ROOT_WINDOW >= 2 * PUBLIC_KEY_LEN && ROOT_WINDOW >= 2 * 11);
 
 /// Hashes the `used` bytes just decoded from `avail` and moves past them.
 /// Apart from [`Snap::take`], so the many record types share one copy.
@@ -67,8 +57,7 @@ pub(crate) struct Snap<'s> {
     src: &'s [u8],
     /// Next byte of `src` not yet copied.
     next: usize,
-    /// The copy window (the caller's); items are at most half its length.
-    win: &'s mut [u8],
+    win: [u8; WINDOW],
     /// Next byte of the window not yet consumed.
     lo: usize,
     /// End of the copied bytes in the window.
@@ -87,13 +76,12 @@ impl core::fmt::Debug for Snap<'_> {
 }
 
 impl<'s> Snap<'s> {
-    /// A reader at the start of `src`, copying through `win`: no item it
-    /// decodes may be longer than half of `win`.
-    pub(crate) fn new(src: &'s [u8], win: &'s mut [u8]) -> Self {
+    /// A reader at the start of `src`.
+    pub(crate) fn new(src: &'s [u8]) -> Self {
         Self {
             src,
             next: 0,
-            win,
+            win: [0; WINDOW],
             lo: 0,
             hi: 0,
             hash: sha2::Sha256::new(),
@@ -103,11 +91,11 @@ impl<'s> Snap<'s> {
 
     /// A reader at `offset` of `src`, hashing from there on (the caller
     /// compares what it gets with a digest kept for that range).
-    pub(crate) fn at(src: &'s [u8], win: &'s mut [u8], offset: usize) -> Result<Self> {
+    pub(crate) fn at(src: &'s [u8], offset: usize) -> Result<Self> {
         if offset > src.len() {
             return Err(Error::InvalidState);
         }
-        let mut s = Self::new(src, win);
+        let mut s = Self::new(src);
         s.next = offset;
         Ok(s)
     }
@@ -126,9 +114,9 @@ impl<'s> Snap<'s> {
         }
         if self.lo > 0 {
             // Move the unconsumed bytes to the front. A refill happens only
-            // with fewer than half the window left in a full window, so the
-            // two ranges never overlap; if they did, nothing moves and the
-            // next decode reports the input short.
+            // with fewer than MAX_ITEM_LEN (at most half the window) left in
+            // a full window, so the two ranges never overlap; if they did,
+            // nothing moves and the next decode reports the input short.
             if let Some((front, back)) = self.win.split_at_mut_checked(self.lo) {
                 if let (Some(d), Some(s)) = (front.get_mut(..have), back.get(..have)) {
                     if crate::wire::copy_exact(d, s).is_ok() {
@@ -141,7 +129,7 @@ impl<'s> Snap<'s> {
                 return;
             }
         }
-        let room = self.win.len().saturating_sub(self.hi);
+        let room = WINDOW.saturating_sub(self.hi);
         let n = room.min(self.src.len().saturating_sub(self.next));
         let src = self
             .src
@@ -161,7 +149,7 @@ impl<'s> Snap<'s> {
     /// Decodes one value with `decode` from the copy. It borrows the
     /// window, so it must be used (or copied) before the next read.
     pub(crate) fn take<'w, T>(&'w mut self, decode: fn(&mut Cur<'w>) -> Result<T>) -> Result<T> {
-        self.fill(self.win.len() / 2);
+        self.fill(MAX_ITEM_LEN);
         let Self {
             win,
             lo,
@@ -170,7 +158,7 @@ impl<'s> Snap<'s> {
             tap,
             ..
         } = self;
-        let win: &'w [u8] = win;
+        let win: &'w [u8; WINDOW] = win;
         let avail = win.get(*lo..*hi).ok_or(Error::InvalidState)?;
         let mut c = Cur::new(avail);
         let value = decode(&mut c)?;
@@ -228,8 +216,7 @@ mod tests {
         let bytes = postcard::to_slice(refs.as_slice(), &mut buf)
             .unwrap()
             .to_vec();
-        let mut win = [0u8; WINDOW];
-        let mut s = Snap::new(&bytes, &mut win);
+        let mut s = Snap::new(&bytes);
         let n = s.seq_len(1000).unwrap();
         assert_eq!(n, items.len());
         for item in &items {
@@ -243,14 +230,13 @@ mod tests {
 
     #[test]
     fn reports_truncation_and_trailing_bytes() {
-        let mut w = [0u8; ROOT_WINDOW];
-        let mut s = Snap::new(&[0x80], &mut w);
+        let mut s = Snap::new(&[0x80]);
         assert_eq!(s.take(|c| c.u32()), Err(Error::Truncated));
-        let s = Snap::new(&[1], &mut w);
+        let s = Snap::new(&[1]);
         assert_eq!(s.finish(), Err(Error::TrailingBytes));
-        let mut s = Snap::new(&[2], &mut w);
+        let mut s = Snap::new(&[2]);
         assert_eq!(s.option_tag(), Err(Error::Malformed));
-        let mut s = Snap::new(&[11], &mut w);
+        let mut s = Snap::new(&[11]);
         assert_eq!(s.seq_len(10), Err(Error::LimitExceeded));
     }
 }
