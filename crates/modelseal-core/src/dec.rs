@@ -112,6 +112,23 @@ impl<'a> Cur<'a> {
         core::str::from_utf8(self.bytes()?).map_err(|_| Error::Malformed)
     }
 
+    /// `N` strings in a row: one call where a record has several (each
+    /// field read at its own call costs a call and an error branch).
+    fn strs<const N: usize>(&mut self) -> Result<[&'a str; N]> {
+        let mut out = [""; N];
+        self.strs_into(&mut out)?;
+        Ok(out)
+    }
+
+    #[inline(never)]
+    fn strs_into(&mut self, out: &mut [&'a str]) -> Result<()> {
+        // One iteration per slot.
+        for s in out.iter_mut() {
+            *s = self.str()?;
+        }
+        Ok(())
+    }
+
     fn opt_str(&mut self) -> Result<Option<&'a str>> {
         if self.tag()? {
             self.str().map(Some)
@@ -171,72 +188,84 @@ pub(crate) fn manifest_head<'a>(c: &mut Cur<'a>) -> Result<ManifestHead<'a>> {
 }
 
 pub(crate) fn component_head<'a>(c: &mut Cur<'a>) -> Result<ComponentHead<'a>> {
+    let [family, version] = c.strs()?;
+    let stage = c.u8()?;
+    let author = c.str()?;
+    let created_at = c.u64()?;
+    // The training environment, then the eight lineage links.
+    let [env, l0, l1, l2, l3, l4, l5, l6, l7] = c.strs()?;
     Ok(ComponentHead {
-        family: c.str()?,
-        version: c.str()?,
-        stage: c.u8()?,
-        author: c.str()?,
-        created_at: c.u64()?,
-        training_environment: c.str()?,
+        family,
+        version,
+        stage,
+        author,
+        created_at,
+        training_environment: env,
         lineage: Lineage {
-            training_dataset_id: c.str()?,
-            validation_dataset_id: c.str()?,
-            test_dataset_id: c.str()?,
-            experiment_id: c.str()?,
-            code_commit_id: c.str()?,
-            simulation_suite_id: c.str()?,
-            hil_suite_id: c.str()?,
-            release_gate_result_id: c.str()?,
+            training_dataset_id: l0,
+            validation_dataset_id: l1,
+            test_dataset_id: l2,
+            experiment_id: l3,
+            code_commit_id: l4,
+            simulation_suite_id: l5,
+            hil_suite_id: l6,
+            release_gate_result_id: l7,
         },
     })
 }
 
 pub(crate) fn metadata_entry<'a>(c: &mut Cur<'a>) -> Result<MetadataEntry<'a>> {
-    Ok(MetadataEntry {
-        key: c.str()?,
-        value: c.str()?,
-    })
+    let [key, value] = c.strs()?;
+    Ok(MetadataEntry { key, value })
 }
 
 pub(crate) fn system_config_head<'a>(c: &mut Cur<'a>) -> Result<SystemConfigHead<'a>> {
+    let [
+        config_id,
+        config_version,
+        vehicle_platform,
+        sensor_set,
+        market,
+    ] = c.strs()?;
     Ok(SystemConfigHead {
-        config_id: c.str()?,
-        config_version: c.str()?,
-        vehicle_platform: c.str()?,
-        sensor_set: c.str()?,
-        market: c.str()?,
+        config_id,
+        config_version,
+        vehicle_platform,
+        sensor_set,
+        market,
     })
 }
 
 pub(crate) fn ecu_head<'a>(c: &mut Cur<'a>) -> Result<EcuHead<'a>> {
+    let [name, hardware_id, software_version] = c.strs()?;
     Ok(EcuHead {
-        name: c.str()?,
-        hardware_id: c.str()?,
-        software_version: c.str()?,
+        name,
+        hardware_id,
+        software_version,
     })
 }
 
 pub(crate) fn model_ref<'a>(c: &mut Cur<'a>) -> Result<ModelRef<'a>> {
+    let [family, version] = c.strs()?;
     Ok(ModelRef {
-        family: c.str()?,
-        version: c.str()?,
+        family,
+        version,
         manifest_digest: c.digest()?,
     })
 }
 
 pub(crate) fn middleware<'a>(c: &mut Cur<'a>) -> Result<Middleware<'a>> {
-    Ok(Middleware {
-        name: c.str()?,
-        version: c.str()?,
-    })
+    let [name, version] = c.strs()?;
+    Ok(Middleware { name, version })
 }
 
 pub(crate) fn parameter_set<'a>(c: &mut Cur<'a>) -> Result<ParameterSet<'a>> {
+    let [name, vehicle_variant, sensor_set, market] = c.strs()?;
     Ok(ParameterSet {
-        name: c.str()?,
-        vehicle_variant: c.str()?,
-        sensor_set: c.str()?,
-        market: c.str()?,
+        name,
+        vehicle_variant,
+        sensor_set,
+        market,
         digest: c.digest()?,
     })
 }
@@ -251,9 +280,9 @@ pub(crate) fn artifact<'a>(c: &mut Cur<'a>) -> Result<Artifact<'a>> {
             Some(Plaintext {
                 size: c.u64()?,
                 digest: c.digest()?,
-                encryption: Encryption {
-                    algorithm: c.str()?,
-                    key_id: c.str()?,
+                encryption: {
+                    let [algorithm, key_id] = c.strs()?;
+                    Encryption { algorithm, key_id }
                 },
             })
         } else {
