@@ -53,6 +53,10 @@ impl DocType {
 
 /// The exact bytes every signer signs for a document of type `doc_type`
 /// whose SHA-256 is `digest`.
+// Never inlined: the message is built where the caller keeps it, not built
+// and then copied (two 64-byte buffers in the frame under the signature
+// checks).
+#[inline(never)]
 pub fn signed_message(doc_type: DocType, digest: &Digest) -> [u8; SIGNED_MESSAGE_LEN] {
     let mut msg = [0u8; SIGNED_MESSAGE_LEN];
     let (tag, dig) = msg.split_at_mut(DOMAIN_TAG_LEN);

@@ -336,6 +336,7 @@ impl<E: Sha256Engine> Verifier<E> {
         Ok(())
     }
 
+    #[inline(always)]
     fn verify_head_state(
         &mut self,
         head: &[u8],
@@ -397,7 +398,7 @@ impl<E: Sha256Engine> Verifier<E> {
         // 5. Signatures: a threshold of distinct keys of the role for this
         //    kind, over the domain-separated digest, before any parsing.
         //    Every entry must verify under the key it names.
-        st.digest = env.digest(&mut self.engine)?;
+        crate::hash::digest_into(&mut self.engine, env.doc(), &mut st.digest)?;
         let role = match &chain.root {
             Some(_) => self.chain_role.as_keys(),
             None => self.root.role(role_id).ok_or(Error::RootInvalid)?,
