@@ -267,6 +267,9 @@ impl Table<'_> {
     /// sibling is the subtree just left (carried); below it the siblings
     /// are the subtrees right of i, read in one forward pass. Returns the
     /// leaf, the record's size and the layout before it.
+    // Never inlined, like `read_from_scratch`: each holds a copy window, and
+    // only one of them is ever on the stack.
+    #[inline(never)]
     fn read_next(
         &self,
         path: &Path,
@@ -276,10 +279,8 @@ impl Table<'_> {
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
         let h = msb(i ^ i.saturating_sub(1));
-        let mut snap = Snap::at(
-            self.doc,
-            usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?,
-        )?;
+        let mut snap = Snap::new(self.doc);
+        snap.start_at(usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?)?;
         let (leaf, size) = read_leaf(&mut snap, Some(rec))?;
         if let Some(slot) = next.sib.get_mut(h) {
             *slot = path.carry;
@@ -298,6 +299,7 @@ impl Table<'_> {
     /// Record `i` from scratch: one pass over every record, each leaf going
     /// to the sibling subtree it belongs to (they come in order). Returns
     /// the leaf, the record's size and the layout before it.
+    #[inline(never)]
     fn read_from_scratch(
         &self,
         next: &mut Path,
@@ -305,10 +307,8 @@ impl Table<'_> {
         rec: &mut Option<ArtifactRecord>,
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
-        let mut snap = Snap::at(
-            self.doc,
-            usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?,
-        )?;
+        let mut snap = Snap::new(self.doc);
+        snap.start_at(usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?)?;
         let mut layout = Layout::new(self.head_len);
         let mut current: Option<(usize, Builder)> = None;
         let mut got = None;

@@ -141,15 +141,16 @@ impl<'s> Snap<'s> {
         }
     }
 
-    /// A reader at `offset` of `src`, hashing from there on (the caller
-    /// compares what it gets with a digest kept for that range).
-    pub(crate) fn at(src: &'s [u8], offset: usize) -> Result<Self> {
-        if offset > src.len() {
+    /// Moves a reader that has read nothing yet to `offset` of its source:
+    /// it reads and hashes from there on (the caller compares what it gets
+    /// with a digest kept for that range). In place, so no reader (window
+    /// included) is ever returned by value through the stack.
+    pub(crate) fn start_at(&mut self, offset: usize) -> Result<()> {
+        if offset > self.at.src.len() || self.at.hi != 0 {
             return Err(Error::InvalidState);
         }
-        let mut s = Self::new(src);
-        s.at.next = offset;
-        Ok(s)
+        self.at.next = offset;
+        Ok(())
     }
 
     /// Bytes of the source consumed so far (its position in the document).
@@ -201,7 +202,7 @@ impl<'s> Snap<'s> {
 
     /// Ends the document: every byte of the source must have been consumed.
     /// Returns SHA-256 of everything consumed since the start (or since
-    /// [`Snap::at`]'s offset).
+    /// [`Snap::start_at`]'s offset).
     pub(crate) fn finish(self) -> Result<Digest> {
         let at = self.at;
         if at.lo != at.hi || at.next != at.src.len() {
