@@ -227,9 +227,10 @@ const _: () = assert!(MAX_ROLE_KEYS <= SignerSet::BITS as usize);
 /// the report by damaging its entry. (Removing an entry outright remains
 /// possible: signatures cannot cover themselves. The signers reported are
 /// therefore "at least these role keys signed", never "only these".) Each
-/// role key counts once. Each entry is copied before it is used, so the key
-/// that is matched against the role is the key the signature is checked
-/// with.
+/// role key counts once. Each entry's key is copied before it is used, so
+/// the key that is matched against the role is the key the signature is
+/// checked with; its signature is read once, by [`verify_strict`], which
+/// copies it before anything else.
 pub fn check_threshold(
     envelope: &Envelope<'_>,
     role: &RoleKeys<'_>,
@@ -239,8 +240,7 @@ pub fn check_threshold(
     // At most MAX_SIGNATURES entries (checked when the envelope was parsed).
     for entry in envelope.signatures() {
         let public_key = *entry.public_key;
-        let signature = *entry.signature;
-        verify_strict(&public_key, message, &signature)?;
+        verify_strict(&public_key, message, entry.signature)?;
         let Some(pos) = role.position(&public_key) else {
             continue;
         };
@@ -270,9 +270,11 @@ pub fn verify_strict(
     message: &[u8],
     signature: &[u8; SIGNATURE_LEN],
 ) -> Result<()> {
+    // The signature first: one read of the caller's bytes, into a copy (a
+    // `check_threshold` caller passes them straight from the envelope).
+    let sig = ed25519_dalek::Signature::from_bytes(signature);
     let key = ed25519_dalek::VerifyingKey::from_bytes(public_key)
         .map_err(|_| Error::SignatureRejected)?;
-    let sig = ed25519_dalek::Signature::from_bytes(signature);
     key.verify_strict(message, &sig)
         .map_err(|_| Error::SignatureRejected)
 }
