@@ -25,6 +25,10 @@
 #
 # CPUS="cortex-m4" limits it to one core (default: cortex-m4 cortex-m3).
 # Installs the cross compiler, QEMU and the Rust targets when missing.
+#
+# Last, ffi/bench/r5.sh prints the flash of the same boot check on a
+# Cortex-R5 in Thumb-2 (built with nightly and -Z build-std=core; skipped,
+# with a message, when nightly or its rust-src component is missing).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -103,3 +107,5 @@ for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
   printf '   %-24s %7d (init + verify_head from the mapped partition: rotation chain, signatures, manifest, policy; no artifact bytes)\n' \
     "instructions, head only" "$head_insns"
 done
+
+"$repo/ffi/bench/r5.sh"

@@ -53,6 +53,10 @@ impl DocType {
 
 /// The exact bytes every signer signs for a document of type `doc_type`
 /// whose SHA-256 is `digest`.
+// Never inlined: the message is built where the caller keeps it, not built
+// and then copied (two 64-byte buffers in the frame under the signature
+// checks).
+#[inline(never)]
 pub fn signed_message(doc_type: DocType, digest: &Digest) -> [u8; SIGNED_MESSAGE_LEN] {
     let mut msg = [0u8; SIGNED_MESSAGE_LEN];
     let (tag, dig) = msg.split_at_mut(DOMAIN_TAG_LEN);
@@ -223,9 +227,10 @@ const _: () = assert!(MAX_ROLE_KEYS <= SignerSet::BITS as usize);
 /// the report by damaging its entry. (Removing an entry outright remains
 /// possible: signatures cannot cover themselves. The signers reported are
 /// therefore "at least these role keys signed", never "only these".) Each
-/// role key counts once. Each entry is copied before it is used, so the key
-/// that is matched against the role is the key the signature is checked
-/// with.
+/// role key counts once. Each entry's key is copied before it is used, so
+/// the key that is matched against the role is the key the signature is
+/// checked with; its signature is read once, by [`verify_strict`], which
+/// copies it before anything else.
 pub fn check_threshold(
     envelope: &Envelope<'_>,
     role: &RoleKeys<'_>,
@@ -235,8 +240,7 @@ pub fn check_threshold(
     // At most MAX_SIGNATURES entries (checked when the envelope was parsed).
     for entry in envelope.signatures() {
         let public_key = *entry.public_key;
-        let signature = *entry.signature;
-        verify_strict(&public_key, message, &signature)?;
+        verify_strict(&public_key, message, entry.signature)?;
         let Some(pos) = role.position(&public_key) else {
             continue;
         };
@@ -257,14 +261,20 @@ pub fn check_threshold(
 /// order are rejected, so no signature is malleable and no weak key can
 /// sign. The check is the cofactorless equation `[S]B = R + [k]A`. This is
 /// the only signature check in modelseal.
+// Never inlined: its deep frame (about 8 KB on a Cortex-M4, almost all of it
+// ed25519-dalek's) then sits on top of `check_threshold`'s small one, and the
+// code exists once.
+#[inline(never)]
 pub fn verify_strict(
     public_key: &[u8; PUBLIC_KEY_LEN],
     message: &[u8],
     signature: &[u8; SIGNATURE_LEN],
 ) -> Result<()> {
+    // The signature first: one read of the caller's bytes, into a copy (a
+    // `check_threshold` caller passes them straight from the envelope).
+    let sig = ed25519_dalek::Signature::from_bytes(signature);
     let key = ed25519_dalek::VerifyingKey::from_bytes(public_key)
         .map_err(|_| Error::SignatureRejected)?;
-    let sig = ed25519_dalek::Signature::from_bytes(signature);
     key.verify_strict(message, &sig)
         .map_err(|_| Error::SignatureRejected)
 }

@@ -85,13 +85,23 @@ pub(crate) fn sha256(data: &[u8]) -> Digest {
 
 /// Digest of one byte string through `engine`. Never inlined: one copy of
 /// the engine calls serves every document digest.
-#[inline(never)]
 pub fn digest_of<E: Sha256Engine + ?Sized>(engine: &mut E, data: &[u8]) -> Result<Digest> {
     let mut out = [0u8; DIGEST_LEN];
+    digest_into(engine, data, &mut out)?;
+    Ok(out)
+}
+
+/// [`digest_of`] written into `out` (on success only), where the caller
+/// keeps it: no digest is returned through the stack and copied.
+#[inline(never)]
+pub(crate) fn digest_into<E: Sha256Engine + ?Sized>(
+    engine: &mut E,
+    data: &[u8],
+    out: &mut Digest,
+) -> Result<()> {
     engine.start().map_err(|_| Error::HashEngine)?;
     engine.update(data).map_err(|_| Error::HashEngine)?;
-    engine.finish(&mut out).map_err(|_| Error::HashEngine)?;
-    Ok(out)
+    engine.finish(out).map_err(|_| Error::HashEngine)
 }
 
 /// Key id of a public key: the first [`crate::limits::KEY_ID_LEN`] bytes of

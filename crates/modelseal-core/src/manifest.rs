@@ -522,7 +522,6 @@ pub(crate) fn scan(
     sink: &mut dyn ManifestVisitor,
 ) -> Result<Scanned> {
     let mut s = Snap::new(doc);
-    let pos = |s: &Snap<'_>| u32::try_from(s.consumed()).map_err(|_| Error::LimitExceeded);
 
     let (kind, security_counter, expires_at) = {
         let head: ManifestHead<'_> = s.take(dec::decode)?;
@@ -535,13 +534,13 @@ pub(crate) fn scan(
         (kind, head.security_counter, head.expires_at)
     };
 
-    let target_off = pos(&s)?;
+    let target_off = s.position()?;
     let target = scan_target(&mut s, device)?;
-    let components_off = pos(&s)?;
+    let components_off = s.position()?;
     let stages_ok = scan_components(&mut s, kind, device, sink)?;
 
     // System configuration: present exactly in system-configuration bundles.
-    let system_config_off = pos(&s)?;
+    let system_config_off = s.position()?;
     let has_config = s.option_tag()?;
     let mut config = ConfigFacts::NONE;
     match (kind, has_config) {
@@ -550,9 +549,9 @@ pub(crate) fn scan(
         _ => return Err(Error::Invalid),
     }
 
-    let artifacts_off = pos(&s)?;
-    let (n_artifacts, records_off, bundle_len) = scan_artifacts(&mut s, kind, device, sink, pos)?;
-    let extensions_off = pos(&s)?;
+    let artifacts_off = s.position()?;
+    let (n_artifacts, records_off, bundle_len) = scan_artifacts(&mut s, kind, device, sink)?;
+    let extensions_off = s.position()?;
     scan_extensions(&mut s)?;
     let digest = s.finish()?;
 
@@ -598,30 +597,15 @@ struct TargetFacts {
 /// The target binding: at least one hardware id; serials, platform and
 /// market restrict when present.
 fn scan_target(s: &mut Snap<'_>, device: &Device<'_>) -> Result<TargetFacts> {
-    let n = s.seq_len(MAX_HARDWARE_IDS)?;
+    // An empty list has no item to refuse first: judged after the walk.
+    let (n, hardware_listed) = id_list(s, MAX_HARDWARE_IDS, Some(device.hardware_id))?;
     if n == 0 {
         return Err(Error::Invalid);
     }
-    let mut hardware_listed = false;
-    for _ in 0..n {
-        let id: &str = s.take(dec::str)?;
-        check_id(id, true)?;
-        hardware_listed |= id == device.hardware_id;
-    }
-    let n = s.seq_len(MAX_SERIALS)?;
+    let (n, serial_listed) = id_list(s, MAX_SERIALS, device.serial)?;
     let serials_restricted = n > 0;
-    let mut serial_listed = false;
-    for _ in 0..n {
-        let id: &str = s.take(dec::str)?;
-        check_id(id, true)?;
-        serial_listed |= Some(id) == device.serial;
-    }
-    let platform: Option<&str> = s.take(dec::opt_str)?;
-    check_opt_id(platform)?;
-    let platform_ok = restriction_admits(platform, device.platform);
-    let market: Option<&str> = s.take(dec::opt_str)?;
-    check_opt_id(market)?;
-    let market_ok = restriction_admits(market, device.market);
+    let platform_ok = restriction(s, device.platform)?;
+    let market_ok = restriction(s, device.market)?;
     Ok(TargetFacts {
         hardware_listed,
         serials_restricted,
@@ -629,6 +613,27 @@ fn scan_target(s: &mut Snap<'_>, device: &Device<'_>) -> Result<TargetFacts> {
         platform_ok,
         market_ok,
     })
+}
+
+/// A sequence of at most `max` identifiers (hardware ids, serials,
+/// tickets): returns their count and whether `want` is among them.
+fn id_list(s: &mut Snap<'_>, max: usize, want: Option<&str>) -> Result<(usize, bool)> {
+    let n = s.seq_len(max)?;
+    let mut listed = false;
+    for _ in 0..n {
+        let id: &str = s.take(dec::str)?;
+        check_id(id, true)?;
+        listed |= Some(id) == want;
+    }
+    Ok((n, listed))
+}
+
+/// An optional identifier that restricts where a bundle installs
+/// (platform, market): whether it admits the device's `value`.
+fn restriction(s: &mut Snap<'_>, value: Option<&str>) -> Result<bool> {
+    let r: Option<&str> = s.take(dec::opt_str)?;
+    check_opt_id(r)?;
+    Ok(restriction_admits(r, value))
 }
 
 /// Components: at least one in a component bundle, none in a system
@@ -656,11 +661,7 @@ fn scan_components(
             stages_ok &= stage.at_least(device.min_stage);
             sink.component(index, &head)?;
         }
-        let n = s.seq_len(MAX_TICKETS)?;
-        for _ in 0..n {
-            let t: &str = s.take(dec::str)?;
-            check_id(t, true)?;
-        }
+        id_list(s, MAX_TICKETS, None)?;
         let n = s.seq_len(MAX_METADATA)?;
         let mut keys = Prev::<MAX_ID_LEN>::NONE;
         for _ in 0..n {
@@ -681,13 +682,12 @@ fn scan_artifacts(
     kind: BundleKind,
     device: &Device<'_>,
     sink: &mut dyn ManifestVisitor,
-    pos: impl Fn(&Snap<'_>) -> Result<u32>,
 ) -> Result<(u16, u32, Option<u64>)> {
     let n_artifacts = s.seq_len(MAX_ARTIFACTS)?;
     if kind == BundleKind::Component && n_artifacts == 0 {
         return Err(Error::Invalid);
     }
-    let records_off = pos(s)?;
+    let records_off = s.position()?;
     let mut layout = Some(crate::bundle::Layout::new(device.head_len));
     let mut names = Prev::<MAX_NAME_LEN>::NONE;
     for index in 0..n_artifacts {

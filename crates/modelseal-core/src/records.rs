@@ -130,23 +130,35 @@ fn bounded<const N: usize>(s: &str) -> Result<heapless::String<N, u8>> {
 }
 
 impl ArtifactRecord {
-    pub(crate) fn of(a: &Artifact<'_>) -> Result<Self> {
-        Ok(Self {
-            name: bounded(a.name)?,
-            kind: a.kind,
-            size: a.size,
-            digest: a.digest,
-            plaintext: match &a.plaintext {
-                None => None,
-                Some(p) => Some(PlaintextRecord {
-                    size: p.size,
-                    digest: p.digest,
-                    algorithm: bounded(p.encryption.algorithm)?,
-                    key_id: bounded(p.encryption.key_id)?,
-                }),
-            },
-            licence: bounded(a.licence)?,
-        })
+    /// No record: storage to copy one into.
+    const EMPTY: Self = Self {
+        name: heapless::String::new(),
+        kind: 0,
+        size: 0,
+        digest: [0; 32],
+        plaintext: None,
+        licence: heapless::String::new(),
+    };
+
+    /// Copies `a` into `self` field by field, where the caller keeps it
+    /// (no whole record is built on the stack and moved). On error `self`
+    /// holds no usable record.
+    fn set(&mut self, a: &Artifact<'_>) -> Result<()> {
+        self.name = bounded(a.name)?;
+        self.kind = a.kind;
+        self.size = a.size;
+        self.digest = a.digest;
+        self.plaintext = match &a.plaintext {
+            None => None,
+            Some(p) => Some(PlaintextRecord {
+                size: p.size,
+                digest: p.digest,
+                algorithm: bounded(p.encryption.algorithm)?,
+                key_id: bounded(p.encryption.key_id)?,
+            }),
+        };
+        self.licence = bounded(a.licence)?;
+        Ok(())
     }
 }
 
@@ -160,7 +172,7 @@ fn read_leaf(
     let a: Artifact<'_> = snap.take(crate::dec::decode)?;
     let size = a.size;
     if let Some(k) = keep {
-        *k = Some(ArtifactRecord::of(&a)?);
+        k.get_or_insert(ArtifactRecord::EMPTY).set(&a)?;
     }
     Ok((snap.close_tap()?, size))
 }
@@ -244,10 +256,19 @@ impl Table<'_> {
         let mut next = path.clone();
         let mut rec = None;
         let sequential = path.last.map(usize::from).and_then(|l| l.checked_add(1)) == Some(i);
-        let (leaf, size, mut layout) = if sequential {
-            self.read_next(path, &mut next, i, &mut rec)?
+        // One copy window for either way of reading, at the record after
+        // the last one authenticated or at the first record.
+        let start = if sequential {
+            path.next_off
         } else {
-            self.read_from_scratch(&mut next, i, &mut rec)?
+            self.records_off
+        };
+        let mut snap = Snap::new(self.doc);
+        snap.start_at(usize::try_from(start).map_err(|_| Error::InvalidState)?)?;
+        let (leaf, size, mut layout) = if sequential {
+            self.read_next(&mut snap, path, &mut next, i, &mut rec)?
+        } else {
+            self.read_from_scratch(&mut snap, &mut next, i, &mut rec)?
         };
         let carry = self.climb(&next, i, leaf)?;
         let record = rec.ok_or(Error::InvalidState)?;
@@ -269,6 +290,7 @@ impl Table<'_> {
     /// leaf, the record's size and the layout before it.
     fn read_next(
         &self,
+        snap: &mut Snap<'_>,
         path: &Path,
         next: &mut Path,
         i: usize,
@@ -276,18 +298,14 @@ impl Table<'_> {
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
         let h = msb(i ^ i.saturating_sub(1));
-        let mut snap = Snap::at(
-            self.doc,
-            usize::try_from(path.next_off).map_err(|_| Error::InvalidState)?,
-        )?;
-        let (leaf, size) = read_leaf(&mut snap, Some(rec))?;
+        let (leaf, size) = read_leaf(snap, Some(rec))?;
         if let Some(slot) = next.sib.get_mut(h) {
             *slot = path.carry;
         }
         next.next_off = u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
         for level in 0..h {
             let (a, b) = sibling_range(i, level, n);
-            let hash = subtree(&mut snap, a, b)?;
+            let hash = subtree(snap, a, b)?;
             if let Some(slot) = next.sib.get_mut(level) {
                 *slot = hash;
             }
@@ -300,25 +318,22 @@ impl Table<'_> {
     /// the leaf, the record's size and the layout before it.
     fn read_from_scratch(
         &self,
+        snap: &mut Snap<'_>,
         next: &mut Path,
         i: usize,
         rec: &mut Option<ArtifactRecord>,
     ) -> Result<(Digest, u64, Layout)> {
         let n = usize::from(self.n);
-        let mut snap = Snap::at(
-            self.doc,
-            usize::try_from(self.records_off).map_err(|_| Error::InvalidState)?,
-        )?;
         let mut layout = Layout::new(self.head_len);
         let mut current: Option<(usize, Builder)> = None;
         let mut got = None;
         for j in 0..n {
             if j == i {
-                got = Some(read_leaf(&mut snap, Some(&mut *rec))?);
+                got = Some(read_leaf(snap, Some(&mut *rec))?);
                 next.next_off = u32::try_from(snap.consumed()).map_err(|_| Error::LimitExceeded)?;
                 continue;
             }
-            let (l, s) = read_leaf(&mut snap, None)?;
+            let (l, s) = read_leaf(snap, None)?;
             if j < i {
                 layout.place(s)?;
             }

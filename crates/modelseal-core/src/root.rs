@@ -26,7 +26,7 @@ pub(crate) struct Role {
 }
 
 impl Role {
-    const NONE: Self = Self {
+    pub(crate) const NONE: Self = Self {
         threshold: 0,
         n_keys: 0,
         keys: [[0; PUBLIC_KEY_LEN]; MAX_ROLE_KEYS],
@@ -58,27 +58,58 @@ pub struct TrustRoot {
 }
 
 impl TrustRoot {
+    /// A root with no roles: storage to parse a root into.
+    pub(crate) const EMPTY: Self = Self {
+        version: 0,
+        expires_at: None,
+        roles: [Role::NONE; 3],
+        rebase: [None; 2],
+        digest: [0; 32],
+    };
+
     /// Parses a root envelope without checking its signatures (for the
     /// provisioned root, which the device trusts as stored).
     pub fn from_envelope_unverified(bytes: &[u8]) -> Result<Self> {
+        let mut root = Self::EMPTY;
+        root.read_envelope_unverified(bytes)?;
+        Ok(root)
+    }
+
+    /// [`TrustRoot::from_envelope_unverified`] into `self`, where the
+    /// verifier keeps it (no copy of a whole root passes through the
+    /// stack). On error `self` holds no usable root.
+    pub(crate) fn read_envelope_unverified(&mut self, bytes: &[u8]) -> Result<()> {
         let env = Envelope::parse(bytes)?;
         if env.doc_type() != DocType::Root {
             return Err(Error::WrongDocumentType);
         }
-        Self::parse_doc(env.doc())
+        self.read_doc(env.doc())
     }
 
     /// Parses a root document from a copy of its bytes; the root keeps
     /// SHA-256 of exactly what it parsed.
-    // Never inlined: its copy window must not sit in a frame that is live
-    // during the signature checks.
-    #[inline(never)]
     pub fn parse_doc(doc: &[u8]) -> Result<Self> {
-        // A root is small and bounded: parse and hash one copy of it, so the
-        // keys kept are exactly the bytes the digest covers.
+        let mut root = Self::EMPTY;
+        root.read_doc(doc)?;
+        Ok(root)
+    }
+
+    /// [`TrustRoot::parse_doc`] into `self`. On error `self` holds no
+    /// usable root.
+    ///
+    /// The document is read through a small copy window ([`Snap`]): every
+    /// value, the keys included, is decoded from the copy, and the digest
+    /// kept covers exactly the bytes decoded, so the keys kept are the
+    /// bytes the digest covers whatever the source does meanwhile.
+    // Never inlined: its window must not sit in a frame that is live during
+    // the signature checks.
+    #[inline(never)]
+    pub(crate) fn read_doc(&mut self, doc: &[u8]) -> Result<()> {
         if doc.len() > MAX_ROOT_LEN {
             return Err(Error::LimitExceeded);
         }
+        // A root is small and bounded: parse and hash one copy of it, so the
+        // keys kept are exactly the bytes the digest covers.
         let mut copy = [0u8; MAX_ROOT_LEN];
         let bytes = copy.get_mut(..doc.len()).ok_or(Error::LimitExceeded)?;
         crate::wire::copy_exact(bytes, doc)?;
@@ -88,10 +119,11 @@ impl TrustRoot {
         if version == 0 {
             return Err(Error::RootInvalid);
         }
-        let expires_at = crate::dec::opt_u64(&mut c)?;
+        self.version = version;
+        self.expires_at = crate::dec::opt_u64(&mut c)?;
+        self.roles = [Role::NONE; 3];
+        self.rebase = [None; 2];
         let n_roles = crate::dec::count(c.u32()?, MAX_ROLES)?;
-        let mut roles = [Role::NONE; 3];
-        let mut rebase = [None; 2];
         let mut prev_id = 0u8;
         for _ in 0..n_roles {
             let id = c.u8()?;
@@ -119,26 +151,21 @@ impl TrustRoot {
                 ROLE_SYSTEM_CONFIG => 2,
                 _ => continue, // a later role: skipped, as the format promises
             };
-            if let Some(r) = roles.get_mut(slot) {
+            if let Some(r) = self.roles.get_mut(slot) {
                 *r = role;
             }
-            if let Some(f) = slot.checked_sub(1).and_then(|i| rebase.get_mut(i)) {
+            if let Some(f) = slot.checked_sub(1).and_then(|i| self.rebase.get_mut(i)) {
                 *f = floor;
             }
         }
         if c.used() != bytes.len() {
             return Err(Error::TrailingBytes);
         }
-        if roles.iter().any(|r| r.threshold == 0) {
+        self.digest = crate::hash::sha256(bytes);
+        if self.roles.iter().any(|r| r.threshold == 0) {
             return Err(Error::RootInvalid);
         }
-        Ok(Self {
-            version,
-            expires_at,
-            roles,
-            rebase,
-            digest: crate::hash::sha256(bytes),
-        })
+        Ok(())
     }
 
     /// Root version.
@@ -191,6 +218,22 @@ impl TrustRoot {
         envelope: &Envelope<'_>,
         engine: &mut E,
     ) -> Result<(TrustRoot, SignerSet)> {
+        let mut next = self.clone();
+        let signers = next.advance(envelope, engine)?;
+        Ok((next, signers))
+    }
+
+    /// [`TrustRoot::rotate`] in place: on success `self` is the next root;
+    /// on error `self` may hold an unauthenticated root and must not be
+    /// used. The signature checks run in this frame, with no second root
+    /// on the stack: the next root is parsed and compared with this one in
+    /// [`TrustRoot::replace_by_next`], which returns before the new root
+    /// role's signatures are checked.
+    pub(crate) fn advance<E: Sha256Engine + ?Sized>(
+        &mut self,
+        envelope: &Envelope<'_>,
+        engine: &mut E,
+    ) -> Result<SignerSet> {
         if envelope.doc_type() != DocType::Root {
             return Err(Error::WrongDocumentType);
         }
@@ -198,8 +241,20 @@ impl TrustRoot {
         let message = signed_message(DocType::Root, &digest);
         let old_role = self.role(ROLE_ROOT).ok_or(Error::RootInvalid)?;
         check_threshold(envelope, &old_role, &message)?;
-        let next = TrustRoot::parse_doc(envelope.doc())?;
-        if next.digest != digest {
+        self.replace_by_next(envelope.doc(), &digest)?;
+        let new_role = self.role(ROLE_ROOT).ok_or(Error::RootInvalid)?;
+        check_threshold(envelope, &new_role, &message)
+    }
+
+    /// Parses `doc`, the next root (its signatures by the current root role
+    /// checked), requires it to hash to `digest` (what was signed), to be
+    /// exactly the next version and to re-base only roles whose keys
+    /// change; then replaces `self` with it.
+    #[inline(never)]
+    fn replace_by_next(&mut self, doc: &[u8], digest: &Digest) -> Result<()> {
+        let mut next = Self::EMPTY;
+        next.read_doc(doc)?;
+        if next.digest != *digest {
             return Err(Error::InputChanged);
         }
         if Some(next.version) != self.version.checked_add(1) {
@@ -214,9 +269,8 @@ impl TrustRoot {
                 return Err(Error::RootInvalid);
             }
         }
-        let new_role = next.role(ROLE_ROOT).ok_or(Error::RootInvalid)?;
-        let signers = check_threshold(envelope, &new_role, &message)?;
-        Ok((next, signers))
+        *self = next;
+        Ok(())
     }
 }
 

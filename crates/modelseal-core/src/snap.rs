@@ -33,31 +33,19 @@ use sha2::Digest as _;
 pub(crate) const WINDOW: usize = (2 * MAX_ITEM_LEN).div_ceil(64) * 64;
 const _: () = assert!(WINDOW >= 2 * MAX_ITEM_LEN);
 
-/// Hashes the `used` bytes just decoded from `avail` and moves past them.
-/// Apart from [`Snap::take`], so the many record types share one copy.
-#[inline(never)]
-fn commit(
-    avail: &[u8],
-    used: usize,
-    lo: &mut usize,
-    hash: &mut sha2::Sha256,
-    tap: &mut Option<sha2::Sha256>,
-) -> Result<()> {
-    let bytes = avail.get(..used).ok_or(Error::InvalidState)?;
-    hash.update(bytes);
-    if let Some(t) = tap.as_mut() {
-        t.update(bytes);
-    }
-    *lo = lo.saturating_add(used);
-    Ok(())
-}
-
 /// A forward-only, copy-once reader over a postcard document.
 pub(crate) struct Snap<'s> {
+    win: [u8; WINDOW],
+    at: Place<'s>,
+}
+
+/// Where a [`Snap`] stands, apart from its window, so that the two steps
+/// around every decode ([`Place::window`], [`Place::commit`]) are shared
+/// by all record types instead of repeated at each of them.
+struct Place<'s> {
     src: &'s [u8],
     /// Next byte of `src` not yet copied.
     next: usize,
-    win: [u8; WINDOW],
     /// Next byte of the window not yet consumed.
     lo: usize,
     /// End of the copied bytes in the window.
@@ -69,47 +57,25 @@ pub(crate) struct Snap<'s> {
 impl core::fmt::Debug for Snap<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Snap")
-            .field("len", &self.src.len())
+            .field("len", &self.at.src.len())
             .field("consumed", &self.consumed())
             .finish()
     }
 }
 
-impl<'s> Snap<'s> {
-    /// A reader at the start of `src`.
-    pub(crate) fn new(src: &'s [u8]) -> Self {
-        Self {
-            src,
-            next: 0,
-            win: [0; WINDOW],
-            lo: 0,
-            hi: 0,
-            hash: sha2::Sha256::new(),
-            tap: None,
-        }
+impl Place<'_> {
+    /// Copies more of the source so that at least [`MAX_ITEM_LEN`]
+    /// unconsumed bytes sit in `win` (fewer only at the end of the source),
+    /// and returns them.
+    #[inline(never)]
+    fn window<'w>(&mut self, win: &'w mut [u8; WINDOW]) -> Result<&'w [u8]> {
+        self.fill(win);
+        win.get(self.lo..self.hi).ok_or(Error::InvalidState)
     }
 
-    /// A reader at `offset` of `src`, hashing from there on (the caller
-    /// compares what it gets with a digest kept for that range).
-    pub(crate) fn at(src: &'s [u8], offset: usize) -> Result<Self> {
-        if offset > src.len() {
-            return Err(Error::InvalidState);
-        }
-        let mut s = Self::new(src);
-        s.next = offset;
-        Ok(s)
-    }
-
-    /// Bytes of the source consumed so far (its position in the document).
-    pub(crate) fn consumed(&self) -> usize {
-        self.next.saturating_sub(self.hi.saturating_sub(self.lo))
-    }
-
-    /// Copies more of the source so that at least `want` unconsumed bytes
-    /// sit in the window (fewer only at the end of the source).
-    fn fill(&mut self, want: usize) {
+    fn fill(&mut self, win: &mut [u8; WINDOW]) {
         let have = self.hi.saturating_sub(self.lo);
-        if have >= want || self.next >= self.src.len() {
+        if have >= MAX_ITEM_LEN || self.next >= self.src.len() {
             return;
         }
         if self.lo > 0 {
@@ -117,7 +83,7 @@ impl<'s> Snap<'s> {
             // with fewer than MAX_ITEM_LEN (at most half the window) left in
             // a full window, so the two ranges never overlap; if they did,
             // nothing moves and the next decode reports the input short.
-            if let Some((front, back)) = self.win.split_at_mut_checked(self.lo) {
+            if let Some((front, back)) = win.split_at_mut_checked(self.lo) {
                 if let (Some(d), Some(s)) = (front.get_mut(..have), back.get(..have)) {
                     if crate::wire::copy_exact(d, s).is_ok() {
                         self.lo = 0;
@@ -135,8 +101,7 @@ impl<'s> Snap<'s> {
             .src
             .get(self.next..self.next.saturating_add(n))
             .unwrap_or(&[]);
-        let dst = self
-            .win
+        let dst = win
             .get_mut(self.hi..self.hi.saturating_add(src.len()))
             .unwrap_or(&mut []);
         if crate::wire::copy_exact(dst, src).is_err() {
@@ -146,23 +111,68 @@ impl<'s> Snap<'s> {
         self.hi = self.hi.saturating_add(src.len());
     }
 
+    /// Hashes the `used` bytes just decoded from `avail` (what
+    /// [`Place::window`] returned) and moves past them.
+    #[inline(never)]
+    fn commit(&mut self, avail: &[u8], used: usize) -> Result<()> {
+        let bytes = avail.get(..used).ok_or(Error::InvalidState)?;
+        self.hash.update(bytes);
+        if let Some(t) = self.tap.as_mut() {
+            t.update(bytes);
+        }
+        self.lo = self.lo.saturating_add(used);
+        Ok(())
+    }
+}
+
+impl<'s> Snap<'s> {
+    /// A reader at the start of `src`.
+    pub(crate) fn new(src: &'s [u8]) -> Self {
+        Self {
+            win: [0; WINDOW],
+            at: Place {
+                src,
+                next: 0,
+                lo: 0,
+                hi: 0,
+                hash: sha2::Sha256::new(),
+                tap: None,
+            },
+        }
+    }
+
+    /// Moves a reader that has read nothing yet to `offset` of its source:
+    /// it reads and hashes from there on (the caller compares what it gets
+    /// with a digest kept for that range). In place, so no reader (window
+    /// included) is ever returned by value through the stack.
+    pub(crate) fn start_at(&mut self, offset: usize) -> Result<()> {
+        if offset > self.at.src.len() || self.at.hi != 0 {
+            return Err(Error::InvalidState);
+        }
+        self.at.next = offset;
+        Ok(())
+    }
+
+    /// Bytes of the source consumed so far (its position in the document).
+    pub(crate) fn consumed(&self) -> usize {
+        let at = &self.at;
+        at.next.saturating_sub(at.hi.saturating_sub(at.lo))
+    }
+
+    /// [`Snap::consumed`] as a document offset of the format (32 bits).
+    #[inline(never)]
+    pub(crate) fn position(&self) -> Result<u32> {
+        u32::try_from(self.consumed()).map_err(|_| Error::LimitExceeded)
+    }
+
     /// Decodes one value with `decode` from the copy. It borrows the
     /// window, so it must be used (or copied) before the next read.
     pub(crate) fn take<'w, T>(&'w mut self, decode: fn(&mut Cur<'w>) -> Result<T>) -> Result<T> {
-        self.fill(MAX_ITEM_LEN);
-        let Self {
-            win,
-            lo,
-            hi,
-            hash,
-            tap,
-            ..
-        } = self;
-        let win: &'w [u8; WINDOW] = win;
-        let avail = win.get(*lo..*hi).ok_or(Error::InvalidState)?;
+        let Self { win, at } = self;
+        let avail = at.window(win)?;
         let mut c = Cur::new(avail);
         let value = decode(&mut c)?;
-        commit(avail, c.used(), lo, hash, tap)?;
+        at.commit(avail, c.used())?;
         Ok(value)
     }
 
@@ -181,23 +191,24 @@ impl<'s> Snap<'s> {
     pub(crate) fn open_tap(&mut self, prefix: &[u8]) {
         let mut t = sha2::Sha256::new();
         t.update(prefix);
-        self.tap = Some(t);
+        self.at.tap = Some(t);
     }
 
     /// Ends the tap and returns its digest.
     pub(crate) fn close_tap(&mut self) -> Result<Digest> {
-        let t = self.tap.take().ok_or(Error::InvalidState)?;
+        let t = self.at.tap.take().ok_or(Error::InvalidState)?;
         Ok(t.finalize().into())
     }
 
     /// Ends the document: every byte of the source must have been consumed.
     /// Returns SHA-256 of everything consumed since the start (or since
-    /// [`Snap::at`]'s offset).
+    /// [`Snap::start_at`]'s offset).
     pub(crate) fn finish(self) -> Result<Digest> {
-        if self.lo != self.hi || self.next != self.src.len() {
+        let at = self.at;
+        if at.lo != at.hi || at.next != at.src.len() {
             return Err(Error::TrailingBytes);
         }
-        Ok(self.hash.finalize().into())
+        Ok(at.hash.finalize().into())
     }
 }
 

@@ -239,17 +239,6 @@ pub struct Installed<'e, S = SessionState> {
     st: S,
 }
 
-/// What [`Verifier::authenticate`] established about a head.
-struct Authenticated<'h> {
-    env: Envelope<'h>,
-    kind: BundleKind,
-    digest: Digest,
-    signers: heapless::Vec<KeyId, MAX_SIGNATURES, u8>,
-    root_version: u32,
-    new_root: Option<NewRoot>,
-    floors: Floors,
-}
-
 /// A root update that verified: the root to persist and the floors after
 /// any re-base its roots carried.
 #[derive(Debug, Clone)]
@@ -284,21 +273,21 @@ impl RootUpdate<'_> {
     }
 }
 
-/// What the rotation chain left: where the manifest envelope starts, the
-/// new root to persist, the floors after any re-base, and (after a
-/// rotation) what of the new root the manifest check needs.
+/// What the rotation chain leaves besides the root to persist and the
+/// floors (written where the caller keeps them): where the manifest
+/// envelope starts and, after a rotation, the version and expiry of the
+/// root now in force (the role it gives this policy's bundles is kept in
+/// [`Verifier`]).
 struct Chain<'h> {
     rest: &'h [u8],
-    new_root: Option<NewRoot>,
-    floors: Floors,
     root: Option<ChainRoot>,
 }
 
-/// The rotated root, as far as the rest of the verification needs it.
+/// The rotated root's version and expiry.
+#[derive(Clone, Copy)]
 struct ChainRoot {
     version: u32,
     expires_at: Option<u64>,
-    role: crate::root::Role,
 }
 
 /// Verifies bundles against a trust root and a device policy.
@@ -308,6 +297,11 @@ pub struct Verifier<E: Sha256Engine> {
     policy: DevicePolicy,
     engine: E,
     generation: u32,
+    /// After a rotation chain: the keys and threshold the root it left in
+    /// force gives the role that signs this policy's bundles. Kept here, in
+    /// the memory the verifier lives in (a C context), rather than on the
+    /// stack under the manifest's signature checks.
+    chain_role: crate::root::Role,
 }
 
 fn engine_err<T>(r: core::result::Result<T, crate::hash::EngineFailure>) -> Result<T> {
@@ -328,6 +322,7 @@ impl<E: Sha256Engine> Verifier<E> {
             policy,
             engine,
             generation: 0,
+            chain_role: crate::root::Role::NONE,
         })
     }
 
@@ -367,12 +362,29 @@ impl<E: Sha256Engine> Verifier<E> {
     /// A head for the per-chunk path: with the tree that authenticates
     /// artifact records one at a time.
     fn verify_head_tree(&mut self, head: &[u8], st: &mut SessionState) -> Result<()> {
+        st.live = false;
+        let (env, kind) = self.authenticate(head, st)?;
+        self.admit_tree(head, &env, kind, st)
+    }
+
+    /// [`Verifier::admit`] with the tree over the artifact records, in a
+    /// frame of its own: the tree is not on the stack of the signature
+    /// checks.
+    #[inline(never)]
+    fn admit_tree(
+        &mut self,
+        head: &[u8],
+        env: &Envelope<'_>,
+        kind: BundleKind,
+        st: &mut SessionState,
+    ) -> Result<()> {
         let mut tree = crate::records::Tree(crate::records::Builder::new());
-        self.verify_head_state(head, st, &mut tree)?;
+        self.admit(head, env, kind, st, &mut tree)?;
         st.records_root = tree.0.root();
         Ok(())
     }
 
+    #[inline(always)]
     fn verify_head_state(
         &mut self,
         head: &[u8],
@@ -382,15 +394,24 @@ impl<E: Sha256Engine> Verifier<E> {
         st.live = false;
         // Two frames, never nested: the signature checks (and the deep
         // Ed25519 call tree under them) run in `authenticate`; parsing and
-        // policy run afterwards in `admit`.
-        let auth = self.authenticate(head)?;
-        self.admit(head, &auth, st, sink)
+        // policy run afterwards in `admit`. What the first establishes goes
+        // into the state, not into a frame that would stay on the stack.
+        let (env, kind) = self.authenticate(head, st)?;
+        self.admit(head, &env, kind, st, sink)
     }
 
     /// Steps 1 to 5: everything up to and including the manifest's
-    /// signatures. Nothing of the manifest is parsed here.
+    /// signatures. Nothing of the manifest is parsed here. Writes the
+    /// manifest digest, the signers, the root version, the new root and
+    /// the floors after any re-base into `st` (which holds no session
+    /// until [`Verifier::admit`] completes it); returns the manifest
+    /// envelope and the bundle kind.
     #[inline(never)]
-    fn authenticate<'h>(&mut self, head: &'h [u8]) -> Result<Authenticated<'h>> {
+    fn authenticate<'h>(
+        &mut self,
+        head: &'h [u8],
+        st: &mut SessionState,
+    ) -> Result<(Envelope<'h>, BundleKind)> {
         // 1. Container header: magic, version, reserved byte; the head is
         //    exactly as long as the header says.
         let hdr = BundleHeader::parse(head)?;
@@ -407,11 +428,11 @@ impl<E: Sha256Engine> Verifier<E> {
         //    the current root role (checked before the new root is parsed)
         //    and of its own; its keys are copied in the pass that re-hashes
         //    it. A root that re-bases a role's counter floor sets it here.
-        let chain = self.apply_chain(head, &hdr, rest)?;
+        let chain = self.apply_chain(head, &hdr, rest, &mut st.new_root, &mut st.floors)?;
         let rest = chain.rest;
 
         // 3. Expiry of the root now in force (only with a trusted clock).
-        let root_version = self.root_in_force(&chain)?;
+        st.root_version = self.root_in_force(chain.root)?;
 
         // 4. Manifest envelope: framing, a manifest type, the kind the
         //    policy expects; it ends the head.
@@ -425,35 +446,27 @@ impl<E: Sha256Engine> Verifier<E> {
         // 5. Signatures: a threshold of distinct keys of the role for this
         //    kind, over the domain-separated digest, before any parsing.
         //    Every entry must verify under the key it names.
-        let digest = env.digest(&mut self.engine)?;
+        crate::hash::digest_into(&mut self.engine, env.doc(), &mut st.digest)?;
         let role = match &chain.root {
-            Some(r) => r.role.as_keys(),
+            Some(_) => self.chain_role.as_keys(),
             None => self.root.role(role_id).ok_or(Error::RootInvalid)?,
         };
-        let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &digest))?;
-        let mut signers = heapless::Vec::new();
+        let signer_set = check_threshold(&env, &role, &signed_message(env.doc_type(), &st.digest))?;
+        st.signers.clear();
         for (pos, pk) in role.keys().enumerate() {
             if signer_set & (1u16.checked_shl(u32_of(pos)?).unwrap_or(0)) != 0 {
-                signers
+                st.signers
                     .push(key_id(&mut self.engine, pk)?)
                     .map_err(|_| Error::LimitExceeded)?;
             }
         }
-        Ok(Authenticated {
-            env,
-            kind,
-            digest,
-            signers,
-            root_version,
-            new_root: chain.new_root,
-            floors: chain.floors,
-        })
+        Ok((env, kind))
     }
 
     /// Step 3 of [`Verifier::authenticate`]: the version of the root in
     /// force after `chain`, refused if it has expired (with a trusted clock).
-    fn root_in_force(&self, chain: &Chain<'_>) -> Result<u32> {
-        let (version, expires_at) = match &chain.root {
+    fn root_in_force(&self, rotated: Option<ChainRoot>) -> Result<u32> {
+        let (version, expires_at) = match rotated {
             Some(r) => (r.version, r.expires_at),
             None => (self.root.version(), self.root.expires_at()),
         };
@@ -464,14 +477,17 @@ impl<E: Sha256Engine> Verifier<E> {
     }
 
     /// Step 2 of [`Verifier::authenticate`] (described there). Never
-    /// inlined: the roots it holds are not on the stack of a bundle without
-    /// a rotation.
+    /// inlined: the root it holds is not on the stack of a bundle without
+    /// a rotation. After a rotation, the role the root in force gives this
+    /// policy's bundles goes into `chain_role`.
     #[inline(never)]
     fn apply_chain<'h>(
         &mut self,
         head: &'h [u8],
         hdr: &BundleHeader,
         mut rest: &'h [u8],
+        new_root: &mut Option<NewRoot>,
+        floors: &mut Floors,
     ) -> Result<Chain<'h>> {
         let mut pending = hdr.chain_len();
         let mut scan = rest;
@@ -486,38 +502,35 @@ impl<E: Sha256Engine> Verifier<E> {
             }
             scan = after;
         }
-        let mut out = Chain {
-            rest,
-            new_root: None,
-            floors: self.policy.floors,
-            root: None,
-        };
+        *new_root = None;
+        *floors = self.policy.floors;
+        let mut out = Chain { rest, root: None };
         if pending == 0 {
             return Ok(out);
         }
+        // The one root on this frame: rotated in place, step by step.
         let mut current = self.root.clone();
         for _ in 0..pending {
             let (env, after) = Envelope::parse_prefix(out.rest)?;
-            let (next, _) = current.rotate(&env, &mut self.engine)?;
+            current.advance(&env, &mut self.engine)?;
             for kind in [BundleKind::Component, BundleKind::SystemConfig] {
-                if let Some(f) = next.rebase(kind) {
-                    *out.floors.slot(kind) = f;
+                if let Some(f) = current.rebase(kind) {
+                    *floors.slot(kind) = f;
                 }
             }
-            out.new_root = Some(NewRoot {
+            *new_root = Some(NewRoot {
                 off: u32_of(head.len().saturating_sub(out.rest.len()))?,
                 len: u32_of(env.len())?,
-                digest: *next.digest(),
+                digest: *current.digest(),
                 envelope: crate::hash::sha256(env.bytes()),
             });
-            current = next;
             out.rest = after;
         }
         let role_id = self.policy.kind.role().code();
+        self.chain_role = *current.role_ref(role_id).ok_or(Error::RootInvalid)?;
         out.root = Some(ChainRoot {
             version: current.version(),
             expires_at: current.expires_at(),
-            role: *current.role_ref(role_id).ok_or(Error::RootInvalid)?,
         });
         Ok(out)
     }
@@ -527,7 +540,8 @@ impl<E: Sha256Engine> Verifier<E> {
     fn admit(
         &mut self,
         head: &[u8],
-        auth: &Authenticated<'_>,
+        env: &Envelope<'_>,
+        kind: BundleKind,
         st: &mut SessionState,
         sink: &mut dyn ManifestVisitor,
     ) -> Result<()> {
@@ -546,19 +560,19 @@ impl<E: Sha256Engine> Verifier<E> {
             min_stage: policy.min_stage,
             head_len: head.len() as u64,
         };
-        let scanned = manifest::scan(auth.env.doc(), auth.kind, &device, sink)?;
-        if scanned.digest != auth.digest {
+        let scanned = manifest::scan(env.doc(), kind, &device, sink)?;
+        if scanned.digest != st.digest {
             return Err(Error::InputChanged);
         }
 
         // 7. Device policy.
-        let (config, ecu_entry) = check_policy(&scanned, policy, &auth.digest, &auth.floors)?;
+        let (config, ecu_entry) = check_policy(&scanned, policy, &st.digest, &st.floors)?;
 
         // 8. Container layout: every payload offset and the bundle length,
         //    overflow-checked (computed in step 6).
         let bundle_len = scanned.facts.bundle_len.ok_or(Error::LimitExceeded)?;
 
-        let manifest_off = u32_of(head.len().saturating_sub(auth.env.len()))?
+        let manifest_off = u32_of(head.len().saturating_sub(env.len()))?
             .checked_add(u32_of(ENVELOPE_HEADER_LEN)?)
             .ok_or(Error::LimitExceeded)?;
         self.generation = self.generation.wrapping_add(1);
@@ -566,21 +580,17 @@ impl<E: Sha256Engine> Verifier<E> {
         st.head_addr = head.as_ptr() as usize;
         st.head_len = head.len();
         st.manifest_off = manifest_off;
-        st.manifest_len = u32_of(auth.env.doc().len())?;
+        st.manifest_len = u32_of(env.doc().len())?;
         st.ix = scanned.ix;
-        st.digest = auth.digest;
         st.records_off = scanned.facts.records_off;
         st.records_root = [0; 32];
         st.path = Path::EMPTY;
-        st.root_version = auth.root_version;
-        st.new_root = auth.new_root;
-        st.signers = auth.signers.clone();
         st.config = config;
         st.ecu_entry = ecu_entry;
-        let mut floors = auth.floors;
-        let floor = floors.slot(auth.kind);
+        // The floors after any re-base (written by `authenticate`), with
+        // this bundle's role's floor raised to its counter.
+        let floor = st.floors.slot(kind);
         *floor = (*floor).max(scanned.ix.security_counter);
-        st.floors = floors;
         st.bundle_len = bundle_len;
         st.generation = self.generation;
         st.verified = [0; MAX_ARTIFACTS / 64];
@@ -805,16 +815,17 @@ impl<E: Sha256Engine> Verifier<E> {
             return Err(Error::Invalid);
         }
         let rest = update.get(BUNDLE_HEADER_LEN..).ok_or(Error::Truncated)?;
-        let chain = self.apply_chain(update, &hdr, rest)?;
+        let (mut new_root, mut floors) = (None, self.policy.floors);
+        let chain = self.apply_chain(update, &hdr, rest, &mut new_root, &mut floors)?;
         if !chain.rest.is_empty() {
             return Err(Error::TrailingBytes);
         }
-        let version = self.root_in_force(&chain)?;
+        let version = self.root_in_force(chain.root)?;
         Ok(RootUpdate {
             update,
             version,
-            floors: chain.floors,
-            new_root: chain.new_root,
+            floors,
+            new_root,
         })
     }
 

@@ -251,10 +251,25 @@ pub(crate) fn check_text(s: &str, required: bool) -> Result<()> {
     if required && s.is_empty() {
         return Err(Error::Invalid);
     }
-    if s.chars().any(char::is_control) {
+    if has_control(s) {
         return Err(Error::Invalid);
     }
     Ok(())
+}
+
+/// Whether `s` holds a control character (`char::is_control`: U+0000 to
+/// U+001F and U+007F to U+009F), judged on its UTF-8 bytes: the C0 controls
+/// and DEL are single bytes, the C1 controls are 0xC2 followed by 0x80 to
+/// 0x9F. No decoding of characters, so no per-character iterator in the
+/// ECU's code.
+fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    // One iteration per byte.
+    b.iter().enumerate().any(|(i, &x)| {
+        x < 0x20
+            || x == 0x7f
+            || (x == 0xc2 && b.get(i.saturating_add(1)).is_some_and(|&n| n < 0xa0))
+    })
 }
 
 /// An artifact name: a relative path of `/`-separated segments that an ECU
@@ -265,12 +280,12 @@ pub(crate) fn check_name(s: &str) -> Result<()> {
     if s.len() > MAX_NAME_LEN {
         return Err(Error::LimitExceeded);
     }
-    if s.is_empty() || s.chars().any(|c| c.is_control() || c == '\\') {
+    if s.is_empty() || has_control(s) || s.as_bytes().contains(&b'\\') {
         return Err(Error::Invalid);
     }
     // `split` yields at most MAX_NAME_LEN + 1 segments: bounded by the length check.
-    for segment in s.split('/') {
-        if segment.is_empty() || segment == "." || segment == ".." {
+    for segment in s.as_bytes().split(|&b| b == b'/') {
+        if segment.is_empty() || segment == b"." || segment == b".." {
             return Err(Error::Invalid);
         }
     }
@@ -335,6 +350,20 @@ mod tests {
             check_id(&"i".repeat(MAX_ID_LEN + 1), true),
             Err(Error::LimitExceeded)
         );
+    }
+
+    #[test]
+    fn control_characters_are_found_in_the_bytes_as_char_finds_them() {
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            for s in [
+                std::format!("{c}"),
+                std::format!("a{c}"),
+                std::format!("{c}\u{a0}"),
+                std::format!("\u{7ff}{c}z"),
+            ] {
+                assert_eq!(has_control(&s), s.chars().any(char::is_control), "{s:?}");
+            }
+        }
     }
 
     #[test]
