@@ -474,6 +474,24 @@ fn the_same_key_given_twice_is_refused_before_signing() {
         ],
     );
     assert!(!e.p("s.msb").exists());
+    // The same for build and root init: refused before hashing or writing.
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            "twice.msb",
+            "--root",
+            "root.msr",
+            "--key",
+            "c2.pem",
+            "--key",
+            "c2-copy.pem",
+        ],
+    );
+    assert!(err.contains("is given twice"), "{err}");
+    assert!(!e.p("twice.msb").exists());
     // A key that did sign earlier is still told apart.
     let err = e.fails(
         1,

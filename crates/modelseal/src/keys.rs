@@ -141,6 +141,21 @@ pub fn parse_private(bytes: &[u8]) -> std::result::Result<(SigningKey, KeyFormat
     Ok((SigningKey::from_bytes(seed), KeyFormat::Raw))
 }
 
+/// The signers in `paths`, refused before anything is signed if one key
+/// is given twice (under any file name): a key signs a document once.
+pub fn read_signers<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<KeySigner>> {
+    let signers = paths
+        .iter()
+        .map(|p| read_signer(p.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&dyn crate::sign::Signer> = signers
+        .iter()
+        .map(|s| s as &dyn crate::sign::Signer)
+        .collect();
+    crate::sign::distinct_signers(&refs)?;
+    Ok(signers)
+}
+
 /// Reads a private key file as a signer labelled with its path.
 pub fn read_signer(path: &Path) -> Result<KeySigner> {
     let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);

@@ -53,11 +53,7 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         .iter()
         .map(|p| read_root(p))
         .collect::<Result<Vec<_>, Failure>>()?;
-    let signers = a
-        .keys
-        .iter()
-        .map(|k| keys::read_signer(k))
-        .collect::<Result<Vec<_>, _>>()?;
+    let signers = keys::read_signers(&a.keys)?;
     let signer_refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
     let threads = a.jobs.unwrap_or_else(|| default_threads(usize::MAX));
     if threads == 0 {

@@ -181,8 +181,8 @@ fn sign_and_write(
 ) -> CmdResult {
     let envelope = SignedDocument::new(DocType::Root, doc).to_envelope()?;
     let mut s = Signable::root(output, &envelope, previous)?;
-    for f in key_files {
-        s.sign(&keys::read_signer(f)?)?;
+    for signer in keys::read_signers(key_files)? {
+        s.sign(&signer)?;
     }
     // Checked by the core (self-signature or rotation) before it is written.
     let status = s.write(output, Overwrite::forced(force), now(), 1)?;

@@ -5,7 +5,7 @@ use clap::Args;
 use modelseal::fsio::Overwrite;
 use modelseal::hashing::default_threads;
 use modelseal::keys;
-use modelseal::sign::{Signer, distinct_signers};
+use modelseal::sign::Signer;
 use modelseal::signfile::Signable;
 use std::path::PathBuf;
 
@@ -33,13 +33,8 @@ pub(crate) struct SignArgs {
 pub(crate) fn run(ctx: &Ctx, a: SignArgs) -> CmdResult {
     let root = a.root.as_deref().map(crate::out::read_root).transpose()?;
     let mut s = Signable::open(&a.file, root.as_deref())?;
-    let signers = a
-        .keys
-        .iter()
-        .map(|k| keys::read_signer(k))
-        .collect::<Result<Vec<_>, _>>()?;
+    let signers = keys::read_signers(&a.keys)?;
     let signer_refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
-    distinct_signers(&signer_refs)?;
     for signer in &signer_refs {
         s.sign(*signer)?;
     }
