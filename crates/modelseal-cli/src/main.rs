@@ -7,7 +7,8 @@
 //!
 //! Exit codes: 0 success; 1 verification rejected (a bundle, root,
 //! signature or identity record was refused, or does not match); 2 bad
-//! input or usage (spec, key file, arguments); 3 I/O error.
+//! input or usage (spec, key file, arguments); 3 I/O error; 10 to 17 the
+//! refusals of `report verify`, one code per reason.
 
 mod cmd;
 mod out;
@@ -19,7 +20,9 @@ Exit codes:
   0  success
   1  verification rejected (bundle, root, signature or identity refused or mismatched)
   2  bad input or usage (spec, key file, arguments)
-  3  I/O error (a file could not be read or written)";
+  3  I/O error (a file could not be read or written)
+  10-17  `report verify` refusals: 10 signature, 11 other ECU, 12 nonce (replay),
+         13 older sequence, 14 truncated, 15 malformed, 16 another bundle, 17 algorithm";
 
 /// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
 /// sign, verify, inspect, identity.
@@ -61,6 +64,9 @@ enum Command {
     /// Decode an identity record read from an ECU, or check it against a bundle.
     #[command(subcommand)]
     Identity(cmd::identity::IdentityCommand),
+    /// Version reports an ECU signs: device keys, nonces, and checking a report.
+    #[command(subcommand)]
+    Report(cmd::report::ReportCommand),
 }
 
 fn main() {
@@ -80,6 +86,7 @@ fn main() {
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Inspect(a) => cmd::inspect::run(&ctx, a),
         Command::Identity(c) => cmd::identity::run(&ctx, c),
+        Command::Report(c) => cmd::report::run(&ctx, c),
     };
     if let Err(e) = result {
         eprintln!("modelseal: error: {}", e.chain());

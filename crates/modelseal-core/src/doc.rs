@@ -106,6 +106,9 @@ macro_rules! record {
     };
 }
 
+// The version report (`crate::report`) declares its records with the same macro.
+pub(crate) use record;
+
 /// The class of an identifier in a list (tickets, hardware ids, serials).
 const ID: Class = Class::Id { required: true };
 
