@@ -2,7 +2,9 @@
 # Builds and runs every C test of the C API, from a clean clone:
 #   1. the header compiles as strict C99 and as C++11 (gcc; clang too when
 #      installed), and so does every C example of docs/C-API.md;
-#   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (its version-report tests sign with OpenSSL's Ed25519 as the software
+#      device key),
 #      against the host build (std, debug assertions) and the ECU build
 #      (no_std, panic=abort, fat LTO) of the static library, and against the
 #      shared library;
@@ -79,7 +81,7 @@ cargo run --quiet -p modelseal-ffi --example gen-c-fixtures -- "$out/fixtures" >
 step "C tests under ASan+UBSan: host build of the library (std, debug assertions)"
 cargo build --quiet -p modelseal-ffi
 gcc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/debug/libmodelseal.a" \
-  "${HOST_LIBS[@]}" -o "$out/test_api_host"
+  "${HOST_LIBS[@]}" -lcrypto -o "$out/test_api_host"
 "$out/test_api_host" tests/data "$out/fixtures" 2>"$out/test_api_host.log" || { cat "$out/test_api_host.log"; fail "C tests (host build)"; }
 ok
 
@@ -89,12 +91,12 @@ cargo build --quiet -p modelseal-ffi --profile ecu
 cc=gcc
 have clang && cc=clang
 $cc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/ecu/libmodelseal.a" -lpthread \
-  -o "$out/test_api_ecu"
+  -lcrypto -o "$out/test_api_ecu"
 "$out/test_api_ecu" tests/data "$out/fixtures" 2>"$out/test_api_ecu.log" || { cat "$out/test_api_ecu.log"; fail "C tests (ECU build, $cc)"; }
 ok
 
 step "C tests against the shared library"
-gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread \
+gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread -lcrypto \
   -Wl,-rpath,"$target/ecu" -o "$out/test_api_shared"
 "$out/test_api_shared" tests/data "$out/fixtures" 2>"$out/test_api_shared.log" || { cat "$out/test_api_shared.log"; fail "C tests (shared library)"; }
 ok
