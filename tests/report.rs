@@ -12,62 +12,12 @@ use modelseal_core::report::{
     self, Algorithm, ReportComponent, ReportDoc, ReportRequest, ReportSigner, SignerFailure,
 };
 use modelseal_core::rules::Record;
-use modelseal_core::{BundleKind, DevicePolicy, Error, SoftSha256, Verifier};
+use modelseal_core::{BundleKind, Error, SoftSha256, Verifier};
+use modelseal_tests::reports::*;
 use modelseal_tests::*;
-
-const SERIAL: &str = "SN-000123";
-const NONCE: [u8; 32] = [0x5a; 32];
-
-/// A deterministic software device key (Ed25519 from a fixed seed; P-256
-/// from a fixed scalar).
-fn device_key(alg: Algorithm, label: &str) -> EcuSigningKey {
-    let seed = sha256(format!("ecu device key {label}").as_bytes());
-    match alg {
-        Algorithm::Ed25519 => EcuSigningKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed)),
-        Algorithm::EcdsaP256 => {
-            EcuSigningKey::P256(p256::ecdsa::SigningKey::from_slice(&seed).expect("scalar"))
-        }
-    }
-}
-
-/// Verifies `bundle` under `policy` and has the ECU answer `request`.
-fn answer_with(
-    policy: DevicePolicy,
-    bundle: &[u8],
-    request: &ReportRequest<'_>,
-    signer: &mut dyn ReportSigner,
-) -> Result<Vec<u8>, Error> {
-    let mut v = Verifier::new(&provisioned_root(), policy, SoftSha256::new())?;
-    let i = v.verify_bundle_bytes(bundle)?;
-    let mut out = vec![0u8; MAX_REPORT_LEN];
-    let n = report::encode(&mut v, &i, request, signer, &mut out)?;
-    out.truncate(n);
-    Ok(out)
-}
-
-fn request(sequence: u64) -> ReportRequest<'static> {
-    ReportRequest {
-        nonce: &NONCE,
-        sequence,
-        trusted_time: None,
-        serial: SERIAL,
-    }
-}
 
 fn component_report(key: &mut EcuSigningKey, sequence: u64) -> Vec<u8> {
     answer_with(policy(), &standard_bundle(), &request(sequence), key).unwrap()
-}
-
-fn system_config_bundle() -> (Vec<u8>, DevicePolicy) {
-    let sc = system_config_manifest(&[manifest_digest(&component_manifest(&payloads()))]);
-    let b = bundle(&[], &sc, &["s1"], &[]);
-    let p = PolicySpec::standard()
-        .for_system_config()
-        .to_policy()
-        .unwrap()
-        .with_ecu_name("front_camera")
-        .unwrap();
-    (b, p)
 }
 
 fn expect(key: &EcuSigningKey) -> Expectation {

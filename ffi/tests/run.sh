@@ -251,4 +251,50 @@ printf '\x00' | dd of="$out/damaged.bin" bs=1 seek=20 conv=notrunc status=none
 readback 2 "$out/damaged.bin" "$fx/valid/bundle.msb"
 readback 3 "$state/identity.bin" tests/data/artifact-modified/bundle.msb
 
+step "examples: the HiL rig asks for a signed version report (ecu-answer + ask.sh, OpenSSL keys)"
+cargo build --quiet -p modelseal-cli
+ms=$target/debug/modelseal
+rep=$out/report
+mkdir -p "$rep/ecu-ed" "$rep/ecu-p256"
+openssl genpkey -algorithm ed25519 -out "$rep/ed.key" 2>/dev/null
+openssl pkey -in "$rep/ed.key" -pubout -out "$rep/ed.pub"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$rep/p256.key" 2>/dev/null
+openssl pkey -in "$rep/p256.key" -pubout -out "$rep/p256.pub"
+for alg in ed p256; do
+  examples/hil-readback/ask.sh "$fx/root.msr" "$fx/valid/bundle.msb" "$rep/ecu-$alg" \
+    "$rep/$alg.key" "$rep/$alg.pub" SN-000123 >"$rep/ask.log" 2>&1 || { cat "$rep/ask.log"; fail "ask.sh ($alg)"; }
+  grep -q "^VERIFIED" "$rep/ask.log" || fail "ask.sh ($alg) did not verify"
+  # Asked again: a new nonce, the next sequence number.
+  examples/hil-readback/ask.sh "$fx/root.msr" "$fx/valid/bundle.msb" "$rep/ecu-$alg" \
+    "$rep/$alg.key" "$rep/$alg.pub" SN-000123 >"$rep/ask.log" 2>&1 || { cat "$rep/ask.log"; fail "ask.sh ($alg, twice)"; }
+  [ "$(cat "$rep/ecu-$alg/rig-last-sequence")" = 2 ] || fail "sequence not advanced ($alg)"
+  echo "   ask.sh ($alg): verified twice, sequence 2"
+  ok
+done
+refuse() { # expected-exit args...
+  local want=$1; shift
+  set +e
+  "$ms" report verify "$@" >"$rep/verify.log" 2>&1
+  local got=$?
+  set -e
+  [ "$got" = "$want" ] || { cat "$rep/verify.log"; fail "report verify $* exited $got, expected $want"; }
+  echo "   report verify refused: exit $got ($(tail -1 "$rep/verify.log"))"
+  ok
+}
+r=$rep/ecu-ed/report.bin
+nonce=$("$ms" report request)
+refuse 12 "$r" --ecu-key "$rep/ed.pub" --nonce "$nonce"
+openssl genpkey -algorithm ed25519 -out "$rep/ed2.key" 2>/dev/null
+openssl pkey -in "$rep/ed2.key" -pubout -out "$rep/ed2.pub"
+refuse 10 "$r" --ecu-key "$rep/ed2.pub" --unsolicited --last-sequence 0
+refuse 11 "$r" --ecu-key "$rep/ed.pub" --ecu-serial SN-999 --unsolicited --last-sequence 0
+refuse 13 "$r" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 2
+refuse 16 "$r" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0 --bundle "$fx/older/bundle.msb"
+refuse 17 "$r" --ecu-key "$rep/p256.pub" --unsolicited --last-sequence 0
+head -c 100 "$r" >"$rep/truncated.bin"
+refuse 14 "$rep/truncated.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+cp "$r" "$rep/flipped.bin"
+printf '\x01' | dd of="$rep/flipped.bin" bs=1 seek=60 conv=notrunc status=none
+refuse 10 "$rep/flipped.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+
 echo "ffi: $passed passed, 0 failed"
