@@ -293,8 +293,19 @@ refuse 16 "$r" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0 --bundle 
 refuse 17 "$r" --ecu-key "$rep/p256.pub" --unsolicited --last-sequence 0
 head -c 100 "$r" >"$rep/truncated.bin"
 refuse 14 "$rep/truncated.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+flip() { # file offset: flips the lowest bit of one byte
+  local b
+  b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+  printf "\\x$(printf %02x $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
 cp "$r" "$rep/flipped.bin"
-printf '\x01' | dd of="$rep/flipped.bin" bs=1 seek=60 conv=notrunc status=none
+flip "$rep/flipped.bin" $(($(wc -c <"$r") - 10)) # in the signature
 refuse 10 "$rep/flipped.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+cp "$r" "$rep/flipped.bin"
+flip "$rep/flipped.bin" 9 # the body length
+refuse 14 "$rep/flipped.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+cp "$r" "$rep/bad-char.bin"
+printf '\x01' | dd of="$rep/bad-char.bin" bs=1 seek=60 conv=notrunc status=none # a control character in the serial
+refuse 15 "$rep/bad-char.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
 
 echo "ffi: $passed passed, 0 failed"

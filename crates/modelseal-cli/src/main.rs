@@ -61,7 +61,7 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Show everything in a bundle or trust root (not authenticated).
     Inspect(cmd::inspect::InspectArgs),
-    /// Decode an identity record read from an ECU, or check it against a bundle.
+    /// Decode or compare the unsigned identity summary an ECU reports (not evidence).
     #[command(subcommand)]
     Identity(cmd::identity::IdentityCommand),
     /// Version reports an ECU signs: device keys, nonces, and checking a report.
