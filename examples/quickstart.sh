@@ -6,7 +6,10 @@
 #      rejected (examples/quickstart-cli.sh);
 #   2. the ECU: the C boot example, linked against the static library,
 #      verifies that same bundle through its flash read callback, then
-#      refuses the tampered copy (examples/c-boot/run.sh).
+#      refuses the tampered copy (examples/c-boot/run.sh);
+#   3. the HiL read-back: the rig sends a nonce, the ECU answers with a
+#      version report signed by its own device key, the host verifies it
+#      (examples/hil-readback/ask.sh); a replayed answer is refused.
 #
 #   examples/quickstart.sh [OUT_DIR]
 set -euo pipefail
@@ -30,4 +33,25 @@ if [ "$rc" -eq 0 ]; then
   exit 1
 fi
 echo "refused as expected (exit code $rc: the modelseal status number)"
+
+printf '\n== The ECU device key (development: a software key; production: a secure element)\n'
+ms="${CARGO_TARGET_DIR:-$repo/target}/debug/modelseal"
+case "$ms" in /*) ;; *) ms="$repo/$ms" ;; esac
+"$ms" report keygen "$out/work/ecu-device.key" --public "$out/work/ecu-device.pub" --force
+
+printf '\n== HiL read-back: the rig asks with a nonce, the ECU answers with a signed report\n'
+"$repo/examples/hil-readback/ask.sh" "$out/root.msr" "$out/bundle.msb" "$out/ecu-state" \
+  "$out/work/ecu-device.key" "$out/work/ecu-device.pub" SN-000123
+
+printf '\n== The same answer replayed to a new question is refused\n'
+set +e
+"$ms" report verify "$out/ecu-state/report.bin" --ecu-key "$out/work/ecu-device.pub" \
+  --nonce "$("$ms" report request)" --bundle "$out/bundle.msb"
+rc=$?
+set -e
+if [ "$rc" -ne 12 ]; then
+  echo "quickstart: a replayed report was not refused as a replay (exit $rc)" >&2
+  exit 1
+fi
+echo "refused as expected (exit code 12: the report answers another nonce)"
 printf '\nquickstart: done; files in %s\n' "$out"

@@ -151,6 +151,42 @@
 #define MODELSEAL_MAX_IDENTITY_LEN 1536
 
 /**
+ * Largest version report, in bytes: the buffer that always holds one.
+ */
+#define MODELSEAL_MAX_REPORT_LEN 1856
+
+/**
+ * Fewest bytes of a version-report nonce.
+ */
+#define MODELSEAL_MIN_NONCE_LEN 16
+
+/**
+ * Most bytes of a version-report nonce.
+ */
+#define MODELSEAL_MAX_NONCE_LEN 32
+
+/**
+ * Length of the message a report signer signs, in bytes.
+ */
+#define MODELSEAL_REPORT_MESSAGE_LEN 64
+
+/**
+ * Length of the signature a report signer writes, in bytes.
+ */
+#define MODELSEAL_REPORT_SIGNATURE_LEN 64
+
+/**
+ * Report signature algorithm: Ed25519 (RFC 8032, pure, over the message).
+ */
+#define MODELSEAL_REPORT_ALG_ED25519 1
+
+/**
+ * Report signature algorithm: ECDSA P-256 with SHA-256 of the message; the
+ * signature is `r || s`, 32 bytes each, big-endian (not DER).
+ */
+#define MODELSEAL_REPORT_ALG_ECDSA_P256 2
+
+/**
  * Bundle kind: model components of one ECU.
  */
 #define MODELSEAL_KIND_COMPONENT 2
@@ -398,6 +434,14 @@ enum modelseal_status
      * changed under the verifier. Nothing was accepted or written.
      */
     MODELSEAL_STATUS_INPUT_CHANGED = 34,
+    /**
+     * The caller's report signer returned failure; no report was written.
+     */
+    MODELSEAL_STATUS_SIGNER_FAILED = 35,
+    /**
+     * A report signer names an algorithm this library does not know.
+     */
+    MODELSEAL_STATUS_UNSUPPORTED_ALGORITHM = 36,
     /**
      * A required pointer argument is NULL (or a NULL buffer with a nonzero
      * length).
@@ -812,6 +856,36 @@ typedef struct modelseal_root_update {
      */
     uint64_t system_config_floor;
 } modelseal_root_update;
+
+/**
+ * Signs version reports with the ECU's device key, wherever it lives (a
+ * secure element, an HSM, a software key in tests): the library never
+ * holds the key. Called once per `modelseal_verifier_encode_report`, with
+ * its `user`.
+ *
+ * `sign` signs the `MODELSEAL_REPORT_MESSAGE_LEN` bytes at `message` and
+ * writes `MODELSEAL_REPORT_SIGNATURE_LEN` bytes to `signature`: Ed25519
+ * `R || S`, or ECDSA P-256 `r || s` (big-endian, not DER). Returns 0 on
+ * success and anything else on failure (reported as
+ * `MODELSEAL_STATUS_SIGNER_FAILED`; nothing is written to the caller's
+ * output).
+ */
+typedef struct modelseal_report_signer {
+    /**
+     * `MODELSEAL_REPORT_ALG_ED25519` or `MODELSEAL_REPORT_ALG_ECDSA_P256`.
+     */
+    uint8_t algorithm;
+    /**
+     * Passed to `sign`.
+     */
+    void *user;
+    /**
+     * The signing function.
+     */
+    int (*sign)(void *user,
+                const uint8_t *message,
+                uint8_t *signature);
+} modelseal_report_signer;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1642,6 +1716,64 @@ modelseal_status modelseal_identity_decode(const uint8_t *record,
                                            size_t record_len,
                                            const struct modelseal_sha256_engine *engine,
                                            struct modelseal_identity *out_identity);
+
+/**
+ * Encodes the version report of the verified, installed bundle and signs
+ * it through `signer`: what the ECU answers when a HiL rig, the gateway
+ * or the backend sends a nonce. `MODELSEAL_MAX_REPORT_LEN` bytes of `out`
+ * always suffice. Hashes with the context's engine.
+ *
+ * - `nonce`: the asker's nonce, `MODELSEAL_MIN_NONCE_LEN` to
+ *   `MODELSEAL_MAX_NONCE_LEN` bytes.
+ * - `sequence`: this report's sequence number, one more than the last
+ *   report's; persist it before the report leaves the ECU, so that no two
+ *   reports share a number.
+ * - `trusted_time`: seconds since the Unix epoch from a trusted clock, or
+ *   NULL on an ECU without one.
+ * - `serial`, `serial_len`: the ECU's serial (an identifier); must equal
+ *   the policy's serial when the policy has one.
+ * - `signer`: the device key's signing function and its algorithm.
+ *
+ * The report names the policy's hardware id and ECU name (for a system
+ * configuration), and what the verified bundle installed: manifest
+ * digest, kind, version, counter, the floors to persist, root version,
+ * system configuration, components, signers.
+ *
+ * Needs a verified bundle: after a whole-bundle verification, or after
+ * `modelseal_verifier_finish` succeeded.
+ * Writes `out` and `*out_written` (the report length) on success; on
+ * failure, including a failing signer, `out` is untouched.
+ * Returns `MODELSEAL_STATUS_OK`; `_SIGNER_FAILED` (the signer returned
+ * nonzero); `_UNSUPPORTED_ALGORITHM` (an unknown `signer->algorithm`);
+ * `_INVALID` (a nonce shorter than `MODELSEAL_MIN_NONCE_LEN`, a serial
+ * that is no identifier); `_LIMIT_EXCEEDED` (a nonce longer than
+ * `MODELSEAL_MAX_NONCE_LEN`); `_WRONG_SERIAL` (the policy names another
+ * serial); `_BUFFER_TOO_SMALL`; `_HASH_ENGINE`; `_INVALID_STATE` (context
+ * not initialised, or no verified bundle); `_NULL_ARGUMENT` (`ctx`,
+ * `signer`, `signer->sign` or `out_written` NULL, or `nonce`, `serial` or
+ * `out` NULL with a nonzero length); `_INVALID_ARGUMENT` (`signer`,
+ * `trusted_time` or `out_written` misaligned, or a length beyond what
+ * memory can hold); `_MISALIGNED_CONTEXT`; a decoding status only if the
+ * borrowed head changed after it verified.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `nonce` points at `nonce_len` readable bytes, `serial` at `serial_len`;
+ * a non-NULL `trusted_time` is readable; `signer` is readable and its
+ * `sign` is safe to call with its `user` during this call; `out` points at
+ * `out_len` writable bytes; `out_written` is writable.
+ */
+modelseal_status modelseal_verifier_encode_report(struct modelseal_verifier *ctx,
+                                                  const uint8_t *nonce,
+                                                  size_t nonce_len,
+                                                  uint64_t sequence,
+                                                  const uint64_t *trusted_time,
+                                                  const char *serial,
+                                                  size_t serial_len,
+                                                  const struct modelseal_report_signer *signer,
+                                                  uint8_t *out,
+                                                  size_t out_len,
+                                                  size_t *out_written);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -37,6 +37,10 @@ fn identity() {
     run("identity", modelseal_tests::fuzz::identity_record);
 }
 #[test]
+fn report() {
+    run("report", modelseal_tests::fuzz::version_report);
+}
+#[test]
 fn streaming() {
     run("streaming", modelseal_tests::fuzz::streaming);
 }

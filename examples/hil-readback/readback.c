@@ -1,6 +1,9 @@
 /*
- * hil-readback: what a HiL rig does with the identity record an ECU reports
- * (over UDS ReadDataByIdentifier, a debug link, or the file c-boot writes).
+ * hil-readback: what a HiL rig does with the unsigned identity summary an
+ * ECU reports (over UDS ReadDataByIdentifier, a debug link, or the file
+ * c-boot writes). The summary is a transport check, not evidence: anyone
+ * can write one. A rig that must know what the ECU runs asks for a signed
+ * version report instead (ask.sh, ecu-answer.c beside this file).
  *
  *   hil-readback <identity> <root.msr> <expected-bundle.msb>
  *
@@ -13,8 +16,8 @@
  * the other fields explain a mismatch. The system configuration is not
  * compared: it depends on what the ECU had installed before.
  *
- * Exit status: 0 the ECU runs the expected bundle; 1 it runs something
- * else; 2 the record is damaged or not a record (the modelseal status is
+ * Exit status: 0 the summary names the expected bundle; 1 it names
+ * something else; 2 the record is damaged or not a record (the modelseal status is
  * printed); 3 the expected bundle does not verify; 64 usage or unreadable
  * input.
  */
@@ -214,9 +217,10 @@ int main(int argc, char **argv) {
 
     diffs = compare(&got, &want);
     if (diffs == 0) {
-        printf("match: the ECU runs the expected bundle\n");
+        printf("consistent: the unsigned summary names the expected bundle (not evidence: "
+               "ask for a signed version report)\n");
     } else {
-        printf("MISMATCH: the ECU does not run the expected bundle\n");
+        printf("MISMATCH: the summary names another bundle than the expected one\n");
     }
     free(record);
     free(root);

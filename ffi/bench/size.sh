@@ -2,8 +2,9 @@
 # Prints the flash the verifier adds to a freestanding firmware image: the
 # .text and .rodata of the freestanding test program (ffi/tests/c/) built
 # with the ECU profile and the small crypto backends, without the verifier,
-# with a boot check only (init, verify_bundle, manifest digest), and with the
-# identity record encoded and decoded too. The embedded test bundles are in
+# with a boot check only (init, verify_bundle, manifest digest), with the
+# identity record encoded and decoded too, and with the boot check plus the
+# version report (REPORT: what the report encoder adds to a boot check). The embedded test bundles are in
 # every variant, so the differences are the library's. A measurement, not a
 # test.
 #
@@ -23,20 +24,24 @@ for flavour in "small backends:$target/firmware/ecu" "default backends:$target/e
   name=${flavour%%:*}
   lib=${flavour#*:}/libmodelseal.a
   echo "== ECU profile, $name ($(uname -m), gcc -Os --gc-sections)"
-  for variant in NO_VERIFIER VERIFY_ONLY FULL; do
+  for variant in NO_VERIFIER VERIFY_ONLY FULL REPORT; do
     exe=$out/fs-${name%% *}-$variant
     gcc -std=c99 -Os -ffreestanding -nostdlib -static -fno-stack-protector -fno-pie -no-pie \
       -ffunction-sections -fdata-sections -Wl,--gc-sections -Iinclude -D"$variant" \
       -DROOT_FILE='"tests/data/valid-component/root.msr"' \
       -DBUNDLE_FILE='"tests/data/valid-component/bundle.msb"' \
       -DBAD_BUNDLE_FILE='"tests/data/artifact-modified/bundle.msb"' \
+      $([ "$variant" = REPORT ] && echo -DVERIFY_ONLY -DREPORT) \
       ffi/tests/c/start.S ffi/tests/c/freestanding.c "$lib" -o "$exe"
     "$exe" >/dev/null
     eval "text_$variant=$(section "$exe" .text) rodata_$variant=$(section "$exe" .rodata)"
   done
-  for variant in VERIFY_ONLY FULL; do
+  for variant in VERIFY_ONLY FULL REPORT; do
     t=$((text_$variant - text_NO_VERIFIER))
     r=$((rodata_$variant - rodata_NO_VERIFIER))
     printf '   %-12s +%6d .text  +%5d .rodata  = %6d bytes\n' "$variant" "$t" "$r" $((t + r))
   done
+  t=$((text_REPORT - text_VERIFY_ONLY))
+  r=$((rodata_REPORT - rodata_VERIFY_ONLY))
+  printf '   %-12s +%6d .text  +%5d .rodata  = %6d bytes (REPORT - VERIFY_ONLY)\n' "encoder" "$t" "$r" $((t + r))
 done

@@ -68,6 +68,22 @@ pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;
 /// Largest identity record, in bytes: the buffer that always holds one.
 pub const MODELSEAL_MAX_IDENTITY_LEN: usize = 1536;
 
+/// Largest version report, in bytes: the buffer that always holds one.
+pub const MODELSEAL_MAX_REPORT_LEN: usize = 1856;
+/// Fewest bytes of a version-report nonce.
+pub const MODELSEAL_MIN_NONCE_LEN: usize = 16;
+/// Most bytes of a version-report nonce.
+pub const MODELSEAL_MAX_NONCE_LEN: usize = 32;
+/// Length of the message a report signer signs, in bytes.
+pub const MODELSEAL_REPORT_MESSAGE_LEN: usize = 64;
+/// Length of the signature a report signer writes, in bytes.
+pub const MODELSEAL_REPORT_SIGNATURE_LEN: usize = 64;
+/// Report signature algorithm: Ed25519 (RFC 8032, pure, over the message).
+pub const MODELSEAL_REPORT_ALG_ED25519: u8 = 1;
+/// Report signature algorithm: ECDSA P-256 with SHA-256 of the message; the
+/// signature is `r || s`, 32 bytes each, big-endian (not DER).
+pub const MODELSEAL_REPORT_ALG_ECDSA_P256: u8 = 2;
+
 /// Bundle kind: model components of one ECU.
 pub const MODELSEAL_KIND_COMPONENT: u8 = 2;
 /// Bundle kind: a system configuration.
@@ -139,6 +155,15 @@ const _: () = assert!(MODELSEAL_MIN_READ_CHUNK == limits::MIN_READ_CHUNK);
 const _: () = assert!(MODELSEAL_MAX_WORK_BUF_LEN == limits::MAX_HEAD_LEN + limits::MIN_READ_CHUNK);
 const _: () = assert!(MODELSEAL_MAX_ROOT_ENVELOPE_LEN == limits::MAX_ROOT_ENVELOPE_LEN);
 const _: () = assert!(MODELSEAL_MAX_IDENTITY_LEN == limits::MAX_IDENTITY_LEN);
+const _: () = assert!(MODELSEAL_MAX_REPORT_LEN == limits::MAX_REPORT_LEN);
+const _: () = assert!(MODELSEAL_MIN_NONCE_LEN == limits::MIN_NONCE_LEN);
+const _: () = assert!(MODELSEAL_MAX_NONCE_LEN == limits::MAX_NONCE_LEN);
+const _: () = assert!(MODELSEAL_REPORT_MESSAGE_LEN == limits::SIGNED_MESSAGE_LEN);
+const _: () = assert!(MODELSEAL_REPORT_SIGNATURE_LEN == limits::REPORT_SIGNATURE_LEN);
+const _: () =
+    assert!(MODELSEAL_REPORT_ALG_ED25519 == modelseal_core::report::Algorithm::Ed25519.code());
+const _: () =
+    assert!(MODELSEAL_REPORT_ALG_ECDSA_P256 == modelseal_core::report::Algorithm::EcdsaP256.code());
 
 // Every artifact kind of the core, and only those, with the core's code:
 // each constant is paired with its kind, and the kinds must be the core's

@@ -389,6 +389,26 @@ impl Ctx {
         let installed = Installed::resume(self.head.get(), &self.state)?;
         Ok(installed.encode_identity(self.verifier.engine_mut(), out)?)
     }
+
+    /// Encodes and signs the version report of the installed bundle into `out`.
+    pub(crate) fn encode_report(
+        &mut self,
+        request: &modelseal_core::report::ReportRequest<'_>,
+        signer: &mut dyn modelseal_core::report::ReportSigner,
+        out: &mut [u8],
+    ) -> Status<usize> {
+        if self.phase != Phase::Installed {
+            return Err(modelseal_status::InvalidState);
+        }
+        let installed = Installed::resume(self.head.get(), &self.state)?;
+        Ok(modelseal_core::report::encode(
+            &mut self.verifier,
+            &installed,
+            request,
+            signer,
+            out,
+        )?)
+    }
 }
 
 #[cfg(test)]

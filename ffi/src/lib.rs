@@ -60,6 +60,8 @@ mod ptr;
 mod status;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_report;
 mod types;
 
 pub use api::*;

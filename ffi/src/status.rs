@@ -100,6 +100,10 @@ pub enum modelseal_status {
     /// digest: the head buffer, or memory another bus master writes,
     /// changed under the verifier. Nothing was accepted or written.
     InputChanged = 34,
+    /// The caller's report signer returned failure; no report was written.
+    SignerFailed = 35,
+    /// A report signer names an algorithm this library does not know.
+    UnsupportedAlgorithm = 36,
     /// A required pointer argument is NULL (or a NULL buffer with a nonzero
     /// length).
     NullArgument = 64,
@@ -213,6 +217,9 @@ status_table! {
     InvalidState => c"call out of order", from InvalidState;
     IdentityCheck => c"identity record check value mismatch", from IdentityCheck;
     InputChanged => c"the signed bytes changed while they were being verified", from InputChanged;
+    SignerFailed => c"the report signer failed", from SignerFailed;
+    UnsupportedAlgorithm =>
+        c"unsupported report signature algorithm", from UnsupportedAlgorithm;
     NullArgument => c"required pointer argument is NULL";
     InvalidArgument => c"argument out of range";
     MisalignedContext => c"context is not suitably aligned";

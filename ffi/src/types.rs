@@ -280,3 +280,28 @@ pub struct modelseal_artifact_info {
     /// Artifact name (a relative path), NUL-terminated.
     pub name: [c_char; MODELSEAL_NAME_BUF_LEN],
 }
+
+/// Signs version reports with the ECU's device key, wherever it lives (a
+/// secure element, an HSM, a software key in tests): the library never
+/// holds the key. Called once per `modelseal_verifier_encode_report`, with
+/// its `user`.
+///
+/// `sign` signs the `MODELSEAL_REPORT_MESSAGE_LEN` bytes at `message` and
+/// writes `MODELSEAL_REPORT_SIGNATURE_LEN` bytes to `signature`: Ed25519
+/// `R || S`, or ECDSA P-256 `r || s` (big-endian, not DER). Returns 0 on
+/// success and anything else on failure (reported as
+/// `MODELSEAL_STATUS_SIGNER_FAILED`; nothing is written to the caller's
+/// output).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_report_signer {
+    /// `MODELSEAL_REPORT_ALG_ED25519` or `MODELSEAL_REPORT_ALG_ECDSA_P256`.
+    pub algorithm: u8,
+    /// Passed to `sign`.
+    pub user: *mut c_void,
+    /// The signing function.
+    pub sign: Option<
+        unsafe extern "C" fn(user: *mut c_void, message: *const u8, signature: *mut u8) -> c_int,
+    >,
+}

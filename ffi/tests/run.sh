@@ -2,7 +2,9 @@
 # Builds and runs every C test of the C API, from a clean clone:
 #   1. the header compiles as strict C99 and as C++11 (gcc; clang too when
 #      installed), and so does every C example of docs/C-API.md;
-#   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   2. tests/c/test_api.c under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (its version-report tests sign with OpenSSL's Ed25519 as the software
+#      device key),
 #      against the host build (std, debug assertions) and the ECU build
 #      (no_std, panic=abort, fat LTO) of the static library, and against the
 #      shared library;
@@ -79,7 +81,7 @@ cargo run --quiet -p modelseal-ffi --example gen-c-fixtures -- "$out/fixtures" >
 step "C tests under ASan+UBSan: host build of the library (std, debug assertions)"
 cargo build --quiet -p modelseal-ffi
 gcc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/debug/libmodelseal.a" \
-  "${HOST_LIBS[@]}" -o "$out/test_api_host"
+  "${HOST_LIBS[@]}" -lcrypto -o "$out/test_api_host"
 "$out/test_api_host" tests/data "$out/fixtures" 2>"$out/test_api_host.log" || { cat "$out/test_api_host.log"; fail "C tests (host build)"; }
 ok
 
@@ -89,12 +91,12 @@ cargo build --quiet -p modelseal-ffi --profile ecu
 cc=gcc
 have clang && cc=clang
 $cc "${STRICT[@]}" "${SAN[@]}" -Iinclude "${TEST_SRC[@]}" "$target/ecu/libmodelseal.a" -lpthread \
-  -o "$out/test_api_ecu"
+  -lcrypto -o "$out/test_api_ecu"
 "$out/test_api_ecu" tests/data "$out/fixtures" 2>"$out/test_api_ecu.log" || { cat "$out/test_api_ecu.log"; fail "C tests (ECU build, $cc)"; }
 ok
 
 step "C tests against the shared library"
-gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread \
+gcc "${STRICT[@]}" -O1 -Iinclude "${TEST_SRC[@]}" -L"$target/ecu" -l:libmodelseal.so -lpthread -lcrypto \
   -Wl,-rpath,"$target/ecu" -o "$out/test_api_shared"
 "$out/test_api_shared" tests/data "$out/fixtures" 2>"$out/test_api_shared.log" || { cat "$out/test_api_shared.log"; fail "C tests (shared library)"; }
 ok
@@ -248,5 +250,62 @@ cp "$state/identity.bin" "$out/damaged.bin"
 printf '\x00' | dd of="$out/damaged.bin" bs=1 seek=20 conv=notrunc status=none
 readback 2 "$out/damaged.bin" "$fx/valid/bundle.msb"
 readback 3 "$state/identity.bin" tests/data/artifact-modified/bundle.msb
+
+step "examples: the HiL rig asks for a signed version report (ecu-answer + ask.sh, OpenSSL keys)"
+cargo build --quiet -p modelseal-cli
+ms=$target/debug/modelseal
+rep=$out/report
+mkdir -p "$rep/ecu-ed" "$rep/ecu-p256"
+openssl genpkey -algorithm ed25519 -out "$rep/ed.key" 2>/dev/null
+openssl pkey -in "$rep/ed.key" -pubout -out "$rep/ed.pub"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$rep/p256.key" 2>/dev/null
+openssl pkey -in "$rep/p256.key" -pubout -out "$rep/p256.pub"
+for alg in ed p256; do
+  examples/hil-readback/ask.sh "$fx/root.msr" "$fx/valid/bundle.msb" "$rep/ecu-$alg" \
+    "$rep/$alg.key" "$rep/$alg.pub" SN-000123 >"$rep/ask.log" 2>&1 || { cat "$rep/ask.log"; fail "ask.sh ($alg)"; }
+  grep -q "^VERIFIED" "$rep/ask.log" || fail "ask.sh ($alg) did not verify"
+  # Asked again: a new nonce, the next sequence number.
+  examples/hil-readback/ask.sh "$fx/root.msr" "$fx/valid/bundle.msb" "$rep/ecu-$alg" \
+    "$rep/$alg.key" "$rep/$alg.pub" SN-000123 >"$rep/ask.log" 2>&1 || { cat "$rep/ask.log"; fail "ask.sh ($alg, twice)"; }
+  [ "$(cat "$rep/ecu-$alg/rig-last-sequence")" = 2 ] || fail "sequence not advanced ($alg)"
+  echo "   ask.sh ($alg): verified twice, sequence 2"
+  ok
+done
+refuse() { # expected-exit args...
+  local want=$1; shift
+  set +e
+  "$ms" report verify "$@" >"$rep/verify.log" 2>&1
+  local got=$?
+  set -e
+  [ "$got" = "$want" ] || { cat "$rep/verify.log"; fail "report verify $* exited $got, expected $want"; }
+  echo "   report verify refused: exit $got ($(tail -1 "$rep/verify.log"))"
+  ok
+}
+r=$rep/ecu-ed/report.bin
+nonce=$("$ms" report request)
+refuse 12 "$r" --ecu-key "$rep/ed.pub" --nonce "$nonce"
+openssl genpkey -algorithm ed25519 -out "$rep/ed2.key" 2>/dev/null
+openssl pkey -in "$rep/ed2.key" -pubout -out "$rep/ed2.pub"
+refuse 10 "$r" --ecu-key "$rep/ed2.pub" --unsolicited --last-sequence 0
+refuse 11 "$r" --ecu-key "$rep/ed.pub" --ecu-serial SN-999 --unsolicited --last-sequence 0
+refuse 13 "$r" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 2
+refuse 16 "$r" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0 --bundle "$fx/older/bundle.msb"
+refuse 17 "$r" --ecu-key "$rep/p256.pub" --unsolicited --last-sequence 0
+head -c 100 "$r" >"$rep/truncated.bin"
+refuse 14 "$rep/truncated.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+flip() { # file offset: flips the lowest bit of one byte
+  local b
+  b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+  printf "\\x$(printf %02x $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+cp "$r" "$rep/flipped.bin"
+flip "$rep/flipped.bin" $(($(wc -c <"$r") - 10)) # in the signature
+refuse 10 "$rep/flipped.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+cp "$r" "$rep/flipped.bin"
+flip "$rep/flipped.bin" 9 # the body length
+refuse 14 "$rep/flipped.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
+cp "$r" "$rep/bad-char.bin"
+printf '\x01' | dd of="$rep/bad-char.bin" bs=1 seek=60 conv=notrunc status=none # a control character in the serial
+refuse 15 "$rep/bad-char.bin" --ecu-key "$rep/ed.pub" --unsolicited --last-sequence 0
 
 echo "ffi: $passed passed, 0 failed"

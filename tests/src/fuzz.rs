@@ -246,3 +246,61 @@ pub fn streaming(data: &[u8]) {
     }
     assert_eq!(s.finish().err(), expected_error);
 }
+
+/// Arbitrary bytes as a version report: as received (parse, then check
+/// with the standard device key, in the core and on the host), and inside
+/// a well-formed header so the body decoder is reached. Nothing may be
+/// accepted that the standard key did not sign.
+pub fn version_report(data: &[u8]) {
+    use crate::reports::{NONCE, SERIAL, device_key};
+    use modelseal::report::{EcuPublicKey, Expectation, Freshness};
+    use modelseal_core::limits::{MAX_REPORT_LEN, REPORT_HEADER_LEN, REPORT_SIGNATURE_LEN};
+    use modelseal_core::report::{self, Algorithm};
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    let pk = *KEY.get_or_init(|| match device_key(Algorithm::Ed25519, "fc").public_key() {
+        EcuPublicKey::Ed25519(k) => k,
+        EcuPublicKey::P256(_) => [0; 32],
+    });
+    let check = |bytes: &[u8]| {
+        if let Ok(s) = report::parse(bytes) {
+            assert!(bytes.len() <= MAX_REPORT_LEN);
+            let _ = s.signed_message();
+            if let Ok(r) = s.verify_ed25519(&pk) {
+                let _ = (r.components().count(), r.signers().count(), r.kind());
+            }
+        }
+        let want = Expectation {
+            key: EcuPublicKey::Ed25519(pk),
+            serial: Some(SERIAL.into()),
+            freshness: Freshness::Nonce(NONCE.to_vec()),
+            last_sequence: None,
+            manifest_digest: None,
+        };
+        let _ = modelseal::report::verify(bytes, &want);
+    };
+    check(data);
+    let body = data.get(..data.len().min(1700)).unwrap_or_default();
+    let mut rep = Vec::with_capacity(body.len() + REPORT_HEADER_LEN + REPORT_SIGNATURE_LEN);
+    rep.extend_from_slice(&report::REPORT_MAGIC);
+    rep.extend_from_slice(&1u16.to_le_bytes());
+    rep.extend_from_slice(&[1, 0]);
+    rep.extend_from_slice(&(body.len() as u16).to_le_bytes());
+    rep.extend_from_slice(body);
+    rep.extend_from_slice(&[0; REPORT_SIGNATURE_LEN]);
+    match report::parse(&rep) {
+        // A zero signature never verifies.
+        Ok(s) => assert_eq!(s.verify_ed25519(&pk).unwrap_err(), Error::SignatureRejected),
+        Err(e) => assert!(
+            matches!(
+                e,
+                Error::Malformed
+                    | Error::Invalid
+                    | Error::LimitExceeded
+                    | Error::Truncated
+                    | Error::TrailingBytes
+            ),
+            "unexpected refusal of a report body: {e:?}"
+        ),
+    }
+    check(&rep);
+}

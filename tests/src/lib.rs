@@ -21,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 pub mod cases;
 pub mod fuzz;
+pub mod reports;
 
 /// Creation time of every fixture document (2026-01-01T00:00:00Z).
 pub const T0: u64 = 1_767_225_600;

@@ -8,7 +8,8 @@
 //! Exit codes: 0 success; 1 verification rejected (a bundle, root,
 //! signature or identity record was refused, or does not match); 2 bad
 //! input or usage (spec, key file, arguments); 3 I/O error; 4 internal
-//! error (a bug in modelseal). The library's `ErrorClass` decides which.
+//! error (a bug in modelseal); 10 to 17 the refusals of `report verify`,
+//! one code per reason. The library's `ErrorClass` decides which.
 //! SIGINT and SIGTERM end the process by that signal (130 or 143 in a
 //! shell) after its temporary files are removed.
 
@@ -24,6 +25,8 @@ Exit codes:
   2  bad input or usage (spec, key file, arguments)
   3  I/O error (a file could not be read or written)
   4  internal error (a bug in modelseal; nothing was written; please report it)
+  10-17  `report verify` refusals: 10 signature, 11 other ECU, 12 nonce (replay),
+         13 older sequence, 14 truncated, 15 malformed, 16 another bundle, 17 algorithm
   130, 143  interrupted by SIGINT or SIGTERM: ended by that signal, temporary files removed";
 
 /// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
@@ -63,9 +66,12 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Show everything in a bundle or trust root (not authenticated).
     Inspect(cmd::inspect::InspectArgs),
-    /// Decode an identity record read from an ECU, or check it against a bundle.
+    /// Decode or compare the unsigned identity summary an ECU reports (not evidence).
     #[command(subcommand)]
     Identity(cmd::identity::IdentityCommand),
+    /// Version reports an ECU signs: device keys, nonces, and checking a report.
+    #[command(subcommand)]
+    Report(cmd::report::ReportCommand),
 }
 
 /// On SIGINT or SIGTERM, removes the temporary files of the writes in
@@ -110,6 +116,7 @@ fn main() {
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Inspect(a) => cmd::inspect::run(&ctx, a),
         Command::Identity(c) => cmd::identity::run(&ctx, c),
+        Command::Report(c) => cmd::report::run(&ctx, c),
     };
     if let Err(e) = result {
         eprintln!("modelseal: error: {}", e.chain());

@@ -43,6 +43,7 @@ pub(crate) enum Failure {
     Rejected(String),
     /// Arguments that do not fit together.
     Usage(String),
+    Report(modelseal::report::ReportError),
 }
 
 impl From<modelseal::Error> for Failure {
@@ -63,6 +64,7 @@ impl Failure {
             },
             Failure::Rejected(_) => 1,
             Failure::Usage(_) => 2,
+            Failure::Report(e) => report_code(e),
         }
     }
     /// One line: the message and each cause not already in it.
@@ -82,11 +84,30 @@ impl Failure {
                 line.replace('\n', " ")
             }
             Failure::Rejected(m) | Failure::Usage(m) => m.clone(),
+            Failure::Report(e) => e.to_string(),
         }
     }
 }
 
 /// Result of a subcommand.
+/// The exit code of each refusal of `report verify` (docs/CLI.md): one
+/// per reason, so a HiL rig or a backend script can branch on it.
+fn report_code(e: &modelseal::report::ReportError) -> i32 {
+    use modelseal::report::ReportError as R;
+    match e {
+        R::Signature { .. } => 10,
+        R::OtherEcu { .. } => 11,
+        R::Nonce { .. } => 12,
+        R::StaleSequence { .. } => 13,
+        R::Truncated { .. } => 14,
+        R::Malformed { .. } => 15,
+        R::WrongBundle { .. } => 16,
+        R::Algorithm { .. } => 17,
+        // A refusal added later without a code of its own is still a refusal.
+        _ => 1,
+    }
+}
+
 pub(crate) type CmdResult = Result<(), Failure>;
 
 /// The current time, seconds since the Unix epoch.

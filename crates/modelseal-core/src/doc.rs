@@ -149,6 +149,9 @@ macro_rules! record {
     (@decoder $name:ident $lt:lifetime [$($field:ident),+]) => {};
 }
 
+// The version report (`crate::report`) declares its records with the same macro.
+pub(crate) use record;
+
 /// The class of an identifier in a list (tickets, hardware ids, serials).
 const ID: Class = Class::Id { required: true };
 

@@ -130,6 +130,15 @@ pub enum Error {
     /// memory another bus master writes, changed under the verifier.
     #[error("the signed bytes changed while they were being verified")]
     InputChanged,
+    /// The caller's report signer (a secure element, an HSM, a software
+    /// key) reported failure; no report was written.
+    #[error("the report signer failed")]
+    SignerFailed,
+    /// A version report names a signature algorithm this verifier does not
+    /// check (the core checks Ed25519 reports; ECDSA P-256 reports are
+    /// checked on the host), or an unknown algorithm code.
+    #[error("unsupported report signature algorithm")]
+    UnsupportedAlgorithm,
 }
 
 /// Result alias used throughout the core.

@@ -34,8 +34,11 @@
 //!   it can stand in for a verified value.
 //! - **Writing** (build hosts): [`write`](mod@write) encodes documents, envelopes and
 //!   heads; [`bundle`], [`envelope`] and [`root`] hold the container and
-//!   trust-root types both sides share; [`identity`] the installed-identity
-//!   record.
+//!   trust-root types both sides share; [`identity`] the unsigned
+//!   identity summary (a transport check, not evidence).
+//! - **The version report** (evidence of what is installed): [`report`],
+//!   encoded on the ECU and signed through the firmware's signer, read and
+//!   checked by HiL rigs and the backend.
 //! - **Plumbing**: [`hash`] (the SHA-256 engine a firmware may supply),
 //!   [`manifest`] (the views a manifest reader returns, the visitor),
 //!   [`records`] (an artifact record as authenticated), [`policy`].
@@ -76,6 +79,7 @@ pub mod manifest;
 pub mod owned;
 pub mod policy;
 pub mod records;
+pub mod report;
 pub mod root;
 pub mod rules;
 mod snap;

@@ -213,6 +213,26 @@ pub const MAX_IDENTITY_LEN: usize = 1536;
 /// Largest legal identity record (every field at its bound).
 pub const IDENTITY_WORST: usize = IDENTITY_HEADER_LEN + IDENTITY_BODY_MAX + IDENTITY_CHECK_LEN;
 
+/// Fewest bytes of a version-report nonce: 128 bits, so that a nonce the
+/// asker draws at random never repeats in practice.
+pub const MIN_NONCE_LEN: usize = 16;
+/// Most bytes of a version-report nonce.
+pub const MAX_NONCE_LEN: usize = 32;
+/// Length of the version-report header (magic, version, algorithm,
+/// reserved, body length), in bytes.
+pub const REPORT_HEADER_LEN: usize = 10;
+/// Length of a version-report signature, in bytes: Ed25519 `R || S`, or
+/// ECDSA P-256 `r || s` (each 32 bytes, big-endian).
+pub const REPORT_SIGNATURE_LEN: usize = 64;
+/// Largest legal version report (every field at its bound), from the
+/// declaration of its records in [`crate::report`].
+pub const REPORT_WORST: usize =
+    REPORT_HEADER_LEN + crate::report::ReportDoc::MAX_LEN + REPORT_SIGNATURE_LEN;
+/// Largest version report, in bytes: the largest legal report rounded up
+/// to 64 bytes (1856 bytes). The buffer a HiL rig, a gateway or the
+/// encoder's caller needs.
+pub const MAX_REPORT_LEN: usize = round_up(REPORT_WORST, 64);
+
 // Compile-time proofs that the document limits hold the largest legal
 // documents, and that lengths fit the header fields that carry them.
 const _: () = assert!(COMPONENT_MANIFEST_WORST <= MAX_MANIFEST_LEN);
@@ -222,6 +242,9 @@ const _: () = assert!(IDENTITY_WORST <= MAX_IDENTITY_LEN);
 const _: () = assert!(MAX_MANIFEST_LEN == 1_079_296);
 const _: () = assert!(MAX_ROOT_LEN == 2240);
 const _: () = assert!(MAX_IDENTITY_LEN <= u16::MAX as usize);
+const _: () = assert!(REPORT_WORST <= MAX_REPORT_LEN);
+const _: () = assert!(MAX_REPORT_LEN <= u16::MAX as usize);
+const _: () = assert!(MIN_NONCE_LEN <= MAX_NONCE_LEN);
 const _: () = assert!(MAX_HEAD_LEN <= u32::MAX as usize);
 const _: () = assert!(MAX_SIGNATURES <= u8::MAX as usize);
 const _: () = assert!(MAX_ROOT_CHAIN <= u8::MAX as usize);

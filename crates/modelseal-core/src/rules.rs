@@ -30,7 +30,9 @@ pub fn artifact_name(s: &str) -> Result<()> {
 // ------------------------------------------------------------ field classes
 
 use crate::error::Error;
-use crate::limits::{DIGEST_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, PUBLIC_KEY_LEN};
+use crate::limits::{
+    DIGEST_LEN, KEY_ID_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_TEXT_LEN, PUBLIC_KEY_LEN,
+};
 
 /// What a field of a record is: its rule and its largest encoding. Every
 /// field of every record in [`crate::doc`] is declared with one, beside its
@@ -58,6 +60,9 @@ pub enum Class {
     OptDigest,
     /// An Ed25519 public key.
     Key,
+    /// A key id (the first [`crate::limits::KEY_ID_LEN`] bytes of SHA-256
+    /// of a public key).
+    KeyId,
     /// An identifier (see [`identifier`]).
     Id {
         /// Whether it must be non-empty.
@@ -128,6 +133,7 @@ impl Class {
             Class::Digest => DIGEST_LEN,
             Class::OptDigest => 1 + DIGEST_LEN,
             Class::Key => PUBLIC_KEY_LEN,
+            Class::KeyId => KEY_ID_LEN,
             Class::Id { .. } => varint_len(MAX_ID_LEN) + MAX_ID_LEN,
             Class::OptId => 1 + varint_len(MAX_ID_LEN) + MAX_ID_LEN,
             Class::Text { .. } => varint_len(MAX_TEXT_LEN) + MAX_TEXT_LEN,
@@ -242,6 +248,7 @@ any_value_is_legal! {
     u64 => U64;
     Option<u64> => OptU64;
     [u8; 32] => Digest | Key;
+    [u8; KEY_ID_LEN] => KeyId;
     Option<[u8; 32]> => OptDigest;
 }
 
@@ -417,7 +424,7 @@ macro_rules! own_form {
     )+};
 }
 #[cfg(feature = "alloc")]
-own_form!(u8, u32, u64, bool, [u8; 32]);
+own_form!(u8, u32, u64, bool, [u8; 32], [u8; KEY_ID_LEN]);
 
 #[cfg(feature = "alloc")]
 impl Checked for String {

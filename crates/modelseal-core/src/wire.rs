@@ -109,6 +109,12 @@ impl<'b> Writer<'b> {
         self.put_raw(s.as_bytes())
     }
 
+    /// Postcard bytes (`&[u8]`): varint length, then the bytes.
+    pub(crate) fn put_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.put_varint(bytes.len() as u64)?;
+        self.put_raw(bytes)
+    }
+
     pub(crate) fn put_raw(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self
             .pos

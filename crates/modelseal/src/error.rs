@@ -382,6 +382,18 @@ pub enum Error {
         /// What should have held and did not.
         invariant: &'static str,
     },
+
+    // ------------------------------------------------ version reports
+    /// A nonce given or asked for is not 16 to 32 bytes of hex.
+    #[error("nonce: {problem}")]
+    Nonce {
+        /// What is wrong: its length or its text.
+        problem: String,
+    },
+    /// A version report was refused (the CLI gives each reason its own
+    /// exit code, 10 to 17).
+    #[error("version report: {0}")]
+    Report(#[from] crate::report::ReportError),
 }
 
 /// What is wrong with the bytes of a key.
@@ -426,6 +438,13 @@ pub enum KeyProblem {
     /// 32 bytes that are not an Ed25519 point.
     #[error("not a valid Ed25519 public key (does not decode)")]
     PublicKeyDoesNotDecode,
+    /// Not an ECU device key: a PKCS#8 private key or SPKI public key of
+    /// Ed25519 or P-256, in PEM.
+    #[error("not an Ed25519 or P-256 device key: {reason}")]
+    DeviceKeyPem {
+        /// The decoder's reason.
+        reason: String,
+    },
 }
 
 fn path_prefix(path: Option<&Path>) -> String {
@@ -520,6 +539,7 @@ impl Error {
             Error::SignatureFrom { source, .. } => source.class(),
             Error::Io { .. } => Io,
             Error::Internal { .. } => Internal,
+            Error::Report(_) => Rejected,
             Error::WouldBeRejected { .. }
             | Error::Spec { .. }
             | Error::TooLarge(_)
@@ -532,6 +552,7 @@ impl Error {
             | Error::UnknownFileType { .. }
             | Error::Key { .. }
             | Error::NoRandomness { .. }
+            | Error::Nonce { .. }
             | Error::MessageFileLength { .. }
             | Error::NotAModelsealMessage { .. }
             | Error::DeviceRootMissing { .. }

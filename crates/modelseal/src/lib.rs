@@ -28,6 +28,7 @@ pub mod identity;
 pub mod inspect;
 pub mod keys;
 pub mod model;
+pub mod report;
 pub mod rootfile;
 pub mod sign;
 pub mod signfile;

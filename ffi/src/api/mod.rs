@@ -12,6 +12,7 @@
 //! | `parameters.rs` | parameter data |
 //! | `root.rs` | what to persist: the new root; catching up: root updates |
 //! | `identity.rs` | the identity record: encode, and HiL read-back |
+//! | `report.rs` | the version report: encode and sign through the caller's signer |
 //!
 //! Each function checks its arguments, runs a closure that answers
 //! `Status<()>`, and turns that into a `modelseal_status`; the outputs are
@@ -66,12 +67,16 @@ mod root;
 // the identity record; HiL read-back
 mod identity;
 
+// the version report
+mod report;
+
 pub use bundle::*;
 pub use identity::{modelseal_identity_decode, modelseal_verifier_encode_identity};
 pub use installed::*;
 pub use parameters::*;
 pub use per_chunk::*;
 pub use persist::*;
+pub use report::modelseal_verifier_encode_report;
 pub use root::*;
 pub use verifier::*;
 

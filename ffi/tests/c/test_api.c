@@ -20,6 +20,7 @@
 #include "sha256.h"
 #include "test_policy.h"
 
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -539,7 +540,7 @@ static void test_library(void) {
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_OK), "ok") == 0);
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_ROLLBACK),
                  "security counter below the stored floor (rollback)") == 0);
-    CHECK(strcmp(modelseal_status_str(35), "unknown status") == 0);
+    CHECK(strcmp(modelseal_status_str(37), "unknown status") == 0);
     CHECK(strcmp(modelseal_status_str(0xffffffffu), "unknown status") == 0);
     for (n = 0; n < 1000; n++) {
         const char *s = modelseal_status_str(n);
@@ -1914,6 +1915,142 @@ static void test_threads(case_data *c) {
     }
 }
 
+/* ------------------------------------------------------ version report */
+
+/* A software device key: Ed25519 through OpenSSL, from a fixed seed. What
+ * a secure element does in a car. */
+typedef struct {
+    EVP_PKEY *key;
+    int calls;
+    int fail;
+} soft_signer;
+
+static int soft_sign(void *user, const uint8_t *message, uint8_t *signature) {
+    soft_signer *s = user;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t sig_len = MODELSEAL_REPORT_SIGNATURE_LEN;
+    int ok;
+    s->calls++;
+    if (s->fail) {
+        /* A failing element may scribble on its output: the library must
+         * not pass that on. */
+        memset(signature, 0xee, MODELSEAL_REPORT_SIGNATURE_LEN);
+        EVP_MD_CTX_free(md);
+        return -1;
+    }
+    ok = md && EVP_DigestSignInit(md, NULL, NULL, NULL, s->key) == 1 &&
+         EVP_DigestSign(md, signature, &sig_len, message, MODELSEAL_REPORT_MESSAGE_LEN) == 1 &&
+         sig_len == MODELSEAL_REPORT_SIGNATURE_LEN;
+    EVP_MD_CTX_free(md);
+    return ok ? 0 : -1;
+}
+
+static int report_signature_verifies(EVP_PKEY *key, const uint8_t *rep, size_t n) {
+    /* message = domain tag || SHA-256(header and body) */
+    static const char tag[32] = "modelseal/v1/version-report";
+    uint8_t msg[64];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok;
+    memcpy(msg, tag, 32);
+    sha256(rep, n - 64, msg + 32);
+    ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
+         EVP_DigestVerify(md, rep + n - 64, 64, msg, sizeof msg) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+}
+
+static void test_report(case_data *c) {
+    static const uint8_t seed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    uint8_t nonce[32], rep[MODELSEAL_MAX_REPORT_LEN], before[MODELSEAL_MAX_REPORT_LEN];
+    const char *serial = "SN-000123";
+    uint64_t when = 1780272000u;
+    size_t n = 7, i;
+    modelseal_verifier ctx;
+    soft_signer ss = {NULL, 0, 0};
+    modelseal_report_signer signer;
+    modelseal_report_signer bad_alg, no_fn;
+
+    fprintf(stderr, "version report\n");
+    ss.key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof seed);
+    CHECK(ss.key != NULL);
+    if (!ss.key) return;
+    signer.algorithm = MODELSEAL_REPORT_ALG_ED25519;
+    signer.user = &ss;
+    signer.sign = soft_sign;
+    bad_alg = signer;
+    bad_alg.algorithm = 9;
+    no_fn = signer;
+    no_fn.sign = NULL;
+    for (i = 0; i < sizeof nonce; i++) nonce[i] = (uint8_t)(0xa0 + i);
+
+    /* Before a verified bundle: nothing to report. */
+    CHECK_ST(modelseal_verifier_encode_report(NULL, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(via_bytes(&ctx, c, &c->bundle), MODELSEAL_STATUS_OK);
+
+    /* The answer: signed, naming the nonce and the serial. */
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 42, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_OK);
+    CHECK(n > 10 + 64 && n <= MODELSEAL_MAX_REPORT_LEN);
+    CHECK(memcmp(rep, "MSVR", 4) == 0 && rep[6] == MODELSEAL_REPORT_ALG_ED25519);
+    CHECK((size_t)(rep[8] | rep[9] << 8) + 10 + 64 == n);
+    CHECK(rep[10] == 32 && memcmp(rep + 11, nonce, 32) == 0);
+    CHECK(report_signature_verifies(ss.key, rep, n));
+    rep[20] ^= 1;
+    CHECK(!report_signature_verifies(ss.key, rep, n));
+    /* With a trusted time: a longer report, still signed. */
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 16, 43, &when, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_OK);
+    CHECK(report_signature_verifies(ss.key, rep, n));
+
+    /* A failing signer: its status, and not one byte written. */
+    memset(rep, 0x5a, sizeof rep);
+    memcpy(before, rep, sizeof rep);
+    n = 7;
+    ss.fail = 1;
+    ss.calls = 0;
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 44, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_SIGNER_FAILED);
+    CHECK(ss.calls == 1 && n == 7 && memcmp(rep, before, sizeof rep) == 0);
+    ss.fail = 0;
+
+    /* Bad requests and arguments: a status each, nothing written. */
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 15, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_INVALID);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 33, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_LIMIT_EXCEEDED);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, "S N", 3, &signer, rep,
+                                              sizeof rep, &n),
+             MODELSEAL_STATUS_INVALID);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              &bad_alg, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_UNSUPPORTED_ALGORITHM);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              &no_fn, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              NULL, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, NULL, 32, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, &n),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, sizeof rep, NULL),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verifier_encode_report(&ctx, nonce, 32, 1, NULL, serial, strlen(serial),
+                                              &signer, rep, 100, &n),
+             MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    CHECK(n == 7 && memcmp(rep, before, sizeof rep) == 0);
+    EVP_PKEY_free(ss.key);
+}
+
 int main(int argc, char **argv) {
     const char *data_dir = argc > 1 ? argv[1] : "tests/data";
     case_data std_case;
@@ -1954,6 +2091,7 @@ int main(int argc, char **argv) {
     test_read_contract(data_dir, &std_case);
     test_per_chunk_statuses(&std_case);
     test_identity(&std_case);
+    test_report(&std_case);
     test_work_buffers(&std_case);
     test_failure_injection(&std_case);
     test_head_mutations(&std_case);

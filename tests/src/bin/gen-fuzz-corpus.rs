@@ -56,6 +56,9 @@ fn main() -> std::io::Result<()> {
     {
         write("streaming", &format!("{i}"), s)?;
     }
+    for (name, r) in modelseal_tests::reports::standard_reports() {
+        write("report", &name, &r)?;
+    }
     println!("wrote seeds from {n} cases to {}", dir.display());
     Ok(())
 }

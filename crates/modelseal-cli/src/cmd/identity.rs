@@ -1,4 +1,7 @@
-//! `modelseal identity`: decode, check.
+//! `modelseal identity`: decode and compare the unsigned identity summary.
+//! It is a transport check, not evidence: anyone can write one (its check
+//! value is unkeyed). What an ECU runs is proven only by a signed version
+//! report (`modelseal report verify`).
 
 use crate::out::{CmdResult, Ctx, Failure};
 use clap::{Args, Subcommand};
@@ -11,16 +14,18 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum IdentityCommand {
-    /// Decode an identity record (binary or hex) read from an ECU.
+    /// Decode an unsigned identity summary (binary or hex) read from an ECU (not evidence).
     #[command(after_help = "Examples:\n  \
         modelseal identity decode identity.bin\n  \
         modelseal identity decode --hex 4d534944... --json")]
     Decode(DecodeArgs),
-    /// Check an identity record against the bundle it claims (exit 1 on a mismatch).
+    /// Compare an unsigned identity summary with a bundle (exit 1 on a difference; not evidence).
     #[command(after_help = "Example:\n  \
         modelseal identity check identity.bin --bundle bundle.msb\n\n\
         The manifest digest, kind, version, counter and components must agree, and every\n\
-        signer the record names must have signed the bundle.")]
+        signer the record names must have signed the bundle. The summary is unsigned: a\n\
+        consistent one proves nothing about what the ECU runs; for that, ask the ECU for a\n\
+        signed version report (`modelseal report request`, `modelseal report verify`).")]
     Check(CheckArgs),
 }
 
@@ -74,7 +79,8 @@ pub(crate) fn run(ctx: &Ctx, c: IdentityCommand) -> CmdResult {
             let mut text = r.text();
             if m.matches {
                 text.push_str(&format!(
-                    "MATCH: the record describes {}\n",
+                    "CONSISTENT with {} (unsigned summary: not evidence of what the ECU runs; \
+                     verify a signed version report for that)\n",
                     a.bundle.display()
                 ));
             } else {
