@@ -233,19 +233,7 @@ impl EcuSigningKey {
     /// Reads a private key file.
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::Key {
-            path: Some(path.to_path_buf()),
-            problem: KeyProblem::DeviceKeyPem {
-                reason: "not a PEM file".into(),
-            },
-        })?;
-        Self::from_pkcs8_pem(text).map_err(|e| match e {
-            Error::Key { problem, .. } => Error::Key {
-                path: Some(path.to_path_buf()),
-                problem,
-            },
-            other => other,
-        })
+        read_pem(path, &bytes, Self::from_pkcs8_pem)
     }
     /// Writes the private key (0600, never over an existing file without
     /// `overwrite`) and its public half (SPKI PEM).
@@ -353,19 +341,7 @@ impl EcuPublicKey {
     /// Reads a public key file.
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = read_small(path, MAX_KEY_FILE)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::Key {
-            path: Some(path.to_path_buf()),
-            problem: KeyProblem::DeviceKeyPem {
-                reason: "not a PEM file".into(),
-            },
-        })?;
-        Self::from_pem(text).map_err(|e| match e {
-            Error::Key { problem, .. } => Error::Key {
-                path: Some(path.to_path_buf()),
-                problem,
-            },
-            other => other,
-        })
+        read_pem(path, &bytes, Self::from_pem)
     }
     fn verifies(&self, message: &[u8; SIGNED_MESSAGE_LEN], signature: &[u8; 64]) -> bool {
         match self {
@@ -379,6 +355,24 @@ impl EcuPublicKey {
             }
         }
     }
+}
+
+/// A device key file's PEM text through `parse`, its problems named with
+/// the file.
+fn read_pem<T>(path: &Path, bytes: &[u8], parse: fn(&str) -> Result<T>) -> Result<T> {
+    let with_path = |problem| Error::Key {
+        path: Some(path.to_path_buf()),
+        problem,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        with_path(KeyProblem::DeviceKeyPem {
+            reason: "not a PEM file".into(),
+        })
+    })?;
+    parse(text).map_err(|e| match e {
+        Error::Key { problem, .. } => with_path(problem),
+        other => other,
+    })
 }
 
 // ------------------------------------------------------------------ nonces
