@@ -116,26 +116,17 @@ pub fn decode<'a, E: Sha256Engine + ?Sized>(
     if le_u16(bytes, 4)? != FORMAT_VERSION {
         return Err(Error::UnsupportedVersion);
     }
-    let body_len = usize::from(le_u16(bytes, 6)?);
-    let body_end = IDENTITY_HEADER_LEN.saturating_add(body_len);
-    let end = body_end.saturating_add(IDENTITY_CHECK_LEN);
-    if end > MAX_IDENTITY_LEN {
-        return Err(Error::LimitExceeded);
-    }
-    if bytes.len() < end {
-        return Err(Error::Truncated);
-    }
-    if bytes.len() > end {
-        return Err(Error::TrailingBytes);
-    }
-    let covered = bytes.get(..body_end).ok_or(Error::Truncated)?;
-    let check = bytes.get(body_end..end).ok_or(Error::Truncated)?;
+    let (covered, check) = crate::wire::split_framed(
+        bytes,
+        IDENTITY_HEADER_LEN,
+        6,
+        IDENTITY_CHECK_LEN,
+        MAX_IDENTITY_LEN,
+    )?;
     if check_value(engine, covered)? != *check {
         return Err(Error::IdentityCheck);
     }
-    let body = bytes
-        .get(IDENTITY_HEADER_LEN..body_end)
-        .ok_or(Error::Truncated)?;
+    let body = covered.get(IDENTITY_HEADER_LEN..).ok_or(Error::Truncated)?;
 
     let mut w = Walker::new(body);
     let head: IdentityHead<'a> = w.take()?;

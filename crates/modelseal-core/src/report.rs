@@ -246,22 +246,15 @@ pub fn parse(bytes: &[u8]) -> Result<SignedReport<'_>> {
     if crate::wire::byte(bytes, 7)? != 0 {
         return Err(Error::Malformed);
     }
-    let body_len = usize::from(le_u16(bytes, 8)?);
-    let body_end = REPORT_HEADER_LEN.saturating_add(body_len);
-    let end = body_end.saturating_add(REPORT_SIGNATURE_LEN);
-    if end > MAX_REPORT_LEN {
-        return Err(Error::LimitExceeded);
-    }
-    if bytes.len() < end {
-        return Err(Error::Truncated);
-    }
-    if bytes.len() > end {
-        return Err(Error::TrailingBytes);
-    }
-    let covered = bytes.get(..body_end).ok_or(Error::Truncated)?;
-    let signature = bytes
-        .get(body_end..end)
-        .and_then(|s| s.first_chunk::<REPORT_SIGNATURE_LEN>())
+    let (covered, signature) = crate::wire::split_framed(
+        bytes,
+        REPORT_HEADER_LEN,
+        8,
+        REPORT_SIGNATURE_LEN,
+        MAX_REPORT_LEN,
+    )?;
+    let signature = signature
+        .first_chunk::<REPORT_SIGNATURE_LEN>()
         .ok_or(Error::Truncated)?;
     let body = covered.get(REPORT_HEADER_LEN..).ok_or(Error::Truncated)?;
     Ok(SignedReport {

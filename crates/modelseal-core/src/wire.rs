@@ -306,6 +306,36 @@ pub(crate) fn check_opt_id(s: Option<&str>) -> Result<()> {
     }
 }
 
+/// Splits a framed record — a header of `header_len` bytes carrying the
+/// body's length as a little-endian `u16` at `len_at`, the body, then a
+/// trailer of `trailer_len` bytes (check value, signature) — into the part
+/// the trailer covers (header and body) and the trailer. The record must be
+/// at most `max` bytes and exactly as long as `bytes`: the framing rule the
+/// identity summary and the version report share.
+pub(crate) fn split_framed(
+    bytes: &[u8],
+    header_len: usize,
+    len_at: usize,
+    trailer_len: usize,
+    max: usize,
+) -> Result<(&[u8], &[u8])> {
+    let body_len = usize::from(le_u16(bytes, len_at)?);
+    let body_end = header_len.saturating_add(body_len);
+    let end = body_end.saturating_add(trailer_len);
+    if end > max {
+        return Err(Error::LimitExceeded);
+    }
+    if bytes.len() < end {
+        return Err(Error::Truncated);
+    }
+    if bytes.len() > end {
+        return Err(Error::TrailingBytes);
+    }
+    let covered = bytes.get(..body_end).ok_or(Error::Truncated)?;
+    let trailer = bytes.get(body_end..end).ok_or(Error::Truncated)?;
+    Ok((covered, trailer))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
