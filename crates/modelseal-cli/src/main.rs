@@ -22,8 +22,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  verification rejected (bundle, root, signature or identity refused or mismatched)
-  2  bad input or usage (spec, key file, arguments)
-  3  I/O error (a file could not be read or written)
+  2  bad input or usage (arguments, spec content, key file, the wrong key to sign with)
+  3  I/O error (a file or directory named on the command line or in a spec
+     could not be found, read or written)
   4  internal error (a bug in modelseal; nothing was written; please report it)
   10-17  `report verify` refusals: 10 signature, 11 other ECU, 12 nonce (replay),
          13 older sequence, 14 truncated, 15 malformed, 16 another bundle, 17 algorithm
@@ -98,9 +99,36 @@ fn remove_temporaries_on_signals() {
         });
 }
 
+/// Parses the command line. A usage error is reported like every other
+/// error: one line on standard error (and, with `--json`, a JSON object on
+/// standard output), exit code 2. Help and version go out as clap prints
+/// them.
+fn parse() -> Cli {
+    let e = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let failure = out::Failure::Usage(out::usage_line(&e.render().to_string()));
+    failure.print(json);
+    std::process::exit(failure.code());
+}
+
 fn main() {
     remove_temporaries_on_signals();
-    let cli = Cli::parse();
+    let cli = parse();
     let ctx = out::Ctx {
         json: cli.json,
         quiet: cli.quiet,
@@ -119,7 +147,7 @@ fn main() {
         Command::Report(c) => cmd::report::run(&ctx, c),
     };
     if let Err(e) = result {
-        eprintln!("modelseal: error: {}", e.chain());
+        e.print(ctx.json);
         std::process::exit(e.code());
     }
 }

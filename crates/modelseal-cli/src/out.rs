@@ -89,6 +89,78 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The outcome class, as `--json` names it.
+    fn class(&self) -> &'static str {
+        match self {
+            Failure::Lib(e) => match e.class() {
+                ErrorClass::Rejected => "rejected",
+                ErrorClass::BadInput => "bad-input",
+                ErrorClass::Io => "io",
+                ErrorClass::Internal => "internal",
+            },
+            Failure::Rejected(_) | Failure::Report(_) => "rejected",
+            Failure::Usage(_) => "usage",
+        }
+    }
+
+    /// Reports the failure: one line on standard error, and with `json` an
+    /// object on standard output, `{"error": {"code", "class", "message"}}`
+    /// (a refused version report also keeps its `verified`, `reason` and
+    /// `message` keys), so that a script reading standard output always
+    /// gets JSON.
+    pub(crate) fn print(&self, json: bool) {
+        let message = self.chain();
+        eprintln!("modelseal: error: {message}");
+        if !json {
+            return;
+        }
+        let error = serde_json::json!({
+            "code": self.code(),
+            "class": self.class(),
+            "message": message,
+        });
+        let v = match self {
+            Failure::Report(e) => serde_json::json!({
+                "verified": false,
+                "reason": e.reason(),
+                "message": e.to_string(),
+                "error": error,
+            }),
+            _ => serde_json::json!({ "error": error }),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into())
+        );
+    }
+}
+
+/// One line from clap's rendering of a usage error: the message (its lines
+/// joined, tips dropped) and where to read more, e.g. "unexpected argument
+/// '--bogus' found (see `modelseal verify --help`)".
+pub(crate) fn usage_line(rendered: &str) -> String {
+    let mut message = Vec::new();
+    let mut command = String::from("modelseal");
+    for line in rendered.lines().map(str::trim) {
+        if let Some(usage) = line.strip_prefix("Usage:") {
+            let words: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            if !words.is_empty() {
+                command = words.join(" ");
+            }
+            break;
+        }
+        if line.is_empty() || line.starts_with("tip:") {
+            continue;
+        }
+        message.push(line.strip_prefix("error:").unwrap_or(line).trim());
+    }
+    format!("{} (see `{command} --help`)", message.join(" "))
+}
+
 /// Result of a subcommand.
 /// The exit code of each refusal of `report verify` (docs/CLI.md): one
 /// per reason, so a HiL rig or a backend script can branch on it.

@@ -209,7 +209,7 @@ fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<()> {
             let role = crate::authority::role_name(role_id);
             return Err(Error::signature_from(
                 s.describe(),
-                Error::KeyNotInRole {
+                Error::SignerNotInRole {
                     key_id: hex::encode(key_id_of(&pk)),
                     roles: vec![format!("{role} role of root v{root_version}")],
                 },

@@ -42,6 +42,20 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A file or directory a spec names could not be read (missing,
+    /// unreadable): an I/O error, with the spec field that named it.
+    #[error("{}: {field}: {}: {source}", file.display(), path.display())]
+    SpecIo {
+        /// The spec file.
+        file: PathBuf,
+        /// The field that names the file (`artifact[1].path`).
+        field: String,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// A document would exceed a format limit.
     #[error("{0} exceeds the format's size limit")]
     TooLarge(&'static str),
@@ -155,8 +169,21 @@ pub enum Error {
         /// `MAX_SIGNATURES`.
         max: usize,
     },
-    /// The key is in none of the roles that sign the document, so its
-    /// signature would count for nothing.
+    /// A key given to sign with is in none of the roles that sign the
+    /// document, so its signature would count for nothing: the wrong key
+    /// was chosen (bad input, not a refused signature).
+    #[error(
+        "key {key_id} is not a key of the {}; its signature would count for nothing",
+        .roles.join(" or the ")
+    )]
+    SignerNotInRole {
+        /// Key id (hex).
+        key_id: String,
+        /// The roles that sign the document (`component role of root v1`).
+        roles: Vec<String>,
+    },
+    /// A signature presented with its public key (`attach --public-key`)
+    /// is by a key in none of the roles that sign the document: refused.
     #[error(
         "key {key_id} is not a key of the {}; its signature would count for nothing",
         .roles.join(" or the ")
@@ -537,7 +564,7 @@ impl Error {
             | Error::SignatureMatchesNoRoleKey { .. }
             | Error::SignatureFileLength { .. } => Rejected,
             Error::SignatureFrom { source, .. } => source.class(),
-            Error::Io { .. } => Io,
+            Error::Io { .. } | Error::SpecIo { .. } => Io,
             Error::Internal { .. } => Internal,
             Error::Report(_) => Rejected,
             Error::WouldBeRejected { .. }
@@ -551,6 +578,7 @@ impl Error {
             | Error::FileChanged { .. }
             | Error::UnknownFileType { .. }
             | Error::Key { .. }
+            | Error::SignerNotInRole { .. }
             | Error::NoRandomness { .. }
             | Error::Nonce { .. }
             | Error::MessageFileLength { .. }

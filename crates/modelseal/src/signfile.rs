@@ -146,11 +146,21 @@ impl Signable {
         }
     }
 
+    fn foreign_signer(&self, pk: &[u8; PUBLIC_KEY_LEN]) -> Error {
+        Error::SignerNotInRole {
+            key_id: hex::encode(key_id_of(pk)),
+            roles: self.role_names(),
+        }
+    }
+
     /// Signs with `signer`, whose key must belong to a signing role.
     pub fn sign(&mut self, signer: &dyn Signer) -> Result<()> {
         let pk = signer.public_key()?;
         if !self.authority.admits(&pk) {
-            return Err(Error::signature_from(signer.describe(), self.foreign(&pk)));
+            return Err(Error::signature_from(
+                signer.describe(),
+                self.foreign_signer(&pk),
+            ));
         }
         self.doc.sign_with(signer)
     }

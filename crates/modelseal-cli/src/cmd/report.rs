@@ -171,15 +171,9 @@ pub(crate) fn run(ctx: &Ctx, c: ReportCommand) -> CmdResult {
                     ctx.report(&json!({ "verified": true, "report": r }), &text);
                     Ok(())
                 }
-                Err(e) => {
-                    if ctx.json {
-                        ctx.report(
-                            &json!({ "verified": false, "reason": e.reason(), "message": e.to_string() }),
-                            "",
-                        );
-                    }
-                    Err(Failure::Report(e))
-                }
+                // With --json, main prints the refusal as JSON (its
+                // `verified`, `reason` and `message` keys included).
+                Err(e) => Err(Failure::Report(e)),
             }
         }
     }
