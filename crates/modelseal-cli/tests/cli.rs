@@ -764,8 +764,10 @@ fn offline_signatures_from_openssl_and_modelseal_attach() {
     );
     assert!(err.contains("has already signed"), "{err}");
     assert_eq!(fs::read(e.p("bundle.msb")).expect("bundle"), before);
+    // A key outside the signing role, given to sign with: the wrong key
+    // (bad input, 2), not a refused signature.
     let err = e.fails(
-        1,
+        2,
         &[
             "sign",
             "bundle.msb",
@@ -910,10 +912,11 @@ fn rotation_collects_old_and_new_root_signatures() {
         "r3.sig",
     ]);
     assert_eq!(st["signatures"]["complete"], false);
-    // A root key of neither version is refused.
+    // A root key of neither version is refused: the wrong key was given
+    // to sign with (bad input, 2).
     e.keys(&["x"]);
     let err = e.fails(
-        1,
+        2,
         &[
             "sign",
             "root-v2.msr",
@@ -954,8 +957,9 @@ fn rotation_collects_old_and_new_root_signatures() {
     assert_eq!(st["signatures"]["complete"], true);
 
     // Bundles now carry the chain and are signed by the new component role.
+    // (The wrong key given to sign with: bad input, 2.)
     let err = e.fails(
-        1,
+        2,
         &[
             "build",
             "spec/perception_front_camera.toml",
@@ -1074,8 +1078,11 @@ fn spec_errors_name_file_field_and_problem() {
     ];
     for (name, text, expect) in cases {
         e.write_spec(name, &text);
+        // A file the spec names that is not there is an I/O error (3),
+        // with the field that named it; everything else is bad input (2).
+        let code = if name == "missing-file.toml" { 3 } else { 2 };
         let err = e.fails(
-            2,
+            code,
             &[
                 "build",
                 &format!("spec/{name}"),
@@ -1892,4 +1899,243 @@ fn root_update_and_rebase_for_devices_behind() {
     );
     assert!(err.contains("not the next version"), "{err}");
     assert!(!e.p("gap.msu").exists());
+}
+
+/// A spec of the example's component over `root` (relative to the spec
+/// directory) with `artifacts` as its whole artifact section.
+fn spec_with_artifacts(e: &Env, name: &str, root: &str, artifacts: &str) {
+    let text = e.example_spec();
+    let head = &text[..text.find("[[artifact]]").expect("artifact section")];
+    e.write_spec(
+        name,
+        &format!(
+            "{}\n{artifacts}\n",
+            head.replace(
+                "artifact_root = \"artifacts\"",
+                &format!("artifact_root = \"{root}\"")
+            )
+        ),
+    );
+}
+
+#[test]
+fn model_directories_take_patterns_kinds_and_an_sbom_kept_elsewhere() {
+    let e = Env::new();
+    e.root();
+    // A model checkout as a vendor ships it: VCS and cache directories
+    // beside the model, read-only; the SBOM is kept elsewhere.
+    for (f, body) in [
+        ("vendor/model/model.onnx", "onnx"),
+        ("vendor/model/model.safetensors", "weights"),
+        ("vendor/model/config.json", "{}"),
+        ("vendor/model/tok/tokenizer.json", "{}"),
+        ("vendor/model/.git/HEAD", "ref: refs/heads/main"),
+        ("vendor/model/.git/objects/ab/cdef", "blob"),
+        ("vendor/model/__pycache__/m.cpython-311.pyc", "pyc"),
+        ("vendor/model/tok/__pycache__/t.pyc", "pyc"),
+        ("sboms/model.cdx.json", "{\"bomFormat\":\"CycloneDX\"}"),
+    ] {
+        let p = e.p(f);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, body).expect("write");
+    }
+    let tree = r#"[[artifact_tree]]
+path = "."
+licence = "Apache-2.0"
+exclude = [".git", "__pycache__"]
+kinds = [
+  { pattern = "*.onnx", kind = "onnx" },
+  { pattern = "*.safetensors", kind = "weights" },
+]
+kind = "config"
+"#;
+    let sbom_outside = "[sbom]\nfile = \"../sboms/model.cdx.json\"\nformat = \"cyclonedx\"\nlicence = \"CC0-1.0\"\n";
+    spec_with_artifacts(
+        &e,
+        "vendor.toml",
+        "../vendor/model",
+        &format!("{tree}\n{sbom_outside}"),
+    );
+    for d in ["vendor/model", "vendor/model/tok"] {
+        fs::set_permissions(e.p(d), fs::Permissions::from_mode(0o555)).expect("chmod");
+    }
+    let out = build_spec(&e, "vendor.toml");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let i = e.json(&["inspect", "out.msb"]);
+    let arts: Vec<(String, String)> = i["manifest"]["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().expect("name").to_owned(),
+                a["kind"].as_str().expect("kind").to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        ("config.json", "config"),
+        ("model.cdx.json", "sbom-cyclonedx"),
+        ("model.onnx", "onnx"),
+        ("model.safetensors", "weights"),
+        ("tok/tokenizer.json", "config"),
+    ];
+    assert_eq!(
+        arts,
+        want.map(|(n, k)| (n.to_owned(), k.to_owned())),
+        "nothing from .git or __pycache__; kinds by the first matching pattern"
+    );
+    assert_eq!(
+        e.json(&e.verify_args("out.msb"))["identity"]["kind"],
+        "component"
+    );
+
+    // `path = "."` beside an [sbom] inside the tree: the SBOM keeps its
+    // own entry (and kind), the tree skips that file.
+    let sbom_inside =
+        "[sbom]\npath = \"config.json\"\nformat = \"cyclonedx\"\nlicence = \"CC0-1.0\"\n";
+    spec_with_artifacts(
+        &e,
+        "inside.toml",
+        "../vendor/model",
+        &format!("{tree}\n{sbom_inside}"),
+    );
+    let out = build_spec(&e, "inside.toml");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let i = e.json(&["inspect", "out.msb"]);
+    let config: Vec<&Value> = i["manifest"]["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .filter(|a| a["name"] == "config.json")
+        .collect();
+    assert_eq!(config.len(), 1);
+    assert_eq!(config[0]["kind"], "sbom-cyclonedx");
+
+    // Two trees taking the same file: refused, naming both.
+    let overlap = format!(
+        "{tree}\n[[artifact_tree]]\npath = \"tok\"\nkind = \"config\"\nlicence = \"MIT\"\n\n{sbom_outside}"
+    );
+    spec_with_artifacts(&e, "overlap.toml", "../vendor/model", &overlap);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/overlap.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(
+        err.contains("artifact_tree[1] (tok/tokenizer.json)")
+            && err.contains("also taken by artifact_tree[0]"),
+        "{err}"
+    );
+    // A file no pattern gives a kind, in a tree without `kind`.
+    let no_kind = format!(
+        "{}\n{sbom_outside}",
+        tree.replace("kind = \"config\"\n", "")
+    );
+    spec_with_artifacts(&e, "nokind.toml", "../vendor/model", &no_kind);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/nokind.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(
+        err.contains("artifact_tree[0] (config.json)")
+            && err.contains("no `kinds` pattern matches"),
+        "{err}"
+    );
+    // A bad pattern names its place.
+    let bad = format!(
+        "{}\n{sbom_outside}",
+        tree.replace("\"__pycache__\"", "\"../up\"")
+    );
+    spec_with_artifacts(&e, "badpat.toml", "../vendor/model", &bad);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/badpat.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(err.contains("artifact_tree[0].exclude[1]"), "{err}");
+    // A tree directory that is not there: an I/O error (3), with its field.
+    let missing = format!(
+        "{}\n{sbom_outside}",
+        tree.replace("path = \".\"", "path = \"nosuch\"")
+    );
+    spec_with_artifacts(&e, "missing.toml", "../vendor/model", &missing);
+    let err = e.fails(
+        3,
+        &[
+            "build",
+            "spec/missing.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(
+        err.contains("artifact_tree[0].path") && err.contains("nosuch"),
+        "{err}"
+    );
+    assert!(!e.p("x.msb").exists());
+    for d in ["vendor/model", "vendor/model/tok"] {
+        fs::set_permissions(e.p(d), fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
+
+#[test]
+fn usage_errors_are_one_line_and_json_with_json() {
+    let e = Env::new();
+    let out = e.run(&["verify", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err,
+        "modelseal: error: unexpected argument '--bogus' found (see `modelseal verify --help`)\n"
+    );
+    assert!(out.stdout.is_empty());
+    let out = e.run(&["verify", "--json", "bundle.msb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["error"]["class"], "usage");
+    assert_eq!(v["error"]["code"], 2);
+    let m = v["error"]["message"].as_str().expect("message");
+    assert!(
+        m.contains("--hardware-id") && m.ends_with("(see `modelseal verify --help`)"),
+        "{m}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    // Every other error under --json: the same object, its own class.
+    let out = e.run(&["inspect", "--json", "nosuch.msb"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["error"]["class"], "io");
+    assert_eq!(v["error"]["code"], 3);
+    // Help still prints help and succeeds.
+    assert_eq!(e.run(&["verify", "--help"]).status.code(), Some(0));
 }

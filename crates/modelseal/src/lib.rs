@@ -33,6 +33,7 @@ pub mod rootfile;
 pub mod sign;
 pub mod signfile;
 pub mod spec;
+pub mod tree;
 pub mod verify;
 
 pub use error::{Error, ErrorClass, KeyProblem, Result};

@@ -19,6 +19,7 @@ use crate::model::{
     Lineage, Manifest, ManifestHeadBuf, MetadataEntryBuf, MiddlewareBuf, ModelRefBuf,
     ParameterSetBuf, PlaintextBuf, SystemConfig, SystemConfigHeadBuf, Target,
 };
+use crate::tree;
 use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
 use modelseal_core::limits::{MAX_ARTIFACTS, MAX_EXTENSION_LEN};
 use modelseal_core::rules::Record;
@@ -365,16 +366,41 @@ pub struct PlaintextSpec {
     pub key_id: String,
 }
 
-/// Every regular file under a directory, as artifacts of one kind.
+/// The files of a directory as artifacts: every regular file, or those
+/// `include` selects, minus those `exclude` leaves out; each file's kind
+/// from the first `kinds` rule that matches it, else `kind`. Patterns:
+/// [`crate::tree`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactTreeSpec {
-    /// Directory, relative to `artifact_root`; names are paths relative to `artifact_root`.
+    /// Directory, relative to `artifact_root` (`"."` for the root itself);
+    /// names are paths relative to `artifact_root`.
     pub path: String,
-    /// Kind of every file.
-    pub kind: String,
+    /// Kind of a file no `kinds` rule matches.
+    #[serde(default)]
+    pub kind: Option<String>,
     /// Licence of every file.
     pub licence: String,
+    /// Patterns of the files to take (default: every file).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Patterns of files and directories to leave out; beats `include`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Kinds by pattern, the first match wins:
+    /// `kinds = [{ pattern = "*.onnx", kind = "onnx" }]`.
+    #[serde(default)]
+    pub kinds: Vec<KindRuleSpec>,
+}
+
+/// One rule of `[[artifact_tree]] kinds`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindRuleSpec {
+    /// Files the rule applies to.
+    pub pattern: String,
+    /// Their kind.
+    pub kind: String,
 }
 
 /// The SBOM, carried as an artifact.
@@ -382,10 +408,16 @@ pub struct ArtifactTreeSpec {
 #[serde(deny_unknown_fields)]
 pub struct SbomSpec {
     /// File, relative to `artifact_root`.
-    pub path: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Or a file relative to the spec's directory, which may lie outside
+    /// `artifact_root` (a read-only vendor model directory with the SBOM
+    /// kept elsewhere). Its bundle name defaults to its file name.
+    #[serde(default)]
+    pub file: Option<String>,
     /// `cyclonedx` or `spdx`.
     pub format: String,
-    /// Name in the bundle (default: `path`).
+    /// Name in the bundle (default: `path`, or the file name of `file`).
     #[serde(default)]
     pub name: Option<String>,
     /// Licence of the SBOM document itself.
@@ -565,6 +597,16 @@ impl Resolver {
         Error::spec(&self.file, field, msg)
     }
 
+    /// A file or directory the spec names at `field` could not be read.
+    fn io_err(&self, field: &str, path: &Path, source: std::io::Error) -> Error {
+        Error::SpecIo {
+            file: self.file.clone(),
+            field: field.to_owned(),
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// Runs the format's field rules over the manifest built from the spec,
     /// naming a failing field as the spec does.
     fn check_fields(
@@ -644,10 +686,9 @@ impl Resolver {
         if self.symlinks_outside_root {
             return Ok(());
         }
-        let real_root = std::fs::canonicalize(root)
-            .map_err(|e| self.err(field, format!("artifact_root {}: {e}", root.display())))?;
-        let real = std::fs::canonicalize(path)
-            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        let real_root =
+            std::fs::canonicalize(root).map_err(|e| self.io_err("artifact_root", root, e))?;
+        let real = std::fs::canonicalize(path).map_err(|e| self.io_err(field, path, e))?;
         if real.starts_with(&real_root) {
             Ok(())
         } else {
@@ -663,8 +704,7 @@ impl Resolver {
     }
 
     fn file(&self, field: &str, path: PathBuf) -> Result<FileRef> {
-        let md = std::fs::metadata(&path)
-            .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
+        let md = std::fs::metadata(&path).map_err(|e| self.io_err(field, &path, e))?;
         if !md.is_file() {
             return Err(self.err(field, format!("{}: not a regular file", path.display())));
         }
@@ -823,11 +863,38 @@ impl Resolver {
             let field = format!("artifact[{i}]");
             artifacts.push(self.artifact(&field, a, root)?);
         }
-        for (i, t) in spec.artifact_tree.iter().enumerate() {
-            self.artifact_tree(&format!("artifact_tree[{i}]"), t, root, &mut artifacts)?;
-        }
         if let Some(s) = &spec.sbom {
             artifacts.push(self.sbom(s, root)?);
+        }
+        // Trees last: a file named by [[artifact]] or [sbom] is theirs (a
+        // tree over the whole model directory skips it), and a file two
+        // trees both take is an error naming both.
+        let explicit: std::collections::HashMap<PathBuf, String> = artifacts
+            .iter()
+            .filter_map(|a| Some((std::fs::canonicalize(&a.1.path).ok()?, a.1.field.clone())))
+            .collect();
+        let mut taken: std::collections::HashMap<PathBuf, String> = Default::default();
+        for (i, t) in spec.artifact_tree.iter().enumerate() {
+            let field = format!("artifact_tree[{i}]");
+            for a in self.artifact_tree(
+                &field,
+                t,
+                root,
+                MAX_ARTIFACTS - artifacts.len().min(MAX_ARTIFACTS),
+            )? {
+                let real = std::fs::canonicalize(&a.1.path)
+                    .map_err(|e| self.io_err(&a.1.field, &a.1.path, e))?;
+                if explicit.contains_key(&real) {
+                    continue;
+                }
+                if let Some(other) = taken.insert(real, field.clone()) {
+                    return Err(self.err(
+                        &a.1.field,
+                        format!("also taken by {other}; leave it out of one of them (`exclude`): a file has one kind and one licence"),
+                    ));
+                }
+                artifacts.push(a);
+            }
         }
         if kind == BundleKind::Component && artifacts.is_empty() {
             return Err(self.err(
@@ -859,7 +926,8 @@ impl Resolver {
         Ok(artifacts)
     }
 
-    /// The `[sbom]` table: an artifact of an SBOM kind.
+    /// The `[sbom]` table: an artifact of an SBOM kind, from under
+    /// `artifact_root` (`path`) or from anywhere the spec names (`file`).
     fn sbom(&self, s: &SbomSpec, root: &Path) -> Result<Resolved> {
         let kind = match s.format.as_str() {
             "cyclonedx" => ArtifactKind::SbomCycloneDx,
@@ -871,48 +939,138 @@ impl Resolver {
                 ));
             }
         };
-        let a = ArtifactSpec {
-            path: s.path.clone(),
-            name: s.name.clone(),
-            kind: kind.name().into(),
-            licence: s.licence.clone(),
-            plaintext: None,
-        };
-        self.artifact("sbom", &a, root)
+        match (&s.path, &s.file) {
+            (Some(path), None) => {
+                let a = ArtifactSpec {
+                    path: path.clone(),
+                    name: s.name.clone(),
+                    kind: kind.name().into(),
+                    licence: s.licence.clone(),
+                    plaintext: None,
+                };
+                self.artifact("sbom", &a, root)
+            }
+            (None, Some(file)) => {
+                let name = match &s.name {
+                    Some(n) => n.clone(),
+                    None => Path::new(file)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .ok_or_else(|| self.err("sbom.file", format!("`{file}` names no file")))?,
+                };
+                let f = self.file("sbom.file", self.path(&self.dir, file))?;
+                Ok((
+                    ArtifactEntry {
+                        name,
+                        kind: kind.code(),
+                        size: f.size,
+                        digest: [0; 32],
+                        plaintext: None,
+                        licence: s.licence.clone(),
+                    },
+                    f,
+                    None,
+                ))
+            }
+            _ => Err(self.err(
+                "sbom",
+                "give exactly one of `path` (under artifact_root) or `file` (relative to the spec, anywhere)",
+            )),
+        }
     }
 
-    /// Every regular file under an `[[artifact_tree]]` directory, added to
-    /// `artifacts` (which must stay within `MAX_ARTIFACTS`).
+    /// The files an `[[artifact_tree]]` selects, as artifacts; at most
+    /// `room` of them.
     fn artifact_tree(
         &self,
         field: &str,
         t: &ArtifactTreeSpec,
         root: &Path,
-        artifacts: &mut Vec<Resolved>,
-    ) -> Result<()> {
-        let kind = self.kind(&format!("{field}.kind"), &t.kind)?;
+        room: usize,
+    ) -> Result<Vec<Resolved>> {
+        let fallback = t
+            .kind
+            .as_deref()
+            .map(|k| self.kind(&format!("{field}.kind"), k))
+            .transpose()?;
+        let patterns = |list: &str, texts: &[&String]| -> Result<Vec<tree::Pattern>> {
+            if texts.len() > tree::MAX_PATTERNS {
+                return Err(self.err(
+                    format!("{field}.{list}"),
+                    format!(
+                        "{} patterns; at most MAX_PATTERNS = {}",
+                        texts.len(),
+                        tree::MAX_PATTERNS
+                    ),
+                ));
+            }
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    tree::Pattern::parse(p).map_err(|m| self.err(format!("{field}.{list}[{i}]"), m))
+                })
+                .collect()
+        };
+        let sel = tree::Selection {
+            include: patterns("include", &t.include.iter().collect::<Vec<_>>())?,
+            exclude: patterns("exclude", &t.exclude.iter().collect::<Vec<_>>())?,
+        };
+        let rules = patterns(
+            "kinds",
+            &t.kinds.iter().map(|r| &r.pattern).collect::<Vec<_>>(),
+        )?
+        .into_iter()
+        .zip(&t.kinds)
+        .enumerate()
+        .map(|(i, (p, r))| Ok((p, self.kind(&format!("{field}.kinds[{i}].kind"), &r.kind)?)))
+        .collect::<Result<Vec<_>>>()?;
         let dir = self.inside(&format!("{field}.path"), root, &t.path)?;
-        let mut found = Vec::new();
-        walk(&dir, &mut found).map_err(|e| self.err(format!("{field}.path"), e))?;
-        found.sort();
-        if artifacts.len() + found.len() > MAX_ARTIFACTS {
-            return Err(self.err(
+        let found = tree::walk(&dir, &sel, room).map_err(|e| match e {
+            tree::WalkError::Io(path, source) => self.io_err(&format!("{field}.path"), &path, source),
+            tree::WalkError::TooMany(n) => self.err(
                 field,
                 format!(
-                    "{} files; a bundle holds at most MAX_ARTIFACTS = {MAX_ARTIFACTS} artifacts",
-                    artifacts.len() + found.len()
+                    "more than {n} files with the other artifacts; a bundle holds at most MAX_ARTIFACTS = {MAX_ARTIFACTS} (leave some out with `exclude`)"
                 ),
-            ));
-        }
+            ),
+            tree::WalkError::TooDeep(path) => self.err(
+                format!("{field}.path"),
+                format!(
+                    "{}: more than MAX_TREE_DEPTH = {} directory levels",
+                    path.display(),
+                    tree::MAX_TREE_DEPTH
+                ),
+            ),
+        })?;
+        let mut out = Vec::with_capacity(found.len());
         for p in found {
             let rel = p
                 .strip_prefix(root)
                 .map_err(|_| self.err(field, "directory is outside artifact_root"))?;
             let name = rel.to_string_lossy().into_owned();
             let ff = format!("{field} ({name})");
+            let in_tree: Vec<String> = p
+                .strip_prefix(&dir)
+                .unwrap_or(rel)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let in_tree: Vec<&str> = in_tree.iter().map(String::as_str).collect();
+            let kind = rules
+                .iter()
+                .find(|(pat, _)| pat.matches(&in_tree))
+                .map(|(_, k)| *k)
+                .or(fallback)
+                .ok_or_else(|| {
+                    self.err(
+                        &ff,
+                        "no `kinds` pattern matches this file and the tree has no `kind` for the rest",
+                    )
+                })?;
             self.stays_inside(&ff, root, &p)?;
             let f = self.file(&ff, p)?;
-            artifacts.push((
+            out.push((
                 ArtifactEntry {
                     name,
                     kind: kind.code(),
@@ -925,7 +1083,7 @@ impl Resolver {
                 None,
             ));
         }
-        Ok(())
+        Ok(out)
     }
 
     fn extensions(&self, specs: &[ExtensionSpec]) -> Result<Vec<ExtensionBuf>> {
@@ -1280,31 +1438,6 @@ fn unique<T: Ord + Clone + std::fmt::Display>(items: &[T]) -> std::result::Resul
     for i in items {
         if !seen.insert(i.clone()) {
             return Err(i.to_string());
-        }
-    }
-    Ok(())
-}
-
-/// Every regular file below `dir`, recursively (symbolic links are followed
-/// to files; directories reached through links are not entered).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::result::Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = entry.path();
-        let ft = entry
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if ft.is_dir() {
-            walk(&path, out)?;
-        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            out.push(path);
-        }
-        if out.len() > MAX_ARTIFACTS {
-            return Err(format!(
-                "more than MAX_ARTIFACTS = {MAX_ARTIFACTS} files under {}",
-                dir.display()
-            ));
         }
     }
     Ok(())
