@@ -429,12 +429,30 @@ fn inspect_judges_short_input_as_verify_does() {
         let inspect = e.fails(1, &["inspect", name]);
         assert_eq!(inspect, verify, "{name}");
         if bytes.len() < 8 {
-            assert_eq!(
-                inspect,
-                format!("modelseal: error: {name}: bundle header: input truncated\n")
-            );
+            let truncated = format!("modelseal: error: {name}: bundle header: input truncated\n");
+            assert_eq!(inspect, truncated);
+            // sign, message and attach judge it the same way.
+            for cmd in [
+                &["sign", name, "--root", "root.msr", "--key", "c1.pem"][..],
+                &["message", name, "--root", "root.msr"],
+                &["attach", name, "--root", "root.msr", "--signature", "x.sig"],
+            ] {
+                assert_eq!(e.fails(1, cmd), truncated, "{cmd:?}");
+            }
         }
     }
+    // An identity record or a version report given to inspect is named,
+    // with the command that reads it.
+    let mut a = e.verify_args("x.msb");
+    e.build("x.msb", &["c1.pem", "c2.pem"]);
+    a.extend(["--identity-out", "id.bin"]);
+    e.ok(&a);
+    let err = e.fails(2, &["inspect", "id.bin"]);
+    assert!(
+        err.contains("id.bin: an identity record")
+            && err.contains("`modelseal identity decode FILE`"),
+        "{err}"
+    );
 }
 
 /// Issue 11: `sign --key c2.pem --key c2.pem` said the key "has already
@@ -569,22 +587,69 @@ fn tampered_bundle_and_wrong_policies_are_rejected() {
         "{err}"
     );
 
-    let cases: [(&str, &str, &str); 4] = [
-        ("--hardware-id", "HW-XX-0001", "not for this hardware"),
-        ("--market", "US", "not for this market"),
-        ("--platform", "PLAT-B", "not for this vehicle platform"),
-        ("--counter-floor", "8", "rollback"),
+    // Each refusal says what the bundle asks for and what the device gave.
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "--hardware-id",
+            "HW-XX-0001",
+            "not for this hardware",
+            "the bundle accepts HW-FC-0042, HW-FC-0043; the device is HW-XX-0001",
+        ),
+        (
+            "--market",
+            "US",
+            "not for this market",
+            "the bundle is for market EU; the device's is US",
+        ),
+        (
+            "--platform",
+            "PLAT-B",
+            "not for this vehicle platform",
+            "the bundle is for platform PLAT-A; the device's is PLAT-B",
+        ),
+        (
+            "--counter-floor",
+            "8",
+            "rollback",
+            "the bundle's security counter is 7; the device's floor is 8",
+        ),
     ];
-    for (flag, value, msg) in cases {
+    for (flag, value, msg, detail) in cases {
         let mut a = e.verify_args("bundle.msb");
         let i = a.iter().position(|x| *x == flag).expect("flag");
         a[i + 1] = value;
         let err = e.fails(1, &a);
-        assert!(err.contains(msg), "{flag} {value}: {err}");
+        assert!(
+            err.contains(msg) && err.contains(detail),
+            "{flag} {value}: {err}"
+        );
     }
+    // A platform restriction and a device that gave none.
+    let mut a = e.verify_args("bundle.msb");
+    let i = a.iter().position(|x| *x == "--platform").expect("flag");
+    a.drain(i..i + 2);
+    let err = e.fails(1, &a);
+    assert!(
+        err.contains("the bundle is for platform PLAT-A; the device gave none (--platform)"),
+        "{err}"
+    );
     let mut a = e.verify_args("bundle.msb");
     a.extend(["--kind", "system-config"]);
-    assert!(e.fails(1, &a).contains("bundle kind does not match"));
+    let err = e.fails(1, &a);
+    assert!(
+        err.contains("bundle kind does not match")
+            && err.contains("the bundle is a component bundle; the device expects system-config"),
+        "{err}"
+    );
+    // A bundle given as the root is named as a bundle.
+    let mut a = e.verify_args("bundle.msb");
+    let i = a.iter().position(|x| *x == "--root").expect("flag");
+    a[i + 1] = "bundle.msb";
+    let err = e.fails(2, &a);
+    assert!(
+        err.contains("a bundle (or bundle head), not a trust root"),
+        "{err}"
+    );
     // A root that is not the one it was signed for.
     let r = e.p("root.msr");
     fs::rename(&r, e.p("root-a.msr")).expect("rename");

@@ -21,6 +21,19 @@ pub enum Error {
         #[source]
         source: modelseal_core::Error,
     },
+    /// The core verifier refused a bundle for this device, with what the
+    /// bundle asks for and what the device gave (the hardware ids it
+    /// accepts, the counter and the floor, the platform asked for).
+    #[error("{context}: {source}: {detail}")]
+    Refused {
+        /// What was being checked.
+        context: String,
+        /// The verifier's reason.
+        #[source]
+        source: modelseal_core::Error,
+        /// Expected and found.
+        detail: String,
+    },
     /// The host refused to produce something the core verifier would reject.
     #[error("{context}: the verifier would reject it: {source}")]
     WouldBeRejected {
@@ -113,6 +126,17 @@ pub enum Error {
         path: PathBuf,
         /// The spec field that named it.
         field: String,
+    },
+    /// A modelseal file of another kind than the command reads (a bundle
+    /// given as `--root`, an identity record to `inspect`).
+    #[error("{}: {}, not {expected} ({})", path.display(), found.describe(), found.hint())]
+    WrongFileKind {
+        /// The file.
+        path: PathBuf,
+        /// What the command reads here (`a trust root`).
+        expected: &'static str,
+        /// What the file is.
+        found: crate::fsio::FileKind,
     },
     /// A file to sign or inspect starts with neither magic.
     #[error("{}: neither a bundle, a bundle head nor a root envelope", path.display())]
@@ -557,6 +581,7 @@ impl Error {
         use ErrorClass::{BadInput, Internal, Io, Rejected};
         match self {
             Error::Verify { .. }
+            | Error::Refused { .. }
             | Error::SignatureInvalid { .. }
             | Error::SignatureDuplicate { .. }
             | Error::TooManySignatures { .. }
@@ -577,6 +602,7 @@ impl Error {
             | Error::FileGrew { .. }
             | Error::FileChanged { .. }
             | Error::UnknownFileType { .. }
+            | Error::WrongFileKind { .. }
             | Error::Key { .. }
             | Error::SignerNotInRole { .. }
             | Error::NoRandomness { .. }

@@ -215,6 +215,84 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32, overwrite: Overwrite) -
     f.commit(overwrite)
 }
 
+/// What a modelseal file is, by its magic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A bundle or a detached bundle head (`MSBUNDLE`).
+    Bundle,
+    /// A signed envelope: a trust root (`MSENVLOP`).
+    Envelope,
+    /// A root update for devices behind (`MSROOTUP`).
+    RootUpdate,
+    /// An identity summary (`MSID`).
+    Identity,
+    /// A version report (`MSVR`).
+    Report,
+}
+
+impl FileKind {
+    /// What it is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FileKind::Bundle => "a bundle (or bundle head)",
+            FileKind::Envelope => "a signed envelope (trust root)",
+            FileKind::RootUpdate => "a root update",
+            FileKind::Identity => "an identity record",
+            FileKind::Report => "a version report",
+        }
+    }
+    /// Where such a file goes instead.
+    pub fn hint(self) -> &'static str {
+        match self {
+            FileKind::Bundle => {
+                "a bundle is the command's BUNDLE argument; --root takes the trust root file"
+            }
+            FileKind::Envelope => "a trust root goes to --root",
+            FileKind::RootUpdate => {
+                "a root update is applied on the device (`modelseal_verifier_apply_root_update`)"
+            }
+            FileKind::Identity => "decode it with `modelseal identity decode FILE`",
+            FileKind::Report => "check it with `modelseal report verify FILE`",
+        }
+    }
+}
+
+/// The kind of the modelseal file at `path`, by its magic; `None` for a
+/// file too short to hold one or with another magic.
+pub fn sniff(path: &Path) -> Result<Option<FileKind>> {
+    use modelseal_core::{
+        bundle::{BUNDLE_MAGIC, ROOT_UPDATE_MAGIC},
+        envelope::ENVELOPE_MAGIC,
+        identity::IDENTITY_MAGIC,
+        report::REPORT_MAGIC,
+    };
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 8];
+    let mut n = 0;
+    while n < magic.len() {
+        match std::os::unix::fs::FileExt::read_at(&f, &mut magic[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    let m = &magic[..n];
+    Ok(if m == BUNDLE_MAGIC {
+        Some(FileKind::Bundle)
+    } else if m == ENVELOPE_MAGIC {
+        Some(FileKind::Envelope)
+    } else if m == ROOT_UPDATE_MAGIC {
+        Some(FileKind::RootUpdate)
+    } else if m.starts_with(&IDENTITY_MAGIC) {
+        Some(FileKind::Identity)
+    } else if m.starts_with(&REPORT_MAGIC) {
+        Some(FileKind::Report)
+    } else {
+        None
+    })
+}
+
 /// Reads a whole small file (keys, roots, signatures, heads), refusing one
 /// longer than `max` bytes before reading it.
 pub fn read_small(path: &Path, max: usize) -> Result<Vec<u8>> {

@@ -869,17 +869,21 @@ pub fn inspect_path(path: &Path, root: Option<&[u8]>) -> Result<Inspection> {
     // too short to hold any magic included, is read as a bundle, so short
     // or foreign input gets the verifier's verdict in the verifier's order
     // (fewer than 8 bytes: truncated, then the magic) and the message and
-    // exit code `verify` gives for it.
-    let mut magic = [0u8; 8];
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let is_root = match std::os::unix::fs::FileExt::read_exact_at(&file, &mut magic, 0) {
-        Ok(()) => magic == modelseal_core::envelope::ENVELOPE_MAGIC,
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    if is_root {
-        let bytes = crate::fsio::read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
-        return inspect_root(path, &bytes, root);
+    // exit code `verify` gives for it. Identity records and version
+    // reports are named, with the command that reads them.
+    match crate::fsio::sniff(path)? {
+        Some(crate::fsio::FileKind::Envelope) => {
+            let bytes = crate::fsio::read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
+            return inspect_root(path, &bytes, root);
+        }
+        Some(found @ (crate::fsio::FileKind::Identity | crate::fsio::FileKind::Report)) => {
+            return Err(Error::WrongFileKind {
+                path: path.to_path_buf(),
+                expected: "a bundle, a bundle head or a trust root",
+                found,
+            });
+        }
+        _ => {}
     }
     inspect_bundle(path, root)
 }

@@ -21,6 +21,7 @@ pub mod authority;
 pub mod build;
 pub mod bundle;
 pub mod error;
+mod explain;
 mod fieldpath;
 pub mod fsio;
 pub mod hashing;

@@ -15,18 +15,28 @@ use crate::error::{Error, Result};
 use crate::fsio::{AtomicFile, Overwrite, PUBLIC_MODE, read_small, write_atomic};
 use crate::sign::{SignedDocument, Signer, key_id_of};
 use crate::verify::{Payloads, check_output};
+use modelseal_core::SoftSha256;
 use modelseal_core::bundle::{BundleHeader, Layout};
 use modelseal_core::envelope::{DocType, Envelope, verify_strict};
 use modelseal_core::limits::{
     MAX_ROOT_ENVELOPE_LEN, PUBLIC_KEY_LEN, SIGNATURE_LEN, SIGNED_MESSAGE_LEN,
 };
 use modelseal_core::root::TrustRoot;
-use modelseal_core::{SoftSha256, bundle::BUNDLE_MAGIC, envelope::ENVELOPE_MAGIC};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// Reads a root envelope file.
 pub fn read_root(path: &Path) -> Result<Vec<u8>> {
+    match crate::fsio::sniff(path)? {
+        Some(crate::fsio::FileKind::Envelope) | None => {}
+        Some(found) => {
+            return Err(Error::WrongFileKind {
+                path: path.to_path_buf(),
+                expected: "a trust root",
+                found,
+            });
+        }
+    }
     let bytes = read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
     TrustRoot::from_envelope_unverified(&bytes)
         .map_err(|e| Error::verify(format!("{}: trust root", path.display()), e))?;
@@ -59,11 +69,8 @@ impl Signable {
     /// the device trust root for a bundle, the previous root for a rotated
     /// root, and not needed for a root of version 1.
     pub fn open(path: &Path, root: Option<&[u8]>) -> Result<Self> {
-        let mut magic = [0u8; 8];
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .map_err(|e| Error::io(path, e))?;
-        if magic == BUNDLE_MAGIC {
+        let kind = crate::fsio::sniff(path)?;
+        if kind == Some(crate::fsio::FileKind::Bundle) {
             let file = BundleFile::open(path)?;
             let device_root = root
                 .ok_or_else(|| Error::DeviceRootMissing {
@@ -83,9 +90,26 @@ impl Signable {
                     device_root,
                 },
             })
-        } else if magic == ENVELOPE_MAGIC {
+        } else if kind == Some(crate::fsio::FileKind::Envelope) {
             let bytes = read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
             Self::root(path, &bytes, root)
+        } else if let Some(found) = kind {
+            Err(Error::WrongFileKind {
+                path: path.to_path_buf(),
+                expected: "a bundle, a bundle head or a trust root",
+                found,
+            })
+        } else if std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len()
+            < 8
+        {
+            // Too short for any magic: the verifier's verdict, as `verify`
+            // and `inspect` give it.
+            Err(Error::verify(
+                format!("{}: bundle header", path.display()),
+                modelseal_core::Error::Truncated,
+            ))
         } else {
             Err(Error::UnknownFileType {
                 path: path.to_path_buf(),

@@ -80,9 +80,10 @@ pub fn verify_file(
                 path: path.to_path_buf(),
             });
         }
-        (false, None) => verify_whole(&mut v, &bundle, root, &mut work)?,
-        (true, dir) => verify_detached(&mut v, &bundle, dir)?,
-    };
+        (false, None) => verify_whole(&mut v, &bundle, root, &mut work),
+        (true, dir) => verify_detached(&mut v, &bundle, dir),
+    }
+    .map_err(|e| crate::explain::explain(e, &bundle.head, v.policy()))?;
     let mut record = vec![0u8; MAX_IDENTITY_LEN];
     let n = v
         .encode_identity(&installed, &mut record)
