@@ -121,7 +121,19 @@ fn parse() -> Cli {
         .skip(1)
         .take_while(|a| a != "--")
         .any(|a| a == "--json");
-    let failure = out::Failure::Usage(out::usage_line(&e.render().to_string()));
+    // The subcommand path the arguments name, for "see `... --help`".
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut path = vec![cmd.get_name().to_owned()];
+    for a in std::env::args().skip(1).filter(|a| !a.starts_with('-')) {
+        match cmd.find_subcommand(&a) {
+            Some(sub) => {
+                path.push(sub.get_name().to_owned());
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    let failure = out::Failure::Usage(out::usage_line(&e.render().to_string(), &path.join(" ")));
     failure.print(json);
     std::process::exit(failure.code());
 }

@@ -137,27 +137,16 @@ impl Failure {
 }
 
 /// One line from clap's rendering of a usage error: the message (its lines
-/// joined, tips dropped) and where to read more, e.g. "unexpected argument
-/// '--bogus' found (see `modelseal verify --help`)".
-pub(crate) fn usage_line(rendered: &str) -> String {
-    let mut message = Vec::new();
-    let mut command = String::from("modelseal");
-    for line in rendered.lines().map(str::trim) {
-        if let Some(usage) = line.strip_prefix("Usage:") {
-            let words: Vec<&str> = usage
-                .split_whitespace()
-                .take_while(|w| !w.starts_with(['[', '<', '-']))
-                .collect();
-            if !words.is_empty() {
-                command = words.join(" ");
-            }
-            break;
-        }
-        if line.is_empty() || line.starts_with("tip:") {
-            continue;
-        }
-        message.push(line.strip_prefix("error:").unwrap_or(line).trim());
-    }
+/// joined, tips and usage dropped) and where to read more, e.g.
+/// "unexpected argument '--bogus' found (see `modelseal verify --help`)".
+pub(crate) fn usage_line(rendered: &str, command: &str) -> String {
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+        .map(|l| l.strip_prefix("error:").unwrap_or(l).trim())
+        .collect();
     format!("{} (see `{command} --help`)", message.join(" "))
 }
 
@@ -207,6 +196,24 @@ pub(crate) fn parse_time(s: &str) -> Result<u64, String> {
     modelseal::spec::parse_time(s)
 }
 
+/// Parses a byte count: digits, optionally followed by K/KiB (1024) or
+/// M/MiB (1024 * 1024).
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let scale: usize = match unit.trim() {
+        "" => 1,
+        "K" | "KiB" | "k" => 1024,
+        "M" | "MiB" => 1024 * 1024,
+        other => return Err(format!("unknown unit `{other}`: bytes, K/KiB or M/MiB")),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("`{s}` is not a byte count"))
+}
+
 /// Parses a stage argument.
 pub(crate) fn parse_stage(s: &str) -> Result<modelseal_core::Stage, String> {
     modelseal::spec::parse_stage(s)
@@ -245,7 +252,22 @@ impl modelseal::hashing::Progress for Bar {
     fn advance(&self, bytes: u64) {
         self.bar.inc(bytes);
     }
-    fn end(&self) {
+    fn end(&self) {}
+    fn phase(&self, label: &'static str) {
+        // After hashing the bar would sit at 100% while the bundle is
+        // signed, flushed and read back: a spinner names the step instead.
+        self.bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        self.bar.set_message(label);
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
         self.bar.finish_and_clear();
     }
 }

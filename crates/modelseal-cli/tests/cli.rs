@@ -2204,3 +2204,51 @@ fn usage_errors_are_one_line_and_json_with_json() {
     // Help still prints help and succeeds.
     assert_eq!(e.run(&["verify", "--help"]).status.code(), Some(0));
 }
+
+#[test]
+fn a_head_over_the_ecu_budget_is_refused_with_its_size() {
+    let e = Env::new();
+    e.root();
+    let build = |max: &str| {
+        e.run(&[
+            "build",
+            "spec/perception_front_camera.toml",
+            "-o",
+            "b.msb",
+            "--root",
+            "root.msr",
+            "--key",
+            "c1.pem",
+            "--max-head-len",
+            max,
+        ])
+    };
+    // The example's head with the component role's threshold (2) of
+    // signatures is over 1 KiB: refused, with the size, nothing written.
+    let out = build("1K");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("with 2 signature(s); the target ECU holds at most 1024 (--max-head-len)"),
+        "{err}"
+    );
+    assert!(!e.p("b.msb").exists());
+    // The boundary: the head as built (one signature) plus one signature
+    // entry (96 bytes: key and signature) for the threshold's second.
+    let out = build("16KiB");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = e.json(&["inspect", "b.msb"]);
+    let one_sig = r["head_len"].as_u64().expect("head_len") as usize;
+    let need = one_sig + 96;
+    fs::remove_file(e.p("b.msb")).expect("rm");
+    assert_eq!(build(&(need - 1).to_string()).status.code(), Some(2));
+    assert!(!e.p("b.msb").exists());
+    assert!(build(&need.to_string()).status.success());
+    let out = build("nonsense");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("see `modelseal build --help`"));
+}

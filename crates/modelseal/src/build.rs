@@ -45,6 +45,11 @@ pub struct BuildOptions<'a> {
     pub created_at: u64,
     /// The current time (expiry dates must be after it).
     pub now: u64,
+    /// The largest bundle head the target ECU holds (its work buffer
+    /// less the read chunk), when known: a bundle whose head, with the
+    /// signing role's threshold of signatures, is longer is refused before
+    /// anything is hashed.
+    pub max_head_len: Option<usize>,
 }
 
 impl std::fmt::Debug for BuildOptions<'_> {
@@ -112,8 +117,9 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     let spec_file = spec::load(opts.spec)?;
     let mut plan = spec::resolve(opts.spec, &spec_file, opts.created_at)?;
     let kind = crate::model::kind_of(&plan.manifest)?;
-    check_signers(opts, kind)?;
+    let threshold = check_signers(opts, kind)?;
     let layout = Planned::new(opts, &plan)?;
+    check_head_budget(opts, &layout, threshold)?;
     let warnings = detached_warnings(opts, &plan);
     let t_resolve = t0.elapsed();
 
@@ -125,13 +131,14 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
 
     // Encode, check with the core, sign.
     let t2 = Instant::now();
+    progress.phase("signing");
     let (signed, head) = sign_head(opts, &plan, &layout)?;
     out.write_at(&head, 0)?;
     let t_sign = t2.elapsed();
 
     // Flush, read back through the core, rename into place.
     let t3 = Instant::now();
-    let status = check_and_commit(opts, &head, out)?;
+    let status = check_and_commit(opts, &head, out, progress)?;
     let file_len = if opts.detached {
         head.len() as u64
     } else {
@@ -167,8 +174,11 @@ fn check_and_commit(
     opts: &BuildOptions<'_>,
     head: &[u8],
     out: AtomicFile,
+    progress: &dyn Progress,
 ) -> Result<SignatureStatus> {
+    progress.phase("flushing to disk");
     out.sync()?;
+    progress.phase("checking with the verifier");
     let what = opts.output.display().to_string();
     let payloads = if opts.detached {
         Payloads::Detached
@@ -189,8 +199,8 @@ fn check_and_commit(
 
 /// Refuses a signer whose key is not in the signing role of the root in
 /// force after the chain (the chain is checked by the core here, before
-/// any hashing).
-fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<()> {
+/// any hashing). Returns the role's threshold.
+fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<usize> {
     let (root_version, root_doc) =
         root_in_force(opts.device_root, &opts.chain).map_err(|e| match e {
             Error::Verify { context, source } => Error::WouldBeRejected { context, source },
@@ -215,6 +225,26 @@ fn check_signers(opts: &BuildOptions<'_>, kind: BundleKind) -> Result<()> {
                 },
             ));
         }
+    }
+    Ok(usize::from(role_keys.threshold()))
+}
+
+/// Refuses a head longer than the target ECU holds: its length once the
+/// role's threshold of signatures is on it (each signature adds
+/// `SIGNATURE_ENTRY_LEN` bytes; signatures added later count too).
+fn check_head_budget(opts: &BuildOptions<'_>, layout: &Planned, threshold: usize) -> Result<()> {
+    let Some(max) = opts.max_head_len else {
+        return Ok(());
+    };
+    let signatures = threshold.max(opts.signers.len());
+    let head_len = layout.head_len
+        + (signatures - opts.signers.len()) * modelseal_core::limits::SIGNATURE_ENTRY_LEN;
+    if head_len > max {
+        return Err(Error::HeadOverBudget {
+            head_len,
+            max,
+            signatures,
+        });
     }
     Ok(())
 }

@@ -69,6 +69,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The bundle head would not fit the target ECU (`--max-head-len`).
+    #[error(
+        "the bundle head would be {head_len} bytes with {signatures} signature(s); the target ECU holds at most {max} (--max-head-len): leave artifacts out, split the bundle, or give the ECU a larger work buffer"
+    )]
+    HeadOverBudget {
+        /// Length of the head, signatures included.
+        head_len: usize,
+        /// The budget.
+        max: usize,
+        /// Signatures counted.
+        signatures: usize,
+    },
     /// A document would exceed a format limit.
     #[error("{0} exceeds the format's size limit")]
     TooLarge(&'static str),
@@ -595,6 +607,7 @@ impl Error {
             Error::WouldBeRejected { .. }
             | Error::Spec { .. }
             | Error::TooLarge(_)
+            | Error::HeadOverBudget { .. }
             | Error::Exists(_)
             | Error::NotAFileName { .. }
             | Error::OutputIsDirectory { .. }

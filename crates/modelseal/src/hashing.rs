@@ -31,6 +31,9 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes: u64) {}
     /// Hashing ended.
     fn end(&self) {}
+    /// A step after hashing started (signing, flushing to disk, checking
+    /// with the verifier): long on big bundles, so a person sees what runs.
+    fn phase(&self, _label: &'static str) {}
 }
 
 /// Progress that reports nothing.

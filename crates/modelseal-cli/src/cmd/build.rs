@@ -41,6 +41,11 @@ pub(crate) struct BuildArgs {
     /// Worker threads for hashing and checking (default: every core).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
+    /// The largest bundle head the target ECU holds (bytes; K/KiB and M/MiB
+    /// suffixes): refuse a bundle whose head, signed to the role's
+    /// threshold, is longer, before hashing anything.
+    #[arg(long, value_name = "BYTES", value_parser = crate::out::parse_size)]
+    max_head_len: Option<usize>,
     /// Replace an existing output.
     #[arg(long)]
     force: bool,
@@ -71,8 +76,11 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         overwrite: Overwrite::forced(a.force),
         created_at: created_at()?,
         now: now(),
+        max_head_len: a.max_head_len,
     };
-    let r = build(&opts, &bar)?;
+    let r = build(&opts, &bar);
+    drop(bar); // cleared before the report is printed
+    let r = r?;
     let t = &r.timings;
     let rate = if t.hash_s > 0.0 {
         format!(", {:.0} MB/s", r.payload_bytes as f64 / t.hash_s / 1e6)
