@@ -43,6 +43,9 @@ pub(crate) enum Failure {
     Rejected(String),
     /// Arguments that do not fit together.
     Usage(String),
+    /// A refusal the command's report already carries (under --json, no
+    /// second JSON document follows it).
+    Reported(String),
     Report(modelseal::report::ReportError),
 }
 
@@ -62,7 +65,7 @@ impl Failure {
                 ErrorClass::Io => 3,
                 ErrorClass::Internal => 4,
             },
-            Failure::Rejected(_) => 1,
+            Failure::Rejected(_) | Failure::Reported(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Report(e) => report_code(e),
         }
@@ -83,7 +86,7 @@ impl Failure {
                 }
                 line.replace('\n', " ")
             }
-            Failure::Rejected(m) | Failure::Usage(m) => m.clone(),
+            Failure::Rejected(m) | Failure::Usage(m) | Failure::Reported(m) => m.clone(),
             Failure::Report(e) => e.to_string(),
         }
     }
@@ -99,7 +102,7 @@ impl Failure {
                 ErrorClass::Io => "io",
                 ErrorClass::Internal => "internal",
             },
-            Failure::Rejected(_) | Failure::Report(_) => "rejected",
+            Failure::Rejected(_) | Failure::Reported(_) | Failure::Report(_) => "rejected",
             Failure::Usage(_) => "usage",
         }
     }
@@ -112,7 +115,7 @@ impl Failure {
     pub(crate) fn print(&self, json: bool) {
         let message = self.chain();
         eprintln!("modelseal: error: {message}");
-        if !json {
+        if !json || matches!(self, Failure::Reported(_)) {
             return;
         }
         let error = serde_json::json!({

@@ -441,6 +441,20 @@ fn inspect_judges_short_input_as_verify_does() {
             }
         }
     }
+    // A bundle cut inside its payload: shown, but not a success.
+    e.build("whole.msb", &["c1.pem", "c2.pem"]);
+    let bytes = fs::read(e.p("whole.msb")).expect("bundle");
+    fs::write(e.p("cut.msb"), &bytes[..bytes.len() - 1]).expect("write");
+    let out = e.run(&["inspect", "--json", "cut.msb"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+    assert!(
+        v["problem"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("truncated")),
+        "{v}"
+    );
+    assert!(e.fails(1, &["inspect", "cut.msb"]).contains("cut.msb: "));
     // An identity record or a version report given to inspect is named,
     // with the command that reads it.
     let mut a = e.verify_args("x.msb");

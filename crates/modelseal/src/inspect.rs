@@ -566,6 +566,10 @@ pub struct BundleInspection {
     pub manifest: ManifestReport,
     /// Its signatures.
     pub signatures: BundleSignatures,
+    /// What makes the file unusable as it is (a whole bundle whose length
+    /// is not its layout's: truncated, or with bytes after the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// A root envelope, inspected.
@@ -861,6 +865,16 @@ pub struct Inspection {
     pub text: String,
 }
 
+impl Inspection {
+    /// What makes the inspected file unusable as it is, if anything.
+    pub fn problem(&self) -> Option<&str> {
+        match &self.report {
+            InspectReport::Bundle(b) => b.problem.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// Inspects a bundle, a detached bundle head or a root envelope. `root` is
 /// the device root (bundles) or the previous root (rotated roots), to judge
 /// signatures.
@@ -1015,6 +1029,18 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
     } else {
         BundleForm::LengthMismatch
     };
+    let problem = (form == BundleForm::LengthMismatch).then(|| {
+        format!(
+            "{} bytes, but its layout needs {}: {}",
+            file.file_len,
+            layout.end(),
+            if file.file_len < layout.end() {
+                "truncated"
+            } else {
+                "bytes after the end"
+            }
+        )
+    });
     let (rotation_chain, chain_text) = chain_report(&parts.chain)?;
     let (signatures, sig_text) = bundle_signatures(&file.head, &parts, &doc, device_root)?;
     let mut text = format!(
@@ -1040,6 +1066,7 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
         rotation_chain,
         manifest: ManifestReport::new(&manifest, Some(&offsets)),
         signatures,
+        problem,
     }));
     Ok(Inspection { report, text })
 }

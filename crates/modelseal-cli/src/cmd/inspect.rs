@@ -1,6 +1,6 @@
 //! `modelseal inspect`.
 
-use crate::out::{CmdResult, Ctx};
+use crate::out::{CmdResult, Ctx, Failure};
 use clap::Args;
 use modelseal::inspect::inspect_path;
 use std::path::PathBuf;
@@ -26,5 +26,10 @@ pub(crate) fn run(ctx: &Ctx, a: InspectArgs) -> CmdResult {
     let root = a.root.as_deref().map(crate::out::read_root).transpose()?;
     let i = inspect_path(&a.file, root.as_deref())?;
     ctx.report(&i.report, &i.text);
-    Ok(())
+    // Shown in full, but a file no device would install is not a success
+    // (the JSON report carries the same `problem`).
+    match i.problem() {
+        Some(p) => Err(Failure::Reported(format!("{}: {p}", a.file.display()))),
+        None => Ok(()),
+    }
 }
