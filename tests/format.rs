@@ -784,3 +784,123 @@ fn identity_records_truncated_or_altered_are_rejected() {
         }
     }
 }
+
+// ------------------------------------------------------------ declared order
+
+/// Every sequence the records declare `Order::Ascending` (and only those):
+/// two items swapped, or one repeated, are refused by the declared rule
+/// (`check_fields`, what the host runs, naming the field) and by the
+/// verifier's scan alike; `normalize`, derived from the same declaration,
+/// puts a swapped pair back.
+#[test]
+fn declared_orders_are_the_verifiers_orders() {
+    use modelseal_core::doc::{ComponentDoc, ManifestDoc, SystemConfigDoc};
+    use modelseal_core::rules::{Class, Order, Record};
+    fn ascending(fields: &[modelseal_core::rules::Field], prefix: &str) -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.class,
+                    Class::Seq {
+                        order: Order::Ascending,
+                        ..
+                    }
+                )
+            })
+            .map(|f| format!("{prefix}{}", f.name))
+            .collect()
+    }
+    let mut declared = ascending(ManifestDoc::FIELDS, "");
+    declared.extend(ascending(ComponentDoc::FIELDS, "components[0]."));
+    declared.extend(ascending(SystemConfigDoc::FIELDS, "system_config."));
+    declared.sort();
+
+    type Pick = fn(&mut Manifest) -> &mut dyn Swap;
+    trait Swap {
+        fn swap01(&mut self);
+        fn repeat0(&mut self);
+    }
+    impl<T: Clone> Swap for Vec<T> {
+        fn swap01(&mut self) {
+            self.swap(0, 1);
+        }
+        fn repeat0(&mut self) {
+            self[1] = self[0].clone();
+        }
+    }
+    fn sc(m: &mut Manifest) -> &mut modelseal::model::SystemConfig {
+        m.system_config.as_mut().expect("system config")
+    }
+    let component: fn() -> Manifest = largest_component_manifest;
+    let sysconfig: fn() -> Manifest = largest_system_config_manifest;
+    type Case = (&'static str, fn() -> Manifest, Pick);
+    let cases: Vec<Case> = vec![
+        ("artifacts", component, |m| &mut m.artifacts),
+        ("components", component, |m| &mut m.components),
+        ("components[0].metadata", component, |m| {
+            &mut m.components[0].metadata
+        }),
+        ("extensions", component, |m| &mut m.extensions),
+        ("system_config.ecus", sysconfig, |m| &mut sc(m).ecus),
+        ("system_config.middleware", sysconfig, |m| {
+            &mut sc(m).middleware
+        }),
+        ("system_config.parameter_sets", sysconfig, |m| {
+            &mut sc(m).parameter_sets
+        }),
+    ];
+    let mut covered: Vec<String> = cases.iter().map(|(n, _, _)| (*n).to_owned()).collect();
+    covered.sort();
+    assert_eq!(covered, declared, "every declared order is cross-checked");
+
+    for (name, largest, pick) in cases {
+        for repeat in [false, true] {
+            let mut m = largest();
+            let seq = pick(&mut m);
+            if repeat {
+                seq.repeat0();
+            } else {
+                seq.swap01();
+            }
+            println!("{name}: {}", if repeat { "repeated" } else { "swapped" });
+            assert_eq!(
+                m.check_fields(&mut ()),
+                Err(Error::Invalid),
+                "the declared rule refuses {name}"
+            );
+            rejects(&m, Error::Invalid);
+            if !repeat {
+                m.normalize();
+                assert_eq!(m, largest(), "normalize restores {name}");
+            }
+        }
+    }
+}
+
+/// The trust root's one declared order: roles by id. Swapped, the declared
+/// rule and the verifier both refuse it.
+#[test]
+fn declared_role_order_is_the_verifiers() {
+    use modelseal_core::doc::RootDoc;
+    use modelseal_core::rules::{Class, Order, Record};
+    let ordered: Vec<&str> = RootDoc::FIELDS
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.class,
+                Class::Seq {
+                    order: Order::Ascending,
+                    ..
+                }
+            )
+        })
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(ordered, ["roles"]);
+    let mut r = root_v1();
+    r.roles.swap(0, 1);
+    assert_eq!(r.check_fields(&mut ()), Err(Error::Invalid));
+    let env = root_envelope(&r, &["r1", "r2"]);
+    assert!(Verifier::new(&env, policy(), SoftSha256::new()).is_err());
+}

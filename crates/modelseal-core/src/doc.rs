@@ -19,7 +19,7 @@ use crate::limits::{
     MAX_HARDWARE_IDS, MAX_METADATA, MAX_MIDDLEWARE, MAX_PARAMETER_SETS, MAX_ROLE_KEYS, MAX_ROLES,
     MAX_SERIALS, MAX_TICKETS,
 };
-use crate::rules::{Class, Record};
+use crate::rules::{Class, Order, Record};
 #[cfg(feature = "alloc")]
 use alloc::{string::String, vec::Vec};
 
@@ -34,7 +34,7 @@ use alloc::{string::String, vec::Vec};
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident<$lt:lifetime> => $owned:ident $(, $leaf:ident)? {
+        pub struct $name:ident<$lt:lifetime> => $owned:ident $(by $($key:ident).+)? $(, $leaf:ident)? {
             $(
                 $(#[doc = $fdoc:literal])*
                 $(#[serde($($fser:tt)*)])*
@@ -82,6 +82,9 @@ macro_rules! record {
                     _ => Err(crate::Error::Invalid),
                 }
             }
+            fn sort_key(&self) -> Option<crate::rules::SortKey<'_>> {
+                None $( .or(Some(crate::rules::IntoSortKey::sort_key(&self.$($key).+))) )?
+            }
         }
 
         #[doc = concat!("[`", stringify!($name), "`] with owned strings and sequences, for tools ")]
@@ -122,6 +125,16 @@ macro_rules! record {
                     Class::Record { .. } => self.check_fields(trail),
                     _ => Err(crate::Error::Invalid),
                 }
+            }
+            fn sort_key(&self) -> Option<crate::rules::SortKey<'_>> {
+                None $( .or(Some(crate::rules::IntoSortKey::sort_key(&self.$($key).+))) )?
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl crate::rules::Normalize for $owned {
+            fn normalize(&mut self, _: Class) {
+                $( crate::rules::Normalize::normalize(&mut self.$field, $class); )+
             }
         }
 
@@ -182,10 +195,10 @@ record! {
     #[derive(Debug, Clone, Copy, Serialize)]
     pub struct TargetDoc<'a> => TargetDocBuf {
         /// Accepted hardware ids (at least one).
-        pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, limit: "MAX_HARDWARE_IDS", item: &ID },
+        pub hardware_ids: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_HARDWARE_IDS, limit: "MAX_HARDWARE_IDS", item: &ID, order: Order::Free },
         /// Accepted ECU serials; empty means any.
         #[buf(default)]
-        pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, limit: "MAX_SERIALS", item: &ID },
+        pub serials: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_SERIALS, limit: "MAX_SERIALS", item: &ID, order: Order::Free },
         /// Vehicle platform, when restricted.
         pub platform: Option<&'a str> => Option<String> = Class::OptId,
         /// Market, when restricted.
@@ -258,7 +271,7 @@ record! {
 record! {
     /// One free key/value metadata entry.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct MetadataEntry<'a> => MetadataEntryBuf, leaf {
+    pub struct MetadataEntry<'a> => MetadataEntryBuf by key, leaf {
         /// Key (identifier); keys are strictly ascending within a component.
         pub key: &'a str => String = Class::Id { required: true },
         /// Value (free text).
@@ -269,13 +282,13 @@ record! {
 record! {
     /// A model component (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct ComponentDoc<'a> => ComponentDocBuf {
+    pub struct ComponentDoc<'a> => ComponentDocBuf by head.family {
         /// The registry record.
         pub head: ComponentHead<'a> => ComponentHeadBuf = Class::Record { max: ComponentHead::MAX_LEN },
         /// Tickets (identifiers).
-        pub tickets: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_TICKETS, limit: "MAX_TICKETS", item: &ID },
+        pub tickets: &'a [&'a str] => Vec<String> = Class::Seq { max: MAX_TICKETS, limit: "MAX_TICKETS", item: &ID, order: Order::Free },
         /// Free metadata, keys strictly ascending.
-        pub metadata: &'a [MetadataEntry<'a>] => Vec<MetadataEntryBuf> = Class::Seq { max: MAX_METADATA, limit: "MAX_METADATA", item: &Class::Record { max: MetadataEntry::MAX_LEN } },
+        pub metadata: &'a [MetadataEntry<'a>] => Vec<MetadataEntryBuf> = Class::Seq { max: MAX_METADATA, limit: "MAX_METADATA", item: &Class::Record { max: MetadataEntry::MAX_LEN }, order: Order::Ascending },
     }
 }
 
@@ -331,18 +344,18 @@ record! {
 record! {
     /// One ECU entry (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct EcuDoc<'a> => EcuDocBuf {
+    pub struct EcuDoc<'a> => EcuDocBuf by head.name {
         /// Name, hardware id, software version.
         pub head: EcuHead<'a> => EcuHeadBuf = Class::Record { max: EcuHead::MAX_LEN },
         /// The models it runs.
-        pub models: &'a [ModelRef<'a>] => Vec<ModelRefBuf> = Class::Seq { max: MAX_ECU_MODELS, limit: "MAX_ECU_MODELS", item: &Class::Record { max: ModelRef::MAX_LEN } },
+        pub models: &'a [ModelRef<'a>] => Vec<ModelRefBuf> = Class::Seq { max: MAX_ECU_MODELS, limit: "MAX_ECU_MODELS", item: &Class::Record { max: ModelRef::MAX_LEN }, order: Order::Free },
     }
 }
 
 record! {
     /// A shared middleware version (ROS, DDS, OS, compiler, ...).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Middleware<'a> => MiddlewareBuf, leaf {
+    pub struct Middleware<'a> => MiddlewareBuf by name, leaf {
         /// Name; names are strictly ascending within a configuration.
         pub name: &'a str => String = Class::Id { required: true },
         /// Version.
@@ -356,7 +369,7 @@ record! {
 record! {
     /// A parameter set for a vehicle variant, sensor set and market.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct ParameterSet<'a> => ParameterSetBuf, leaf {
+    pub struct ParameterSet<'a> => ParameterSetBuf by name, leaf {
         /// Name; names are strictly ascending within a configuration.
         pub name: &'a str => String = Class::Id { required: true },
         /// Vehicle variant (may be empty).
@@ -378,11 +391,11 @@ record! {
         /// Id, version, platform, sensor set, market.
         pub head: SystemConfigHead<'a> => SystemConfigHeadBuf = Class::Record { max: SystemConfigHead::MAX_LEN },
         /// ECU entries, names strictly ascending (at least one).
-        pub ecus: &'a [EcuDoc<'a>] => Vec<EcuDocBuf> = Class::Seq { max: MAX_ECUS, limit: "MAX_ECUS", item: &Class::Record { max: EcuDoc::MAX_LEN } },
+        pub ecus: &'a [EcuDoc<'a>] => Vec<EcuDocBuf> = Class::Seq { max: MAX_ECUS, limit: "MAX_ECUS", item: &Class::Record { max: EcuDoc::MAX_LEN }, order: Order::Ascending },
         /// Middleware versions, names strictly ascending.
-        pub middleware: &'a [Middleware<'a>] => Vec<MiddlewareBuf> = Class::Seq { max: MAX_MIDDLEWARE, limit: "MAX_MIDDLEWARE", item: &Class::Record { max: Middleware::MAX_LEN } },
+        pub middleware: &'a [Middleware<'a>] => Vec<MiddlewareBuf> = Class::Seq { max: MAX_MIDDLEWARE, limit: "MAX_MIDDLEWARE", item: &Class::Record { max: Middleware::MAX_LEN }, order: Order::Ascending },
         /// Parameter sets, names strictly ascending.
-        pub parameter_sets: &'a [ParameterSet<'a>] => Vec<ParameterSetBuf> = Class::Seq { max: MAX_PARAMETER_SETS, limit: "MAX_PARAMETER_SETS", item: &Class::Record { max: ParameterSet::MAX_LEN } },
+        pub parameter_sets: &'a [ParameterSet<'a>] => Vec<ParameterSetBuf> = Class::Seq { max: MAX_PARAMETER_SETS, limit: "MAX_PARAMETER_SETS", item: &Class::Record { max: ParameterSet::MAX_LEN }, order: Order::Ascending },
     }
 }
 
@@ -415,7 +428,7 @@ record! {
 record! {
     /// One artifact.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Artifact<'a> => ArtifactBuf, leaf {
+    pub struct Artifact<'a> => ArtifactBuf by name, leaf {
         /// Relative path; names are strictly ascending (bytewise) in a manifest.
         pub name: &'a str => String = Class::Name,
         /// [`ArtifactKind`] code.
@@ -437,7 +450,7 @@ record! {
     /// An extension: how later formats add fields that deployed verifiers can
     /// skip. A verifier rejects a critical extension it does not know.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct Extension<'a> => ExtensionBuf, leaf {
+    pub struct Extension<'a> => ExtensionBuf by id, leaf {
         /// Extension id; ids are strictly ascending in a manifest.
         pub id: u32 => u32 = Class::U32,
         /// Whether a verifier that does not know `id` must reject the manifest.
@@ -456,13 +469,13 @@ record! {
         /// Target binding.
         pub target: TargetDoc<'a> => TargetDocBuf = Class::Record { max: TargetDoc::MAX_LEN },
         /// Components: at least one in a component bundle, none in a system configuration.
-        pub components: &'a [ComponentDoc<'a>] => Vec<ComponentDocBuf> = Class::Seq { max: MAX_COMPONENTS, limit: "MAX_COMPONENTS", item: &Class::Record { max: ComponentDoc::MAX_LEN } },
+        pub components: &'a [ComponentDoc<'a>] => Vec<ComponentDocBuf> = Class::Seq { max: MAX_COMPONENTS, limit: "MAX_COMPONENTS", item: &Class::Record { max: ComponentDoc::MAX_LEN }, order: Order::Ascending },
         /// The system configuration: present exactly in system-configuration bundles.
         pub system_config: Option<SystemConfigDoc<'a>> => Option<SystemConfigDocBuf> = Class::OptRecord { max: SystemConfigDoc::MAX_LEN },
         /// Artifacts, names strictly ascending: at least one in a component bundle.
-        pub artifacts: &'a [Artifact<'a>] => Vec<ArtifactBuf> = Class::Seq { max: MAX_ARTIFACTS, limit: "MAX_ARTIFACTS", item: &Class::Record { max: Artifact::MAX_LEN } },
+        pub artifacts: &'a [Artifact<'a>] => Vec<ArtifactBuf> = Class::Seq { max: MAX_ARTIFACTS, limit: "MAX_ARTIFACTS", item: &Class::Record { max: Artifact::MAX_LEN }, order: Order::Ascending },
         /// Extensions, ids strictly ascending.
-        pub extensions: &'a [Extension<'a>] => Vec<ExtensionBuf> = Class::Seq { max: MAX_EXTENSIONS, limit: "MAX_EXTENSIONS", item: &Class::Record { max: Extension::MAX_LEN } },
+        pub extensions: &'a [Extension<'a>] => Vec<ExtensionBuf> = Class::Seq { max: MAX_EXTENSIONS, limit: "MAX_EXTENSIONS", item: &Class::Record { max: Extension::MAX_LEN }, order: Order::Ascending },
     }
 }
 
@@ -479,14 +492,14 @@ pub const ROLE_SYSTEM_CONFIG: u8 = RoleId::SystemConfig.code();
 record! {
     /// One role of a trust root (writing side).
     #[derive(Debug, Clone, Copy, Serialize)]
-    pub struct RoleDoc<'a> => RoleDocBuf {
+    pub struct RoleDoc<'a> => RoleDocBuf by id {
         /// Role id ([`ROLE_ROOT`], [`ROLE_COMPONENT`], [`ROLE_SYSTEM_CONFIG`];
         /// other nonzero ids are reserved for later roles and ignored).
         pub id: u8 => u8 = Class::Code,
         /// Distinct keys of this role that must sign (1 ..= keys).
         pub threshold: u8 => u8 = Class::U8,
         /// The role's Ed25519 public keys, each listed once.
-        pub keys: &'a [[u8; 32]] => Vec<[u8; 32]> = Class::Seq { max: MAX_ROLE_KEYS, limit: "MAX_ROLE_KEYS", item: &Class::Key },
+        pub keys: &'a [[u8; 32]] => Vec<[u8; 32]> = Class::Seq { max: MAX_ROLE_KEYS, limit: "MAX_ROLE_KEYS", item: &Class::Key, order: Order::Free },
         /// A re-base of the role's security-counter floor (component and
         /// system-configuration roles only): a device that applies the
         /// rotation to this root sets its floor for the role to this value.
@@ -505,6 +518,6 @@ record! {
         /// Expiry, seconds since the Unix epoch; checked only with a trusted clock.
         pub expires_at: Option<u64> => Option<u64> = Class::OptU64,
         /// Roles, ids strictly ascending; roles 1, 2 and 3 are required.
-        pub roles: &'a [RoleDoc<'a>] => Vec<RoleDocBuf> = Class::Seq { max: MAX_ROLES, limit: "MAX_ROLES", item: &Class::Record { max: RoleDoc::MAX_LEN } },
+        pub roles: &'a [RoleDoc<'a>] => Vec<RoleDocBuf> = Class::Seq { max: MAX_ROLES, limit: "MAX_ROLES", item: &Class::Record { max: RoleDoc::MAX_LEN }, order: Order::Ascending },
     }
 }

@@ -29,23 +29,13 @@ impl ManifestDocBuf {
         BundleKind::from_code(self.head.kind)
     }
 
-    /// Puts every list the format orders into its canonical order: artifacts
-    /// by name (which is also payload order), components by family, ECUs,
-    /// middleware and parameter sets by name, extensions by id.
+    /// Puts every list the format orders into its canonical order, as the
+    /// records declare it ([`crate::rules::Order::Ascending`] and each
+    /// record's key): artifacts by name (which is also payload order),
+    /// components by family, metadata by key, ECUs, middleware and
+    /// parameter sets by name, extensions by id.
     pub fn normalize(&mut self) {
-        self.artifacts
-            .sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-        self.components
-            .sort_by(|a, b| a.head.family.cmp(&b.head.family));
-        for c in &mut self.components {
-            c.metadata.sort_by(|a, b| a.key.cmp(&b.key));
-        }
-        if let Some(sc) = &mut self.system_config {
-            sc.ecus.sort_by(|a, b| a.head.name.cmp(&b.head.name));
-            sc.middleware.sort_by(|a, b| a.name.cmp(&b.name));
-            sc.parameter_sets.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-        self.extensions.sort_by_key(|e| e.id);
+        crate::rules::Normalize::normalize(self, crate::rules::Class::Record { max: 0 });
     }
 
     /// The manifest document, encoded exactly as given (no reordering, no

@@ -38,7 +38,7 @@ use crate::limits::{
 };
 use crate::manifest::{Item, Items, ManifestVisitor, WalkerHandle};
 use crate::policy::DevicePolicy;
-use crate::rules::{Class, Record};
+use crate::rules::{Class, Order, Record};
 use crate::verify::Installed;
 use crate::wire::{Walker, Writer, check_id, copy_exact, le_u16};
 use crate::{SessionState, Verifier};
@@ -162,9 +162,9 @@ record! {
         /// Freshness, who, what.
         pub head: ReportHead<'a> => ReportHeadBuf = Class::Record { max: ReportHead::MAX_LEN },
         /// Installed components, in manifest order (none for a system configuration).
-        pub components: &'a [ReportComponent<'a>] => Vec<ReportComponentBuf> = Class::Seq { max: MAX_COMPONENTS, limit: "MAX_COMPONENTS", item: &Class::Record { max: ReportComponent::MAX_LEN } },
+        pub components: &'a [ReportComponent<'a>] => Vec<ReportComponentBuf> = Class::Seq { max: MAX_COMPONENTS, limit: "MAX_COMPONENTS", item: &Class::Record { max: ReportComponent::MAX_LEN }, order: Order::Free },
         /// Key ids of the keys whose signatures counted for the installed bundle.
-        pub signers: &'a [KeyId] => Vec<KeyId> = Class::Seq { max: MAX_SIGNATURES, limit: "MAX_SIGNATURES", item: &Class::KeyId },
+        pub signers: &'a [KeyId] => Vec<KeyId> = Class::Seq { max: MAX_SIGNATURES, limit: "MAX_SIGNATURES", item: &Class::KeyId, order: Order::Free },
     }
 }
 

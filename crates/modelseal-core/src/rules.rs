@@ -102,7 +102,64 @@ pub enum Class {
         limit: &'static str,
         /// Each item's class.
         item: &'static Class,
+        /// How the items are ordered.
+        order: Order,
     },
+}
+
+/// How the items of a sequence are ordered: part of a field's rule,
+/// declared beside its class and limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// In the order given.
+    Free,
+    /// Strictly ascending by each item's key (the field a record declares
+    /// with `key =`; strings compare bytewise, numbers numerically): no key
+    /// twice, and one canonical order, so equal content encodes equally.
+    Ascending,
+}
+
+/// The key a sequence with [`Order::Ascending`] is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortKey<'a> {
+    /// A number (ids).
+    Num(u64),
+    /// A string, compared bytewise.
+    Bytes(&'a [u8]),
+}
+
+impl<'a> SortKey<'a> {
+    /// The key as text, when it is a string (for messages).
+    pub fn as_str(self) -> Option<&'a str> {
+        match self {
+            SortKey::Bytes(b) => core::str::from_utf8(b).ok(),
+            SortKey::Num(_) => None,
+        }
+    }
+}
+
+/// A field that can order a sequence.
+pub trait IntoSortKey {
+    /// The key.
+    fn sort_key(&self) -> SortKey<'_>;
+}
+
+impl IntoSortKey for &str {
+    fn sort_key(&self) -> SortKey<'_> {
+        SortKey::Bytes(self.as_bytes())
+    }
+}
+
+impl IntoSortKey for u8 {
+    fn sort_key(&self) -> SortKey<'_> {
+        SortKey::Num(u64::from(*self))
+    }
+}
+
+impl IntoSortKey for u32 {
+    fn sort_key(&self) -> SortKey<'_> {
+        SortKey::Num(u64::from(*self))
+    }
 }
 
 /// Bytes of a postcard varint encoding `n` (evaluated at compile time for
@@ -188,6 +245,12 @@ impl Trail for () {
 pub trait Checked {
     /// Checks the value against its field's class.
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()>;
+    /// The key this value is ordered by in an [`Order::Ascending`]
+    /// sequence: a string itself, a record its declared `key` field;
+    /// `None` for a value that declares none.
+    fn sort_key(&self) -> Option<SortKey<'_>> {
+        None
+    }
 }
 
 /// Checks field `name` of class `class`, keeping `trail` on it.
@@ -204,6 +267,9 @@ pub fn check_field<T: Checked + ?Sized, P: Trail + ?Sized>(
 }
 
 impl Checked for str {
+    fn sort_key(&self) -> Option<SortKey<'_>> {
+        Some(SortKey::Bytes(self.as_bytes()))
+    }
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
         let verdict = match class {
             Class::Id { required } => identifier(self, required),
@@ -256,6 +322,9 @@ impl<T: Checked + ?Sized> Checked for &T {
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
         (**self).check(class, trail)
     }
+    fn sort_key(&self) -> Option<SortKey<'_>> {
+        (**self).sort_key()
+    }
 }
 
 impl Checked for Option<&str> {
@@ -270,8 +339,10 @@ impl Checked for Option<&str> {
 
 impl<T: Checked> Checked for [T] {
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
-        let (max, item) = match class {
-            Class::Seq { max, item, .. } => (max, item),
+        let (max, item, order) = match class {
+            Class::Seq {
+                max, item, order, ..
+            } => (max, item, order),
             // Opaque bytes (`[u8]`): only their length is judged.
             Class::Bytes { max, .. } if self.len() > max => {
                 trail.refused(class, None, Some(self.len()));
@@ -288,6 +359,20 @@ impl<T: Checked> Checked for [T] {
             trail.item(i);
             v.check(*item, trail)?;
             trail.leave();
+        }
+        if order == Order::Ascending {
+            let mut prev = None;
+            for (i, v) in self.iter().enumerate() {
+                // A declared order over items without a key is a
+                // declaration error (the rule tests show it at once).
+                let key = v.sort_key().ok_or(Error::Invalid)?;
+                if prev.is_some_and(|p| p >= key) {
+                    trail.item(i);
+                    trail.refused(class, key.as_str(), None);
+                    return Err(Error::Invalid);
+                }
+                prev = Some(key);
+            }
         }
         Ok(())
     }
@@ -430,6 +515,59 @@ own_form!(u8, u32, u64, bool, [u8; 32], [u8; KEY_ID_LEN]);
 impl Checked for String {
     fn check<P: Trail + ?Sized>(&self, class: Class, trail: &mut P) -> Result<()> {
         self.as_str().check(class, trail)
+    }
+    fn sort_key(&self) -> Option<SortKey<'_>> {
+        self.as_str().sort_key()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl IntoSortKey for String {
+    fn sort_key(&self) -> SortKey<'_> {
+        SortKey::Bytes(self.as_bytes())
+    }
+}
+
+/// Puts a value's ordered sequences into their declared order
+/// ([`Order::Ascending`]), recursively: what a tool does to the records it
+/// builds before encoding them. Derived from the same declaration the
+/// check reads, so the two cannot disagree.
+#[cfg(feature = "alloc")]
+pub trait Normalize {
+    /// Orders the value as its field's `class` declares.
+    fn normalize(&mut self, class: Class) {
+        let _ = class;
+    }
+}
+
+#[cfg(feature = "alloc")]
+macro_rules! no_order_inside {
+    ($($ty:ty),+) => {$( impl Normalize for $ty {} )+};
+}
+#[cfg(feature = "alloc")]
+no_order_inside!(u8, u32, u64, bool, String, [u8; 32], [u8; KEY_ID_LEN]);
+
+#[cfg(feature = "alloc")]
+impl<T: Normalize> Normalize for Option<T> {
+    fn normalize(&mut self, class: Class) {
+        if let Some(v) = self {
+            v.normalize(class);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Normalize + Checked> Normalize for Vec<T> {
+    fn normalize(&mut self, class: Class) {
+        let Class::Seq { item, order, .. } = class else {
+            return; // opaque bytes
+        };
+        for v in self.iter_mut() {
+            v.normalize(*item);
+        }
+        if order == Order::Ascending {
+            self.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
     }
 }
 

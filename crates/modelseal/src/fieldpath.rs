@@ -82,10 +82,16 @@ impl<'a> SpecTrail<'a> {
         };
         let text = text.as_deref().unwrap_or_default();
         match (class, error) {
-            (Class::Seq { max, limit, .. }, _) => format!(
+            (Class::Seq { max, limit, .. }, CoreError::LimitExceeded) => format!(
                 "{} entries; at most {limit} = {max}",
                 count.unwrap_or_default()
             ),
+            (Class::Seq { .. }, _) if !text.is_empty() => {
+                format!("`{text}` appears twice: each entry once, in ascending order")
+            }
+            (Class::Seq { .. }, _) => {
+                "an entry appears twice: each entry once, in ascending order".to_owned()
+            }
             (Class::Bytes { max, limit }, _) => format!(
                 "{} bytes; at most {limit} = {max}",
                 count.unwrap_or_default()
