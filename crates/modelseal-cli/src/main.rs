@@ -41,6 +41,17 @@ struct Cli {
     /// No progress bar and no notes on standard error (errors are still printed).
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Passphrase of encrypted key files: from this environment variable.
+    #[arg(
+        long,
+        global = true,
+        value_name = "VAR",
+        conflicts_with = "passphrase_file"
+    )]
+    passphrase_env: Option<String>,
+    /// Passphrase of encrypted key files: the first line of this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -141,6 +152,12 @@ fn parse() -> Cli {
 fn main() {
     remove_temporaries_on_signals();
     let cli = parse();
+    let from = match (&cli.passphrase_env, &cli.passphrase_file) {
+        (Some(var), _) => Some(modelseal::keys::PassphraseFrom::Env(var.clone())),
+        (None, Some(f)) => Some(modelseal::keys::PassphraseFrom::File(f.clone())),
+        (None, None) => None,
+    };
+    modelseal::keys::set_passphrases(Box::new(out::Passphrases { from }));
     let ctx = out::Ctx {
         json: cli.json,
         quiet: cli.quiet,

@@ -295,3 +295,45 @@ pub(crate) fn size(n: u64) -> String {
 pub(crate) fn read_root(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     Ok(modelseal::signfile::read_root(path)?)
 }
+
+/// Where the CLI finds passphrases of encrypted key files: the environment
+/// variable or file given, else a prompt on the terminal (never the command
+/// line, where other users and shell histories would see it).
+pub(crate) struct Passphrases {
+    pub(crate) from: Option<modelseal::keys::PassphraseFrom>,
+}
+
+impl modelseal::keys::Passphrases for Passphrases {
+    fn passphrase(
+        &self,
+        name: &str,
+        confirm: bool,
+    ) -> Result<zeroize::Zeroizing<String>, modelseal::KeyProblem> {
+        use modelseal::KeyProblem;
+        if let Some(from) = &self.from {
+            return from.passphrase(name, confirm);
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(KeyProblem::EncryptedNeedsPassphrase);
+        }
+        let ask = |prompt: String| {
+            rpassword::prompt_password(prompt)
+                .map(zeroize::Zeroizing::new)
+                .map_err(|e| KeyProblem::PassphraseSource {
+                    reason: format!("reading it from the terminal: {e}"),
+                })
+        };
+        let first = ask(format!("Passphrase for {name}: "))?;
+        if first.is_empty() {
+            return Err(KeyProblem::PassphraseSource {
+                reason: "the passphrase is empty".into(),
+            });
+        }
+        if confirm && *ask(format!("Again, for {name}: "))? != *first {
+            return Err(KeyProblem::PassphraseSource {
+                reason: "the two entries differ".into(),
+            });
+        }
+        Ok(first)
+    }
+}

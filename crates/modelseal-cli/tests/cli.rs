@@ -2266,3 +2266,194 @@ fn a_head_over_the_ecu_budget_is_refused_with_its_size() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("see `modelseal build --help`"));
 }
+
+/// Runs `cmd` with the environment variable `PW` set to `pass`.
+fn with_pass(e: &Env, pass: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(e.p(""))
+        .env("PW", pass)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run modelseal")
+}
+
+fn openssl(e: &Env, pass: &str, args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(e.p(""))
+        .env("PW", pass)
+        .output()
+        .expect("run openssl")
+}
+
+#[test]
+fn encrypted_key_files_interoperate_with_openssl_and_sign() {
+    let e = Env::new();
+    let pass = "correct horse battery staple";
+    // modelseal writes (scrypt and PBKDF2), OpenSSL reads.
+    for (file, kdf) in [("c1.pem", "scrypt"), ("c2.pem", "pbkdf2")] {
+        let out = with_pass(
+            &e,
+            pass,
+            &[
+                "key",
+                "generate",
+                "--encrypt",
+                "--kdf",
+                kdf,
+                "--passphrase-env",
+                "PW",
+                "-o",
+                file,
+                "--json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ours: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(ours["encrypted"], kdf);
+        assert_eq!(mode(&e.p(file)), 0o600);
+        let text = fs::read_to_string(e.p(file)).expect("key");
+        assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        let o = openssl(
+            &e,
+            pass,
+            &[
+                "pkey", "-in", file, "-passin", "env:PW", "-pubout", "-outform", "DER",
+            ],
+        );
+        assert!(
+            o.status.success(),
+            "openssl reads {kdf}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            hex::encode(&o.stdout[o.stdout.len() - 32..]),
+            ours["public_key"].as_str().expect("public key")
+        );
+    }
+    // OpenSSL writes (PBES2, AES-256-CBC), modelseal reads.
+    let o = openssl(
+        &e,
+        pass,
+        &[
+            "genpkey",
+            "-algorithm",
+            "ed25519",
+            "-aes256",
+            "-pass",
+            "env:PW",
+            "-out",
+            "c3.pem",
+        ],
+    );
+    assert!(o.status.success());
+    let out = with_pass(
+        &e,
+        pass,
+        &["key", "show", "c3.pem", "--passphrase-env", "PW"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The passphrase from a file works as from the environment.
+    fs::write(e.p("pass.txt"), format!("{pass}\n")).expect("write");
+    e.ok(&["key", "show", "c3.pem", "--passphrase-file", "pass.txt"]);
+
+    // Encrypted keys sign in a 2-of-3 role.
+    for k in ["c1", "c2", "c3"] {
+        let out = with_pass(
+            &e,
+            pass,
+            &[
+                "key",
+                "public",
+                &format!("{k}.pem"),
+                "-o",
+                &format!("{k}.pub"),
+                "--passphrase-env",
+                "PW",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    e.keys(&["r1", "s1"]);
+    e.ok(&[
+        "root",
+        "init",
+        "-o",
+        "root.msr",
+        "--root-key",
+        "r1.pub",
+        "--root-threshold",
+        "1",
+        "--component-key",
+        "c1.pub",
+        "--component-key",
+        "c2.pub",
+        "--component-key",
+        "c3.pub",
+        "--component-threshold",
+        "2",
+        "--system-key",
+        "s1.pub",
+        "--system-threshold",
+        "1",
+        "--key",
+        "r1.pem",
+    ]);
+    let build = |pass: &str| {
+        with_pass(
+            &e,
+            pass,
+            &[
+                "build",
+                "spec/perception_front_camera.toml",
+                "-o",
+                "b.msb",
+                "--root",
+                "root.msr",
+                "--key",
+                "c1.pem",
+                "--key",
+                "c3.pem",
+                "--passphrase-env",
+                "PW",
+            ],
+        )
+    };
+    // A wrong passphrase: a clear error, exit 2, nothing written.
+    let out = build("wrong");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("c1.pem: the passphrase does not decrypt this key"),
+        "{err}"
+    );
+    assert!(!e.p("b.msb").exists());
+    let out = build(pass);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut a = e.verify_args("b.msb");
+    a.push("--quiet");
+    e.ok(&a);
+    // No passphrase source and no terminal: said plainly.
+    let err = e.fails(2, &["key", "show", "c1.pem"]);
+    assert!(
+        err.contains("an encrypted key: give its passphrase with --passphrase-env"),
+        "{err}"
+    );
+}

@@ -468,6 +468,26 @@ pub enum KeyProblem {
         "encrypted PKCS#8 keys are not supported; decrypt with `openssl pkey` or keep the key in an HSM"
     )]
     Encrypted,
+    /// An encrypted PKCS#8 key, and no passphrase source was given.
+    #[error(
+        "an encrypted key: give its passphrase with --passphrase-env VAR or --passphrase-file FILE (on a terminal modelseal asks)"
+    )]
+    EncryptedNeedsPassphrase,
+    /// The passphrase does not decrypt the key.
+    #[error("the passphrase does not decrypt this key")]
+    WrongPassphrase,
+    /// An encrypted key modelseal cannot decrypt (another scheme).
+    #[error("cannot decrypt this encrypted key: {reason}")]
+    EncryptedKey {
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// The passphrase could not be had from its source.
+    #[error("no passphrase: {reason}")]
+    PassphraseSource {
+        /// Why.
+        reason: String,
+    },
     /// PEM that is not an Ed25519 PKCS#8 private key.
     #[error("not an Ed25519 PKCS#8 private key: {reason}")]
     PrivateKeyPem {

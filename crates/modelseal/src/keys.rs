@@ -7,6 +7,14 @@
 //! is read too. Secrets live in zeroizing buffers, are written with mode
 //! 0600 through an atomic rename, and never replace an existing file unless
 //! the caller passes [`Overwrite::Replace`].
+//!
+//! Encrypted PKCS#8 (PBES2, as `openssl genpkey -aes256` writes it) is read
+//! with a passphrase from the source the program registers
+//! ([`set_passphrases`]: an environment variable, a file, a prompt), and
+//! written by [`encode_private_encrypted`] with scrypt (N = 2^14, r = 8,
+//! p = 5) or PBKDF2-HMAC-SHA256 (600,000 iterations) and AES-256-CBC:
+//! OWASP's password-storage minimums, and within the 32 MiB scrypt memory
+//! OpenSSL 3 allows by default, so OpenSSL reads what modelseal writes.
 
 use crate::error::{Error, KeyProblem, Result};
 use crate::fsio::{Overwrite, PUBLIC_MODE, SECRET_MODE, read_small, write_atomic};
@@ -18,7 +26,99 @@ use ed25519_dalek::pkcs8::{
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use modelseal_core::limits::PUBLIC_KEY_LEN;
 use std::path::Path;
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
+
+/// How an encrypted key file's passphrase is found: set once by the
+/// program ([`set_passphrases`]); without one, an encrypted key is refused
+/// with [`KeyProblem::EncryptedNeedsPassphrase`].
+pub trait Passphrases: Send + Sync {
+    /// The passphrase of the key file `name` (a path, for a prompt).
+    /// `confirm`: a new key is being written, so a person is asked twice.
+    fn passphrase(
+        &self,
+        name: &str,
+        confirm: bool,
+    ) -> std::result::Result<Zeroizing<String>, KeyProblem>;
+}
+
+static PASSPHRASES: OnceLock<Box<dyn Passphrases>> = OnceLock::new();
+
+/// Registers where passphrases come from, once per process; `false` if a
+/// source was registered already.
+pub fn set_passphrases(source: Box<dyn Passphrases>) -> bool {
+    PASSPHRASES.set(source).is_ok()
+}
+
+/// The passphrase of key file `name` from the registered source.
+pub fn passphrase_for(
+    name: &str,
+    confirm: bool,
+) -> std::result::Result<Zeroizing<String>, KeyProblem> {
+    PASSPHRASES
+        .get()
+        .ok_or(KeyProblem::EncryptedNeedsPassphrase)?
+        .passphrase(name, confirm)
+}
+
+/// A passphrase from an environment variable or the first line of a file.
+#[derive(Debug, Clone)]
+pub enum PassphraseFrom {
+    /// The environment variable of this name.
+    Env(String),
+    /// The first line of this file (without its line end).
+    File(std::path::PathBuf),
+}
+
+impl Passphrases for PassphraseFrom {
+    fn passphrase(
+        &self,
+        _name: &str,
+        _confirm: bool,
+    ) -> std::result::Result<Zeroizing<String>, KeyProblem> {
+        let p =
+            match self {
+                PassphraseFrom::Env(var) => Zeroizing::new(std::env::var(var).map_err(|_| {
+                    KeyProblem::PassphraseSource {
+                        reason: format!("environment variable {var} is not set (or not UTF-8)"),
+                    }
+                })?),
+                PassphraseFrom::File(path) => {
+                    let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE).map_err(|e| {
+                        KeyProblem::PassphraseSource {
+                            reason: e.to_string(),
+                        }
+                    })?);
+                    let text =
+                        std::str::from_utf8(&bytes).map_err(|_| KeyProblem::PassphraseSource {
+                            reason: format!("{}: not UTF-8", path.display()),
+                        })?;
+                    Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+                }
+            };
+        if p.is_empty() {
+            return Err(KeyProblem::PassphraseSource {
+                reason: "the passphrase is empty".into(),
+            });
+        }
+        Ok(p)
+    }
+}
+
+/// The key-derivation function of an encrypted key file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kdf {
+    /// scrypt, N = 2^14, r = 8, p = 5 (16 MiB; OWASP's equivalent of
+    /// N = 2^17, p = 1, inside OpenSSL's default 32 MiB limit).
+    Scrypt,
+    /// PBKDF2-HMAC-SHA256, 600,000 iterations (OWASP).
+    Pbkdf2,
+}
+
+/// scrypt's log2(N), r and p for new encrypted key files.
+pub const SCRYPT_PARAMS: (u8, u32, u32) = (14, 8, 5);
+/// PBKDF2-HMAC-SHA256 iterations for new encrypted key files.
+pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
 /// Longest key file read, in bytes (a PEM key is about 120).
 const MAX_KEY_FILE: usize = 16 * 1024;
@@ -70,6 +170,54 @@ pub fn encode_private(key: &SigningKey, format: KeyFormat) -> Result<Zeroizing<V
             Ok(Zeroizing::new(pem.as_bytes().to_vec()))
         }
     }
+}
+
+/// An encrypted PKCS#8 PEM of `key` (`ENCRYPTED PRIVATE KEY`): PBES2 with
+/// `kdf` and AES-256-CBC, a fresh 16-byte salt and IV.
+pub fn encode_private_encrypted(
+    key: &SigningKey,
+    kdf: Kdf,
+    passphrase: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    use pkcs8::pkcs5::pbes2;
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    for b in [&mut salt, &mut iv] {
+        getrandom::fill(b).map_err(|e| Error::NoRandomness {
+            reason: e.to_string(),
+        })?;
+    }
+    fn internal<E>(invariant: &'static str) -> impl Fn(E) -> Error {
+        move |_| Error::Internal { invariant }
+    }
+    let params = match kdf {
+        Kdf::Scrypt => {
+            let (log_n, r, p) = SCRYPT_PARAMS;
+            let sp = pkcs8::pkcs5::scrypt::Params::new(log_n, r, p)
+                .map_err(internal("the scrypt parameters are valid"))?;
+            pbes2::Parameters::generate_scrypt_aes256cbc(sp, &salt, iv)
+        }
+        Kdf::Pbkdf2 => {
+            pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, iv)
+        }
+    }
+    .map_err(internal("the PBES2 parameters are valid"))?;
+    let v1 = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    let der = v1
+        .to_pkcs8_der()
+        .map_err(internal("a 32-byte Ed25519 secret encodes as PKCS#8"))?;
+    let info = pkcs8::PrivateKeyInfoRef::try_from(der.as_bytes())
+        .map_err(internal("PKCS#8 just encoded decodes"))?;
+    let encrypted = info
+        .encrypt_with_params(params, passphrase.as_bytes())
+        .map_err(internal("PBES2 encryption of a key succeeds"))?;
+    let pem = encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+        .map_err(internal("an encrypted key encodes as PEM"))?;
+    Ok(Zeroizing::new(pem.as_bytes().to_vec()))
 }
 
 /// The bytes of a public key file in `format`.
@@ -124,10 +272,31 @@ fn pem_text(bytes: &[u8]) -> Option<&str> {
 
 /// Parses the contents of a private key file (PKCS#8 PEM, v1 or v2, or 32
 /// raw bytes). The caller knows the file: [`Error::key_file`] names it.
+/// An encrypted one needs [`parse_private_named`].
 pub fn parse_private(bytes: &[u8]) -> std::result::Result<(SigningKey, KeyFormat), KeyProblem> {
+    parse_private_named(bytes, "the key")
+}
+
+/// [`parse_private`], with encrypted PKCS#8 decrypted by the passphrase the
+/// registered source gives for `name`.
+pub fn parse_private_named(
+    bytes: &[u8],
+    name: &str,
+) -> std::result::Result<(SigningKey, KeyFormat), KeyProblem> {
     if let Some(text) = pem_text(bytes) {
         if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-            return Err(KeyProblem::Encrypted);
+            let pass = passphrase_for(name, false)?;
+            let key = SigningKey::from_pkcs8_encrypted_pem(text.trim(), pass.as_bytes()).map_err(
+                |e| match e {
+                    pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed) => {
+                        KeyProblem::WrongPassphrase
+                    }
+                    other => KeyProblem::EncryptedKey {
+                        reason: other.to_string(),
+                    },
+                },
+            )?;
+            return Ok((key, KeyFormat::Pem));
         }
         let key =
             SigningKey::from_pkcs8_pem(text.trim()).map_err(|e| KeyProblem::PrivateKeyPem {
@@ -159,7 +328,8 @@ pub fn read_signers<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<KeySigner>> {
 /// Reads a private key file as a signer labelled with its path.
 pub fn read_signer(path: &Path) -> Result<KeySigner> {
     let bytes = Zeroizing::new(read_small(path, MAX_KEY_FILE)?);
-    let (key, _) = parse_private(&bytes).map_err(|p| Error::key_file(path, p))?;
+    let (key, _) = parse_private_named(&bytes, &path.display().to_string())
+        .map_err(|p| Error::key_file(path, p))?;
     Ok(KeySigner::new(key, format!("key file {}", path.display())))
 }
 
@@ -238,9 +408,18 @@ pub fn identify(
     bytes: &[u8],
     raw: Option<KeyKind>,
 ) -> std::result::Result<IdentifiedKey, KeyProblem> {
+    identify_named(bytes, raw, "the key")
+}
+
+/// [`identify`], asking the passphrase of an encrypted key for `name`.
+pub fn identify_named(
+    bytes: &[u8],
+    raw: Option<KeyKind>,
+    name: &str,
+) -> std::result::Result<IdentifiedKey, KeyProblem> {
     let (kind, format, public_key) = if let Some(text) = pem_text(bytes) {
         if text.contains("PRIVATE KEY-----") {
-            let (key, _) = parse_private(bytes)?;
+            let (key, _) = parse_private_named(bytes, name)?;
             (KeyKind::Private, "pem", key.verifying_key().to_bytes())
         } else {
             (KeyKind::Public, "pem", parse_public(bytes)?)

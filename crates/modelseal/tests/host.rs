@@ -45,9 +45,10 @@ fn private_keys_are_pkcs8_v1_and_v2_is_read() {
         pk
     );
     assert_eq!(keys::parse_public(&pem).expect("from private"), pk);
+    // Encrypted, and this process registered no passphrase source.
     assert_eq!(
         keys::parse_private(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n").err(),
-        Some(KeyProblem::Encrypted)
+        Some(KeyProblem::EncryptedNeedsPassphrase)
     );
     assert_eq!(
         keys::parse_private(&[0u8; 31]).err(),

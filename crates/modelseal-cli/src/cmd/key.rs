@@ -57,9 +57,25 @@ pub(crate) struct GenerateArgs {
     /// Also write the public key here (same format).
     #[arg(long)]
     public_out: Option<PathBuf>,
+    /// Encrypt the private key (PKCS#8 PBES2, AES-256-CBC) with a passphrase
+    /// from --passphrase-env, --passphrase-file or the terminal (asked twice).
+    #[arg(long, conflicts_with = "format")]
+    encrypt: bool,
+    /// Key derivation of --encrypt: scrypt (N=2^14, r=8, p=5) or pbkdf2
+    /// (HMAC-SHA256, 600,000 iterations); both are read by OpenSSL.
+    #[arg(long, value_enum, default_value = "scrypt", requires = "encrypt")]
+    kdf: KdfArg,
     /// Replace existing files.
     #[arg(long)]
     force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum KdfArg {
+    /// scrypt, N = 2^14, r = 8, p = 5.
+    Scrypt,
+    /// PBKDF2-HMAC-SHA256, 600,000 iterations.
+    Pbkdf2,
 }
 
 #[derive(Debug, Args)]
@@ -104,7 +120,24 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                 }
             }
             let key = keys::generate()?;
-            keys::write_private(&a.output, &key, a.format.into(), Overwrite::forced(a.force))?;
+            if a.encrypt {
+                let name = a.output.display().to_string();
+                let pass = keys::passphrase_for(&name, true)
+                    .map_err(|p| modelseal::Error::key_file(&a.output, p))?;
+                let kdf = match a.kdf {
+                    KdfArg::Scrypt => keys::Kdf::Scrypt,
+                    KdfArg::Pbkdf2 => keys::Kdf::Pbkdf2,
+                };
+                let pem = keys::encode_private_encrypted(&key, kdf, &pass)?;
+                modelseal::fsio::write_atomic(
+                    &a.output,
+                    &pem,
+                    modelseal::fsio::SECRET_MODE,
+                    Overwrite::forced(a.force),
+                )?;
+            } else {
+                keys::write_private(&a.output, &key, a.format.into(), Overwrite::forced(a.force))?;
+            }
             let pk = key.verifying_key().to_bytes();
             if let Some(p) = &a.public_out {
                 keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
@@ -115,11 +148,16 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                     private_key_file: a.output.display().to_string(),
                     public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
                     format: KeyFormat::from(a.format).name(),
+                    encrypted: a.encrypt.then_some(match a.kdf {
+                        KdfArg::Scrypt => "scrypt",
+                        KdfArg::Pbkdf2 => "pbkdf2",
+                    }),
                     key: &info,
                 },
                 &format!(
-                    "wrote {} (mode 0600)\nkey id      {}\npublic key  {}\n",
+                    "wrote {}{} (mode 0600)\nkey id      {}\npublic key  {}\n",
                     a.output.display(),
+                    if a.encrypt { ", encrypted" } else { "" },
                     info.key_id,
                     info.public_key
                 ),
@@ -133,8 +171,8 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                 (_, true) => Some(KeyKind::Public),
                 _ => None,
             };
-            let key =
-                keys::identify(&bytes, raw).map_err(|p| modelseal::Error::key_file(&a.file, p))?;
+            let key = keys::identify_named(&bytes, raw, &a.file.display().to_string())
+                .map_err(|p| modelseal::Error::key_file(&a.file, p))?;
             let (kind, format, pk) = (key.kind.name(), key.format, key.public_key);
             let info = KeyInfo::of(&pk);
             ctx.report(
@@ -181,6 +219,9 @@ struct Generated<'a> {
     private_key_file: String,
     public_key_file: Option<String>,
     format: &'a str,
+    /// Whether the private key file is encrypted (and with which KDF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encrypted: Option<&'a str>,
     #[serde(flatten)]
     key: &'a KeyInfo,
 }
