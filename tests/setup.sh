@@ -11,6 +11,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # OpenSSL's libcrypto: the software device key of the C report tests and examples.
 [ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
+# A real PKCS#11 token for the HSM signing tests.
+{ [ -e /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null; } || need+=(softhsm2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/setup.sh: installing ${need[*]}" >&2
   SUDO=""

@@ -52,6 +52,21 @@ struct Cli {
     /// Passphrase of encrypted key files: the first line of this file.
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<std::path::PathBuf>,
+    /// PKCS#11 module for `pkcs11:` key URIs without module-path
+    /// (e.g. /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "MODELSEAL_PKCS11_MODULE"
+    )]
+    pkcs11_module: Option<std::path::PathBuf>,
+    /// Token PIN for `pkcs11:` keys: from this environment variable.
+    #[arg(long, global = true, value_name = "VAR", conflicts_with = "pin_file")]
+    pin_env: Option<String>,
+    /// Token PIN for `pkcs11:` keys: the first line of this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pin_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,6 +173,15 @@ fn main() {
         (None, None) => None,
     };
     modelseal::keys::set_passphrases(Box::new(out::Passphrases { from }));
+    let pin_from = match (&cli.pin_env, &cli.pin_file) {
+        (Some(var), _) => Some(modelseal::keys::PassphraseFrom::Env(var.clone())),
+        (None, Some(f)) => Some(modelseal::keys::PassphraseFrom::File(f.clone())),
+        (None, None) => None,
+    };
+    modelseal::pkcs11::set_defaults(modelseal::pkcs11::Defaults {
+        module: cli.pkcs11_module.clone(),
+        pins: Box::new(out::Passphrases { from: pin_from }),
+    });
     let ctx = out::Ctx {
         json: cli.json,
         quiet: cli.quiet,

@@ -482,6 +482,52 @@ pub enum KeyProblem {
         /// The decoder's reason.
         reason: String,
     },
+    /// A `pkcs11:` URI that cannot be used.
+    #[error("not a usable PKCS#11 URI: {reason}")]
+    TokenUri {
+        /// Why.
+        reason: String,
+    },
+    /// The PKCS#11 module could not be loaded or initialized.
+    #[error("the PKCS#11 module {} cannot be used: {reason}", path.display())]
+    TokenModule {
+        /// The module given.
+        path: PathBuf,
+        /// The loader's or module's reason.
+        reason: String,
+    },
+    /// No PKCS#11 module was named.
+    #[error("no PKCS#11 module: give --pkcs11-module PATH or module-path= in the URI")]
+    TokenNoModule,
+    /// No PIN source and no terminal.
+    #[error(
+        "the token needs its PIN: give --pin-env VAR, --pin-file FILE or pin-source= in the URI (on a terminal modelseal asks)"
+    )]
+    TokenNoPin,
+    /// No token matches the URI.
+    #[error("no token matches (see `modelseal key list --pkcs11-module PATH`)")]
+    TokenNotFound,
+    /// The token refused the PIN.
+    #[error("the token refused the PIN")]
+    TokenWrongPin,
+    /// The token holds no such object.
+    #[error("the token holds no {what} with this label/id")]
+    TokenObjectNotFound {
+        /// `private key` or `public key`.
+        what: &'static str,
+    },
+    /// The key is not Ed25519.
+    #[error("not an Ed25519 key (key type {found}): release keys are Ed25519")]
+    TokenNotEd25519 {
+        /// The key type found.
+        found: String,
+    },
+    /// A PKCS#11 call failed.
+    #[error("{reason}")]
+    Token {
+        /// The call and the module's return value.
+        reason: String,
+    },
     /// The passphrase could not be had from its source.
     #[error("no passphrase: {reason}")]
     PassphraseSource {

@@ -310,12 +310,54 @@ pub fn parse_private_named(
     Ok((SigningKey::from_bytes(seed), KeyFormat::Raw))
 }
 
-/// The signers in `paths`, refused before anything is signed if one key
-/// is given twice (under any file name): a key signs a document once.
-pub fn read_signers<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<KeySigner>> {
-    let signers = paths
+/// A key to sign with: a key file, or a key in a token (PKCS#11).
+#[derive(Debug)]
+pub enum AnySigner {
+    /// A private key file (plain or encrypted PKCS#8, or raw).
+    File(KeySigner),
+    /// A key in an HSM or token, named by a `pkcs11:` URI.
+    Token(crate::pkcs11::TokenSigner),
+}
+
+impl crate::sign::Signer for AnySigner {
+    fn public_key(&self) -> Result<[u8; PUBLIC_KEY_LEN]> {
+        match self {
+            AnySigner::File(s) => s.public_key(),
+            AnySigner::Token(s) => s.public_key(),
+        }
+    }
+    fn sign(
+        &self,
+        message: &[u8; modelseal_core::limits::SIGNED_MESSAGE_LEN],
+    ) -> Result<[u8; modelseal_core::limits::SIGNATURE_LEN]> {
+        match self {
+            AnySigner::File(s) => s.sign(message),
+            AnySigner::Token(s) => s.sign(message),
+        }
+    }
+    fn describe(&self) -> String {
+        match self {
+            AnySigner::File(s) => s.describe(),
+            AnySigner::Token(s) => s.describe(),
+        }
+    }
+}
+
+/// The signer `key` names: a `pkcs11:` URI, or a key file.
+pub fn open_signer(key: &Path) -> Result<AnySigner> {
+    match key.to_str().filter(|s| crate::pkcs11::is_uri(s)) {
+        Some(uri) => Ok(AnySigner::Token(crate::pkcs11::TokenSigner::open(uri)?)),
+        None => Ok(AnySigner::File(read_signer(key)?)),
+    }
+}
+
+/// The signers `keys` name (key files or `pkcs11:` URIs), refused before
+/// anything is signed if one key is given twice (under any name): a key
+/// signs a document once.
+pub fn read_signers<P: AsRef<Path>>(keys: &[P]) -> Result<Vec<AnySigner>> {
+    let signers = keys
         .iter()
-        .map(|p| read_signer(p.as_ref()))
+        .map(|p| open_signer(p.as_ref()))
         .collect::<Result<Vec<_>>>()?;
     let refs: Vec<&dyn crate::sign::Signer> = signers
         .iter()
@@ -323,6 +365,18 @@ pub fn read_signers<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<KeySigner>> {
         .collect();
     crate::sign::distinct_signers(&refs)?;
     Ok(signers)
+}
+
+/// The public key of `key`: a key file (public or private), or the public
+/// key of a token key named by a `pkcs11:` URI.
+pub fn read_public_any(key: &Path) -> Result<[u8; PUBLIC_KEY_LEN]> {
+    match key.to_str().filter(|s| crate::pkcs11::is_uri(s)) {
+        Some(uri) => {
+            use crate::sign::Signer;
+            crate::pkcs11::TokenSigner::open(uri)?.public_key()
+        }
+        None => read_public(key),
+    }
 }
 
 /// Reads a private key file as a signer labelled with its path.

@@ -29,6 +29,7 @@ pub mod identity;
 pub mod inspect;
 pub mod keys;
 pub mod model;
+pub mod pkcs11;
 pub mod report;
 pub mod rootfile;
 pub mod sign;

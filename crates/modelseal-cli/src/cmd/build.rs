@@ -29,7 +29,7 @@ pub(crate) struct BuildArgs {
     /// The device trust root (root envelope) the bundle is for.
     #[arg(long)]
     root: PathBuf,
-    /// Sign with this private key file (repeat for k-of-n).
+    /// Sign with this private key file or `pkcs11:` token key URI (repeat for k-of-n).
     #[arg(long = "key", value_name = "FILE")]
     keys: Vec<PathBuf>,
     /// Carry this newer root (a rotation of --root; repeat, oldest first).

@@ -28,7 +28,9 @@ impl From<Format> for KeyFormat {
 pub(crate) enum KeyCommand {
     /// Generate an Ed25519 key (file mode 0600; never replaces a file without --force).
     #[command(
-        after_help = "Example:\n  modelseal key generate -o release-1.pem --public-out release-1.pub\n\n\
+        after_help = "Examples:\n  modelseal key generate -o release-1.pem --public-out release-1.pub\n  \
+        modelseal key generate -o 'pkcs11:token=release;object=c1' --public-out c1.pub \\\n    \
+        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-env PIN   # generated in the token\n\n\
         The PEM file is PKCS#8 v1, the form `openssl genpkey -algorithm ed25519` writes;\n\
         `openssl pkey -in release-1.pem -noout -text` reads it."
     )]
@@ -41,9 +43,25 @@ pub(crate) enum KeyCommand {
         32 bytes that look alike, so a raw file needs --private or --public."
     )]
     Show(ShowArgs),
-    /// Write the public key of a private key file.
-    #[command(after_help = "Example:\n  modelseal key public release-1.pem -o release-1.pub")]
+    /// Write the public key of a private key file or token key.
+    #[command(
+        after_help = "Examples:\n  modelseal key public release-1.pem -o release-1.pub\n  \
+        modelseal key public 'pkcs11:token=release;object=c1' -o c1.pub \\\n    \
+        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-env PIN"
+    )]
     Public(PublicArgs),
+    /// List the Ed25519 keys of a token (PKCS#11), with their URIs.
+    #[command(
+        after_help = "Example:\n  modelseal key list 'pkcs11:token=release' \\\n    \
+        --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-env PIN"
+    )]
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The token, as a `pkcs11:` URI (`pkcs11:token=LABEL`).
+    token: String,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +137,32 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
                     return Err(modelseal::Error::Exists(p.clone()).into());
                 }
             }
+            if let Some(uri) = a.output.to_str().filter(|s| modelseal::pkcs11::is_uri(s)) {
+                if a.encrypt {
+                    return Err(Failure::Usage(
+                        "--encrypt is for key files; a token key never leaves the token".into(),
+                    ));
+                }
+                let pk = modelseal::pkcs11::generate(uri)?;
+                if let Some(p) = &a.public_out {
+                    keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
+                }
+                let info = KeyInfo::of(&pk);
+                ctx.report(
+                    &Generated {
+                        private_key_file: uri.to_owned(),
+                        public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
+                        format: "pkcs11",
+                        encrypted: None,
+                        key: &info,
+                    },
+                    &format!(
+                        "generated in the token: {uri} (sensitive, not extractable)\nkey id      {}\npublic key  {}\n",
+                        info.key_id, info.public_key
+                    ),
+                );
+                return Ok(());
+            }
             let key = keys::generate()?;
             if a.encrypt {
                 let name = a.output.display().to_string();
@@ -164,6 +208,25 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             );
             Ok(())
         }
+        KeyCommand::Show(a) if a.file.to_str().is_some_and(modelseal::pkcs11::is_uri) => {
+            let pk = keys::read_public_any(&a.file)?;
+            let info = KeyInfo::of(&pk);
+            ctx.report(
+                &Shown {
+                    file: a.file.display().to_string(),
+                    kind: "private",
+                    format: "pkcs11",
+                    key: &info,
+                },
+                &format!(
+                    "{}: private key (in a token)\nkey id      {}\npublic key  {}\n",
+                    a.file.display(),
+                    info.key_id,
+                    info.public_key
+                ),
+            );
+            Ok(())
+        }
         KeyCommand::Show(a) => {
             let bytes = modelseal::fsio::read_small(&a.file, 16 * 1024)?;
             let raw = match (a.private, a.public) {
@@ -191,8 +254,23 @@ pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
             );
             Ok(())
         }
+        KeyCommand::List(a) => {
+            let list = modelseal::pkcs11::list(&a.token)?;
+            let mut text = String::new();
+            for k in &list {
+                text.push_str(&format!(
+                    "{}  key id {}  public key {}\n",
+                    k.uri, k.key_id, k.public_key
+                ));
+            }
+            if list.is_empty() {
+                text.push_str("no Ed25519 keys in this token\n");
+            }
+            ctx.report(&list, &text);
+            Ok(())
+        }
         KeyCommand::Public(a) => {
-            let signer = keys::read_signer(&a.key)?;
+            let signer = keys::open_signer(&a.key)?;
             let pk = modelseal::sign::Signer::public_key(&signer)?;
             keys::write_public(&a.output, &pk, a.format.into(), Overwrite::forced(a.force))?;
             let info = KeyInfo::of(&pk);

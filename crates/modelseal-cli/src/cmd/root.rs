@@ -98,7 +98,7 @@ pub(crate) struct InitArgs {
     /// Expiry (seconds since the epoch or RFC 3339); devices with a trusted clock refuse the root after it.
     #[arg(long, value_parser = parse_time)]
     expires: Option<u64>,
-    /// Private key of the root role to sign with now (repeat).
+    /// Private key (file or `pkcs11:` URI) of the root role to sign with now (repeat).
     #[arg(long = "key", value_name = "FILE")]
     keys: Vec<PathBuf>,
     /// Replace an existing file.
@@ -142,7 +142,7 @@ pub(crate) struct RotateArgs {
 fn read_keys(files: &[PathBuf]) -> Result<Vec<[u8; 32]>, Failure> {
     files
         .iter()
-        .map(|f| keys::read_public(f).map_err(Failure::from))
+        .map(|f| keys::read_public_any(f).map_err(Failure::from))
         .collect()
 }
 

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 pub(crate) struct SignArgs {
     /// Bundle, bundle head or root envelope.
     file: PathBuf,
-    /// Private key file to sign with (repeat).
+    /// Private key file or `pkcs11:` token key URI to sign with (repeat).
     #[arg(long = "key", value_name = "FILE", required = true)]
     keys: Vec<PathBuf>,
     /// The device trust root (for a bundle), or the previous root (for a rotated root).
