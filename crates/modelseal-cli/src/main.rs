@@ -89,6 +89,12 @@ enum Command {
     SignMessage(cmd::sign_message::SignMessageArgs),
     /// Attach detached signatures to a bundle, bundle head or trust root.
     Attach(cmd::attach::AttachArgs),
+    /// Write a signing request: the document and its root, for a signer to review.
+    Request(cmd::review::RequestArgs),
+    /// Review a signing request, see what it authorises, and sign it (offline, key or HSM).
+    Review(cmd::review::ReviewArgs),
+    /// List the signatures this machine made (the signer's audit log).
+    Audit(cmd::review::AuditArgs),
     /// Verify a bundle as a device would, and show the installed identity.
     Verify(cmd::verify::VerifyArgs),
     /// Show everything in a bundle or trust root (not authenticated).
@@ -178,6 +184,13 @@ fn main() {
         (None, Some(f)) => Some(modelseal::keys::PassphraseFrom::File(f.clone())),
         (None, None) => None,
     };
+    // Every signature made here is logged (docs/CLI.md, "Audit log").
+    if let Some(log) = std::env::var_os("MODELSEAL_AUDIT_LOG")
+        .map(std::path::PathBuf::from)
+        .or_else(modelseal::audit::default_path)
+    {
+        modelseal::audit::set_log(log);
+    }
     modelseal::pkcs11::set_defaults(modelseal::pkcs11::Defaults {
         module: cli.pkcs11_module.clone(),
         pins: Box::new(out::Passphrases { from: pin_from }),
@@ -194,6 +207,9 @@ fn main() {
         Command::Message(a) => cmd::message::run(&ctx, a),
         Command::SignMessage(a) => cmd::sign_message::run(&ctx, a),
         Command::Attach(a) => cmd::attach::run(&ctx, a),
+        Command::Request(a) => cmd::review::request(&ctx, a),
+        Command::Review(a) => cmd::review::review(&ctx, a),
+        Command::Audit(a) => cmd::review::audit(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Inspect(a) => cmd::inspect::run(&ctx, a),
         Command::Identity(c) => cmd::identity::run(&ctx, c),

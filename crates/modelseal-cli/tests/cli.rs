@@ -34,6 +34,7 @@ impl Env {
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("SOURCE_DATE_EPOCH")
+            .env("MODELSEAL_AUDIT_LOG", self.p("audit.jsonl"))
             .stdin(Stdio::null())
             .output()
             .expect("run modelseal")
@@ -1441,6 +1442,7 @@ fn big_spec(e: &Env) {
 /// before the process ended on its own.
 fn kill_mid_write(e: &Env, args: &[&str], prefix: &str) -> bool {
     let mut child = Command::new(BIN)
+        .env("MODELSEAL_AUDIT_LOG", e.p("audit.jsonl"))
         .args(args)
         .current_dir(e.dir.path())
         .stdin(Stdio::null())
@@ -1582,6 +1584,7 @@ fn signal_mid_write(
             .collect::<Vec<_>>()
     };
     let mut child = Command::new(BIN)
+        .env("MODELSEAL_AUDIT_LOG", e.p("audit.jsonl"))
         .args(args)
         .current_dir(e.dir.path())
         .stdin(Stdio::null())
@@ -1810,7 +1813,13 @@ fn slow_fsync_library(dir: &Path) -> PathBuf {
     let src = dir.join("slow_fsync.c");
     fs::write(
         &src,
-        "#include <unistd.h>\nint fsync(int fd) { (void)fd; sleep(30); return 0; }\nint fdatasync(int fd) { (void)fd; sleep(30); return 0; }\n",
+        // Only the flush of an output's temporary file (`.<name>.<random>.tmp`)
+        // is slowed: other flushes (the signer's audit log) run at normal speed.
+        "#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\n\
+         static void slow(int fd) { char p[64], t[4096]; snprintf(p, sizeof p, \"/proc/self/fd/%d\", fd);\n\
+         ssize_t n = readlink(p, t, sizeof t - 1); if (n > 4) { t[n] = 0; const char *b = strrchr(t, '/');\n\
+         if (b && b[1] == '.' && strcmp(t + n - 4, \".tmp\") == 0) sleep(30); } }\n\
+         int fsync(int fd) { slow(fd); return 0; }\nint fdatasync(int fd) { slow(fd); return 0; }\n",
     )
     .expect("write");
     let lib = dir.join("libslow_fsync.so");
@@ -1850,6 +1859,7 @@ fn killed_rotate_and_key_generate_leave_the_previous_files() {
         vec!["key", "generate", "-o", "c1.pem", "--force"],
     ] {
         let mut child = Command::new(BIN)
+            .env("MODELSEAL_AUDIT_LOG", e.p("audit.jsonl"))
             .args(&args)
             .current_dir(e.dir.path())
             .env("LD_PRELOAD", &lib)
@@ -2273,6 +2283,7 @@ fn with_pass(e: &Env, pass: &str, args: &[&str]) -> Output {
         .args(args)
         .current_dir(e.p(""))
         .env("PW", pass)
+        .env("MODELSEAL_AUDIT_LOG", e.p("audit.jsonl"))
         .stdin(Stdio::null())
         .output()
         .expect("run modelseal")
@@ -2455,5 +2466,215 @@ fn encrypted_key_files_interoperate_with_openssl_and_sign() {
     assert!(
         err.contains("an encrypted key: give its passphrase with --passphrase-env"),
         "{err}"
+    );
+}
+
+#[test]
+fn signers_review_requests_and_every_signature_is_logged() {
+    let e = Env::new();
+    e.root();
+    e.ok(&[
+        "build",
+        "spec/perception_front_camera.toml",
+        "-o",
+        "b.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+    ]);
+    e.ok(&["request", "b.msb", "--root", "root.msr", "-o", "b.msq"]);
+    let digest = e.json(&["message", "b.msb", "--root", "root.msr"])["document_digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    // Without a terminal or --yes, nothing is signed.
+    let err = e.fails(2, &["review", "b.msq", "--key", "c2.pem", "-o", "c2.sig"]);
+    assert!(err.contains("no terminal to confirm on"), "{err}");
+    // --yes with another digest: refused.
+    let err = e.fails(
+        2,
+        &[
+            "review",
+            "b.msq",
+            "--key",
+            "c2.pem",
+            "-o",
+            "c2.sig",
+            "--yes",
+            "--expect-digest",
+            &"0".repeat(64),
+        ],
+    );
+    assert!(err.contains("is not this document's digest"), "{err}");
+    // A key outside the role: refused before anything is signed.
+    let err = e.fails(
+        2,
+        &[
+            "review",
+            "b.msq",
+            "--key",
+            "s1.pem",
+            "-o",
+            "s1.sig",
+            "--yes",
+            "--expect-digest",
+            &digest,
+        ],
+    );
+    assert!(err.contains("not a key of the"), "{err}");
+    assert!(!e.p("c2.sig").exists() && !e.p("s1.sig").exists());
+    // Reviewed and signed: the summary shows what is authorised.
+    let out = e.ok(&[
+        "review",
+        "b.msq",
+        "--key",
+        "c2.pem",
+        "-o",
+        "c2.sig",
+        "--yes",
+        "--expect-digest",
+        &digest,
+        "--previous",
+        "b.msb",
+    ]);
+    assert!(
+        out.contains("component fc-perception-2026.01.1, security counter 7")
+            && out.contains("perception_front_camera")
+            && out.contains("counter jump     7 -> 7 (+0)"),
+        "{out}"
+    );
+    e.ok(&[
+        "attach",
+        "b.msb",
+        "--root",
+        "root.msr",
+        "--signature",
+        "c2.sig",
+    ]);
+    e.ok(&e.verify_args("b.msb"));
+
+    // A huge counter jump needs the new counter named.
+    let spec = e.example_spec().replace(
+        "security_counter = 7",
+        "security_counter = 18446744073709551615",
+    );
+    e.write_spec("max.toml", &spec);
+    e.ok(&[
+        "build",
+        "spec/max.toml",
+        "-o",
+        "max.msb",
+        "--root",
+        "root.msr",
+    ]);
+    e.ok(&["request", "max.msb", "--root", "root.msr", "-o", "max.msq"]);
+    let d = e.json(&["message", "max.msb", "--root", "root.msr"])["document_digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    let review = |extra: &[&str]| {
+        let mut a = vec![
+            "review",
+            "max.msq",
+            "--key",
+            "c3.pem",
+            "-o",
+            "c3.sig",
+            "--yes",
+            "--expect-digest",
+            &d,
+            "--previous",
+            "b.msb",
+        ];
+        a.extend_from_slice(extra);
+        e.run(&a)
+    };
+    let out = review(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("7 -> 18446744073709551615")
+            && err.contains("--allow-counter 18446744073709551615"),
+        "{err}"
+    );
+    assert!(!e.p("c3.sig").exists());
+    assert!(
+        review(&["--allow-counter", "18446744073709551615"])
+            .status
+            .success()
+    );
+
+    // A head changed after review: the reviewed signature does not attach.
+    e.ok(&["request", "b.msb", "--root", "root.msr", "-o", "again.msq"]);
+    let spec = e.example_spec().replace("v1.3.5", "v1.3.6");
+    e.write_spec("changed.toml", &spec);
+    e.ok(&[
+        "build",
+        "spec/changed.toml",
+        "-o",
+        "changed.msb",
+        "--root",
+        "root.msr",
+    ]);
+    let d2 = e.json(&["message", "b.msb", "--root", "root.msr"])["document_digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    e.ok(&[
+        "review",
+        "again.msq",
+        "--key",
+        "c3.pem",
+        "-o",
+        "c3b.sig",
+        "--yes",
+        "--expect-digest",
+        &d2,
+    ]);
+    let err = e.fails(
+        1,
+        &[
+            "attach",
+            "changed.msb",
+            "--root",
+            "root.msr",
+            "--signature",
+            "c3b.sig",
+        ],
+    );
+    assert!(err.contains("does not verify"), "{err}");
+    // A file that is not a request.
+    let err = e.fails(2, &["review", "b.msb", "--key", "c3.pem", "-o", "x.sig"]);
+    assert!(err.contains("not a modelseal signing request"), "{err}");
+
+    // Every signature made here is in the log: build, review, sign-message.
+    e.ok(&["message", "max.msb", "--root", "root.msr", "-o", "m.bin"]);
+    e.ok(&["sign-message", "m.bin", "--key", "c1.pem", "-o", "m.sig"]);
+    let log = e.json(&["audit"]);
+    let log = log.as_array().expect("entries");
+    let by = |digest: &str| {
+        log.iter()
+            .filter(|l| l["document_digest"] == digest)
+            .count()
+    };
+    assert_eq!(
+        by(&digest),
+        3,
+        "build with c1, reviews with c2 and c3: {log:?}"
+    );
+    assert_eq!(by(&d), 2, "review with c3, sign-message with c1");
+    assert!(log.iter().any(|l| l["counter"] == 18446744073709551615u64));
+    assert!(
+        log.iter()
+            .any(|l| l["version"] == "" && l["document_digest"] == d.as_str())
+    );
+    let c2 = e.json(&["key", "show", "c2.pem"])["key_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        e.json(&["audit", "--key-id", &c2]).as_array().map(Vec::len),
+        Some(1)
     );
 }

@@ -86,6 +86,7 @@ impl Hsm {
             .args(["--pkcs11-module", module, "--pin-env", "TOKEN_PIN"])
             .current_dir(self.dir.path())
             .env("SOFTHSM2_CONF", self.p("softhsm2.conf"))
+            .env("MODELSEAL_AUDIT_LOG", self.p("audit.jsonl"))
             .env("TOKEN_PIN", pin)
             .stdin(Stdio::null())
             .output()
@@ -177,6 +178,57 @@ fn token_keys_sign_a_two_of_three_bundle_beside_a_key_file() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let r: serde_json::Value = serde_json::from_str(&h.ok(&args)).expect("json");
     assert_eq!(r["signatures"]["complete"], true);
+    // The ceremony with review: built with one token key, the second
+    // signer reviews the request on the offline machine with the other
+    // token, and the signature attaches.
+    h.ok(&[
+        "build",
+        "spec/perception_front_camera.toml",
+        "-o",
+        "r.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        C1,
+    ]);
+    h.ok(&["request", "r.msb", "--root", "root.msr", "-o", "r.msq"]);
+    let digest = r["manifest_digest"].as_str().expect("digest").to_owned();
+    let reviewed = h.ok(&[
+        "review",
+        "r.msq",
+        "--key",
+        C2,
+        "-o",
+        "c2.sig",
+        "--yes",
+        "--expect-digest",
+        &digest,
+    ]);
+    assert!(reviewed.contains("signed by key"), "{reviewed}");
+    let attached = h.ok(&[
+        "attach",
+        "r.msb",
+        "--root",
+        "root.msr",
+        "--signature",
+        "c2.sig",
+        "--json",
+    ]);
+    let attached: serde_json::Value = serde_json::from_str(&attached).expect("json");
+    assert_eq!(attached["signatures"]["complete"], true);
+    // Every token signature is in the signer's audit log.
+    let log: serde_json::Value = serde_json::from_str(&h.ok(&["audit", "--json"])).expect("json");
+    let by_token = log
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["signer"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("token key pkcs11:"))
+        })
+        .count();
+    assert_eq!(by_token, 4, "{log}");
     // The key file adds the third signature.
     h.ok(&["sign", "b.msb", "--root", "root.msr", "--key", "c3.pem"]);
     let v = h.ok(&[

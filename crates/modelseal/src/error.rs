@@ -150,6 +150,43 @@ pub enum Error {
         /// What the file is.
         found: crate::fsio::FileKind,
     },
+    /// A file given as a signing request is not one.
+    #[error("{}: not a modelseal signing request: {reason}", path.display())]
+    NotARequest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The request's security counter jumps further than the signer
+    /// allows without naming it.
+    #[error(
+        "the security counter goes {from} -> {to}; above the jump allowed without confirmation ({max_jump}): review it and pass --allow-counter {to} if it is intended"
+    )]
+    CounterJump {
+        /// The previous release's counter (0 without one).
+        from: u64,
+        /// The new counter.
+        to: u64,
+        /// The largest jump accepted without `--allow-counter`.
+        max_jump: u64,
+    },
+    /// The signer's confirmation does not match the document.
+    #[error("not confirmed: {reason}")]
+    NotConfirmed {
+        /// Why.
+        reason: String,
+    },
+    /// A line of the audit log does not parse.
+    #[error("{}: line {line}: not an audit entry: {reason}", path.display())]
+    AuditLine {
+        /// The log.
+        path: PathBuf,
+        /// Line number (from 1).
+        line: usize,
+        /// The parser's reason.
+        reason: String,
+    },
     /// A file to sign or inspect starts with neither magic.
     #[error("{}: neither a bundle, a bundle head nor a root envelope", path.display())]
     UnknownFileType {
@@ -682,6 +719,10 @@ impl Error {
             | Error::FileChanged { .. }
             | Error::UnknownFileType { .. }
             | Error::WrongFileKind { .. }
+            | Error::AuditLine { .. }
+            | Error::NotARequest { .. }
+            | Error::CounterJump { .. }
+            | Error::NotConfirmed { .. }
             | Error::Key { .. }
             | Error::SignerNotInRole { .. }
             | Error::NoRandomness { .. }

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod authority;
 pub mod build;
 pub mod bundle;
@@ -31,6 +32,7 @@ pub mod keys;
 pub mod model;
 pub mod pkcs11;
 pub mod report;
+pub mod request;
 pub mod rootfile;
 pub mod sign;
 pub mod signfile;

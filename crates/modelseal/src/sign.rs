@@ -142,12 +142,27 @@ impl SignedDocument {
         &self.signatures
     }
 
-    /// Signs with `signer` and keeps the signature.
+    /// Signs with `signer` and keeps the signature; the signature goes
+    /// into the audit log (when the program keeps one).
     pub fn sign_with(&mut self, signer: &dyn Signer) -> Result<()> {
+        let pk = self.sign_unlogged(signer)?;
+        crate::audit::record(
+            self.doc_type,
+            &self.doc,
+            &self.digest,
+            &pk,
+            &signer.describe(),
+        )
+    }
+
+    /// Signs without an audit entry: only for the ephemeral stand-in keys
+    /// the host checks its output with, whose signatures never leave it.
+    pub(crate) fn sign_unlogged(&mut self, signer: &dyn Signer) -> Result<[u8; PUBLIC_KEY_LEN]> {
         let pk = signer.public_key()?;
         let sig = signer.sign(&self.message())?;
         self.attach(pk, sig)
-            .map_err(|e| Error::signature_from(signer.describe(), e))
+            .map_err(|e| Error::signature_from(signer.describe(), e))?;
+        Ok(pk)
     }
 
     /// Attaches a detached signature after checking it: it must verify

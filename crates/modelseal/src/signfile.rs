@@ -71,25 +71,7 @@ impl Signable {
     pub fn open(path: &Path, root: Option<&[u8]>) -> Result<Self> {
         let kind = crate::fsio::sniff(path)?;
         if kind == Some(crate::fsio::FileKind::Bundle) {
-            let file = BundleFile::open(path)?;
-            let device_root = root
-                .ok_or_else(|| Error::DeviceRootMissing {
-                    path: path.to_path_buf(),
-                })?
-                .to_vec();
-            let parts = split_head(&file.head)?;
-            let doc = SignedDocument::from_envelope(&parts.manifest_envelope)?;
-            let authority = Authority::for_manifest(&file.head, &device_root)?;
-            Ok(Self {
-                path: path.to_path_buf(),
-                doc,
-                authority,
-                kind: Kind::Bundle {
-                    file,
-                    chain: parts.chain,
-                    device_root,
-                },
-            })
+            Self::bundle(BundleFile::open(path)?, root)
         } else if kind == Some(crate::fsio::FileKind::Envelope) {
             let bytes = read_small(path, MAX_ROOT_ENVELOPE_LEN)?;
             Self::root(path, &bytes, root)
@@ -114,6 +96,37 @@ impl Signable {
             Err(Error::UnknownFileType {
                 path: path.to_path_buf(),
             })
+        }
+    }
+
+    /// A bundle (or bundle head) whose head is read; `root` is the device
+    /// trust root.
+    pub fn bundle(file: BundleFile, root: Option<&[u8]>) -> Result<Self> {
+        let device_root = root
+            .ok_or_else(|| Error::DeviceRootMissing {
+                path: file.path.clone(),
+            })?
+            .to_vec();
+        let parts = split_head(&file.head)?;
+        let doc = SignedDocument::from_envelope(&parts.manifest_envelope)?;
+        let authority = Authority::for_manifest(&file.head, &device_root)?;
+        Ok(Self {
+            path: file.path.clone(),
+            doc,
+            authority,
+            kind: Kind::Bundle {
+                file,
+                chain: parts.chain,
+                device_root,
+            },
+        })
+    }
+
+    /// The bundle head, for a bundle; `None` for a root.
+    pub fn head(&self) -> Option<&[u8]> {
+        match &self.kind {
+            Kind::Bundle { file, .. } => Some(&file.head),
+            Kind::Root { .. } => None,
         }
     }
 

@@ -337,7 +337,7 @@ fn stand_in(manifest_envelope: &SignedDocument, real_root_doc: &[u8]) -> Result<
         manifest_envelope.doc_type(),
         manifest_envelope.doc().to_vec(),
     );
-    m.sign_with(&key)?;
+    m.sign_unlogged(&key)?;
     let head = crate::bundle::head(&[], &m.to_envelope()?)?;
     Ok(StandIn {
         root_envelope,

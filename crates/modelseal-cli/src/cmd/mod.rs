@@ -7,6 +7,7 @@ pub(crate) mod inspect;
 pub(crate) mod key;
 pub(crate) mod message;
 pub(crate) mod report;
+pub(crate) mod review;
 pub(crate) mod root;
 pub(crate) mod sign;
 pub(crate) mod sign_message;

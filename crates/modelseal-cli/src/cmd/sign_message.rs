@@ -19,7 +19,7 @@ use std::path::PathBuf;
 pub(crate) struct SignMessageArgs {
     /// The 64-byte message exported by `modelseal message`.
     message: PathBuf,
-    /// Private key file.
+    /// Private key file or `pkcs11:` token key URI.
     #[arg(long)]
     key: PathBuf,
     /// Signature file to write.
@@ -32,8 +32,21 @@ pub(crate) struct SignMessageArgs {
 
 pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
     let (doc_type, msg) = read_message_file(&a.message)?;
-    let signer = keys::read_signer(&a.key)?;
+    let signer = keys::open_signer(&a.key)?;
     let sig = signer.sign(&msg)?;
+    let digest: [u8; 32] = msg[32..]
+        .try_into()
+        .map_err(|_| modelseal::Error::Internal {
+            invariant: "a signed message ends with a 32-byte digest",
+        })?;
+    // The raw message names no version or counter: logged as message only.
+    modelseal::audit::record(
+        doc_type,
+        &[],
+        &digest,
+        &signer.public_key()?,
+        &signer.describe(),
+    )?;
     write_atomic(&a.output, &sig, PUBLIC_MODE, Overwrite::forced(a.force))?;
     let info = KeyInfo::of(&signer.public_key()?);
     let what = match doc_type {
