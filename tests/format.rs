@@ -787,6 +787,24 @@ fn identity_records_truncated_or_altered_are_rejected() {
 
 // ------------------------------------------------------------ declared order
 
+/// The fields of `fields` declared `Order::Ascending`, named with `prefix`.
+fn ascending(fields: &[modelseal_core::rules::Field], prefix: &str) -> Vec<String> {
+    use modelseal_core::rules::{Class, Order};
+    fields
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.class,
+                Class::Seq {
+                    order: Order::Ascending,
+                    ..
+                }
+            )
+        })
+        .map(|f| format!("{prefix}{}", f.name))
+        .collect()
+}
+
 /// Every sequence the records declare `Order::Ascending` (and only those):
 /// two items swapped, or one repeated, are refused by the declared rule
 /// (`check_fields`, what the host runs, naming the field) and by the
@@ -795,22 +813,7 @@ fn identity_records_truncated_or_altered_are_rejected() {
 #[test]
 fn declared_orders_are_the_verifiers_orders() {
     use modelseal_core::doc::{ComponentDoc, ManifestDoc, SystemConfigDoc};
-    use modelseal_core::rules::{Class, Order, Record};
-    fn ascending(fields: &[modelseal_core::rules::Field], prefix: &str) -> Vec<String> {
-        fields
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f.class,
-                    Class::Seq {
-                        order: Order::Ascending,
-                        ..
-                    }
-                )
-            })
-            .map(|f| format!("{prefix}{}", f.name))
-            .collect()
-    }
+    use modelseal_core::rules::Record;
     let mut declared = ascending(ManifestDoc::FIELDS, "");
     declared.extend(ascending(ComponentDoc::FIELDS, "components[0]."));
     declared.extend(ascending(SystemConfigDoc::FIELDS, "system_config."));
@@ -883,21 +886,8 @@ fn declared_orders_are_the_verifiers_orders() {
 #[test]
 fn declared_role_order_is_the_verifiers() {
     use modelseal_core::doc::RootDoc;
-    use modelseal_core::rules::{Class, Order, Record};
-    let ordered: Vec<&str> = RootDoc::FIELDS
-        .iter()
-        .filter(|f| {
-            matches!(
-                f.class,
-                Class::Seq {
-                    order: Order::Ascending,
-                    ..
-                }
-            )
-        })
-        .map(|f| f.name)
-        .collect();
-    assert_eq!(ordered, ["roles"]);
+    use modelseal_core::rules::Record;
+    assert_eq!(ascending(RootDoc::FIELDS, ""), ["roles"]);
     let mut r = root_v1();
     r.roles.swap(0, 1);
     assert_eq!(r.check_fields(&mut ()), Err(Error::Invalid));

@@ -2109,88 +2109,60 @@ kind = "config"
     assert_eq!(config.len(), 1);
     assert_eq!(config[0]["kind"], "sbom-cyclonedx");
 
-    // Two trees taking the same file: refused, naming both.
-    let overlap = format!(
-        "{tree}\n[[artifact_tree]]\npath = \"tok\"\nkind = \"config\"\nlicence = \"MIT\"\n\n{sbom_outside}"
-    );
-    spec_with_artifacts(&e, "overlap.toml", "../vendor/model", &overlap);
-    let err = e.fails(
-        2,
-        &[
-            "build",
-            "spec/overlap.toml",
-            "-o",
-            "x.msb",
-            "--root",
-            "root.msr",
-        ],
-    );
-    assert!(
-        err.contains("artifact_tree[1] (tok/tokenizer.json)")
-            && err.contains("also taken by artifact_tree[0]"),
-        "{err}"
-    );
-    // A file no pattern gives a kind, in a tree without `kind`.
-    let no_kind = format!(
-        "{}\n{sbom_outside}",
-        tree.replace("kind = \"config\"\n", "")
-    );
-    spec_with_artifacts(&e, "nokind.toml", "../vendor/model", &no_kind);
-    let err = e.fails(
-        2,
-        &[
-            "build",
-            "spec/nokind.toml",
-            "-o",
-            "x.msb",
-            "--root",
-            "root.msr",
-        ],
-    );
-    assert!(
-        err.contains("artifact_tree[0] (config.json)")
-            && err.contains("no `kinds` pattern matches"),
-        "{err}"
-    );
-    // A bad pattern names its place.
-    let bad = format!(
-        "{}\n{sbom_outside}",
-        tree.replace("\"__pycache__\"", "\"../up\"")
-    );
-    spec_with_artifacts(&e, "badpat.toml", "../vendor/model", &bad);
-    let err = e.fails(
-        2,
-        &[
-            "build",
-            "spec/badpat.toml",
-            "-o",
-            "x.msb",
-            "--root",
-            "root.msr",
-        ],
-    );
-    assert!(err.contains("artifact_tree[0].exclude[1]"), "{err}");
-    // A tree directory that is not there: an I/O error (3), with its field.
-    let missing = format!(
-        "{}\n{sbom_outside}",
-        tree.replace("path = \".\"", "path = \"nosuch\"")
-    );
-    spec_with_artifacts(&e, "missing.toml", "../vendor/model", &missing);
-    let err = e.fails(
-        3,
-        &[
-            "build",
-            "spec/missing.toml",
-            "-o",
-            "x.msb",
-            "--root",
-            "root.msr",
-        ],
-    );
-    assert!(
-        err.contains("artifact_tree[0].path") && err.contains("nosuch"),
-        "{err}"
-    );
+    // Refusals, each naming its place: two trees taking the same file; a
+    // file no pattern gives a kind in a tree without `kind`; a bad
+    // pattern; a tree directory that is not there (an I/O error, 3).
+    let cases = [
+        (
+            "overlap.toml",
+            format!(
+                "{tree}\n[[artifact_tree]]\npath = \"tok\"\nkind = \"config\"\nlicence = \"MIT\"\n\n{sbom_outside}"
+            ),
+            2,
+            [
+                "artifact_tree[1] (tok/tokenizer.json)",
+                "also taken by artifact_tree[0]",
+            ],
+        ),
+        (
+            "nokind.toml",
+            format!(
+                "{}\n{sbom_outside}",
+                tree.replace("kind = \"config\"\n", "")
+            ),
+            2,
+            [
+                "artifact_tree[0] (config.json)",
+                "no `kinds` pattern matches",
+            ],
+        ),
+        (
+            "badpat.toml",
+            format!(
+                "{}\n{sbom_outside}",
+                tree.replace("\"__pycache__\"", "\"../up\"")
+            ),
+            2,
+            ["artifact_tree[0].exclude[1]", "relative to the tree"],
+        ),
+        (
+            "missing.toml",
+            format!(
+                "{}\n{sbom_outside}",
+                tree.replace("path = \".\"", "path = \"nosuch\"")
+            ),
+            3,
+            ["artifact_tree[0].path", "nosuch"],
+        ),
+    ];
+    for (name, text, code, expect) in cases {
+        spec_with_artifacts(&e, name, "../vendor/model", &text);
+        let spec = format!("spec/{name}");
+        let err = e.fails(code, &["build", &spec, "-o", "x.msb", "--root", "root.msr"]);
+        for x in expect {
+            assert!(err.contains(x), "{name}: expected `{x}` in: {err}");
+        }
+    }
     assert!(!e.p("x.msb").exists());
     for d in ["vendor/model", "vendor/model/tok"] {
         fs::set_permissions(e.p(d), fs::Permissions::from_mode(0o755)).expect("chmod");
