@@ -59,18 +59,24 @@ for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
   CARGO_TARGET_DIR=$target RUSTFLAGS="$small" \
     cargo build --quiet --locked -p modelseal-ffi --profile ecu --target "$rust_target" 2>&1 |
     { grep -Ev "dropping unsupported crate type .cdylib.|generated 1 warning|^$" || true; }
-  for variant in baseline boot every measure; do
-    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="$variant" \
-      MODELSEAL_LIB_DIR="$target/$rust_target/ecu" ROOT_FILE="$root" BUNDLE_FILE="$bundle" \
-      OUT="$out/$cpu-$variant.elf"
+  for variant in baseline boot every measure boot-text; do
+    # boot-text: the boot firmware that also prints the version and status
+    # messages (modelseal_version, modelseal_status_str); the others print
+    # numbers, so only the boot check is linked.
+    text=0
+    [ "$variant" = boot-text ] && text=1
+    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="${variant%-text}" \
+      STATUS_TEXT=$text MODELSEAL_LIB_DIR="$target/$rust_target/ecu" ROOT_FILE="$root" \
+      BUNDLE_FILE="$bundle" OUT="$out/$cpu-$variant.elf"
   done
   base=$out/$cpu-baseline.elf
   echo "== $cpu ($rust_target, QEMU $board)"
-  for variant in boot every; do
+  for variant in boot boot-text every; do
     elf=$out/$cpu-$variant.elf
     t=$(($(sum "$elf" .text) - $(sum "$base" .text)))
     r=$(($(sum "$elf" .rodata) - $(sum "$base" .rodata)))
     label="boot check"
+    [ "$variant" = boot-text ] && label="+ status strings"
     [ "$variant" = every ] && label="every function"
     printf '   %-24s %7d bytes (.text %+d, .rodata %+d)\n' "flash, $label" $((t + r)) "$t" "$r"
   done

@@ -74,17 +74,19 @@ link() { # variant, defines...
     examples/firmware-m/boot.c "$out/stub.c" "$lib" "${ldflags[@]}" -o "$out/cortex-r5-$v.elf"
 }
 link baseline -DFW_BASELINE
-link boot
+link boot -DFW_STATUS_NUMBERS   # only the boot check linked (no status messages)
+link boot-text
 link every -DFW_EVERY_FUNCTION -DKEEP_FILE="\"$out/keep.inc\""
 
 sum() { arm-none-eabi-size -A "$1" | awk -v s="$2" '$1==s {n=$2} END {print n+0}'; }
 base=$out/cortex-r5-baseline.elf
 echo "== cortex-r5 ($rust_target, Thumb-2; $(rustup run nightly rustc --version | cut -d" " -f2-))"
-for variant in boot every; do
+for variant in boot boot-text every; do
   elf=$out/cortex-r5-$variant.elf
   t=$(($(sum "$elf" .text) - $(sum "$base" .text)))
   r=$(($(sum "$elf" .rodata) - $(sum "$base" .rodata)))
   label="boot check"
+  [ "$variant" = boot-text ] && label="+ status strings"
   [ "$variant" = every ] && label="every function"
   printf '   %-24s %7d bytes (.text %+d, .rodata %+d)\n' "flash, $label" $((t + r)) "$t" "$r"
 done
