@@ -979,20 +979,13 @@ impl Resolver {
         }
     }
 
-    /// The files an `[[artifact_tree]]` selects, as artifacts; at most
-    /// `room` of them.
-    fn artifact_tree(
+    /// The selection and the kind rules of an `[[artifact_tree]]`, each
+    /// pattern parsed and each list within `MAX_PATTERNS`.
+    fn tree_patterns(
         &self,
         field: &str,
         t: &ArtifactTreeSpec,
-        root: &Path,
-        room: usize,
-    ) -> Result<Vec<Resolved>> {
-        let fallback = t
-            .kind
-            .as_deref()
-            .map(|k| self.kind(&format!("{field}.kind"), k))
-            .transpose()?;
+    ) -> Result<(tree::Selection, Vec<(tree::Pattern, ArtifactKind)>)> {
         let patterns = |list: &str, texts: &[&String]| -> Result<Vec<tree::Pattern>> {
             if texts.len() > tree::MAX_PATTERNS {
                 return Err(self.err(
@@ -1025,6 +1018,24 @@ impl Resolver {
         .enumerate()
         .map(|(i, (p, r))| Ok((p, self.kind(&format!("{field}.kinds[{i}].kind"), &r.kind)?)))
         .collect::<Result<Vec<_>>>()?;
+        Ok((sel, rules))
+    }
+
+    /// The files an `[[artifact_tree]]` selects, as artifacts; at most
+    /// `room` of them.
+    fn artifact_tree(
+        &self,
+        field: &str,
+        t: &ArtifactTreeSpec,
+        root: &Path,
+        room: usize,
+    ) -> Result<Vec<Resolved>> {
+        let fallback = t
+            .kind
+            .as_deref()
+            .map(|k| self.kind(&format!("{field}.kind"), k))
+            .transpose()?;
+        let (sel, rules) = self.tree_patterns(field, t)?;
         let dir = self.inside(&format!("{field}.path"), root, &t.path)?;
         let found = tree::walk(&dir, &sel, room).map_err(|e| match e {
             tree::WalkError::Io(path, source) => self.io_err(&format!("{field}.path"), &path, source),

@@ -126,169 +126,186 @@ pub(crate) struct PublicArgs {
 
 pub(crate) fn run(ctx: &Ctx, c: KeyCommand) -> CmdResult {
     match c {
-        KeyCommand::Generate(a) => {
-            if let Some(p) = &a.public_out {
-                if p == &a.output {
-                    return Err(Failure::Usage(
-                        "--public-out must differ from --output".into(),
-                    ));
-                }
-                if !a.force && p.exists() {
-                    return Err(modelseal::Error::Exists(p.clone()).into());
-                }
-            }
-            if let Some(uri) = a.output.to_str().filter(|s| modelseal::pkcs11::is_uri(s)) {
-                if a.encrypt {
-                    return Err(Failure::Usage(
-                        "--encrypt is for key files; a token key never leaves the token".into(),
-                    ));
-                }
-                let pk = modelseal::pkcs11::generate(uri)?;
-                if let Some(p) = &a.public_out {
-                    keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
-                }
-                let info = KeyInfo::of(&pk);
-                ctx.report(
-                    &Generated {
-                        private_key_file: uri.to_owned(),
-                        public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
-                        format: "pkcs11",
-                        encrypted: None,
-                        key: &info,
-                    },
-                    &format!(
-                        "generated in the token: {uri} (sensitive, not extractable)\nkey id      {}\npublic key  {}\n",
-                        info.key_id, info.public_key
-                    ),
-                );
-                return Ok(());
-            }
-            let key = keys::generate()?;
-            if a.encrypt {
-                let name = a.output.display().to_string();
-                let pass = keys::passphrase_for(&name, true)
-                    .map_err(|p| modelseal::Error::key_file(&a.output, p))?;
-                let kdf = match a.kdf {
-                    KdfArg::Scrypt => keys::Kdf::Scrypt,
-                    KdfArg::Pbkdf2 => keys::Kdf::Pbkdf2,
-                };
-                let pem = keys::encode_private_encrypted(&key, kdf, &pass)?;
-                modelseal::fsio::write_atomic(
-                    &a.output,
-                    &pem,
-                    modelseal::fsio::SECRET_MODE,
-                    Overwrite::forced(a.force),
-                )?;
-            } else {
-                keys::write_private(&a.output, &key, a.format.into(), Overwrite::forced(a.force))?;
-            }
-            let pk = key.verifying_key().to_bytes();
-            if let Some(p) = &a.public_out {
-                keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
-            }
-            let info = KeyInfo::of(&pk);
-            ctx.report(
-                &Generated {
-                    private_key_file: a.output.display().to_string(),
-                    public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
-                    format: KeyFormat::from(a.format).name(),
-                    encrypted: a.encrypt.then_some(match a.kdf {
-                        KdfArg::Scrypt => "scrypt",
-                        KdfArg::Pbkdf2 => "pbkdf2",
-                    }),
-                    key: &info,
-                },
-                &format!(
-                    "wrote {}{} (mode 0600)\nkey id      {}\npublic key  {}\n",
-                    a.output.display(),
-                    if a.encrypt { ", encrypted" } else { "" },
-                    info.key_id,
-                    info.public_key
-                ),
-            );
-            Ok(())
-        }
+        KeyCommand::Generate(a) => generate(ctx, a),
         KeyCommand::Show(a) if a.file.to_str().is_some_and(modelseal::pkcs11::is_uri) => {
-            let pk = keys::read_public_any(&a.file)?;
-            let info = KeyInfo::of(&pk);
-            ctx.report(
-                &Shown {
-                    file: a.file.display().to_string(),
-                    kind: "private",
-                    format: "pkcs11",
-                    key: &info,
-                },
-                &format!(
-                    "{}: private key (in a token)\nkey id      {}\npublic key  {}\n",
-                    a.file.display(),
-                    info.key_id,
-                    info.public_key
-                ),
-            );
-            Ok(())
+            show_token(ctx, a)
         }
-        KeyCommand::Show(a) => {
-            let bytes = modelseal::fsio::read_small(&a.file, 16 * 1024)?;
-            let raw = match (a.private, a.public) {
-                (true, _) => Some(KeyKind::Private),
-                (_, true) => Some(KeyKind::Public),
-                _ => None,
-            };
-            let key = keys::identify_named(&bytes, raw, &a.file.display().to_string())
-                .map_err(|p| modelseal::Error::key_file(&a.file, p))?;
-            let (kind, format, pk) = (key.kind.name(), key.format, key.public_key);
-            let info = KeyInfo::of(&pk);
-            ctx.report(
-                &Shown {
-                    file: a.file.display().to_string(),
-                    kind,
-                    format,
-                    key: &info,
-                },
-                &format!(
-                    "{}: {kind} key ({format})\nkey id      {}\npublic key  {}\n",
-                    a.file.display(),
-                    info.key_id,
-                    info.public_key
-                ),
-            );
-            Ok(())
+        KeyCommand::Show(a) => show(ctx, a),
+        KeyCommand::List(a) => list(ctx, a),
+        KeyCommand::Public(a) => public(ctx, a),
+    }
+}
+
+fn generate(ctx: &Ctx, a: GenerateArgs) -> CmdResult {
+    if let Some(p) = &a.public_out {
+        if p == &a.output {
+            return Err(Failure::Usage(
+                "--public-out must differ from --output".into(),
+            ));
         }
-        KeyCommand::List(a) => {
-            let list = modelseal::pkcs11::list(&a.token)?;
-            let mut text = String::new();
-            for k in &list {
-                text.push_str(&format!(
-                    "{}  key id {}  public key {}\n",
-                    k.uri, k.key_id, k.public_key
-                ));
-            }
-            if list.is_empty() {
-                text.push_str("no Ed25519 keys in this token\n");
-            }
-            ctx.report(&list, &text);
-            Ok(())
-        }
-        KeyCommand::Public(a) => {
-            let signer = keys::open_signer(&a.key)?;
-            let pk = modelseal::sign::Signer::public_key(&signer)?;
-            keys::write_public(&a.output, &pk, a.format.into(), Overwrite::forced(a.force))?;
-            let info = KeyInfo::of(&pk);
-            ctx.report(
-                &Exported {
-                    public_key_file: a.output.display().to_string(),
-                    key: &info,
-                },
-                &format!(
-                    "wrote {}\nkey id      {}\npublic key  {}\n",
-                    a.output.display(),
-                    info.key_id,
-                    info.public_key
-                ),
-            );
-            Ok(())
+        if !a.force && p.exists() {
+            return Err(modelseal::Error::Exists(p.clone()).into());
         }
     }
+    if let Some(uri) = a.output.to_str().filter(|s| modelseal::pkcs11::is_uri(s)) {
+        return generate_in_token(ctx, &a, uri);
+    }
+    let key = keys::generate()?;
+    if a.encrypt {
+        let name = a.output.display().to_string();
+        let pass = keys::passphrase_for(&name, true)
+            .map_err(|p| modelseal::Error::key_file(&a.output, p))?;
+        let kdf = match a.kdf {
+            KdfArg::Scrypt => keys::Kdf::Scrypt,
+            KdfArg::Pbkdf2 => keys::Kdf::Pbkdf2,
+        };
+        let pem = keys::encode_private_encrypted(&key, kdf, &pass)?;
+        modelseal::fsio::write_atomic(
+            &a.output,
+            &pem,
+            modelseal::fsio::SECRET_MODE,
+            Overwrite::forced(a.force),
+        )?;
+    } else {
+        keys::write_private(&a.output, &key, a.format.into(), Overwrite::forced(a.force))?;
+    }
+    let pk = key.verifying_key().to_bytes();
+    if let Some(p) = &a.public_out {
+        keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
+    }
+    let info = KeyInfo::of(&pk);
+    ctx.report(
+        &Generated {
+            private_key_file: a.output.display().to_string(),
+            public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
+            format: KeyFormat::from(a.format).name(),
+            encrypted: a.encrypt.then_some(match a.kdf {
+                KdfArg::Scrypt => "scrypt",
+                KdfArg::Pbkdf2 => "pbkdf2",
+            }),
+            key: &info,
+        },
+        &format!(
+            "wrote {}{} (mode 0600)\nkey id      {}\npublic key  {}\n",
+            a.output.display(),
+            if a.encrypt { ", encrypted" } else { "" },
+            info.key_id,
+            info.public_key
+        ),
+    );
+    Ok(())
+}
+
+/// `key generate -o pkcs11:...`: the pair made inside the token.
+fn generate_in_token(ctx: &Ctx, a: &GenerateArgs, uri: &str) -> CmdResult {
+    if a.encrypt {
+        return Err(Failure::Usage(
+            "--encrypt is for key files; a token key never leaves the token".into(),
+        ));
+    }
+    let pk = modelseal::pkcs11::generate(uri)?;
+    if let Some(p) = &a.public_out {
+        keys::write_public(p, &pk, a.format.into(), Overwrite::forced(a.force))?;
+    }
+    let info = KeyInfo::of(&pk);
+    ctx.report(
+        &Generated {
+            private_key_file: uri.to_owned(),
+            public_key_file: a.public_out.as_ref().map(|p| p.display().to_string()),
+            format: "pkcs11",
+            encrypted: None,
+            key: &info,
+        },
+        &format!(
+            "generated in the token: {uri} (sensitive, not extractable)\nkey id      {}\npublic key  {}\n",
+            info.key_id, info.public_key
+        ),
+    );
+    Ok(())
+}
+
+fn show_token(ctx: &Ctx, a: ShowArgs) -> CmdResult {
+    let pk = keys::read_public_any(&a.file)?;
+    let info = KeyInfo::of(&pk);
+    ctx.report(
+        &Shown {
+            file: a.file.display().to_string(),
+            kind: "private",
+            format: "pkcs11",
+            key: &info,
+        },
+        &format!(
+            "{}: private key (in a token)\nkey id      {}\npublic key  {}\n",
+            a.file.display(),
+            info.key_id,
+            info.public_key
+        ),
+    );
+    Ok(())
+}
+
+fn show(ctx: &Ctx, a: ShowArgs) -> CmdResult {
+    let bytes = modelseal::fsio::read_small(&a.file, 16 * 1024)?;
+    let raw = match (a.private, a.public) {
+        (true, _) => Some(KeyKind::Private),
+        (_, true) => Some(KeyKind::Public),
+        _ => None,
+    };
+    let key = keys::identify_named(&bytes, raw, &a.file.display().to_string())
+        .map_err(|p| modelseal::Error::key_file(&a.file, p))?;
+    let (kind, format, pk) = (key.kind.name(), key.format, key.public_key);
+    let info = KeyInfo::of(&pk);
+    ctx.report(
+        &Shown {
+            file: a.file.display().to_string(),
+            kind,
+            format,
+            key: &info,
+        },
+        &format!(
+            "{}: {kind} key ({format})\nkey id      {}\npublic key  {}\n",
+            a.file.display(),
+            info.key_id,
+            info.public_key
+        ),
+    );
+    Ok(())
+}
+
+fn list(ctx: &Ctx, a: ListArgs) -> CmdResult {
+    let list = modelseal::pkcs11::list(&a.token)?;
+    let mut text = String::new();
+    for k in &list {
+        text.push_str(&format!(
+            "{}  key id {}  public key {}\n",
+            k.uri, k.key_id, k.public_key
+        ));
+    }
+    if list.is_empty() {
+        text.push_str("no Ed25519 keys in this token\n");
+    }
+    ctx.report(&list, &text);
+    Ok(())
+}
+
+fn public(ctx: &Ctx, a: PublicArgs) -> CmdResult {
+    let signer = keys::open_signer(&a.key)?;
+    let pk = modelseal::sign::Signer::public_key(&signer)?;
+    keys::write_public(&a.output, &pk, a.format.into(), Overwrite::forced(a.force))?;
+    let info = KeyInfo::of(&pk);
+    ctx.report(
+        &Exported {
+            public_key_file: a.output.display().to_string(),
+            key: &info,
+        },
+        &format!(
+            "wrote {}\nkey id      {}\npublic key  {}\n",
+            a.output.display(),
+            info.key_id,
+            info.public_key
+        ),
+    );
+    Ok(())
 }
 
 /// What `key generate --json` prints.

@@ -129,43 +129,7 @@ pub(crate) fn review(ctx: &Ctx, a: ReviewArgs) -> CmdResult {
     let doc = s.document();
     let digest = hex::encode(doc.digest());
     // What the signature authorises, rebuilt from the document itself.
-    let (summary, counter) = match doc.doc_type().bundle_kind() {
-        Some(kind) => {
-            let view = modelseal_core::unverified::manifest_unauthenticated(doc.doc(), kind)
-                .map_err(|e| modelseal::Error::verify("the requested manifest", e))?;
-            let m = modelseal::model::Manifest::from_view(&view).map_err(modelseal::Error::from)?;
-            let chain = s
-                .head()
-                .and_then(|h| modelseal::bundle::split_head(h).ok())
-                .map_or(0, |p| p.chain.len());
-            let mut text = format!(
-                "{} {}, security counter {}{}\n",
-                kind.name(),
-                m.head.version,
-                m.head.security_counter,
-                if chain > 0 {
-                    format!(", carrying {chain} root rotation(s)")
-                } else {
-                    String::new()
-                }
-            );
-            text.push_str(&modelseal::inspect::manifest_text(&m, None));
-            (text, Some(m.head.security_counter))
-        }
-        None => {
-            let tr = modelseal_core::root::TrustRoot::parse_doc(doc.doc())
-                .map_err(|e| modelseal::Error::verify("the requested root", e))?;
-            let root = modelseal::model::Root::from_trust_root(&tr);
-            (
-                format!(
-                    "trust root version {}\n{}",
-                    tr.version(),
-                    modelseal::inspect::root_text(&root)
-                ),
-                None,
-            )
-        }
-    };
+    let (summary, counter) = authorises(&s)?;
     let previous = a
         .previous
         .as_deref()
@@ -236,6 +200,49 @@ pub(crate) fn review(ctx: &Ctx, a: ReviewArgs) -> CmdResult {
         &text,
     );
     Ok(())
+}
+
+/// What a signature over the request's document authorises, for people,
+/// and the manifest's security counter.
+fn authorises(s: &modelseal::signfile::Signable) -> Result<(String, Option<u64>), Failure> {
+    let doc = s.document();
+    Ok(match doc.doc_type().bundle_kind() {
+        Some(kind) => {
+            let view = modelseal_core::unverified::manifest_unauthenticated(doc.doc(), kind)
+                .map_err(|e| modelseal::Error::verify("the requested manifest", e))?;
+            let m = modelseal::model::Manifest::from_view(&view).map_err(modelseal::Error::from)?;
+            let chain = s
+                .head()
+                .and_then(|h| modelseal::bundle::split_head(h).ok())
+                .map_or(0, |p| p.chain.len());
+            let mut text = format!(
+                "{} {}, security counter {}{}\n",
+                kind.name(),
+                m.head.version,
+                m.head.security_counter,
+                if chain > 0 {
+                    format!(", carrying {chain} root rotation(s)")
+                } else {
+                    String::new()
+                }
+            );
+            text.push_str(&modelseal::inspect::manifest_text(&m, None));
+            (text, Some(m.head.security_counter))
+        }
+        None => {
+            let tr = modelseal_core::root::TrustRoot::parse_doc(doc.doc())
+                .map_err(|e| modelseal::Error::verify("the requested root", e))?;
+            let root = modelseal::model::Root::from_trust_root(&tr);
+            (
+                format!(
+                    "trust root version {}\n{}",
+                    tr.version(),
+                    modelseal::inspect::root_text(&root)
+                ),
+                None,
+            )
+        }
+    })
 }
 
 /// The signer's go-ahead: `--yes` with the whole digest, or the first 8
