@@ -124,7 +124,7 @@
 /**
  * Largest bundle head (header, root chain, manifest envelope), in bytes.
  */
-#define MODELSEAL_MAX_HEAD_LEN 1111200
+#define MODELSEAL_MAX_HEAD_LEN 1112224
 
 /**
  * Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
@@ -137,7 +137,7 @@
  * conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
  * A device that knows the heads it ships needs far less.
  */
-#define MODELSEAL_MAX_WORK_BUF_LEN 1111264
+#define MODELSEAL_MAX_WORK_BUF_LEN 1112288
 
 /**
  * Largest trust-root envelope, in bytes: the buffer that always holds a new

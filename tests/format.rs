@@ -273,6 +273,7 @@ fn largest_system_config_manifest() -> Manifest {
                         numbered("hw", i, MAX_ID_LEN)
                     },
                     software_version: id('s'),
+                    software_digest: Some([i as u8; 32]),
                 },
                 models: (0..MAX_ECU_MODELS)
                     .map(|j| ModelRefBuf {
@@ -287,6 +288,7 @@ fn largest_system_config_manifest() -> Manifest {
             .map(|i| MiddlewareBuf {
                 name: numbered("mw", i, MAX_ID_LEN),
                 version: id('v'),
+                digest: Some([i as u8; 32]),
             })
             .collect(),
         parameter_sets: (0..MAX_PARAMETER_SETS)
@@ -479,6 +481,7 @@ fn one_over_each_count_limit_is_refused() {
                 .push(MiddlewareBuf {
                     name: "zz-over".into(),
                     version: "1".into(),
+                    digest: None,
                 });
         }),
         ("MAX_PARAMETER_SETS", |m| {

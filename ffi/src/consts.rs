@@ -54,14 +54,14 @@ pub const MODELSEAL_MAX_ARTIFACTS: usize = 2048;
 /// the head length (see `modelseal_bundle_get_head_len`).
 pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
 /// Largest bundle head (header, root chain, manifest envelope), in bytes.
-pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_111_200;
+pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_112_224;
 /// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
 /// beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
 pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
 /// A `modelseal_verifier_verify_bundle` work buffer that fits every
 /// conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
 /// A device that knows the heads it ships needs far less.
-pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_111_264;
+pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_112_288;
 /// Largest trust-root envelope, in bytes: the buffer that always holds a new
 /// root after a rotation.
 pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;

@@ -616,6 +616,8 @@ pub fn system_config_manifest(component_digests: &[Digest]) -> Manifest {
             .map(|(name, version)| MiddlewareBuf {
                 name: name.into(),
                 version: version.into(),
+                // The OS build is pinned; the others by version only.
+                digest: (name == "os").then(|| sha256(b"qnx 7.1 build")),
             })
             .collect(),
             parameter_sets: vec![ParameterSetBuf {
@@ -642,6 +644,7 @@ fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
                 name: "front_camera".into(),
                 hardware_id: HW.into(),
                 software_version: "fc-sw-4.2.0".into(),
+                software_digest: Some(sha256(b"front camera software 4.2.0")),
             },
             models: component_digests
                 .iter()
@@ -657,6 +660,7 @@ fn ecus(component_digests: &[Digest]) -> Vec<Ecu> {
                 name: "radar_fusion".into(),
                 hardware_id: "HW-RD-0007".into(),
                 software_version: "rf-sw-2.0.1".into(),
+                software_digest: None,
             },
             models: vec![ModelRefBuf {
                 family: "fusion_radar_lidar".into(),

@@ -1198,6 +1198,24 @@ fn system_configuration_binds_component_bundles() {
     let i = e.json(&["inspect", "sc.msb"]);
     let sc = &i["manifest"]["system_config"];
     assert_eq!(sc["middleware"]["ros"], "ros2-humble");
+    // Pinned software and middleware digests are signed and shown; what
+    // is not pinned has no digest.
+    assert_eq!(
+        sc["ecus"][0]["software_digest"],
+        "5d3b0f6a8c2e4a6b8d0f1e3c5a7b9d1f2e4c6a8b0d2f4e6a8c0b2d4f6e8a0c2e"
+    );
+    assert!(sc["ecus"][1].get("software_digest").is_none());
+    assert_eq!(
+        sc["middleware_digests"]["os"],
+        "9e1c3a5b7d9f0e2c4a6b8d0f1e3c5a7b9d1f2e4c6a8b0d2f4e6a8c0b2d4f6e8a"
+    );
+    assert!(sc["middleware_digests"].get("ros").is_none());
+    let text = e.ok(&["inspect", "sc.msb"]);
+    assert!(
+        text.contains("software fc-sw-4.2.0, pinned 5d3b0f6a")
+            && text.contains("middleware      os qnx-7.1, pinned 9e1c3a5b"),
+        "{text}"
+    );
     assert_eq!(
         sc["ecus"][0]["models"][0]["family"],
         "perception_front_camera"
@@ -1259,6 +1277,23 @@ fn system_configuration_binds_component_bundles() {
         err.contains("HW-ZZ-0001") && err.contains("no entry in system_config.ecu"),
         "{err}"
     );
+    // A pinned digest that is not 64 hex digits is refused with its path.
+    let text = fs::read_to_string(e.p("spec/system_config.toml"))
+        .expect("spec")
+        .replace("digest = \"9e1c", "digest = \"zz1c");
+    e.write_spec("sc-bad-digest.toml", &text);
+    let err = e.fails(
+        2,
+        &[
+            "build",
+            "spec/sc-bad-digest.toml",
+            "-o",
+            "x.msb",
+            "--root",
+            "root.msr",
+        ],
+    );
+    assert!(err.contains("system_config.middleware.os.digest"), "{err}");
 }
 
 #[test]

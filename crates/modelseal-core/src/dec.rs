@@ -307,6 +307,16 @@ mod tests {
                 name: "n",
                 hardware_id: "h",
                 software_version: "s",
+                software_digest: Some(d),
+            },
+            decode::<EcuHead<'_>>
+        );
+        both_ways!(
+            EcuHead {
+                name: "n",
+                hardware_id: "h",
+                software_version: "s",
+                software_digest: None,
             },
             decode::<EcuHead<'_>>
         );
@@ -321,7 +331,16 @@ mod tests {
         both_ways!(
             Middleware {
                 name: "ros",
-                version: "2"
+                version: "2",
+                digest: None,
+            },
+            decode::<Middleware<'_>>
+        );
+        both_ways!(
+            Middleware {
+                name: "os",
+                version: "7.1",
+                digest: Some(d),
             },
             decode::<Middleware<'_>>
         );

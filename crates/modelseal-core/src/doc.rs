@@ -306,6 +306,11 @@ record! {
         pub hardware_id: &'a str => String = Class::Id { required: true },
         /// Software version the ECU runs.
         pub software_version: &'a str => String = Class::Id { required: true },
+        /// SHA-256 of the ECU software image, when the configuration pins
+        /// it (so that a software change with the same version string, or
+        /// a model slowed by a software update, can be traced).
+        #[serde(deserialize_with = "crate::wire::de_opt_digest")]
+        pub software_digest: Option<Digest> => Option<Digest> = Class::OptDigest,
     }
 }
 
@@ -342,6 +347,9 @@ record! {
         pub name: &'a str => String = Class::Id { required: true },
         /// Version.
         pub version: &'a str => String = Class::Id { required: true },
+        /// SHA-256 of the middleware build, when the configuration pins it.
+        #[serde(deserialize_with = "crate::wire::de_opt_digest")]
+        pub digest: Option<Digest> => Option<Digest> = Class::OptDigest,
     }
 }
 

@@ -642,6 +642,7 @@ mod owned_tests {
                 name: "front",
                 hardware_id: "hw-1",
                 software_version: "2.0",
+                software_digest: None,
             },
             models: &models,
         }];
@@ -657,6 +658,7 @@ mod owned_tests {
             middleware: &[Middleware {
                 name: "ros",
                 version: "2",
+                digest: Some([9; 32]),
             }],
             parameter_sets: &[ParameterSet {
                 name: "p",

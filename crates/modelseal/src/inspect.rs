@@ -153,6 +153,10 @@ pub struct EcuReport {
     pub hardware_id: String,
     /// Software version.
     pub software_version: String,
+    /// Pinned digest of the ECU software image (hex), when the
+    /// configuration pins it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software_digest: Option<String>,
     /// Models it runs.
     pub models: Vec<ModelReport>,
 }
@@ -163,6 +167,7 @@ impl From<&Ecu> for EcuReport {
             name: e.head.name.clone(),
             hardware_id: e.head.hardware_id.clone(),
             software_version: e.head.software_version.clone(),
+            software_digest: e.head.software_digest.map(hex::encode),
             models: e
                 .models
                 .iter()
@@ -220,6 +225,10 @@ pub struct SystemConfigReport {
     pub ecus: Vec<EcuReport>,
     /// Middleware name to version.
     pub middleware: BTreeMap<String, String>,
+    /// Middleware name to pinned digest (hex), for the middleware the
+    /// configuration pins.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub middleware_digests: BTreeMap<String, String>,
     /// Parameter sets.
     pub parameter_sets: Vec<ParameterSetReport>,
 }
@@ -237,6 +246,11 @@ impl From<&SystemConfig> for SystemConfigReport {
                 .middleware
                 .iter()
                 .map(|m| (m.name.clone(), m.version.clone()))
+                .collect(),
+            middleware_digests: sc
+                .middleware
+                .iter()
+                .filter_map(|m| Some((m.name.clone(), hex::encode(m.digest?))))
                 .collect(),
             parameter_sets: sc
                 .parameter_sets
@@ -691,6 +705,12 @@ fn component_text(s: &mut String, c: &Component) {
     }
 }
 
+/// ", pinned <hex>" for a pinned digest, nothing otherwise.
+fn pinned(d: Option<[u8; 32]>) -> String {
+    d.map(|d| format!(", pinned {}", hex::encode(d)))
+        .unwrap_or_default()
+}
+
 fn system_config_text(s: &mut String, sc: &SystemConfig) {
     let _ = writeln!(
         s,
@@ -703,8 +723,11 @@ fn system_config_text(s: &mut String, sc: &SystemConfig) {
     for e in &sc.ecus {
         let _ = writeln!(
             s,
-            "  ecu {} (hardware {}, software {})",
-            e.head.name, e.head.hardware_id, e.head.software_version
+            "  ecu {} (hardware {}, software {}{})",
+            e.head.name,
+            e.head.hardware_id,
+            e.head.software_version,
+            pinned(e.head.software_digest)
         );
         for mo in &e.models {
             let _ = writeln!(
@@ -719,9 +742,10 @@ fn system_config_text(s: &mut String, sc: &SystemConfig) {
     for MiddlewareBuf {
         name: k,
         version: v,
+        digest,
     } in &sc.middleware
     {
-        let _ = writeln!(s, "  middleware      {k} {v}");
+        let _ = writeln!(s, "  middleware      {k} {v}{}", pinned(*digest));
     }
     for p in &sc.parameter_sets {
         let _ = writeln!(

@@ -235,9 +235,10 @@ pub struct SystemConfigSpec {
     /// ECUs.
     #[serde(default)]
     pub ecu: Vec<EcuSpec>,
-    /// Middleware name to version.
+    /// Middleware name to version, or to a table with the version and
+    /// the pinned digest.
     #[serde(default)]
-    pub middleware: BTreeMap<String, String>,
+    pub middleware: BTreeMap<String, MiddlewareSpec>,
     /// Parameter sets.
     #[serde(default)]
     pub parameter_set: Vec<ParameterSetSpec>,
@@ -253,9 +254,36 @@ pub struct EcuSpec {
     pub hardware_id: String,
     /// Software version.
     pub software_version: String,
+    /// SHA-256 of the software image (64 hex digits), to pin it.
+    #[serde(default)]
+    pub software_digest: Option<String>,
     /// The component bundles it runs.
     #[serde(default)]
     pub model: Vec<ModelSpec>,
+}
+
+/// One middleware entry: `name = "version"`, or `name = { version = "...",
+/// digest = "<64 hex digits>" }` to pin the build by its SHA-256.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a version string, or a table with `version` and `digest`"
+)]
+pub enum MiddlewareSpec {
+    /// The version only.
+    Version(String),
+    /// The version and the pinned digest.
+    Pinned(PinnedMiddlewareSpec),
+}
+
+/// A middleware version pinned by digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedMiddlewareSpec {
+    /// Version.
+    pub version: String,
+    /// SHA-256 of the middleware build (64 hex digits).
+    pub digest: String,
 }
 
 /// A component bundle an ECU runs: a bundle file, or family, version and
@@ -1077,18 +1105,35 @@ impl Resolver {
                     market: sc.market.clone(),
                 },
                 ecus,
-                middleware: sc
-                    .middleware
-                    .iter()
-                    .map(|(name, version)| MiddlewareBuf {
-                        name: name.clone(),
-                        version: version.clone(),
-                    })
-                    .collect(),
+                middleware: self.middleware(f, &sc.middleware)?,
                 parameter_sets: sets,
             },
             files,
         ))
+    }
+
+    fn middleware(
+        &self,
+        f: &str,
+        specs: &BTreeMap<String, MiddlewareSpec>,
+    ) -> Result<Vec<MiddlewareBuf>> {
+        specs
+            .iter()
+            .map(|(name, m)| {
+                let (version, digest) = match m {
+                    MiddlewareSpec::Version(v) => (v.clone(), None),
+                    MiddlewareSpec::Pinned(p) => (
+                        p.version.clone(),
+                        Some(self.hex_digest(&format!("{f}.middleware.{name}.digest"), &p.digest)?),
+                    ),
+                };
+                Ok(MiddlewareBuf {
+                    name: name.clone(),
+                    version,
+                    digest,
+                })
+            })
+            .collect()
     }
 
     fn ecu(&self, ef: &str, e: &EcuSpec) -> Result<Ecu> {
@@ -1101,6 +1146,11 @@ impl Resolver {
                 name: e.name.clone(),
                 hardware_id: e.hardware_id.clone(),
                 software_version: e.software_version.clone(),
+                software_digest: e
+                    .software_digest
+                    .as_deref()
+                    .map(|d| self.hex_digest(&format!("{ef}.software_digest"), d))
+                    .transpose()?,
             },
             models,
         })
