@@ -44,6 +44,23 @@ pub(crate) enum Failure {
     /// Arguments that do not fit together.
     Usage(String),
     Report(modelseal::report::ReportError),
+    /// From the registry.
+    Registry(modelseal_registry::Error),
+    /// `trace` found something the registry never saw (the report was
+    /// printed): exit 20.
+    Alarm(String),
+    /// `registry check` found a denied licence or an SBOM it could not
+    /// check (the report was printed): exit 21.
+    Policy(String),
+}
+
+impl From<modelseal_registry::Error> for Failure {
+    fn from(e: modelseal_registry::Error) -> Self {
+        match e {
+            modelseal_registry::Error::Host(h) => Failure::Lib(h),
+            other => Failure::Registry(other),
+        }
+    }
 }
 
 impl From<modelseal::Error> for Failure {
@@ -65,6 +82,15 @@ impl Failure {
             Failure::Rejected(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Report(e) => report_code(e),
+            Failure::Registry(e) => match e.class() {
+                modelseal_registry::ErrorClass::Rejected => 1,
+                modelseal_registry::ErrorClass::BadInput => 2,
+                modelseal_registry::ErrorClass::Io => 3,
+                modelseal_registry::ErrorClass::Internal => 4,
+                modelseal_registry::ErrorClass::NotFound => 5,
+            },
+            Failure::Alarm(_) => 20,
+            Failure::Policy(_) => 21,
         }
     }
     /// One line: the message and each cause not already in it.
@@ -83,7 +109,22 @@ impl Failure {
                 }
                 line.replace('\n', " ")
             }
-            Failure::Rejected(m) | Failure::Usage(m) => m.clone(),
+            Failure::Rejected(m) | Failure::Usage(m) | Failure::Alarm(m) | Failure::Policy(m) => {
+                m.clone()
+            }
+            Failure::Registry(e) => {
+                let mut line = e.to_string();
+                let mut src = std::error::Error::source(e);
+                while let Some(s) = src {
+                    let t = s.to_string();
+                    if !line.contains(&t) {
+                        line.push_str(": ");
+                        line.push_str(&t);
+                    }
+                    src = s.source();
+                }
+                line.replace('\n', " ")
+            }
             Failure::Report(e) => e.to_string(),
         }
     }

@@ -193,6 +193,16 @@ pub struct RoleKeys<'a> {
 }
 
 impl<'a> RoleKeys<'a> {
+    /// A role from its keys and threshold, for a host that checks documents
+    /// of a role the core does not keep (the registry's events). The keys
+    /// must have passed [`crate::root::check_role_keys`] (a parsed root's
+    /// always have).
+    pub fn new(keys: &'a [[u8; PUBLIC_KEY_LEN]], threshold: u8) -> Self {
+        Self {
+            keys: keys.as_flattened(),
+            threshold,
+        }
+    }
     /// The role's public keys.
     pub fn keys(&self) -> impl Iterator<Item = &'a [u8; PUBLIC_KEY_LEN]> + use<'a> {
         self.keys
