@@ -34,7 +34,7 @@ pub struct AddOptions {
     /// it). Without it a detached head is recorded from its signed
     /// manifest alone: artifact digests and licences, no SBOM contents.
     pub artifacts_dir: Option<PathBuf>,
-    /// Threads that check payloads.
+    /// Threads that check the head under the target's device policies.
     pub threads: usize,
     /// The time expiry is checked against.
     pub now: u64,
@@ -175,15 +175,17 @@ impl Store {
             }
             .into());
         }
-        // 1. Signatures, rotation chain, every rule of the format and, for
-        //    a whole bundle, every payload: the core verifier, under every
-        //    device policy the target names.
-        let payloads = if detached {
-            Payloads::Detached
-        } else {
-            Payloads::InFile(&file)
-        };
-        let status = check_output(&what, &bundle.head, payloads, &root, opts.now, opts.threads)?;
+        // 1. Signatures, rotation chain and every rule of the format: the
+        //    core verifier over the head, under every device policy the
+        //    target names.
+        let status = check_output(
+            &what,
+            &bundle.head,
+            Payloads::Detached,
+            &root,
+            opts.now,
+            opts.threads,
+        )?;
         // 2. Only a bundle the role in force fully signed is a release.
         if !status.complete {
             return Err(Error::SignaturesIncomplete {
@@ -198,16 +200,32 @@ impl Store {
             .map_err(|e| modelseal::Error::verify("manifest", e))?;
         let manifest =
             Manifest::from_view(&view).map_err(|e| modelseal::Error::verify("manifest", e))?;
-        // 3. A detached head with its artifacts: each streamed through the
-        //    core's per-artifact check, as a device installing it would.
-        if let (true, Some(dir)) = (detached, &opts.artifacts_dir) {
+        // 3. The payloads: the whole bundle (or the detached head and its
+        //    artifact directory) in one core session, streamed as a device
+        //    installing it reads it: layout, padding, every artifact's
+        //    length and digest.
+        let artifacts_checked = !detached || opts.artifacts_dir.is_some();
+        if artifacts_checked {
             let (_, policy) = target_policies(&manifest, opts.now)?
                 .into_iter()
                 .next()
                 .ok_or(modelseal::Error::Internal {
                     invariant: "a checked manifest names at least one hardware id",
                 })?;
-            verify_file(path, &root, policy, Some(dir))?;
+            let v = verify_file(path, &root, policy, opts.artifacts_dir.as_deref())?;
+            // The file is read twice (head, then the whole bundle): both
+            // reads must be of the same manifest.
+            let head_digest = hex32(
+                SignedDocument::from_envelope(&split_head(&bundle.head)?.manifest_envelope)?
+                    .digest(),
+            );
+            if v.identity.manifest_digest != head_digest {
+                return Err(modelseal::Error::verify(
+                    format!("{what}: changed while it was read"),
+                    modelseal_core::Error::InputChanged,
+                )
+                .into());
+            }
         }
         let parts = split_head(&bundle.head)?;
         let doc = SignedDocument::from_envelope(&parts.manifest_envelope)?;
@@ -232,7 +250,6 @@ impl Store {
             .collect();
         // 4. The SBOMs: bytes read, checked against their signed digests,
         //    then parsed.
-        let artifacts_checked = !detached || opts.artifacts_dir.is_some();
         let (sboms, sbom_status) = read_sboms(
             path,
             &file,
