@@ -944,3 +944,68 @@ fn a_rotation_the_bundle_carries_becomes_the_registry_root() {
     assert!(reg.store.add_root(&same_keys_chain(4..=4)[0]).is_err());
     assert_eq!(reg.store.add_root(&same_keys_chain(3..=3)[0]).unwrap(), 3);
 }
+
+#[test]
+fn concurrent_writers_and_readers_share_one_store() {
+    let reg = Reg::new();
+    let db = reg.db();
+    // Four writers, each its own connection and its own bundles; a reader
+    // querying throughout. One writer at a time (the busy timeout queues
+    // the others), readers never blocked (WAL).
+    let files: Vec<Vec<PathBuf>> = (0..4)
+        .map(|w| {
+            (0..5)
+                .map(|i| {
+                    let b = component_bundle(
+                        &[],
+                        |m| {
+                            m.head.version = format!("w{w}-{i}");
+                            m.components[0].head.version = format!("v{w}.{i}.0");
+                        },
+                        &["c1", "c2"],
+                    );
+                    reg.file(&format!("w{w}-{i}.msb"), &b)
+                })
+                .collect()
+        })
+        .collect();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let r = Store::open_existing(&db).unwrap();
+            let mut seen = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let p = r
+                    .versions("perception_front_camera", Page::default())
+                    .unwrap();
+                assert!(
+                    p.items.len() >= seen,
+                    "a committed version never disappears"
+                );
+                seen = p.items.len();
+            }
+        });
+        let writers: Vec<_> = files
+            .iter()
+            .map(|fs| {
+                let db = db.clone();
+                s.spawn(move || {
+                    let mut w = Store::open_existing(&db).unwrap();
+                    for f in fs {
+                        assert!(w.add_bundle(f, &opts()).unwrap().new);
+                        // The same bundle again, racing the others: a no-op.
+                        assert!(!w.add_bundle(f, &opts()).unwrap().new);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap();
+    });
+    let s = Store::open_existing(&db).unwrap();
+    assert_eq!(s.counts().unwrap().0, 20);
+    assert!(s.integrity_problems().unwrap().is_empty());
+}
