@@ -13,7 +13,10 @@
 //! Makes its data in a temporary directory and deletes it. Never a test:
 //! nothing here asserts a time.
 //!
-//!   registry-bench --modelseal PATH [--dir DIR] [--runs N]
+//!   registry-bench --modelseal PATH [--dir DIR] [--runs N] [--reuse DIR]
+//!
+//! `--reuse DIR` keeps the populated registry in DIR and, when it is
+//! already there, measures the queries on it without adding again.
 
 use modelseal::model::{ArtifactEntry, Manifest};
 use modelseal_core::doc::ArtifactKind;
@@ -33,11 +36,13 @@ const CONFIGS: usize = 1000;
 fn main() {
     let mut it = std::env::args().skip(1);
     let (mut modelseal, mut dir, mut runs) = (None, std::env::temp_dir(), 5usize);
+    let mut reuse: Option<PathBuf> = None;
     while let Some(a) = it.next() {
         match a.as_str() {
             "--modelseal" => modelseal = it.next().map(PathBuf::from),
             "--dir" => dir = it.next().map(PathBuf::from).unwrap_or(dir),
             "--runs" => runs = it.next().and_then(|r| r.parse().ok()).unwrap_or(runs),
+            "--reuse" => reuse = it.next().map(PathBuf::from),
             _ => {
                 eprintln!("usage: registry-bench --modelseal PATH [--dir DIR] [--runs N]");
                 std::process::exit(2);
@@ -48,11 +53,15 @@ fn main() {
         eprintln!("registry-bench: give the release CLI with --modelseal");
         std::process::exit(2);
     };
-    let work = dir.join(format!("modelseal-registry-bench-{}", std::process::id()));
+    let work = reuse
+        .clone()
+        .unwrap_or_else(|| dir.join(format!("modelseal-registry-bench-{}", std::process::id())));
     std::fs::create_dir_all(&work).expect("work dir");
     add_2048(&modelseal, &work, runs);
     queries(&modelseal, &work);
-    std::fs::remove_dir_all(&work).expect("clean up");
+    if reuse.is_none() {
+        std::fs::remove_dir_all(&work).expect("clean up");
+    }
 }
 
 fn sbom(label: &str, n: usize) -> Vec<u8> {
@@ -191,15 +200,22 @@ fn timed<T>(label: &str, n: usize, mut f: impl FnMut(usize) -> T) {
 
 fn queries(modelseal: &Path, work: &Path) {
     let db = work.join("big.db");
+    let populated = db.exists();
     let mut s = Store::open(&db).expect("store");
     s.add_root(&provisioned_root()).expect("root");
     let opts = AddOptions {
         now: NOW,
         ..AddOptions::default()
     };
+    let file = work.join("c.msb");
+    let add = |s: &mut Store, b: &[u8]| {
+        if !populated {
+            std::fs::write(&file, b).expect("write");
+            s.add_bundle(&file, &opts).expect("add");
+        }
+    };
     let start = Instant::now();
     let mut digests = Vec::with_capacity(FAMILIES * VERSIONS);
-    let file = work.join("c.msb");
     for f in 0..FAMILIES {
         for v in 0..VERSIONS {
             let (b, m) = component(
@@ -208,8 +224,7 @@ fn queries(modelseal: &Path, work: &Path) {
                 3,
                 &format!("ds-{:03}", (f * VERSIONS + v) % 500),
             );
-            std::fs::write(&file, &b).expect("write");
-            s.add_bundle(&file, &opts).expect("add component");
+            add(&mut s, &b);
             digests.push(manifest_digest(&m));
         }
     }
@@ -246,8 +261,7 @@ fn queries(modelseal: &Path, work: &Path) {
         m.target.hardware_ids.sort();
         m.normalize();
         let b = bundle(&[], &m, &["s1"], &[]);
-        std::fs::write(&file, &b).expect("write");
-        s.add_bundle(&file, &opts).expect("add config");
+        add(&mut s, &b);
         configs.push(format!("vehicle-l2plus-eu@2026.{c:04}"));
     }
     let t_configs = start.elapsed();
@@ -258,10 +272,15 @@ fn queries(modelseal: &Path, work: &Path) {
             .unwrap_or(0);
     println!(
         "registry of {mv} model versions, {cf} configurations ({mn} manifests, {:.1} MiB): \
-         populated by add in {:.1} s (components) + {:.1} s (configurations)",
+         populated by add in {:.1} s (components) + {:.1} s (configurations){}",
         size as f64 / (1 << 20) as f64,
         t_components.as_secs_f64(),
-        t_configs.as_secs_f64()
+        t_configs.as_secs_f64(),
+        if populated {
+            " (reused: not added again)"
+        } else {
+            ""
+        }
     );
     let hex = |d: &[u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let r = s.resolvers().expect("resolvers");

@@ -381,8 +381,7 @@ impl Store {
 
     fn full(&self, s: VersionSummary, resolvers: &Resolvers) -> Result<ModelVersion> {
         let (author, training_environment): (String, String) = self
-            .conn
-            .query_row(
+            .cached_row(
                 "SELECT author, training_environment FROM model_versions WHERE id = ?1",
                 params![s.id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -439,9 +438,7 @@ impl Store {
             summary: s,
         };
         if let Some(d) = mv.summary.manifest_digest.clone() {
-            let (mid, bv, rv, sup, status): (i64, String, i64, Option<String>, String) = self
-                .conn
-                .query_row(
+            let (mid, bv, rv, sup, status): (i64, String, i64, Option<String>, String) = self.cached_row(
                     "SELECT id, bundle_version, root_version, supersedes, sbom_status FROM manifests WHERE digest = ?1",
                     params![d],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
@@ -499,8 +496,7 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let packages: i64 = self
-            .conn
-            .query_row(
+            .cached_row(
                 "SELECT COUNT(*) FROM sbom_packages WHERE manifest_id = ?1",
                 params![manifest_id],
                 |r| r.get(0),
@@ -700,8 +696,7 @@ impl Store {
         let mut items = Vec::with_capacity(rows.len());
         for (mid, digest, kind, package) in rows {
             let config: Option<String> = self
-                .conn
-                .query_row(
+                .cached_row(
                     "SELECT config_id || '@' || config_version FROM configs WHERE manifest_id = ?1",
                     params![mid],
                     |r| r.get(0),
@@ -813,8 +808,7 @@ impl Store {
                 }
             }
             let status: String = self
-                .conn
-                .query_row(
+                .cached_row(
                     "SELECT sbom_status FROM manifests WHERE id = ?1",
                     params![mid],
                     |r| r.get(0),
@@ -894,20 +888,19 @@ impl Store {
 
     /// Counts for a summary line: manifests, model versions, configurations.
     pub fn counts(&self) -> Result<(u64, u64, u64)> {
-        self.conn
-            .query_row(
-                "SELECT (SELECT COUNT(*) FROM manifests), (SELECT COUNT(*) FROM model_versions),
+        self.cached_row(
+            "SELECT (SELECT COUNT(*) FROM manifests), (SELECT COUNT(*) FROM model_versions),
                         (SELECT COUNT(*) FROM configs)",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)? as u64,
-                        r.get::<_, i64>(1)? as u64,
-                        r.get::<_, i64>(2)? as u64,
-                    ))
-                },
-            )
-            .map_err(|e| self.err(e))
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                ))
+            },
+        )
+        .map_err(|e| self.err(e))
     }
 }
 

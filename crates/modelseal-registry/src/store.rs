@@ -86,6 +86,9 @@ pub struct Store {
     pub(crate) path: PathBuf,
 }
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// How long a writer waits for another writer before giving up, in
 /// milliseconds.
 const BUSY_TIMEOUT_MS: u64 = 10_000;
@@ -131,6 +134,9 @@ impl Store {
         }
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(e)?;
+        // A trace prepares a few dozen distinct statements: keep them all
+        // (the default of 16 would re-prepare them on every trace).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
@@ -147,6 +153,17 @@ impl Store {
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// `query_row` through the statement cache: queries run the same
+    /// statements again and again.
+    pub(crate) fn cached_row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        p: P,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.conn.prepare_cached(sql)?.query_row(p, f)
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> Error {

@@ -171,8 +171,7 @@ impl Store {
         t.manifest_digest = digests.first().cloned();
         for d in &digests {
             let kind: Option<(i64, String)> = self
-                .conn
-                .query_row(
+                .cached_row(
                     "SELECT id, kind FROM manifests WHERE digest = ?1",
                     params![d],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -253,22 +252,19 @@ impl Store {
     }
 
     fn history_len(&self, family: &str) -> Result<u64> {
-        self.conn
-            .query_row(
-                "SELECT (SELECT COUNT(*) FROM model_versions WHERE family = ?1)
+        self.cached_row(
+            "SELECT (SELECT COUNT(*) FROM model_versions WHERE family = ?1)
                       + (SELECT COUNT(*) FROM stage_events WHERE family = ?1)
                       + (SELECT COUNT(*) FROM evaluations WHERE family = ?1)",
-                params![family],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(|e| self.err(e))
+            params![family],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as u64)
+        .map_err(|e| self.err(e))
     }
 
     pub(crate) fn config_trace(&self, manifest_id: i64, digest: &str) -> Result<ConfigTrace> {
-        let (config_id, config_version, vehicle_platform, sensor_set, market) = self
-            .conn
-            .query_row(
+        let (config_id, config_version, vehicle_platform, sensor_set, market) = self.cached_row(
                 "SELECT config_id, config_version, vehicle_platform, sensor_set, market FROM configs WHERE manifest_id = ?1",
                 params![manifest_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
