@@ -688,7 +688,7 @@ impl Store {
         let rows: Vec<(i64, String, String, Package)> = self.rows(
             "SELECT m.id, m.digest, m.kind, p.name, p.version, p.purl, p.licences
              FROM sbom_packages p JOIN manifests m ON m.id = p.manifest_id
-             WHERE (p.name = ?1 OR p.purl = ?1) AND (?2 IS NULL OR p.version = ?2)
+             WHERE (p.name = ?1 OR p.purl = ?1) AND (CAST(?2 AS TEXT) IS NULL OR p.version = ?2)
              ORDER BY m.digest, p.sbom, p.ordinal LIMIT ?3 OFFSET ?4",
             params![name, version, page.limit as i64 + 1, page.offset as i64],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, package_from_at(r, 3)?)),
