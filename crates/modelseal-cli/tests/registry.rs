@@ -314,6 +314,37 @@ fn registry_commands_events_trace_and_exit_codes() {
     assert_eq!(j["known"], false);
     e.code(5, &["trace", "nobody@v0"]);
     e.ok(&["registry", "integrity"]);
+    for sub in [
+        "init",
+        "root",
+        "add",
+        "record",
+        "stage",
+        "evaluate",
+        "versions",
+        "show",
+        "lineage",
+        "artifact",
+        "package",
+        "check",
+        "history",
+        "configs",
+        "diff",
+        "integrity",
+    ] {
+        let help = e.ok(&["registry", sub, "--help"]);
+        assert!(
+            help.contains("Example"),
+            "registry {sub} --help has no example"
+        );
+    }
+    for sub in ["set", "list", "remove"] {
+        assert!(
+            e.ok(&["registry", "resolver", sub, "--help"])
+                .contains("Example")
+        );
+    }
+    assert!(e.ok(&["trace", "--help"]).contains("Example"));
 
     // The new roles survive a rotation that does not name them.
     e.keys(&["c4"]);

@@ -76,6 +76,7 @@ pub(crate) enum RegistryCommand {
         root: PathBuf,
     },
     /// Record the next trust root (a rotation, checked as a device applies it).
+    #[command(after_help = "Example:\n  modelseal registry root root-v2.msr")]
     Root {
         /// The next root envelope.
         root: PathBuf,
@@ -103,6 +104,7 @@ pub(crate) enum RegistryCommand {
         candidate: Option<PathBuf>,
     },
     /// Verify signed events (stage events, evaluation results) and record them.
+    #[command(after_help = "Example:\n  modelseal registry record promote.mse hil-result.mse")]
     Record {
         /// Event files.
         #[arg(required = true)]
@@ -156,6 +158,9 @@ pub(crate) enum RegistryCommand {
         ev: EventArgs,
     },
     /// A family's versions and their stages, newest first.
+    #[command(
+        after_help = "Example:\n  modelseal registry versions perception_front_camera --limit 20"
+    )]
     Versions {
         /// Model family.
         family: String,
@@ -163,6 +168,9 @@ pub(crate) enum RegistryCommand {
         page: PageArgs,
     },
     /// One model version in full.
+    #[command(
+        after_help = "Example:\n  modelseal registry show perception_front_camera@v1.3.5 --json"
+    )]
     Show {
         /// FAMILY@VERSION.
         model: String,
@@ -182,11 +190,18 @@ pub(crate) enum RegistryCommand {
         page: PageArgs,
     },
     /// Which release shipped a file (distributed or plaintext SHA-256).
+    #[command(
+        after_help = "Example:\n  modelseal registry artifact $(sha256sum model.onnx | cut -d' ' -f1)"
+    )]
     Artifact {
         /// SHA-256 (hex).
         digest: String,
     },
     /// Which releases and configurations carry a package, by their SBOMs.
+    #[command(
+        after_help = "Examples:\n  modelseal registry package numpy@1.26.4\n  \
+        modelseal registry package pkg:generic/zlib@1.3.1"
+    )]
     Package {
         /// NAME, NAME@VERSION, or a package URL.
         package: String,
@@ -211,6 +226,7 @@ pub(crate) enum RegistryCommand {
         deny: Vec<String>,
     },
     /// The update history of a family: candidates, releases, stage events, evaluations.
+    #[command(after_help = "Example:\n  modelseal registry history perception_front_camera")]
     History {
         /// Model family.
         family: String,
@@ -218,11 +234,18 @@ pub(crate) enum RegistryCommand {
         page: PageArgs,
     },
     /// Which configurations include a component manifest (digest) or list FAMILY@VERSION.
+    #[command(
+        after_help = "Example (where a withdrawn version is still listed):\n  \
+        modelseal registry configs perception_front_camera@v1.3.5"
+    )]
     Configs {
         /// Component manifest digest (hex) or FAMILY@VERSION.
         component: String,
     },
     /// What changed between two system configurations.
+    #[command(
+        after_help = "Example:\n  modelseal registry diff vehicle-l2plus-eu@2026.01.0 vehicle-l2plus-eu@2026.02.0"
+    )]
     Diff {
         /// Configuration A: manifest digest or CONFIG_ID@CONFIG_VERSION.
         a: String,
@@ -233,6 +256,7 @@ pub(crate) enum RegistryCommand {
     #[command(subcommand)]
     Resolver(ResolverCommand),
     /// Check the store (SQLite integrity and foreign keys); exit 3 when damaged.
+    #[command(after_help = "Example:\n  modelseal registry --db registry.db integrity")]
     Integrity,
 }
 
@@ -249,8 +273,10 @@ pub(crate) enum ResolverCommand {
         template: String,
     },
     /// List the templates.
+    #[command(after_help = "Example:\n  modelseal registry resolver list --json")]
     List,
     /// Remove a template.
+    #[command(after_help = "Example:\n  modelseal registry resolver remove hil_suite_id")]
     Remove {
         /// Kind or lineage link.
         key: String,
