@@ -9,7 +9,10 @@
 #      refuses the tampered copy (examples/c-boot/run.sh);
 #   3. the HiL read-back: the rig sends a nonce, the ECU answers with a
 #      version report signed by its own device key, the host verifies it
-#      (examples/hil-readback/ask.sh); a replayed answer is refused.
+#      (examples/hil-readback/ask.sh); a replayed answer is refused;
+#   4. the loop closes: the bundle is registered in the model registry
+#      (verified against the trust root), and the ECU's signed report is
+#      traced back to the model's training dataset, evaluations and signers.
 #
 #   examples/quickstart.sh [OUT_DIR]
 set -euo pipefail
@@ -54,4 +57,20 @@ if [ "$rc" -ne 12 ]; then
   exit 1
 fi
 echo "refused as expected (exit code 12: the report answers another nonce)"
+
+printf '\n== The registry: the bundle verified against the trust root and recorded\n'
+reg="$out/registry.db"
+"$ms" registry --db "$reg" init --root "$out/root.msr"
+"$ms" registry --db "$reg" resolver set dataset 'https://datasets.example.com/{id}'
+"$ms" registry --db "$reg" add "$out/bundle.msb"
+
+printf '\n== From the car back to its data: the ECU'"'"'s signed report, traced\n'
+echo "\$ modelseal trace --report report.bin --ecu-key ecu-device.pub --ecu-serial SN-000123 --nonce <nonce>"
+"$ms" trace --db "$reg" --report "$out/ecu-state/report.bin" --ecu-key "$out/work/ecu-device.pub" \
+  --ecu-serial SN-000123 --nonce "$(cat "$out/ecu-state/rig-nonce")" | tee "$out/work/trace.txt"
+if ! grep -Eq '^  training_dataset_id +ds-train-2025-11-03' "$out/work/trace.txt"; then
+  echo "quickstart: the trace did not lead back to the training dataset" >&2
+  exit 1
+fi
+echo "traced: the ECU's signed report leads to training dataset ds-train-2025-11-03"
 printf '\nquickstart: done; files in %s\n' "$out"

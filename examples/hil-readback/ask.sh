@@ -34,6 +34,8 @@ ms=$target/debug/modelseal
 
 nonce=$("$ms" report request)
 echo "rig: asks with nonce $nonce"
+# Kept for whoever checks the answer later (the registry's trace does).
+echo "$nonce" >"$state/rig-nonce"
 "$target/examples-c/ecu-answer" "$root" "$bundle" "$state" "$key" "$serial" "$nonce"
 last=$(cat "$state/rig-last-sequence" 2>/dev/null || echo 0)
 echo "rig: \$ modelseal report verify report.bin --ecu-key $(basename "$pub") --ecu-serial $serial --nonce <nonce> --last-sequence $last --bundle $(basename "$bundle")"

@@ -8,8 +8,9 @@
 //! Exit codes: 0 success; 1 verification rejected (a bundle, root,
 //! signature or identity record was refused, or does not match); 2 bad
 //! input or usage (spec, key file, arguments); 3 I/O error; 4 internal
-//! error (a bug in modelseal); 10 to 17 the refusals of `report verify`,
-//! one code per reason. The library's `ErrorClass` decides which.
+//! error (a bug in modelseal); 5 not in the registry; 10 to 17 the
+//! refusals of `report verify`, one code per reason; 20 a trace alarm (a
+//! bundle the registry never saw); 21 a failed licence policy. The library's `ErrorClass` decides which.
 //! SIGINT and SIGTERM end the process by that signal (130 or 143 in a
 //! shell) after its temporary files are removed.
 
@@ -26,8 +27,11 @@ Exit codes:
   3  I/O error (a file or directory named on the command line or in a spec
      could not be found, read or written)
   4  internal error (a bug in modelseal; nothing was written; please report it)
+  5  not in the registry (registry queries, trace)
   10-17  `report verify` refusals: 10 signature, 11 other ECU, 12 nonce (replay),
          13 older sequence, 14 truncated, 15 malformed, 16 another bundle, 17 algorithm
+  20  trace alarm: an ECU runs (or a configuration lists) a bundle the registry never saw
+  21  `registry check`: the licence policy failed
   130, 143  interrupted by SIGINT or SIGTERM: ended by that signal, temporary files removed";
 
 /// Signed, traceable ML model bundles for ECUs: keys, trust roots, build,
@@ -105,6 +109,12 @@ enum Command {
     /// Version reports an ECU signs: device keys, nonces, and checking a report.
     #[command(subcommand)]
     Report(cmd::report::ReportCommand),
+    /// The model registry: verified releases, candidates, signed stage
+    /// events and evaluations, lineage, SBOM and licence queries.
+    Registry(cmd::registry::RegistryArgs),
+    /// From a car's signed version report (or a digest, or family@version)
+    /// back to configuration, model versions, lineage and evaluations.
+    Trace(cmd::trace::TraceArgs),
 }
 
 /// On SIGINT or SIGTERM, removes the temporary files of the writes in
@@ -214,6 +224,8 @@ fn main() {
         Command::Inspect(a) => cmd::inspect::run(&ctx, a),
         Command::Identity(c) => cmd::identity::run(&ctx, c),
         Command::Report(c) => cmd::report::run(&ctx, c),
+        Command::Registry(a) => cmd::registry::run(&ctx, a),
+        Command::Trace(a) => cmd::trace::run(&ctx, a),
     };
     if let Err(e) = result {
         e.print(ctx.json);

@@ -47,6 +47,23 @@ pub(crate) enum Failure {
     /// second JSON document follows it).
     Reported(String),
     Report(modelseal::report::ReportError),
+    /// From the registry.
+    Registry(modelseal_registry::Error),
+    /// `trace` found something the registry never saw (the report was
+    /// printed): exit 20.
+    Alarm(String),
+    /// `registry check` found a denied licence or an SBOM it could not
+    /// check (the report was printed): exit 21.
+    Policy(String),
+}
+
+impl From<modelseal_registry::Error> for Failure {
+    fn from(e: modelseal_registry::Error) -> Self {
+        match e {
+            modelseal_registry::Error::Host(h) => Failure::Lib(h),
+            other => Failure::Registry(other),
+        }
+    }
 }
 
 impl From<modelseal::Error> for Failure {
@@ -68,25 +85,27 @@ impl Failure {
             Failure::Rejected(_) | Failure::Reported(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Report(e) => report_code(e),
+            Failure::Registry(e) => match e.class() {
+                modelseal_registry::ErrorClass::Rejected => 1,
+                modelseal_registry::ErrorClass::BadInput => 2,
+                modelseal_registry::ErrorClass::Io => 3,
+                modelseal_registry::ErrorClass::Internal => 4,
+                modelseal_registry::ErrorClass::NotFound => 5,
+            },
+            Failure::Alarm(_) => 20,
+            Failure::Policy(_) => 21,
         }
     }
     /// One line: the message and each cause not already in it.
     pub(crate) fn chain(&self) -> String {
         match self {
-            Failure::Lib(e) => {
-                let mut line = e.to_string();
-                let mut src = std::error::Error::source(e);
-                while let Some(s) = src {
-                    let t = s.to_string();
-                    if !line.contains(&t) {
-                        line.push_str(": ");
-                        line.push_str(&t);
-                    }
-                    src = s.source();
-                }
-                line.replace('\n', " ")
-            }
-            Failure::Rejected(m) | Failure::Usage(m) | Failure::Reported(m) => m.clone(),
+            Failure::Lib(e) => chain_of(e),
+            Failure::Rejected(m)
+            | Failure::Usage(m)
+            | Failure::Reported(m)
+            | Failure::Alarm(m)
+            | Failure::Policy(m) => m.clone(),
+            Failure::Registry(e) => chain_of(e),
             Failure::Report(e) => e.to_string(),
         }
     }
@@ -104,6 +123,15 @@ impl Failure {
             },
             Failure::Rejected(_) | Failure::Reported(_) | Failure::Report(_) => "rejected",
             Failure::Usage(_) => "usage",
+            Failure::Registry(e) => match e.class() {
+                modelseal_registry::ErrorClass::Rejected => "rejected",
+                modelseal_registry::ErrorClass::BadInput => "bad-input",
+                modelseal_registry::ErrorClass::Io => "io",
+                modelseal_registry::ErrorClass::Internal => "internal",
+                modelseal_registry::ErrorClass::NotFound => "not-found",
+            },
+            Failure::Alarm(_) => "alarm",
+            Failure::Policy(_) => "policy",
         }
     }
 
@@ -115,7 +143,12 @@ impl Failure {
     pub(crate) fn print(&self, json: bool) {
         let message = self.chain();
         eprintln!("modelseal: error: {message}");
-        if !json || matches!(self, Failure::Reported(_)) {
+        if !json
+            || matches!(
+                self,
+                Failure::Reported(_) | Failure::Alarm(_) | Failure::Policy(_)
+            )
+        {
             return;
         }
         let error = serde_json::json!({
@@ -137,6 +170,21 @@ impl Failure {
             serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into())
         );
     }
+}
+
+/// `e` and each cause not already in its message, on one line.
+fn chain_of(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !line.contains(&t) {
+            line.push_str(": ");
+            line.push_str(&t);
+        }
+        src = s.source();
+    }
+    line.replace('\n', " ")
 }
 
 /// One line from clap's rendering of a usage error: the message (its lines

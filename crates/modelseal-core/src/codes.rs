@@ -6,7 +6,9 @@
 //! - [`RoleId`]: which role of a trust root signs what;
 //! - [`ArtifactKind`]: what an artifact is;
 //! - [`Stage`]: a model's lifecycle stage (a code with a rank, not an enum:
-//!   unknown codes are legal and never mature).
+//!   unknown codes are legal and never mature);
+//! - [`EventAction`], [`SuiteKind`], [`Verdict`]: what the registry's signed
+//!   events say (host only: the ECU never reads an event).
 //!
 //! How they relate — a document type is signed by one role and, for a
 //! manifest, is one bundle kind — is declared once too, in
@@ -86,6 +88,12 @@ code_table! {
         ComponentManifest = 2, "component-manifest";
         /// A system-configuration manifest.
         SystemConfigManifest = 3, "system-config-manifest";
+        /// A stage event of a model version (promotion, withdrawal): a
+        /// registry record, never verified by an ECU.
+        StageEvent = 4, "stage-event";
+        /// An evaluation result of a model version (simulation, HiL,
+        /// release gate): a registry record, never verified by an ECU.
+        Evaluation = 5, "evaluation";
     }
 }
 
@@ -100,6 +108,47 @@ code_table! {
         Component = 2, "component";
         /// Signs system-configuration bundles.
         SystemConfig = 3, "system-config";
+        /// Signs the registry's stage events (promotions, withdrawals).
+        /// The ECU verifier ignores it.
+        Registry = 4, "registry";
+        /// Signs evaluation results (simulation, HiL, release gate). The
+        /// ECU verifier ignores it.
+        Evaluation = 5, "evaluation";
+    }
+}
+
+code_table! {
+    /// What a stage event does to a model version.
+    pub enum EventAction {
+        /// Moves the version to the event's stage.
+        Promote = 1, "promote";
+        /// Withdraws the version: the registry records it; what keeps it off
+        /// cars is a system configuration that stops listing it.
+        Withdraw = 2, "withdraw";
+    }
+}
+
+code_table! {
+    /// Which kind of evaluation produced a result.
+    pub enum SuiteKind {
+        /// A simulation test suite.
+        Simulation = 1, "simulation";
+        /// A hardware-in-the-loop test suite.
+        Hil = 2, "hil";
+        /// The release gate.
+        ReleaseGate = 3, "release-gate";
+    }
+}
+
+code_table! {
+    /// The verdict of an evaluation.
+    pub enum Verdict {
+        /// Passed.
+        Pass = 1, "pass";
+        /// Failed.
+        Fail = 2, "fail";
+        /// Ran, but decided nothing (a flaky rig, a partial run).
+        Inconclusive = 3, "inconclusive";
     }
 }
 
@@ -148,13 +197,16 @@ impl DocType {
             Self::Root => (RoleId::Root, None),
             Self::ComponentManifest => (RoleId::Component, Some(BundleKind::Component)),
             Self::SystemConfigManifest => (RoleId::SystemConfig, Some(BundleKind::SystemConfig)),
+            Self::StageEvent => (RoleId::Registry, None),
+            Self::Evaluation => (RoleId::Evaluation, None),
         }
     }
     /// The role that signs documents of this type.
     pub const fn role(self) -> RoleId {
         self.signer().0
     }
-    /// The bundle kind of a manifest of this type; `None` for a root.
+    /// The bundle kind of a manifest of this type; `None` for a root or an
+    /// event.
     pub const fn bundle_kind(self) -> Option<BundleKind> {
         self.signer().1
     }
@@ -307,6 +359,27 @@ mod tests {
             ArtifactKind::from_code,
             ArtifactKind::name,
             ArtifactKind::from_name,
+        );
+        check(
+            EventAction::ALL,
+            EventAction::code,
+            EventAction::from_code,
+            EventAction::name,
+            EventAction::from_name,
+        );
+        check(
+            SuiteKind::ALL,
+            SuiteKind::code,
+            SuiteKind::from_code,
+            SuiteKind::name,
+            SuiteKind::from_name,
+        );
+        check(
+            Verdict::ALL,
+            Verdict::code,
+            Verdict::from_code,
+            Verdict::name,
+            Verdict::from_name,
         );
         assert_eq!(BundleKind::from_code(4), None);
         assert_eq!(ArtifactKind::from_code(200), Some(ArtifactKind::Other));

@@ -3,7 +3,8 @@
 //! ```text
 //! 0   8  magic "MSENVLOP"
 //! 8   2  format version (LE)
-//! 10  1  document type (1 root, 2 component manifest, 3 system configuration)
+//! 10  1  document type (1 root, 2 component manifest, 3 system configuration,
+//!        4 stage event, 5 evaluation result)
 //! 11  1  signature count n (0 ..= MAX_SIGNATURES)
 //! 12  4  document length d (LE)
 //! 16  d  document (postcard)
@@ -21,9 +22,9 @@
 use crate::error::{Error, Result};
 use crate::hash::{Digest, Sha256Engine, digest_of};
 use crate::limits::{
-    DOMAIN_TAG_LEN, ENVELOPE_HEADER_LEN, FORMAT_VERSION, MAX_MANIFEST_LEN, MAX_ROLE_KEYS,
-    MAX_ROOT_LEN, MAX_SIGNATURES, PUBLIC_KEY_LEN, SIGNATURE_ENTRY_LEN, SIGNATURE_LEN,
-    SIGNED_MESSAGE_LEN,
+    DOMAIN_TAG_LEN, ENVELOPE_HEADER_LEN, FORMAT_VERSION, MAX_EVENT_LEN, MAX_MANIFEST_LEN,
+    MAX_ROLE_KEYS, MAX_ROOT_LEN, MAX_SIGNATURES, PUBLIC_KEY_LEN, SIGNATURE_ENTRY_LEN,
+    SIGNATURE_LEN, SIGNED_MESSAGE_LEN,
 };
 use crate::wire::{byte, le_u16, le_u32};
 
@@ -39,6 +40,8 @@ impl DocType {
             Self::Root => b"modelseal/v1/root\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
             Self::ComponentManifest => b"modelseal/v1/component-manifest\0",
             Self::SystemConfigManifest => b"modelseal/v1/system-config\0\0\0\0\0\0",
+            Self::StageEvent => b"modelseal/v1/stage-event\0\0\0\0\0\0\0\0",
+            Self::Evaluation => b"modelseal/v1/evaluation\0\0\0\0\0\0\0\0\0",
         }
     }
 
@@ -47,6 +50,7 @@ impl DocType {
         match self {
             Self::Root => MAX_ROOT_LEN,
             Self::ComponentManifest | Self::SystemConfigManifest => MAX_MANIFEST_LEN,
+            Self::StageEvent | Self::Evaluation => MAX_EVENT_LEN,
         }
     }
 }
@@ -189,6 +193,16 @@ pub struct RoleKeys<'a> {
 }
 
 impl<'a> RoleKeys<'a> {
+    /// A role from its keys and threshold, for a host that checks documents
+    /// of a role the core does not keep (the registry's events). The keys
+    /// must have passed [`crate::root::check_role_keys`] (a parsed root's
+    /// always have).
+    pub fn new(keys: &'a [[u8; PUBLIC_KEY_LEN]], threshold: u8) -> Self {
+        Self {
+            keys: keys.as_flattened(),
+            threshold,
+        }
+    }
     /// The role's public keys.
     pub fn keys(&self) -> impl Iterator<Item = &'a [u8; PUBLIC_KEY_LEN]> + use<'a> {
         self.keys

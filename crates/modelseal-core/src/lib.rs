@@ -36,6 +36,8 @@
 //!   heads; [`bundle`], [`envelope`] and [`root`] hold the container and
 //!   trust-root types both sides share; [`identity`] the unsigned
 //!   identity summary (a transport check, not evidence).
+//! - **Registry events** (host only): [`event`], the stage events and
+//!   evaluation results a registry keeps, signed by roles the ECU ignores.
 //! - **The version report** (evidence of what is installed): [`report`],
 //!   encoded on the ECU and signed through the firmware's signer, read and
 //!   checked by HiL rigs and the backend.
@@ -71,6 +73,7 @@ mod dec;
 pub mod doc;
 pub mod envelope;
 mod error;
+pub mod event;
 pub mod hash;
 pub mod identity;
 pub mod limits;

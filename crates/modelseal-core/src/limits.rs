@@ -181,6 +181,12 @@ pub const ROOT_WORST: usize = doc::RootDoc::MAX_LEN;
 /// to 64 bytes (2240 bytes).
 pub const MAX_ROOT_LEN: usize = round_up(ROOT_WORST, 64);
 
+/// Largest event document (a registry stage event or evaluation result), in
+/// bytes: 1 KiB, which the worst case of either record fits
+/// (`crate::event::EVENT_WORST`, asserted beside the records). The ECU never
+/// parses one.
+pub const MAX_EVENT_LEN: usize = 1024;
+
 /// Largest root envelope (header, root document, signatures), in bytes.
 pub const MAX_ROOT_ENVELOPE_LEN: usize =
     ENVELOPE_HEADER_LEN + MAX_ROOT_LEN + MAX_SIGNATURES * SIGNATURE_ENTRY_LEN;

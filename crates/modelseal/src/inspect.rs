@@ -903,9 +903,9 @@ pub fn inspect_path(path: &Path, root: Option<&[u8]>) -> Result<Inspection> {
 }
 
 fn inspect_root(path: &Path, bytes: &[u8], previous: Option<&[u8]>) -> Result<Inspection> {
-    let tr = TrustRoot::from_envelope_unverified(bytes)
+    TrustRoot::from_envelope_unverified(bytes)
         .map_err(|e| Error::verify(format!("{}: trust root", path.display()), e))?;
-    let root = Root::from_trust_root(&tr);
+    let root = crate::rootfile::read_root_envelope(bytes)?;
     let doc = SignedDocument::from_envelope(bytes)?;
     let status = Authority::for_root(doc.doc(), previous)
         .ok()
@@ -948,8 +948,8 @@ fn chain_report(chain: &[Vec<u8>]) -> Result<(Vec<ChainEntryReport>, String)> {
     let mut text = String::new();
     for (i, env) in chain.iter().enumerate() {
         let e = Envelope::parse(env).map_err(|e| Error::verify("rotation chain", e))?;
-        let tr = TrustRoot::parse_doc(e.doc()).map_err(|e| Error::verify("rotation chain", e))?;
-        let r = Root::from_trust_root(&tr);
+        TrustRoot::parse_doc(e.doc()).map_err(|e| Error::verify("rotation chain", e))?;
+        let r = crate::rootfile::read_root_doc(e.doc())?;
         let signed_by: Vec<String> = e
             .signatures()
             .map(|s| hex::encode(key_id_of(s.public_key)))

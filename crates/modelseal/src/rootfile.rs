@@ -27,9 +27,41 @@ pub struct RoleKeys {
     pub floor: Option<u64>,
 }
 
-/// The three roles of a root, in the order of the `[RoleKeys; 3]` arrays
-/// below: the core's role table.
-pub const ROLES: [RoleId; 3] = [RoleId::Root, RoleId::Component, RoleId::SystemConfig];
+/// The roles of a root, in the order of the arrays below: the three the
+/// ECU uses (required), then the registry and evaluation roles, which sign
+/// the registry's events and which the ECU ignores (optional: a root without
+/// them simply accepts no events).
+pub const ROLES: [RoleId; 5] = [
+    RoleId::Root,
+    RoleId::Component,
+    RoleId::SystemConfig,
+    RoleId::Registry,
+    RoleId::Evaluation,
+];
+/// How many of [`ROLES`], from the first, every root must have.
+pub const REQUIRED_ROLES: usize = 3;
+
+/// Reads a root document whose structure the core accepts, with every role
+/// it lists (the core keeps only the roles the ECU uses; the host needs the
+/// registry and evaluation roles too).
+pub fn read_root_doc(doc: &[u8]) -> Result<Root> {
+    TrustRoot::parse_doc(doc).map_err(|e| Error::verify("trust root", e))?;
+    postcard::from_bytes::<Root>(doc)
+        .map_err(|_| Error::verify("trust root", modelseal_core::Error::Malformed))
+}
+
+/// [`read_root_doc`] of a root envelope (its signatures not checked).
+pub fn read_root_envelope(envelope: &[u8]) -> Result<Root> {
+    let env = modelseal_core::envelope::Envelope::parse(envelope)
+        .map_err(|e| Error::verify("trust root", e))?;
+    if env.doc_type() != modelseal_core::envelope::DocType::Root {
+        return Err(Error::verify(
+            "trust root",
+            modelseal_core::Error::WrongDocumentType,
+        ));
+    }
+    read_root_doc(env.doc())
+}
 
 /// The core's role rules ([`check_role_keys`]), said as host errors.
 fn check_role(role: &'static str, r: &RoleKeys) -> Result<()> {
@@ -56,28 +88,33 @@ fn check_role(role: &'static str, r: &RoleKeys) -> Result<()> {
     })
 }
 
-/// A root of `version` with these roles, checked by the core.
+/// A root of `version` with these roles (as [`ROLES`]; the first
+/// [`REQUIRED_ROLES`] must be given), checked by the core.
 pub fn make_root(
     version: u32,
     expires_at: Option<u64>,
-    roles: [&RoleKeys; 3],
+    roles: [Option<&RoleKeys>; 5],
 ) -> Result<(Root, Vec<u8>)> {
-    for (id, r) in ROLES.iter().zip(roles) {
+    let mut out = Vec::new();
+    for (i, (id, r)) in ROLES.iter().zip(roles).enumerate() {
+        let Some(r) = r else {
+            if i < REQUIRED_ROLES {
+                return Err(Error::RoleWithoutKeys { role: id.name() });
+            }
+            continue;
+        };
         check_role(id.name(), r)?;
+        out.push(Role {
+            id: id.code(),
+            threshold: r.threshold,
+            keys: r.keys.clone(),
+            floor: r.floor,
+        });
     }
     let root = Root {
         version,
         expires_at,
-        roles: ROLES
-            .iter()
-            .zip(roles)
-            .map(|(id, r)| Role {
-                id: id.code(),
-                threshold: r.threshold,
-                keys: r.keys.clone(),
-                floor: r.floor,
-            })
-            .collect(),
+        roles: out,
     };
     let doc = root.encode()?;
     TrustRoot::parse_doc(&doc).map_err(|e| Error::WouldBeRejected {
@@ -91,53 +128,81 @@ pub fn make_root(
 #[derive(Debug, Clone, Default)]
 pub struct Rotation {
     /// New keys per role (index as [`ROLES`]).
-    pub keys: [Option<Vec<[u8; PUBLIC_KEY_LEN]>>; 3],
+    pub keys: [Option<Vec<[u8; PUBLIC_KEY_LEN]>>; 5],
     /// New thresholds per role.
-    pub thresholds: [Option<u8>; 3],
-    /// Counter-floor re-bases per role (never the root role; only for a
-    /// role whose keys change). A re-base is never carried into a later
-    /// root.
-    pub floors: [Option<u64>; 3],
+    pub thresholds: [Option<u8>; 5],
+    /// Counter-floor re-bases per role (only the component and
+    /// system-configuration roles; only for a role whose keys change). A
+    /// re-base is never carried into a later root.
+    pub floors: [Option<u64>; 5],
     /// New expiry; `Some(None)` removes it.
     pub expires_at: Option<Option<u64>>,
 }
 
 /// The next root after `previous` (a root envelope), with `changes`.
 pub fn rotate(previous: &[u8], changes: &Rotation) -> Result<(Root, Vec<u8>)> {
-    let old = TrustRoot::from_envelope_unverified(previous)
+    TrustRoot::from_envelope_unverified(previous)
         .map_err(|e| Error::verify("previous trust root", e))?;
-    let old = Root::from_trust_root(&old);
+    // Every role of the previous root, the ones the ECU ignores included:
+    // a rotation keeps what it does not change.
+    let mut old = read_root_envelope(previous)?;
+    // A re-base is never carried into a later root.
+    for r in &mut old.roles {
+        r.floor = None;
+    }
     let version = old
         .version
         .checked_add(1)
         .ok_or(Error::RootVersionExhausted {
             version: old.version,
         })?;
-    let mut roles = Vec::new();
+    let mut roles: [Option<RoleKeys>; 5] = Default::default();
     for (i, id) in ROLES.iter().enumerate() {
         let name = id.name();
-        let prev = old
-            .role(id.code())
-            // The core refuses a root without all three roles.
-            .ok_or(Error::Internal {
-                invariant: "a parsed trust root has all three roles",
-            })?;
-        let keys = changes.keys[i].clone().unwrap_or_else(|| prev.keys.clone());
+        let prev = old.role(id.code());
+        if prev.is_none() && i < REQUIRED_ROLES {
+            // The core refuses a root without the three roles the ECU uses.
+            return Err(Error::Internal {
+                invariant: "a parsed trust root has the three required roles",
+            });
+        }
+        let keys = match (&changes.keys[i], prev) {
+            (Some(k), _) => k.clone(),
+            (None, Some(p)) => p.keys.clone(),
+            // An optional role the previous root lacks and nobody names.
+            (None, None) if changes.thresholds[i].is_none() => continue,
+            (None, None) => return Err(Error::RoleWithoutKeys { role: name }),
+        };
         let floor = changes.floors[i];
         if floor.is_some() {
-            let same = keys.len() == prev.keys.len() && keys.iter().all(|k| prev.keys.contains(k));
-            if *id == RoleId::Root || same {
+            let same = prev.is_some_and(|p| {
+                keys.len() == p.keys.len() && keys.iter().all(|k| p.keys.contains(k))
+            });
+            let rebasable = matches!(id, RoleId::Component | RoleId::SystemConfig);
+            if !rebasable || same {
                 return Err(Error::RebaseWithoutNewKeys { role: name });
             }
         }
-        roles.push(RoleKeys {
+        let threshold = match (changes.thresholds[i], prev) {
+            (Some(t), _) => t,
+            (None, Some(p)) => p.threshold,
+            // New keys for a role the previous root lacked: say how many.
+            (None, None) => {
+                return Err(Error::RoleThreshold {
+                    role: name,
+                    threshold: 0,
+                    keys: keys.len(),
+                });
+            }
+        };
+        roles[i] = Some(RoleKeys {
             keys,
-            threshold: changes.thresholds[i].unwrap_or(prev.threshold),
+            threshold,
             floor,
         });
     }
     let expires_at = changes.expires_at.unwrap_or(old.expires_at);
-    let (root, doc) = make_root(version, expires_at, [&roles[0], &roles[1], &roles[2]])?;
+    let (root, doc) = make_root(version, expires_at, roles.each_ref().map(Option::as_ref))?;
     if root == (Root { version, ..old }) {
         return Err(Error::RotationChangesNothing);
     }

@@ -21,8 +21,11 @@ pub(crate) enum RootCommand {
         --root-key r1.pub --root-key r2.pub --root-key r3.pub --root-threshold 2 \\\n    \
         --component-key c1.pub --component-key c2.pub --component-key c3.pub --component-threshold 2 \\\n    \
         --system-key s1.pub --system-threshold 1 \\\n    \
+        --registry-key g1.pub --registry-threshold 1 --evaluation-key e1.pub --evaluation-threshold 1 \\\n    \
         --key r1.pem --key r2.pem\n\n\
-        Key files may be public or private keys (PEM, raw or hex); only --key files sign."
+        Key files may be public or private keys (PEM, raw or hex); only --key files sign.\n\
+        The registry and evaluation roles are optional: they sign the model registry's stage\n\
+        events and evaluation results, and the ECU ignores them."
     )]
     Init(InitArgs),
     /// Create the next root version (new keys or thresholds) from the current one.
@@ -86,6 +89,20 @@ pub(crate) struct RoleArgs {
     /// System-configuration-role threshold.
     #[arg(long, value_name = "N")]
     system_threshold: Option<u8>,
+    /// Registry-role key (repeat; signs stage promotions and withdrawals in
+    /// the model registry; optional, the ECU ignores it).
+    #[arg(long = "registry-key", value_name = "FILE")]
+    registry_keys: Vec<PathBuf>,
+    /// Registry-role threshold.
+    #[arg(long, value_name = "N")]
+    registry_threshold: Option<u8>,
+    /// Evaluation-role key (repeat; signs simulation, HiL and release-gate
+    /// results; optional, the ECU ignores it).
+    #[arg(long = "evaluation-key", value_name = "FILE")]
+    evaluation_keys: Vec<PathBuf>,
+    /// Evaluation-role threshold.
+    #[arg(long, value_name = "N")]
+    evaluation_threshold: Option<u8>,
 }
 
 #[derive(Debug, Args)]
@@ -147,7 +164,7 @@ fn read_keys(files: &[PathBuf]) -> Result<Vec<[u8; 32]>, Failure> {
 }
 
 impl RoleArgs {
-    fn keys(&self) -> Result<[Option<Vec<[u8; 32]>>; 3], Failure> {
+    fn keys(&self) -> Result<[Option<Vec<[u8; 32]>>; 5], Failure> {
         let one = |v: &[PathBuf]| -> Result<Option<Vec<[u8; 32]>>, Failure> {
             if v.is_empty() {
                 Ok(None)
@@ -159,13 +176,17 @@ impl RoleArgs {
             one(&self.root_keys)?,
             one(&self.component_keys)?,
             one(&self.system_keys)?,
+            one(&self.registry_keys)?,
+            one(&self.evaluation_keys)?,
         ])
     }
-    fn thresholds(&self) -> [Option<u8>; 3] {
+    fn thresholds(&self) -> [Option<u8>; 5] {
         [
             self.root_threshold,
             self.component_threshold,
             self.system_threshold,
+            self.registry_threshold,
+            self.evaluation_threshold,
         ]
     }
 }
@@ -213,9 +234,14 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
         RootCommand::Init(a) => {
             let k = a.roles.keys()?;
             let t = a.roles.thresholds();
-            let names = ["root", "component", "system"];
-            let mut roles = Vec::new();
-            for i in 0..3 {
+            let names = ["root", "component", "system", "registry", "evaluation"];
+            let mut roles: [Option<RoleKeys>; 5] = Default::default();
+            for i in 0..5 {
+                // The registry and evaluation roles are optional: a root
+                // without them accepts no registry events.
+                if i >= modelseal::rootfile::REQUIRED_ROLES && k[i].is_none() && t[i].is_none() {
+                    continue;
+                }
                 let keys = k[i].clone().ok_or_else(|| {
                     Failure::Usage(format!(
                         "give the {} role's keys with --{}-key",
@@ -228,13 +254,13 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
                         names[i], names[i]
                     ))
                 })?;
-                roles.push(RoleKeys {
+                roles[i] = Some(RoleKeys {
                     keys,
                     threshold,
                     floor: None,
                 });
             }
-            let (root, doc) = make_root(1, a.expires, [&roles[0], &roles[1], &roles[2]])?;
+            let (root, doc) = make_root(1, a.expires, roles.each_ref().map(Option::as_ref))?;
             sign_and_write(ctx, &a.output, doc, None, &a.keys, a.force, &root)
         }
         RootCommand::Update(a) => {
@@ -266,7 +292,13 @@ pub(crate) fn run(ctx: &Ctx, c: RootCommand) -> CmdResult {
             let changes = Rotation {
                 keys: a.roles.keys()?,
                 thresholds: a.roles.thresholds(),
-                floors: [None, a.rebase_component_floor, a.rebase_system_floor],
+                floors: [
+                    None,
+                    a.rebase_component_floor,
+                    a.rebase_system_floor,
+                    None,
+                    None,
+                ],
                 expires_at: if a.no_expiry {
                     Some(None)
                 } else {

@@ -53,6 +53,8 @@ pub(crate) fn run(ctx: &Ctx, a: SignMessageArgs) -> CmdResult {
         DocType::Root => "trust root",
         DocType::ComponentManifest => "component manifest",
         DocType::SystemConfigManifest => "system-configuration manifest",
+        DocType::StageEvent => "stage event",
+        DocType::Evaluation => "evaluation result",
     };
     ctx.report(
         &Signed {
