@@ -22,7 +22,9 @@ fn many() -> Vec<Payload> {
             } else {
                 1 + (i * 7919) % 40_000
             };
-            Payload::new(&format!("a{i:02}.bin"), ArtifactKind::Weights, len)
+            // Some in a subdirectory: an artifact is named by its path.
+            let dir = if i % 10 == 1 { "sub/" } else { "" };
+            Payload::new(&format!("{dir}a{i:02}.bin"), ArtifactKind::Weights, len)
         })
         .collect()
 }
@@ -68,6 +70,9 @@ fn whole_bundle_of_many_artifacts_names_the_tampered_one() {
         assert_eq!(v.manifest.artifacts.len(), 48);
     }
     let offs = payload_offsets(&b);
+    // Names in manifest order (by name: `sub/` ones last).
+    let mut names: Vec<&str> = p.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
     // One tampered artifact in the middle (small, then large), then two:
     // the first in manifest order is named.
     for tampered in [&[23usize][..], &[29], &[41, 17], &[17, 29, 40]] {
@@ -83,7 +88,7 @@ fn whole_bundle_of_many_artifacts_names_the_tampered_one() {
             let (context, source) = named(run(&path, None).expect_err("tampered"));
             assert_eq!(source, Error::ArtifactDigestMismatch, "{context}");
             assert!(
-                context.ends_with(&format!("artifact `a{first:02}.bin`")),
+                context.ends_with(&format!("artifact `{}`", names[first])),
                 "{tampered:?}: {context}"
             );
         }
@@ -101,7 +106,7 @@ fn whole_bundle_of_many_artifacts_names_the_tampered_one() {
         let (context, source) = named(run(&path, None).expect_err("padding"));
         assert_eq!(source, Error::Malformed, "{context}");
         assert!(
-            context.ends_with(&format!("padding before artifact `a{i:02}.bin`")),
+            context.ends_with(&format!("padding before artifact `{}`", names[i])),
             "{context}"
         );
     }
@@ -117,6 +122,7 @@ fn detached_head_with_many_artifact_files_names_the_tampered_one() {
     std::fs::write(&head, &b[..head_len(&b)]).expect("write");
     let arts = d.0.join("artifacts");
     std::fs::create_dir_all(&arts).expect("dir");
+    std::fs::create_dir_all(arts.join("sub")).expect("dir");
     for a in &p {
         std::fs::write(arts.join(&a.name), &a.bytes).expect("write");
     }
@@ -130,11 +136,11 @@ fn detached_head_with_many_artifact_files_names_the_tampered_one() {
         x[mid] ^= 0x01;
         std::fs::write(&f, x).expect("write");
     };
-    flip("a31.bin");
+    flip("sub/a31.bin");
     for _ in 0..REPEAT {
         let (context, source) = named(run(&head, Some(&arts)).expect_err("tampered"));
         assert_eq!(source, Error::ArtifactDigestMismatch, "{context}");
-        assert!(context.starts_with("artifact a31.bin ("), "{context}");
+        assert!(context.starts_with("artifact sub/a31.bin ("), "{context}");
     }
     // A second one earlier, and a large one: the first in manifest order.
     flip("a17.bin");

@@ -213,7 +213,9 @@ fn verify_detached<'h>(
             let check =
                 |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
                     let name = &manifest.artifacts[i].name;
-                    check_file(&dir.join(name), v, s, buf, i, || in_file(bundle, name))
+                    check_file(name, &dir.join(name), v, s, buf, i, || {
+                        in_file(bundle, name)
+                    })
                 };
             workers(session.state()).run(&mut session, &sizes, threads, check)?;
         }
@@ -223,10 +225,11 @@ fn verify_detached<'h>(
         .map_err(|e| Error::verify(in_file(bundle, "bundle"), e))
 }
 
-/// Artifact `i` from its own file, to its end: the core judges the length
-/// and the digest. `begun` names the artifact when the core refuses to
-/// start it.
+/// Artifact `i` (`name`) from its own file, to its end: the core judges
+/// the length and the digest. `begun` names the artifact when the core
+/// refuses to start it.
 fn check_file(
+    name: &str,
     file_path: &Path,
     v: &mut Verifier<SoftSha256>,
     session: &mut Session<'_>,
@@ -237,10 +240,6 @@ fn check_file(
     let mut check = v
         .begin_artifact(session, i)
         .map_err(|e| Error::verify(begun(), e))?;
-    let name = file_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let refused = |e| Error::verify(format!("artifact {name} ({})", file_path.display()), e);
     let mut f = File::open(file_path).map_err(|e| Error::io(file_path, e))?;
     loop {
