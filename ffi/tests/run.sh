@@ -183,7 +183,7 @@ step "packaging: the pkg-config file the build writes, the Make and CMake fragme
 # library (ffi/build.rs): prefix, libdir and version filled in, the static
 # link flags following from the profile.
 version=$(sed -n 's/^#define MODELSEAL_VERSION_MAJOR //p;s/^#define MODELSEAL_VERSION_MINOR //p;s/^#define MODELSEAL_VERSION_PATCH //p' include/modelseal.h | paste -sd.)
-pc() { PKG_CONFIG_PATH="$1/pkgconfig" pkg-config "${@:2}" modelseal; }
+pc() { PKG_CONFIG_PATH="$1/pkgconfig" pkg-config "${@:2}" modelseal | sed 's/[[:space:]]*$//'; }
 for profile in ecu debug; do
   [ -f "$target/$profile/pkgconfig/modelseal.pc" ] || fail "no pkg-config file for the $profile build"
   [ "$(pc "$target/$profile" --modversion)" = "$version" ] || fail "pkg-config version ($profile)"
@@ -255,8 +255,9 @@ cmake -S "$out/cmake/src" -B "$out/cmake/missing" -DMODELSEAL_LIB_DIR="$out/nowh
 got=$?
 set -e
 [ "$got" != 0 ] || fail "cmake with no library configured"
-grep -q "libmodelseal.a not found" "$out/cmake-missing.log" &&
-  grep -q "cargo build -p modelseal-ffi --profile ecu" "$out/cmake-missing.log" ||
+# (CMake wraps the message: compare with the line breaks folded.)
+tr -s '[:space:]' ' ' <"$out/cmake-missing.log" |
+  grep -q "libmodelseal.a not found (profile ecu)\. Build it first, in $repo: cargo build -p modelseal-ffi --profile ecu" ||
   { cat "$out/cmake-missing.log"; fail "cmake with no library: no clear message"; }
 echo "   cmake with no library: configure failed with what to build"
 ok
