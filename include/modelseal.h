@@ -668,7 +668,10 @@ typedef struct modelseal_sha256_engine {
  *   nothing is read past the end, so end-of-file is never asked for;
  * - `buf` lies inside the work buffer (`len` writable bytes): the head
  *   is read to its start, everything after the head behind it, in reads
- *   of at most `work_len` minus the head length;
+ *   of at most `work_len` minus the head length. (One exception: a work
+ *   buffer shorter than the 16-byte header is refused with
+ *   `_BUFFER_TOO_SMALL` after the header's bytes were read into 16 bytes
+ *   of the library's own, to learn the length needed.)
  * - in order: first offset 0 (the 16-byte header, or the whole bundle
  *   when shorter), then the rest of the head, then the padding and
  *   payloads in file order. Offsets ascend, each read starts where the
@@ -996,8 +999,10 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
  * - `read`, `user`: the read callback, called with `user` during this
  *   call only (see `modelseal_read_fn` for its contract: each read is
  *   nonempty and inside the bundle, in ascending order, each byte at most
- *   once, into `work`; a nonzero return stops the verification with
- *   `_READ`). It must not call into `ctx`.
+ *   once, into `work` -- or, when `work_len` is below
+ *   `MODELSEAL_BUNDLE_HEADER_LEN`, the header's bytes into 16 bytes of the
+ *   library's own, to learn the length needed; a nonzero return stops the
+ *   verification with `_READ`). It must not call into `ctx`.
  * - `work`, `work_len`: scratch memory of at least
  *   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
  *   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
@@ -1018,7 +1023,8 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
  * root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
  * `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
  * `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
- * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+ * `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`;
+ * `modelseal_verifier_get_work_len_needed` then says how much);
  * `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
  * (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
  * `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
@@ -1036,6 +1042,29 @@ modelseal_status modelseal_verifier_verify_bundle(struct modelseal_verifier *ctx
                                                   uint64_t bundle_len,
                                                   uint8_t *work,
                                                   size_t work_len);
+
+/**
+ * After `modelseal_verifier_verify_bundle` refused its work buffer with
+ * `_BUFFER_TOO_SMALL`: the work-buffer length that bundle needs,
+ * `MODELSEAL_WORK_BUF_LEN(head_len)` with the head length its 16-byte
+ * header states (the bytes the call read; nothing is verified). A
+ * firmware logs it, or verifies again with a buffer that large. (A
+ * header that does not parse needs only its own bytes, at most
+ * `MODELSEAL_BUNDLE_HEADER_LEN`, for the next call to refuse it.) The
+ * answer is kept until the context verifies again or is initialised again.
+ *
+ * Writes `*out_work_len` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (the context not
+ * initialised, or its last verification was not refused for its work
+ * buffer); `_NULL_ARGUMENT` (`ctx` or `out_work_len` NULL);
+ * `_INVALID_ARGUMENT` (`out_work_len` misaligned); `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context nobody writes during the call;
+ * `out_work_len` is writable.
+ */
+modelseal_status modelseal_verifier_get_work_len_needed(const struct modelseal_verifier *ctx,
+                                                        size_t *out_work_len);
 
 /**
  * Verifies a whole bundle held in memory (RAM or memory-mapped flash)

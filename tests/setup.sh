@@ -9,6 +9,8 @@ command -v clang >/dev/null || need+=(clang)
 command -v make >/dev/null || need+=(make)
 command -v openssl >/dev/null || need+=(openssl)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# The CMake snippet (ffi/modelseal.cmake) is configured by ffi/tests/run.sh.
+command -v cmake >/dev/null || need+=(cmake)
 # OpenSSL's libcrypto: the software device key of the C report tests and examples.
 [ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 # A real PKCS#11 token for the HSM signing tests.

@@ -73,6 +73,51 @@ fn every_case_gets_exactly_its_verdict_in_memory() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// The host's `verify` (payloads checked on every core, sessions joined)
+/// gives every case the core's verdict: the same error variant, or the
+/// same identity record.
+#[test]
+fn host_verify_gives_every_case_the_cores_verdict() {
+    let dir = std::env::temp_dir().join(format!("modelseal-threats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for case in cases() {
+        let Ok(policy) = case.device_policy() else {
+            continue;
+        };
+        let path = dir.join(format!("{}.msb", case.name));
+        std::fs::write(&path, &case.bundle).expect("write");
+        let core = case.run();
+        let host = modelseal::verify::verify_file(&path, &case.root, policy, None);
+        let same = match (&core, &host) {
+            (Ok(c), Ok(h)) => c.identity == h.identity_record,
+            // The same verdict, with or without the expected-and-found
+            // detail the host adds to a policy refusal.
+            (
+                Err(c),
+                Err(
+                    modelseal::Error::Verify { source, .. }
+                    | modelseal::Error::Refused { source, .. },
+                ),
+            ) => c == source,
+            _ => false,
+        };
+        if !same {
+            wrong.push(format!(
+                "{}: core {:?}, host {:?}",
+                case.name,
+                core.map(|_| "ok"),
+                host.map(|_| "ok")
+            ));
+        }
+        n += 1;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    println!("{n} threat cases, the host's verdict is the core's");
+}
+
 use modelseal_core::Error;
 use modelseal_core::envelope::Envelope;
 use modelseal_core::unverified::UnauthenticatedHead;

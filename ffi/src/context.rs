@@ -78,6 +78,9 @@ pub(crate) struct Ctx {
     state: SessionState,
     /// The artifact check in progress (`Artifact` only).
     check: Option<ArtifactCheck>,
+    /// After `modelseal_verifier_verify_bundle` refused a work buffer as
+    /// too small: the length that bundle needs (0 otherwise).
+    work_needed: usize,
 }
 
 // The context fits the storage the header declares, at its alignment.
@@ -85,6 +88,36 @@ const _: () = assert!(size_of::<Ctx>() <= MODELSEAL_VERIFIER_SIZE);
 const _: () = assert!(align_of::<Ctx>() <= MODELSEAL_VERIFIER_ALIGN);
 const _: () = assert!(size_of::<modelseal_verifier>() == MODELSEAL_VERIFIER_SIZE);
 const _: () = assert!(align_of::<modelseal_verifier>() == MODELSEAL_VERIFIER_ALIGN);
+
+/// What a bundle whose work buffer the core refused needs:
+/// `MODELSEAL_WORK_BUF_LEN(head_len)`. The core refuses a buffer as too
+/// small in two places only: once the bundle's header is in the buffer's
+/// first 16 bytes and parses, or before reading anything, when the buffer
+/// cannot hold the header's bytes; then they are read here into 16 bytes of
+/// our own (the only read of them). A header that does not parse needs no
+/// more than its own bytes to be judged. Never inlined, and cold: its frame
+/// exists on this refusal only, not under the boot check.
+#[inline(never)]
+#[cold]
+fn work_len_needed(reader: &mut Reader, work: &[u8]) -> usize {
+    use modelseal_core::bundle::BundleHeader;
+    use modelseal_core::limits::{BUNDLE_HEADER_LEN, MIN_READ_CHUNK};
+    let first = usize::try_from(reader.len).map_or(BUNDLE_HEADER_LEN, |l| l.min(BUNDLE_HEADER_LEN));
+    let mut own = [0u8; BUNDLE_HEADER_LEN];
+    let header = match work.get(..first) {
+        Some(h) => h,
+        None => {
+            let Some(h) = own.get_mut(..first) else {
+                return first;
+            };
+            if reader.read_exact_at(0, h).is_err() {
+                return first;
+            }
+            h
+        }
+    };
+    BundleHeader::parse(header).map_or(first, |h| h.head_len().saturating_add(MIN_READ_CHUNK))
+}
 
 /// A bundle source over the caller's read callback.
 pub(crate) struct Reader {
@@ -132,6 +165,7 @@ impl Ctx {
             core::ptr::addr_of_mut!((*p).head).write(Lent::of(&[]));
             core::ptr::addr_of_mut!((*p).state).write(SessionState::empty());
             core::ptr::addr_of_mut!((*p).check).write(None);
+            core::ptr::addr_of_mut!((*p).work_needed).write(0);
             core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
         }
     }
@@ -213,6 +247,7 @@ impl Ctx {
     fn reset(&mut self) {
         self.phase = Phase::Ready;
         self.check = None;
+        self.work_needed = 0;
     }
 
     /// Verifies a bundle head.
@@ -299,12 +334,30 @@ impl Ctx {
         work: &'static mut [u8],
     ) -> Status<()> {
         self.reset();
-        let head = self
+        match self
             .verifier
-            .verify_bundle_into(reader, work, &mut self.state)?
-            .head_bytes();
-        self.installed_at(head);
-        Ok(())
+            .verify_bundle_into(reader, &mut *work, &mut self.state)
+        {
+            Ok(installed) => {
+                self.head = Lent::of(installed.head_bytes());
+                self.phase = Phase::Installed;
+                Ok(())
+            }
+            Err(modelseal_core::Error::BufferTooSmall) => {
+                self.work_needed = work_len_needed(reader, work);
+                Err(modelseal_status::BufferTooSmall)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The work-buffer length the bundle that `verify_bundle` last refused
+    /// as too small needs.
+    pub(crate) fn work_len_needed(&self) -> Status<usize> {
+        match self.work_needed {
+            0 => Err(modelseal_status::InvalidState),
+            n => Ok(n),
+        }
     }
 
     /// Verifies a whole bundle held in memory.

@@ -730,10 +730,24 @@ mod promises {
         // SAFETY: as above.
         let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
         assert_eq!(st, S::InvalidState);
+        // The refusal comes with the length needed, also for a buffer too
+        // short to hold the header (read then into the library's own).
+        for short in [h + 63, 15, 1] {
+            assert_eq!(
+                via_recorder(&mut ctx, bundle, bundle.len() as u64, &mut work[..short]).0,
+                S::BufferTooSmall
+            );
+            // SAFETY: as above.
+            let st = unsafe { modelseal_verifier_get_work_len_needed(&*ctx, &mut got) };
+            assert_eq!((st, got), (S::Ok, h + MODELSEAL_MIN_READ_CHUNK), "{short}");
+        }
         assert_eq!(
             via_recorder(&mut ctx, bundle, bundle.len() as u64, &mut work).0,
             S::Ok
         );
+        // SAFETY: as above.
+        let st = unsafe { modelseal_verifier_get_work_len_needed(&*ctx, &mut got) };
+        assert_eq!(st, S::InvalidState);
         // SAFETY: as above.
         let st = unsafe { modelseal_verifier_get_head_len(&*ctx, &mut got) };
         assert_eq!((st, got), (S::Ok, h));

@@ -63,7 +63,10 @@ pub struct modelseal_sha256_engine {
 ///   nothing is read past the end, so end-of-file is never asked for;
 /// - `buf` lies inside the work buffer (`len` writable bytes): the head
 ///   is read to its start, everything after the head behind it, in reads
-///   of at most `work_len` minus the head length;
+///   of at most `work_len` minus the head length. (One exception: a work
+///   buffer shorter than the 16-byte header is refused with
+///   `_BUFFER_TOO_SMALL` after the header's bytes were read into 16 bytes
+///   of the library's own, to learn the length needed.)
 /// - in order: first offset 0 (the 16-byte header, or the whole bundle
 ///   when shorter), then the rest of the head, then the padding and
 ///   payloads in file order. Offsets ascend, each read starts where the

@@ -12,8 +12,10 @@
 #      backends, linked with -ffreestanding -nostdlib -static and only mem*
 #      and _start, verifies an embedded bundle;
 #   4. the examples (c-boot, hil-readback), linked through the pkg-config
-#      file and the Makefile fragment, on good, tampered, rolled-back,
-#      wrong-hardware and rotating bundles.
+#      file the build writes, the Makefile fragment and the CMake snippet, on
+#      good, tampered, rolled-back, wrong-hardware and rotating bundles; the
+#      Make and CMake fragments refuse, at configure time and with what to
+#      build, a library that is not there.
 # Uses $CARGO_TARGET_DIR when set (default: the workspace target/).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -176,22 +178,88 @@ unexpected=$(echo "$callers" | grep -Ev "$allowed" || true)
 ok
 
 # ---------------------------------------------------------------- examples
-step "examples: c-boot and hil-readback, linked via pkg-config and the Makefile fragment"
-mkdir -p "$out/pkgconfig"
+step "packaging: the pkg-config file the build writes, the Make and CMake fragments"
+# The build of each profile wrote its own pkg-config file beside the
+# library (ffi/build.rs): prefix, libdir and version filled in, the static
+# link flags following from the profile.
 version=$(sed -n 's/^#define MODELSEAL_VERSION_MAJOR //p;s/^#define MODELSEAL_VERSION_MINOR //p;s/^#define MODELSEAL_VERSION_PATCH //p' include/modelseal.h | paste -sd.)
-sed -e "s|@PREFIX@|$repo|" -e "s|@LIBDIR@|$target/ecu|" -e "s|@VERSION@|$version|" \
-  ffi/modelseal.pc.in >"$out/pkgconfig/modelseal.pc"
-[ "$(PKG_CONFIG_PATH=$out/pkgconfig pkg-config --modversion modelseal)" = "$version" ] || fail "pkg-config version"
+pc() { PKG_CONFIG_PATH="$1/pkgconfig" pkg-config "${@:2}" modelseal | sed 's/[[:space:]]*$//'; }
+for profile in ecu debug; do
+  [ -f "$target/$profile/pkgconfig/modelseal.pc" ] || fail "no pkg-config file for the $profile build"
+  [ "$(pc "$target/$profile" --modversion)" = "$version" ] || fail "pkg-config version ($profile)"
+  [ "$(pc "$target/$profile" --variable=prefix)" = "$repo" ] || fail "pkg-config prefix ($profile)"
+  [ "$(pc "$target/$profile" --variable=libdir)" = "$target/$profile" ] || fail "pkg-config libdir ($profile)"
+  [ "$(pc "$target/$profile" --cflags)" = "-I$repo/include" ] || fail "pkg-config cflags ($profile)"
+done
+[ "$(pc "$target/ecu" --libs --static)" = "$target/ecu/libmodelseal.a" ] ||
+  fail "the ECU build links no system library: $(pc "$target/ecu" --libs --static)"
+# A host build links Rust's std: the static flags bring what it needs.
 # shellcheck disable=SC2046
-gcc "${STRICT[@]}" -O2 examples/c-boot/boot.c \
-  $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot"
-make --no-print-directory -s -C examples/hil-readback MODELSEAL_LIB_DIR="$target/ecu" OUT="$out" \
-  "$out/hil-readback"
+gcc "${STRICT[@]}" "$out/header.c" $(pc "$target/debug" --cflags --libs --static) -o "$out/pc-host" ||
+  fail "pkg-config --static flags of the host build do not link"
+"$out/pc-host" || fail "modelseal_version() of the host build is empty"
+ok
+# The boot example, compiled and linked with nothing but pkg-config.
+# shellcheck disable=SC2046
+gcc "${STRICT[@]}" -O2 examples/c-boot/boot.c $(pc "$target/ecu" --cflags --libs --static) -o "$out/c-boot"
 # The same boot program with a work-buffer budget below the bundles' heads:
 # it must refuse from the bundle's header, not overrun its buffer.
 # shellcheck disable=SC2046
 gcc "${STRICT[@]}" -O2 -DBOOT_MAX_HEAD_LEN=256 examples/c-boot/boot.c \
-  $(PKG_CONFIG_PATH="$out/pkgconfig" pkg-config --cflags --libs modelseal) -o "$out/c-boot-small"
+  $(pc "$target/ecu" --cflags --libs --static) -o "$out/c-boot-small"
+ok
+# The Makefile fragment: the library found under $CARGO_TARGET_DIR ...
+make --no-print-directory -s -C examples/hil-readback OUT="$out" "$out/hil-readback"
+make --no-print-directory -s -C examples/c-boot OUT="$out/mk" "$out/mk/c-boot"
+ok
+# ... and, where it is not, a refusal at include time that says what to
+# build, before any compiler runs; `make clean` still works.
+set +e
+make --no-print-directory -C examples/c-boot MODELSEAL_LIB_DIR="$out/nowhere" OUT="$out/mk-missing" \
+  >"$out/mk-missing.log" 2>&1
+got=$?
+set -e
+[ "$got" != 0 ] || fail "make with no library succeeded"
+grep -q "libmodelseal.a not found (profile ecu). Build it first, in $repo: cargo build -p modelseal-ffi --profile ecu" \
+  "$out/mk-missing.log" || { cat "$out/mk-missing.log"; fail "make with no library: no clear message"; }
+[ ! -e "$out/mk-missing" ] || fail "make with no library ran a recipe"
+make --no-print-directory -s -C examples/c-boot MODELSEAL_LIB_DIR="$out/nowhere" OUT="$out/mk" clean
+[ ! -e "$out/mk/c-boot" ] || fail "make clean needed the library"
+set +e
+make --no-print-directory -C examples/c-boot MODELSEAL_PROFILE=release CARGO_TARGET_DIR="$out/nowhere" \
+  OUT="$out/mk-missing" >"$out/mk-missing.log" 2>&1
+set -e
+grep -q "Build it first, in $repo: cargo build -p modelseal-ffi --release" "$out/mk-missing.log" ||
+  { cat "$out/mk-missing.log"; fail "make (release profile) with no library: no clear message"; }
+echo "   make with no library: $(grep -o 'modelseal: .*not found[^.]*' "$out/mk-missing.log" | head -1)"
+ok
+# The CMake snippet: a project that links the boot example through the
+# imported target builds and boots; with no library, configuring fails.
+mkdir -p "$out/cmake/src"
+cat >"$out/cmake/src/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.13)
+project(boot_via_cmake C)
+set(MODELSEAL_ROOT "$repo")
+include("$repo/ffi/modelseal.cmake")
+add_executable(c-boot "$repo/examples/c-boot/boot.c")
+set_property(TARGET c-boot PROPERTY C_STANDARD 99)
+target_compile_options(c-boot PRIVATE -Wall -Wextra -Wpedantic -Werror)
+target_link_libraries(c-boot PRIVATE modelseal::modelseal)
+CMAKE
+cmake -S "$out/cmake/src" -B "$out/cmake/build" >"$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; fail "cmake configure"; }
+cmake --build "$out/cmake/build" >>"$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; fail "cmake build"; }
+"$out/cmake/build/c-boot" "$out/fixtures/root.msr" "$out/fixtures/valid/bundle.msb" >"$out/cmake-boot.log" 2>&1 ||
+  { cat "$out/cmake-boot.log"; fail "c-boot built with CMake did not boot"; }
+set +e
+cmake -S "$out/cmake/src" -B "$out/cmake/missing" -DMODELSEAL_LIB_DIR="$out/nowhere" >"$out/cmake-missing.log" 2>&1
+got=$?
+set -e
+[ "$got" != 0 ] || fail "cmake with no library configured"
+# (CMake wraps the message: compare with the line breaks folded.)
+tr -s '[:space:]' ' ' <"$out/cmake-missing.log" |
+  grep -q "libmodelseal.a not found (profile ecu)\. Build it first, in $repo: cargo build -p modelseal-ffi --profile ecu" ||
+  { cat "$out/cmake-missing.log"; fail "cmake with no library: no clear message"; }
+echo "   cmake with no library: configure failed with what to build"
 ok
 
 boot() { # expected-exit root bundle [state]

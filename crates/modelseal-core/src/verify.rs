@@ -1048,6 +1048,28 @@ impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
         Ok(self.artifact(index)?.1)
     }
 
+    /// Takes in the artifacts `other` has verified. `other` must be a
+    /// session of the same head (the same buffer) that verified to the same
+    /// state, such as one resumed from a copy of this session's state: a
+    /// host checks payloads on several threads,
+    /// each with its own verifier and a session resumed from one verified
+    /// state, and gathers the results into one session to
+    /// [`Session::finish`]. Only artifacts that passed
+    /// [`Verifier::finish_artifact`] in `other` are marked; anything else is
+    /// [`Error::InvalidState`]. Firmware has no use for it (one session).
+    pub fn join<T: Borrow<SessionState>>(&mut self, other: &Session<'e, T>) -> Result<()> {
+        let mine = self.st.borrow_mut();
+        let theirs = other.st.borrow();
+        if !same_verification(mine, theirs) {
+            return Err(Error::InvalidState);
+        }
+        // MAX_ARTIFACTS / 64 words.
+        for (w, t) in mine.verified.iter_mut().zip(theirs.verified.iter()) {
+            *w |= *t;
+        }
+        Ok(())
+    }
+
     fn mark_all_verified(&mut self, n: usize) {
         // At most MAX_ARTIFACTS iterations.
         for i in 0..n.min(MAX_ARTIFACTS) {
@@ -1060,6 +1082,52 @@ impl<'e, S: BorrowMut<SessionState>> Session<'e, S> {
             *w |= 1u64 << (index % 64);
         }
     }
+}
+
+/// Whether two states come from the same verification of the same head:
+/// every field equal but what checking artifacts changes (the artifacts
+/// verified and the cached path through the record tree). Every
+/// field is named, so a new one has to be decided here.
+fn same_verification(a: &SessionState, b: &SessionState) -> bool {
+    let SessionState {
+        live,
+        head_addr,
+        head_len,
+        manifest_off,
+        manifest_len,
+        ix,
+        digest,
+        records_off,
+        records_root,
+        path: _,
+        root_version,
+        new_root,
+        signers,
+        config,
+        ecu_entry,
+        floors,
+        bundle_len,
+        generation,
+        verified: _,
+    } = a;
+    *live
+        && b.live
+        && *head_addr == b.head_addr
+        && *head_len == b.head_len
+        && *manifest_off == b.manifest_off
+        && *manifest_len == b.manifest_len
+        && *ix == b.ix
+        && *digest == b.digest
+        && *records_off == b.records_off
+        && *records_root == b.records_root
+        && *root_version == b.root_version
+        && *new_root == b.new_root
+        && *signers == b.signers
+        && *config == b.config
+        && *ecu_entry == b.ecu_entry
+        && *floors == b.floors
+        && *bundle_len == b.bundle_len
+        && *generation == b.generation
 }
 
 /// A reader of any kind (also `dyn ReadAt`) as a sized one.

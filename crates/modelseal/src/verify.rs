@@ -1,8 +1,10 @@
 //! Verification on the build host, always through the core verifier.
 //!
 //! Two uses:
-//! - [`verify_file`]: what a device does. One core session over the whole
-//!   bundle (or over a detached head and the artifact files), giving the
+//! - [`verify_file`]: what a device does. The core verifies the head once;
+//!   the artifacts (payloads in the bundle file, or the files beside a
+//!   detached head) are checked by core sessions resumed from that state on
+//!   every core, and joined into one session whose `finish` gives the
 //!   installed identity and what the device must persist.
 //! - [`check_output`]: the check of everything the host writes, before it is
 //!   renamed into place. The head is verified by the core for every device
@@ -15,14 +17,13 @@
 use crate::authority::{Authority, SignatureStatus, root_in_force};
 use crate::bundle::{BundleFile, split_head};
 use crate::error::{Error, Result};
-use crate::fsio::FileReader;
 use crate::identity::IdentityReport;
 use crate::model::{Manifest, Role, Root};
 use crate::sign::{KeySigner, SignedDocument};
 use modelseal_core::bundle::Layout;
 use modelseal_core::doc::{BundleKind, RoleId, Stage};
 use modelseal_core::envelope::DocType;
-use modelseal_core::limits::{MAX_IDENTITY_LEN, MIN_READ_CHUNK};
+use modelseal_core::limits::MAX_IDENTITY_LEN;
 use modelseal_core::unverified::UnauthenticatedHead;
 use modelseal_core::{
     ConfigBinding, DevicePolicy, Expiry, Installed, Session, SessionState, SoftSha256, Verifier,
@@ -33,8 +34,14 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes read per call when checking payloads.
+/// Bytes read per call when checking payloads, per worker.
 const READ_CHUNK: usize = 1024 * 1024;
+
+/// Artifacts smaller than this are checked in runs of neighbours of about
+/// this many bytes, in manifest order, by one worker: the core then
+/// authenticates each record from the one before it (about `log2(n)`
+/// record reads) instead of walking every record again, which a jump costs.
+const RUN_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The document type of a manifest's envelope.
 pub fn doc_type_of(kind: BundleKind) -> DocType {
@@ -71,17 +78,23 @@ pub fn verify_file(
 ) -> Result<Verification> {
     let bundle = BundleFile::open(path)?;
     let floor = policy.floors().of(policy.kind());
-    let mut v = Verifier::new(root, policy, SoftSha256::new())
+    let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())
         .map_err(|e| Error::verify("trust root", e))?;
-    let mut work = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = |head_verified: &SessionState| Workers {
+        root,
+        policy: &policy,
+        head: &bundle.head,
+        state: head_verified.clone(),
+    };
     let installed = match (bundle.is_detached(), artifacts_dir) {
         (false, Some(_)) => {
             return Err(Error::ArtifactsDirForWholeBundle {
                 path: path.to_path_buf(),
             });
         }
-        (false, None) => verify_whole(&mut v, &bundle, root, &mut work),
-        (true, dir) => verify_detached(&mut v, &bundle, dir),
+        (false, None) => verify_whole(&mut v, &bundle, workers, threads),
+        (true, dir) => verify_detached(&mut v, &bundle, dir, workers, threads),
     }
     .map_err(|e| crate::explain::explain(e, &bundle.head, v.policy()))?;
     let mut record = vec![0u8; MAX_IDENTITY_LEN];
@@ -130,109 +143,283 @@ fn in_file(bundle: &BundleFile, what: &str) -> String {
     format!("{}: {what}", bundle.path.display())
 }
 
-/// One core session over a whole bundle file; `work` holds the head the
-/// result refers to.
-fn verify_whole<'w>(
+/// A whole bundle file: the head verified by the core, the file length
+/// the layout gives, then every payload (and the zero padding before it)
+/// checked on every core.
+fn verify_whole<'h>(
     v: &mut Verifier<SoftSha256>,
-    bundle: &BundleFile,
-    root: &[u8],
-    work: &'w mut Vec<u8>,
-) -> Result<Installed<'w>> {
-    let mut reader = FileReader::open(&bundle.path)?;
-    *work = vec![0u8; bundle.head.len() + READ_CHUNK.max(MIN_READ_CHUNK)];
-    let policy = v.policy().clone();
-    v.verify_bundle(&mut reader, work).map_err(|e| {
-        // The verdict is the whole-bundle verifier's; for an artifact
-        // failure, find which one to name it.
-        let which = matches!(
-            e,
-            modelseal_core::Error::ArtifactDigestMismatch
-                | modelseal_core::Error::ArtifactTruncated
-                | modelseal_core::Error::ArtifactTooLong
-        )
-        .then(|| failing_artifact(bundle, root, policy))
-        .flatten();
-        let context = match which {
-            Some(name) => in_file(bundle, &format!("artifact `{name}`")),
-            None => in_file(bundle, "bundle"),
-        };
-        Error::verify(context, e)
-    })
+    bundle: &'h BundleFile,
+    workers: impl Fn(&SessionState) -> Workers<'h>,
+    threads: usize,
+) -> Result<Installed<'h>> {
+    let whole = |e| Error::verify(in_file(bundle, "bundle"), e);
+    let mut session = v.verify_head(&bundle.head).map_err(whole)?;
+    // The length check of the core's whole-bundle path, before any payload.
+    if bundle.file_len != session.bundle_len() {
+        return Err(whole(if bundle.file_len < session.bundle_len() {
+            modelseal_core::Error::Truncated
+        } else {
+            modelseal_core::Error::TrailingBytes
+        }));
+    }
+    let manifest = Manifest::from_view(session.manifest().map_err(whole)?.view())?;
+    let places =
+        payload_places(bundle.head.len(), &manifest, bundle.file_len).map_err(|(_, e)| whole(e))?;
+    let file = File::open(&bundle.path).map_err(|e| Error::io(&bundle.path, e))?;
+    let sizes: Vec<u64> = manifest.artifacts.iter().map(|a| a.size).collect();
+    let named = |i: usize, what: &str| {
+        let name = &manifest.artifacts[i].name;
+        in_file(bundle, &format!("{what}artifact `{name}`"))
+    };
+    let check = |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
+        check_in_file(&file, places[i], v, s, buf, i).map_err(|e| match e {
+            InFile::Padding(e) => Error::verify(named(i, "padding before "), e),
+            InFile::Payload(e) => Error::verify(named(i, ""), e),
+            InFile::Io(e) => Error::io(&bundle.path, e),
+        })
+    };
+    workers(session.state()).run(&mut session, &sizes, threads, check)?;
+    session.finish().map_err(whole)
 }
 
 /// A detached head, and each artifact streamed from `dir/<name>` through
-/// the core's per-chunk check.
+/// the core's per-chunk check, on every core.
 fn verify_detached<'h>(
     v: &mut Verifier<SoftSha256>,
     bundle: &'h BundleFile,
     dir: Option<&Path>,
+    workers: impl Fn(&SessionState) -> Workers<'h>,
+    threads: usize,
 ) -> Result<Installed<'h>> {
     let mut session = v
         .verify_head(&bundle.head)
         .map_err(|e| Error::verify(in_file(bundle, "bundle head"), e))?;
-    let manifest = session
-        .manifest()
-        .map_err(|e| Error::verify(in_file(bundle, "manifest"), e))?;
-    let n = manifest.artifact_count();
-    if n > 0 && dir.is_none() {
-        return Err(Error::ArtifactsDirMissing {
-            path: bundle.path.clone(),
-            artifacts: n,
-        });
-    }
-    let mut buf = vec![0u8; READ_CHUNK];
-    for (i, a) in manifest.artifacts().map_err(Error::from)?.enumerate() {
-        let Some(dir) = dir else { break };
-        let file_path = dir.join(a.name);
-        let mut check = v
-            .begin_artifact(&mut session, i)
-            .map_err(|e| Error::verify(in_file(bundle, a.name), e))?;
-        let refused =
-            |e| Error::verify(format!("artifact {} ({})", a.name, file_path.display()), e);
-        let mut f = File::open(&file_path).map_err(|e| Error::io(&file_path, e))?;
-        loop {
-            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::io(&file_path, e))?;
-            if n == 0 {
-                break;
-            }
-            v.update_artifact(&mut check, &buf[..n]).map_err(refused)?;
+    let manifest = Manifest::from_view(
+        session
+            .manifest()
+            .map_err(|e| Error::verify(in_file(bundle, "manifest"), e))?
+            .view(),
+    )?;
+    let n = manifest.artifacts.len();
+    match dir {
+        None if n > 0 => {
+            return Err(Error::ArtifactsDirMissing {
+                path: bundle.path.clone(),
+                artifacts: n,
+            });
         }
-        v.finish_artifact(&mut session, check).map_err(refused)?;
+        None => {}
+        Some(dir) => {
+            let sizes: Vec<u64> = manifest.artifacts.iter().map(|a| a.size).collect();
+            let check =
+                |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
+                    let name = &manifest.artifacts[i].name;
+                    check_file(name, &dir.join(name), v, s, buf, i, || {
+                        in_file(bundle, name)
+                    })
+                };
+            workers(session.state()).run(&mut session, &sizes, threads, check)?;
+        }
     }
     session
         .finish()
         .map_err(|e| Error::verify(in_file(bundle, "bundle"), e))
 }
 
-/// The name of the first artifact whose payload fails the core's check.
-fn failing_artifact(bundle: &BundleFile, root: &[u8], policy: DevicePolicy) -> Option<String> {
-    let mut v = Verifier::new(root, policy, SoftSha256::new()).ok()?;
-    let mut session = v.verify_head(&bundle.head).ok()?;
-    let manifest = session.manifest().ok()?;
-    let file = File::open(&bundle.path).ok()?;
-    let mut buf = vec![0u8; READ_CHUNK];
-    for (i, a) in manifest.artifacts().ok()?.enumerate() {
-        let off = session.payload_offset(i).ok()?;
-        let mut check = v.begin_artifact(&mut session, i).ok()?;
-        let mut pos = 0u64;
-        let mut ok = true;
-        while pos < a.size {
-            let n = usize::try_from(a.size - pos)
-                .unwrap_or(usize::MAX)
-                .min(buf.len());
-            if file.read_exact_at(&mut buf[..n], off + pos).is_err()
-                || v.update_artifact(&mut check, &buf[..n]).is_err()
-            {
-                ok = false;
-                break;
+/// Artifact `i` (`name`) from its own file, to its end: the core judges
+/// the length and the digest. `begun` names the artifact when the core
+/// refuses to start it.
+fn check_file(
+    name: &str,
+    file_path: &Path,
+    v: &mut Verifier<SoftSha256>,
+    session: &mut Session<'_>,
+    buf: &mut [u8],
+    i: usize,
+    begun: impl Fn() -> String,
+) -> Result<()> {
+    let mut check = v
+        .begin_artifact(session, i)
+        .map_err(|e| Error::verify(begun(), e))?;
+    let refused = |e| Error::verify(format!("artifact {name} ({})", file_path.display()), e);
+    let mut f = File::open(file_path).map_err(|e| Error::io(file_path, e))?;
+    loop {
+        let n = match std::io::Read::read(&mut f, buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(file_path, e)),
+        };
+        v.update_artifact(&mut check, &buf[..n]).map_err(refused)?;
+    }
+    v.finish_artifact(session, check).map_err(refused)
+}
+
+/// Why a payload in a bundle file failed.
+enum InFile {
+    /// The padding before it is not zero, or too long.
+    Padding(modelseal_core::Error),
+    /// The core refused the payload.
+    Payload(modelseal_core::Error),
+    /// Reading the file failed.
+    Io(std::io::Error),
+}
+
+/// Artifact `i` of a bundle file at `place`: zero padding before it, and a
+/// payload that passes the core's check.
+fn check_in_file(
+    file: &File,
+    (gap_start, off, size): Place,
+    v: &mut Verifier<SoftSha256>,
+    session: &mut Session<'_>,
+    buf: &mut [u8],
+    i: usize,
+) -> std::result::Result<(), InFile> {
+    // Padding before the payload: zero, as the core requires.
+    let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
+    let pad = buf
+        .get_mut(..gap)
+        .ok_or(InFile::Padding(modelseal_core::Error::Malformed))?;
+    file.read_exact_at(pad, gap_start).map_err(InFile::Io)?;
+    if pad.iter().any(|&b| b != 0) {
+        return Err(InFile::Padding(modelseal_core::Error::Malformed));
+    }
+    let mut check = v.begin_artifact(session, i).map_err(InFile::Payload)?;
+    let mut pos = 0u64;
+    while pos < size {
+        let n = usize::try_from(size - pos)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        file.read_exact_at(&mut buf[..n], off + pos)
+            .map_err(InFile::Io)?;
+        v.update_artifact(&mut check, &buf[..n])
+            .map_err(InFile::Payload)?;
+        pos += n as u64;
+    }
+    v.finish_artifact(session, check).map_err(InFile::Payload)
+}
+
+/// Checking artifacts on several threads: each worker has its own verifier
+/// and a session resumed from the one verification of the head, and the
+/// sessions are joined at the end, so the verdict on every artifact and on
+/// the whole is the core's.
+struct Workers<'a> {
+    /// The root the head verified under.
+    root: &'a [u8],
+    /// The device policy it verified under.
+    policy: &'a DevicePolicy,
+    /// The head.
+    head: &'a [u8],
+    /// Its verified state.
+    state: SessionState,
+}
+
+/// Runs of artifacts, each checked in manifest order by one worker: an
+/// artifact of [`RUN_BYTES`] or more alone, smaller neighbours together up
+/// to about that size; largest runs first, so the longest starts at once
+/// and the small ones fill in around it.
+fn runs(sizes: &[u64]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        if size >= RUN_BYTES {
+            if start < i {
+                runs.push(start..i);
             }
-            pos += n as u64;
+            runs.push(i..i + 1);
+            (start, bytes) = (i + 1, 0);
+            continue;
         }
-        if !ok || v.finish_artifact(&mut session, check).is_err() {
-            return Some(a.name.to_owned());
+        bytes += size;
+        if bytes >= RUN_BYTES {
+            runs.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
         }
     }
-    None
+    if start < sizes.len() {
+        runs.push(start..sizes.len());
+    }
+    let total = |r: &std::ops::Range<usize>| sizes[r.clone()].iter().sum::<u64>();
+    runs.sort_by_key(|r| std::cmp::Reverse(total(r)));
+    runs
+}
+
+impl<'a> Workers<'a> {
+    /// Checks every artifact (`sizes` in manifest order) with `check` on
+    /// up to `threads` workers and joins what they verified into
+    /// `session`. On failure, the error of the first failing artifact in
+    /// manifest order, whatever the thread timing: after a failure at `k`
+    /// workers still check every artifact before `k`, and only those.
+    fn run<F>(
+        &self,
+        session: &mut Session<'a>,
+        sizes: &[u64],
+        threads: usize,
+        check: F,
+    ) -> Result<()>
+    where
+        F: Fn(&mut Verifier<SoftSha256>, &mut Session<'_>, &mut [u8], usize) -> Result<()> + Sync,
+    {
+        let runs = runs(sizes);
+        let next = AtomicUsize::new(0);
+        // The lowest failing index so far (usize::MAX: none).
+        let first_failure = AtomicUsize::new(usize::MAX);
+        let errors: Mutex<Vec<WorkerError>> = Mutex::new(Vec::new());
+        let verified: Mutex<Vec<SessionState>> = Mutex::new(Vec::new());
+        let threads = threads.clamp(1, runs.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let fail = |e: WorkerError| {
+                        first_failure.fetch_min(e.0, Ordering::Relaxed);
+                        if let Ok(mut errs) = errors.lock() {
+                            errs.push(e);
+                        }
+                    };
+                    let mut v =
+                        match Verifier::new(self.root, self.policy.clone(), SoftSha256::new()) {
+                            Ok(v) => v,
+                            Err(e) => return fail((0, Error::verify("trust root", e))),
+                        };
+                    let mut mine = match Session::resume(self.head, self.state.clone()) {
+                        Ok(s) => s,
+                        Err(e) => return fail((0, Error::verify("bundle head", e))),
+                    };
+                    let mut buf = vec![0u8; READ_CHUNK];
+                    while let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        for i in run.clone() {
+                            if i > first_failure.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            if let Err(e) = check(&mut v, &mut mine, &mut buf, i) {
+                                fail((i, e));
+                                break;
+                            }
+                        }
+                    }
+                    if let Ok(mut states) = verified.lock() {
+                        states.push(mine.into_state());
+                    }
+                });
+            }
+        });
+        let poisoned = || Error::Internal {
+            invariant: "a checking worker panicked",
+        };
+        let mut errs = errors.into_inner().map_err(|_| poisoned())?;
+        errs.sort_by_key(|(i, _)| *i);
+        if let Some((_, e)) = errs.into_iter().next() {
+            return Err(e);
+        }
+        for state in verified.into_inner().map_err(|_| poisoned())? {
+            let theirs =
+                Session::resume(self.head, state).map_err(|e| Error::verify("bundle head", e))?;
+            session
+                .join(&theirs)
+                .map_err(|e| Error::verify("bundle head", e))?;
+        }
+        Ok(())
+    }
 }
 
 /// The device policies a bundle is built for: one per hardware id of its
@@ -422,23 +609,38 @@ pub fn check_output(
         let file_len = file.metadata().map_err(|e| Error::io(what, e))?.len();
         let places =
             payload_places(head.len(), &manifest, file_len).map_err(|(c, e)| refuse(c, e))?;
-        let (Some((_, policy)), Some(state)) = (policies.first(), first_state.as_ref()) else {
+        let (Some((_, policy)), Some(state)) = (policies.first(), first_state) else {
             // The core refuses a manifest without a hardware id.
             return Err(Error::Internal {
                 invariant: "a checked manifest names at least one hardware id",
             });
         };
-        let check = PayloadCheck {
-            what,
-            file,
-            manifest: &manifest,
-            places: &places,
+        // Each worker resumes the one verification of the head rather than
+        // verifying the rotation chain and signatures again.
+        let mut session = Session::resume(check_head, state.clone())
+            .map_err(|e| refuse("bundle head".into(), e))?;
+        let workers = Workers {
             root: root_bytes,
-            head: check_head,
             policy,
+            head: check_head,
             state,
         };
-        check.run(threads)?;
+        let sizes: Vec<u64> = manifest.artifacts.iter().map(|a| a.size).collect();
+        let check =
+            |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
+                let name = &manifest.artifacts[i].name;
+                check_in_file(file, places[i], v, s, buf, i).map_err(|e| match e {
+                    InFile::Padding(e) => {
+                        refuse(format!("padding before artifact `{name}` as written"), e)
+                    }
+                    InFile::Payload(e) => refuse(format!("artifact `{name}` as written"), e),
+                    InFile::Io(e) => Error::io(what, e),
+                })
+            };
+        workers.run(&mut session, &sizes, threads, check)?;
+        session
+            .finish()
+            .map_err(|e| refuse("bundle as written".into(), e))?;
     }
     Ok(status)
 }
@@ -476,132 +678,6 @@ fn payload_places(
     Ok(places)
 }
 
-/// Reading back the payloads of a bundle being written.
-struct PayloadCheck<'a> {
-    /// The output, for messages.
-    what: &'a str,
-    /// The temporary file being written.
-    file: &'a File,
-    /// Its manifest.
-    manifest: &'a Manifest,
-    /// Where each payload is.
-    places: &'a [Place],
-    /// The root to verify under (the device root, or the stand-in).
-    root: &'a [u8],
-    /// The head to verify (the real one, or the stand-in's).
-    head: &'a [u8],
-    /// A device the bundle targets.
-    policy: &'a DevicePolicy,
-    /// The head, verified once under `policy`: each worker resumes it
-    /// rather than verifying the rotation chain and signatures again.
-    state: &'a SessionState,
-}
-
 /// A failure, and the artifact it concerns (0 before any), so the first in
 /// manifest order is reported whatever the thread timing.
 type WorkerError = (usize, Error);
-
-impl PayloadCheck<'_> {
-    /// Reads every payload back and checks it with core sessions, one per
-    /// worker (each resumes the one verification of the head), largest
-    /// payloads first.
-    fn run(&self, threads: usize) -> Result<()> {
-        let places = self.places;
-        let mut order: Vec<usize> = (0..places.len()).collect();
-        order.sort_by(|&a, &b| places[b].2.cmp(&places[a].2));
-        let next = AtomicUsize::new(0);
-        let errors: Mutex<Vec<WorkerError>> = Mutex::new(Vec::new());
-        let threads = threads.clamp(1, places.len().max(1));
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    if let Err(e) = self.worker(&order, &next, &errors) {
-                        if let Ok(mut errs) = errors.lock() {
-                            errs.push(e);
-                        }
-                    }
-                });
-            }
-        });
-        let mut errs = errors.into_inner().map_err(|_| Error::Internal {
-            invariant: "a checking worker panicked",
-        })?;
-        errs.sort_by_key(|(i, _)| *i);
-        match errs.into_iter().next() {
-            Some((_, e)) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// One worker: its own core session, then artifacts from the shared
-    /// queue until it is empty or another worker failed.
-    fn worker(
-        &self,
-        order: &[usize],
-        next: &AtomicUsize,
-        errors: &Mutex<Vec<WorkerError>>,
-    ) -> std::result::Result<(), WorkerError> {
-        let mut v = Verifier::new(self.root, self.policy.clone(), SoftSha256::new())
-            .map_err(|e| (0, Error::verify("trust root", e)))?;
-        let mut session = Session::resume(self.head, self.state.clone())
-            .map_err(|e| (0, Error::verify("bundle head", e)))?;
-        let mut buf = vec![0u8; READ_CHUNK];
-        loop {
-            if errors.lock().map(|e| !e.is_empty()).unwrap_or(true) {
-                return Ok(());
-            }
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                return Ok(());
-            };
-            self.check_one(&mut v, &mut session, &mut buf, i)?;
-        }
-    }
-
-    /// Artifact `i`: zero padding before it, and a payload that passes the
-    /// core's check.
-    fn check_one(
-        &self,
-        v: &mut Verifier<SoftSha256>,
-        session: &mut Session<'_>,
-        buf: &mut [u8],
-        i: usize,
-    ) -> std::result::Result<(), WorkerError> {
-        let name = &self.manifest.artifacts[i].name;
-        let fail = |e: modelseal_core::Error| {
-            (
-                i,
-                Error::WouldBeRejected {
-                    context: format!("{}: artifact `{name}` as written", self.what),
-                    source: e,
-                },
-            )
-        };
-        let io = |e: std::io::Error| (i, Error::io(self.what, e));
-        let (gap_start, off, size) = self.places[i];
-        // Padding before the payload: zero, as the core requires.
-        let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
-        let pad = buf.get_mut(..gap).ok_or((
-            i,
-            Error::Internal {
-                invariant: "padding before a payload fits in one read chunk",
-            },
-        ))?;
-        self.file.read_exact_at(pad, gap_start).map_err(io)?;
-        if pad.iter().any(|&b| b != 0) {
-            return Err(fail(modelseal_core::Error::Malformed));
-        }
-        let mut check = v.begin_artifact(session, i).map_err(fail)?;
-        let mut pos = 0u64;
-        while pos < size {
-            let n = usize::try_from(size - pos)
-                .unwrap_or(usize::MAX)
-                .min(buf.len());
-            self.file
-                .read_exact_at(&mut buf[..n], off + pos)
-                .map_err(io)?;
-            v.update_artifact(&mut check, &buf[..n]).map_err(fail)?;
-            pos += n as u64;
-        }
-        v.finish_artifact(session, check).map_err(fail)
-    }
-}

@@ -6,7 +6,7 @@
 use super::policy::policy_from_c;
 use super::{engine_from_c, run};
 use crate::context::{Ctx, Reader};
-use crate::ptr::{bytes, bytes_mut, reference};
+use crate::ptr::{bytes, bytes_mut, out, reference, write};
 use crate::status::modelseal_status;
 use crate::types::{
     modelseal_policy, modelseal_read_fn, modelseal_sha256_engine, modelseal_verifier,
@@ -95,8 +95,10 @@ pub unsafe extern "C" fn modelseal_verifier_init(
 /// - `read`, `user`: the read callback, called with `user` during this
 ///   call only (see `modelseal_read_fn` for its contract: each read is
 ///   nonempty and inside the bundle, in ascending order, each byte at most
-///   once, into `work`; a nonzero return stops the verification with
-///   `_READ`). It must not call into `ctx`.
+///   once, into `work` -- or, when `work_len` is below
+///   `MODELSEAL_BUNDLE_HEADER_LEN`, the header's bytes into 16 bytes of the
+///   library's own, to learn the length needed; a nonzero return stops the
+///   verification with `_READ`). It must not call into `ctx`.
 /// - `work`, `work_len`: scratch memory of at least
 ///   `MODELSEAL_WORK_BUF_LEN(head_len)` bytes: the bundle's head plus
 ///   `MODELSEAL_MIN_READ_CHUNK`. Learn `head_len` from the bundle's first
@@ -117,7 +119,8 @@ pub unsafe extern "C" fn modelseal_verifier_init(
 /// root, signature and policy statuses, 1 to 23); `_TRUNCATED` /
 /// `_TRAILING_BYTES` (`bundle_len` shorter / longer than the head states);
 /// `_MALFORMED` (also nonzero padding); `_ARTIFACT_DIGEST_MISMATCH`;
-/// `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`);
+/// `_BUFFER_TOO_SMALL` (`work_len` below `MODELSEAL_WORK_BUF_LEN(head_len)`;
+/// `modelseal_verifier_get_work_len_needed` then says how much);
 /// `_READ` (the callback failed); `_HASH_ENGINE`; `_INVALID_STATE`
 /// (context not initialised); `_NULL_ARGUMENT` (`ctx` or `read` NULL, or
 /// `work` NULL with a nonzero length); `_INVALID_ARGUMENT` (`work_len`
@@ -150,6 +153,40 @@ pub unsafe extern "C" fn modelseal_verifier_verify_bundle(
             len: bundle_len,
         };
         c.verify_bundle(&mut reader, work)
+    })
+}
+
+/// After `modelseal_verifier_verify_bundle` refused its work buffer with
+/// `_BUFFER_TOO_SMALL`: the work-buffer length that bundle needs,
+/// `MODELSEAL_WORK_BUF_LEN(head_len)` with the head length its 16-byte
+/// header states (the bytes the call read; nothing is verified). A
+/// firmware logs it, or verifies again with a buffer that large. (A
+/// header that does not parse needs only its own bytes, at most
+/// `MODELSEAL_BUNDLE_HEADER_LEN`, for the next call to refuse it.) The
+/// answer is kept until the context verifies again or is initialised again.
+///
+/// Writes `*out_work_len` on success.
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (the context not
+/// initialised, or its last verification was not refused for its work
+/// buffer); `_NULL_ARGUMENT` (`ctx` or `out_work_len` NULL);
+/// `_INVALID_ARGUMENT` (`out_work_len` misaligned); `_MISALIGNED_CONTEXT`.
+///
+/// # Safety
+/// `ctx` is an initialised context nobody writes during the call;
+/// `out_work_len` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_get_work_len_needed(
+    ctx: *const modelseal_verifier,
+    out_work_len: *mut usize,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_const(ctx) }?;
+        let o = out(out_work_len)?;
+        let n = c.work_len_needed()?;
+        // SAFETY: `o` checked by `out`; writable by the contract.
+        unsafe { write(o, n) };
+        Ok(())
     })
 }
 

@@ -1359,6 +1359,45 @@ static void test_work_buffers(case_data *c) {
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, head_len, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, 15, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
     CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, 1, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    /* A refused work buffer comes with the length needed, read from the
+     * bundle's header: whatever buffer was too small (also one shorter
+     * than the header itself); that length then verifies. */
+    {
+        static const size_t LENS[] = {1, 15, 16, 17, 100};
+        size_t i, n = 0;
+        for (i = 0; i < sizeof LENS / sizeof LENS[0] + 2; i++) {
+            size_t len = i < sizeof LENS / sizeof LENS[0] ? LENS[i]
+                         : i == sizeof LENS / sizeof LENS[0] ? head_len
+                                                             : MODELSEAL_WORK_BUF_LEN(head_len) - 1;
+            n = 0;
+            CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, len, NULL),
+                     MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+            CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n), MODELSEAL_STATUS_OK);
+            CHECK(n == MODELSEAL_WORK_BUF_LEN(head_len));
+        }
+        CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, NULL), MODELSEAL_STATUS_NULL_ARGUMENT);
+        CHECK_ST(modelseal_verifier_get_work_len_needed(NULL, &n), MODELSEAL_STATUS_NULL_ARGUMENT);
+        CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, n, NULL), MODELSEAL_STATUS_OK);
+        /* Only after that refusal: not after a success, a fresh init, or
+         * another refusal. */
+        n = 0;
+        CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
+        CHECK_ST(via_reader(&ctx, c, &c->bundle, 0, 20, NULL), MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+        CHECK_ST(via_reader(&ctx, c, &c->bundle, MODELSEAL_MIN_READ_CHUNK, 0, NULL),
+                 MODELSEAL_STATUS_OK);
+        {
+            modelseal_policy p = standard_policy();
+            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+                     MODELSEAL_STATUS_OK);
+        }
+        CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
+        CHECK(n == 0);
+        {
+            modelseal_verifier zero;
+            memset(&zero, 0, sizeof zero);
+            CHECK_ST(modelseal_verifier_get_work_len_needed(&zero, &n), MODELSEAL_STATUS_INVALID_STATE);
+        }
+    }
     {
         modelseal_policy p = standard_policy();
         mem_reader r = {0, 0, 0, 0};
@@ -1376,6 +1415,19 @@ static void test_work_buffers(case_data *c) {
                      MODELSEAL_STATUS_TRUNCATED);
             CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, 5, work, head_len + 4096),
                      MODELSEAL_STATUS_TRUNCATED);
+            {
+                size_t n = 0;
+                CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n),
+                         MODELSEAL_STATUS_INVALID_STATE);
+                /* A source shorter than a header, into a buffer shorter
+                 * still: its bytes are all it needs to be judged. */
+                CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, 10, work, 5),
+                         MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+                CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n), MODELSEAL_STATUS_OK);
+                CHECK(n == 10);
+                CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, 10, work, n),
+                         MODELSEAL_STATUS_TRUNCATED);
+            }
             free(work);
         }
     }

@@ -109,6 +109,12 @@ impl Case {
     /// Runs the case: the verifier's verdict (checked against the expectation
     /// by the caller).
     pub fn run(&self) -> Result<Verdict, Error> {
+        verify(&self.root, &self.device_policy()?, &self.bundle)
+    }
+
+    /// The device's policy for the bundle: the case's, bound to its system
+    /// configuration when it has one.
+    pub fn device_policy(&self) -> Result<DevicePolicy, Error> {
         let mut policy = self.policy.to_policy()?;
         if let Some(config) = &self.config {
             let sc_policy = self.policy.for_system_config().to_policy()?;
@@ -120,7 +126,7 @@ impl Case {
             let installed = v.verify_bundle_bytes(config)?;
             policy = policy.with_config(installed.config_binding()?);
         }
-        verify(&self.root, &policy, &self.bundle)
+        Ok(policy)
     }
 }
 
