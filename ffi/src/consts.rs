@@ -54,14 +54,14 @@ pub const MODELSEAL_MAX_ARTIFACTS: usize = 2048;
 /// the head length (see `modelseal_bundle_get_head_len`).
 pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
 /// Largest bundle head (header, root chain, manifest envelope), in bytes.
-pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_111_200;
+pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_258_656;
 /// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
 /// beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
 pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
 /// A `modelseal_verifier_verify_bundle` work buffer that fits every
 /// conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
 /// A device that knows the heads it ships needs far less.
-pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_111_264;
+pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_258_720;
 /// Largest trust-root envelope, in bytes: the buffer that always holds a new
 /// root after a rotation.
 pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;
@@ -114,6 +114,10 @@ pub const MODELSEAL_ARTIFACT_KIND_MAP_DATA: u8 = 7;
 pub const MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX: u8 = 8;
 /// Artifact kind: a software bill of materials in SPDX.
 pub const MODELSEAL_ARTIFACT_KIND_SBOM_SPDX: u8 = 9;
+/// Artifact kind: the fs-verity Merkle tree of the artifact named like
+/// this one without its `.merkle` suffix (root level first), for
+/// `modelseal_verity_open`.
+pub const MODELSEAL_ARTIFACT_KIND_FSVERITY_TREE: u8 = 10;
 /// Artifact kind: anything else. A code without a constant of its own
 /// (other than the reserved 0) also means "other": the verifier treats
 /// every kind alike, the kind tells firmware what to do with the bytes.
@@ -170,7 +174,7 @@ const _: () =
 // `ArtifactKind::ALL`, in its order, so a kind added to the core fails the
 // build until the header has it too.
 #[rustfmt::skip] // one row per kind
-const ARTIFACT_KINDS: [(u8, ArtifactKind); 10] = [
+const ARTIFACT_KINDS: [(u8, ArtifactKind); 11] = [
     (MODELSEAL_ARTIFACT_KIND_WEIGHTS, ArtifactKind::Weights),
     (MODELSEAL_ARTIFACT_KIND_ONNX, ArtifactKind::Onnx),
     (MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE, ArtifactKind::TensorRtEngine),
@@ -180,6 +184,7 @@ const ARTIFACT_KINDS: [(u8, ArtifactKind); 10] = [
     (MODELSEAL_ARTIFACT_KIND_MAP_DATA, ArtifactKind::MapData),
     (MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX, ArtifactKind::SbomCycloneDx),
     (MODELSEAL_ARTIFACT_KIND_SBOM_SPDX, ArtifactKind::SbomSpdx),
+    (MODELSEAL_ARTIFACT_KIND_FSVERITY_TREE, ArtifactKind::FsverityTree),
     (MODELSEAL_ARTIFACT_KIND_OTHER, ArtifactKind::Other),
 ];
 

@@ -34,6 +34,7 @@ pub mod sign;
 pub mod signfile;
 pub mod spec;
 pub mod verify;
+pub mod verity;
 
 pub use error::{Error, ErrorClass, KeyProblem, Result};
 pub use modelseal_core as core;

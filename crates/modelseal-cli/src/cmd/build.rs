@@ -44,6 +44,11 @@ pub(crate) struct BuildArgs {
     /// Replace an existing output.
     #[arg(long)]
     force: bool,
+    /// Write the fs-verity Merkle tree of every artifact with an fs-verity
+    /// digest to DIR/<name>.merkle (the layout `fsverity digest
+    /// --out-merkle-tree` writes), for devices that verify on read.
+    #[arg(long, value_name = "DIR")]
+    verity_trees: Option<PathBuf>,
 }
 
 pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
@@ -71,6 +76,7 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         overwrite: Overwrite::forced(a.force),
         created_at: created_at()?,
         now: now(),
+        tree_dir: a.verity_trees.as_deref(),
     };
     let r = build(&opts, &bar)?;
     let t = &r.timings;
@@ -102,6 +108,9 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         t.check_s,
     );
     ctx.report(&r, &text);
+    for p in &r.trees_written {
+        ctx.note(&format!("wrote fs-verity tree {}", p.display()));
+    }
     for w in &r.warnings {
         ctx.note(w);
     }
