@@ -9,6 +9,9 @@ command -v clang >/dev/null || need+=(clang)
 command -v make >/dev/null || need+=(make)
 command -v openssl >/dev/null || need+=(openssl)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# Debian's fs-verity tool: the reference the fs-verity digests and trees
+# are compared with (tests/verity.rs, the CLI's fs-verity tests).
+command -v fsverity >/dev/null || need+=(fsverity)
 # OpenSSL's libcrypto: the software device key of the C report tests and examples.
 [ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then

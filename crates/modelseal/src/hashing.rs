@@ -132,6 +132,16 @@ pub fn hash_files(
             None => work.push(Work::Flat(i)),
             Some(p) => {
                 let seg_blocks = (SEGMENT_LEN / p.block_size() as u64) as usize;
+                if l.is_empty() {
+                    // An empty file: one piece that checks it is still empty.
+                    work.push(Work::Segment {
+                        job: i,
+                        start: 0,
+                        len: 0,
+                        out: &mut [],
+                    });
+                    continue;
+                }
                 let mut start = 0u64;
                 for out in l.chunks_mut(seg_blocks * 32) {
                     let len = SEGMENT_LEN.min(job.file.size - start);
