@@ -29,6 +29,18 @@ pub const MODELSEAL_VERIFIER_ALIGN: usize = 8;
 /// `MODELSEAL_VERIFIER_SIZE` in 64-bit words (the context's storage).
 pub const MODELSEAL_VERIFIER_WORDS: usize = 512;
 
+/// Size of a `modelseal_verity` context (verify on read), in bytes.
+pub const MODELSEAL_VERITY_SIZE: usize = 512;
+/// Alignment of a `modelseal_verity` context, in bytes.
+pub const MODELSEAL_VERITY_ALIGN: usize = 8;
+/// `MODELSEAL_VERITY_SIZE` in 64-bit words (the context's storage).
+pub const MODELSEAL_VERITY_WORDS: usize = 64;
+/// Longest fs-verity salt, in bytes.
+pub const MODELSEAL_VERITY_MAX_SALT_LEN: usize = 32;
+/// Bytes of verify-on-read cache one tree block takes:
+/// `MODELSEAL_VERITY_CACHE_SLOT_LEN(block_size)` = block size + 8 (a tag).
+pub const MODELSEAL_VERITY_CACHE_TAG_LEN: usize = 8;
+
 /// Length of a SHA-256 digest, in bytes.
 pub const MODELSEAL_DIGEST_LEN: usize = 32;
 /// Length of a key id (first bytes of SHA-256 of a public key), in bytes.
@@ -140,6 +152,10 @@ const _: () = assert!(MODELSEAL_STAGE_STAGING == modelseal_core::Stage::STAGING.
 const _: () = assert!(MODELSEAL_STAGE_PRODUCTION == modelseal_core::Stage::PRODUCTION.code());
 const _: () = assert!(MODELSEAL_VERIFIER_WORDS * 8 == MODELSEAL_VERIFIER_SIZE);
 const _: () = assert!(MODELSEAL_VERIFIER_SIZE <= 4096);
+const _: () = assert!(MODELSEAL_VERITY_WORDS * 8 == MODELSEAL_VERITY_SIZE);
+const _: () = assert!(MODELSEAL_VERITY_MAX_SALT_LEN == modelseal_core::verity::MAX_SALT_LEN);
+const _: () =
+    assert!(modelseal_core::verity::BlockCache::slot_len(0) == MODELSEAL_VERITY_CACHE_TAG_LEN);
 const _: () = assert!(MODELSEAL_DIGEST_LEN == limits::DIGEST_LEN);
 const _: () = assert!(MODELSEAL_KEY_ID_LEN == limits::KEY_ID_LEN);
 const _: () = assert!(MODELSEAL_MAX_ID_LEN == limits::MAX_ID_LEN);

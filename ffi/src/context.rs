@@ -358,6 +358,37 @@ impl Ctx {
         f(&mut Session::resume(self.head.get(), &mut self.state)?)
     }
 
+    /// How artifact `index`'s digest is made, from its authenticated
+    /// record: with a verified head (through the tree of records) or a
+    /// verified bundle (through the manifest, re-hashed).
+    pub(crate) fn artifact_verity(
+        &mut self,
+        index: usize,
+    ) -> Status<(
+        u64,
+        modelseal_core::Digest,
+        Option<modelseal_core::verity::Params>,
+    )> {
+        if self.phase == Phase::Installed {
+            let i = self.installed()?;
+            let m = i.manifest()?;
+            if index >= m.artifact_count() {
+                return Err(modelseal_status::NoSuchArtifact);
+            }
+            let a = m.artifact(index)?;
+            let v = a
+                .verity
+                .as_ref()
+                .map(modelseal_core::verity::Params::of)
+                .transpose()?;
+            return Ok((a.size, a.digest, v));
+        }
+        self.with_verified_head_mut(|s| {
+            let (a, _) = s.artifact(index)?;
+            Ok((a.size, a.digest, a.verity))
+        })
+    }
+
     /// Length of the verified head, in bytes: after `verify_head` or a
     /// whole-bundle verification.
     pub(crate) fn head_len(&self) -> Status<usize> {

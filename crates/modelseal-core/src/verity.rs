@@ -567,6 +567,24 @@ impl<'c> BlockCache<'c> {
         Ok(c)
     }
 
+    /// The cache over `mem` as a previous [`BlockCache::new`] left it,
+    /// keeping the blocks verified then: for callers that hold the memory
+    /// between calls (the C API). Whoever can write `mem` between calls
+    /// can plant a block as verified, so it must be as private as the
+    /// verifier's own state.
+    pub fn attach(mem: &'c mut [u8], params: &Params) -> Result<Self> {
+        let slot_len = Self::slot_len(params.block_size());
+        let slots = mem.len().checked_div(slot_len).unwrap_or(0);
+        if slots == 0 {
+            return Err(Error::BufferTooSmall);
+        }
+        Ok(Self {
+            mem,
+            slot_len,
+            slots,
+        })
+    }
+
     /// Forgets every block (after the tree's storage may have changed).
     pub fn clear(&mut self) {
         for s in self.mem.chunks_exact_mut(self.slot_len) {
