@@ -351,9 +351,9 @@ struct Level {
     fill: u32,
 }
 
-/// Streams a file's bytes into its fs-verity digest in fixed RAM: about
-/// `120 + LEVEL_STATE_LEN × MAX_LEVELS` bytes (see [`Hasher::RAM`]),
-/// whatever the file or block size. Data blocks go through the caller's
+/// Streams a file's bytes into its fs-verity digest in fixed RAM, 456
+/// bytes whatever the file or block size: [`LEVEL_STATE_LEN`] per level
+/// ([`MAX_LEVELS`]) and 48 of bookkeeping ([`Hasher::RAM`]). Data blocks go through the caller's
 /// engine; the levels above use the built-in SHA-256 compression (several
 /// run at once, which one engine cannot).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
