@@ -42,25 +42,19 @@ fn blocks_verify_on_read_against_the_signed_digest() {
     // fs-verity digest; the ONNX graph a flat one.
     let mut info = core::mem::MaybeUninit::<modelseal_verity_info>::uninit();
     // SAFETY: live context, writable output.
-    assert_eq!(
-        unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 5, info.as_mut_ptr()) },
-        modelseal_status::Ok
-    );
+    let st = unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 5, info.as_mut_ptr()) };
+    assert_eq!(st, modelseal_status::Ok);
     // SAFETY: written on success.
     let info = unsafe { info.assume_init() };
     assert!(info.is_verity && info.log_block_size == 12 && info.size == 4097);
     let mut flat = info;
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 2, &mut flat) },
-        modelseal_status::Ok
-    );
+    let st = unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 2, &mut flat) };
+    assert_eq!(st, modelseal_status::Ok);
     assert!(!flat.is_verity);
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 6, &mut flat) },
-        modelseal_status::NoSuchArtifact
-    );
+    let st = unsafe { modelseal_verifier_get_artifact_verity(&mut ctx, 6, &mut flat) };
+    assert_eq!(st, modelseal_status::NoSuchArtifact);
 
     let w = modelseal_tests::weights_with_verity();
     let p = modelseal_core::verity::Params::new(1, 12, b"").unwrap();

@@ -157,7 +157,7 @@ pub fn hash_files(
         }
     }
     // Largest first (stable: equal pieces keep file order).
-    work.sort_by(|a, b| b.len(jobs).cmp(&a.len(jobs)));
+    work.sort_by_key(|w| std::cmp::Reverse(w.len(jobs)));
     let queue: Vec<Mutex<Option<Work<'_>>>> =
         work.into_iter().map(|w| Mutex::new(Some(w))).collect();
     let next = AtomicUsize::new(0);

@@ -890,7 +890,7 @@ impl Resolver {
                 continue;
             }
             if let Some(v) = &entry.verity {
-                let params = modelseal_core::verity::Params::of_buf(&v)
+                let params = modelseal_core::verity::Params::of_buf(v)
                     .map_err(|_| self.err(&file.field, "invalid fs-verity parameters"))?;
                 let g =
                     modelseal_core::verity::Geometry::new(&params, entry.size).map_err(|_| {
