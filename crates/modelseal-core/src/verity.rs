@@ -706,7 +706,9 @@ impl BlockChecker {
         let e = |_| Error::HashEngine;
         engine.start().map_err(e)?;
         let (p, n) = self.params.padded_salt();
-        engine.update(p.get(..n).unwrap_or(&[])).map_err(e)?;
+        if n != 0 {
+            engine.update(p.get(..n).unwrap_or(&[])).map_err(e)?;
+        }
         engine.update(block).map_err(e)?;
         let pad = self.params.block_size().saturating_sub(block.len());
         // Bounded by block_size / 256.
