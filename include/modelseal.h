@@ -1918,8 +1918,9 @@ modelseal_status modelseal_verifier_get_artifact_verity(struct modelseal_verifie
  * exported tree (root level first: the artifact's `fsverity-tree`
  * artifact in the bundle, or the file `modelseal build --verity-trees`
  * writes), `tree_len` bytes long. `cache`, of `cache_len` bytes, keeps
- * verified tree blocks: `cache_len / (block size + 8)` of them, at least
- * one; more means fewer tree reads and hashes (a 1 GiB artifact with
+ * verified tree blocks: the largest power of two of them that fits in
+ * `cache_len / (block size + 8)`, at least one; more means fewer tree
+ * reads and hashes (a 1 GiB artifact with
  * 4 KiB blocks has 2,065 tree blocks). `engine` is NULL for the built-in
  * SHA-256.
  *

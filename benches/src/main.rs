@@ -853,7 +853,7 @@ fn verify_on_read(file: &Path, runs: usize) -> (f64, f64) {
     let t = modelseal::verity::of_bytes(&p, &data).expect("tree");
     let tree = t.bytes.expect("tree bytes");
     let g = Geometry::new(&p, data.len() as u64).expect("geometry");
-    let slots = (g.tree_len() / 4096) as usize;
+    let slots = ((g.tree_len() / 4096) as usize).next_power_of_two();
     let mut mem = vec![0u8; slots * BlockCache::slot_len(4096)];
     let mut cache = BlockCache::new(&mut mem, &p).expect("cache");
     let mut e = SoftSha256::new();

@@ -204,8 +204,8 @@ impl Geometry {
     pub fn new(params: &Params, data_size: u64) -> Result<Self> {
         let log = u32::from(params.log_block_size);
         let bs = 1u64 << (log & 0x1f);
-        // Digests per hash block: a power of two of at least 32.
-        let per_block = bs >> 5;
+        // Digests per hash block: 2^(log - 5), at least 32.
+        let log_per_block = log.saturating_sub(5);
         let mut g = Self {
             data_size,
             log_block_size: params.log_block_size,
@@ -214,11 +214,11 @@ impl Geometry {
             start: [0; MAX_LEVELS],
             tree_len: 0,
         };
-        let mut n = data_size.div_ceil(bs);
+        let mut n = div_ceil_pow2(data_size, log);
         let mut levels = 0usize;
         // At most MAX_LEVELS + 1 rounds: each divides n by at least 32.
         while n > 1 {
-            n = n.div_ceil(per_block);
+            n = div_ceil_pow2(n, log_per_block);
             let slot = g.blocks.get_mut(levels).ok_or(Error::LimitExceeded)?;
             *slot = n;
             levels = levels.saturating_add(1);
@@ -252,7 +252,7 @@ impl Geometry {
     }
     /// Data blocks.
     pub fn data_blocks(&self) -> u64 {
-        self.data_size.div_ceil(self.block_size())
+        div_ceil_pow2(self.data_size, u32::from(self.log_block_size))
     }
     /// Block size, in bytes.
     pub fn block_size(&self) -> u64 {
@@ -278,6 +278,15 @@ impl Geometry {
     fn log_per_block(&self) -> u32 {
         u32::from(self.log_block_size).saturating_sub(5)
     }
+}
+
+/// `n / 2^log`, rounded up, by shifts: block sizes are powers of two, and a
+/// 64-bit division would pull the compiler's software divide (864 bytes on
+/// a Cortex-M4) into every boot image.
+fn div_ceil_pow2(n: u64, log: u32) -> u64 {
+    let q = n.checked_shr(log).unwrap_or(0);
+    let mask = 1u64.checked_shl(log).unwrap_or(0).wrapping_sub(1);
+    q.saturating_add(u64::from(n & mask != 0))
 }
 
 /// The 256-byte fs-verity descriptor (`struct fsverity_descriptor`):
@@ -532,9 +541,10 @@ impl Hasher {
 }
 
 /// Verified hash blocks, kept in caller memory so that a read does not
-/// hash its path again: a direct-mapped cache of `slots` blocks, each
-/// stored as an 8-byte tag (the block's number in the exported tree, plus
-/// one; 0 for empty) followed by the block. A device sizes it for its
+/// hash its path again: a direct-mapped cache of `slots` blocks (the
+/// largest power of two that fits, so a block's slot is the low bits of
+/// its number), each stored as an 8-byte tag (the block's number in the
+/// exported tree, plus one; 0 for empty) followed by the block. A device sizes it for its
 /// reads (the top of the tree and the level-1 blocks its hot data uses);
 /// one slot is the least it works with.
 #[derive(Debug)]
@@ -554,7 +564,7 @@ impl<'c> BlockCache<'c> {
     /// one slot of memory is [`Error::BufferTooSmall`].
     pub fn new(mem: &'c mut [u8], params: &Params) -> Result<Self> {
         let slot_len = Self::slot_len(params.block_size());
-        let slots = mem.len().checked_div(slot_len).unwrap_or(0);
+        let slots = pow2_floor(mem.len().checked_div(slot_len).unwrap_or(0));
         if slots == 0 {
             return Err(Error::BufferTooSmall);
         }
@@ -574,7 +584,7 @@ impl<'c> BlockCache<'c> {
     /// verifier's own state.
     pub fn attach(mem: &'c mut [u8], params: &Params) -> Result<Self> {
         let slot_len = Self::slot_len(params.block_size());
-        let slots = mem.len().checked_div(slot_len).unwrap_or(0);
+        let slots = pow2_floor(mem.len().checked_div(slot_len).unwrap_or(0));
         if slots == 0 {
             return Err(Error::BufferTooSmall);
         }
@@ -600,12 +610,8 @@ impl<'c> BlockCache<'c> {
     }
 
     fn slot(&mut self, block: u64) -> Result<&mut [u8]> {
-        let i = usize::try_from(
-            block
-                .checked_rem(self.slots as u64)
-                .ok_or(Error::InvalidState)?,
-        )
-        .map_err(|_| Error::InvalidState)?;
+        // The low bits of the number (slots is a power of two).
+        let i = (block as usize) & self.slots.saturating_sub(1);
         let at = i.checked_mul(self.slot_len).ok_or(Error::InvalidState)?;
         let end = at.checked_add(self.slot_len).ok_or(Error::InvalidState)?;
         self.mem.get_mut(at..end).ok_or(Error::InvalidState)
@@ -840,6 +846,11 @@ impl BlockChecker {
         }
         Ok(expected)
     }
+}
+
+/// The largest power of two at most `n` (0 for 0).
+fn pow2_floor(n: usize) -> usize {
+    n.checked_ilog2().map_or(0, |l| 1usize << l)
 }
 
 /// Entry `pos` (a 32-byte digest) of a hash block.
