@@ -94,10 +94,11 @@ impl Params {
         {
             return Err(Error::Invalid);
         }
+        if salt.len() > MAX_SALT_LEN {
+            return Err(Error::Invalid);
+        }
         let mut s = [0u8; MAX_SALT_LEN];
-        s.get_mut(..salt.len())
-            .ok_or(Error::Invalid)?
-            .copy_from_slice(salt);
+        copy(&mut s, salt);
         Ok(Self {
             log_block_size,
             salt_len: u8::try_from(salt.len()).map_err(|_| Error::Invalid)?,
@@ -304,10 +305,20 @@ pub fn descriptor(params: &Params, data_size: u64, root: &Digest) -> [u8; DESCRI
 }
 
 fn put(dst: &mut [u8], at: usize, src: &[u8]) {
-    let end = at.saturating_add(src.len());
-    if let Some(d) = dst.get_mut(at..end) {
-        d.copy_from_slice(src);
+    copy(dst.get_mut(at..).unwrap_or(&mut []), src);
+}
+
+/// Copies what fits of `src` to the start of `dst`, byte by byte: no
+/// length check that could panic (the C library is proven panic-free).
+fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
     }
+}
+
+/// A cache slot's 8-byte tag and its block.
+fn split_tag(slot: &mut [u8]) -> Result<(&mut [u8], &mut [u8])> {
+    slot.split_at_mut_checked(8).ok_or(Error::InvalidState)
 }
 
 /// The fs-verity file digest: SHA-256 of the [`descriptor`], through
@@ -334,7 +345,7 @@ fn finish_state(mut h: [u32; 8], len: u64) -> Digest {
     sha2::block_api::compress256(&mut h, core::slice::from_ref(&pad));
     let mut out = [0u8; DIGEST_LEN];
     for (o, w) in out.chunks_exact_mut(4).zip(h) {
-        o.copy_from_slice(&w.to_be_bytes());
+        copy(o, &w.to_be_bytes());
     }
     out
 }
@@ -597,7 +608,7 @@ impl<'c> BlockCache<'c> {
 
     /// Forgets every block (after the tree's storage may have changed).
     pub fn clear(&mut self) {
-        for s in self.mem.chunks_exact_mut(self.slot_len) {
+        for s in self.mem.chunks_exact_mut(self.slot_len.max(1)) {
             if let Some(t) = s.get_mut(..8) {
                 t.fill(0);
             }
@@ -621,7 +632,7 @@ impl<'c> BlockCache<'c> {
     fn get(&mut self, block: u64) -> Result<Option<&[u8]>> {
         let tag = block.wrapping_add(1).to_le_bytes();
         let s = self.slot(block)?;
-        let (t, b) = s.split_at(8);
+        let (t, b) = s.split_at_checked(8).ok_or(Error::InvalidState)?;
         Ok(if t == tag { Some(b) } else { None })
     }
 }
@@ -686,14 +697,14 @@ impl BlockChecker {
         }
         // The top block: its hash is the root, which must give the digest.
         let slot = cache.slot(0)?;
-        let (tag, block) = slot.split_at_mut(8);
+        let (tag, block) = split_tag(slot)?;
         tag.fill(0);
         tree.read_exact_at(0, block).map_err(|_| Error::Read)?;
         let root = c.block_hash(engine, block)?;
         if file_digest(engine, &params, data_size, &root)? != *digest {
             return Err(Error::VerityTreeForeign);
         }
-        tag.copy_from_slice(&1u64.to_le_bytes());
+        copy(tag, &1u64.to_le_bytes());
         c.root = Some(root);
         Ok(c)
     }
@@ -762,7 +773,7 @@ impl BlockChecker {
         }
         let first = offset >> g.log_block_size;
         // One block per round: bounded by data.len() / block size.
-        for (i, block) in data.chunks(self.params.block_size()).enumerate() {
+        for (i, block) in data.chunks(self.params.block_size().max(1)).enumerate() {
             let index = first.saturating_add(i as u64);
             let h = self.block_hash(engine, block)?;
             let ok = match self.root {
@@ -831,7 +842,7 @@ impl BlockChecker {
                 .checked_shl(u32::from(g.log_block_size))
                 .ok_or(Error::InvalidState)?;
             let slot = cache.slot(number)?;
-            let (tag, block) = slot.split_at_mut(8);
+            let (tag, block) = split_tag(slot)?;
             tag.fill(0);
             if off.saturating_add(block.len() as u64) > tree.len() {
                 return Err(Error::VerityTreeTruncated);
@@ -840,7 +851,7 @@ impl BlockChecker {
             if self.block_hash(engine, block)? != expected {
                 return Err(Error::VerityTreeCorrupt);
             }
-            tag.copy_from_slice(&number.wrapping_add(1).to_le_bytes());
+            copy(tag, &number.wrapping_add(1).to_le_bytes());
             expected = entry_of(block, pos)?;
             k = k.saturating_sub(1);
         }
@@ -858,7 +869,7 @@ fn entry_of(block: &[u8], pos: usize) -> Result<Digest> {
     let at = pos.checked_mul(DIGEST_LEN).ok_or(Error::InvalidState)?;
     let end = at.checked_add(DIGEST_LEN).ok_or(Error::InvalidState)?;
     let mut d = [0u8; DIGEST_LEN];
-    d.copy_from_slice(block.get(at..end).ok_or(Error::InvalidState)?);
+    copy(&mut d, block.get(at..end).ok_or(Error::InvalidState)?);
     Ok(d)
 }
 
