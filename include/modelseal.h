@@ -65,6 +65,32 @@
 #define MODELSEAL_VERIFIER_WORDS 512
 
 /**
+ * Size of a `modelseal_verity` context (verify on read), in bytes.
+ */
+#define MODELSEAL_VERITY_SIZE 512
+
+/**
+ * Alignment of a `modelseal_verity` context, in bytes.
+ */
+#define MODELSEAL_VERITY_ALIGN 8
+
+/**
+ * `MODELSEAL_VERITY_SIZE` in 64-bit words (the context's storage).
+ */
+#define MODELSEAL_VERITY_WORDS 64
+
+/**
+ * Longest fs-verity salt, in bytes.
+ */
+#define MODELSEAL_VERITY_MAX_SALT_LEN 32
+
+/**
+ * Bytes of verify-on-read cache one tree block takes:
+ * `MODELSEAL_VERITY_CACHE_SLOT_LEN(block_size)` = block size + 8 (a tag).
+ */
+#define MODELSEAL_VERITY_CACHE_TAG_LEN 8
+
+/**
  * Length of a SHA-256 digest, in bytes.
  */
 #define MODELSEAL_DIGEST_LEN 32
@@ -124,7 +150,7 @@
 /**
  * Largest bundle head (header, root chain, manifest envelope), in bytes.
  */
-#define MODELSEAL_MAX_HEAD_LEN 1112224
+#define MODELSEAL_MAX_HEAD_LEN 1259680
 
 /**
  * Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
@@ -137,7 +163,7 @@
  * conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
  * A device that knows the heads it ships needs far less.
  */
-#define MODELSEAL_MAX_WORK_BUF_LEN 1112288
+#define MODELSEAL_MAX_WORK_BUF_LEN 1259744
 
 /**
  * Largest trust-root envelope, in bytes: the buffer that always holds a new
@@ -255,6 +281,13 @@
  * Artifact kind: a software bill of materials in SPDX.
  */
 #define MODELSEAL_ARTIFACT_KIND_SBOM_SPDX 9
+
+/**
+ * Artifact kind: the fs-verity Merkle tree of the artifact named like
+ * this one without its `.merkle` suffix (root level first), for
+ * `modelseal_verity_open`.
+ */
+#define MODELSEAL_ARTIFACT_KIND_FSVERITY_TREE 10
 
 /**
  * Artifact kind: anything else. A code without a constant of its own
@@ -442,6 +475,35 @@ enum modelseal_status
      * A report signer names an algorithm this library does not know.
      */
     MODELSEAL_STATUS_UNSUPPORTED_ALGORITHM = 36,
+    /**
+     * Verify on read: the bytes are not the signed ones at that offset
+     * (they do not hash to their entry in the fs-verity tree).
+     */
+    MODELSEAL_STATUS_VERITY_BLOCK_MISMATCH = 37,
+    /**
+     * Verify on read: a block of the fs-verity tree does not match its
+     * parent (the tree's storage is corrupt).
+     */
+    MODELSEAL_STATUS_VERITY_TREE_CORRUPT = 38,
+    /**
+     * Verify on read: the fs-verity tree does not lead to the artifact's
+     * signed digest (another file's tree, a damaged top block, or too long).
+     */
+    MODELSEAL_STATUS_VERITY_TREE_FOREIGN = 39,
+    /**
+     * Verify on read: the fs-verity tree is shorter than the artifact needs.
+     */
+    MODELSEAL_STATUS_VERITY_TREE_TRUNCATED = 40,
+    /**
+     * Verify on read: the offset is at or past the end of the artifact, or
+     * the range runs past it.
+     */
+    MODELSEAL_STATUS_VERITY_OUT_OF_RANGE = 41,
+    /**
+     * Verify on read: the offset is not on a block boundary, or the range
+     * is empty or ends neither on one nor at the end of the artifact.
+     */
+    MODELSEAL_STATUS_VERITY_MISALIGNED = 42,
     /**
      * A required pointer argument is NULL (or a NULL buffer with a nonzero
      * length).
@@ -889,6 +951,57 @@ typedef struct modelseal_report_signer {
                 const uint8_t *message,
                 uint8_t *signature);
 } modelseal_report_signer;
+
+/**
+ * How an artifact's digest is made, from its authenticated record
+ * (`modelseal_verifier_get_artifact_verity`): everything verify on read
+ * needs besides the tree. Keep it where only the firmware writes it: a
+ * changed record is a changed signed digest.
+ */
+typedef struct modelseal_verity_info {
+    /**
+     * Length of the artifact's bytes, in bytes.
+     */
+    uint64_t size;
+    /**
+     * The signed digest: the fs-verity file digest when `is_verity`,
+     * else the flat SHA-256.
+     */
+    uint8_t digest[32];
+    /**
+     * Whether the digest is an fs-verity digest (only then can the
+     * artifact be verified on read).
+     */
+    bool is_verity;
+    /**
+     * log2 of the Merkle tree block size (10 to 16; 0 when not `is_verity`).
+     */
+    uint8_t log_block_size;
+    /**
+     * Bytes of `salt` used (0 for none).
+     */
+    uint8_t salt_len;
+    /**
+     * The salt.
+     */
+    uint8_t salt[MODELSEAL_VERITY_MAX_SALT_LEN];
+} modelseal_verity_info;
+
+/**
+ * A verify-on-read context for one fs-verity artifact. Allocate it
+ * yourself, of `MODELSEAL_VERITY_SIZE` bytes aligned to
+ * `MODELSEAL_VERITY_ALIGN`, and open it with `modelseal_verity_open`.
+ *
+ * Do not rely on the contents. It borrows the tree reader and the cache
+ * given to `modelseal_verity_open` until it is opened again; one context
+ * serves one thread at a time and needs no cleanup.
+ */
+typedef struct modelseal_verity {
+    /**
+     * Private storage.
+     */
+    uint64_t _opaque[MODELSEAL_VERITY_WORDS];
+} modelseal_verity;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1803,6 +1916,121 @@ modelseal_status modelseal_verifier_encode_report(struct modelseal_verifier *ctx
                                                   uint8_t *out,
                                                   size_t out_len,
                                                   size_t *out_written);
+
+/**
+ * How artifact `index`'s digest is made, from its authenticated record:
+ * the size, the signed digest, and whether it is an fs-verity digest
+ * (with its block size and salt). What `modelseal_verity_open` needs;
+ * firmware may keep it for verify on read after boot.
+ *
+ * Needs a verified head (per chunk) or a verified bundle.
+ * Writes `*out_info` on success.
+ * Returns `MODELSEAL_STATUS_OK`; `_NO_SUCH_ARTIFACT` (`index` not below
+ * the artifact count); `_INVALID_STATE` (context not initialised, or no
+ * verified head or bundle); `_NULL_ARGUMENT` (`ctx` or `out_info` NULL);
+ * `_INVALID_ARGUMENT` (`out_info` misaligned); `_MISALIGNED_CONTEXT`;
+ * `_INPUT_CHANGED` or a decoding status only if the borrowed head changed
+ * after it verified.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call;
+ * `out_info` is writable.
+ */
+modelseal_status modelseal_verifier_get_artifact_verity(struct modelseal_verifier *ctx,
+                                                        size_t index,
+                                                        struct modelseal_verity_info *out_info);
+
+/**
+ * Opens verify on read of the artifact `info` describes (from
+ * `modelseal_verifier_get_artifact_verity`): checks the tree's length and
+ * chains its top block to the signed digest. `tree_read` reads the
+ * exported tree (root level first: the artifact's `fsverity-tree`
+ * artifact in the bundle, or the file `modelseal build --verity-trees`
+ * writes), `tree_len` bytes long. `cache`, of `cache_len` bytes, keeps
+ * verified tree blocks: the largest power of two of them that fits in
+ * `cache_len / (block size + 8)`, at least one; more means fewer tree
+ * reads and hashes (a 1 GiB artifact with
+ * 4 KiB blocks has 2,065 tree blocks). `engine` is NULL for the built-in
+ * SHA-256.
+ *
+ * Writes `*v` on success (the context borrows `tree_read`, `tree_user`
+ * and `cache` until it is opened again; nobody else may write `cache`).
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID` (`info` is not an fs-verity
+ * artifact, or its parameters are invalid); `_VERITY_TREE_TRUNCATED`
+ * (the tree is shorter than the size needs); `_VERITY_TREE_FOREIGN` (the
+ * tree does not lead to the signed digest: another file's tree, a
+ * damaged top block, or a longer tree); `_BUFFER_TOO_SMALL` (`cache`
+ * holds no block); `_LIMIT_EXCEEDED` (more than 6 tree levels); `_READ`;
+ * `_HASH_ENGINE`; `_NULL_ARGUMENT` (`v`, `info`, `tree_read` or `cache`
+ * NULL, or an engine function NULL); `_INVALID_ARGUMENT` (`info`
+ * misaligned, or a length beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `v` points at `MODELSEAL_VERITY_SIZE` writable bytes; `info` is
+ * readable; `cache` is writable for `cache_len` bytes and stays valid
+ * while the context is used; `tree_read` and `tree_user` follow the
+ * `modelseal_read_fn` contract while the context is used; a non-NULL
+ * `engine` is readable and its functions stay valid while it is used.
+ */
+modelseal_status modelseal_verity_open(struct modelseal_verity *v,
+                                       const struct modelseal_verity_info *info,
+                                       const struct modelseal_sha256_engine *engine,
+                                       modelseal_read_fn tree_read,
+                                       void *tree_user,
+                                       uint64_t tree_len,
+                                       uint8_t *cache,
+                                       size_t cache_len);
+
+/**
+ * Checks `len` bytes at `data`, the artifact's bytes at `offset`:
+ * `offset` on a block boundary, `len` whole blocks or up to the end of
+ * the artifact. Only on `MODELSEAL_STATUS_OK` may the bytes be used.
+ *
+ * Returns `MODELSEAL_STATUS_OK`; `_VERITY_BLOCK_MISMATCH` (the bytes are
+ * not the signed ones at that offset); `_VERITY_TREE_CORRUPT` (a tree
+ * block on the path does not match its parent); `_VERITY_TREE_TRUNCATED`;
+ * `_VERITY_OUT_OF_RANGE` (`offset` at or past the end, or the range runs
+ * past it); `_VERITY_MISALIGNED` (`offset` not on a block boundary, `len`
+ * 0 or not ending on one); `_READ` (the tree reader failed);
+ * `_HASH_ENGINE`; `_INVALID_STATE` (context not opened); `_NULL_ARGUMENT`
+ * (`v` or `data` NULL); `_INVALID_ARGUMENT` (`len` beyond what memory can
+ * hold); `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `v` is an opened context used by nobody else during the call; `data`
+ * is readable for `len` bytes.
+ */
+modelseal_status modelseal_verity_check(struct modelseal_verity *v,
+                                        uint64_t offset,
+                                        const uint8_t *data,
+                                        size_t len);
+
+/**
+ * Reads `len` bytes of the artifact at `offset` through `read` (flash,
+ * a file) into `out`, and checks them as `modelseal_verity_check` does.
+ * On any status but `MODELSEAL_STATUS_OK`, `out` is zeroed: bytes that
+ * did not verify are never left for the caller to use.
+ *
+ * Returns `MODELSEAL_STATUS_OK`; `_READ` (`read` failed); otherwise what
+ * `modelseal_verity_check` returns: `_VERITY_BLOCK_MISMATCH`,
+ * `_VERITY_TREE_CORRUPT`, `_VERITY_TREE_TRUNCATED`, `_VERITY_OUT_OF_RANGE`,
+ * `_VERITY_MISALIGNED`, `_HASH_ENGINE`, `_INVALID_STATE` (context not
+ * opened); `_NULL_ARGUMENT` (`v`, `read` or `out` NULL);
+ * `_INVALID_ARGUMENT` (`len` beyond what memory can hold);
+ * `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `v` is an opened context used by nobody else during the call; `read`
+ * and `user` follow the `modelseal_read_fn` contract (with the artifact's
+ * offsets); `out` is writable for `len` bytes.
+ */
+modelseal_status modelseal_verity_read(struct modelseal_verity *v,
+                                       modelseal_read_fn read,
+                                       void *user,
+                                       uint64_t offset,
+                                       uint8_t *out,
+                                       size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -7,7 +7,9 @@ use modelseal::model::{
     Role, Root, SystemConfigHeadBuf,
 };
 use modelseal::sign::SignedDocument;
-use modelseal_core::doc::{BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage};
+use modelseal_core::doc::{
+    BundleKind, ROLE_COMPONENT, ROLE_ROOT, ROLE_SYSTEM_CONFIG, Stage, VerityBuf,
+};
 use modelseal_core::envelope::DocType;
 use modelseal_core::identity;
 use modelseal_core::limits::*;
@@ -184,10 +186,27 @@ fn largest_common(kind: BundleKind) -> Manifest {
                 name: numbered("a/", i, MAX_NAME_LEN),
                 kind: 255,
                 size: 0,
-                digest: sha256(b""),
+                // The fs-verity digest of no bytes, with these parameters.
+                digest: modelseal::verity::of_bytes(
+                    &modelseal_core::verity::Params::new(1, 12, &[0xff; 32]).unwrap(),
+                    b"",
+                )
+                .unwrap()
+                .digest,
+                verity: Some(VerityBuf {
+                    algorithm: 1,
+                    log_block_size: 12,
+                    salt: vec![0xff; modelseal_core::verity::MAX_SALT_LEN],
+                }),
                 plaintext: Some(PlaintextBuf {
                     size: u64::MAX,
                     digest: [0xff; 32],
+                    // 64 KiB blocks: the largest size fits six levels.
+                    verity: Some(VerityBuf {
+                        algorithm: 1,
+                        log_block_size: 16,
+                        salt: vec![0xff; modelseal_core::verity::MAX_SALT_LEN],
+                    }),
                     encryption: EncryptionBuf {
                         algorithm: id('g'),
                         key_id: id('k'),

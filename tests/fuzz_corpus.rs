@@ -44,3 +44,7 @@ fn report() {
 fn streaming() {
     run("streaming", modelseal_tests::fuzz::streaming);
 }
+#[test]
+fn verity() {
+    run("verity", modelseal_tests::fuzz::verity);
+}

@@ -11,6 +11,9 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # The CMake snippet (ffi/modelseal.cmake) is configured by ffi/tests/run.sh.
 command -v cmake >/dev/null || need+=(cmake)
+# Debian's fs-verity tool: the reference the fs-verity digests and trees
+# are compared with (tests/verity.rs, the CLI's fs-verity tests).
+command -v fsverity >/dev/null || need+=(fsverity)
 # OpenSSL's libcrypto: the software device key of the C report tests and examples.
 [ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 # A real PKCS#11 token for the HSM signing tests.

@@ -30,11 +30,13 @@ struct Args {
     baseline: Option<PathBuf>,
     runs: usize,
     keep: bool,
+    /// `verity`: only the fs-verity rows.
+    only: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: modelseal-bench [--dir DIR] [--runs N] [--keep] --modelseal PATH [--baseline PATH] [--capi PATH] [--ecu-twin PATH] [--footprint FILE]\n       modelseal-bench profile ROOT BUNDLE   (figures of this build's crypto profile)"
+        "usage: modelseal-bench [--dir DIR] [--runs N] [--keep] [--only verity] --modelseal PATH [--baseline PATH] [--capi PATH] [--ecu-twin PATH] [--footprint FILE]\n       modelseal-bench profile ROOT BUNDLE   (figures of this build's crypto profile)"
     );
     std::process::exit(2)
 }
@@ -50,6 +52,7 @@ fn main() {
         baseline: None,
         runs: 5,
         keep: false,
+        only: None,
     };
     let first = it.next();
     if first.as_deref() == Some("profile") {
@@ -71,6 +74,7 @@ fn main() {
             "--baseline" => a.baseline = Some(PathBuf::from(val())),
             "--runs" => a.runs = val().parse().unwrap_or_else(|_| usage()),
             "--keep" => a.keep = true,
+            "--only" => a.only = Some(val()),
             _ => usage(),
         }
         next = it.next();
@@ -82,7 +86,16 @@ fn main() {
         .dir
         .join(format!("modelseal-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("work dir");
-    let rows = run_all(&a, &ms, &work);
+    let rows = match a.only.as_deref() {
+        None => run_all(&a, &ms, &work),
+        Some("verity") => {
+            let keys_dir = work.join("keys");
+            std::fs::create_dir_all(&keys_dir).expect("keys dir");
+            let s = signing(&ms, &keys_dir);
+            verity_rows(&a, &ms, &work, &s)
+        }
+        Some(_) => usage(),
+    };
     if !a.keep {
         let _ = std::fs::remove_dir_all(&work);
     }
@@ -740,7 +753,224 @@ fn run_all(a: &Args, ms: &Path, work: &Path) -> Vec<Row> {
             Some(flash <= 40.0 * 1024.0),
         ));
     }
+    rows.extend(verity_rows(a, ms, work, &s));
     rows
+}
+
+/// The fs-verity figures (issue 17's goals), each beside its reference on
+/// the same bytes in the same run:
+/// - the build of one 2 GiB file (flat, then fs-verity) against
+///   `openssl dgst -sha256` in one process;
+/// - the build of the 2 GiB benchmark directory with fs-verity for its
+///   large files (`[verity] min_size = 64 MiB`);
+/// - the ECU's streaming check of a 1 GiB fs-verity artifact against the
+///   flat SHA-256 check of the same bytes (core reader path, 1 core);
+/// - verify on read of random 64 KiB reads from that artifact, tree blocks
+///   cached (a warm cache holding the whole tree, as a Linux SoC's page
+///   cache does), against SHA-256 of the same 64 KiB read the same way.
+fn verity_rows(a: &Args, ms: &Path, work: &Path, s: &Signing) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let runs = a.runs.max(1);
+    let root = std::fs::read(&s.root).expect("root");
+
+    eprintln!("[v1] one 2 GiB file: flat and fs-verity builds ...");
+    let d = work.join("v-one");
+    std::fs::create_dir_all(&d).expect("dir");
+    let big = d.join("weights.bin");
+    make_file(&big, 2 * GIB, 7);
+    let flat_spec = work.join("v-flat.toml");
+    write_spec(
+        &flat_spec,
+        &d,
+        "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"MIT\"\n",
+    );
+    let ver_spec = work.join("v-verity.toml");
+    write_spec(
+        &ver_spec,
+        &d,
+        "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"MIT\"\nverity = true\n",
+    );
+    let head = work.join("v.msh");
+    let openssl = |files: &[&Path]| {
+        let mut c = Command::new("openssl");
+        c.args(["dgst", "-sha256"]).args(files);
+        run(&mut c).secs
+    };
+    openssl(&[&big]);
+    let (mut t_o, mut t_f, mut t_v) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        t_o.push(openssl(&[&big]));
+        t_f.push(build(ms, s, &flat_spec, &head, &["--detached"]).secs);
+        t_v.push(build(ms, s, &ver_spec, &head, &["--detached"]).secs);
+    }
+    let (o, f, v) = (median(t_o), median(t_f), median(t_v));
+    rows.push(row(
+        "build + sign one 2 GiB file, flat SHA-256, 2 cores, detached",
+        gbps(2 * GIB, f),
+        format!("openssl dgst -sha256 {}", gbps(2 * GIB, o)),
+        format!("{:.2}x", o / f),
+        "(reported: one core hashes one flat file)",
+        None,
+    ));
+    rows.push(row(
+        "build + sign one 2 GiB file, fs-verity digest, 2 cores, detached",
+        gbps(2 * GIB, v),
+        format!("openssl dgst -sha256 {}", gbps(2 * GIB, o)),
+        format!("{:.2}x", o / v),
+        ">= 1.9x",
+        Some(o / v >= 1.9),
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+
+    eprintln!("[v2] the 2 GiB directory with fs-verity for large files ...");
+    let d2 = work.join("v-dir");
+    let model = d2.join("model");
+    std::fs::create_dir_all(model.join("mid")).expect("dir");
+    std::fs::create_dir_all(model.join("small")).expect("dir");
+    let mut files = vec![(model.join("big.bin"), GIB)];
+    files.extend((0..4).map(|i| (model.join(format!("m{i}.bin")), 200 * MIB)));
+    files.extend((0..100).map(|i| (model.join(format!("mid/f{i:03}.bin")), MIB)));
+    files.extend((0..1000).map(|i| (model.join(format!("small/f{i:04}.bin")), 4096)));
+    for (i, (p, len)) in files.iter().enumerate() {
+        make_file(p, *len, 1000 + i as u64);
+    }
+    let total: u64 = files.iter().map(|f| f.1).sum();
+    let spec2 = work.join("v-dir.toml");
+    write_spec(
+        &spec2,
+        &d2,
+        "[[artifact_tree]]\npath = \"model\"\nkind = \"weights\"\nlicence = \"Apache-2.0\"\n\n[verity]\nmin_size = 67108864\n",
+    );
+    let paths: Vec<&Path> = files.iter().map(|f| f.0.as_path()).collect();
+    openssl(&paths);
+    let (mut t_o, mut t_b) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        t_o.push(openssl(&paths));
+        t_b.push(build(ms, s, &spec2, &head, &["--detached"]).secs);
+    }
+    let (o, b) = (median(t_o), median(t_b));
+    rows.push(row(
+        "build + sign 2 GiB directory, fs-verity for files >= 64 MiB, 2 cores, detached",
+        gbps(total, b),
+        format!("openssl dgst -sha256, one process {}", gbps(total, o)),
+        format!("{:.2}x", o / b),
+        ">= 1.95x",
+        Some(o / b >= 1.95),
+    ));
+    let _ = std::fs::remove_dir_all(&d2);
+
+    eprintln!("[v3] ECU streaming check: 1 GiB, flat and fs-verity ...");
+    let d3 = work.join("v-ecu");
+    std::fs::create_dir_all(&d3).expect("dir");
+    let art = d3.join("weights.bin");
+    make_file(&art, GIB, 3);
+    let (fb, vb) = (work.join("v-flat.msb"), work.join("v-verity.msb"));
+    write_spec(
+        &flat_spec,
+        &d3,
+        "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"MIT\"\n",
+    );
+    write_spec(
+        &ver_spec,
+        &d3,
+        "[[artifact]]\npath = \"weights.bin\"\nkind = \"weights\"\nlicence = \"MIT\"\nverity = true\n",
+    );
+    build(ms, s, &flat_spec, &fb, &[]);
+    build(ms, s, &ver_spec, &vb, &[]);
+    core_verify(&root, &fb);
+    let (mut t_f, mut t_v) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        t_f.push(core_verify(&root, &fb));
+        t_v.push(core_verify(&root, &vb));
+    }
+    let (f, v) = (median(t_f), median(t_v));
+    rows.push(row(
+        "ECU streaming check of a 1 GiB fs-verity artifact (core reader path, 1 core)",
+        gbps(GIB, v),
+        format!("flat SHA-256 check of the same bytes {}", gbps(GIB, f)),
+        format!("{:+.1}%", (v / f - 1.0) * 100.0),
+        "within 5%",
+        Some(v <= f * 1.05),
+    ));
+    let _ = std::fs::remove_file(&fb);
+    let _ = std::fs::remove_file(&vb);
+
+    eprintln!("[v4] verify on read: random 64 KiB reads from 1 GiB ...");
+    let (ours, reference) = verify_on_read(&art, runs);
+    rows.push(row(
+        "verify on read, random 64 KiB reads of a 1 GiB artifact, tree cached",
+        format!("{:.1} us per read", ours * 1e6),
+        format!("SHA-256 of the same 64 KiB {:.1} us", reference * 1e6),
+        format!("{:+.1}%", (ours / reference - 1.0) * 100.0),
+        "<= 3% overhead",
+        Some(ours <= reference * 1.03),
+    ));
+    let _ = std::fs::remove_dir_all(&d3);
+    rows
+}
+
+/// Median seconds per random 64 KiB read of `file`: checked on read
+/// through its fs-verity tree (every tree block cached and verified, as
+/// after a warm-up), and hashed with SHA-256; measured in alternation.
+fn verify_on_read(file: &Path, runs: usize) -> (f64, f64) {
+    use modelseal_core::verity::{BlockCache, BlockChecker, Geometry, Params};
+    const READ: usize = 64 * 1024;
+    const READS: usize = 2000;
+    let data = std::fs::read(file).expect("artifact");
+    let p = Params::new(1, 12, b"").expect("params");
+    let t = modelseal::verity::of_bytes(&p, &data).expect("tree");
+    let tree = t.bytes.expect("tree bytes");
+    let g = Geometry::new(&p, data.len() as u64).expect("geometry");
+    let slots = ((g.tree_len() / 4096) as usize).next_power_of_two();
+    let mut mem = vec![0u8; slots * BlockCache::slot_len(4096)];
+    let mut cache = BlockCache::new(&mut mem, &p).expect("cache");
+    let mut e = SoftSha256::new();
+    struct Mem<'a>(&'a [u8]);
+    impl ReadAt for Mem<'_> {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_exact_at(&mut self, off: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+            let o = off as usize;
+            buf.copy_from_slice(self.0.get(o..o + buf.len()).ok_or(ReadFailure)?);
+            Ok(())
+        }
+    }
+    let mut tr = Mem(&tree);
+    let c = BlockChecker::open(&mut e, p, data.len() as u64, &t.digest, &mut tr, &mut cache)
+        .expect("open");
+    // Warm-up: every level-1 block enters the cache once.
+    for b in (0..data.len()).step_by(4096 * 128) {
+        c.check(&mut e, &mut tr, &mut cache, b as u64, &data[b..b + 4096])
+            .expect("warm");
+    }
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let offsets: Vec<usize> = (0..READS)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x as usize % (data.len() / READ)) * READ
+        })
+        .collect();
+    let mut buf = vec![0u8; READ];
+    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(3) {
+        let t0 = Instant::now();
+        for &o in &offsets {
+            buf.copy_from_slice(&data[o..o + READ]);
+            c.check(&mut e, &mut tr, &mut cache, o as u64, &buf)
+                .expect("verifies");
+        }
+        ours.push(t0.elapsed().as_secs_f64() / READS as f64);
+        let t0 = Instant::now();
+        for &o in &offsets {
+            buf.copy_from_slice(&data[o..o + READ]);
+            std::hint::black_box(modelseal_core::hash::digest_of(&mut e, &buf).expect("digest"));
+        }
+        reference.push(t0.elapsed().as_secs_f64() / READS as f64);
+    }
+    (median(ours), median(reference))
 }
 
 fn print_table(rows: &[Row]) {

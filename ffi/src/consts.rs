@@ -29,6 +29,18 @@ pub const MODELSEAL_VERIFIER_ALIGN: usize = 8;
 /// `MODELSEAL_VERIFIER_SIZE` in 64-bit words (the context's storage).
 pub const MODELSEAL_VERIFIER_WORDS: usize = 512;
 
+/// Size of a `modelseal_verity` context (verify on read), in bytes.
+pub const MODELSEAL_VERITY_SIZE: usize = 512;
+/// Alignment of a `modelseal_verity` context, in bytes.
+pub const MODELSEAL_VERITY_ALIGN: usize = 8;
+/// `MODELSEAL_VERITY_SIZE` in 64-bit words (the context's storage).
+pub const MODELSEAL_VERITY_WORDS: usize = 64;
+/// Longest fs-verity salt, in bytes.
+pub const MODELSEAL_VERITY_MAX_SALT_LEN: usize = 32;
+/// Bytes of verify-on-read cache one tree block takes:
+/// `MODELSEAL_VERITY_CACHE_SLOT_LEN(block_size)` = block size + 8 (a tag).
+pub const MODELSEAL_VERITY_CACHE_TAG_LEN: usize = 8;
+
 /// Length of a SHA-256 digest, in bytes.
 pub const MODELSEAL_DIGEST_LEN: usize = 32;
 /// Length of a key id (first bytes of SHA-256 of a public key), in bytes.
@@ -54,14 +66,14 @@ pub const MODELSEAL_MAX_ARTIFACTS: usize = 2048;
 /// the head length (see `modelseal_bundle_get_head_len`).
 pub const MODELSEAL_BUNDLE_HEADER_LEN: usize = 16;
 /// Largest bundle head (header, root chain, manifest envelope), in bytes.
-pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_112_224;
+pub const MODELSEAL_MAX_HEAD_LEN: usize = 1_259_680;
 /// Fewest bytes of work buffer `modelseal_verifier_verify_bundle` needs
 /// beyond the head (see `MODELSEAL_WORK_BUF_LEN`).
 pub const MODELSEAL_MIN_READ_CHUNK: usize = 64;
 /// A `modelseal_verifier_verify_bundle` work buffer that fits every
 /// conforming bundle, in bytes: `MODELSEAL_WORK_BUF_LEN(MODELSEAL_MAX_HEAD_LEN)`.
 /// A device that knows the heads it ships needs far less.
-pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_112_288;
+pub const MODELSEAL_MAX_WORK_BUF_LEN: usize = 1_259_744;
 /// Largest trust-root envelope, in bytes: the buffer that always holds a new
 /// root after a rotation.
 pub const MODELSEAL_MAX_ROOT_ENVELOPE_LEN: usize = 3792;
@@ -114,6 +126,10 @@ pub const MODELSEAL_ARTIFACT_KIND_MAP_DATA: u8 = 7;
 pub const MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX: u8 = 8;
 /// Artifact kind: a software bill of materials in SPDX.
 pub const MODELSEAL_ARTIFACT_KIND_SBOM_SPDX: u8 = 9;
+/// Artifact kind: the fs-verity Merkle tree of the artifact named like
+/// this one without its `.merkle` suffix (root level first), for
+/// `modelseal_verity_open`.
+pub const MODELSEAL_ARTIFACT_KIND_FSVERITY_TREE: u8 = 10;
 /// Artifact kind: anything else. A code without a constant of its own
 /// (other than the reserved 0) also means "other": the verifier treats
 /// every kind alike, the kind tells firmware what to do with the bytes.
@@ -136,6 +152,10 @@ const _: () = assert!(MODELSEAL_STAGE_STAGING == modelseal_core::Stage::STAGING.
 const _: () = assert!(MODELSEAL_STAGE_PRODUCTION == modelseal_core::Stage::PRODUCTION.code());
 const _: () = assert!(MODELSEAL_VERIFIER_WORDS * 8 == MODELSEAL_VERIFIER_SIZE);
 const _: () = assert!(MODELSEAL_VERIFIER_SIZE <= 4096);
+const _: () = assert!(MODELSEAL_VERITY_WORDS * 8 == MODELSEAL_VERITY_SIZE);
+const _: () = assert!(MODELSEAL_VERITY_MAX_SALT_LEN == modelseal_core::verity::MAX_SALT_LEN);
+const _: () =
+    assert!(modelseal_core::verity::BlockCache::slot_len(0) == MODELSEAL_VERITY_CACHE_TAG_LEN);
 const _: () = assert!(MODELSEAL_DIGEST_LEN == limits::DIGEST_LEN);
 const _: () = assert!(MODELSEAL_KEY_ID_LEN == limits::KEY_ID_LEN);
 const _: () = assert!(MODELSEAL_MAX_ID_LEN == limits::MAX_ID_LEN);
@@ -170,7 +190,7 @@ const _: () =
 // `ArtifactKind::ALL`, in its order, so a kind added to the core fails the
 // build until the header has it too.
 #[rustfmt::skip] // one row per kind
-const ARTIFACT_KINDS: [(u8, ArtifactKind); 10] = [
+const ARTIFACT_KINDS: [(u8, ArtifactKind); 11] = [
     (MODELSEAL_ARTIFACT_KIND_WEIGHTS, ArtifactKind::Weights),
     (MODELSEAL_ARTIFACT_KIND_ONNX, ArtifactKind::Onnx),
     (MODELSEAL_ARTIFACT_KIND_TENSORRT_ENGINE, ArtifactKind::TensorRtEngine),
@@ -180,6 +200,7 @@ const ARTIFACT_KINDS: [(u8, ArtifactKind); 10] = [
     (MODELSEAL_ARTIFACT_KIND_MAP_DATA, ArtifactKind::MapData),
     (MODELSEAL_ARTIFACT_KIND_SBOM_CYCLONEDX, ArtifactKind::SbomCycloneDx),
     (MODELSEAL_ARTIFACT_KIND_SBOM_SPDX, ArtifactKind::SbomSpdx),
+    (MODELSEAL_ARTIFACT_KIND_FSVERITY_TREE, ArtifactKind::FsverityTree),
     (MODELSEAL_ARTIFACT_KIND_OTHER, ArtifactKind::Other),
 ];
 

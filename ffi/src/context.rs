@@ -76,11 +76,22 @@ pub(crate) struct Ctx {
     /// The session's state (meaningful unless `Ready`), written in place by
     /// the core and never copied.
     state: SessionState,
-    /// The artifact check in progress (`Artifact` only).
-    check: Option<ArtifactCheck>,
-    /// After `modelseal_verifier_verify_bundle` refused a work buffer as
-    /// too small: the length that bundle needs (0 otherwise).
-    work_needed: usize,
+    /// What the current phase holds: the artifact check in progress
+    /// (`Artifact`), or after `verify_bundle` refused a work buffer as too
+    /// small, the length that bundle needs. One field for both (they never
+    /// coexist), so the answer costs the context no room.
+    held: Held,
+}
+
+/// What a context holds beside its session state.
+#[allow(clippy::large_enum_variant)] // it lives in the caller's context, never moved about
+enum Held {
+    /// Nothing.
+    Nothing,
+    /// The artifact check in progress.
+    Check(ArtifactCheck),
+    /// The work-buffer length a refused bundle needs.
+    WorkNeeded(usize),
 }
 
 // The context fits the storage the header declares, at its alignment.
@@ -164,8 +175,7 @@ impl Ctx {
             core::ptr::addr_of_mut!((*p).phase).write(Phase::Ready);
             core::ptr::addr_of_mut!((*p).head).write(Lent::of(&[]));
             core::ptr::addr_of_mut!((*p).state).write(SessionState::empty());
-            core::ptr::addr_of_mut!((*p).check).write(None);
-            core::ptr::addr_of_mut!((*p).work_needed).write(0);
+            core::ptr::addr_of_mut!((*p).held).write(Held::Nothing);
             core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
         }
     }
@@ -246,8 +256,7 @@ impl Ctx {
     /// Forgets any verification in progress or done.
     fn reset(&mut self) {
         self.phase = Phase::Ready;
-        self.check = None;
-        self.work_needed = 0;
+        self.held = Held::Nothing;
     }
 
     /// Verifies a bundle head.
@@ -272,7 +281,7 @@ impl Ctx {
         let mut session = Session::resume(self.head.get(), &mut self.state)?;
         let r = f(&mut self.verifier, &mut session);
         if r.is_err() {
-            self.check = None;
+            self.held = Held::Nothing;
             self.phase = Phase::Head;
         }
         r
@@ -287,19 +296,19 @@ impl Ctx {
                 v.begin_artifact(s, index)?
             })
         })?;
-        self.check = Some(check);
+        self.held = Held::Check(check);
         self.phase = Phase::Artifact;
         Ok(())
     }
 
     /// Feeds the artifact check.
     pub(crate) fn update(&mut self, data: &[u8]) -> Status<()> {
-        let (Phase::Artifact, Some(check)) = (self.phase, self.check.as_mut()) else {
+        let (Phase::Artifact, Held::Check(check)) = (self.phase, &mut self.held) else {
             return Err(modelseal_status::InvalidState);
         };
         if let Err(e) = self.verifier.update_artifact(check, data) {
             // A check that refused bytes can never succeed afterwards.
-            self.check = None;
+            self.held = Held::Nothing;
             self.phase = Phase::Head;
             return Err(e.into());
         }
@@ -308,7 +317,10 @@ impl Ctx {
 
     /// Ends the artifact check; it is over whatever the answer.
     pub(crate) fn finish_artifact(&mut self) -> Status<()> {
-        let (Phase::Artifact, Some(check)) = (self.phase, self.check.take()) else {
+        if self.phase != Phase::Artifact {
+            return Err(modelseal_status::InvalidState);
+        }
+        let Held::Check(check) = core::mem::replace(&mut self.held, Held::Nothing) else {
             return Err(modelseal_status::InvalidState);
         };
         self.phase = Phase::Head;
@@ -344,7 +356,7 @@ impl Ctx {
                 Ok(())
             }
             Err(modelseal_core::Error::BufferTooSmall) => {
-                self.work_needed = work_len_needed(reader, work);
+                self.held = Held::WorkNeeded(work_len_needed(reader, work));
                 Err(modelseal_status::BufferTooSmall)
             }
             Err(e) => Err(e.into()),
@@ -354,9 +366,9 @@ impl Ctx {
     /// The work-buffer length the bundle that `verify_bundle` last refused
     /// as too small needs.
     pub(crate) fn work_len_needed(&self) -> Status<usize> {
-        match self.work_needed {
-            0 => Err(modelseal_status::InvalidState),
-            n => Ok(n),
+        match self.held {
+            Held::WorkNeeded(n) if n > 0 => Ok(n),
+            _ => Err(modelseal_status::InvalidState),
         }
     }
 
@@ -409,6 +421,37 @@ impl Ctx {
             return Err(modelseal_status::InvalidState);
         }
         f(&mut Session::resume(self.head.get(), &mut self.state)?)
+    }
+
+    /// How artifact `index`'s digest is made, from its authenticated
+    /// record: with a verified head (through the tree of records) or a
+    /// verified bundle (through the manifest, re-hashed).
+    pub(crate) fn artifact_verity(
+        &mut self,
+        index: usize,
+    ) -> Status<(
+        u64,
+        modelseal_core::Digest,
+        Option<modelseal_core::verity::Params>,
+    )> {
+        if self.phase == Phase::Installed {
+            let i = self.installed()?;
+            let m = i.manifest()?;
+            if index >= m.artifact_count() {
+                return Err(modelseal_status::NoSuchArtifact);
+            }
+            let a = m.artifact(index)?;
+            let v = a
+                .verity
+                .as_ref()
+                .map(modelseal_core::verity::Params::of)
+                .transpose()?;
+            return Ok((a.size, a.digest, v));
+        }
+        self.with_verified_head_mut(|s| {
+            let (a, _) = s.artifact(index)?;
+            Ok((a.size, a.digest, a.verity))
+        })
     }
 
     /// Length of the verified head, in bytes: after `verify_head` or a

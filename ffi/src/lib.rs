@@ -62,6 +62,8 @@ mod status;
 mod tests;
 #[cfg(test)]
 mod tests_report;
+#[cfg(test)]
+mod tests_verity;
 mod types;
 
 pub use api::*;

@@ -104,6 +104,23 @@ pub enum modelseal_status {
     SignerFailed = 35,
     /// A report signer names an algorithm this library does not know.
     UnsupportedAlgorithm = 36,
+    /// Verify on read: the bytes are not the signed ones at that offset
+    /// (they do not hash to their entry in the fs-verity tree).
+    VerityBlockMismatch = 37,
+    /// Verify on read: a block of the fs-verity tree does not match its
+    /// parent (the tree's storage is corrupt).
+    VerityTreeCorrupt = 38,
+    /// Verify on read: the fs-verity tree does not lead to the artifact's
+    /// signed digest (another file's tree, a damaged top block, or too long).
+    VerityTreeForeign = 39,
+    /// Verify on read: the fs-verity tree is shorter than the artifact needs.
+    VerityTreeTruncated = 40,
+    /// Verify on read: the offset is at or past the end of the artifact, or
+    /// the range runs past it.
+    VerityOutOfRange = 41,
+    /// Verify on read: the offset is not on a block boundary, or the range
+    /// is empty or ends neither on one nor at the end of the artifact.
+    VerityMisaligned = 42,
     /// A required pointer argument is NULL (or a NULL buffer with a nonzero
     /// length).
     NullArgument = 64,
@@ -220,6 +237,15 @@ status_table! {
     SignerFailed => c"the report signer failed", from SignerFailed;
     UnsupportedAlgorithm =>
         c"unsupported report signature algorithm", from UnsupportedAlgorithm;
+    VerityBlockMismatch =>
+        c"fs-verity: block does not match the signed digest", from VerityBlockMismatch;
+    VerityTreeCorrupt => c"fs-verity: the Merkle tree is corrupt", from VerityTreeCorrupt;
+    VerityTreeForeign =>
+        c"fs-verity: the Merkle tree is not this artifact's", from VerityTreeForeign;
+    VerityTreeTruncated => c"fs-verity: the Merkle tree is truncated", from VerityTreeTruncated;
+    VerityOutOfRange => c"fs-verity: read past the end of the artifact", from VerityOutOfRange;
+    VerityMisaligned =>
+        c"fs-verity: read not aligned to the tree's blocks", from VerityMisaligned;
     NullArgument => c"required pointer argument is NULL";
     InvalidArgument => c"argument out of range";
     MisalignedContext => c"context is not suitably aligned";

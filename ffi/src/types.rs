@@ -8,7 +8,7 @@
 use crate::consts::{
     MODELSEAL_DIGEST_LEN, MODELSEAL_ID_BUF_LEN, MODELSEAL_KEY_ID_LEN, MODELSEAL_MAX_COMPONENTS,
     MODELSEAL_MAX_ECU_MODELS, MODELSEAL_MAX_SIGNERS, MODELSEAL_NAME_BUF_LEN,
-    MODELSEAL_VERIFIER_WORDS,
+    MODELSEAL_VERIFIER_WORDS, MODELSEAL_VERITY_MAX_SALT_LEN, MODELSEAL_VERITY_WORDS,
 };
 use core::ffi::{c_char, c_int, c_void};
 
@@ -26,6 +26,45 @@ use core::ffi::{c_char, c_int, c_void};
 pub struct modelseal_verifier {
     /// Private storage.
     pub _opaque: [u64; MODELSEAL_VERIFIER_WORDS],
+}
+
+/// A verify-on-read context for one fs-verity artifact. Allocate it
+/// yourself, of `MODELSEAL_VERITY_SIZE` bytes aligned to
+/// `MODELSEAL_VERITY_ALIGN`, and open it with `modelseal_verity_open`.
+///
+/// Do not rely on the contents. It borrows the tree reader and the cache
+/// given to `modelseal_verity_open` until it is opened again; one context
+/// serves one thread at a time and needs no cleanup.
+#[repr(C)]
+#[derive(Debug)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_verity {
+    /// Private storage.
+    pub _opaque: [u64; MODELSEAL_VERITY_WORDS],
+}
+
+/// How an artifact's digest is made, from its authenticated record
+/// (`modelseal_verifier_get_artifact_verity`): everything verify on read
+/// needs besides the tree. Keep it where only the firmware writes it: a
+/// changed record is a changed signed digest.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub struct modelseal_verity_info {
+    /// Length of the artifact's bytes, in bytes.
+    pub size: u64,
+    /// The signed digest: the fs-verity file digest when `is_verity`,
+    /// else the flat SHA-256.
+    pub digest: [u8; 32],
+    /// Whether the digest is an fs-verity digest (only then can the
+    /// artifact be verified on read).
+    pub is_verity: bool,
+    /// log2 of the Merkle tree block size (10 to 16; 0 when not `is_verity`).
+    pub log_block_size: u8,
+    /// Bytes of `salt` used (0 for none).
+    pub salt_len: u8,
+    /// The salt.
+    pub salt: [u8; MODELSEAL_VERITY_MAX_SALT_LEN],
 }
 
 /// A SHA-256 implementation supplied by the firmware, for example a driver

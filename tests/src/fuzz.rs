@@ -304,3 +304,81 @@ pub fn version_report(data: &[u8]) {
     }
     check(&rep);
 }
+
+/// A tree (or file) in memory, for the verify-on-read harness.
+struct MemReader<'a>(&'a [u8]);
+
+impl modelseal_core::bundle::ReadAt for MemReader<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_exact_at(
+        &mut self,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<(), modelseal_core::bundle::ReadFailure> {
+        let o = usize::try_from(offset).map_err(|_| modelseal_core::bundle::ReadFailure)?;
+        let src = o
+            .checked_add(buf.len())
+            .and_then(|end| self.0.get(o..end))
+            .ok_or(modelseal_core::bundle::ReadFailure)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+/// Verify on read over hostile trees, offsets, lengths and bytes: the
+/// input picks the block size, salt, file size, faults in the tree (flipped
+/// bits, truncation), the cache size and a series of reads, some with a
+/// flipped bit. Never panics, and a read is accepted only when its bytes
+/// are the file's bytes at that offset.
+pub fn verity(data: &[u8]) {
+    use modelseal_core::verity::{BlockCache, BlockChecker, Params};
+    let mut input = data.iter().copied();
+    let mut next = move || input.next().unwrap_or(0);
+    let log = 10 + next() % 3;
+    let salt: Vec<u8> = (0..next() % 33).map(|_| next()).collect();
+    let p = Params::new(1, log, &salt).expect("valid parameters");
+    let bs = p.block_size();
+    let n = ((usize::from(next()) << 8) | usize::from(next())) * 37 % (bs * 40 + 1);
+    let file: Vec<u8> = (0..n).map(|i| (i as u8) ^ ((i >> 8) as u8)).collect();
+    let t = modelseal::verity::of_bytes(&p, &file).expect("tree");
+    let mut tree = t.bytes.unwrap_or_default();
+    for _ in 0..next() % 4 {
+        if !tree.is_empty() {
+            let at = (usize::from(next()) * 131 + usize::from(next())) % tree.len();
+            tree[at] ^= 1 << (next() % 8);
+        }
+    }
+    if next() % 8 == 0 {
+        let cut = usize::from(next()) * 17 % (tree.len() + 1);
+        tree.truncate(cut);
+    }
+    let slots = 1 + usize::from(next() % 4);
+    let mut mem = vec![0u8; slots * BlockCache::slot_len(bs)];
+    let mut cache = BlockCache::new(&mut mem, &p).expect("cache");
+    let mut e = SoftSha256::new();
+    let mut tr = MemReader(&tree);
+    let Ok(c) = BlockChecker::open(&mut e, p, n as u64, &t.digest, &mut tr, &mut cache) else {
+        return;
+    };
+    for _ in 0..8 {
+        let off = (usize::from(next()) * 97 + usize::from(next())) % (n + bs + 1);
+        let len = usize::from(next()) * 61 % (3 * bs + 1);
+        let mut bytes = file
+            .get(off.min(n)..off.saturating_add(len).min(n))
+            .unwrap_or(&[])
+            .to_vec();
+        let flip = next() % 4 == 0 && !bytes.is_empty();
+        if flip {
+            let at = usize::from(next()) % bytes.len();
+            bytes[at] ^= 1;
+        }
+        if c.check(&mut e, &mut tr, &mut cache, off as u64, &bytes)
+            .is_ok()
+        {
+            assert!(!flip, "a changed byte verified at {off}");
+            assert_eq!(&bytes[..], &file[off..off + bytes.len()], "at {off}");
+        }
+    }
+}

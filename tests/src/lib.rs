@@ -163,6 +163,8 @@ pub struct Payload {
     pub licence: String,
     /// Plaintext and encryption, when "encrypted".
     pub plaintext: Option<PlaintextBuf>,
+    /// fs-verity parameters, for an fs-verity digest instead of a flat one.
+    pub verity: Option<modelseal_core::verity::Params>,
 }
 
 impl Payload {
@@ -174,6 +176,18 @@ impl Payload {
             bytes: bytes(name, len),
             licence: "Apache-2.0".into(),
             plaintext: None,
+            verity: None,
+        }
+    }
+    /// The digest the manifest carries: flat SHA-256, or fs-verity.
+    pub fn digest(&self) -> Digest {
+        match &self.verity {
+            None => sha256(&self.bytes),
+            Some(p) => {
+                modelseal::verity::of_bytes(p, &self.bytes)
+                    .expect("fs-verity digest")
+                    .digest
+            }
         }
     }
     /// The manifest's record of this payload.
@@ -182,11 +196,23 @@ impl Payload {
             name: self.name.clone(),
             kind: self.kind.code(),
             size: self.bytes.len() as u64,
-            digest: sha256(&self.bytes),
+            digest: self.digest(),
+            verity: self.verity.map(|p| p.to_buf()),
             plaintext: self.plaintext.clone(),
             licence: self.licence.clone(),
         }
     }
+}
+
+/// The weights of the standard component: two 4 KiB blocks under an
+/// fs-verity digest (the way large weights ship).
+pub fn weights_with_verity() -> Payload {
+    let mut w = Payload::new("weights.safetensors", ArtifactKind::Weights, 4097);
+    w.verity = Some(
+        modelseal_core::verity::Params::new(1, modelseal_core::verity::DEFAULT_LOG_BLOCK_SIZE, b"")
+            .expect("default fs-verity parameters"),
+    );
+    w
 }
 
 /// The standard payloads of a front-camera perception component.
@@ -196,6 +222,7 @@ pub fn payloads() -> Vec<Payload> {
     engine.plaintext = Some(PlaintextBuf {
         size: plain.len() as u64,
         digest: sha256(&plain),
+        verity: None,
         encryption: EncryptionBuf {
             algorithm: "aes-256-gcm".into(),
             key_id: "ecu-fc-model-key-3".into(),
@@ -210,7 +237,7 @@ pub fn payloads() -> Vec<Payload> {
         Payload::new("model.onnx", ArtifactKind::Onnx, 3001),
         Payload::new("postprocess/nms.py", ArtifactKind::ProcessingCode, 2048),
         sbom,
-        Payload::new("weights.safetensors", ArtifactKind::Weights, 4097),
+        weights_with_verity(),
     ]
 }
 

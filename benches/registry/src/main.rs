@@ -90,6 +90,7 @@ fn component(family: &str, version: &str, n: usize, dataset: &str) -> (Vec<u8>, 
             let b = bytes(&format!("{family}{version}{i}"), 64);
             (
                 ArtifactEntry {
+                    verity: None,
                     name,
                     kind: ArtifactKind::Weights.code(),
                     size: b.len() as u64,
@@ -104,6 +105,7 @@ fn component(family: &str, version: &str, n: usize, dataset: &str) -> (Vec<u8>, 
     let s = sbom(&format!("{family}{version}"), 20);
     payloads.push((
         ArtifactEntry {
+            verity: None,
             name: "sbom.cdx.json".into(),
             kind: ArtifactKind::SbomCycloneDx.code(),
             size: s.len() as u64,

@@ -2650,3 +2650,199 @@ fn signers_review_requests_and_every_signature_is_logged() {
         Some(1)
     );
 }
+
+// ------------------------------------------------------------ fs-verity
+
+/// `fsverity digest` of `file` with 1 KiB blocks: the digest (hex) and the
+/// exported tree.
+fn fsverity_digest(dir: &Path, file: &str) -> (String, Vec<u8>) {
+    let o = Command::new("fsverity")
+        .args([
+            "digest",
+            file,
+            "--block-size=1024",
+            "--out-merkle-tree",
+            "fsv.tree",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("`fsverity` runs (tests/setup.sh installs Debian's fsverity package)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let d = out
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.strip_prefix("sha256:"))
+        .expect("sha256:<digest>")
+        .to_owned();
+    (d, fs::read(dir.join("fsv.tree")).expect("tree"))
+}
+
+/// The whole path of a large model under fs-verity: the spec asks by a
+/// size threshold; the build signs Linux's own fs-verity digest, carries
+/// the tree in the bundle and writes it beside the artifact; inspection
+/// says which digest is which and adds the flat SHA-256 it computed;
+/// `verify` (the core) checks it and refuses a changed byte; an ECU
+/// verifies blocks on read against the tree from the bundle.
+#[test]
+fn fs_verity_artifacts_build_inspect_verify_and_verify_on_read() {
+    use modelseal_core::bundle::{ReadAt, ReadFailure};
+    use modelseal_core::verity::{BlockCache, BlockChecker};
+    use sha2::Digest as _;
+    let e = Env::new();
+    e.root();
+    // 300 KiB at 1 KiB blocks: 300 blocks, two hash levels.
+    let big: Vec<u8> = (0..300 * 1024u32)
+        .map(|i| (i % 239) as u8 ^ (i >> 9) as u8)
+        .collect();
+    fs::write(e.p("spec/artifacts/big-weights.bin"), &big).expect("write");
+    let mut spec = fs::read_to_string(e.p("spec/perception_front_camera.toml")).expect("spec");
+    spec.push_str(
+        "\n[[artifact]]\npath = \"big-weights.bin\"\nkind = \"weights\"\nlicence = \"MIT\"\n\n\
+         [verity]\nmin_size = 100000\nblock_size = 1024\ntree_in_bundle = true\n",
+    );
+    fs::write(e.p("spec/v.toml"), spec).expect("spec");
+    e.ok(&[
+        "build",
+        "spec/v.toml",
+        "-o",
+        "v.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "c1.pem",
+        "--key",
+        "c2.pem",
+        "--verity-trees",
+        "trees",
+    ]);
+    let (want, want_tree) = fsverity_digest(&e.p("spec/artifacts"), "big-weights.bin");
+    // The tree beside the artifact is fsverity's.
+    assert_eq!(
+        fs::read(e.p("trees/big-weights.bin.merkle")).expect("tree file"),
+        want_tree
+    );
+
+    let j = e.json(&["inspect", "v.msb"]);
+    let arts = j["manifest"]["artifacts"].as_array().expect("artifacts");
+    let find = |n: &str| arts.iter().find(|a| a["name"] == n).expect(n).clone();
+    let w = find("big-weights.bin");
+    assert_eq!(w["digest"], want.as_str());
+    assert_eq!(w["digest_form"]["form"], "fs-verity");
+    assert_eq!(w["digest_form"]["block_size"], 1024);
+    assert_eq!(
+        w["flat_sha256_computed"],
+        hex::encode(sha2::Sha256::digest(&big)).as_str()
+    );
+    // Below the threshold: flat, and said so.
+    assert_eq!(find("model.onnx")["digest_form"]["form"], "sha256");
+    let t = find("big-weights.bin.merkle");
+    assert_eq!(t["kind"], "fsverity-tree");
+    assert_eq!(t["size"], want_tree.len() as u64);
+    let text = e.ok(&["inspect", "v.msb"]);
+    assert!(
+        text.contains(&format!("fs-verity sha256 (block 1024) {want}")),
+        "{text}"
+    );
+
+    e.ok(&e.verify_args("v.msb"));
+
+    // Verify on read, as an ECU would: the bundle verified once by the
+    // core, then blocks read at any offset checked through the tree the
+    // bundle carries.
+    let bundle = fs::read(e.p("v.msb")).expect("bundle");
+    let wo = w["payload_offset"].as_u64().expect("offset") as usize;
+    let to = t["payload_offset"].as_u64().expect("offset") as usize;
+    struct Mem<'a>(&'a [u8]);
+    impl ReadAt for Mem<'_> {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_exact_at(&mut self, off: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+            let o = off as usize;
+            buf.copy_from_slice(self.0.get(o..o + buf.len()).ok_or(ReadFailure)?);
+            Ok(())
+        }
+    }
+    let p = modelseal_core::verity::Params::new(1, 10, b"").expect("params");
+    let digest: [u8; 32] = hex::decode(&want).expect("hex").try_into().expect("32");
+    let tree_bytes = &bundle[to..to + want_tree.len()];
+    let data = &bundle[wo..wo + big.len()];
+    let mut eng = modelseal_core::SoftSha256::new();
+    let mut mem = vec![0u8; 8 * BlockCache::slot_len(1024)];
+    let mut cache = BlockCache::new(&mut mem, &p).expect("cache");
+    let mut tree = Mem(tree_bytes);
+    let c = BlockChecker::open(
+        &mut eng,
+        p,
+        big.len() as u64,
+        &digest,
+        &mut tree,
+        &mut cache,
+    )
+    .expect("the bundle's tree leads to the signed digest");
+    for b in [0usize, 17, 150, 299] {
+        c.check(
+            &mut eng,
+            &mut tree,
+            &mut cache,
+            (b * 1024) as u64,
+            &data[b * 1024..(b + 1) * 1024],
+        )
+        .expect("block verifies on read");
+    }
+    assert_eq!(
+        c.check(&mut eng, &mut tree, &mut cache, 1024, &data[..1024]),
+        Err(modelseal_core::Error::VerityBlockMismatch),
+        "block 0's bytes claimed at block 1's offset"
+    );
+
+    // One changed byte of the fs-verity artifact: verify refuses it.
+    let mut bad = bundle.clone();
+    bad[wo + 5000] ^= 1;
+    fs::write(e.p("bad.msb"), &bad).expect("write");
+    let mut args = e.verify_args("bad.msb");
+    args.push("--json");
+    let o = e.run(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("digest"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Spec errors name the field: a block size that is not a power of two, a
+/// salt too long, a tree for a plaintext.
+#[test]
+fn fs_verity_spec_errors_name_the_field() {
+    let e = Env::new();
+    e.root();
+    let base = fs::read_to_string(e.p("spec/perception_front_camera.toml")).expect("spec");
+    for (extra, field) in [
+        ("\n[verity]\nmin_size = 1\nblock_size = 3000\n", "verity"),
+        (
+            "\n[verity]\nmin_size = 1\nsalt = \"00000000000000000000000000000000000000000000000000000000000000000000\"\n",
+            "verity",
+        ),
+    ] {
+        fs::write(e.p("spec/bad.toml"), format!("{base}{extra}")).expect("spec");
+        let err = e.fails(
+            2,
+            &[
+                "build",
+                "spec/bad.toml",
+                "-o",
+                "x.msb",
+                "--root",
+                "root.msr",
+            ],
+        );
+        assert!(err.contains(field), "{err}");
+    }
+}

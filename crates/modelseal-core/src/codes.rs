@@ -176,6 +176,10 @@ code_table! {
         SbomCycloneDx = 8, "sbom-cyclonedx";
         /// A software bill of materials in SPDX.
         SbomSpdx = 9, "sbom-spdx";
+        /// The fs-verity Merkle tree of another artifact (the artifact of
+        /// the same name without the `.merkle` suffix), root level first:
+        /// what a device reads to verify that artifact on read.
+        FsverityTree = 10, "fsverity-tree";
         /// Anything else.
         Other = 255, "other";
     }

@@ -204,7 +204,7 @@ mod tests {
     use super::*;
     use crate::doc::{
         Artifact, ComponentHead, EcuHead, Encryption, Extension, Lineage, ManifestHead,
-        MetadataEntry, Middleware, ModelRef, ParameterSet, Plaintext, SystemConfigHead,
+        MetadataEntry, Middleware, ModelRef, ParameterSet, Plaintext, SystemConfigHead, Verity,
     };
     use serde::{Deserialize, Serialize};
 
@@ -360,9 +360,15 @@ mod tests {
                 kind: 2,
                 size: 1 << 33,
                 digest: d,
+                verity: Some(Verity {
+                    algorithm: 1,
+                    log_block_size: 12,
+                    salt: &[7; 32],
+                }),
                 plaintext: Some(Plaintext {
                     size: 9,
                     digest: d,
+                    verity: None,
                     encryption: Encryption {
                         algorithm: "aes-256-gcm",
                         key_id: "k1",

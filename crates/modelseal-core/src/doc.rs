@@ -411,14 +411,36 @@ record! {
 }
 
 record! {
+    /// The fs-verity parameters of a digest: with them, the record's
+    /// `digest` is the fs-verity file digest of the bytes (SHA-256 of the
+    /// 256-byte descriptor, see [`crate::verity`]) instead of their flat
+    /// SHA-256. The data size is the record's `size`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Verity<'a> => VerityBuf, leaf {
+        /// fs-verity hash algorithm: 1 (SHA-256), the only one accepted.
+        pub algorithm: u8 => u8 = Class::Code,
+        /// log2 of the Merkle tree block size, 10 (1 KiB) ..= 16 (64 KiB).
+        pub log_block_size: u8 => u8 = Class::U8,
+        /// Salt hashed before every block; empty for none.
+        #[buf(default)]
+        pub salt: &'a [u8] => Vec<u8> = Class::Bytes { max: crate::verity::MAX_SALT_LEN, limit: "MAX_SALT_LEN" },
+    }
+}
+
+record! {
     /// The artifact before signing and encryption.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Plaintext<'a> => PlaintextBuf, leaf {
         /// Length of the plaintext, in bytes.
         pub size: u64 => u64 = Class::U64,
-        /// SHA-256 of the plaintext.
+        /// SHA-256 of the plaintext, or its fs-verity file digest when
+        /// `verity` is present.
         #[serde(deserialize_with = "crate::wire::de_digest")]
         pub digest: Digest => Digest = Class::Digest,
+        /// The fs-verity parameters, when `digest` is an fs-verity digest.
+        #[serde(borrow)]
+        #[buf(default)]
+        pub verity: Option<Verity<'a>> => Option<VerityBuf> = Class::OptRecord { max: Verity::MAX_LEN },
         /// How it was encrypted.
         #[serde(borrow)]
         pub encryption: Encryption<'a> => EncryptionBuf = Class::Record { max: Encryption::MAX_LEN },
@@ -435,9 +457,14 @@ record! {
         pub kind: u8 => u8 = Class::Code,
         /// Length of the distributed bytes, in bytes.
         pub size: u64 => u64 = Class::U64,
-        /// SHA-256 of the distributed bytes.
+        /// SHA-256 of the distributed bytes, or their fs-verity file
+        /// digest when `verity` is present.
         #[serde(deserialize_with = "crate::wire::de_digest")]
         pub digest: Digest => Digest = Class::Digest,
+        /// The fs-verity parameters, when `digest` is an fs-verity digest.
+        #[serde(borrow)]
+        #[buf(default)]
+        pub verity: Option<Verity<'a>> => Option<VerityBuf> = Class::OptRecord { max: Verity::MAX_LEN },
         /// The plaintext, when the distributed bytes are encrypted.
         #[serde(borrow)]
         pub plaintext: Option<Plaintext<'a>> => Option<PlaintextBuf> = Class::OptRecord { max: Plaintext::MAX_LEN },

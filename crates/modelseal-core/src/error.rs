@@ -139,6 +139,32 @@ pub enum Error {
     /// checked on the host), or an unknown algorithm code.
     #[error("unsupported report signature algorithm")]
     UnsupportedAlgorithm,
+    /// Verify on read: a data block does not hash to its entry in the
+    /// fs-verity tree (the bytes are not the signed ones, or they were read
+    /// from another offset than the one given).
+    #[error("fs-verity: block does not match the signed digest")]
+    VerityBlockMismatch,
+    /// Verify on read: a hash block of the fs-verity tree does not hash to
+    /// its parent's entry (the tree's storage is corrupt).
+    #[error("fs-verity: the Merkle tree is corrupt")]
+    VerityTreeCorrupt,
+    /// Verify on read: the fs-verity tree does not lead to the artifact's
+    /// signed digest (the tree of another file, or a damaged top block),
+    /// or it is longer than the artifact's tree.
+    #[error("fs-verity: the Merkle tree is not this artifact's")]
+    VerityTreeForeign,
+    /// Verify on read: the fs-verity tree is shorter than the artifact's
+    /// size requires.
+    #[error("fs-verity: the Merkle tree is truncated")]
+    VerityTreeTruncated,
+    /// Verify on read: the offset is at or past the end of the artifact,
+    /// or the range runs past it.
+    #[error("fs-verity: read past the end of the artifact")]
+    VerityOutOfRange,
+    /// Verify on read: the offset is not on a block boundary, or the range
+    /// ends neither on one nor at the end of the artifact, or is empty.
+    #[error("fs-verity: read not aligned to the tree's blocks")]
+    VerityMisaligned,
 }
 
 /// Result alias used throughout the core.

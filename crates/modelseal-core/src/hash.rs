@@ -60,8 +60,10 @@ impl SoftSha256 {
 }
 
 impl Sha256Engine for SoftSha256 {
+    // Reset and finalize in place: no state is built and moved per digest,
+    // which shows when digests are short (fs-verity blocks).
     fn start(&mut self) -> core::result::Result<(), EngineFailure> {
-        self.state = sha2::Sha256::new();
+        sha2::Digest::reset(&mut self.state);
         Ok(())
     }
     fn update(&mut self, data: &[u8]) -> core::result::Result<(), EngineFailure> {
@@ -69,8 +71,7 @@ impl Sha256Engine for SoftSha256 {
         Ok(())
     }
     fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure> {
-        let state = core::mem::take(&mut self.state);
-        *out = state.finalize().into();
+        *out = self.state.finalize_reset().into();
         Ok(())
     }
 }

@@ -44,6 +44,8 @@
 //! - **Plumbing**: [`hash`] (the SHA-256 engine a firmware may supply),
 //!   [`manifest`] (the views a manifest reader returns, the visitor),
 //!   [`records`] (an artifact record as authenticated), [`policy`].
+//! - **fs-verity digests** ([`verity`]): the streaming hasher the artifact
+//!   checks use, and verify on read ([`verity::BlockChecker`]).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -88,6 +90,7 @@ pub mod rules;
 mod snap;
 pub mod unverified;
 mod verify;
+pub mod verity;
 mod wire;
 pub mod write;
 

@@ -169,7 +169,7 @@ const fn round_up(n: usize, to: usize) -> usize {
 }
 
 /// Largest manifest document, in bytes: the largest legal manifest of either
-/// kind, rounded up to a whole KiB (1,080,320 bytes = 1055 KiB).
+/// kind, rounded up to a whole KiB (1,227,776 bytes = 1199 KiB).
 pub const MAX_MANIFEST_LEN: usize = round_up(
     max(COMPONENT_MANIFEST_WORST, SYSTEM_CONFIG_MANIFEST_WORST),
     1024,
@@ -245,7 +245,7 @@ const _: () = assert!(COMPONENT_MANIFEST_WORST <= MAX_MANIFEST_LEN);
 const _: () = assert!(SYSTEM_CONFIG_MANIFEST_WORST <= MAX_MANIFEST_LEN);
 const _: () = assert!(ROOT_WORST <= MAX_ROOT_LEN);
 const _: () = assert!(IDENTITY_WORST <= MAX_IDENTITY_LEN);
-const _: () = assert!(MAX_MANIFEST_LEN == 1_080_320);
+const _: () = assert!(MAX_MANIFEST_LEN == 1_227_776);
 const _: () = assert!(MAX_ROOT_LEN == 2240);
 const _: () = assert!(MAX_IDENTITY_LEN <= u16::MAX as usize);
 const _: () = assert!(REPORT_WORST <= MAX_REPORT_LEN);

@@ -696,6 +696,7 @@ fn scan_artifacts(
             let a: Artifact<'_> = s.take(dec::decode)?;
             layout = layout.and_then(|mut l| l.place(a.size).ok().map(|_| l));
             a.check_fields(&mut ())?;
+            crate::verity::check_artifact(&a)?;
             names.ascending(a.name)?;
             sink.artifact(index, &a)?;
         }

@@ -104,8 +104,11 @@ pub struct ArtifactRecord {
     pub kind: u8,
     /// Length of the distributed bytes.
     pub size: u64,
-    /// SHA-256 of the distributed bytes.
+    /// SHA-256 of the distributed bytes, or their fs-verity file digest
+    /// when `verity` is present.
     pub digest: Digest,
+    /// The fs-verity parameters of `digest`, when it is an fs-verity digest.
+    pub verity: Option<crate::verity::Params>,
     /// The plaintext before encryption, when there is one.
     pub plaintext: Option<PlaintextRecord>,
     /// Licence (SPDX expression).
@@ -117,8 +120,11 @@ pub struct ArtifactRecord {
 pub struct PlaintextRecord {
     /// Length of the plaintext.
     pub size: u64,
-    /// SHA-256 of the plaintext.
+    /// SHA-256 of the plaintext, or its fs-verity file digest when
+    /// `verity` is present.
     pub digest: Digest,
+    /// The fs-verity parameters of `digest`, when it is an fs-verity digest.
+    pub verity: Option<crate::verity::Params>,
     /// Encryption algorithm.
     pub algorithm: heapless::String<MAX_ID_LEN, u8>,
     /// Key id in the vehicle's key store.
@@ -136,6 +142,7 @@ impl ArtifactRecord {
         kind: 0,
         size: 0,
         digest: [0; 32],
+        verity: None,
         plaintext: None,
         licence: heapless::String::new(),
     };
@@ -148,11 +155,13 @@ impl ArtifactRecord {
         self.kind = a.kind;
         self.size = a.size;
         self.digest = a.digest;
+        self.verity = verity_of(a.verity.as_ref())?;
         self.plaintext = match &a.plaintext {
             None => None,
             Some(p) => Some(PlaintextRecord {
                 size: p.size,
                 digest: p.digest,
+                verity: verity_of(p.verity.as_ref())?,
                 algorithm: bounded(p.encryption.algorithm)?,
                 key_id: bounded(p.encryption.key_id)?,
             }),
@@ -160,6 +169,10 @@ impl ArtifactRecord {
         self.licence = bounded(a.licence)?;
         Ok(())
     }
+}
+
+fn verity_of(v: Option<&crate::doc::Verity<'_>>) -> Result<Option<crate::verity::Params>> {
+    v.map(crate::verity::Params::of).transpose()
 }
 
 /// Reads one record at the reader, returning its leaf hash and its size;

@@ -811,9 +811,15 @@ mod owned_tests {
             kind: 1,
             size: 10,
             digest: [2; 32],
+            verity: None,
             plaintext: Some(Plaintext {
                 size: 9,
                 digest: [3; 32],
+                verity: Some(Verity {
+                    algorithm: 1,
+                    log_block_size: 16,
+                    salt: b"salt",
+                }),
                 encryption: Encryption {
                     algorithm: "aes-256-gcm",
                     key_id: "k1",

@@ -214,6 +214,9 @@ pub struct ArtifactCheck {
     digest: Digest,
     manifest: Digest,
     generation: u32,
+    /// The running fs-verity tree, when the digest is an fs-verity digest
+    /// (a flat digest runs in the engine alone).
+    verity: Option<crate::verity::Hasher>,
 }
 
 impl ArtifactCheck {
@@ -605,7 +608,14 @@ impl<E: Sha256Engine> Verifier<E> {
         index: usize,
     ) -> Result<ArtifactCheck> {
         let (record, _) = session.artifact(index)?;
-        self.start(session, index, record.size, record.digest, false)
+        self.start(
+            session,
+            index,
+            record.size,
+            record.digest,
+            record.verity,
+            false,
+        )
     }
 
     /// Starts checking the plaintext of artifact `index` (the bytes after
@@ -617,7 +627,7 @@ impl<E: Sha256Engine> Verifier<E> {
     ) -> Result<ArtifactCheck> {
         let (record, _) = session.artifact(index)?;
         let p = record.plaintext.ok_or(Error::NoSuchArtifact)?;
-        self.start(session, index, p.size, p.digest, true)
+        self.start(session, index, p.size, p.digest, p.verity, true)
     }
 
     fn start<S: Borrow<SessionState>>(
@@ -626,9 +636,18 @@ impl<E: Sha256Engine> Verifier<E> {
         index: usize,
         size: u64,
         digest: Digest,
+        verity: Option<crate::verity::Params>,
         plaintext: bool,
     ) -> Result<ArtifactCheck> {
-        engine_err(self.engine.start())?;
+        // A flat digest starts the engine now; an fs-verity tree starts it
+        // at every data block.
+        let verity = match verity {
+            None => {
+                engine_err(self.engine.start())?;
+                None
+            }
+            Some(p) => Some(crate::verity::Hasher::new(p, size)?),
+        };
         self.generation = self.generation.wrapping_add(1);
         Ok(ArtifactCheck {
             index: u16::try_from(index).map_err(|_| Error::NoSuchArtifact)?,
@@ -638,6 +657,7 @@ impl<E: Sha256Engine> Verifier<E> {
             digest,
             manifest: session.st.borrow().digest,
             generation: self.generation,
+            verity,
         })
     }
 
@@ -653,7 +673,10 @@ impl<E: Sha256Engine> Verifier<E> {
         if seen > check.size {
             return Err(Error::ArtifactTooLong);
         }
-        engine_err(self.engine.update(data))?;
+        match &mut check.verity {
+            None => engine_err(self.engine.update(data))?,
+            Some(h) => h.update(&mut self.engine, data)?,
+        }
         check.seen = seen;
         Ok(())
     }
@@ -669,8 +692,16 @@ impl<E: Sha256Engine> Verifier<E> {
         }
         // A finished check can never be fed or finished again.
         self.generation = self.generation.wrapping_add(1);
-        let mut got = [0u8; 32];
-        engine_err(self.engine.finish(&mut got))?;
+        let got = match check.verity {
+            None => {
+                let mut got = [0u8; 32];
+                engine_err(self.engine.finish(&mut got))?;
+                got
+            }
+            // The tree of fewer bytes than declared is not computed.
+            Some(_) if check.seen < check.size => return Err(Error::ArtifactTruncated),
+            Some(h) => h.finish(&mut self.engine)?,
+        };
         if check.seen < check.size {
             return Err(Error::ArtifactTruncated);
         }
@@ -1185,9 +1216,8 @@ struct Payloads<'g, 's, E: Sha256Engine> {
 }
 
 impl<E: Sha256Engine> Payloads<'_, '_, E> {
-    /// Reads the bundle bytes `from..to`: hashes them when `hash`, else
-    /// requires them to be zero (padding).
-    fn range(&mut self, from: u64, to: u64, hash: bool) -> Result<()> {
+    /// Reads the bundle bytes `from..to` into `feed`.
+    fn range(&mut self, from: u64, to: u64, mut feed: Feed<'_>) -> Result<()> {
         let mut pos = from;
         // One read per chunk: bounded by to - from.
         while pos < to {
@@ -1200,10 +1230,11 @@ impl<E: Sha256Engine> Payloads<'_, '_, E> {
                     buf
                 }
             };
-            if hash {
-                engine_err(self.engine.update(buf))?;
-            } else if buf.iter().any(|&x| x != 0) {
-                return Err(Error::Malformed);
+            match &mut feed {
+                Feed::Flat => engine_err(self.engine.update(buf))?,
+                Feed::Verity(h) => h.update(&mut *self.engine, buf)?,
+                Feed::Zeros if buf.iter().any(|&x| x != 0) => return Err(Error::Malformed),
+                Feed::Zeros => {}
             }
             pos = pos.saturating_add(buf.len() as u64);
         }
@@ -1216,11 +1247,17 @@ impl<E: Sha256Engine> ManifestVisitor for Payloads<'_, '_, E> {
         let offset = self.layout.place(a.size)?;
         let end = offset.checked_add(a.size).ok_or(Error::LimitExceeded)?;
         // Padding: fewer than PAYLOAD_ALIGN bytes, all zero.
-        self.range(self.pos, offset, false)?;
-        engine_err(self.engine.start())?;
-        self.range(offset, end, true)?;
-        let mut got = [0u8; 32];
-        engine_err(self.engine.finish(&mut got))?;
+        self.range(self.pos, offset, Feed::Zeros)?;
+        let got = match &a.verity {
+            None => {
+                engine_err(self.engine.start())?;
+                self.range(offset, end, Feed::Flat)?;
+                let mut got = [0u8; 32];
+                engine_err(self.engine.finish(&mut got))?;
+                got
+            }
+            Some(v) => self.verity_payload(offset, end, v)?,
+        };
         if got != a.digest {
             return Err(Error::ArtifactDigestMismatch);
         }
@@ -1228,6 +1265,28 @@ impl<E: Sha256Engine> ManifestVisitor for Payloads<'_, '_, E> {
         self.count = self.count.saturating_add(1);
         Ok(())
     }
+}
+
+impl<E: Sha256Engine> Payloads<'_, '_, E> {
+    /// The fs-verity digest of payload bytes `from..to`. Not inlined: the
+    /// hasher's levels take stack only while a verity payload is checked.
+    #[inline(never)]
+    fn verity_payload(&mut self, from: u64, to: u64, v: &crate::doc::Verity<'_>) -> Result<Digest> {
+        let p = crate::verity::Params::of(v)?;
+        let mut h = crate::verity::Hasher::new(p, to.saturating_sub(from))?;
+        self.range(from, to, Feed::Verity(&mut h))?;
+        h.finish(&mut *self.engine)
+    }
+}
+
+/// What [`Payloads::range`] does with the bytes it reads.
+enum Feed<'h> {
+    /// Requires them to be zero (padding between payloads).
+    Zeros,
+    /// Hashes them in the engine (a flat digest).
+    Flat,
+    /// Feeds them to an fs-verity tree.
+    Verity(&'h mut crate::verity::Hasher),
 }
 
 /// Collects the components of a manifest walk for the identity record.

@@ -8,8 +8,14 @@ fn verifier_state_fits_its_budget() {
     let policy = size_of::<DevicePolicy>();
     let session = size_of::<SessionState>();
     let check = size_of::<ArtifactCheck>();
+    let verity = modelseal_core::verity::Hasher::RAM;
+    let checker = size_of::<modelseal_core::verity::BlockChecker>();
     println!(
-        "Verifier<SoftSha256> {verifier} B (policy {policy} B), SessionState {session} B, ArtifactCheck {check} B"
+        "Verifier<SoftSha256> {verifier} B (policy {policy} B), SessionState {session} B, ArtifactCheck {check} B (of which the fs-verity hasher {verity} B), BlockChecker {checker} B"
+    );
+    // The fs-verity hasher: its levels and a little bookkeeping.
+    assert!(
+        verity <= modelseal_core::verity::LEVEL_STATE_LEN * modelseal_core::verity::MAX_LEVELS + 64
     );
     // Everything a C context holds: verifier, session, one artifact check.
     assert!(verifier + session + check <= 4096, "context over 4 KiB");

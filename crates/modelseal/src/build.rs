@@ -50,6 +50,11 @@ pub struct BuildOptions<'a> {
     /// signing role's threshold of signatures, is longer is refused before
     /// anything is hashed.
     pub max_head_len: Option<usize>,
+    /// Where to write the fs-verity tree of every artifact with an
+    /// fs-verity digest, as `<dir>/<name>.merkle` (the layout
+    /// `fsverity digest --out-merkle-tree` writes), for devices that
+    /// verify on read.
+    pub tree_dir: Option<&'a Path>,
 }
 
 impl std::fmt::Debug for BuildOptions<'_> {
@@ -105,6 +110,8 @@ pub struct BuildReport {
     pub timings: Timings,
     /// Things a person should know (the bundle is valid regardless).
     pub warnings: Vec<String>,
+    /// The fs-verity tree files written (with `tree_dir`).
+    pub trees_written: Vec<PathBuf>,
 }
 
 /// Builds a bundle.
@@ -126,7 +133,7 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     // Hash (and copy).
     let t1 = Instant::now();
     let out = AtomicFile::create(opts.output, PUBLIC_MODE)?;
-    hash_into(opts, &mut plan, &layout, &out, progress)?;
+    let trees = hash_into(opts, &mut plan, &layout, &out, progress)?;
     let t_hash = t1.elapsed();
 
     // Encode, check with the core, sign.
@@ -139,6 +146,7 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
     // Flush, read back through the core, rename into place.
     let t3 = Instant::now();
     let status = check_and_commit(opts, &head, out, progress)?;
+    let trees_written = write_trees(opts, trees)?;
     let file_len = if opts.detached {
         head.len() as u64
     } else {
@@ -165,7 +173,26 @@ pub fn build(opts: &BuildOptions<'_>, progress: &dyn Progress) -> Result<BuildRe
             total_s: t0.elapsed().as_secs_f64(),
         },
         warnings,
+        trees_written,
     })
+}
+
+/// Writes each kept fs-verity tree to `<tree_dir>/<name>.merkle`, after the
+/// bundle is in place (a tree without its bundle is of no use).
+fn write_trees(opts: &BuildOptions<'_>, trees: Vec<(String, Vec<u8>)>) -> Result<Vec<PathBuf>> {
+    let Some(dir) = opts.tree_dir else {
+        return Ok(Vec::new());
+    };
+    let mut written = Vec::new();
+    for (name, bytes) in trees {
+        let path = dir.join(format!("{name}{}", crate::verity::TREE_SUFFIX));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        crate::fsio::write_atomic(&path, &bytes, PUBLIC_MODE, opts.overwrite)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Flushes the output, has the core check it for every device the target
@@ -277,12 +304,14 @@ impl Planned {
             .checked_add(BUNDLE_HEADER_LEN + env_len)
             .ok_or(Error::TooLarge("bundle head"))?;
         let mut layout = Layout::new(head_len as u64);
-        let payload_files = plan.payload_files();
-        let mut offsets = Vec::with_capacity(payload_files.len());
-        for f in &payload_files {
+        // Every artifact's size is in the manifest already (a tree
+        // artifact's from its data's size).
+        let sizes: Vec<u64> = plan.manifest.artifacts.iter().map(|a| a.size).collect();
+        let mut offsets = Vec::with_capacity(sizes.len());
+        for size in &sizes {
             offsets.push(
                 layout
-                    .place(f.size)
+                    .place(*size)
                     .map_err(|e| Error::verify("bundle layout", e))?,
             );
         }
@@ -291,7 +320,7 @@ impl Planned {
             head_len,
             offsets,
             total_len: layout.end(),
-            payload_bytes: payload_files.iter().map(|f| f.size).sum(),
+            payload_bytes: sizes.iter().sum(),
         })
     }
 }
@@ -302,10 +331,13 @@ fn detached_warnings(opts: &BuildOptions<'_>, plan: &spec::Plan) -> Vec<String> 
     if !opts.detached {
         return Vec::new();
     }
-    plan.manifest
-        .artifacts
+    let mut w: Vec<String> = plan
+        .files
         .iter()
-        .zip(plan.payload_files())
+        .filter_map(|(s, f)| match s {
+            Slot::Artifact(i) => plan.manifest.artifacts.get(*i).map(|a| (a, f)),
+            _ => None,
+        })
         .filter(|(a, f)| plan.artifact_root.join(&a.name) != f.path)
         .map(|(a, f)| {
             format!(
@@ -315,45 +347,106 @@ fn detached_warnings(opts: &BuildOptions<'_>, plan: &spec::Plan) -> Vec<String> 
                 a.name
             )
         })
-        .collect()
+        .collect();
+    for (t, _) in &plan.trees {
+        if let Some(a) = plan.manifest.artifacts.get(*t) {
+            w.push(format!(
+                "artifact `{}` is an fs-verity tree the build computes; verifying the detached head looks for it at <artifacts dir>/{} (write it there with the tree directory option)",
+                a.name, a.name
+            ));
+        }
+    }
+    w
 }
 
 /// Hashes every file of the plan into its digest slot, copying payloads
-/// into `out` at their offsets (not for a detached head).
+/// into `out` at their offsets (not for a detached head); writes each tree
+/// the bundle carries at its offset. Returns the trees to write beside the
+/// artifacts (with `tree_dir`), by artifact name.
 fn hash_into(
     opts: &BuildOptions<'_>,
     plan: &mut spec::Plan,
     layout: &Planned,
     out: &AtomicFile,
     progress: &dyn Progress,
-) -> Result<()> {
+) -> Result<Vec<(String, Vec<u8>)>> {
     if !opts.detached {
         out.file()
             .set_len(layout.total_len)
             .map_err(|e| Error::io(out.temp_path(), e))?;
     }
-    let jobs: Vec<Job<'_>> = plan
-        .files
-        .iter()
-        .map(|(slot, file)| Job {
+    let arts = &plan.manifest.artifacts;
+    let params = |v: Option<&modelseal_core::doc::VerityBuf>| {
+        v.map(modelseal_core::verity::Params::of_buf)
+            .transpose()
+            .map_err(|e| Error::verify("fs-verity parameters", e))
+    };
+    let mut jobs: Vec<Job<'_>> = Vec::with_capacity(plan.files.len());
+    for (slot, file) in &plan.files {
+        let (verity, keep_tree) = match slot {
+            Slot::Artifact(i) => {
+                let v = params(arts.get(*i).and_then(|a| a.verity.as_ref()))?;
+                let in_bundle = plan.trees.iter().any(|(_, d)| d == i);
+                (v, v.is_some() && (in_bundle || opts.tree_dir.is_some()))
+            }
+            Slot::Plaintext(i) => (
+                params(
+                    arts.get(*i)
+                        .and_then(|a| a.plaintext.as_ref())
+                        .and_then(|p| p.verity.as_ref()),
+                )?,
+                false,
+            ),
+            Slot::ParameterSet(_) => (None, false),
+        };
+        jobs.push(Job {
             file,
             copy_to: match slot {
                 Slot::Artifact(i) if !opts.detached => layout.offsets.get(*i).copied(),
                 _ => None,
             },
-        })
-        .collect();
-    let digests = hash_files(
+            verity,
+            keep_tree,
+        });
+    }
+    let hashed = hash_files(
         &jobs,
         (!opts.detached).then_some(out),
         opts.threads,
         progress,
     )?;
     let slots: Vec<Slot> = plan.files.iter().map(|(s, _)| *s).collect();
-    for (slot, d) in slots.into_iter().zip(digests) {
-        plan.fill(slot, d);
+    let mut trees = Vec::new();
+    for (slot, h) in slots.into_iter().zip(hashed) {
+        plan.fill(slot, h.digest);
+        let (Slot::Artifact(i), Some(tree)) = (slot, h.tree) else {
+            continue;
+        };
+        // The tree the bundle carries: its bytes at its offset, its flat
+        // SHA-256 as its digest (it is checked like any artifact at install;
+        // on read, each block is checked against the signed root too).
+        if let Some(&(t, _)) = plan.trees.iter().find(|(_, d)| *d == i) {
+            let expected = plan.manifest.artifacts.get(t).map(|a| a.size);
+            if expected != Some(tree.len() as u64) {
+                return Err(Error::Internal {
+                    invariant: "an fs-verity tree of the length its geometry gives",
+                });
+            }
+            if !opts.detached {
+                if let Some(&off) = layout.offsets.get(t) {
+                    out.write_at(&tree, off)?;
+                }
+            }
+            use sha2::Digest as _;
+            plan.fill(Slot::Artifact(t), sha2::Sha256::digest(&tree).into());
+        }
+        if opts.tree_dir.is_some() {
+            if let Some(a) = plan.manifest.artifacts.get(i) {
+                trees.push((a.name.clone(), tree));
+            }
+        }
     }
-    Ok(())
+    Ok(trees)
 }
 
 /// Encodes the hashed manifest, checks it with the core, signs it and

@@ -270,13 +270,58 @@ pub struct EncryptionReport {
     pub key_id: String,
 }
 
+/// What a digest is: a flat SHA-256 of the bytes, or their fs-verity file
+/// digest. Never one for the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "form", rename_all = "kebab-case")]
+pub enum DigestForm {
+    /// SHA-256 of the bytes.
+    Sha256,
+    /// The fs-verity file digest (SHA-256 of the fs-verity descriptor).
+    FsVerity {
+        /// fs-verity hash algorithm (`sha256`).
+        hash_algorithm: &'static str,
+        /// Merkle tree block size, in bytes.
+        block_size: u64,
+        /// Salt (hex; empty for none).
+        salt: String,
+    },
+}
+
+impl DigestForm {
+    fn of(v: Option<&modelseal_core::doc::VerityBuf>) -> Self {
+        match v {
+            None => Self::Sha256,
+            Some(v) => Self::FsVerity {
+                hash_algorithm: "sha256",
+                block_size: 1u64 << (v.log_block_size & 63),
+                salt: hex::encode(&v.salt),
+            },
+        }
+    }
+    /// `sha256` or `fs-verity sha256 (block 4096)`, for text.
+    fn label(&self) -> String {
+        match self {
+            Self::Sha256 => "sha256".into(),
+            Self::FsVerity {
+                block_size, salt, ..
+            } if salt.is_empty() => format!("fs-verity sha256 (block {block_size})"),
+            Self::FsVerity {
+                block_size, salt, ..
+            } => format!("fs-verity sha256 (block {block_size}, salt {salt})"),
+        }
+    }
+}
+
 /// The plaintext of an encrypted artifact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlaintextReport {
     /// Length, in bytes.
     pub size: u64,
-    /// SHA-256 (hex).
+    /// Its digest (hex), of the form `digest_form` says.
     pub digest: String,
+    /// What `digest` is.
+    pub digest_form: DigestForm,
     /// How it is encrypted.
     pub encryption: EncryptionReport,
 }
@@ -286,6 +331,7 @@ impl From<&PlaintextBuf> for PlaintextReport {
         Self {
             size: p.size,
             digest: hex::encode(p.digest),
+            digest_form: DigestForm::of(p.verity.as_ref()),
             encryption: EncryptionReport {
                 algorithm: p.encryption.algorithm.clone(),
                 key_id: p.encryption.key_id.clone(),
@@ -305,8 +351,15 @@ pub struct ArtifactReport {
     pub kind_code: u8,
     /// Length of the distributed bytes.
     pub size: u64,
-    /// SHA-256 of the distributed bytes (hex).
+    /// Digest of the distributed bytes (hex), of the form `digest_form` says.
     pub digest: String,
+    /// What `digest` is: a flat SHA-256 or an fs-verity digest.
+    pub digest_form: DigestForm,
+    /// For an fs-verity artifact of a whole bundle: the flat SHA-256 of its
+    /// bytes, computed by inspection from the bundle (for tools that look
+    /// artifacts up by SHA-256). Not signed: the signed digest is `digest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flat_sha256_computed: Option<String>,
     /// The plaintext, when the artifact is encrypted.
     pub plaintext: Option<PlaintextReport>,
     /// Licence.
@@ -323,6 +376,8 @@ impl ArtifactReport {
             kind_code: a.kind,
             size: a.size,
             digest: hex::encode(a.digest),
+            digest_form: DigestForm::of(a.verity.as_ref()),
+            flat_sha256_computed: None,
             plaintext: a.plaintext.as_ref().map(PlaintextReport::from),
             licence: a.licence.clone(),
             payload_offset,
@@ -778,12 +833,18 @@ fn artifacts_text(s: &mut String, m: &Manifest, offsets: Option<&[u64]>) {
             a.size,
             a.licence
         );
-        let _ = writeln!(s, "    sha256 {}", hex::encode(a.digest));
+        let _ = writeln!(
+            s,
+            "    {} {}",
+            DigestForm::of(a.verity.as_ref()).label(),
+            hex::encode(a.digest)
+        );
         if let Some(p) = &a.plaintext {
             let _ = writeln!(
                 s,
-                "    plaintext {} bytes, sha256 {}, encrypted with {} key {}",
+                "    plaintext {} bytes, {} {}, encrypted with {} key {}",
                 p.size,
+                DigestForm::of(p.verity.as_ref()).label(),
                 hex::encode(p.digest),
                 p.encryption.algorithm,
                 p.encryption.key_id
@@ -1053,6 +1114,24 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
     let _ = writeln!(text, "manifest digest   {}", hex::encode(doc.digest()));
     text.push_str(&chain_text);
     text.push_str(&manifest_text(&manifest, Some(&offsets)));
+    // Flat SHA-256 of fs-verity artifacts, from the bytes in the bundle.
+    let mut flat = vec![None; manifest.artifacts.len()];
+    if form == BundleForm::WholeBundle {
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        for (i, a) in manifest.artifacts.iter().enumerate() {
+            if a.verity.is_some() {
+                let d = hex::encode(
+                    flat_sha256(&f, offsets[i], a.size).map_err(|e| Error::io(path, e))?,
+                );
+                let _ = writeln!(
+                    text,
+                    "flat sha256 of {} (computed from the bundle's bytes; the signed digest is its fs-verity digest): {d}",
+                    a.name
+                );
+                flat[i] = Some(d);
+            }
+        }
+    }
     let _ = writeln!(text, "signatures ({})", doc.signatures().len());
     text.push_str(&sig_text);
     let report = InspectReport::Bundle(Box::new(BundleInspection {
@@ -1064,11 +1143,33 @@ fn inspect_bundle(path: &Path, device_root: Option<&[u8]>) -> Result<Inspection>
         bundle_len: layout.end(),
         manifest_digest: hex::encode(doc.digest()),
         rotation_chain,
-        manifest: ManifestReport::new(&manifest, Some(&offsets)),
+        manifest: {
+            let mut m = ManifestReport::new(&manifest, Some(&offsets));
+            for (a, d) in m.artifacts.iter_mut().zip(flat) {
+                a.flat_sha256_computed = d;
+            }
+            m
+        },
         signatures,
         problem,
     }));
     Ok(Inspection { report, text })
+}
+
+/// SHA-256 of `len` bytes of `f` at `offset`, streamed.
+fn flat_sha256(f: &std::fs::File, offset: u64, len: u64) -> std::io::Result<[u8; 32]> {
+    use sha2::Digest as _;
+    use std::os::unix::fs::FileExt;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut pos = 0u64;
+    while pos < len {
+        let n = (len - pos).min(buf.len() as u64) as usize;
+        f.read_exact_at(&mut buf[..n], offset + pos)?;
+        h.update(&buf[..n]);
+        pos += n as u64;
+    }
+    Ok(h.finalize().into())
 }
 
 /// A stage code for people (code 0 is reserved and never in a checked

@@ -39,6 +39,7 @@ pub mod signfile;
 pub mod spec;
 pub mod tree;
 pub mod verify;
+pub mod verity;
 
 pub use error::{Error, ErrorClass, KeyProblem, Result};
 pub use modelseal_core as core;

@@ -20,6 +20,7 @@ use crate::model::{
     ParameterSetBuf, PlaintextBuf, SystemConfig, SystemConfigHeadBuf, Target,
 };
 use crate::tree;
+use modelseal_core::doc::VerityBuf;
 use modelseal_core::doc::{ArtifactKind, BundleKind, Stage};
 use modelseal_core::limits::{MAX_ARTIFACTS, MAX_EXTENSION_LEN};
 use modelseal_core::rules::Record;
@@ -82,6 +83,41 @@ pub struct SpecFile {
     /// Manifest extensions.
     #[serde(default)]
     pub extension: Vec<ExtensionSpec>,
+    /// fs-verity digests: the defaults of every artifact's `verity`, and a
+    /// size from which artifacts get one without asking.
+    #[serde(default)]
+    pub verity: Option<VerityDefaults>,
+}
+
+/// The `[verity]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerityDefaults {
+    /// Artifacts (and hashed plaintexts) of at least this many bytes get an
+    /// fs-verity digest unless they say `verity = false`.
+    #[serde(default)]
+    pub min_size: Option<u64>,
+    /// Merkle tree block size in bytes (default 4096).
+    #[serde(default)]
+    pub block_size: Option<u64>,
+    /// Salt, hex (default none).
+    #[serde(default)]
+    pub salt: Option<String>,
+    /// Whether the bundle carries each tree as an artifact `<name>.merkle`
+    /// (for devices that verify on read).
+    #[serde(default)]
+    pub tree_in_bundle: Option<bool>,
+}
+
+/// An artifact's `verity`: `true`, `false`, or a table overriding the
+/// `[verity]` defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum VeritySpec {
+    /// On (with the defaults) or off (even above `min_size`).
+    Flag(bool),
+    /// On, with these settings.
+    Table(VerityDefaults),
 }
 
 /// A time: seconds since the Unix epoch, or an RFC 3339 string.
@@ -345,6 +381,9 @@ pub struct ArtifactSpec {
     /// The plaintext, when the file is the encrypted distributed form.
     #[serde(default)]
     pub plaintext: Option<PlaintextSpec>,
+    /// An fs-verity digest instead of a flat SHA-256.
+    #[serde(default)]
+    pub verity: Option<VeritySpec>,
 }
 
 /// The plaintext of an encrypted artifact and how it was encrypted.
@@ -364,6 +403,10 @@ pub struct PlaintextSpec {
     pub algorithm: String,
     /// Key id in the vehicle key store (identifier).
     pub key_id: String,
+    /// An fs-verity digest instead of a flat SHA-256 (with `digest`: the
+    /// given digest is one).
+    #[serde(default)]
+    pub verity: Option<VeritySpec>,
 }
 
 /// The files of a directory as artifacts: every regular file, or those
@@ -391,6 +434,9 @@ pub struct ArtifactTreeSpec {
     /// `kinds = [{ pattern = "*.onnx", kind = "onnx" }]`.
     #[serde(default)]
     pub kinds: Vec<KindRuleSpec>,
+    /// An fs-verity digest instead of a flat SHA-256, for every file.
+    #[serde(default)]
+    pub verity: Option<VeritySpec>,
 }
 
 /// One rule of `[[artifact_tree]] kinds`.
@@ -477,6 +523,9 @@ pub struct Plan {
     pub manifest: Manifest,
     /// Files to hash, and which digest each fills.
     pub files: Vec<(Slot, FileRef)>,
+    /// Artifacts that carry another artifact's fs-verity tree: (tree
+    /// artifact, data artifact), by index in the manifest.
+    pub trees: Vec<(usize, usize)>,
 }
 
 impl Plan {
@@ -575,6 +624,7 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
             _ => PathBuf::from("."),
         },
         symlinks_outside_root: spec.follow_symlinks_outside_root,
+        verity: spec.verity.clone(),
     };
     r.resolve(spec, now)
 }
@@ -583,13 +633,25 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
 type FileSlots = Vec<(Slot, FileRef)>;
 
 /// An artifact as resolved: its manifest entry, the file of its
-/// distributed bytes, and the file of its plaintext (when hashed here).
-type Resolved = (ArtifactEntry, FileRef, Option<FileRef>);
+/// distributed bytes (for a tree artifact: the file whose tree it
+/// carries), the file of its plaintext (when hashed here), and its role.
+type Resolved = (ArtifactEntry, FileRef, Option<FileRef>, Role);
+
+/// What an artifact's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A file; with `tree_in_bundle`, its fs-verity tree is an artifact too.
+    File { tree_in_bundle: bool },
+    /// The fs-verity tree of another artifact, computed while it is hashed.
+    Tree,
+}
 
 struct Resolver {
     file: PathBuf,
     dir: PathBuf,
     symlinks_outside_root: bool,
+    /// The spec's `[verity]` table.
+    verity: Option<VerityDefaults>,
 }
 
 impl Resolver {
@@ -759,12 +821,27 @@ impl Resolver {
         };
         let artifacts = self.artifacts(spec, kind, &root)?;
         let mut entries = Vec::with_capacity(artifacts.len());
-        for (i, (entry, file, plain)) in artifacts.into_iter().enumerate() {
-            files.push((Slot::Artifact(i), file));
+        let mut tree_names = Vec::new();
+        for (i, (entry, file, plain, role)) in artifacts.into_iter().enumerate() {
+            if role == Role::Tree {
+                tree_names.push((i, entry.name.clone()));
+            } else {
+                files.push((Slot::Artifact(i), file));
+            }
             if let Some(p) = plain {
                 files.push((Slot::Plaintext(i), p));
             }
             entries.push(entry);
+        }
+        let mut trees = Vec::new();
+        for (i, name) in tree_names {
+            let data = name
+                .strip_suffix(crate::verity::TREE_SUFFIX)
+                .and_then(|d| entries.iter().position(|e| e.name == d))
+                .ok_or(Error::Internal {
+                    invariant: "a tree artifact without its data artifact",
+                })?;
+            trees.push((i, data));
         }
         let extensions = self.extensions(&spec.extension)?;
 
@@ -795,6 +872,7 @@ impl Resolver {
             artifact_root: root,
             manifest,
             files,
+            trees,
         })
     }
 
@@ -896,6 +974,49 @@ impl Resolver {
                 artifacts.push(a);
             }
         }
+        // Each tree the bundle carries: an artifact of its own, after its data.
+        let mut trees = Vec::new();
+        for (entry, file, _, role) in &artifacts {
+            if *role
+                != (Role::File {
+                    tree_in_bundle: true,
+                })
+            {
+                continue;
+            }
+            if let Some(v) = &entry.verity {
+                let params = modelseal_core::verity::Params::of_buf(v)
+                    .map_err(|_| self.err(&file.field, "invalid fs-verity parameters"))?;
+                let g =
+                    modelseal_core::verity::Geometry::new(&params, entry.size).map_err(|_| {
+                        self.err(
+                            &file.field,
+                            "too large for an fs-verity tree of at most 6 levels",
+                        )
+                    })?;
+                let mut f = file.clone();
+                f.field = format!(
+                    "{} (its fs-verity tree)",
+                    file.field.strip_suffix(".path").unwrap_or(&file.field)
+                );
+                f.size = g.tree_len();
+                trees.push((
+                    ArtifactEntry {
+                        name: format!("{}{}", entry.name, crate::verity::TREE_SUFFIX),
+                        kind: ArtifactKind::FsverityTree.code(),
+                        size: g.tree_len(),
+                        digest: [0; 32],
+                        verity: None,
+                        plaintext: None,
+                        licence: entry.licence.clone(),
+                    },
+                    f,
+                    None,
+                    Role::Tree,
+                ));
+            }
+        }
+        artifacts.extend(trees);
         if kind == BundleKind::Component && artifacts.is_empty() {
             return Err(self.err(
                 "artifact",
@@ -947,6 +1068,7 @@ impl Resolver {
                     kind: kind.name().into(),
                     licence: s.licence.clone(),
                     plaintext: None,
+                    verity: None,
                 };
                 self.artifact("sbom", &a, root)
             }
@@ -965,11 +1087,15 @@ impl Resolver {
                         kind: kind.code(),
                         size: f.size,
                         digest: [0; 32],
+                        verity: None,
                         plaintext: None,
                         licence: s.licence.clone(),
                     },
                     f,
                     None,
+                    Role::File {
+                        tree_in_bundle: false,
+                    },
                 ))
             }
             _ => Err(self.err(
@@ -1081,17 +1207,28 @@ impl Resolver {
                 })?;
             self.stays_inside(&ff, root, &p)?;
             let f = self.file(&ff, p)?;
+            let verity = self.verity(
+                &format!("{field}.verity"),
+                t.verity.as_ref(),
+                Some(f.size),
+                true,
+            )?;
+            let tree = verity.as_ref().is_some_and(|(_, tree)| *tree);
             out.push((
                 ArtifactEntry {
                     name,
                     kind: kind.code(),
                     size: f.size,
                     digest: [0; 32],
+                    verity: verity.map(|(v, _)| v),
                     plaintext: None,
                     licence: t.licence.clone(),
                 },
                 f,
                 None,
+                Role::File {
+                    tree_in_bundle: tree,
+                },
             ));
         }
         Ok(out)
@@ -1167,17 +1304,28 @@ impl Resolver {
                 (Some(info), file)
             }
         };
+        let verity = self.verity(
+            &format!("{field}.verity"),
+            a.verity.as_ref(),
+            Some(file.size),
+            true,
+        )?;
+        let tree = verity.as_ref().is_some_and(|(_, tree)| *tree);
         Ok((
             ArtifactEntry {
                 name,
                 kind: kind.code(),
                 size: file.size,
                 digest: [0; 32],
+                verity: verity.map(|(v, _)| v),
                 plaintext,
                 licence: a.licence.clone(),
             },
             file,
             plain_file,
+            Role::File {
+                tree_in_bundle: tree,
+            },
         ))
     }
 
@@ -1189,17 +1337,20 @@ impl Resolver {
         p: &PlaintextSpec,
         root: &Path,
     ) -> Result<(PlaintextBuf, Option<FileRef>)> {
-        let (size, digest, file) = match (&p.path, &p.digest, p.size) {
+        let (size, digest, file, hashed) = match (&p.path, &p.digest, p.size) {
             (Some(path), None, None) => {
                 let f = self.file(
                     &format!("{pf}.path"),
                     self.inside(&format!("{pf}.path"), root, path)?,
                 )?;
-                (f.size, [0; 32], Some(f))
+                (f.size, [0; 32], Some(f), true)
             }
-            (None, Some(d), Some(size)) => {
-                (size, self.hex_digest(&format!("{pf}.digest"), d)?, None)
-            }
+            (None, Some(d), Some(size)) => (
+                size,
+                self.hex_digest(&format!("{pf}.digest"), d)?,
+                None,
+                false,
+            ),
             _ => {
                 return Err(self.err(
                     pf,
@@ -1207,15 +1358,106 @@ impl Resolver {
                 ));
             }
         };
+        // The size threshold applies only to a plaintext hashed here: a
+        // given digest is what it says it is (`verity` says it is fs-verity).
+        let verity = self.verity(
+            &format!("{pf}.verity"),
+            p.verity.as_ref(),
+            hashed.then_some(size),
+            false,
+        )?;
         let info = PlaintextBuf {
             size,
             digest,
+            verity: verity.map(|(v, _)| v),
             encryption: EncryptionBuf {
                 algorithm: p.algorithm.clone(),
                 key_id: p.key_id.clone(),
             },
         };
         Ok((info, file))
+    }
+
+    /// The fs-verity parameters an artifact (or a plaintext) asks for, and
+    /// whether its tree travels in the bundle: `setting` over the
+    /// `[verity]` defaults; without a setting, on from `[verity] min_size`
+    /// (for a file hashed here, of `size` bytes).
+    fn verity(
+        &self,
+        field: &str,
+        setting: Option<&VeritySpec>,
+        size: Option<u64>,
+        tree_allowed: bool,
+    ) -> Result<Option<(VerityBuf, bool)>> {
+        let defaults = self.verity.clone().unwrap_or_default();
+        let table = match setting {
+            Some(VeritySpec::Flag(false)) => return Ok(None),
+            Some(VeritySpec::Flag(true)) => VerityDefaults::default(),
+            Some(VeritySpec::Table(t)) => t.clone(),
+            None => match (defaults.min_size, size) {
+                (Some(min), Some(n)) if n >= min => VerityDefaults::default(),
+                _ => return Ok(None),
+            },
+        };
+        if table.min_size.is_some() {
+            return Err(self.err(
+                format!("{field}.min_size"),
+                "only [verity] has a size threshold",
+            ));
+        }
+        let bs = table.block_size.or(defaults.block_size).unwrap_or(4096);
+        let log = if bs.is_power_of_two() {
+            bs.trailing_zeros()
+        } else {
+            0
+        };
+        let log = u8::try_from(log).unwrap_or(0);
+        let salt = match table.salt.as_ref().or(defaults.salt.as_ref()) {
+            None => Vec::new(),
+            Some(h) => {
+                hex::decode(h.trim()).map_err(|_| self.err(format!("{field}.salt"), "not hex"))?
+            }
+        };
+        let tree = table
+            .tree_in_bundle
+            .or(defaults.tree_in_bundle)
+            .unwrap_or(false);
+        if tree && !tree_allowed {
+            return Err(self.err(
+                format!("{field}.tree_in_bundle"),
+                "a plaintext's tree cannot travel in the bundle (the device verifies the distributed bytes on read)",
+            ));
+        }
+        let v = VerityBuf {
+            algorithm: modelseal_core::verity::ALG_SHA256,
+            log_block_size: log,
+            salt,
+        };
+        modelseal_core::verity::Params::of_buf(&v).map_err(|_| {
+            self.err(
+                field,
+                format!(
+                    "fs-verity block size {bs} must be a power of two from 1024 to 65536, and the salt at most {} bytes",
+                    modelseal_core::verity::MAX_SALT_LEN
+                ),
+            )
+        })?;
+        if let Some(n) = size {
+            modelseal_core::verity::Geometry::new(
+                &modelseal_core::verity::Params::of_buf(&v)
+                    .map_err(|_| self.err(field, "invalid"))?,
+                n,
+            )
+            .map_err(|_| {
+                self.err(
+                    field,
+                    format!(
+                        "{n} bytes need more than 6 fs-verity tree levels; use a larger block size"
+                    ),
+                )
+            })?;
+        }
+        Ok(Some((v, tree)))
     }
 
     fn component(&self, field: &str, c: &ComponentSpec, created_at: u64) -> Result<Component> {

@@ -210,13 +210,19 @@ fn parallel_hashing_matches_sha256_and_copies() {
             let j = Job {
                 file: f,
                 copy_to: Some(offset),
+                verity: None,
+                keep_tree: false,
             };
             offset += f.size;
             j
         })
         .collect();
     for threads in [1, 2, 5] {
-        let got = hash_files(&jobs, Some(&out), threads, &NoProgress).expect("hash");
+        let got: Vec<[u8; 32]> = hash_files(&jobs, Some(&out), threads, &NoProgress)
+            .expect("hash")
+            .into_iter()
+            .map(|h| h.digest)
+            .collect();
         assert_eq!(got, expect, "{threads} threads");
     }
     let mut all = Vec::new();
@@ -231,6 +237,55 @@ fn parallel_hashing_matches_sha256_and_copies() {
         matches!(&e, Error::FileChanged { path, .. } if *path == refs[1].path),
         "{e}"
     );
+}
+
+/// A file larger than one segment, hashed in pieces on several workers
+/// beside flat files, gives the fs-verity digest and tree of one pass.
+#[test]
+fn fs_verity_of_one_file_is_hashed_in_segments_on_every_worker() {
+    use modelseal::core::verity::Params;
+    use modelseal::hashing::SEGMENT_LEN;
+    let dir = tempfile::tempdir().expect("dir");
+    let big_len = (2 * SEGMENT_LEN + 5) as usize;
+    let big: Vec<u8> = (0..big_len)
+        .map(|j| (j % 251) as u8 ^ (j >> 12) as u8)
+        .collect();
+    let bp = dir.path().join("big");
+    std::fs::write(&bp, &big).expect("write");
+    let sp = dir.path().join("small");
+    std::fs::write(&sp, b"small flat file").expect("write");
+    let (big_ref, small_ref) = (file_ref(&bp), file_ref(&sp));
+    for (log, salt) in [(12u8, &b""[..]), (10, b"NaCl")] {
+        let p = Params::new(1, log, salt).expect("params");
+        let want = modelseal::verity::of_bytes(&p, &big).expect("reference");
+        let out =
+            AtomicFile::create(&dir.path().join(format!("out{log}")), PUBLIC_MODE).expect("out");
+        let jobs = [
+            Job {
+                file: &small_ref,
+                copy_to: Some(0),
+                verity: None,
+                keep_tree: false,
+            },
+            Job {
+                file: &big_ref,
+                copy_to: Some(100),
+                verity: Some(p),
+                keep_tree: true,
+            },
+        ];
+        for threads in [1, 2, 5] {
+            let got = hash_files(&jobs, Some(&out), threads, &NoProgress).expect("hash");
+            assert_eq!(
+                got[0].digest,
+                <[u8; 32]>::from(sha2::Sha256::digest(b"small flat file"))
+            );
+            assert_eq!(got[1].digest, want.digest, "{threads} threads, log {log}");
+            assert_eq!(got[1].tree, want.bytes, "{threads} threads, log {log}");
+        }
+        let copied = std::fs::read(out.temp_path()).expect("copy");
+        assert_eq!(&copied[100..], &big[..]);
+    }
 }
 
 #[test]

@@ -13,6 +13,7 @@
 //! | `root.rs` | what to persist: the new root; catching up: root updates |
 //! | `identity.rs` | the identity record: encode, and HiL read-back |
 //! | `report.rs` | the version report: encode and sign through the caller's signer |
+//! | `verity.rs` | verify on read: fs-verity artifacts, block by block |
 //!
 //! Each function checks its arguments, runs a closure that answers
 //! `Status<()>`, and turns that into a `modelseal_status`; the outputs are
@@ -70,6 +71,9 @@ mod identity;
 // the version report
 mod report;
 
+// verify on read
+mod verity;
+
 pub use bundle::*;
 pub use identity::{modelseal_identity_decode, modelseal_verifier_encode_identity};
 pub use installed::*;
@@ -79,6 +83,7 @@ pub use persist::*;
 pub use report::modelseal_verifier_encode_report;
 pub use root::*;
 pub use verifier::*;
+pub use verity::*;
 
 /// Runs `f`, answering its status.
 fn run(f: impl FnOnce() -> Status<()>) -> modelseal_status {

@@ -534,13 +534,129 @@ static void test_case(const char *data_dir, const char *name) {
     free_case(&c);
 }
 
+/* ------------------------------------------------------------ verify on read */
+
+/* SHA-256 of one 4 KiB tree block: `len` bytes, zero-padded (no salt). */
+static void block_hash(const uint8_t *data, size_t len, uint8_t out[32]) {
+    static const uint8_t zeros[4096];
+    sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, data, len);
+    sha256_update(&h, zeros, 4096 - len);
+    sha256_final(&h, out);
+}
+
+/* Verify on read through the C API: the standard component's fs-verity
+ * weights with their record from the verified head, then a file of 147
+ * blocks (two tree levels) whose tree, descriptor and record are built
+ * here with the test SHA-256, as a device that keeps its own record would
+ * hold them. Every refusal has its own status; `_read` zeroes what did not
+ * verify. */
+static void test_verity(case_data *c) {
+    enum { BS = 4096, N = 147 * BS - 100, L1 = 2 * BS, TREE = BS + L1 };
+    static uint8_t data[N], tree[TREE], bad[TREE], out[2 * BS];
+    static uint8_t cache[3 * (BS + MODELSEAL_VERITY_CACHE_TAG_LEN)];
+    uint8_t desc[256], root[32];
+    modelseal_verifier ctx;
+    modelseal_policy p = standard_policy();
+    modelseal_verity_info info, flat;
+    modelseal_artifact_info art;
+    modelseal_verity v;
+    mem_reader tr, dr;
+    const uint8_t *w;
+    size_t i, head_len = head_len_of(&c->bundle);
+
+    /* 1. the bundle's record: artifact 5 (weights, 4,097 bytes) */
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 5, &info), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact(&ctx, 5, &art), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 5, &info), MODELSEAL_STATUS_OK);
+    CHECK(info.is_verity && info.size == 4097 && info.log_block_size == 12 && info.salt_len == 0);
+    CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 2, &flat), MODELSEAL_STATUS_OK);
+    CHECK(!flat.is_verity);
+    CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 6, &flat), MODELSEAL_STATUS_NO_SUCH_ARTIFACT);
+    CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 5, NULL), MODELSEAL_STATUS_NULL_ARGUMENT);
+    w = c->bundle.data + art.offset;
+    memset(tree, 0, sizeof tree);
+    block_hash(w, BS, tree);
+    block_hash(w + BS, 1, tree + 32);
+    tr.data = tree; tr.len = BS; tr.calls = 0; tr.fail_at = 0;
+    CHECK_ST(modelseal_verity_open(&v, &flat, NULL, mem_read, &tr, BS, cache, sizeof cache),
+             MODELSEAL_STATUS_INVALID);
+    CHECK_ST(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, BS, cache, sizeof cache),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verity_check(&v, 0, w, 4097), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verity_check(&v, BS, w + BS, 1), MODELSEAL_STATUS_OK);
+    CHECK_ST(note(modelseal_verity_check(&v, BS, w, 1)), MODELSEAL_STATUS_VERITY_BLOCK_MISMATCH);
+    CHECK_ST(note(modelseal_verity_check(&v, 1, w + 1, BS)), MODELSEAL_STATUS_VERITY_MISALIGNED);
+    CHECK_ST(note(modelseal_verity_check(&v, 4097, w, 1)), MODELSEAL_STATUS_VERITY_OUT_OF_RANGE);
+    CHECK_ST(modelseal_verity_check(&v, 0, NULL, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_ST(modelseal_verity_check(NULL, 0, w, 1), MODELSEAL_STATUS_NULL_ARGUMENT);
+
+    /* 2. a two-level tree, and the record a device keeps for it */
+    for (i = 0; i < N; i++) data[i] = (uint8_t)(i * 7 + i / 4099);
+    memset(tree, 0, sizeof tree);
+    for (i = 0; i * BS < N; i++) {
+        size_t len = N - i * BS < BS ? N - i * BS : BS;
+        block_hash(data + i * BS, len, tree + BS + 32 * i); /* level 1 */
+    }
+    block_hash(tree + BS, BS, tree);          /* level 2: the top block */
+    block_hash(tree + 2 * BS, BS, tree + 32);
+    block_hash(tree, BS, root);
+    memset(desc, 0, sizeof desc);
+    desc[0] = 1; desc[1] = 1; desc[2] = 12;
+    for (i = 0; i < 8; i++) desc[8 + i] = (uint8_t)((uint64_t)N >> (8 * i));
+    memcpy(desc + 16, root, 32);
+    memset(&info, 0, sizeof info);
+    info.size = N; info.is_verity = true; info.log_block_size = 12;
+    sha256(desc, sizeof desc, info.digest);
+    tr.data = tree; tr.len = TREE;
+    CHECK_ST(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, TREE, cache, sizeof cache),
+             MODELSEAL_STATUS_OK);
+    for (i = 0; i < 147; i += 13) {
+        size_t len = N - i * BS < BS ? N - i * BS : BS;
+        CHECK_ST(modelseal_verity_check(&v, i * BS, data + i * BS, len), MODELSEAL_STATUS_OK);
+    }
+    dr.data = data; dr.len = N; dr.calls = 0; dr.fail_at = 0;
+    CHECK_ST(modelseal_verity_read(&v, mem_read, &dr, 140 * BS, out, 2 * BS), MODELSEAL_STATUS_OK);
+    CHECK(memcmp(out, data + 140 * BS, 2 * BS) == 0);
+    dr.fail_at = dr.calls + 1;
+    CHECK_ST(note(modelseal_verity_read(&v, mem_read, &dr, 0, out, BS)), MODELSEAL_STATUS_READ);
+    data[5] ^= 1;
+    CHECK_ST(modelseal_verity_read(&v, mem_read, &dr, 0, out, BS), MODELSEAL_STATUS_VERITY_BLOCK_MISMATCH);
+    for (i = 0; i < BS; i++) CHECK(out[i] == 0);
+    data[5] ^= 1;
+    /* a truncated tree, another file's tree, a corrupt level-1 block */
+    CHECK_ST(note(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, TREE - 1, cache, sizeof cache)),
+             MODELSEAL_STATUS_VERITY_TREE_TRUNCATED);
+    memcpy(bad, tree, TREE);
+    bad[40] ^= 1;
+    tr.data = bad;
+    CHECK_ST(note(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, TREE, cache, sizeof cache)),
+             MODELSEAL_STATUS_VERITY_TREE_FOREIGN);
+    memcpy(bad, tree, TREE);
+    bad[BS + BS + 8] ^= 1; /* the second level-1 block: data blocks 128.. */
+    CHECK_ST(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, TREE, cache, sizeof cache),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verity_check(&v, 0, data, BS), MODELSEAL_STATUS_OK);
+    CHECK_ST(note(modelseal_verity_check(&v, 130 * BS, data + 130 * BS, BS)),
+             MODELSEAL_STATUS_VERITY_TREE_CORRUPT);
+    CHECK_ST(modelseal_verity_open(&v, &info, NULL, mem_read, &tr, TREE, cache, 10),
+             MODELSEAL_STATUS_BUFFER_TOO_SMALL);
+    /* a refused open leaves no context answering */
+    CHECK_ST(modelseal_verity_check(&v, 0, data, BS), MODELSEAL_STATUS_INVALID_STATE);
+    CHECK_ST(modelseal_verity_open(&v, &info, NULL, NULL, &tr, TREE, cache, sizeof cache),
+             MODELSEAL_STATUS_NULL_ARGUMENT);
+}
+
 static void test_library(void) {
     unsigned n;
     CHECK(strcmp(modelseal_version(), MODELSEAL_VERSION_STRING) == 0);
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_OK), "ok") == 0);
     CHECK(strcmp(modelseal_status_str(MODELSEAL_STATUS_ROLLBACK),
                  "security counter below the stored floor (rollback)") == 0);
-    CHECK(strcmp(modelseal_status_str(37), "unknown status") == 0);
+    CHECK(strcmp(modelseal_status_str(63), "unknown status") == 0);
     CHECK(strcmp(modelseal_status_str(0xffffffffu), "unknown status") == 0);
     for (n = 0; n < 1000; n++) {
         const char *s = modelseal_status_str(n);
@@ -2155,6 +2271,7 @@ int main(int argc, char **argv) {
     test_review_parameter_sets(data_dir);
     test_review_root_update(&std_case, argc > 2 ? argv[2] : "c-fixtures");
     test_threads(&std_case);
+    test_verity(&std_case);
     free_case(&std_case);
 
     /* every status number reached from C (127 stands for core errors this

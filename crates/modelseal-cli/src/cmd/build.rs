@@ -49,6 +49,11 @@ pub(crate) struct BuildArgs {
     /// Replace an existing output.
     #[arg(long)]
     force: bool,
+    /// Write the fs-verity Merkle tree of every artifact with an fs-verity
+    /// digest to DIR/<name>.merkle (the layout `fsverity digest
+    /// --out-merkle-tree` writes), for devices that verify on read.
+    #[arg(long, value_name = "DIR")]
+    verity_trees: Option<PathBuf>,
 }
 
 pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
@@ -77,6 +82,7 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         created_at: created_at()?,
         now: now(),
         max_head_len: a.max_head_len,
+        tree_dir: a.verity_trees.as_deref(),
     };
     let r = build(&opts, &bar);
     drop(bar); // cleared before the report is printed
@@ -110,6 +116,9 @@ pub(crate) fn run(ctx: &Ctx, a: BuildArgs) -> CmdResult {
         t.check_s,
     );
     ctx.report(&r, &text);
+    for p in &r.trees_written {
+        ctx.note(&format!("wrote fs-verity tree {}", p.display()));
+    }
     for w in &r.warnings {
         ctx.note(w);
     }

@@ -1,0 +1,143 @@
+//! fs-verity digests and Merkle trees on the build host.
+//!
+//! The data blocks of one file are independent, so [`crate::hashing`]
+//! hashes a large file in segments on every core ([`hash_blocks`]); the
+//! levels above them are 1/128 of the work (4 KiB blocks) and are built
+//! here in one pass ([`finish_tree`]). The tree is kept in the layout
+//! `fsverity digest --out-merkle-tree` writes (root level first), which is
+//! also what a device reads for verify on read.
+//!
+//! The parameters and the digest come from [`modelseal_core::verity`]:
+//! the ECU's own definition, so the host cannot drift from it; the build
+//! then checks what it wrote with the core's streaming hasher.
+
+use crate::error::{Error, Result};
+use modelseal_core::Digest;
+use modelseal_core::verity::{Geometry, Params, descriptor};
+use sha2::Digest as _;
+
+/// Suffix of the name of an artifact that carries another artifact's tree
+/// in a bundle: the tree of `model/weights.bin` is `model/weights.bin.merkle`.
+pub const TREE_SUFFIX: &str = ".merkle";
+
+/// A file's fs-verity digest and, when asked for, its Merkle tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree {
+    /// The root hash.
+    pub root: Digest,
+    /// The fs-verity file digest (SHA-256 of the descriptor).
+    pub digest: Digest,
+    /// The tree, root level first (empty for a file of at most one block).
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// A SHA-256 state that has absorbed the padded salt: every block's hash
+/// starts from a copy of it.
+pub(crate) fn salted(params: &Params) -> sha2::Sha256 {
+    let mut h = sha2::Sha256::new();
+    let salt = params.salt();
+    if !salt.is_empty() {
+        let mut p = [0u8; 64];
+        p[..salt.len()].copy_from_slice(salt);
+        h.update(p);
+    }
+    h
+}
+
+/// Hashes `data`, whole blocks but for a short last one (zero-padded),
+/// writing one 32-byte digest per block into `out`.
+pub(crate) fn hash_blocks(base: &sha2::Sha256, bs: usize, data: &[u8], out: &mut [u8]) {
+    let zeros = [0u8; 4096];
+    for (block, o) in data.chunks(bs).zip(out.chunks_exact_mut(32)) {
+        let mut h = base.clone();
+        h.update(block);
+        let mut pad = bs - block.len();
+        while pad > 0 {
+            let n = pad.min(zeros.len());
+            h.update(&zeros[..n]);
+            pad -= n;
+        }
+        o.copy_from_slice(&h.finalize());
+    }
+}
+
+/// Builds the levels above the data from the data blocks' digests
+/// (`leaves`, 32 bytes per block, in order) and returns the digest, with
+/// the tree when `keep`.
+pub fn finish_tree(params: &Params, data_size: u64, leaves: Vec<u8>, keep: bool) -> Result<Tree> {
+    let g = Geometry::new(params, data_size)
+        .map_err(|e| Error::verify("fs-verity tree geometry", e))?;
+    let bs = params.block_size();
+    let base = salted(params);
+    let blocks = g.data_blocks() as usize;
+    if leaves.len() != blocks * 32 {
+        return Err(Error::Internal {
+            invariant: "one digest per data block",
+        });
+    }
+    let root = match blocks {
+        0 => [0u8; 32],
+        1 => leaves[..32].try_into().unwrap_or([0; 32]),
+        _ => {
+            let mut levels: Vec<Vec<u8>> = Vec::with_capacity(g.levels());
+            let mut level = leaves;
+            while level.len() > 32 {
+                level.resize(level.len().div_ceil(bs) * bs, 0);
+                let mut up = vec![0u8; level.len() / bs * 32];
+                hash_blocks(&base, bs, &level, &mut up);
+                levels.push(std::mem::replace(&mut level, up));
+            }
+            let root: Digest = level[..32].try_into().unwrap_or([0; 32]);
+            let tree = keep.then(|| {
+                let mut t = Vec::with_capacity(g.tree_len() as usize);
+                for l in levels.iter().rev() {
+                    t.extend_from_slice(l);
+                }
+                t
+            });
+            let digest = sha2::Sha256::digest(descriptor(params, data_size, &root)).into();
+            return Ok(Tree {
+                root,
+                digest,
+                bytes: tree,
+            });
+        }
+    };
+    let digest = sha2::Sha256::digest(descriptor(params, data_size, &root)).into();
+    Ok(Tree {
+        root,
+        digest,
+        bytes: keep.then(Vec::new),
+    })
+}
+
+/// The digest and tree of bytes in memory (one thread).
+pub fn of_bytes(params: &Params, data: &[u8]) -> Result<Tree> {
+    let bs = params.block_size();
+    let mut leaves = vec![0u8; data.len().div_ceil(bs) * 32];
+    hash_blocks(&salted(params), bs, data, &mut leaves);
+    finish_tree(params, data.len() as u64, leaves, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modelseal_core::SoftSha256;
+
+    #[test]
+    fn the_host_tree_gives_the_core_digest() {
+        for (log, salt) in [(10u8, &b""[..]), (12, b"pepper"), (16, &[1u8; 32])] {
+            let p = Params::new(1, log, salt).unwrap();
+            for n in [0usize, 1, 4095, 4096, 4097, 70_000, 1 << 20] {
+                let data: Vec<u8> = (0..n).map(|i| (i % 253) as u8).collect();
+                let t = of_bytes(&p, &data).unwrap();
+                let mut e = SoftSha256::new();
+                let mut h = modelseal_core::verity::Hasher::new(p, n as u64).unwrap();
+                h.update(&mut e, &data).unwrap();
+                assert_eq!(h.finish(&mut e).unwrap(), t.digest, "log {log} n {n}");
+                let g = Geometry::new(&p, n as u64).unwrap();
+                assert_eq!(t.bytes.unwrap().len() as u64, g.tree_len());
+            }
+        }
+    }
+}
