@@ -245,3 +245,45 @@ fn bit_flips_in_a_sample_of_artifact_bytes_are_refused() {
     }
     println!("{n} artifact bit flips, all ArtifactDigestMismatch");
 }
+
+/// Host `verify` tells its progress every artifact byte it checks, from
+/// every worker: the bar of `modelseal verify` on a large bundle.
+#[test]
+fn host_verify_reports_every_artifact_byte_as_progress() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    #[derive(Default)]
+    struct Count {
+        total: AtomicU64,
+        seen: AtomicU64,
+        ended: AtomicU64,
+    }
+    impl modelseal::hashing::Progress for Count {
+        fn begin(&self, _files: usize, bytes: u64) {
+            self.total.store(bytes, Ordering::Relaxed);
+        }
+        fn advance(&self, bytes: u64) {
+            self.seen.fetch_add(bytes, Ordering::Relaxed);
+        }
+        fn end(&self) {
+            self.ended.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "valid-component")
+        .expect("the valid case");
+    let dir = std::env::temp_dir().join(format!("modelseal-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("b.msb");
+    std::fs::write(&path, &case.bundle).expect("write");
+    let count = Count::default();
+    let policy = case.device_policy().expect("policy");
+    let v = modelseal::verify::verify_file_with(&path, &case.root, policy, None, &count)
+        .expect("verifies");
+    let _ = std::fs::remove_dir_all(&dir);
+    let payload: u64 = v.manifest.artifacts.iter().map(|a| a.size).sum();
+    assert!(payload > 0);
+    assert_eq!(count.total.load(Ordering::Relaxed), payload);
+    assert_eq!(count.seen.load(Ordering::Relaxed), payload);
+    assert_eq!(count.ended.load(Ordering::Relaxed), 1);
+}

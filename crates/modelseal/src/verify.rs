@@ -76,6 +76,24 @@ pub fn verify_file(
     policy: DevicePolicy,
     artifacts_dir: Option<&Path>,
 ) -> Result<Verification> {
+    verify_file_with(
+        path,
+        root,
+        policy,
+        artifacts_dir,
+        &crate::hashing::NoProgress,
+    )
+}
+
+/// [`verify_file`], telling `progress` how many artifact bytes are checked
+/// (from every worker) as they are.
+pub fn verify_file_with(
+    path: &Path,
+    root: &[u8],
+    policy: DevicePolicy,
+    artifacts_dir: Option<&Path>,
+    progress: &dyn crate::hashing::Progress,
+) -> Result<Verification> {
     let bundle = BundleFile::open(path)?;
     let floor = policy.floors().of(policy.kind());
     let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())
@@ -93,8 +111,8 @@ pub fn verify_file(
                 path: path.to_path_buf(),
             });
         }
-        (false, None) => verify_whole(&mut v, &bundle, workers, threads),
-        (true, dir) => verify_detached(&mut v, &bundle, dir, workers, threads),
+        (false, None) => verify_whole(&mut v, &bundle, workers, threads, progress),
+        (true, dir) => verify_detached(&mut v, &bundle, dir, workers, threads, progress),
     }
     .map_err(|e| crate::explain::explain(e, &bundle.head, v.policy()))?;
     let mut record = vec![0u8; MAX_IDENTITY_LEN];
@@ -151,6 +169,7 @@ fn verify_whole<'h>(
     bundle: &'h BundleFile,
     workers: impl Fn(&SessionState) -> Workers<'h>,
     threads: usize,
+    progress: &dyn crate::hashing::Progress,
 ) -> Result<Installed<'h>> {
     let whole = |e| Error::verify(in_file(bundle, "bundle"), e);
     let mut session = v.verify_head(&bundle.head).map_err(whole)?;
@@ -172,13 +191,16 @@ fn verify_whole<'h>(
         in_file(bundle, &format!("{what}artifact `{name}`"))
     };
     let check = |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
-        check_in_file(&file, places[i], v, s, buf, i).map_err(|e| match e {
+        check_in_file(&file, places[i], v, s, buf, i, progress).map_err(|e| match e {
             InFile::Padding(e) => Error::verify(named(i, "padding before "), e),
             InFile::Payload(e) => Error::verify(named(i, ""), e),
             InFile::Io(e) => Error::io(&bundle.path, e),
         })
     };
-    workers(session.state()).run(&mut session, &sizes, threads, check)?;
+    progress.begin(sizes.len(), sizes.iter().sum());
+    let checked = workers(session.state()).run(&mut session, &sizes, threads, check);
+    progress.end();
+    checked?;
     session.finish().map_err(whole)
 }
 
@@ -190,6 +212,7 @@ fn verify_detached<'h>(
     dir: Option<&Path>,
     workers: impl Fn(&SessionState) -> Workers<'h>,
     threads: usize,
+    progress: &dyn crate::hashing::Progress,
 ) -> Result<Installed<'h>> {
     let mut session = v
         .verify_head(&bundle.head)
@@ -214,11 +237,14 @@ fn verify_detached<'h>(
             let check =
                 |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
                     let name = &manifest.artifacts[i].name;
-                    check_file(name, &dir.join(name), v, s, buf, i, || {
+                    check_file(name, &dir.join(name), v, s, buf, i, progress, || {
                         in_file(bundle, name)
                     })
                 };
-            workers(session.state()).run(&mut session, &sizes, threads, check)?;
+            progress.begin(sizes.len(), sizes.iter().sum());
+            let checked = workers(session.state()).run(&mut session, &sizes, threads, check);
+            progress.end();
+            checked?;
         }
     }
     session
@@ -229,6 +255,7 @@ fn verify_detached<'h>(
 /// Artifact `i` (`name`) from its own file, to its end: the core judges
 /// the length and the digest. `begun` names the artifact when the core
 /// refuses to start it.
+#[allow(clippy::too_many_arguments)] // one worker's state, passed as the workers hold it
 fn check_file(
     name: &str,
     file_path: &Path,
@@ -236,6 +263,7 @@ fn check_file(
     session: &mut Session<'_>,
     buf: &mut [u8],
     i: usize,
+    progress: &dyn crate::hashing::Progress,
     begun: impl Fn() -> String,
 ) -> Result<()> {
     let mut check = v
@@ -251,6 +279,7 @@ fn check_file(
             Err(e) => return Err(Error::io(file_path, e)),
         };
         v.update_artifact(&mut check, &buf[..n]).map_err(refused)?;
+        progress.advance(n as u64);
     }
     v.finish_artifact(session, check).map_err(refused)
 }
@@ -274,6 +303,7 @@ fn check_in_file(
     session: &mut Session<'_>,
     buf: &mut [u8],
     i: usize,
+    progress: &dyn crate::hashing::Progress,
 ) -> std::result::Result<(), InFile> {
     // Padding before the payload: zero, as the core requires.
     let gap = usize::try_from(off - gap_start).unwrap_or(usize::MAX);
@@ -294,6 +324,7 @@ fn check_in_file(
             .map_err(InFile::Io)?;
         v.update_artifact(&mut check, &buf[..n])
             .map_err(InFile::Payload)?;
+        progress.advance(n as u64);
         pos += n as u64;
     }
     v.finish_artifact(session, check).map_err(InFile::Payload)
@@ -629,13 +660,15 @@ pub fn check_output(
         let check =
             |v: &mut Verifier<SoftSha256>, s: &mut Session<'_>, buf: &mut [u8], i: usize| {
                 let name = &manifest.artifacts[i].name;
-                check_in_file(file, places[i], v, s, buf, i).map_err(|e| match e {
-                    InFile::Padding(e) => {
-                        refuse(format!("padding before artifact `{name}` as written"), e)
-                    }
-                    InFile::Payload(e) => refuse(format!("artifact `{name}` as written"), e),
-                    InFile::Io(e) => Error::io(what, e),
-                })
+                check_in_file(file, places[i], v, s, buf, i, &crate::hashing::NoProgress).map_err(
+                    |e| match e {
+                        InFile::Padding(e) => {
+                            refuse(format!("padding before artifact `{name}` as written"), e)
+                        }
+                        InFile::Payload(e) => refuse(format!("artifact `{name}` as written"), e),
+                        InFile::Io(e) => Error::io(what, e),
+                    },
+                )
             };
         workers.run(&mut session, &sizes, threads, check)?;
         session

@@ -163,7 +163,13 @@ pub(crate) fn run(ctx: &Ctx, a: VerifyArgs) -> CmdResult {
         ));
         policy = policy.with_config(binding);
     }
-    let v = verify_file(&a.bundle, &root, policy, a.artifacts.as_deref())?;
+    // A bar over the artifact bytes as the workers check them (on a
+    // terminal, without --quiet), cleared before the report.
+    let bar = crate::out::Bar::new(ctx, "verifying");
+    let v =
+        modelseal::verify::verify_file_with(&a.bundle, &root, policy, a.artifacts.as_deref(), &bar);
+    drop(bar);
+    let v = v?;
     if let Some(p) = &a.identity_out {
         write_atomic(p, &v.identity_record, PUBLIC_MODE, Overwrite::Replace)?;
     }
