@@ -2576,6 +2576,29 @@ fn signers_review_requests_and_every_signature_is_logged() {
             .status
             .success()
     );
+    // The previous release can come from the registry: the highest counter
+    // of a registered release of the same kind.
+    e.ok(&["registry", "init", "--db", "reg.db", "--root", "root.msr"]);
+    e.ok(&["registry", "add", "--db", "reg.db", "b.msb"]);
+    let out = e.run(&[
+        "review",
+        "max.msq",
+        "--key",
+        "c3.pem",
+        "-o",
+        "c3r.sig",
+        "--yes",
+        "--expect-digest",
+        &d,
+        "--registry",
+        "reg.db",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("counter jump     7 -> 18446744073709551615"),
+        "{err}"
+    );
 
     // A head changed after review: the reviewed signature does not attach.
     e.ok(&["request", "b.msb", "--root", "root.msr", "-o", "again.msq"]);

@@ -886,6 +886,18 @@ impl Store {
         Ok(page_items)
     }
 
+    /// The highest security counter of a registered release of `kind`
+    /// (`component` or `system-config`): the floor devices may hold for
+    /// that kind, against which a signer judges a new counter's jump.
+    pub fn highest_counter(&self, kind: &str) -> Result<Option<u64>> {
+        self.cached_row(
+            "SELECT MAX(security_counter) FROM manifests WHERE kind = ?1",
+            [kind],
+            |r| Ok(r.get::<_, Option<i64>>(0)?.map(|c| c as u64)),
+        )
+        .map_err(|e| self.err(e))
+    }
+
     /// Counts for a summary line: manifests, model versions, configurations.
     pub fn counts(&self) -> Result<(u64, u64, u64)> {
         self.cached_row(

@@ -58,8 +58,12 @@ pub(crate) struct ReviewArgs {
     #[arg(short, long)]
     output: PathBuf,
     /// The previous release (bundle or head), to show the counter's jump.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "registry")]
     previous: Option<PathBuf>,
+    /// Or the model registry: the highest counter of a registered release
+    /// of the same kind (the floor devices may hold) is the previous one.
+    #[arg(long, value_name = "DB")]
+    registry: Option<PathBuf>,
     /// Largest counter jump signed without --allow-counter.
     #[arg(long, default_value_t = DEFAULT_MAX_COUNTER_JUMP)]
     max_counter_jump: u64,
@@ -130,11 +134,16 @@ pub(crate) fn review(ctx: &Ctx, a: ReviewArgs) -> CmdResult {
     let digest = hex::encode(doc.digest());
     // What the signature authorises, rebuilt from the document itself.
     let (summary, counter) = authorises(&s)?;
-    let previous = a
-        .previous
-        .as_deref()
-        .map(request::previous_counter)
-        .transpose()?;
+    let previous = match (&a.previous, &a.registry) {
+        (Some(p), _) => Some(request::previous_counter(p)?),
+        (None, Some(db)) => match doc.doc_type().bundle_kind() {
+            Some(kind) => {
+                modelseal_registry::Store::open_existing(db)?.highest_counter(kind.name())?
+            }
+            None => None,
+        },
+        (None, None) => None,
+    };
     let mut text = format!(
         "{}: signing request (judged under its root; the signature covers exactly this)\n{summary}document digest  {digest}\nsignatures       {}\n",
         a.request.display(),
@@ -144,7 +153,7 @@ pub(crate) fn review(ctx: &Ctx, a: ReviewArgs) -> CmdResult {
         text.push_str(&match previous {
             Some(p) => format!("counter jump     {p} -> {c} (+{})\n", c.saturating_sub(p)),
             None => format!(
-                "counter jump     unknown previous release (--previous): {c} counted from 0\n"
+                "counter jump     unknown previous release (--previous or --registry): {c} counted from 0\n"
             ),
         });
         if request::counter_needs_confirmation(c, previous, a.max_counter_jump)
