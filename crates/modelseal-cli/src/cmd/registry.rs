@@ -413,20 +413,7 @@ pub(crate) fn run(ctx: &Ctx, a: RegistryArgs) -> CmdResult {
             let mut text = String::new();
             for e in &events {
                 let r = s.record_event_file(e)?;
-                let _ = writeln!(
-                    text,
-                    "{} {} {}: {} (signed by {}, root v{})",
-                    if r.new {
-                        "recorded"
-                    } else {
-                        "already recorded"
-                    },
-                    r.kind,
-                    r.model,
-                    r.summary,
-                    r.signers.join(", "),
-                    r.root_version
-                );
+                let _ = writeln!(text, "{}", recorded_line(&r));
                 all.push(r);
             }
             ctx.report(&all, &text);
@@ -805,17 +792,8 @@ fn sign_and_record(ctx: &Ctx, s: &mut Store, event: &Event, ev: &EventArgs) -> C
     ctx.report(
         &r,
         &format!(
-            "{} {} {}: {} (signed by {}, root v{}){}",
-            if r.new {
-                "recorded"
-            } else {
-                "already recorded"
-            },
-            r.kind,
-            r.model,
-            r.summary,
-            r.signers.join(", "),
-            r.root_version,
+            "{}{}",
+            recorded_line(&r),
             ev.output
                 .as_deref()
                 .map(|p: &Path| format!("; written to {}", p.display()))
@@ -823,4 +801,21 @@ fn sign_and_record(ctx: &Ctx, s: &mut Store, event: &Event, ev: &EventArgs) -> C
         ),
     );
     Ok(())
+}
+
+/// One line for a recorded (or already recorded) event.
+fn recorded_line(r: &modelseal_registry::event::Recorded) -> String {
+    format!(
+        "{} {} {}: {} (signed by {}, root v{})",
+        if r.new {
+            "recorded"
+        } else {
+            "already recorded"
+        },
+        r.kind,
+        r.model,
+        r.summary,
+        r.signers.join(", "),
+        r.root_version
+    )
 }
