@@ -90,11 +90,17 @@ pub struct Outcome {
     pub identity: Option<Vec<u8>>,
 }
 
-/// A context initialised with `root` and `policy` (for the crate's tests).
-pub fn tests_context(root: &[u8], policy: &Policy) -> modelseal_verifier {
-    let mut ctx = context();
-    assert_eq!(init(&mut ctx, root, policy), modelseal_status::Ok);
-    ctx
+/// Storage for a context (for the crate's tests).
+pub fn tests_storage() -> modelseal_verifier {
+    context()
+}
+
+/// Initialises `ctx` with `root` and `policy`, in place (for the crate's
+/// tests). In place, never returned by value: an initialised context holds
+/// padding and inactive enum bytes, which a typed Rust copy may not read
+/// (C copies it as bytes; Miri rightly refuses a Rust move of it).
+pub fn tests_init(ctx: &mut modelseal_verifier, root: &[u8], policy: &Policy) {
+    assert_eq!(init(ctx, root, policy), modelseal_status::Ok);
 }
 
 fn context() -> modelseal_verifier {

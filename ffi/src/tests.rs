@@ -273,7 +273,8 @@ fn rewriting_the_head_between_any_two_calls_never_admits_unsigned_bytes() {
     let head0 = bundle[..head_len].to_vec();
 
     // The untouched run, and where each artifact's payload is.
-    let mut ctx = crate::drive::tests_context(root, &p);
+    let mut ctx = crate::drive::tests_storage();
+    crate::drive::tests_init(&mut ctx, root, &p);
     let mut head = head0.clone();
     let mut count = 0usize;
     assert_eq!(
@@ -291,7 +292,8 @@ fn rewriting_the_head_between_any_two_calls_never_admits_unsigned_bytes() {
         payloads.push(bundle[off..off + size].to_vec());
     }
     let run = |head: &mut Vec<u8>, mutate: &mut Mutation<'_>| -> Vec<Answer> {
-        let mut ctx = crate::drive::tests_context(root, &p);
+        let mut ctx = crate::drive::tests_storage();
+        crate::drive::tests_init(&mut ctx, root, &p);
         let mut feed = payloads.clone();
         let mut answers = Vec::new();
         for (k, call) in plan.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! bundle, the tree through a read callback, the cache from the caller;
 //! every refusal has its own status and `_read` leaves no unverified byte.
 
-use crate::drive::{Policy, tests_context};
+use crate::drive::{Policy, tests_init, tests_storage};
 use crate::status::modelseal_status;
 use crate::types::*;
 use crate::*;
@@ -33,7 +33,8 @@ fn verity() -> modelseal_verity {
 fn blocks_verify_on_read_against_the_signed_digest() {
     let root = include_bytes!("../../tests/data/valid-component/root.msr");
     let bundle = include_bytes!("../../tests/data/valid-component/bundle.msb");
-    let mut ctx = tests_context(root, &Policy::standard());
+    let mut ctx = tests_storage();
+    tests_init(&mut ctx, root, &Policy::standard());
     // SAFETY: live context and bundle.
     let st =
         unsafe { modelseal_verifier_verify_bundle_bytes(&mut ctx, bundle.as_ptr(), bundle.len()) };
