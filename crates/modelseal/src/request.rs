@@ -45,17 +45,19 @@ fn len32(n: usize) -> Result<[u8; 4]> {
 
 impl Request {
     /// The request for the file `path` (a bundle, bundle head or root
-    /// envelope) judged under `root`. Refuses what `sign` would refuse.
-    pub fn for_file(path: &Path, root: Option<&[u8]>) -> Result<Self> {
+    /// envelope) judged under `root`, and the document as opened (its
+    /// digest, its signing roles). Refuses what `sign` would refuse.
+    pub fn for_file(path: &Path, root: Option<&[u8]>) -> Result<(Self, Signable)> {
         let s = Signable::open(path, root)?;
         let document = match s.head() {
             Some(head) => head.to_vec(),
             None => s.document().to_envelope()?,
         };
-        Ok(Self {
+        let request = Self {
             document,
             root: root.map(<[u8]>::to_vec),
-        })
+        };
+        Ok((request, s))
     }
 
     /// The request's bytes.

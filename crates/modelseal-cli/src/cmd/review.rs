@@ -95,10 +95,11 @@ pub(crate) struct AuditArgs {
 
 pub(crate) fn request(ctx: &Ctx, a: RequestArgs) -> CmdResult {
     let root = a.root.as_deref().map(crate::out::read_root).transpose()?;
-    let r = Request::for_file(&a.file, root.as_deref())?;
+    // Opened once: the chain verified and the roles found here are the
+    // ones the request carries.
+    let (r, s) = Request::for_file(&a.file, root.as_deref())?;
     let bytes = r.encode()?;
     write_atomic(&a.output, &bytes, PUBLIC_MODE, Overwrite::forced(a.force))?;
-    let s = r.open(&a.file)?;
     let digest = hex::encode(s.document().digest());
     ctx.report(
         &serde_json::json!({
