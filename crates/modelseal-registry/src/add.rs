@@ -307,10 +307,7 @@ impl Store {
         let e = |x| Error::store(&spath, x);
         // One writer transaction, taken before the first read, so two adds
         // of the same bundle cannot both find it missing.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(e)?;
+        let tx = self.writer()?;
         let exists: Option<i64> = tx
             .query_row(
                 "SELECT id FROM manifests WHERE digest = ?1",
@@ -540,10 +537,7 @@ impl Store {
         }
         let spath = self.path.clone();
         let e = |x| Error::store(&spath, x);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(e)?;
+        let tx = self.writer()?;
         let mut out = Vec::new();
         let now = now() as i64;
         for c in comps {

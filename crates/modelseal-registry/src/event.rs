@@ -167,10 +167,7 @@ impl Store {
         let signers_text = signers.join(",");
         let spath = self.path.clone();
         let e = |x| Error::store(&spath, x);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(e)?;
+        let tx = self.writer()?;
         // 5. It names a release the registry holds.
         let release: Option<i64> = tx
             .query_row(

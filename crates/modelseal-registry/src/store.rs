@@ -157,6 +157,15 @@ impl Store {
 
     /// `query_row` through the statement cache: queries run the same
     /// statements again and again.
+    /// A writer transaction, taken before the first read (IMMEDIATE): one
+    /// writer at a time, so what it read stays true until it commits.
+    pub(crate) fn writer(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        let path = self.path.clone();
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Error::store(&path, e))
+    }
+
     pub(crate) fn cached_row<T, P: rusqlite::Params>(
         &self,
         sql: &str,
@@ -203,10 +212,7 @@ impl Store {
             });
         }
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| Error::store(&path, e))?;
+        let tx = self.writer()?;
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
