@@ -286,17 +286,7 @@ pub fn parse_private_named(
     if let Some(text) = pem_text(bytes) {
         if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
             let pass = passphrase_for(name, false)?;
-            let key = SigningKey::from_pkcs8_encrypted_pem(text.trim(), pass.as_bytes()).map_err(
-                |e| match e {
-                    pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed) => {
-                        KeyProblem::WrongPassphrase
-                    }
-                    other => KeyProblem::EncryptedKey {
-                        reason: other.to_string(),
-                    },
-                },
-            )?;
-            return Ok((key, KeyFormat::Pem));
+            return Ok((decrypt_pem(text.trim(), pass.as_bytes())?, KeyFormat::Pem));
         }
         let key =
             SigningKey::from_pkcs8_pem(text.trim()).map_err(|e| KeyProblem::PrivateKeyPem {
@@ -308,6 +298,32 @@ pub fn parse_private_named(
         .try_into()
         .map_err(|_| KeyProblem::PrivateKeyLength { found: bytes.len() })?;
     Ok((SigningKey::from_bytes(seed), KeyFormat::Raw))
+}
+
+/// Decrypts an `ENCRYPTED PRIVATE KEY` PEM. A structure that does not
+/// parse is a bad file; anything after the key is derived means the wrong
+/// passphrase. AES-CBC carries no integrity check: a wrong passphrase gives
+/// valid-looking padding about one time in 256, and the "key" inside is
+/// then noise that fails to parse as PKCS#8, so that failure is the wrong
+/// passphrase too, not a damaged file.
+fn decrypt_pem(text: &str, passphrase: &[u8]) -> std::result::Result<SigningKey, KeyProblem> {
+    let bad = |e: &dyn std::fmt::Display| KeyProblem::EncryptedKey {
+        reason: e.to_string(),
+    };
+    let (label, der) = pkcs8::Document::from_pem(text).map_err(|e| bad(&e))?;
+    if label != "ENCRYPTED PRIVATE KEY" {
+        return Err(bad(&format_args!("unexpected PEM label {label:?}")));
+    }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_bytes()).map_err(|e| bad(&e))?;
+    let plain = info
+        .encryption_algorithm
+        .decrypt(passphrase, info.encrypted_data.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|e| match e {
+            pkcs8::pkcs5::Error::DecryptFailed => KeyProblem::WrongPassphrase,
+            other => bad(&other),
+        })?;
+    SigningKey::from_pkcs8_der(&plain).map_err(|_| KeyProblem::WrongPassphrase)
 }
 
 /// A key to sign with: a key file, or a key in a token (PKCS#11).
@@ -512,5 +528,38 @@ impl KeyInfo {
             key_id: hex::encode(key_id_of(public_key)),
             public_key: hex::encode(public_key),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a wrong passphrase produces when the CBC padding happens to
+    /// check out (about one time in 256): a well-formed encrypted file whose
+    /// plaintext is not a key. Made here directly, with a cheap KDF.
+    #[test]
+    fn noise_behind_valid_padding_is_the_wrong_passphrase() {
+        use pkcs8::pkcs5::pbes2;
+        let params = pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(1, &[7; 16], [9; 16])
+            .expect("params");
+        let scheme: pkcs8::pkcs5::EncryptionScheme = params.into();
+        let noise = [0x5a_u8; 48];
+        let encrypted = scheme.encrypt(b"pass", &noise).expect("encrypt");
+        let info = pkcs8::EncryptedPrivateKeyInfoRef {
+            encryption_algorithm: scheme,
+            encrypted_data: pkcs8::der::asn1::OctetStringRef::new(&encrypted).expect("octets"),
+        };
+        let pem = pkcs8::der::EncodePem::to_pem(&info, LineEnding::LF).expect("pem");
+        assert_eq!(
+            decrypt_pem(&pem, b"pass").err(),
+            Some(KeyProblem::WrongPassphrase)
+        );
+        // A structure that is not an encrypted key at all is a bad file.
+        let garbled = pem.replace("MI", "QQ");
+        assert!(matches!(
+            decrypt_pem(&garbled, b"pass"),
+            Err(KeyProblem::EncryptedKey { .. })
+        ));
     }
 }
