@@ -319,6 +319,24 @@ impl EcuPublicKey {
         let d = sha2::Sha256::digest(self.bytes());
         hex::encode(&d[..modelseal_core::limits::KEY_ID_LEN])
     }
+    /// The key from its algorithm and [`EcuPublicKey::bytes`] (how an
+    /// inventory stores it).
+    pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<Self> {
+        let bad = || Error::Key {
+            path: None,
+            problem: KeyProblem::PublicKeyDoesNotDecode,
+        };
+        match algorithm {
+            Algorithm::Ed25519 => {
+                let k: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
+                ed25519_dalek::VerifyingKey::from_bytes(&k).map_err(|_| bad())?;
+                Ok(Self::Ed25519(k))
+            }
+            Algorithm::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes)
+                .map(Self::P256)
+                .map_err(|_| bad()),
+        }
+    }
     /// Parses an SPKI PEM public key (or a private key, taking its public
     /// half) of either algorithm.
     pub fn from_pem(text: &str) -> Result<Self> {
@@ -682,11 +700,17 @@ fn announced_len(bytes: &[u8]) -> usize {
 
 /// The serial a structurally sound report claims (not authenticated).
 fn claimed_serial(bytes: &[u8]) -> Option<String> {
+    claimed_ecu(bytes).map(|(_, serial)| serial)
+}
+
+/// The ECU (hardware id, serial) a structurally sound report claims to be
+/// from. Not authenticated: only to find the key to check it with.
+pub fn claimed_ecu(bytes: &[u8]) -> Option<(String, String)> {
     use modelseal_core::limits::REPORT_HEADER_LEN;
     let body = bytes.get(REPORT_HEADER_LEN..)?;
     let (head, _) =
         postcard::take_from_bytes::<modelseal_core::report::ReportHead<'_>>(body).ok()?;
-    Some(head.serial.to_owned())
+    Some((head.hardware_id.to_owned(), head.serial.to_owned()))
 }
 
 /// Reads a report file: the binary report, or its hex.
@@ -713,4 +737,40 @@ pub fn bundle_manifest_digest(path: &Path) -> Result<Digest> {
     h.manifest_envelope()
         .digest(&mut modelseal_core::SoftSha256::new())
         .map_err(|e| Error::verify(format!("{}: manifest", path.display()), e))
+}
+
+/// A report signed by `key` from fields given directly, not from a bundle
+/// a verifier checked: what the HiL simulator and fleet generators send for
+/// an ECU they stand in for. The bytes are the ones an ECU writes for the
+/// same fields (the core's parser checks them before they are returned);
+/// only the key makes a report authentic, so a backend cannot tell, and
+/// need not.
+pub fn sign_fields(
+    doc: &modelseal_core::report::ReportDocBuf,
+    key: &mut EcuSigningKey,
+) -> Result<Vec<u8>> {
+    use modelseal_core::limits::{FORMAT_VERSION, REPORT_HEADER_LEN};
+    use sha2::Digest as _;
+    let body = postcard::to_allocvec(doc).map_err(|_| Error::Internal {
+        invariant: "a report body encodes",
+    })?;
+    let len = u16::try_from(body.len())
+        .map_err(|_| Error::verify("report fields", modelseal_core::Error::LimitExceeded))?;
+    let mut out = Vec::with_capacity(REPORT_HEADER_LEN + body.len() + REPORT_SIGNATURE_LEN);
+    out.extend_from_slice(&report::REPORT_MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&[ReportSigner::algorithm(key).code(), 0]);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&body);
+    let digest = sha2::Sha256::digest(&out);
+    let mut msg = [0u8; SIGNED_MESSAGE_LEN];
+    msg[..report::REPORT_DOMAIN.len()].copy_from_slice(report::REPORT_DOMAIN);
+    msg[report::REPORT_DOMAIN.len()..].copy_from_slice(&digest);
+    let mut sig = [0u8; REPORT_SIGNATURE_LEN];
+    key.sign(&msg, &mut sig).map_err(|_| Error::Internal {
+        invariant: "a software device key signs",
+    })?;
+    out.extend_from_slice(&sig);
+    report::parse(&out).map_err(|e| Error::verify("report fields", e))?;
+    Ok(out)
 }
