@@ -18,6 +18,9 @@ command -v fsverity >/dev/null || need+=(fsverity)
 [ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 # A real PKCS#11 token for the HSM signing tests.
 { [ -e /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null; } || need+=(softhsm2)
+# A real PostgreSQL server for the registry and fleet inventory tests
+# (each test runs its own, with initdb in a temporary directory).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/setup.sh: installing ${need[*]}" >&2
   SUDO=""

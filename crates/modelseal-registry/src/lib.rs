@@ -19,6 +19,7 @@
 //! [`store::Dialect`] (see `docs/REGISTRY.md`).
 
 pub mod add;
+pub mod db;
 pub mod diff;
 mod error;
 pub mod event;

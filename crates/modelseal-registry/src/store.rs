@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 
 /// The migrations, in order: (version, name, SQL). Never edit one that has
 /// shipped; add the next.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "registry", include_str!("migrations/0001_registry.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "registry", include_str!("migrations/0001_registry.sql")),
+    (2, "fleet", include_str!("migrations/0002_fleet.sql")),
+];
 
 /// What one engine spells differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +35,13 @@ pub enum Dialect {
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 3] {
+    fn tokens(self) -> [(&'static str, &'static str); 4] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
                 ("{blob}", "BLOB"),
                 ("{bool}", "SMALLINT"),
+                ("{real}", "REAL"),
             ],
             Dialect::Postgres => [
                 (
@@ -47,6 +50,7 @@ impl Dialect {
                 ),
                 ("{blob}", "BYTEA"),
                 ("{bool}", "SMALLINT"),
+                ("{real}", "DOUBLE PRECISION"),
             ],
         }
     }
@@ -153,6 +157,13 @@ impl Store {
     /// The store file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The connection, for a component that shares the file and its
+    /// schema (the fleet inventory): migrated, in WAL mode, foreign keys
+    /// on.
+    pub fn into_connection(self) -> Connection {
+        self.conn
     }
 
     /// `query_row` through the statement cache: queries run the same
@@ -290,9 +301,12 @@ mod tests {
             Dialect::Postgres.render("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'"),
             "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
         );
-        let pg = Dialect::Postgres.render_schema(MIGRATIONS[0].2);
-        assert!(!pg.contains('{'), "every token replaced");
-        assert!(pg.contains("BYTEA") && !pg.contains("BLOB"));
+        for m in MIGRATIONS {
+            let pg = Dialect::Postgres.render_schema(m.2);
+            assert!(!pg.contains('{'), "every token replaced in {}", m.1);
+            assert!(!pg.contains("BLOB"));
+            assert!(!Dialect::Sqlite.render_schema(m.2).contains('{'));
+        }
     }
 
     #[test]
