@@ -1,0 +1,427 @@
+//! Vehicles, the ECUs fitted in them, their device keys, and what each
+//! vehicle should run: enrolment (one ECU or a CMDB export), replacement,
+//! key rotation and revocation, assignment. History is kept: nothing here
+//! overwrites a row that said something about the past.
+
+use crate::db::{Db, int};
+use crate::{Error, Inventory, Result, now, vals};
+use modelseal::report::EcuPublicKey;
+use serde::{Deserialize, Serialize};
+
+/// One ECU to enrol: where it is fitted and its device key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// Vehicle identification number.
+    pub vin: String,
+    /// The ECU's position (its name in the system configuration).
+    pub position: String,
+    /// The device policy's hardware id.
+    pub hardware_id: String,
+    /// The ECU's serial.
+    pub serial: String,
+    /// Its device public key.
+    pub key: EcuPublicKey,
+}
+
+/// One row of a CMDB export (CSV with this header, or a JSON array of
+/// these objects).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentRow {
+    /// Vehicle identification number.
+    pub vin: String,
+    /// ECU position.
+    pub position: String,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Serial.
+    pub serial: String,
+    /// `ed25519` or `ecdsa-p256`.
+    pub algorithm: String,
+    /// The public key in hex: 32 bytes (Ed25519) or the 65-byte
+    /// uncompressed point (P-256).
+    pub public_key: String,
+}
+
+impl EnrolmentRow {
+    /// The enrolment this row says, its key checked.
+    pub fn parse(&self) -> Result<Enrolment> {
+        let alg = modelseal::report::parse_algorithm(&self.algorithm).map_err(Error::Argument)?;
+        let bytes = hex::decode(self.public_key.trim()).map_err(|_| {
+            Error::Argument(format!(
+                "{} {}: public_key is not hex",
+                self.vin, self.position
+            ))
+        })?;
+        let key = EcuPublicKey::from_bytes(alg, &bytes).map_err(|e| {
+            Error::Argument(format!("{} {}: public_key: {e}", self.vin, self.position))
+        })?;
+        for (what, v) in [
+            ("vin", &self.vin),
+            ("position", &self.position),
+            ("hardware_id", &self.hardware_id),
+            ("serial", &self.serial),
+        ] {
+            check_id(what, v)?;
+        }
+        Ok(Enrolment {
+            vin: self.vin.clone(),
+            position: self.position.clone(),
+            hardware_id: self.hardware_id.clone(),
+            serial: self.serial.clone(),
+            key,
+        })
+    }
+}
+
+/// Longest VIN, position, hardware id or serial accepted (the format's id
+/// limit is lower for the last three; a VIN is 17 characters).
+pub const MAX_ID_LEN: usize = 64;
+
+fn check_id(what: &str, v: &str) -> Result<()> {
+    if v.is_empty() || v.len() > MAX_ID_LEN || v.chars().any(|c| c.is_control() || c == ',') {
+        return Err(Error::Argument(format!(
+            "{what} `{v}`: 1 to {MAX_ID_LEN} characters, no commas or control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a CMDB export: CSV (header `vin,position,hardware_id,serial,
+/// algorithm,public_key`) or, when it starts with `[`, JSON.
+pub fn parse_cmdb(text: &str) -> Result<Vec<EnrolmentRow>> {
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).map_err(|e| Error::Argument(format!("CMDB JSON: {e}")));
+    }
+    const HEADER: [&str; 6] = [
+        "vin",
+        "position",
+        "hardware_id",
+        "serial",
+        "algorithm",
+        "public_key",
+    ];
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .map(|(_, l)| l.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    if header != HEADER {
+        return Err(Error::Argument(format!(
+            "CMDB CSV: the first line must be `{}`",
+            HEADER.join(",")
+        )));
+    }
+    lines
+        .map(|(n, l)| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            match f.as_slice() {
+                [vin, position, hardware_id, serial, algorithm, public_key] => Ok(EnrolmentRow {
+                    vin: (*vin).into(),
+                    position: (*position).into(),
+                    hardware_id: (*hardware_id).into(),
+                    serial: (*serial).into(),
+                    algorithm: (*algorithm).into(),
+                    public_key: (*public_key).into(),
+                }),
+                _ => Err(Error::Argument(format!(
+                    "CMDB CSV line {}: expected 6 fields, found {}",
+                    n + 1,
+                    f.len()
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// What enrolling one ECU did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enrolled {
+    /// A new ECU (and, if needed, a new vehicle).
+    New,
+    /// Already enrolled with this serial and key: nothing changed.
+    Unchanged,
+    /// A new serial in a position that had another: the old ECU is
+    /// recorded as removed.
+    Replaced,
+}
+
+/// The ECU fitted in a position now, with its key in force.
+#[derive(Debug, Clone)]
+pub(crate) struct Fitted {
+    pub(crate) id: i64,
+    pub(crate) hardware_id: String,
+    pub(crate) serial: String,
+    pub(crate) key: Option<(String, Vec<u8>)>,
+}
+
+impl Inventory {
+    /// Enrols ECUs in one transaction: all of them, or (on any conflict)
+    /// none. With `replace`, a position holding another serial records a
+    /// replacement; without it, that is a conflict.
+    pub fn enroll(&mut self, ecus: &[Enrolment], replace: bool) -> Result<Vec<Enrolled>> {
+        let at = now();
+        self.db.transaction(|db| {
+            ecus.iter()
+                .map(|e| enroll_one(db, e, replace, at))
+                .collect()
+        })
+    }
+
+    /// Retires the key in force of the ECU at `vin`/`position` and puts
+    /// `key` in force. Reports signed by the old key are refused from now.
+    pub fn rotate_key(&mut self, vin: &str, position: &str, key: &EcuPublicKey) -> Result<()> {
+        let at = now();
+        self.db.transaction(|db| {
+            let f = fitted(db, vin, position)?.ok_or_else(|| no_ecu(vin, position))?;
+            if f.key.as_ref().is_some_and(|(id, _)| *id == key.key_id()) {
+                return Err(Error::Conflict(format!(
+                    "{vin} {position}: key {} is already the one in force",
+                    key.key_id()
+                )));
+            }
+            db.exec(
+                "UPDATE ecu_keys SET retired_at = ?1
+                  WHERE ecu_id = ?2 AND retired_at IS NULL AND revoked_at IS NULL",
+                vals![int(at), f.id],
+            )?;
+            insert_key(db, f.id, key, at)
+        })
+    }
+
+    /// Revokes a key of the ECU at `vin`/`position`: the one in force, or
+    /// the one named by `key_id` (a retired key whose leak was found
+    /// later). Reports signed by it are refused as revoked.
+    pub fn revoke_key(
+        &mut self,
+        vin: &str,
+        position: &str,
+        key_id: Option<&str>,
+        reason: &str,
+    ) -> Result<String> {
+        let at = now();
+        self.db.transaction(|db| {
+            let f = fitted(db, vin, position)?.ok_or_else(|| no_ecu(vin, position))?;
+            let target = match key_id {
+                Some(k) => k.to_owned(),
+                None => f.key.as_ref().map(|(id, _)| id.clone()).ok_or_else(|| {
+                    Error::Conflict(format!("{vin} {position}: no key in force to revoke"))
+                })?,
+            };
+            let n = db.exec(
+                "UPDATE ecu_keys SET revoked_at = ?1, reason = ?2
+                  WHERE ecu_id = ?3 AND key_id = ?4 AND revoked_at IS NULL",
+                vals![int(at), reason, f.id, &target],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!(
+                    "{vin} {position}: no unrevoked key {target}"
+                )));
+            }
+            Ok(target)
+        })
+    }
+
+    /// Prescribes the system configuration `config_digest` (a manifest
+    /// digest, hex) for each vehicle, in one transaction. The registry
+    /// names the configuration when it knows it; an unknown one is
+    /// recorded and flagged by `drift`.
+    pub fn assign(&mut self, vins: &[String], config_digest: &str, reason: &str) -> Result<u64> {
+        let digest = modelseal_registry::parse_digest(config_digest)
+            .map(|d| hex::encode(d))
+            .map_err(|e| Error::Argument(e.to_string()))?;
+        let at = now();
+        self.db.transaction(|db| {
+            let named = db.query_one(
+                "SELECT c.config_id, c.config_version FROM configs c
+                   JOIN manifests m ON m.id = c.manifest_id WHERE m.digest = ?1",
+                vals![&digest],
+            )?;
+            let (cid, cver) = match &named {
+                Some(r) => (r.opt_text(0)?, r.opt_text(1)?),
+                None => (None, None),
+            };
+            let mut n = 0;
+            for vin in vins {
+                let v = vehicle_id(db, vin)?.ok_or_else(|| no_vehicle(vin))?;
+                let id = db
+                    .query_one(
+                        "INSERT INTO assignments
+                           (vehicle_id, config_digest, config_id, config_version, assigned_at, reason)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                        vals![v, &digest, cid.clone(), cver.clone(), int(at), reason],
+                    )?
+                    .ok_or(Error::Internal {
+                        invariant: "INSERT … RETURNING returns the row",
+                    })?
+                    .int(0)?;
+                db.exec(
+                    "UPDATE vehicles SET assignment_id = ?1 WHERE id = ?2",
+                    vals![id, v],
+                )?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// A configuration named `id@version` in the registry: its manifest
+    /// digest.
+    pub fn config_digest(&mut self, name: &str) -> Result<String> {
+        let (id, version) = name.split_once('@').ok_or_else(|| {
+            Error::Argument(format!(
+                "`{name}`: a configuration is its manifest digest or CONFIG_ID@VERSION"
+            ))
+        })?;
+        let rows = self.db.query(
+            "SELECT m.digest FROM configs c JOIN manifests m ON m.id = c.manifest_id
+              WHERE c.config_id = ?1 AND c.config_version = ?2",
+            vals![id, version],
+        )?;
+        match rows.as_slice() {
+            [one] => Ok(one.text(0)?),
+            [] => Err(Error::NotFound(format!(
+                "configuration {name} is not in the registry"
+            ))),
+            _ => Err(Error::Argument(format!(
+                "configuration {name} names {} manifests; give the digest",
+                rows.len()
+            ))),
+        }
+    }
+}
+
+fn no_ecu(vin: &str, position: &str) -> Error {
+    Error::NotFound(format!("{vin}: no ECU fitted at position {position}"))
+}
+
+pub(crate) fn no_vehicle(vin: &str) -> Error {
+    Error::NotFound(format!("vehicle {vin} is not enrolled"))
+}
+
+pub(crate) fn vehicle_id(db: &mut Db, vin: &str) -> Result<Option<i64>> {
+    Ok(db
+        .query_one("SELECT id FROM vehicles WHERE vin = ?1", vals![vin])?
+        .map(|r| r.int(0))
+        .transpose()?)
+}
+
+/// The ECU fitted at `vin`/`position` now, with its key in force.
+pub(crate) fn fitted(db: &mut Db, vin: &str, position: &str) -> Result<Option<Fitted>> {
+    let row = db.query_one(
+        "SELECT e.id, e.hardware_id, e.serial, k.key_id, k.public_key
+           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+           LEFT JOIN ecu_keys k ON k.ecu_id = e.id AND k.retired_at IS NULL AND k.revoked_at IS NULL
+          WHERE v.vin = ?1 AND e.position = ?2 AND e.removed_at IS NULL",
+        vals![vin, position],
+    )?;
+    row.map(|r| {
+        Ok(Fitted {
+            id: r.int(0)?,
+            hardware_id: r.text(1)?,
+            serial: r.text(2)?,
+            key: match r.opt_text(3)? {
+                Some(id) => Some((id, r.blob(4)?)),
+                None => None,
+            },
+        })
+    })
+    .transpose()
+}
+
+fn insert_key(db: &mut Db, ecu: i64, key: &EcuPublicKey, at: u64) -> Result<()> {
+    db.exec(
+        "INSERT INTO ecu_keys (ecu_id, algorithm, public_key, key_id, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        vals![
+            ecu,
+            key.algorithm().name(),
+            key.bytes(),
+            key.key_id(),
+            int(at)
+        ],
+    )?;
+    Ok(())
+}
+
+fn enroll_one(db: &mut Db, e: &Enrolment, replace: bool, at: u64) -> Result<Enrolled> {
+    let vehicle = match vehicle_id(db, &e.vin)? {
+        Some(v) => v,
+        None => db
+            .query_one(
+                "INSERT INTO vehicles (vin, enrolled_at) VALUES (?1, ?2) RETURNING id",
+                vals![&e.vin, int(at)],
+            )?
+            .ok_or(Error::Internal {
+                invariant: "INSERT … RETURNING returns the row",
+            })?
+            .int(0)?,
+    };
+    // The same ECU fitted anywhere else is a conflict: it is one device.
+    if let Some(r) = db.query_one(
+        "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+          WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NULL
+            AND NOT (e.vehicle_id = ?3 AND e.position = ?4)",
+        vals![&e.hardware_id, &e.serial, vehicle, &e.position],
+    )? {
+        return Err(Error::Conflict(format!(
+            "ECU {} serial {} is fitted in {} at {}; remove it there first",
+            e.hardware_id,
+            e.serial,
+            r.text(0)?,
+            r.text(1)?
+        )));
+    }
+    let mut outcome = Enrolled::New;
+    if let Some(f) = fitted(db, &e.vin, &e.position)? {
+        if f.serial == e.serial && f.hardware_id == e.hardware_id {
+            return match &f.key {
+                Some((id, _)) if *id == e.key.key_id() => Ok(Enrolled::Unchanged),
+                _ => Err(Error::Conflict(format!(
+                    "{} {}: serial {} is enrolled with another key; rotate it with `fleet key rotate`",
+                    e.vin, e.position, e.serial
+                ))),
+            };
+        }
+        if !replace {
+            return Err(Error::Conflict(format!(
+                "{} {}: serial {} is fitted there; give --replace to record {} as its replacement",
+                e.vin, e.position, f.serial, e.serial
+            )));
+        }
+        remove_ecu(db, f.id, at)?;
+        outcome = Enrolled::Replaced;
+    }
+    let ecu = db
+        .query_one(
+            "INSERT INTO ecus (vehicle_id, position, hardware_id, serial, fitted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            vals![vehicle, &e.position, &e.hardware_id, &e.serial, int(at)],
+        )?
+        .ok_or(Error::Internal {
+            invariant: "INSERT … RETURNING returns the row",
+        })?
+        .int(0)?;
+    insert_key(db, ecu, &e.key, at)?;
+    Ok(outcome)
+}
+
+/// Records an ECU as removed: its current install ends now, its keys are
+/// retired.
+fn remove_ecu(db: &mut Db, ecu: i64, at: u64) -> Result<()> {
+    crate::ingest::end_current_install(db, ecu, at)?;
+    db.exec(
+        "UPDATE ecus SET removed_at = ?1, current_install = NULL WHERE id = ?2",
+        vals![int(at), ecu],
+    )?;
+    db.exec(
+        "UPDATE ecu_keys SET retired_at = ?1
+          WHERE ecu_id = ?2 AND retired_at IS NULL AND revoked_at IS NULL",
+        vals![int(at), ecu],
+    )?;
+    Ok(())
+}

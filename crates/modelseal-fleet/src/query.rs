@@ -1,0 +1,732 @@
+//! What the inventory answers: a vehicle now or at a time (`show`), which
+//! vehicles run something (`which`), where the fleet differs from what it
+//! should run (`drift`), and what changed on a vehicle between two times
+//! (`diff`). Model versions are resolved through the registry's tables in
+//! the same database: stage, withdrawal, lineage.
+
+use crate::db::{Db, Row, Val, int};
+use crate::enroll::{no_vehicle, vehicle_id};
+use crate::{Error, Inventory, Page, Paged, Result, page_vals, paged, vals};
+use modelseal_core::doc::Lineage;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A model version an ECU runs, as reported, with what the registry says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelView {
+    /// Family.
+    pub family: String,
+    /// Version.
+    pub version: String,
+    /// Stage the signed manifest gives.
+    pub stage: String,
+    /// What the registry says; `None` when it does not know the release.
+    pub registry: Option<RegistryView>,
+}
+
+/// The registry's record of a released model version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistryView {
+    /// Current stage (after signed stage events).
+    pub stage: String,
+    /// Whether a signed withdrawal is the latest stage event.
+    pub withdrawn: bool,
+    /// The lineage links that are set (name → id).
+    pub lineage: BTreeMap<String, String>,
+    /// Signed evaluation results (suite kind, suite, verdict), oldest first.
+    pub evaluations: Vec<EvaluationView>,
+}
+
+/// One signed evaluation result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvaluationView {
+    /// `simulation`, `hil`, `release-gate`, …
+    pub suite_kind: String,
+    /// Suite id.
+    pub suite_id: String,
+    /// Result id.
+    pub result_id: String,
+    /// Verdict.
+    pub verdict: String,
+    /// When.
+    pub at: u64,
+}
+
+/// What an ECU ran over one interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstallView {
+    /// Manifest digest (hex).
+    pub manifest_digest: String,
+    /// `component` or `system-config`.
+    pub kind: String,
+    /// Bundle version.
+    pub bundle_version: String,
+    /// The configuration it runs under, as reported (`id@version`).
+    pub config: Option<String>,
+    /// That configuration's manifest digest.
+    pub config_digest: Option<String>,
+    /// Whether the registry knows the manifest.
+    pub known_manifest: bool,
+    /// From when (the first report's time).
+    pub since: u64,
+    /// Until when (`None`: still).
+    pub until: Option<u64>,
+    /// The last report's sequence number and time.
+    pub last_sequence: u64,
+    /// When the last report was observed.
+    pub last_report_at: u64,
+    /// Model versions.
+    pub models: Vec<ModelView>,
+}
+
+/// An ECU of a vehicle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EcuView {
+    /// Position.
+    pub position: String,
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Serial.
+    pub serial: String,
+    /// When it was fitted (enrolled).
+    pub fitted_at: u64,
+    /// When it was removed (replaced), if it was.
+    pub removed_at: Option<u64>,
+    /// The key in force (`algorithm:key id`), if any.
+    pub key: Option<String>,
+    /// What it ran at the time asked (now by default).
+    pub installed: Option<InstallView>,
+}
+
+/// An assignment: the configuration prescribed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssignmentView {
+    /// Manifest digest of the system configuration.
+    pub config_digest: String,
+    /// `id@version`, when the registry knows it.
+    pub config: Option<String>,
+    /// Since when.
+    pub assigned_at: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A vehicle, now or at a time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VehicleView {
+    /// VIN.
+    pub vin: String,
+    /// The time asked (`None`: now).
+    pub at: Option<u64>,
+    /// When it was enrolled.
+    pub enrolled_at: u64,
+    /// The configuration prescribed at that time.
+    pub prescribed: Option<AssignmentView>,
+    /// Its ECUs at that time.
+    pub ecus: Vec<EcuView>,
+}
+
+/// What `which` looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// A model version.
+    Model {
+        /// Family.
+        family: String,
+        /// Version.
+        version: String,
+    },
+    /// A system configuration, `id` and `version`.
+    Config {
+        /// Configuration id.
+        id: String,
+        /// Configuration version.
+        version: String,
+    },
+    /// Any model at this (signed) stage.
+    Stage(String),
+    /// Any model trained, validated or tested on this dataset.
+    Dataset(String),
+    /// Any model built from this code commit.
+    Commit(String),
+    /// Any installed manifest whose SBOM lists this package version.
+    Package {
+        /// Package name.
+        name: String,
+        /// Package version.
+        version: String,
+    },
+}
+
+impl Filter {
+    /// The question, for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Filter::Model { family, version } => format!("{family}@{version}"),
+            Filter::Config { id, version } => format!("configuration {id}@{version}"),
+            Filter::Stage(s) => format!("any model at stage {s}"),
+            Filter::Dataset(d) => format!("any model whose lineage names dataset {d}"),
+            Filter::Commit(c) => format!("any model built from commit {c}"),
+            Filter::Package { name, version } => format!("SBOM package {name}@{version}"),
+        }
+    }
+}
+
+/// The answer to `which`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhichAnswer {
+    /// The question.
+    pub question: String,
+    /// The time asked (`None`: now).
+    pub at: Option<u64>,
+    /// How many vehicles.
+    pub vehicles: u64,
+    /// A page of their VINs (in enrolment order).
+    pub vins: Paged<String>,
+}
+
+/// One vehicle that differs from what it should run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    /// VIN.
+    pub vin: String,
+    /// What differs, one line each.
+    pub reasons: Vec<String>,
+}
+
+/// One position whose install differs between two times.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Position.
+    pub position: String,
+    /// What it ran at the first time.
+    pub before: Option<InstallView>,
+    /// What it ran at the second time.
+    pub after: Option<InstallView>,
+}
+
+const INSTALL_COLS: &str = "i.id, i.manifest_digest, i.kind, i.bundle_version, i.config_id,
+    i.config_version, i.config_digest, i.known_manifest, i.since, i.until,
+    r.sequence, r.observed_at";
+
+/// The registry's view of `family@version` released in `manifest`.
+pub(crate) fn registry_view(
+    db: &mut Db,
+    family: &str,
+    version: &str,
+    manifest: &str,
+) -> Result<Option<RegistryView>> {
+    let Some(mv) = db.query_one(
+        "SELECT mv.id, mv.stage,
+                (SELECT se.action FROM stage_events se
+                  WHERE se.family = mv.family AND se.version = mv.version
+                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1),
+                (SELECT se.stage FROM stage_events se
+                  WHERE se.family = mv.family AND se.version = mv.version
+                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1)
+           FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
+          WHERE m.digest = ?1 AND mv.family = ?2 AND mv.version = ?3",
+        vals![manifest, family, version],
+    )?
+    else {
+        return Ok(None);
+    };
+    let model = mv.int(0)?;
+    let (action, event_stage) = (mv.opt_text(2)?, mv.opt_int(3)?);
+    let withdrawn = action.as_deref() == Some("withdraw");
+    let code = match (action.as_deref(), event_stage) {
+        (Some("withdraw"), _) | (None, _) => mv.int(1)?,
+        (Some(_), Some(s)) => s,
+        (Some(_), None) => mv.int(1)?,
+    };
+    let lineage = db
+        .query(
+            "SELECT link, value FROM lineage WHERE model_id = ?1 ORDER BY link",
+            vals![model],
+        )?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<_>>()?;
+    let evaluations = db
+        .query(
+            "SELECT suite_kind, suite_id, result_id, verdict, at FROM evaluations
+              WHERE family = ?1 AND version = ?2 AND manifest_digest = ?3 ORDER BY at, id",
+            vals![family, version, manifest],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(EvaluationView {
+                suite_kind: r.text(0)?,
+                suite_id: r.text(1)?,
+                result_id: r.text(2)?,
+                verdict: r.text(3)?,
+                at: r.u64(4)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(RegistryView {
+        stage: stage_name(code),
+        withdrawn,
+        lineage,
+        evaluations,
+    }))
+}
+
+fn stage_name(code: i64) -> String {
+    u8::try_from(code)
+        .ok()
+        .and_then(modelseal_core::Stage::from_code)
+        .map_or_else(|| format!("stage {code}"), modelseal::identity::stage_name)
+}
+
+/// An install row (selected with [`INSTALL_COLS`]) with its models.
+pub(crate) fn install_view(db: &mut Db, r: &Row) -> Result<InstallView> {
+    let id = r.int(0)?;
+    let manifest = r.text(1)?;
+    let mut models = Vec::new();
+    for m in db.query(
+        "SELECT family, version, stage FROM install_models WHERE install_id = ?1 ORDER BY family",
+        vals![id],
+    )? {
+        let (family, version) = (m.text(0)?, m.text(1)?);
+        let registry = registry_view(db, &family, &version, &manifest)?;
+        models.push(ModelView {
+            family,
+            version,
+            stage: m.text(2)?,
+            registry,
+        });
+    }
+    Ok(InstallView {
+        manifest_digest: manifest,
+        kind: r.text(2)?,
+        bundle_version: r.text(3)?,
+        config: match (r.opt_text(4)?, r.opt_text(5)?) {
+            (Some(i), Some(v)) => Some(format!("{i}@{v}")),
+            _ => None,
+        },
+        config_digest: r.opt_text(6)?,
+        known_manifest: r.int(7)? != 0,
+        since: r.u64(8)?,
+        until: r.opt_u64(9)?,
+        last_sequence: r.u64(10)?,
+        last_report_at: r.u64(11)?,
+        models,
+    })
+}
+
+/// What ECU `ecu` ran at `at` (now when `None`).
+pub(crate) fn install_at(db: &mut Db, ecu: i64, at: Option<u64>) -> Result<Option<InstallView>> {
+    let row = match at {
+        None => db.query_one(
+            &format!(
+                "SELECT {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
+                   JOIN reports r ON r.id = i.last_report WHERE e.id = ?1"
+            ),
+            vals![ecu],
+        )?,
+        Some(t) => db.query_one(
+            &format!(
+                "SELECT {INSTALL_COLS} FROM installs i JOIN reports r ON r.id = i.last_report
+                  WHERE i.ecu_id = ?1 AND i.since <= ?2 AND (i.until IS NULL OR i.until > ?2)
+                  ORDER BY i.since DESC, i.id DESC LIMIT 1"
+            ),
+            vals![ecu, int(t)],
+        )?,
+    };
+    row.map(|r| install_view(db, &r)).transpose()
+}
+
+/// The ECUs of vehicle `vehicle` fitted at `at` (now when `None`):
+/// (id, position, hardware id, serial, fitted, removed).
+pub(crate) fn ecus_at(
+    db: &mut Db,
+    vehicle: i64,
+    at: Option<u64>,
+) -> Result<Vec<(i64, String, String, String, u64, Option<u64>)>> {
+    let rows = match at {
+        None => db.query(
+            "SELECT id, position, hardware_id, serial, fitted_at, removed_at FROM ecus
+              WHERE vehicle_id = ?1 AND removed_at IS NULL ORDER BY position",
+            vals![vehicle],
+        )?,
+        Some(t) => db.query(
+            "SELECT id, position, hardware_id, serial, fitted_at, removed_at FROM ecus
+              WHERE vehicle_id = ?1 AND fitted_at <= ?2 AND (removed_at IS NULL OR removed_at > ?2)
+              ORDER BY position",
+            vals![vehicle, int(t)],
+        )?,
+    };
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.int(0)?,
+                r.text(1)?,
+                r.text(2)?,
+                r.text(3)?,
+                r.u64(4)?,
+                r.opt_u64(5)?,
+            ))
+        })
+        .collect()
+}
+
+impl Inventory {
+    /// A vehicle now, or at `at`.
+    pub fn show(&mut self, vin: &str, at: Option<u64>) -> Result<VehicleView> {
+        let db = &mut self.db;
+        let v = db
+            .query_one(
+                "SELECT id, enrolled_at FROM vehicles WHERE vin = ?1",
+                vals![vin],
+            )?
+            .ok_or_else(|| no_vehicle(vin))?;
+        let (vehicle, enrolled_at) = (v.int(0)?, v.u64(1)?);
+        let prescribed = db
+            .query_one(
+                "SELECT config_digest, config_id, config_version, assigned_at, reason
+                   FROM assignments WHERE vehicle_id = ?1 AND assigned_at <= ?2
+                  ORDER BY assigned_at DESC, id DESC LIMIT 1",
+                vals![vehicle, int(at.unwrap_or(u64::MAX >> 1))],
+            )?
+            .map(|r| assignment(&r))
+            .transpose()?;
+        let mut ecus = Vec::new();
+        for (id, position, hardware_id, serial, fitted_at, removed_at) in ecus_at(db, vehicle, at)?
+        {
+            let key = db
+                .query_one(
+                    "SELECT algorithm, key_id FROM ecu_keys
+                      WHERE ecu_id = ?1 AND retired_at IS NULL AND revoked_at IS NULL",
+                    vals![id],
+                )?
+                .map(|r| Ok::<_, Error>(format!("{}:{}", r.text(0)?, r.text(1)?)))
+                .transpose()?;
+            ecus.push(EcuView {
+                position,
+                hardware_id,
+                serial,
+                fitted_at,
+                removed_at,
+                key,
+                installed: install_at(db, id, at)?,
+            });
+        }
+        Ok(VehicleView {
+            vin: vin.to_owned(),
+            at,
+            enrolled_at,
+            prescribed,
+            ecus,
+        })
+    }
+
+    /// Which vehicles run what `filter` names, now or at `at`: how many,
+    /// and a page of their VINs.
+    pub fn which(&mut self, filter: &Filter, at: Option<u64>, page: Page) -> Result<WhichAnswer> {
+        let db = &mut self.db;
+        let [limit, offset] = page_vals(page);
+        let (count, vins) = match (filter, at) {
+            // The common question, answered from the running counts: one
+            // row for the count, one index range for the page.
+            (Filter::Model { family, version }, None) => {
+                let count = db
+                    .query_one(
+                        "SELECT vehicles FROM running_counts WHERE family = ?1 AND version = ?2",
+                        vals![family, version],
+                    )?
+                    .map_or(Ok(0), |r| r.u64(0))?;
+                let vins = db.query(
+                    "SELECT v.vin FROM running r JOIN vehicles v ON v.id = r.vehicle_id
+                      WHERE r.family = ?1 AND r.version = ?2
+                      ORDER BY r.vehicle_id LIMIT ?3 OFFSET ?4",
+                    vals![family, version, limit, offset],
+                )?;
+                (count, vins)
+            }
+            _ => {
+                let (set, mut params) = vehicle_set(filter, at);
+                let count = db
+                    .query_one(
+                        &format!(
+                            "SELECT COUNT(*) FROM (SELECT DISTINCT vehicle_id FROM ({set}) s) c"
+                        ),
+                        &params,
+                    )?
+                    .map_or(Ok(0), |r| r.u64(0))?;
+                let n = params.len();
+                params.extend([limit, offset]);
+                let vins = db.query(
+                    &format!(
+                        "SELECT v.vin FROM vehicles v WHERE v.id IN (SELECT vehicle_id FROM ({set}) s)
+                          ORDER BY v.id LIMIT ?{} OFFSET ?{}",
+                        n + 1,
+                        n + 2
+                    ),
+                    &params,
+                )?;
+                (count, vins)
+            }
+        };
+        let vins = vins
+            .iter()
+            .map(|r| r.text(0))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(WhichAnswer {
+            question: filter.describe(),
+            at,
+            vehicles: count,
+            vins: paged(vins, page),
+        })
+    }
+
+    /// Vehicles whose reported configuration differs from the prescribed
+    /// one, that have an ECU that never reported, or that run a withdrawn
+    /// model version or a bundle the registry does not know.
+    pub fn drift(&mut self, page: Page) -> Result<Paged<Drift>> {
+        let db = &mut self.db;
+        let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut add = |vin: String, why: String| found.entry(vin).or_default().push(why);
+        // Configuration reported ≠ prescribed.
+        for r in db.query(
+            "SELECT v.vin, e.position, i.config_digest, a.config_digest
+               FROM vehicles v JOIN assignments a ON a.id = v.assignment_id
+               JOIN ecus e ON e.vehicle_id = v.id AND e.removed_at IS NULL
+               JOIN installs i ON i.id = e.current_install
+              WHERE i.config_digest IS NOT NULL AND i.config_digest <> a.config_digest",
+            &[],
+        )? {
+            add(
+                r.text(0)?,
+                format!(
+                    "{}: runs under configuration {}, prescribed {}",
+                    r.text(1)?,
+                    short(&r.text(2)?),
+                    short(&r.text(3)?)
+                ),
+            );
+        }
+        // A component the prescribed configuration lists for a position,
+        // where that position runs another manifest.
+        for r in db.query(
+            "SELECT v.vin, e.position, cm.family, cm.version, cm.manifest_digest, i.manifest_digest
+               FROM vehicles v JOIN assignments a ON a.id = v.assignment_id
+               JOIN manifests m ON m.digest = a.config_digest
+               JOIN config_models cm ON cm.manifest_id = m.id
+               JOIN ecus e ON e.vehicle_id = v.id AND e.removed_at IS NULL AND e.position = cm.ecu
+               JOIN installs i ON i.id = e.current_install
+              WHERE i.kind = 'component' AND i.manifest_digest <> cm.manifest_digest",
+            &[],
+        )? {
+            add(
+                r.text(0)?,
+                format!(
+                    "{}: runs manifest {}, the configuration prescribes {}@{} ({})",
+                    r.text(1)?,
+                    short(&r.text(5)?),
+                    r.text(2)?,
+                    r.text(3)?,
+                    short(&r.text(4)?)
+                ),
+            );
+        }
+        // A prescribed configuration the registry does not know.
+        for r in db.query(
+            "SELECT v.vin, a.config_digest FROM vehicles v JOIN assignments a ON a.id = v.assignment_id
+              WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = a.config_digest)",
+            &[],
+        )? {
+            add(
+                r.text(0)?,
+                format!(
+                    "prescribed configuration {} is not in the registry",
+                    short(&r.text(1)?)
+                ),
+            );
+        }
+        // ECUs that never reported.
+        for r in db.query(
+            "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+              WHERE e.removed_at IS NULL AND e.current_install IS NULL",
+            &[],
+        )? {
+            add(r.text(0)?, format!("{}: has not reported", r.text(1)?));
+        }
+        // Unknown bundles (the registry may have learnt them since).
+        for r in db.query(
+            "SELECT v.vin, e.position, i.manifest_digest
+               FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+               JOIN installs i ON i.id = e.current_install
+              WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = i.manifest_digest)",
+            &[],
+        )? {
+            add(
+                r.text(0)?,
+                format!(
+                    "{}: runs manifest {}, which the registry does not know",
+                    r.text(1)?,
+                    short(&r.text(2)?)
+                ),
+            );
+        }
+        // Withdrawn versions still running: the withdrawn releases first
+        // (few), then who runs them.
+        let withdrawn = db.query(
+            "SELECT se.family, se.version, se.manifest_digest FROM stage_events se
+              WHERE se.action = 'withdraw' AND NOT EXISTS (
+                    SELECT 1 FROM stage_events later
+                     WHERE later.family = se.family AND later.version = se.version
+                       AND later.manifest_digest = se.manifest_digest
+                       AND (later.at > se.at OR (later.at = se.at AND later.id > se.id)))",
+            &[],
+        )?;
+        for w in withdrawn {
+            let (family, version, manifest) = (w.text(0)?, w.text(1)?, w.text(2)?);
+            for r in db.query(
+                "SELECT v.vin, e.position FROM installs i
+                   JOIN ecus e ON e.id = i.ecu_id JOIN vehicles v ON v.id = i.vehicle_id
+                  WHERE i.manifest_digest = ?1 AND i.until IS NULL",
+                vals![&manifest],
+            )? {
+                add(
+                    r.text(0)?,
+                    format!(
+                        "{}: runs {family}@{version}, which was withdrawn",
+                        r.text(1)?
+                    ),
+                );
+            }
+        }
+        let items: Vec<Drift> = found
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit.saturating_add(1)).unwrap_or(usize::MAX))
+            .map(|(vin, reasons)| Drift { vin, reasons })
+            .collect();
+        Ok(paged(items, page))
+    }
+
+    /// What changed on `vin` between `t1` and `t2`: each position whose
+    /// install differs.
+    pub fn diff(&mut self, vin: &str, t1: u64, t2: u64) -> Result<Vec<Change>> {
+        let db = &mut self.db;
+        let vehicle = vehicle_id(db, vin)?.ok_or_else(|| no_vehicle(vin))?;
+        let mut by_position: BTreeMap<String, (Option<InstallView>, Option<InstallView>)> =
+            BTreeMap::new();
+        for (slot, t) in [(0, t1), (1, t2)] {
+            for (id, position, ..) in ecus_at(db, vehicle, Some(t))? {
+                let i = install_at(db, id, Some(t))?;
+                let e = by_position.entry(position).or_default();
+                if slot == 0 {
+                    e.0 = i;
+                } else {
+                    e.1 = i;
+                }
+            }
+        }
+        Ok(by_position
+            .into_iter()
+            .filter(|(_, (a, b))| {
+                a.as_ref().map(|i| (&i.manifest_digest, &i.config_digest))
+                    != b.as_ref().map(|i| (&i.manifest_digest, &i.config_digest))
+            })
+            .map(|(position, (before, after))| Change {
+                position,
+                before,
+                after,
+            })
+            .collect())
+    }
+}
+
+fn assignment(r: &Row) -> Result<AssignmentView> {
+    Ok(AssignmentView {
+        config_digest: r.text(0)?,
+        config: match (r.opt_text(1)?, r.opt_text(2)?) {
+            (Some(i), Some(v)) => Some(format!("{i}@{v}")),
+            _ => None,
+        },
+        assigned_at: r.u64(3)?,
+        reason: r.text(4)?,
+    })
+}
+
+/// The first 16 hex digits of a digest, for one-line reasons.
+fn short(d: &str) -> &str {
+    d.get(..16).unwrap_or(d)
+}
+
+/// A subquery giving the `vehicle_id`s that match `filter` at `at` (now
+/// when `None`), and its parameters.
+fn vehicle_set(filter: &Filter, at: Option<u64>) -> (String, Vec<Val>) {
+    // Installs (and their models) in force at the time asked.
+    let (when, mut params): (String, Vec<Val>) = match at {
+        None => ("X.until IS NULL".into(), vec![]),
+        Some(t) => (
+            "X.since <= ?1 AND (X.until IS NULL OR X.until > ?1)".into(),
+            vec![int(t)],
+        ),
+    };
+    let next = |p: &Vec<Val>| p.len() + 1;
+    let models_when = when.replace("X.", "im.");
+    let installs_when = when.replace("X.", "i.");
+    let sql = match filter {
+        Filter::Model { family, version } => {
+            let n = next(&params);
+            params.extend([Val::from(family), Val::from(version)]);
+            format!(
+                "SELECT im.vehicle_id FROM install_models im
+                  WHERE im.family = ?{n} AND im.version = ?{} AND {models_when}",
+                n + 1
+            )
+        }
+        Filter::Config { id, version } => {
+            let n = next(&params);
+            params.extend([Val::from(id), Val::from(version)]);
+            format!(
+                "SELECT i.vehicle_id FROM installs i
+                  WHERE i.config_id = ?{n} AND i.config_version = ?{} AND {installs_when}",
+                n + 1
+            )
+        }
+        Filter::Stage(stage) => {
+            let n = next(&params);
+            params.push(Val::from(stage));
+            format!(
+                "SELECT im.vehicle_id FROM install_models im WHERE im.stage = ?{n} AND {models_when}"
+            )
+        }
+        Filter::Dataset(_) | Filter::Commit(_) => {
+            let (links, value) = match filter {
+                Filter::Dataset(d) => (&Lineage::NAMES[0..3], d),
+                Filter::Commit(c) => (&Lineage::NAMES[4..5], c),
+                _ => (&Lineage::NAMES[0..0], &String::new()),
+            };
+            let quoted: Vec<String> = links.iter().map(|l| format!("'{l}'")).collect();
+            let n = next(&params);
+            params.push(Val::from(value));
+            format!(
+                "SELECT im.vehicle_id FROM install_models im
+                   JOIN installs i ON i.id = im.install_id
+                   JOIN manifests m ON m.digest = i.manifest_digest
+                   JOIN model_versions mv ON mv.manifest_id = m.id
+                        AND mv.family = im.family AND mv.version = im.version
+                   JOIN lineage l ON l.model_id = mv.id
+                  WHERE l.link IN ({}) AND l.value = ?{n} AND {models_when}",
+                quoted.join(", ")
+            )
+        }
+        Filter::Package { name, version } => {
+            let n = next(&params);
+            params.extend([Val::from(name), Val::from(version)]);
+            format!(
+                "SELECT i.vehicle_id FROM sbom_packages p
+                   JOIN manifests m ON m.id = p.manifest_id
+                   JOIN installs i ON i.manifest_digest = m.digest
+                  WHERE p.name = ?{n} AND p.version = ?{} AND {installs_when}",
+                n + 1
+            )
+        }
+    };
+    (sql, params)
+}
