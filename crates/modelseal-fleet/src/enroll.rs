@@ -21,6 +21,10 @@ pub struct Enrolment {
     pub serial: String,
     /// Its device public key.
     pub key: EcuPublicKey,
+    /// When it was fitted (the CMDB's date; default: now). A replacement
+    /// ends the previous ECU's time in the position then. Reports whose
+    /// trusted time is earlier move it back: the ECU was evidently there.
+    pub fitted_at: Option<u64>,
 }
 
 /// One row of a CMDB export (CSV with this header, or a JSON array of
@@ -41,6 +45,9 @@ pub struct EnrolmentRow {
     /// The public key in hex: 32 bytes (Ed25519) or the 65-byte
     /// uncompressed point (P-256).
     pub public_key: String,
+    /// When it was fitted (seconds or RFC 3339), if the CMDB says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted_at: Option<String>,
 }
 
 impl EnrolmentRow {
@@ -64,12 +71,19 @@ impl EnrolmentRow {
         ] {
             check_id(what, v)?;
         }
+        let fitted_at = match self.fitted_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => Some(modelseal::spec::parse_time(t).map_err(|e| {
+                Error::Argument(format!("{} {}: fitted_at: {e}", self.vin, self.position))
+            })?),
+        };
         Ok(Enrolment {
             vin: self.vin.clone(),
             position: self.position.clone(),
             hardware_id: self.hardware_id.clone(),
             serial: self.serial.clone(),
             key,
+            fitted_at,
         })
     }
 }
@@ -88,7 +102,8 @@ fn check_id(what: &str, v: &str) -> Result<()> {
 }
 
 /// Reads a CMDB export: CSV (header `vin,position,hardware_id,serial,
-/// algorithm,public_key`) or, when it starts with `[`, JSON.
+/// algorithm,public_key`, optionally `,fitted_at`) or, when it starts with
+/// `[`, JSON.
 pub fn parse_cmdb(text: &str) -> Result<Vec<EnrolmentRow>> {
     if text.trim_start().starts_with('[') {
         return serde_json::from_str(text).map_err(|e| Error::Argument(format!("CMDB JSON: {e}")));
@@ -109,26 +124,39 @@ pub fn parse_cmdb(text: &str) -> Result<Vec<EnrolmentRow>> {
         .next()
         .map(|(_, l)| l.split(',').map(str::trim).collect())
         .unwrap_or_default();
-    if header != HEADER {
+    let with_time = header.len() == HEADER.len() + 1 && header.last() == Some(&"fitted_at");
+    if header.get(..HEADER.len()) != Some(&HEADER[..])
+        || header.len() > HEADER.len() + usize::from(with_time)
+    {
         return Err(Error::Argument(format!(
-            "CMDB CSV: the first line must be `{}`",
+            "CMDB CSV: the first line must be `{}` (optionally `,fitted_at`)",
             HEADER.join(",")
         )));
     }
+    let width = header.len();
     lines
         .map(|(n, l)| {
             let f: Vec<&str> = l.split(',').map(str::trim).collect();
             match f.as_slice() {
-                [vin, position, hardware_id, serial, algorithm, public_key] => Ok(EnrolmentRow {
+                [
+                    vin,
+                    position,
+                    hardware_id,
+                    serial,
+                    algorithm,
+                    public_key,
+                    rest @ ..,
+                ] if f.len() == width => Ok(EnrolmentRow {
                     vin: (*vin).into(),
                     position: (*position).into(),
                     hardware_id: (*hardware_id).into(),
                     serial: (*serial).into(),
                     algorithm: (*algorithm).into(),
                     public_key: (*public_key).into(),
+                    fitted_at: rest.first().map(|t| (*t).to_owned()),
                 }),
                 _ => Err(Error::Argument(format!(
-                    "CMDB CSV line {}: expected 6 fields, found {}",
+                    "CMDB CSV line {}: expected {width} fields, found {}",
                     n + 1,
                     f.len()
                 ))),
@@ -232,7 +260,7 @@ impl Inventory {
     /// recorded and flagged by `drift`.
     pub fn assign(&mut self, vins: &[String], config_digest: &str, reason: &str) -> Result<u64> {
         let digest = modelseal_registry::parse_digest(config_digest)
-            .map(|d| hex::encode(d))
+            .map(hex::encode)
             .map_err(|e| Error::Argument(e.to_string()))?;
         let at = now();
         self.db.transaction(|db| {
@@ -348,13 +376,14 @@ fn insert_key(db: &mut Db, ecu: i64, key: &EcuPublicKey, at: u64) -> Result<()> 
     Ok(())
 }
 
-fn enroll_one(db: &mut Db, e: &Enrolment, replace: bool, at: u64) -> Result<Enrolled> {
+fn enroll_one(db: &mut Db, e: &Enrolment, replace: bool, now: u64) -> Result<Enrolled> {
+    let at = e.fitted_at.unwrap_or(now);
     let vehicle = match vehicle_id(db, &e.vin)? {
         Some(v) => v,
         None => db
             .query_one(
                 "INSERT INTO vehicles (vin, enrolled_at) VALUES (?1, ?2) RETURNING id",
-                vals![&e.vin, int(at)],
+                vals![&e.vin, int(now)],
             )?
             .ok_or(Error::Internal {
                 invariant: "INSERT … RETURNING returns the row",

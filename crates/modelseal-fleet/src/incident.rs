@@ -169,7 +169,8 @@ impl Inventory {
                     invariant: "INSERT … RETURNING returns the row",
                 })?
                 .int(0)?;
-            for (ecu, ..) in ecus_at(db, vehicle, Some(i.at))? {
+            for ecu in ecus_at(db, vehicle, Some(i.at))? {
+                let ecu = ecu.id;
                 let install = db
                     .query_one(
                         "SELECT id FROM installs WHERE ecu_id = ?1 AND since <= ?2

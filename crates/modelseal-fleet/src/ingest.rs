@@ -436,6 +436,11 @@ fn record(db: &mut Db, c: &Checked, opts: &IngestOptions) -> Result<Recorded> {
         })?
         .int(0)?;
     let install = update_install(db, c, report_id, observed, known)?;
+    // A report from before the recorded fitting date: the ECU was there.
+    db.exec(
+        "UPDATE ecus SET fitted_at = ?1 WHERE id = ?2 AND fitted_at > ?1",
+        vals![int(observed), c.ecu.id],
+    )?;
     db.exec(
         "UPDATE ecus SET last_sequence = ?1, current_install = ?2 WHERE id = ?3",
         vals![int(r.sequence), install, c.ecu.id],

@@ -337,13 +337,18 @@ pub(crate) fn install_at(db: &mut Db, ecu: i64, at: Option<u64>) -> Result<Optio
     row.map(|r| install_view(db, &r)).transpose()
 }
 
-/// The ECUs of vehicle `vehicle` fitted at `at` (now when `None`):
-/// (id, position, hardware id, serial, fitted, removed).
-pub(crate) fn ecus_at(
-    db: &mut Db,
-    vehicle: i64,
-    at: Option<u64>,
-) -> Result<Vec<(i64, String, String, String, u64, Option<u64>)>> {
+/// An ECU row: where and when it was fitted.
+pub(crate) struct EcuRow {
+    pub(crate) id: i64,
+    pub(crate) position: String,
+    pub(crate) hardware_id: String,
+    pub(crate) serial: String,
+    pub(crate) fitted_at: u64,
+    pub(crate) removed_at: Option<u64>,
+}
+
+/// The ECUs of vehicle `vehicle` fitted at `at` (now when `None`).
+pub(crate) fn ecus_at(db: &mut Db, vehicle: i64, at: Option<u64>) -> Result<Vec<EcuRow>> {
     let rows = match at {
         None => db.query(
             "SELECT id, position, hardware_id, serial, fitted_at, removed_at FROM ecus
@@ -359,14 +364,14 @@ pub(crate) fn ecus_at(
     };
     rows.iter()
         .map(|r| {
-            Ok((
-                r.int(0)?,
-                r.text(1)?,
-                r.text(2)?,
-                r.text(3)?,
-                r.u64(4)?,
-                r.opt_u64(5)?,
-            ))
+            Ok(EcuRow {
+                id: r.int(0)?,
+                position: r.text(1)?,
+                hardware_id: r.text(2)?,
+                serial: r.text(3)?,
+                fitted_at: r.u64(4)?,
+                removed_at: r.opt_u64(5)?,
+            })
         })
         .collect()
 }
@@ -392,8 +397,8 @@ impl Inventory {
             .map(|r| assignment(&r))
             .transpose()?;
         let mut ecus = Vec::new();
-        for (id, position, hardware_id, serial, fitted_at, removed_at) in ecus_at(db, vehicle, at)?
-        {
+        for e in ecus_at(db, vehicle, at)? {
+            let id = e.id;
             let key = db
                 .query_one(
                     "SELECT algorithm, key_id FROM ecu_keys
@@ -403,11 +408,11 @@ impl Inventory {
                 .map(|r| Ok::<_, Error>(format!("{}:{}", r.text(0)?, r.text(1)?)))
                 .transpose()?;
             ecus.push(EcuView {
-                position,
-                hardware_id,
-                serial,
-                fitted_at,
-                removed_at,
+                position: e.position,
+                hardware_id: e.hardware_id,
+                serial: e.serial,
+                fitted_at: e.fitted_at,
+                removed_at: e.removed_at,
                 key,
                 installed: install_at(db, id, at)?,
             });
@@ -614,9 +619,9 @@ impl Inventory {
         let mut by_position: BTreeMap<String, (Option<InstallView>, Option<InstallView>)> =
             BTreeMap::new();
         for (slot, t) in [(0, t1), (1, t2)] {
-            for (id, position, ..) in ecus_at(db, vehicle, Some(t))? {
-                let i = install_at(db, id, Some(t))?;
-                let e = by_position.entry(position).or_default();
+            for ecu in ecus_at(db, vehicle, Some(t))? {
+                let i = install_at(db, ecu.id, Some(t))?;
+                let e = by_position.entry(ecu.position).or_default();
                 if slot == 0 {
                     e.0 = i;
                 } else {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A running server.
-pub struct Postgres {
+pub(crate) struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
     child: Option<Child>,
@@ -65,7 +65,7 @@ fn as_server_user(bin: &Path, tool: &str) -> Command {
 
 impl Postgres {
     /// Initialises a cluster in a new temporary directory and starts it.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("modelseal-pg-")
@@ -115,13 +115,13 @@ impl Postgres {
     }
 
     /// The socket directory.
-    pub fn socket_dir(&self) -> &Path {
+    pub(crate) fn socket_dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// Starts the server (again) on the same data directory and waits
     /// until it accepts connections.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         let log = std::fs::File::create(self.dir.path().join("server.log")).expect("log");
         let child = as_server_user(&self.bin, "postgres")
             .arg("-D")
@@ -151,7 +151,7 @@ impl Postgres {
 
     /// Kills the server as a crash would (SIGKILL to the postmaster and its
     /// children), then waits for it to be gone.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let out = as_server_user(&self.bin, "pg_ctl")
             .args(["stop", "-m", "immediate", "-D"])
             .arg(self.data())
@@ -168,7 +168,7 @@ impl Postgres {
     }
 
     /// The URL of database `db` on this server.
-    pub fn url(&self, db: &str) -> String {
+    pub(crate) fn url(&self, db: &str) -> String {
         let sock: String = self
             .dir
             .path()
@@ -183,7 +183,7 @@ impl Postgres {
     }
 
     /// A new, empty database; its URL.
-    pub fn database(&self) -> String {
+    pub(crate) fn database(&self) -> String {
         let n = self.next.fetch_add(1, Ordering::SeqCst);
         let name = format!("t{n}");
         let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)

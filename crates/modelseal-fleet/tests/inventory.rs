@@ -1,0 +1,652 @@
+//! The fleet inventory on SQLite and on a real PostgreSQL server, the same
+//! scenario on both: enrolment (Ed25519 and P-256 device keys), ingest of
+//! signed version reports with every refusal (forged, unknown ECU, another
+//! vehicle's ECU, revoked and retired keys, replayed and out-of-order
+//! sequence numbers, malformed and truncated bytes), duplicates as no-ops,
+//! ECU replacement and key rotation kept as history, `which` now and at a
+//! time, `show --at`, `drift`, `diff`, incidents and their walk, results
+//! from the road; and a PostgreSQL server killed mid-ingest.
+
+#[path = "../../modelseal-registry/tests/pg/mod.rs"]
+mod pg;
+
+use modelseal::report::{EcuSigningKey, sign_fields};
+use modelseal_core::report::Algorithm;
+use modelseal_core::report::{ReportComponentBuf, ReportConfigBuf, ReportDocBuf, ReportHeadBuf};
+use modelseal_fleet::enroll::{Enrolled, Enrolment, EnrolmentRow, parse_cmdb};
+use modelseal_fleet::incident::{NewIncident, OnlineResult};
+use modelseal_fleet::ingest::IngestOptions;
+use modelseal_fleet::query::Filter;
+use modelseal_fleet::{Inventory, Page};
+
+const FAMILY: &str = "perception_front_camera";
+const T0: u64 = 1_780_000_000;
+
+/// A simulated ECU: its key, identity and report counter.
+struct Ecu {
+    vin: String,
+    position: &'static str,
+    hardware_id: &'static str,
+    serial: String,
+    key: EcuSigningKey,
+    sequence: u64,
+}
+
+impl Ecu {
+    fn new(vin: &str, position: &'static str, serial: &str, alg: Algorithm) -> Self {
+        Self {
+            vin: vin.into(),
+            position,
+            hardware_id: if position == "front_camera" {
+                "HW-FC-0042"
+            } else {
+                "HW-GW-0001"
+            },
+            serial: serial.into(),
+            key: EcuSigningKey::generate(alg).expect("key"),
+            sequence: 0,
+        }
+    }
+
+    fn enrolment(&self) -> Enrolment {
+        Enrolment {
+            vin: self.vin.clone(),
+            position: self.position.into(),
+            hardware_id: self.hardware_id.into(),
+            serial: self.serial.clone(),
+            key: self.key.public_key(),
+            fitted_at: None,
+        }
+    }
+
+    /// The next report: running `version` of the family (digest derived
+    /// from it) under configuration `config`, at time `t`.
+    fn report(&mut self, version: &str, config: u8, t: u64) -> Vec<u8> {
+        self.sequence += 1;
+        let seq = self.sequence;
+        self.report_with(seq, version, config, t)
+    }
+
+    fn report_with(&mut self, sequence: u64, version: &str, config: u8, t: u64) -> Vec<u8> {
+        // The camera runs the perception model; the gateway its own.
+        let family = if self.position == "front_camera" {
+            FAMILY
+        } else {
+            "gateway_router"
+        };
+        let doc = ReportDocBuf {
+            head: ReportHeadBuf {
+                nonce: vec![7; 16],
+                sequence,
+                time: Some(t),
+                hardware_id: self.hardware_id.into(),
+                serial: self.serial.clone(),
+                ecu_name: Some(self.position.into()),
+                manifest_digest: manifest(family, version),
+                kind: 2,
+                security_counter: 5,
+                component_floor: 5,
+                system_config_floor: 1,
+                root_version: 1,
+                config: Some(ReportConfigBuf {
+                    config_id: "CFG-EU".into(),
+                    config_version: format!("{config}.0"),
+                    digest: [config; 32],
+                }),
+                version: version.into(),
+            },
+            components: vec![ReportComponentBuf {
+                family: family.into(),
+                version: version.into(),
+                stage: 3,
+            }],
+            signers: vec![],
+        };
+        sign_fields(&doc, &mut self.key).expect("sign")
+    }
+}
+
+fn manifest(family: &str, version: &str) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(format!("{family}@{version}")).into()
+}
+
+fn model(version: &str) -> Filter {
+    Filter::Model {
+        family: FAMILY.into(),
+        version: version.into(),
+    }
+}
+
+fn opts(at: u64) -> IngestOptions {
+    IngestOptions {
+        received_at: at,
+        ..IngestOptions::default()
+    }
+}
+
+fn one(
+    inv: &mut Inventory,
+    source: &str,
+    bytes: Vec<u8>,
+    o: &IngestOptions,
+) -> (String, Option<String>) {
+    let s = inv.ingest(vec![(source.into(), bytes)], o).expect("ingest");
+    let r = &s.reports[0];
+    (r.outcome.to_owned(), r.reason.clone())
+}
+
+fn refused_for(inv: &mut Inventory, bytes: Vec<u8>, o: &IngestOptions, why: &str) {
+    let (outcome, reason) = one(inv, "r", bytes, o);
+    assert_eq!(outcome, "refused", "expected a refusal for {why}");
+    let reason = reason.unwrap_or_default();
+    assert!(reason.contains(why), "{reason:?} should say {why:?}");
+}
+
+fn count(inv: &mut Inventory, table: &str) -> i64 {
+    inv.db()
+        .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
+        .unwrap()
+        .unwrap()
+        .int(0)
+        .unwrap()
+}
+
+fn scenario(target: &str) {
+    let mut inv = Inventory::open(target).expect("open");
+    let vins = [
+        "WVW00000000000001",
+        "WVW00000000000002",
+        "WVW00000000000003",
+    ];
+    let mut ecus: Vec<Ecu> = vins
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            [
+                Ecu::new(v, "front_camera", &format!("FC-{i}"), Algorithm::Ed25519),
+                Ecu::new(v, "gateway", &format!("GW-{i}"), Algorithm::EcdsaP256),
+            ]
+        })
+        .collect();
+    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
+    assert!(
+        inv.enroll(&all, false)
+            .unwrap()
+            .iter()
+            .all(|e| *e == Enrolled::New)
+    );
+    // Enrolling the same again changes nothing.
+    assert!(
+        inv.enroll(&all, false)
+            .unwrap()
+            .iter()
+            .all(|e| *e == Enrolled::Unchanged)
+    );
+
+    // Every ECU reports v1.3.5 at T0 (in one stream, out of order).
+    let mut stream: Vec<(String, Vec<u8>)> = ecus
+        .iter_mut()
+        .enumerate()
+        .map(|(i, e)| (format!("r{i}"), e.report("v1.3.5", 1, T0)))
+        .collect();
+    stream.reverse();
+    let s = inv.ingest(stream.clone(), &opts(T0 + 5)).unwrap();
+    assert_eq!((s.recorded, s.duplicates, s.refused), (6, 0, 0), "{s:?}");
+    assert_eq!(s.unknown_manifests, 6, "the registry knows none of these");
+    // The same stream again: all no-ops.
+    let s = inv.ingest(stream, &opts(T0 + 6)).unwrap();
+    assert_eq!((s.recorded, s.duplicates, s.refused), (0, 6, 0));
+
+    let w = inv.which(&model("v1.3.5"), None, Page::default()).unwrap();
+    assert_eq!(w.vehicles, 3);
+    assert_eq!(w.vins.items, vins.to_vec());
+
+    // Vehicle 1's camera updates to v1.3.6 at T0+100 (reports 2 and 3:
+    // the second only extends the install).
+    for (i, t) in [(0, T0 + 100), (0, T0 + 150)] {
+        let r = ecus[i].report("v1.3.6", 1, t);
+        assert_eq!(one(&mut inv, "u", r, &opts(t)).0, "recorded");
+    }
+    let now = inv.which(&model("v1.3.5"), None, Page::default()).unwrap();
+    assert_eq!(now.vehicles, 2);
+    assert_eq!(
+        inv.which(&model("v1.3.6"), None, Page::default())
+            .unwrap()
+            .vehicles,
+        1
+    );
+    let before = inv
+        .which(&model("v1.3.5"), Some(T0 + 50), Page::default())
+        .unwrap();
+    assert_eq!(before.vehicles, 3, "at T0+50 all three ran v1.3.5");
+    assert_eq!(
+        inv.which(&model("v1.3.5"), Some(T0 + 100), Page::default())
+            .unwrap()
+            .vehicles,
+        2,
+        "an interval ends when the next begins"
+    );
+    // The generic path and the fast path agree now.
+    let generic = inv
+        .which(
+            &Filter::Config {
+                id: "CFG-EU".into(),
+                version: "1.0".into(),
+            },
+            None,
+            Page::default(),
+        )
+        .unwrap();
+    assert_eq!(generic.vehicles, 3);
+    assert_eq!(
+        inv.which(&Filter::Stage("staging".into()), None, Page::default())
+            .unwrap()
+            .vehicles,
+        0,
+        "stage names are the report's: code 3 is {}",
+        modelseal::identity::stage_name(modelseal_core::Stage::from_code(3).unwrap())
+    );
+    // Paging.
+    let p1 = inv
+        .which(
+            &model("v1.3.5"),
+            None,
+            Page {
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(p1.vins.items.len(), 1);
+    assert_eq!(p1.vins.next_offset, Some(1));
+    let p2 = inv
+        .which(
+            &model("v1.3.5"),
+            None,
+            Page {
+                offset: 1,
+                limit: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(p2.vins.next_offset, None);
+    assert_ne!(p1.vins.items, p2.vins.items);
+
+    // show: now and at a time.
+    let v = inv.show(vins[0], None).unwrap();
+    let cam = v
+        .ecus
+        .iter()
+        .find(|e| e.position == "front_camera")
+        .unwrap();
+    let installed = cam.installed.as_ref().unwrap();
+    assert_eq!(installed.models[0].version, "v1.3.6");
+    assert_eq!(installed.last_sequence, 3);
+    assert_eq!(installed.since, T0 + 100);
+    assert!(!installed.known_manifest);
+    assert!(cam.key.as_ref().unwrap().starts_with("ed25519:"));
+    let gw = v.ecus.iter().find(|e| e.position == "gateway").unwrap();
+    assert!(gw.key.as_ref().unwrap().starts_with("ecdsa-p256:"));
+    let then = inv.show(vins[0], Some(T0 + 10)).unwrap();
+    let cam_then = then
+        .ecus
+        .iter()
+        .find(|e| e.position == "front_camera")
+        .unwrap();
+    assert_eq!(
+        cam_then.installed.as_ref().unwrap().models[0].version,
+        "v1.3.5"
+    );
+    assert_eq!(cam_then.installed.as_ref().unwrap().until, Some(T0 + 100));
+
+    // diff: what changed on vehicle 1.
+    let d = inv.diff(vins[0], T0 + 10, T0 + 200).unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].position, "front_camera");
+
+    // Refusals, each changing nothing.
+    let reports_before = count(&mut inv, "reports");
+    let mut stranger = Ecu::new(vins[1], "front_camera", "FC-1", Algorithm::Ed25519);
+    stranger.sequence = 50;
+    refused_for(
+        &mut inv,
+        stranger.report("v9", 1, T0 + 300),
+        &opts(T0 + 300),
+        "forged",
+    );
+    let mut unknown = Ecu::new(vins[1], "front_camera", "FC-99", Algorithm::Ed25519);
+    refused_for(
+        &mut inv,
+        unknown.report("v9", 1, T0),
+        &opts(T0),
+        "unknown ECU",
+    );
+    let r = ecus[2].report("v1.3.5", 1, T0 + 300);
+    let other_vin = IngestOptions {
+        vin: Some(vins[0].into()),
+        ..opts(T0 + 300)
+    };
+    refused_for(&mut inv, r.clone(), &other_vin, "enrolled under");
+    // Replayed sequence (a different report with an old number).
+    let replay = ecus[2].report_with(1, "v1.3.7", 1, T0 + 400);
+    refused_for(
+        &mut inv,
+        replay,
+        &opts(T0 + 400),
+        "not above the last recorded",
+    );
+    // Malformed and truncated.
+    refused_for(
+        &mut inv,
+        b"not a report at all".to_vec(),
+        &opts(T0),
+        "not a version report",
+    );
+    refused_for(&mut inv, r[..r.len() - 10].to_vec(), &opts(T0), "truncated");
+    refused_for(
+        &mut inv,
+        r[..12].to_vec(),
+        &opts(T0),
+        "not a version report",
+    );
+    assert_eq!(count(&mut inv, "reports"), reports_before);
+    // The held-back report of ECU 2 (sequence 2) is still good.
+    assert_eq!(one(&mut inv, "late", r, &opts(T0 + 300)).0, "recorded");
+
+    // Key rotation: the old key's reports are refused as retired; the new
+    // key's accepted. Revocation: refused as revoked.
+    assert_eq!(
+        (ecus[4].vin.as_str(), ecus[4].position),
+        (vins[2], "front_camera")
+    );
+    inv.rotate_key(vins[2], "front_camera", &ecus[4].key.public_key())
+        .expect_err("rotating to the key in force is refused");
+    let new = EcuSigningKey::generate(Algorithm::Ed25519).unwrap();
+    inv.rotate_key(vins[2], "front_camera", &new.public_key())
+        .unwrap();
+    let by_old = ecus[4].report("v1.3.5", 1, T0 + 500);
+    refused_for(&mut inv, by_old, &opts(T0 + 500), "retired key");
+    ecus[4].key = new;
+    let by_new = ecus[4].report("v1.3.5", 1, T0 + 510);
+    assert_eq!(one(&mut inv, "new", by_new, &opts(T0 + 510)).0, "recorded");
+    let revoked = inv
+        .revoke_key(vins[2], "front_camera", None, "key extracted")
+        .unwrap();
+    assert_eq!(revoked, ecus[4].key.public_key().key_id());
+    let after = ecus[4].report("v1.3.5", 1, T0 + 520);
+    refused_for(&mut inv, after, &opts(T0 + 520), "revoked key");
+
+    // ECU replacement: vehicle 2's gateway gets a new unit.
+    let mut replacement = Ecu::new(vins[1], "gateway", "GW-1-B", Algorithm::Ed25519);
+    inv.enroll(&[replacement.enrolment()], false)
+        .expect_err("a new serial in a taken position needs --replace");
+    assert_eq!(
+        inv.enroll(&[replacement.enrolment()], true).unwrap(),
+        vec![Enrolled::Replaced]
+    );
+    let from_old_unit = ecus[3].report("v1.3.5", 1, T0 + 600);
+    refused_for(&mut inv, from_old_unit, &opts(T0 + 600), "was removed");
+    let fresh = replacement.report("v1.3.5", 1, T0 + 610);
+    assert_eq!(one(&mut inv, "repl", fresh, &opts(T0 + 610)).0, "recorded");
+    // The same ECU cannot be fitted in two vehicles.
+    let mut dup = replacement.enrolment();
+    dup.vin = vins[0].into();
+    dup.position = "rear_camera".into();
+    inv.enroll(&[dup], false)
+        .expect_err("one device, one place");
+    // History: vehicle 2 at T0+10 still shows the old gateway.
+    let v2_then = inv.show(vins[1], Some(T0 + 10)).unwrap();
+    assert_eq!(
+        v2_then
+            .ecus
+            .iter()
+            .find(|e| e.position == "gateway")
+            .unwrap()
+            .serial,
+        "GW-1"
+    );
+    // The running counts match a recount from the install history.
+    assert_eq!(
+        inv.which(&model("v1.3.5"), None, Page::default())
+            .unwrap()
+            .vehicles,
+        inv.which(&model("v1.3.5"), Some(T0 + 10_000), Page::default())
+            .unwrap()
+            .vehicles
+    );
+
+    // Drift: vehicle 1 is prescribed configuration 2; it reports 1.
+    inv.assign(&[vins[0].to_owned()], &hex::encode([2u8; 32]), "campaign 7")
+        .unwrap();
+    let drift = inv.drift(Page::default()).unwrap();
+    let v1 = drift.items.iter().find(|d| d.vin == vins[0]).unwrap();
+    assert!(
+        v1.reasons.iter().any(|r| r.contains("prescribed")),
+        "{v1:?}"
+    );
+    assert!(
+        v1.reasons
+            .iter()
+            .any(|r| r.contains("registry does not know")),
+        "{v1:?}"
+    );
+    let shown = inv.show(vins[0], None).unwrap();
+    assert_eq!(shown.prescribed.unwrap().reason, "campaign 7");
+    assert!(
+        inv.show(vins[0], Some(T0)).unwrap().prescribed.is_none(),
+        "assigned now, not at T0"
+    );
+
+    // Incidents: the walk from what ran at that time.
+    let inc = inv
+        .add_incident(&NewIncident {
+            vin: vins[0].into(),
+            at: T0 + 50,
+            kind: "performance".into(),
+            external_id: "INC-1".into(),
+            odd: vec!["rain".into(), "night".into()],
+            summary: "late braking".into(),
+        })
+        .unwrap();
+    let cam = inc
+        .models
+        .iter()
+        .find(|m| m.position == "front_camera")
+        .unwrap();
+    assert_eq!(cam.version, "v1.3.5", "what ran at T0+50, not now");
+    assert!(!cam.registered);
+    assert_eq!(inc.odd, vec!["rain", "night"]);
+    inv.add_incident(&NewIncident {
+        vin: vins[0].into(),
+        at: T0 + 50,
+        kind: "performance".into(),
+        external_id: "INC-1".into(),
+        odd: vec![],
+        summary: String::new(),
+    })
+    .expect_err("one incident per tracker id");
+    inv.add_incident(&NewIncident {
+        vin: vins[0].into(),
+        at: T0,
+        kind: "weather".into(),
+        external_id: "INC-2".into(),
+        odd: vec![],
+        summary: String::new(),
+    })
+    .expect_err("a known kind");
+    let listed = inv
+        .incidents(Some((FAMILY, "v1.3.5")), Page::default())
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert!(
+        inv.incidents(Some((FAMILY, "v1.3.6")), Page::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(inv.incident("INC-1").unwrap().vin, vins[0]);
+
+    // Results from the road.
+    let result = OnlineResult {
+        family: FAMILY.into(),
+        version: "v1.3.5".into(),
+        metric: "false_brake_per_1000km".into(),
+        value: 0.25,
+        window_start: T0,
+        window_end: T0 + 86_400,
+        source: "fleet-monitor".into(),
+    };
+    assert_eq!(
+        inv.add_online(&[result.clone(), result.clone()]).unwrap(),
+        1
+    );
+    assert_eq!(inv.online(FAMILY, "v1.3.5").unwrap(), vec![result]);
+}
+
+#[test]
+fn the_inventory_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    scenario(d.path().join("fleet.db").to_str().unwrap());
+}
+
+#[test]
+fn the_inventory_on_postgresql() {
+    let server = pg::Postgres::start();
+    scenario(&server.database());
+}
+
+#[test]
+fn cmdb_exports_enrol_all_or_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let mut inv = Inventory::open(d.path().join("f.db").to_str().unwrap()).unwrap();
+    let k1 = EcuSigningKey::generate(Algorithm::Ed25519)
+        .unwrap()
+        .public_key();
+    let k2 = EcuSigningKey::generate(Algorithm::EcdsaP256)
+        .unwrap()
+        .public_key();
+    let csv = format!(
+        "vin,position,hardware_id,serial,algorithm,public_key\n\
+         V1,front_camera,HW-FC,S1,ed25519,{}\n\
+         V1,gateway,HW-GW,S2,ecdsa-p256,{}\n",
+        hex::encode(k1.bytes()),
+        hex::encode(k2.bytes())
+    );
+    let rows = parse_cmdb(&csv).unwrap();
+    let json = serde_json::to_string(&rows).unwrap();
+    assert_eq!(parse_cmdb(&json).unwrap().len(), 2);
+    let e: Vec<_> = rows.iter().map(|r| r.parse().unwrap()).collect();
+    assert_eq!(
+        inv.enroll(&e, false).unwrap(),
+        vec![Enrolled::New, Enrolled::New]
+    );
+    // A file with one conflicting row changes nothing.
+    let mut bad: Vec<EnrolmentRow> = rows.clone();
+    bad.push(EnrolmentRow {
+        vin: "V2".into(),
+        serial: "S1".into(),
+        ..rows[0].clone()
+    });
+    bad.push(EnrolmentRow {
+        vin: "V3".into(),
+        serial: "S9".into(),
+        ..rows[0].clone()
+    });
+    let e: Vec<_> = bad.iter().map(|r| r.parse().unwrap()).collect();
+    inv.enroll(&e, false).expect_err("S1 is fitted in V1");
+    assert!(
+        inv.show("V3", None).is_err(),
+        "nothing of the file was kept"
+    );
+    // Bad rows are named.
+    assert!(parse_cmdb("vin,position\nV1,x\n").is_err());
+    let short = EnrolmentRow {
+        public_key: "abcd".into(),
+        ..rows[0].clone()
+    };
+    assert!(short.parse().is_err());
+}
+
+#[test]
+fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
+    let mut server = pg::Postgres::start();
+    let url = server.database();
+    let mut inv = Inventory::open(&url).unwrap();
+    let mut ecus: Vec<Ecu> = (0..40)
+        .map(|i| {
+            Ecu::new(
+                &format!("VIN{i:05}"),
+                "front_camera",
+                &format!("FC-{i}"),
+                Algorithm::Ed25519,
+            )
+        })
+        .collect();
+    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
+    inv.enroll(&all, false).unwrap();
+    let mut reports = Vec::new();
+    for round in 0..100 {
+        for e in &mut ecus {
+            let v = format!("v{}", round % 3);
+            reports.push((String::new(), e.report(&v, 1, T0 + round)));
+        }
+    }
+    const BATCH: usize = 50;
+    let again = reports.clone();
+    let worker = std::thread::spawn(move || {
+        let o = IngestOptions {
+            batch: BATCH,
+            ..opts(T0)
+        };
+        inv.ingest(reports, &o).map(|s| s.recorded)
+    });
+    // Kill the server once some batches are in.
+    let mut watcher = Inventory::open(&url).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while count(&mut watcher, "reports") < 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ingest made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(watcher);
+    server.kill();
+    let r = worker.join().unwrap();
+    let e = r.expect_err("the server went away mid-ingest");
+    assert!(
+        e.to_string().contains("connection") || e.to_string().contains("server"),
+        "{e}"
+    );
+    server.run();
+    let mut inv = Inventory::open(&url).unwrap();
+    let n = count(&mut inv, "reports");
+    assert!((200..4000).contains(&n), "{n}");
+    assert_eq!(
+        n % BATCH as i64,
+        0,
+        "only whole batches are committed ({n})"
+    );
+    // What is recorded is consistent: each ECU's last sequence is its
+    // newest report, and every install's last report is its own ECU's.
+    let bad = inv
+        .db()
+        .query_one(
+            "SELECT COUNT(*) FROM ecus e
+              WHERE COALESCE(e.last_sequence, 0) <>
+                    COALESCE((SELECT MAX(r.sequence) FROM reports r WHERE r.ecu_id = e.id), 0)",
+            &[],
+        )
+        .unwrap()
+        .unwrap()
+        .int(0)
+        .unwrap();
+    assert_eq!(bad, 0);
+    // Ingest again from the start: what was committed is a no-op, the
+    // rest records.
+    let s = inv.ingest(again, &opts(T0)).unwrap();
+    assert_eq!(s.duplicates, n as u64);
+    assert_eq!(s.recorded + s.duplicates, 4000);
+    assert_eq!(count(&mut inv, "reports"), 4000);
+}
