@@ -115,6 +115,12 @@ enum Command {
     /// From a car's signed version report (or a digest, or family@version)
     /// back to configuration, model versions, lineage and evaluations.
     Trace(cmd::trace::TraceArgs),
+    /// The fleet inventory: vehicles, ECUs and device keys, signed version
+    /// reports, what ran where and when; which cars run a model, drift.
+    Fleet(cmd::fleet::FleetArgs),
+    /// Incidents, linked to what the vehicle ran at that time, and the walk
+    /// to the data its models were trained on.
+    Incident(cmd::fleet::IncidentArgs),
 }
 
 /// On SIGINT or SIGTERM, removes the temporary files of the writes in
@@ -226,6 +232,8 @@ fn main() {
         Command::Report(c) => cmd::report::run(&ctx, c),
         Command::Registry(a) => cmd::registry::run(&ctx, a),
         Command::Trace(a) => cmd::trace::run(&ctx, a),
+        Command::Fleet(a) => cmd::fleet::run(&ctx, a),
+        Command::Incident(a) => cmd::fleet::run_incident(&ctx, a),
     };
     if let Err(e) = result {
         e.print(ctx.json);

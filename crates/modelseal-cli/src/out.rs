@@ -49,6 +49,8 @@ pub(crate) enum Failure {
     Report(modelseal::report::ReportError),
     /// From the registry.
     Registry(modelseal_registry::Error),
+    /// From the fleet inventory.
+    Fleet(modelseal_fleet::Error),
     /// `trace` found something the registry never saw (the report was
     /// printed): exit 20.
     Alarm(String),
@@ -62,6 +64,16 @@ impl From<modelseal_registry::Error> for Failure {
         match e {
             modelseal_registry::Error::Host(h) => Failure::Lib(h),
             other => Failure::Registry(other),
+        }
+    }
+}
+
+impl From<modelseal_fleet::Error> for Failure {
+    fn from(e: modelseal_fleet::Error) -> Self {
+        match e {
+            modelseal_fleet::Error::Host(h) => Failure::Lib(h),
+            modelseal_fleet::Error::Registry(r) => r.into(),
+            other => Failure::Fleet(other),
         }
     }
 }
@@ -85,13 +97,8 @@ impl Failure {
             Failure::Rejected(_) | Failure::Reported(_) => 1,
             Failure::Usage(_) => 2,
             Failure::Report(e) => report_code(e),
-            Failure::Registry(e) => match e.class() {
-                modelseal_registry::ErrorClass::Rejected => 1,
-                modelseal_registry::ErrorClass::BadInput => 2,
-                modelseal_registry::ErrorClass::Io => 3,
-                modelseal_registry::ErrorClass::Internal => 4,
-                modelseal_registry::ErrorClass::NotFound => 5,
-            },
+            Failure::Registry(e) => class_code(e.class()),
+            Failure::Fleet(e) => class_code(e.class()),
             Failure::Alarm(_) => 20,
             Failure::Policy(_) => 21,
         }
@@ -106,6 +113,7 @@ impl Failure {
             | Failure::Alarm(m)
             | Failure::Policy(m) => m.clone(),
             Failure::Registry(e) => chain_of(e),
+            Failure::Fleet(e) => chain_of(e),
             Failure::Report(e) => e.to_string(),
         }
     }
@@ -123,13 +131,8 @@ impl Failure {
             },
             Failure::Rejected(_) | Failure::Reported(_) | Failure::Report(_) => "rejected",
             Failure::Usage(_) => "usage",
-            Failure::Registry(e) => match e.class() {
-                modelseal_registry::ErrorClass::Rejected => "rejected",
-                modelseal_registry::ErrorClass::BadInput => "bad-input",
-                modelseal_registry::ErrorClass::Io => "io",
-                modelseal_registry::ErrorClass::Internal => "internal",
-                modelseal_registry::ErrorClass::NotFound => "not-found",
-            },
+            Failure::Registry(e) => class_name(e.class()),
+            Failure::Fleet(e) => class_name(e.class()),
             Failure::Alarm(_) => "alarm",
             Failure::Policy(_) => "policy",
         }
@@ -169,6 +172,28 @@ impl Failure {
             "{}",
             serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into())
         );
+    }
+}
+
+/// The exit code of a registry or inventory outcome.
+fn class_code(c: modelseal_registry::ErrorClass) -> i32 {
+    match c {
+        modelseal_registry::ErrorClass::Rejected => 1,
+        modelseal_registry::ErrorClass::BadInput => 2,
+        modelseal_registry::ErrorClass::Io => 3,
+        modelseal_registry::ErrorClass::Internal => 4,
+        modelseal_registry::ErrorClass::NotFound => 5,
+    }
+}
+
+/// The `--json` class name of a registry or inventory outcome.
+fn class_name(c: modelseal_registry::ErrorClass) -> &'static str {
+    match c {
+        modelseal_registry::ErrorClass::Rejected => "rejected",
+        modelseal_registry::ErrorClass::BadInput => "bad-input",
+        modelseal_registry::ErrorClass::Io => "io",
+        modelseal_registry::ErrorClass::Internal => "internal",
+        modelseal_registry::ErrorClass::NotFound => "not-found",
     }
 }
 

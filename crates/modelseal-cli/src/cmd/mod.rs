@@ -2,6 +2,7 @@
 
 pub(crate) mod attach;
 pub(crate) mod build;
+pub(crate) mod fleet;
 pub(crate) mod identity;
 pub(crate) mod inspect;
 pub(crate) mod key;
