@@ -11,7 +11,7 @@
 //! The same report twice is a no-op; a manifest the registry does not know
 //! is recorded and flagged.
 
-use crate::db::{Db, Dialect, int};
+use crate::db::{BULK_ROWS, Db, Dialect, Val, int};
 use crate::{Error, Inventory, Result, vals};
 use modelseal::report::{EcuPublicKey, Expectation, Freshness, VerifiedReport};
 use serde::Serialize;
@@ -114,13 +114,49 @@ struct Checked {
     bytes: Vec<u8>,
 }
 
+/// Reports whose ECUs were found and whose signatures were checked,
+/// waiting to be recorded ([`Inventory::check`], then
+/// [`Inventory::record`]; [`Inventory::ingest`] does both).
+pub struct CheckedBatch {
+    out: Vec<Outcome>,
+    checked: Vec<Checked>,
+}
+
+impl std::fmt::Debug for CheckedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckedBatch")
+            .field("reports", &self.out.len())
+            .field("verified", &self.checked.len())
+            .finish()
+    }
+}
+
+impl CheckedBatch {
+    /// Reports that verified (the rest are refused already).
+    pub fn verified(&self) -> usize {
+        self.checked.len()
+    }
+}
+
 impl Inventory {
-    /// Ingests `reports` ((source, bytes) pairs).
+    /// Ingests `reports` ((source, bytes) pairs): [`Inventory::check`] then
+    /// [`Inventory::record`].
     pub fn ingest(
         &mut self,
         reports: Vec<(String, Vec<u8>)>,
         opts: &IngestOptions,
     ) -> Result<Summary> {
+        let batch = self.check(reports, opts)?;
+        self.record(batch, opts)
+    }
+
+    /// Finds the ECU of each report and checks its signature (on every
+    /// core). Reads the database; writes nothing.
+    pub fn check(
+        &mut self,
+        reports: Vec<(String, Vec<u8>)>,
+        opts: &IngestOptions,
+    ) -> Result<CheckedBatch> {
         let mut out: Vec<Outcome> = reports
             .iter()
             .map(|(source, _)| Outcome {
@@ -137,15 +173,17 @@ impl Inventory {
         let candidates = self.find_ecus(reports, opts, &mut out)?;
         let mut checked = check_all(candidates, opts.threads, &mut out);
         checked.sort_by_key(|c| (c.ecu.id, c.report.sequence));
+        Ok(CheckedBatch { out, checked })
+    }
+
+    /// Records checked reports in sequence order, in transactions of
+    /// `opts.batch`, and says what happened to each report.
+    pub fn record(&mut self, batch: CheckedBatch, opts: &IngestOptions) -> Result<Summary> {
+        let CheckedBatch { mut out, checked } = batch;
         for chunk in checked.chunks(opts.batch.max(1)) {
             let mut tries = 0;
             loop {
-                let r = self.db.transaction(|db| {
-                    chunk
-                        .iter()
-                        .map(|c| record(db, c, opts))
-                        .collect::<Result<Vec<_>>>()
-                });
+                let r = self.db.transaction(|db| record_chunk(db, chunk, opts));
                 match r {
                     Ok(results) => {
                         for (c, r) in chunk.iter().zip(results) {
@@ -381,142 +419,382 @@ fn apply(o: &mut Outcome, c: &Checked, r: Recorded) {
     }
 }
 
-fn record(db: &mut Db, c: &Checked, opts: &IngestOptions) -> Result<Recorded> {
-    if db
-        .query_one("SELECT id FROM reports WHERE digest = ?1", vals![&c.digest])?
-        .is_some()
-    {
-        return Ok(Recorded::Duplicate);
-    }
-    let lock = match db.dialect() {
-        Dialect::Sqlite => "",
-        Dialect::Postgres => " FOR UPDATE",
-    };
-    let state = db
-        .query_one(
-            &format!("SELECT last_sequence, removed_at FROM ecus WHERE id = ?1{lock}"),
-            vals![c.ecu.id],
-        )?
-        .ok_or(Error::Internal {
-            invariant: "an ECU found stays recorded",
-        })?;
-    if let Some(last) = state.opt_u64(0)? {
-        if c.report.sequence <= last {
-            return Ok(Recorded::Stale { last });
-        }
-    }
-    let r = &c.report;
-    let known = db
-        .query_one(
-            "SELECT id FROM manifests WHERE digest = ?1",
-            vals![&r.manifest_digest],
-        )?
-        .is_some();
-    let observed = r.time.unwrap_or(opts.received_at);
-    let report_id = db
-        .query_one(
-            "INSERT INTO reports (ecu_id, digest, sequence, key_id, reported_time, received_at,
-                                  observed_at, manifest_digest, known_manifest, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            vals![
-                c.ecu.id,
-                &c.digest,
-                int(r.sequence),
-                &r.ecu_key_id,
-                r.time.map(int),
-                int(opts.received_at),
-                int(observed),
-                &r.manifest_digest,
-                known,
-                c.bytes.clone(),
-            ],
-        )?
-        .ok_or(Error::Internal {
-            invariant: "INSERT … RETURNING returns the row",
-        })?
-        .int(0)?;
-    let install = update_install(db, c, report_id, observed, known)?;
-    // A report from before the recorded fitting date: the ECU was there.
-    db.exec(
-        "UPDATE ecus SET fitted_at = ?1 WHERE id = ?2 AND fitted_at > ?1",
-        vals![int(observed), c.ecu.id],
-    )?;
-    db.exec(
-        "UPDATE ecus SET last_sequence = ?1, current_install = ?2 WHERE id = ?3",
-        vals![int(r.sequence), install, c.ecu.id],
-    )?;
-    Ok(Recorded::New {
-        unknown_manifest: !known,
-    })
+/// An ECU's state while a chunk is written.
+struct EcuState {
+    last_sequence: Option<u64>,
+    fitted_at: u64,
+    /// The install it runs: (id, manifest, configuration digest).
+    current: Option<(i64, String, Option<String>)>,
+    touched: bool,
 }
 
-/// Extends the ECU's current install with this report, or ends it and
-/// starts a new one when the manifest or configuration changed.
-fn update_install(
-    db: &mut Db,
-    c: &Checked,
-    report_id: i64,
-    observed: u64,
-    known: bool,
-) -> Result<i64> {
-    let r = &c.report;
-    let config_digest = r.config.as_ref().map(|k| k.digest.clone());
-    let current = db.query_one(
-        "SELECT i.id, i.manifest_digest, i.config_digest FROM ecus e
-           JOIN installs i ON i.id = e.current_install WHERE e.id = ?1",
-        vals![c.ecu.id],
-    )?;
-    if let Some(cur) = &current {
-        if cur.text(1)? == r.manifest_digest && cur.opt_text(2)? == config_digest {
-            let id = cur.int(0)?;
-            db.exec(
-                "UPDATE installs SET last_report = ?1 WHERE id = ?2",
-                vals![report_id, id],
-            )?;
-            return Ok(id);
+/// A new install of this chunk, with its models.
+struct NewInstall {
+    row: Vec<Val>,
+    until: Option<u64>,
+    first_report: i64,
+    last_report: i64,
+    vehicle: i64,
+    models: Vec<(String, String, String)>,
+}
+
+const REPORT_COLUMNS: [&str; 11] = [
+    "id",
+    "ecu_id",
+    "digest",
+    "sequence",
+    "key_id",
+    "reported_time",
+    "received_at",
+    "observed_at",
+    "manifest_digest",
+    "known_manifest",
+    "body",
+];
+const INSTALL_COLUMNS: [&str; 14] = [
+    "id",
+    "ecu_id",
+    "vehicle_id",
+    "manifest_digest",
+    "kind",
+    "bundle_version",
+    "config_id",
+    "config_version",
+    "config_digest",
+    "known_manifest",
+    "since",
+    "until",
+    "first_report",
+    "last_report",
+];
+const MODEL_COLUMNS: [&str; 7] = [
+    "install_id",
+    "vehicle_id",
+    "family",
+    "version",
+    "stage",
+    "since",
+    "until",
+];
+
+/// Records a chunk of checked reports (sorted by ECU and sequence) in the
+/// caller's transaction, with the engine's bulk path: a handful of reads
+/// for the whole chunk, then bulk appends (`COPY` on PostgreSQL) and keyed
+/// bulk updates — the same rows the per-report rules give.
+fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<Vec<Recorded>> {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    let text = |v: &[&str]| v.iter().map(|d| Val::from(*d)).collect::<Vec<_>>();
+    // What is already recorded.
+    let digests: Vec<&str> = chunk.iter().map(|c| c.digest.as_str()).collect();
+    let mut seen: HashSet<String> = db
+        .query_in(
+            "SELECT digest FROM reports WHERE digest IN ({})",
+            &text(&digests),
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut ids: Vec<i64> = chunk.iter().map(|c| c.ecu.id).collect();
+    ids.dedup();
+    let lock = match db.dialect() {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " ORDER BY e.id FOR UPDATE OF e",
+    };
+    let mut state: HashMap<i64, EcuState> = HashMap::with_capacity(ids.len());
+    let id_vals: Vec<Val> = ids.iter().map(|i| Val::Int(*i)).collect();
+    for r in db.query_in(
+        &format!(
+            "SELECT e.id, e.last_sequence, e.fitted_at, i.id, i.manifest_digest, i.config_digest
+               FROM ecus e LEFT JOIN installs i ON i.id = e.current_install
+              WHERE e.id IN ({{}}){lock}"
+        ),
+        &id_vals,
+    )? {
+        let current = match r.opt_int(3)? {
+            Some(id) => Some((id, r.text(4)?, r.opt_text(5)?)),
+            None => None,
+        };
+        state.insert(
+            r.int(0)?,
+            EcuState {
+                last_sequence: r.opt_u64(1)?,
+                fitted_at: r.u64(2)?,
+                current,
+                touched: false,
+            },
+        );
+    }
+    let mut manifests: Vec<&str> = chunk
+        .iter()
+        .map(|c| c.report.manifest_digest.as_str())
+        .collect();
+    manifests.sort_unstable();
+    manifests.dedup();
+    let known: HashSet<String> = db
+        .query_in(
+            "SELECT digest FROM manifests WHERE digest IN ({})",
+            &text(&manifests),
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<std::result::Result<_, _>>()?;
+
+    let report_ids = db.reserve_ids("reports", chunk.len())?;
+    let install_ids = db.reserve_ids("installs", chunk.len())?;
+    let (mut next_report, mut next_install) = (report_ids.into_iter(), install_ids.into_iter());
+    let out_of_ids = || Error::Internal {
+        invariant: "one id is reserved per report and install",
+    };
+    let mut results = Vec::with_capacity(chunk.len());
+    let mut reports: Vec<Vec<Val>> = Vec::new();
+    let mut new_installs: BTreeMap<i64, NewInstall> = BTreeMap::new();
+    // Installs recorded before this chunk: ended (id -> until), extended
+    // (id -> last report).
+    let mut ended: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut extended: BTreeMap<i64, i64> = BTreeMap::new();
+    // Running counts: (family, version, vehicle) -> change in ECUs.
+    let mut running: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    for c in chunk {
+        let r = &c.report;
+        if !seen.insert(c.digest.clone()) {
+            results.push(Recorded::Duplicate);
+            continue;
+        }
+        let st = state.get_mut(&c.ecu.id).ok_or(Error::Internal {
+            invariant: "an ECU found stays recorded",
+        })?;
+        if let Some(last) = st.last_sequence {
+            if r.sequence <= last {
+                seen.remove(&c.digest);
+                results.push(Recorded::Stale { last });
+                continue;
+            }
+        }
+        let is_known = known.contains(&r.manifest_digest);
+        let observed = r.time.unwrap_or(opts.received_at);
+        let report_id = next_report.next().ok_or_else(out_of_ids)?;
+        reports.push(vec![
+            Val::Int(report_id),
+            Val::Int(c.ecu.id),
+            Val::from(&c.digest),
+            int(r.sequence),
+            Val::from(&r.ecu_key_id),
+            r.time.map(int).unwrap_or(Val::Null),
+            int(opts.received_at),
+            int(observed),
+            Val::from(&r.manifest_digest),
+            Val::from(is_known),
+            Val::Blob(c.bytes.clone()),
+        ]);
+        let config_digest = r.config.as_ref().map(|k| k.digest.clone());
+        let same = st
+            .current
+            .as_ref()
+            .is_some_and(|(_, m, k)| *m == r.manifest_digest && *k == config_digest);
+        if same {
+            let id = st.current.as_ref().map_or(0, |(id, ..)| *id);
+            match new_installs.get_mut(&id) {
+                Some(n) => n.last_report = report_id,
+                None => {
+                    extended.insert(id, report_id);
+                }
+            }
+        } else {
+            if let Some((old, ..)) = st.current.take() {
+                match new_installs.get_mut(&old) {
+                    Some(n) => {
+                        n.until = Some(observed);
+                        for (f, v, _) in &n.models {
+                            *running
+                                .entry((f.clone(), v.clone(), n.vehicle))
+                                .or_default() -= 1;
+                        }
+                    }
+                    None => {
+                        ended.insert(old, observed);
+                        extended.remove(&old);
+                    }
+                }
+            }
+            let id = next_install.next().ok_or_else(out_of_ids)?;
+            let models: Vec<(String, String, String)> = r
+                .components
+                .iter()
+                .map(|m| (m.family.clone(), m.version.clone(), m.stage.clone()))
+                .collect();
+            for (f, v, _) in &models {
+                *running
+                    .entry((f.clone(), v.clone(), c.ecu.vehicle_id))
+                    .or_default() += 1;
+            }
+            new_installs.insert(
+                id,
+                NewInstall {
+                    row: vec![
+                        Val::Int(id),
+                        Val::Int(c.ecu.id),
+                        Val::Int(c.ecu.vehicle_id),
+                        Val::from(&r.manifest_digest),
+                        Val::from(&r.kind),
+                        Val::from(&r.version),
+                        r.config.as_ref().map(|k| k.config_id.clone()).into(),
+                        r.config.as_ref().map(|k| k.config_version.clone()).into(),
+                        config_digest.clone().into(),
+                        Val::from(is_known),
+                        int(observed),
+                    ],
+                    until: None,
+                    first_report: report_id,
+                    last_report: report_id,
+                    vehicle: c.ecu.vehicle_id,
+                    models,
+                },
+            );
+            st.current = Some((id, r.manifest_digest.clone(), config_digest));
+        }
+        st.last_sequence = Some(r.sequence);
+        st.fitted_at = st.fitted_at.min(observed);
+        st.touched = true;
+        results.push(Recorded::New {
+            unknown_manifest: !is_known,
+        });
+    }
+    // Installs that ended: their `until` may not precede their start.
+    let ended_ids: Vec<Val> = ended.keys().map(|i| Val::Int(*i)).collect();
+    let mut ended_rows = Vec::with_capacity(ended.len());
+    for r in db.query_in(
+        "SELECT id, since, vehicle_id FROM installs WHERE id IN ({})",
+        &ended_ids,
+    )? {
+        let id = r.int(0)?;
+        let until = ended.get(&id).copied().unwrap_or(0).max(r.u64(1)?);
+        ended_rows.push((id, vec![int(until)]));
+    }
+    for r in db.query_in(
+        "SELECT m.install_id, m.family, m.version, i.vehicle_id
+           FROM install_models m JOIN installs i ON i.id = m.install_id
+          WHERE m.install_id IN ({})",
+        &ended_ids,
+    )? {
+        *running
+            .entry((r.text(1)?, r.text(2)?, r.int(3)?))
+            .or_default() -= 1;
+    }
+    // Appends.
+    db.copy_in("reports", &REPORT_COLUMNS, &reports)?;
+    let mut install_rows = Vec::with_capacity(new_installs.len());
+    let mut model_rows = Vec::new();
+    for (id, n) in &new_installs {
+        let since = n.row.get(10).cloned().unwrap_or(Val::Null);
+        let mut row = n.row.clone();
+        row.push(n.until.map(int).unwrap_or(Val::Null));
+        row.push(Val::Int(n.first_report));
+        row.push(Val::Int(n.last_report));
+        install_rows.push(row);
+        for (f, v, stage) in &n.models {
+            model_rows.push(vec![
+                Val::Int(*id),
+                Val::Int(n.vehicle),
+                Val::from(f),
+                Val::from(v),
+                Val::from(stage),
+                since.clone(),
+                n.until.map(int).unwrap_or(Val::Null),
+            ]);
         }
     }
-    end_current_install(db, c.ecu.id, observed)?;
-    let id = db
-        .query_one(
-            "INSERT INTO installs (ecu_id, vehicle_id, manifest_digest, kind, bundle_version,
-                                   config_id, config_version, config_digest, known_manifest,
-                                   since, first_report, last_report)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id",
-            vals![
-                c.ecu.id,
-                c.ecu.vehicle_id,
-                &r.manifest_digest,
-                &r.kind,
-                &r.version,
-                r.config.as_ref().map(|k| k.config_id.clone()),
-                r.config.as_ref().map(|k| k.config_version.clone()),
-                config_digest,
-                known,
-                int(observed),
-                report_id,
-            ],
-        )?
-        .ok_or(Error::Internal {
-            invariant: "INSERT … RETURNING returns the row",
-        })?
-        .int(0)?;
-    for m in &r.components {
-        db.exec(
-            "INSERT INTO install_models (install_id, vehicle_id, family, version, stage, since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            vals![
-                id,
-                c.ecu.vehicle_id,
-                &m.family,
-                &m.version,
-                &m.stage,
-                int(observed)
-            ],
+    db.copy_in("installs", &INSTALL_COLUMNS, &install_rows)?;
+    db.copy_in("install_models", &MODEL_COLUMNS, &model_rows)?;
+    // Keyed updates.
+    db.update_many("installs", "id", &["until"], &ended_rows)?;
+    db.update_many("install_models", "install_id", &["until"], &ended_rows)?;
+    let ext: Vec<(i64, Vec<Val>)> = extended
+        .iter()
+        .map(|(id, r)| (*id, vec![Val::Int(*r)]))
+        .collect();
+    db.update_many("installs", "id", &["last_report"], &ext)?;
+    let ecus: Vec<(i64, Vec<Val>)> = state
+        .iter()
+        .filter(|(_, s)| s.touched)
+        .map(|(id, s)| {
+            (
+                *id,
+                vec![
+                    s.last_sequence.map(int).unwrap_or(Val::Null),
+                    s.current.as_ref().map_or(Val::Null, |(i, ..)| Val::Int(*i)),
+                    int(s.fitted_at),
+                ],
+            )
+        })
+        .collect();
+    db.update_many(
+        "ecus",
+        "id",
+        &["last_sequence", "current_install", "fitted_at"],
+        &ecus,
+    )?;
+    apply_running(db, &running)?;
+    Ok(results)
+}
+
+/// Applies changes in running ECUs per (family, version, vehicle), and the
+/// vehicle counts per (family, version) that follow, in bulk.
+fn apply_running(
+    db: &mut Db,
+    running: &std::collections::BTreeMap<(String, String, i64), i64>,
+) -> Result<()> {
+    let changes: Vec<(&(String, String, i64), i64)> = running
+        .iter()
+        .filter(|(_, d)| **d != 0)
+        .map(|(k, d)| (k, *d))
+        .collect();
+    let mut vehicles: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut emptied = Vec::new();
+    for chunk in changes.chunks(BULK_ROWS) {
+        let mut params = Vec::with_capacity(chunk.len() * 4);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for ((f, v, vehicle), d) in chunk {
+            let b = params.len();
+            params.extend([Val::from(f), Val::from(v), Val::Int(*vehicle), Val::Int(*d)]);
+            tuples.push(format!("(?{}, ?{}, ?{}, ?{})", b + 1, b + 2, b + 3, b + 4));
+        }
+        let rows = db.query(
+            &format!(
+                "INSERT INTO running (family, version, vehicle_id, ecus) VALUES {}
+                 ON CONFLICT (family, version, vehicle_id)
+                 DO UPDATE SET ecus = running.ecus + excluded.ecus
+                 RETURNING family, version, vehicle_id, ecus",
+                tuples.join(", ")
+            ),
+            &params,
         )?;
-        running_add(db, &m.family, &m.version, c.ecu.vehicle_id)?;
+        for r in rows {
+            let key = (r.text(0)?, r.text(1)?, r.int(2)?);
+            let now = r.int(3)?;
+            let before = now - running.get(&key).copied().unwrap_or(0);
+            let change = i64::from(now > 0) - i64::from(before > 0);
+            if change != 0 {
+                *vehicles.entry((key.0.clone(), key.1.clone())).or_default() += change;
+            }
+            if now <= 0 {
+                emptied.push(key);
+            }
+        }
     }
-    Ok(id)
+    for (f, v, vehicle) in &emptied {
+        db.exec(
+            "DELETE FROM running WHERE family = ?1 AND version = ?2 AND vehicle_id = ?3",
+            vals![f, v, *vehicle],
+        )?;
+    }
+    for ((f, v), d) in vehicles.iter().filter(|(_, d)| **d != 0) {
+        db.exec(
+            "INSERT INTO running_counts (family, version, vehicles) VALUES (?1, ?2, ?3)
+             ON CONFLICT (family, version) DO UPDATE SET vehicles = running_counts.vehicles + excluded.vehicles",
+            vals![f, v, *d],
+        )?;
+    }
+    Ok(())
 }
 
 /// Ends the ECU's current install at `at` (not before it began), and takes
@@ -545,28 +823,6 @@ pub(crate) fn end_current_install(db: &mut Db, ecu: i64, at: u64) -> Result<()> 
         vals![id],
     )? {
         running_remove(db, &m.text(0)?, &m.text(1)?, vehicle)?;
-    }
-    Ok(())
-}
-
-fn running_add(db: &mut Db, family: &str, version: &str, vehicle: i64) -> Result<()> {
-    let ecus = db
-        .query_one(
-            "INSERT INTO running (family, version, vehicle_id, ecus) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (family, version, vehicle_id) DO UPDATE SET ecus = running.ecus + 1
-             RETURNING ecus",
-            vals![family, version, vehicle],
-        )?
-        .ok_or(Error::Internal {
-            invariant: "an upsert … RETURNING returns the row",
-        })?
-        .int(0)?;
-    if ecus == 1 {
-        db.exec(
-            "INSERT INTO running_counts (family, version, vehicles) VALUES (?1, ?2, 1)
-             ON CONFLICT (family, version) DO UPDATE SET vehicles = running_counts.vehicles + 1",
-            vals![family, version],
-        )?;
     }
     Ok(())
 }

@@ -17,6 +17,7 @@
 
 pub mod enroll;
 mod error;
+pub mod generate;
 pub mod incident;
 pub mod ingest;
 pub mod query;

@@ -152,6 +152,45 @@ fn count(inv: &mut Inventory, table: &str) -> i64 {
         .unwrap()
 }
 
+/// The running counts are what the install history says runs now.
+fn assert_counts_consistent(inv: &mut Inventory) {
+    let recount = inv
+        .db()
+        .query(
+            "SELECT family, version, COUNT(DISTINCT vehicle_id) FROM install_models
+              WHERE until IS NULL GROUP BY family, version ORDER BY family, version",
+            &[],
+        )
+        .unwrap();
+    let kept = inv
+        .db()
+        .query(
+            "SELECT family, version, vehicles FROM running_counts WHERE vehicles > 0
+              ORDER BY family, version",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(recount, kept, "running_counts");
+    let per_vehicle = inv
+        .db()
+        .query(
+            "SELECT family, version, vehicle_id, COUNT(*) FROM install_models
+              WHERE until IS NULL GROUP BY family, version, vehicle_id
+              ORDER BY family, version, vehicle_id",
+            &[],
+        )
+        .unwrap();
+    let running = inv
+        .db()
+        .query(
+            "SELECT family, version, vehicle_id, ecus FROM running
+              ORDER BY family, version, vehicle_id",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(per_vehicle, running, "running");
+}
+
 fn scenario(target: &str) {
     let mut inv = Inventory::open(target).expect("open");
     let vins = [
@@ -502,6 +541,7 @@ fn scenario(target: &str) {
         1
     );
     assert_eq!(inv.online(FAMILY, "v1.3.5").unwrap(), vec![result]);
+    assert_counts_consistent(&mut inv);
 }
 
 #[test]
@@ -649,4 +689,5 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
     assert_eq!(s.duplicates, n as u64);
     assert_eq!(s.recorded + s.duplicates, 4000);
     assert_eq!(count(&mut inv, "reports"), 4000);
+    assert_counts_consistent(&mut inv);
 }

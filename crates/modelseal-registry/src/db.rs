@@ -277,6 +277,10 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Most rows one bulk statement carries (its parameters stay far below
+/// either engine's limit).
+pub const BULK_ROWS: usize = 500;
+
 /// Prepared statements kept per SQLite connection: a trace prepares a
 /// few dozen distinct statements (the default of 16 would re-prepare them
 /// on every trace).
@@ -604,6 +608,106 @@ impl Db {
         }
     }
 
+    /// `n` fresh ids for `table`'s `id` column, for rows written in bulk
+    /// that refer to each other. On SQLite, under the write lock the caller's
+    /// transaction holds, the ids after the largest; on PostgreSQL, values
+    /// of the column's own sequence (so other writers never collide).
+    pub fn reserve_ids(&mut self, table: &str, n: usize) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.dialect() {
+            Dialect::Sqlite => {
+                if !self.in_tx {
+                    return Err(DbError::Internal("ids are reserved inside a transaction"));
+                }
+                let max = self
+                    .query_one(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), &[])?
+                    .map_or(Ok(0), |r| r.int(0))?;
+                Ok((1..=n as i64).map(|i| max + i).collect())
+            }
+            Dialect::Postgres => self
+                .query(
+                    &format!(
+                        "SELECT nextval(pg_get_serial_sequence('{table}', 'id'))
+                           FROM generate_series(1, ?1)"
+                    ),
+                    &[int(n as u64)],
+                )?
+                .iter()
+                .map(|r| r.int(0))
+                .collect(),
+        }
+    }
+
+    /// Sets integer columns of many rows, keyed by an integer column, in
+    /// statements of at most [`BULK_ROWS`] rows: `rows` are (key, values in
+    /// `columns` order). `NULL`-able values are `Val::Null`.
+    pub fn update_many(
+        &mut self,
+        table: &str,
+        key: &str,
+        columns: &[&str],
+        rows: &[(i64, Vec<Val>)],
+    ) -> Result<()> {
+        let width = columns.len() + 1;
+        if self.dialect() == Dialect::Sqlite {
+            // In process, a prepared statement per row costs no round trip,
+            // and SQLite plans `UPDATE … FROM` as a scan of the table.
+            let sets: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ?{}", i + 2))
+                .collect();
+            let sql = format!("UPDATE {table} SET {} WHERE {key} = ?1", sets.join(", "));
+            for (k, vals) in rows {
+                let mut params = Vec::with_capacity(width);
+                params.push(Val::Int(*k));
+                params.extend(vals.iter().cloned());
+                self.exec(&sql, &params)?;
+            }
+            return Ok(());
+        }
+        for chunk in rows.chunks(BULK_ROWS) {
+            let mut params = Vec::with_capacity(chunk.len() * width);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (k, vals) in chunk {
+                let base = params.len();
+                params.push(Val::Int(*k));
+                params.extend(vals.iter().cloned());
+                let cells: Vec<String> = (1..=width)
+                    .map(|i| format!("CAST(?{} AS BIGINT)", base + i))
+                    .collect();
+                tuples.push(format!("({})", cells.join(", ")));
+            }
+            let names: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
+            let sets: Vec<String> = columns
+                .iter()
+                .zip(&names)
+                .map(|(c, n)| format!("{c} = v.{n}"))
+                .collect();
+            let sql = format!(
+                "WITH v(k, {}) AS (VALUES {}) UPDATE {table} SET {} FROM v WHERE {table}.{key} = v.k",
+                names.join(", "),
+                tuples.join(", "),
+                sets.join(", ")
+            );
+            self.exec(&sql, &params)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `sql`, whose `{}` is replaced by a list of placeholders, once
+    /// per [`BULK_ROWS`] values of `values`; all the rows.
+    pub fn query_in(&mut self, sql: &str, values: &[Val]) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        for chunk in values.chunks(BULK_ROWS) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            out.extend(self.query(&sql.replace("{}", &marks.join(", ")), chunk)?);
+        }
+        Ok(out)
+    }
+
     /// Rows appended in bulk: PostgreSQL's `COPY … FROM STDIN` (text
     /// format); on SQLite, one prepared `INSERT` per row in the caller's
     /// transaction.
@@ -679,6 +783,10 @@ fn pg_statement(
         return Ok(st.clone());
     }
     let st = client.prepare(&Dialect::Postgres.render(sql))?;
+    // Bulk statements differ by their row count: keep the cache bounded.
+    if cache.len() >= STATEMENT_CACHE {
+        cache.clear();
+    }
     cache.insert(sql.to_owned(), st.clone());
     Ok(st)
 }

@@ -1,0 +1,358 @@
+//! The fleet inventory benchmark: a synthetic fleet (the library's
+//! generator) enrolled and reporting into one engine, then the questions
+//! asked of it. Prints one table; run it once per engine
+//! (`benches/fleet.sh` runs both side by side).
+//!
+//!   fleet-bench --db FILE|URL [--vehicles N] [--ecus N] [--lookups N]
+//!
+//! Measured: enrolment; ingest of signed reports (signature checks on every
+//! core, then the writes) and, from the same run, the write phase alone
+//! (rows already verified); the raw `verify_strict` rate of the same cores
+//! for comparison; an update wave (10 % of the cameras); `fleet show`
+//! p50/p99; `fleet which` for the version on 15 % of the fleet (count and
+//! first page); the same at a past time (`--at`); the incident walk; size
+//! on disk; peak RSS. Signing the reports (the ECUs' work) is not timed.
+
+use modelseal_fleet::generate::{CAMERA_FAMILY, Fleet};
+use modelseal_fleet::incident::NewIncident;
+use modelseal_fleet::ingest::IngestOptions;
+use modelseal_fleet::query::Filter;
+use modelseal_fleet::{Inventory, Page};
+use std::time::{Duration, Instant};
+
+struct Args {
+    db: String,
+    vehicles: u64,
+    ecus: u32,
+    lookups: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        db: String::new(),
+        vehicles: 20_000,
+        ecus: 30,
+        lookups: 1_000,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let v = it.next().unwrap_or_default();
+        match k.as_str() {
+            "--db" => a.db = v,
+            "--vehicles" => a.vehicles = v.parse().expect("--vehicles N"),
+            "--ecus" => a.ecus = v.parse().expect("--ecus N"),
+            "--lookups" => a.lookups = v.parse().expect("--lookups N"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    assert!(!a.db.is_empty(), "give --db FILE or --db postgres://…");
+    a
+}
+
+/// Vehicles generated, checked and written per round.
+const CHUNK_VEHICLES: u64 = 2_000;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Signs the reports of vehicles `from..to` (all ECUs, sequence `seq`),
+/// on every core (the ECUs' work: not timed).
+fn sign(
+    fleet: &Fleet,
+    from: u64,
+    to: u64,
+    seq: u64,
+    t: u64,
+    only_camera: bool,
+) -> Vec<(String, Vec<u8>)> {
+    let ecus = if only_camera { 1 } else { fleet.ecus };
+    let jobs: Vec<(u64, u32)> = (from..to)
+        .flat_map(|v| (0..ecus).map(move |e| (v, e)))
+        .collect();
+    let per = jobs.len().div_ceil(threads()).max(1);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = jobs
+            .chunks(per)
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|&(v, e)| {
+                            let mut k = fleet.key(v, e);
+                            (
+                                String::new(),
+                                fleet.report(&mut k, v, e, seq, t).expect("report"),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("signer"))
+            .collect()
+    })
+}
+
+#[derive(Default)]
+struct Ingest {
+    reports: u64,
+    check: Duration,
+    write: Duration,
+}
+
+fn ingest(inv: &mut Inventory, reports: Vec<(String, Vec<u8>)>, t: u64, acc: &mut Ingest) {
+    let opts = IngestOptions {
+        received_at: t,
+        ..IngestOptions::default()
+    };
+    let n = reports.len() as u64;
+    let t0 = Instant::now();
+    let checked = inv.check(reports, &opts).expect("check");
+    let t1 = Instant::now();
+    let s = inv.record(checked, &opts).expect("record");
+    acc.write += t1.elapsed();
+    acc.check += t1 - t0;
+    assert_eq!(
+        s.recorded,
+        n,
+        "every generated report records: {:?}",
+        s.reports.iter().find(|r| r.outcome != "recorded")
+    );
+    acc.reports += n;
+}
+
+/// The raw `verify_strict` rate of all cores, on `sample` reports.
+fn raw_verify_rate(fleet: &Fleet, sample: &[(String, Vec<u8>)]) -> f64 {
+    let items: Vec<([u8; 64], [u8; 64], ed25519_dalek::VerifyingKey)> = sample
+        .iter()
+        .enumerate()
+        .map(|(i, (_, bytes))| {
+            let r = modelseal_core::report::parse(bytes).expect("report");
+            let msg = r.signed_message().expect("message");
+            let v = i as u64 / u64::from(fleet.ecus);
+            let e = (i as u64 % u64::from(fleet.ecus)) as u32;
+            let key = match fleet.key(v, e).public_key() {
+                modelseal::report::EcuPublicKey::Ed25519(k) => {
+                    ed25519_dalek::VerifyingKey::from_bytes(&k).expect("key")
+                }
+                modelseal::report::EcuPublicKey::P256(_) => {
+                    unreachable!("the generator uses Ed25519")
+                }
+            };
+            (msg, *r.signature(), key)
+        })
+        .collect();
+    let per = items.len().div_ceil(threads()).max(1);
+    let t0 = Instant::now();
+    std::thread::scope(|s| {
+        for c in items.chunks(per) {
+            s.spawn(move || {
+                for (m, sig, k) in c {
+                    let sig = ed25519_dalek::Signature::from_bytes(sig);
+                    assert!(k.verify_strict(m, &sig).is_ok());
+                }
+            });
+        }
+    });
+    items.len() as f64 / t0.elapsed().as_secs_f64()
+}
+
+fn percentiles(mut d: Vec<Duration>) -> (f64, f64) {
+    d.sort();
+    let at = |p: f64| {
+        let i = ((d.len() as f64 - 1.0) * p).round() as usize;
+        d.get(i).map_or(0.0, |x| x.as_secs_f64() * 1e3)
+    };
+    (at(0.5), at(0.99))
+}
+
+/// Peak resident set size of this process (`VmHWM`), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn size_on_disk(inv: &mut Inventory, db: &str) -> f64 {
+    if modelseal_fleet::db::is_postgres(db) {
+        let r = inv
+            .db()
+            .query_one("SELECT pg_database_size(current_database())", &[])
+            .expect("size")
+            .expect("row");
+        return r.int(0).expect("bytes") as f64 / (1 << 20) as f64;
+    }
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{db}{s}")).ok())
+        .map(|m| m.len())
+        .sum::<u64>() as f64
+        / (1 << 20) as f64
+}
+
+fn main() {
+    let a = args();
+    let engine = if modelseal_fleet::db::is_postgres(&a.db) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let fleet = Fleet {
+        vehicles: a.vehicles,
+        ecus: a.ecus,
+        seed: 7,
+    };
+    let ecus_total = a.vehicles * u64::from(a.ecus);
+    println!(
+        "fleet inventory benchmark, {engine}: {} vehicles x {} ECUs = {ecus_total} ECUs, {} cores",
+        a.vehicles,
+        a.ecus,
+        threads()
+    );
+    let mut inv = Inventory::open(&a.db).expect("open");
+
+    // Enrolment, in transactions of CHUNK_VEHICLES vehicles.
+    let t0 = Instant::now();
+    let mut v = 0;
+    while v < a.vehicles {
+        let to = (v + CHUNK_VEHICLES).min(a.vehicles);
+        let e: Vec<_> = (v..to)
+            .flat_map(|v| (0..a.ecus).map(move |e| (v, e)))
+            .map(|(v, e)| fleet.enrolment(v, e))
+            .collect();
+        inv.enroll(&e, false).expect("enroll");
+        v = to;
+    }
+    let enrol = t0.elapsed();
+
+    // First reports of every ECU (sequence 1, at T1).
+    const T1: u64 = 1_790_000_000;
+    const T2: u64 = T1 + 86_400;
+    let mut first = Ingest::default();
+    let mut raw = 0.0;
+    let mut v = 0;
+    while v < a.vehicles {
+        let to = (v + CHUNK_VEHICLES).min(a.vehicles);
+        let reports = sign(&fleet, v, to, 1, T1, false);
+        if v == 0 {
+            raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);
+        }
+        ingest(&mut inv, reports, T1, &mut first);
+        v = to;
+    }
+    // An update wave: 10 % of the cameras report again at T2 (sequence 2).
+    let mut wave = Ingest::default();
+    let mut v = 0;
+    while v < a.vehicles / 10 {
+        let to = (v + CHUNK_VEHICLES).min(a.vehicles / 10);
+        let reports = sign(&fleet, v, to, 2, T2, true);
+        ingest(&mut inv, reports, T2, &mut wave);
+        v = to;
+    }
+
+    // fleet show VIN.
+    let mut shows = Vec::with_capacity(a.lookups);
+    for i in 0..a.lookups {
+        let vin = fleet.vin((i as u64 * 7_919) % a.vehicles);
+        let t = Instant::now();
+        let s = inv.show(&vin, None).expect("show");
+        shows.push(t.elapsed());
+        assert_eq!(s.ecus.len(), a.ecus as usize);
+    }
+    let (show50, show99) = percentiles(shows);
+
+    // fleet which perception_front_camera@v1.3.5 (15 % of the fleet).
+    let filter = Filter::Model {
+        family: CAMERA_FAMILY.into(),
+        version: "v1.3.5".into(),
+    };
+    let mut whiches = Vec::new();
+    let mut count = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let w = inv.which(&filter, None, Page::default()).expect("which");
+        whiches.push(t.elapsed());
+        count = w.vehicles;
+        assert_eq!(w.vins.items.len() as u64, w.vehicles.min(100));
+    }
+    let (which50, which99) = percentiles(whiches);
+    let mut ats = Vec::new();
+    let mut at_count = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let w = inv
+            .which(&filter, Some(T1 + 10), Page::default())
+            .expect("which --at");
+        ats.push(t.elapsed());
+        at_count = w.vehicles;
+    }
+    let (at50, at99) = percentiles(ats);
+
+    // The incident walk: record, then show.
+    let mut walks = Vec::new();
+    for i in 0..20 {
+        let vin = fleet.vin((i * 104_729) % a.vehicles);
+        let t = Instant::now();
+        let inc = inv
+            .add_incident(&NewIncident {
+                vin,
+                at: T1 + 100,
+                kind: "performance".into(),
+                external_id: format!("BENCH-{i}-{}", std::process::id()),
+                odd: vec!["rain".into()],
+                summary: String::new(),
+            })
+            .expect("incident");
+        let back = inv.incident(&inc.external_id).expect("walk");
+        walks.push(t.elapsed());
+        assert_eq!(back.models.len(), a.ecus as usize);
+    }
+    let (walk50, walk99) = percentiles(walks);
+    let size = size_on_disk(&mut inv, &a.db);
+
+    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
+    let signed = rate(first.reports, first.check + first.write);
+    println!("| measure | {engine} |");
+    println!("|---|---:|");
+    println!(
+        "| enrol ({ecus_total} ECUs) | {:.1} s, {:.0} ECUs/s |",
+        enrol.as_secs_f64(),
+        rate(ecus_total, enrol)
+    );
+    println!("| ingest, signed reports (checks + writes) | {signed:.0} reports/s |");
+    println!(
+        "|   of which signature checks alone | {:.0} reports/s |",
+        rate(first.reports, first.check)
+    );
+    println!(
+        "| ingest, verified rows (writes alone) | {:.0} rows/s |",
+        rate(first.reports, first.write)
+    );
+    println!("| raw verify_strict, same cores | {raw:.0} /s |");
+    println!(
+        "| signed ingest / raw verify_strict | {:.0} % |",
+        100.0 * signed / raw.max(1.0)
+    );
+    println!(
+        "| update wave ({} reports, install changes) | {:.0} reports/s |",
+        wave.reports,
+        rate(wave.reports, wave.check + wave.write)
+    );
+    println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
+    println!(
+        "| fleet which (count {count} + first page), p50 / p99 | {which50:.2} / {which99:.2} ms |"
+    );
+    println!("| fleet which --at (count {at_count}), p50 / p99 | {at50:.1} / {at99:.1} ms |");
+    println!(
+        "| incident add + walk ({} ECUs), p50 / p99 | {walk50:.1} / {walk99:.1} ms |",
+        a.ecus
+    );
+    println!("| size on disk | {size:.0} MiB |");
+    println!("| peak RSS | {:.0} MiB |", peak_rss_mib());
+}
