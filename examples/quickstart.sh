@@ -12,7 +12,10 @@
 #      (examples/hil-readback/ask.sh); a replayed answer is refused;
 #   4. the loop closes: the bundle is registered in the model registry
 #      (verified against the trust root), and the ECU's signed report is
-#      traced back to the model's training dataset, evaluations and signers.
+#      traced back to the model's training dataset, evaluations and signers;
+#   5. the car is enrolled in the fleet inventory, its signed report
+#      ingested: which cars run the model, and an incident on that car
+#      walked back to the training data.
 #
 #   examples/quickstart.sh [OUT_DIR]
 set -euo pipefail
@@ -73,4 +76,20 @@ if ! grep -Eq '^  training_dataset_id +ds-train-2025-11-03' "$out/work/trace.txt
   exit 1
 fi
 echo "traced: the ECU's signed report leads to training dataset ds-train-2025-11-03"
+
+printf '\n== The fleet: the car enrolled, its report ingested; which cars run the model?\n'
+"$ms" fleet --db "$reg" enroll WVW00000000000001 --ecu front_camera --hardware-id HW-FC-0042 \
+  --serial SN-000123 --key "$out/work/ecu-device.pub"
+"$ms" fleet --db "$reg" ingest "$out/ecu-state/report.bin" --vin WVW00000000000001
+"$ms" fleet --db "$reg" which perception_front_camera@v1.3.5 | tee "$out/work/which.txt"
+if ! grep -q '^1 vehicle runs perception_front_camera@v1.3.5' "$out/work/which.txt"; then
+  echo "quickstart: the fleet does not show the car running the model" >&2
+  exit 1
+fi
+"$ms" incident --db "$reg" add --vin WVW00000000000001 --at "$(date +%s)" --kind performance \
+  --external-id INC-0001 --odd rain --summary "late braking in rain" | tee "$out/work/incident.txt"
+if ! grep -Eq 'training data +ds-train-2025-11-03' "$out/work/incident.txt"; then
+  echo "quickstart: the incident did not lead back to the training dataset" >&2
+  exit 1
+fi
 printf '\nquickstart: done; files in %s\n' "$out"

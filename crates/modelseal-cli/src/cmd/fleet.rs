@@ -384,7 +384,10 @@ pub(crate) fn run(ctx: &Ctx, a: FleetArgs) -> CmdResult {
                 .collect();
             ctx.report(
                 &serde_json::json!({"enrolled": new, "unchanged": same, "replaced": replaced, "ecus": items}),
-                &format!("enrolled {new} ECUs ({replaced} replacements), {same} already enrolled\n"),
+                &format!(
+                    "enrolled {new} {} ({replaced} as replacements), {same} already enrolled\n",
+                    if new == 1 { "ECU" } else { "ECUs" }
+                ),
             );
             Ok(())
         }
@@ -459,8 +462,13 @@ pub(crate) fn run(ctx: &Ctx, a: FleetArgs) -> CmdResult {
             };
             let w = a.db.open()?.which(&filter, at, page.page())?;
             let mut t = format!(
-                "{} vehicles run {}{}\n",
+                "{} {} {}{}\n",
                 w.vehicles,
+                if w.vehicles == 1 {
+                    "vehicle runs"
+                } else {
+                    "vehicles run"
+                },
                 w.question,
                 at.map_or(String::new(), |t| format!(" at {}", time_text(t)))
             );
