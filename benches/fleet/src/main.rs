@@ -97,10 +97,11 @@ fn sign(
 #[derive(Default)]
 struct Ingest {
     reports: u64,
-    check: Duration,
-    write: Duration,
+    time: Duration,
 }
 
+/// The whole ingest as `fleet ingest` runs it (checks of one batch
+/// overlapped with the writes of the previous), timed.
 fn ingest(inv: &mut Inventory, reports: Vec<(String, Vec<u8>)>, t: u64, acc: &mut Ingest) {
     let opts = IngestOptions {
         received_at: t,
@@ -108,17 +109,25 @@ fn ingest(inv: &mut Inventory, reports: Vec<(String, Vec<u8>)>, t: u64, acc: &mu
     };
     let n = reports.len() as u64;
     let t0 = Instant::now();
+    let s = inv.ingest(reports, &opts).expect("ingest");
+    acc.time += t0.elapsed();
+    assert_eq!(s.recorded, n, "every generated report records");
+    acc.reports += n;
+}
+
+/// Checked first (not timed), then the writes alone, timed: the rate of
+/// rows already verified.
+fn write_verified(inv: &mut Inventory, reports: Vec<(String, Vec<u8>)>, t: u64, acc: &mut Ingest) {
+    let opts = IngestOptions {
+        received_at: t,
+        ..IngestOptions::default()
+    };
+    let n = reports.len() as u64;
     let checked = inv.check(reports, &opts).expect("check");
-    let t1 = Instant::now();
+    let t0 = Instant::now();
     let s = inv.record(checked, &opts).expect("record");
-    acc.write += t1.elapsed();
-    acc.check += t1 - t0;
-    assert_eq!(
-        s.recorded,
-        n,
-        "every generated report records: {:?}",
-        s.reports.iter().find(|r| r.outcome != "recorded")
-    );
+    acc.time += t0.elapsed();
+    assert_eq!(s.recorded, n, "every generated report records");
     acc.reports += n;
 }
 
@@ -231,10 +240,12 @@ fn main() {
     }
     let enrol = t0.elapsed();
 
-    // First reports of every ECU (sequence 1, at T1).
+    // First reports of every ECU (sequence 1, at T1): the first half of
+    // the fleet through the whole ingest, the second half checked first and
+    // then written (the rate of verified rows).
     const T1: u64 = 1_790_000_000;
     const T2: u64 = T1 + 86_400;
-    let mut first = Ingest::default();
+    let (mut signed, mut verified) = (Ingest::default(), Ingest::default());
     let mut raw = 0.0;
     let mut v = 0;
     while v < a.vehicles {
@@ -243,7 +254,11 @@ fn main() {
         if v == 0 {
             raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);
         }
-        ingest(&mut inv, reports, T1, &mut first);
+        if v < a.vehicles / 2 {
+            ingest(&mut inv, reports, T1, &mut signed);
+        } else {
+            write_verified(&mut inv, reports, T1, &mut verified);
+        }
         v = to;
     }
     // An update wave: 10 % of the cameras report again at T2 (sequence 2).
@@ -317,7 +332,7 @@ fn main() {
     let size = size_on_disk(&mut inv, &a.db);
 
     let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
-    let signed = rate(first.reports, first.check + first.write);
+    let signed_rate = rate(signed.reports, signed.time);
     println!("| measure | {engine} |");
     println!("|---|---:|");
     println!(
@@ -325,24 +340,24 @@ fn main() {
         enrol.as_secs_f64(),
         rate(ecus_total, enrol)
     );
-    println!("| ingest, signed reports (checks + writes) | {signed:.0} reports/s |");
     println!(
-        "|   of which signature checks alone | {:.0} reports/s |",
-        rate(first.reports, first.check)
+        "| ingest, signed reports ({}, checks + writes) | {signed_rate:.0} reports/s |",
+        signed.reports
     );
     println!(
-        "| ingest, verified rows (writes alone) | {:.0} rows/s |",
-        rate(first.reports, first.write)
+        "| ingest, verified reports ({}, writes alone: 4 rows and 1 update each) | {:.0} reports/s |",
+        verified.reports,
+        rate(verified.reports, verified.time)
     );
     println!("| raw verify_strict, same cores | {raw:.0} /s |");
     println!(
         "| signed ingest / raw verify_strict | {:.0} % |",
-        100.0 * signed / raw.max(1.0)
+        100.0 * signed_rate / raw.max(1.0)
     );
     println!(
         "| update wave ({} reports, install changes) | {:.0} reports/s |",
         wave.reports,
-        rate(wave.reports, wave.check + wave.write)
+        rate(wave.reports, wave.time)
     );
     println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
     println!(

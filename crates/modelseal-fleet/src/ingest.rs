@@ -13,7 +13,7 @@
 
 use crate::db::{BULK_ROWS, Db, Dialect, Val, int};
 use crate::{Error, Inventory, Result, vals};
-use modelseal::report::{EcuPublicKey, Expectation, Freshness, VerifiedReport};
+use modelseal::report::{Claimed, EcuPublicKey, Expectation, Freshness, VerifiedReport};
 use serde::Serialize;
 use sha2::Digest as _;
 
@@ -139,39 +139,70 @@ impl CheckedBatch {
 }
 
 impl Inventory {
-    /// Ingests `reports` ((source, bytes) pairs): [`Inventory::check`] then
-    /// [`Inventory::record`].
+    /// Ingests `reports` ((source, bytes) pairs): in the order of the ECU
+    /// and sequence number each claims, in batches of `opts.batch`; the
+    /// signatures of one batch are checked (on every core) while the
+    /// previous batch is written.
     pub fn ingest(
         &mut self,
         reports: Vec<(String, Vec<u8>)>,
         opts: &IngestOptions,
     ) -> Result<Summary> {
-        let batch = self.check(reports, opts)?;
-        self.record(batch, opts)
+        let mut out = outcomes(&reports);
+        let mut order: Vec<(Option<Claimed>, usize)> = reports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| (modelseal::report::claimed(b), i))
+            .collect();
+        order.sort();
+        let mut bytes: Vec<Option<Vec<u8>>> = reports.into_iter().map(|(_, b)| Some(b)).collect();
+        let mut pending: Vec<Checked> = Vec::new();
+        for chunk in order.chunks(opts.batch.max(1)) {
+            let items: Vec<(usize, Option<Claimed>, Vec<u8>)> = chunk
+                .iter()
+                .map(|(c, i)| (*i, c.clone(), bytes[*i].take().unwrap_or_default()))
+                .collect();
+            let candidates = self.find_ecus(items, opts, &mut out)?;
+            let previous = std::mem::take(&mut pending);
+            let threads = opts.threads;
+            let (checked, written) = std::thread::scope(|s| {
+                let checking = s.spawn(move || check_all(candidates, threads));
+                let written = self.record_checked(&previous, opts, &mut out);
+                (checking.join(), written)
+            });
+            written?;
+            let (mut checked, refused) = checked.map_err(|_| Error::Internal {
+                invariant: "signature checks do not panic",
+            })?;
+            for (i, why) in refused {
+                out[i].reason = Some(why);
+            }
+            checked.sort_by_key(|c| (c.ecu.id, c.report.sequence));
+            pending = checked;
+        }
+        self.record_checked(&pending, opts, &mut out)?;
+        Ok(summary(out))
     }
 
     /// Finds the ECU of each report and checks its signature (on every
-    /// core). Reads the database; writes nothing.
+    /// core). Reads the database; writes nothing. ([`Inventory::ingest`]
+    /// is this then [`Inventory::record`], overlapped.)
     pub fn check(
         &mut self,
         reports: Vec<(String, Vec<u8>)>,
         opts: &IngestOptions,
     ) -> Result<CheckedBatch> {
-        let mut out: Vec<Outcome> = reports
-            .iter()
-            .map(|(source, _)| Outcome {
-                source: source.clone(),
-                outcome: "refused",
-                vin: None,
-                position: None,
-                sequence: None,
-                manifest_digest: None,
-                unknown_manifest: false,
-                reason: None,
-            })
+        let mut out = outcomes(&reports);
+        let items = reports
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, b))| (i, modelseal::report::claimed(&b), b))
             .collect();
-        let candidates = self.find_ecus(reports, opts, &mut out)?;
-        let mut checked = check_all(candidates, opts.threads, &mut out);
+        let candidates = self.find_ecus(items, opts, &mut out)?;
+        let (mut checked, refused) = check_all(candidates, opts.threads);
+        for (i, why) in refused {
+            out[i].reason = Some(why);
+        }
         checked.sort_by_key(|c| (c.ecu.id, c.report.sequence));
         Ok(CheckedBatch { out, checked })
     }
@@ -180,11 +211,20 @@ impl Inventory {
     /// `opts.batch`, and says what happened to each report.
     pub fn record(&mut self, batch: CheckedBatch, opts: &IngestOptions) -> Result<Summary> {
         let CheckedBatch { mut out, checked } = batch;
+        self.record_checked(&checked, opts, &mut out)?;
+        Ok(summary(out))
+    }
+
+    fn record_checked(
+        &mut self,
+        checked: &[Checked],
+        opts: &IngestOptions,
+        out: &mut [Outcome],
+    ) -> Result<()> {
         for chunk in checked.chunks(opts.batch.max(1)) {
             let mut tries = 0;
             loop {
-                let r = self.db.transaction(|db| record_chunk(db, chunk, opts));
-                match r {
+                match self.db.transaction(|db| record_chunk(db, chunk, opts)) {
                     Ok(results) => {
                         for (c, r) in chunk.iter().zip(results) {
                             apply(&mut out[c.index], c, r);
@@ -196,41 +236,33 @@ impl Inventory {
                 }
             }
         }
-        let mut s = Summary::default();
-        for o in &out {
-            match o.outcome {
-                "recorded" => s.recorded += 1,
-                "duplicate" => s.duplicates += 1,
-                _ => s.refused += 1,
-            }
-            s.unknown_manifests += u64::from(o.unknown_manifest);
-        }
-        s.reports = out;
-        Ok(s)
+        Ok(())
     }
 
-    /// The ECU each report claims to be from, with its keys; refuses what
-    /// does not parse or names no ECU fitted now.
+    /// The ECU each report claims to be from, with its keys (looked up in
+    /// bulk); refuses what does not parse or names no ECU fitted now.
     fn find_ecus(
         &mut self,
-        reports: Vec<(String, Vec<u8>)>,
+        items: Vec<(usize, Option<Claimed>, Vec<u8>)>,
         opts: &IngestOptions,
         out: &mut [Outcome],
     ) -> Result<Vec<Candidate>> {
-        let mut cache: std::collections::HashMap<(String, String), Option<EcuRow>> =
-            std::collections::HashMap::new();
-        let mut found = Vec::with_capacity(reports.len());
-        for (index, (_, bytes)) in reports.into_iter().enumerate() {
-            let Some(claimed) = modelseal::report::claimed_ecu(&bytes) else {
+        let mut serials: Vec<&str> = items
+            .iter()
+            .filter_map(|(_, c, _)| c.as_ref().map(|c| c.serial.as_str()))
+            .collect();
+        serials.sort_unstable();
+        serials.dedup();
+        let ecus = load_ecus(&mut self.db, &serials)?;
+        let mut found = Vec::with_capacity(items.len());
+        for (index, claimed, bytes) in items {
+            let Some(claimed) = claimed else {
                 out[index].reason = Some(parse_failure(&bytes));
                 continue;
             };
-            if !cache.contains_key(&claimed) {
-                let row = load_ecu(&mut self.db, &claimed.0, &claimed.1)?;
-                cache.insert(claimed.clone(), row);
-            }
-            let Some(ecu) = cache.get(&claimed).cloned().flatten() else {
-                out[index].reason = Some(self.why_unknown(&claimed.0, &claimed.1)?);
+            let key = (claimed.hardware_id.clone(), claimed.serial.clone());
+            let Some(ecu) = ecus.get(&key).cloned() else {
+                out[index].reason = Some(self.why_unknown(&key.0, &key.1)?);
                 continue;
             };
             out[index].vin = Some(ecu.vin.clone());
@@ -239,7 +271,7 @@ impl Inventory {
                 if *vin != ecu.vin {
                     out[index].reason = Some(format!(
                         "ECU {} serial {} is enrolled under {}, not {vin}",
-                        claimed.0, claimed.1, ecu.vin
+                        key.0, key.1, ecu.vin
                     ));
                     continue;
                 }
@@ -266,6 +298,37 @@ impl Inventory {
     }
 }
 
+/// One outcome per report, refused until something better is known.
+fn outcomes(reports: &[(String, Vec<u8>)]) -> Vec<Outcome> {
+    reports
+        .iter()
+        .map(|(source, _)| Outcome {
+            source: source.clone(),
+            outcome: "refused",
+            vin: None,
+            position: None,
+            sequence: None,
+            manifest_digest: None,
+            unknown_manifest: false,
+            reason: None,
+        })
+        .collect()
+}
+
+fn summary(out: Vec<Outcome>) -> Summary {
+    let mut s = Summary::default();
+    for o in &out {
+        match o.outcome {
+            "recorded" => s.recorded += 1,
+            "duplicate" => s.duplicates += 1,
+            _ => s.refused += 1,
+        }
+        s.unknown_manifests += u64::from(o.unknown_manifest);
+    }
+    s.reports = out;
+    s
+}
+
 /// Why a report that names no ECU does not parse.
 fn parse_failure(bytes: &[u8]) -> String {
     match modelseal_core::report::parse(bytes) {
@@ -274,48 +337,59 @@ fn parse_failure(bytes: &[u8]) -> String {
     }
 }
 
-fn load_ecu(db: &mut Db, hardware_id: &str, serial: &str) -> Result<Option<EcuRow>> {
-    let Some(r) = db.query_one(
-        "SELECT e.id, e.vehicle_id, v.vin, e.position FROM ecus e
-           JOIN vehicles v ON v.id = e.vehicle_id
-          WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NULL",
-        vals![hardware_id, serial],
-    )?
-    else {
-        return Ok(None);
-    };
-    let id = r.int(0)?;
-    let mut keys = Vec::new();
-    for k in db.query(
-        "SELECT key_id, algorithm, public_key, retired_at, revoked_at FROM ecu_keys
-          WHERE ecu_id = ?1 ORDER BY id DESC",
-        vals![id],
+/// The ECUs fitted now with these serials, with their keys (newest
+/// first), by (hardware id, serial).
+fn load_ecus(
+    db: &mut Db,
+    serials: &[&str],
+) -> Result<std::collections::HashMap<(String, String), EcuRow>> {
+    let mut out: std::collections::HashMap<(String, String), EcuRow> = Default::default();
+    let vals: Vec<Val> = serials.iter().map(|s| Val::from(*s)).collect();
+    for r in db.query_in(
+        "SELECT e.id, e.vehicle_id, v.vin, e.position, e.hardware_id, e.serial,
+                k.key_id, k.algorithm, k.public_key, k.retired_at, k.revoked_at
+           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+           LEFT JOIN ecu_keys k ON k.ecu_id = e.id
+          WHERE e.serial IN ({}) AND e.removed_at IS NULL
+          ORDER BY e.id, k.id DESC",
+        &vals,
     )? {
-        let alg = modelseal::report::parse_algorithm(&k.text(1)?).map_err(|_| Error::Internal {
-            invariant: "stored key algorithms are known",
-        })?;
-        let key = EcuPublicKey::from_bytes(alg, &k.blob(2)?)?;
-        keys.push((
-            k.text(0)?,
-            key,
-            k.opt_int(3)?.is_some(),
-            k.opt_int(4)?.is_some(),
-        ));
+        let key = (r.text(4)?, r.text(5)?);
+        let ecu = match out.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let serial = v.key().1.clone();
+                v.insert(EcuRow {
+                    id: r.int(0)?,
+                    vehicle_id: r.int(1)?,
+                    vin: r.text(2)?,
+                    position: r.text(3)?,
+                    serial,
+                    keys: Vec::new(),
+                })
+            }
+        };
+        if let Some(key_id) = r.opt_text(6)? {
+            let alg =
+                modelseal::report::parse_algorithm(&r.text(7)?).map_err(|_| Error::Internal {
+                    invariant: "stored key algorithms are known",
+                })?;
+            let key = EcuPublicKey::from_bytes(alg, &r.blob(8)?)?;
+            ecu.keys.push((
+                key_id,
+                key,
+                r.opt_int(9)?.is_some(),
+                r.opt_int(10)?.is_some(),
+            ));
+        }
     }
-    Ok(Some(EcuRow {
-        id,
-        vehicle_id: r.int(1)?,
-        vin: r.text(2)?,
-        position: r.text(3)?,
-        serial: serial.to_owned(),
-        keys,
-    }))
+    Ok(out)
 }
 
 /// Checks every candidate's signature, on `threads` threads (0: one per
 /// core). Ed25519 with the strict rules (no batch verification: it is not
 /// strict).
-fn check_all(candidates: Vec<Candidate>, threads: usize, out: &mut [Outcome]) -> Vec<Checked> {
+fn check_all(candidates: Vec<Candidate>, threads: usize) -> (Vec<Checked>, Vec<(usize, String)>) {
     let n = match threads {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         t => t,
@@ -336,17 +410,14 @@ fn check_all(candidates: Vec<Candidate>, threads: usize, out: &mut [Outcome]) ->
             .collect()
     });
     let mut checked = Vec::with_capacity(results.len());
+    let mut refused = Vec::new();
     for r in results {
         match r {
             Ok(c) => checked.push(c),
-            Err((i, why)) => {
-                if let Some(o) = out.get_mut(i) {
-                    o.reason = Some(why);
-                }
-            }
+            Err(e) => refused.push(e),
         }
     }
-    checked
+    (checked, refused)
 }
 
 fn check_one(c: &Candidate) -> std::result::Result<Checked, (usize, String)> {

@@ -700,17 +700,34 @@ fn announced_len(bytes: &[u8]) -> usize {
 
 /// The serial a structurally sound report claims (not authenticated).
 fn claimed_serial(bytes: &[u8]) -> Option<String> {
-    claimed_ecu(bytes).map(|(_, serial)| serial)
+    claimed(bytes).map(|c| c.serial)
 }
 
-/// The ECU (hardware id, serial) a structurally sound report claims to be
-/// from. Not authenticated: only to find the key to check it with.
-pub fn claimed_ecu(bytes: &[u8]) -> Option<(String, String)> {
+/// Who a report claims to be from and its sequence number, read before
+/// anything is checked: only to find the key to check it with, and to put
+/// reports in order. Not authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Claimed {
+    /// Hardware id.
+    pub hardware_id: String,
+    /// Serial.
+    pub serial: String,
+    /// Sequence number.
+    pub sequence: u64,
+}
+
+/// What a structurally sound report claims ([`Claimed`]); `None` when its
+/// head does not decode.
+pub fn claimed(bytes: &[u8]) -> Option<Claimed> {
     use modelseal_core::limits::REPORT_HEADER_LEN;
     let body = bytes.get(REPORT_HEADER_LEN..)?;
     let (head, _) =
         postcard::take_from_bytes::<modelseal_core::report::ReportHead<'_>>(body).ok()?;
-    Some((head.hardware_id.to_owned(), head.serial.to_owned()))
+    Some(Claimed {
+        hardware_id: head.hardware_id.to_owned(),
+        serial: head.serial.to_owned(),
+        sequence: head.sequence,
+    })
 }
 
 /// Reads a report file: the binary report, or its hex.
