@@ -1,7 +1,12 @@
 //! The registry and `trace` through the real `modelseal` binary: the
 //! commands, their JSON, their exit codes, keys named for the new roles in
-//! `root init`/`rotate`, and a SIGKILL during `registry add` of a
-//! 2,048-artifact bundle, which must leave a consistent store.
+//! `root init`/`rotate`, a SIGKILL during `registry add` of a
+//! 2,048-artifact bundle, which must leave a consistent store, and the
+//! same commands on a PostgreSQL registry (`--db postgres://…`, a real
+//! server: tests/pg of the registry crate).
+
+#[path = "../../modelseal-registry/tests/pg/mod.rs"]
+mod pg;
 
 use serde_json::Value;
 use std::fs;
@@ -502,4 +507,120 @@ fn slow_fsync_library(dir: &Path) -> PathBuf {
         .expect("cc");
     assert!(ok.success());
     lib
+}
+
+/// The registry commands on `db` (a SQLite file or a PostgreSQL URL):
+/// their JSON answers, in order.
+fn registry_answers(e: &Env, db: &str) -> Vec<Value> {
+    let with_db = |args: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        a.insert(1, "--db".into());
+        a.insert(2, db.to_owned());
+        a
+    };
+    let json = |args: &[&str]| -> Value {
+        let a = with_db(args);
+        e.json(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let ok = |args: &[&str]| -> String {
+        let a = with_db(args);
+        e.ok(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // Before init: no registry (SQLite) or no trust root (PostgreSQL, whose
+    // database exists): bad input either way.
+    let a = with_db(&["registry", "add", "fc.msb"]);
+    e.code(2, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut out = vec![json(&["registry", "init", "--root", "root.msr"])];
+    assert_eq!(out[0]["registry"], db);
+    let added = json(&["registry", "add", "fc.msb"]);
+    assert_eq!(added[0]["new"], true);
+    assert_eq!(json(&["registry", "add", "fc.msb"])[0]["new"], false);
+    out.push(added);
+    ok(&[
+        "registry",
+        "resolver",
+        "set",
+        "dataset",
+        "https://data.example.com/{id}",
+    ]);
+    out.push(json(&["registry", "versions", "perception_front_camera"]));
+    out.push(json(&[
+        "registry",
+        "show",
+        "perception_front_camera@v1.3.5",
+    ]));
+    out.push(json(&[
+        "registry",
+        "lineage",
+        "dataset",
+        "ds-train-2025-11-03",
+    ]));
+    out.push(json(&["registry", "package", "numpy@1.26.4"]));
+    let withdrawn = json(&[
+        "registry",
+        "stage",
+        "perception_front_camera@v1.3.5",
+        "--withdraw",
+        "--actor",
+        "safety board",
+        "--reason",
+        "INC-42",
+        "--at",
+        "2026-02-01T00:00:00Z",
+        "--key",
+        "g1.pem",
+    ]);
+    assert_eq!(withdrawn["new"], true);
+    out.push(withdrawn);
+    let mut trace = with_db(&["trace", "perception_front_camera@v1.3.5"]);
+    trace.push("--json".into());
+    let t: Value =
+        serde_json::from_str(&e.ok(&trace.iter().map(String::as_str).collect::<Vec<_>>()))
+            .expect("JSON");
+    assert_eq!(t["models"][0]["stage_history"][0]["action"], "withdraw");
+    out.push(t);
+    out.push(json(&["registry", "history", "perception_front_camera"]));
+    let integrity = json(&["registry", "integrity"]);
+    assert_eq!(integrity["ok"], true);
+    out.push(integrity);
+    out
+}
+
+#[test]
+fn a_postgresql_registry_answers_as_a_sqlite_one() {
+    let e = Env::new();
+    e.root();
+    e.build("spec/perception_front_camera.toml", "fc.msb");
+    let server = pg::Postgres::start();
+    let url = server.database();
+    let on_sqlite = registry_answers(&e, "lite.db");
+    let on_postgres = registry_answers(&e, &url);
+    // The init line names each store; everything else is the same.
+    assert_eq!(on_sqlite.len(), on_postgres.len());
+    for (i, (a, b)) in on_sqlite.iter().zip(&on_postgres).enumerate().skip(1) {
+        assert_eq!(a, b, "answer {i} differs between SQLite and PostgreSQL");
+    }
+    assert!(
+        !e.p("reg.db").exists(),
+        "--db wins over $MODELSEAL_REGISTRY"
+    );
+    // $MODELSEAL_REGISTRY names a PostgreSQL registry too.
+    let o = e
+        .cmd(&["registry", "versions", "perception_front_camera", "--json"])
+        .env("MODELSEAL_REGISTRY", &url)
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["items"][0]["withdrawn"], true);
+    assert_eq!(
+        v,
+        e.json(&[
+            "registry",
+            "--db",
+            "lite.db",
+            "versions",
+            "perception_front_camera"
+        ])
+    );
 }

@@ -6,10 +6,11 @@
 //! it all in one transaction. A refusal therefore writes nothing, and a
 //! crash during the write leaves the store as it was.
 
+use crate::db::{Db, Row, Val, int};
 use crate::error::{Error, Result};
 use crate::sbom::{self, Package};
-use crate::store::Store;
-use crate::{hex32, now};
+use crate::store::{Store, one};
+use crate::{hex32, now, vals};
 use modelseal::authority::root_in_force;
 use modelseal::bundle::{BundleFile, split_head};
 use modelseal::model::Manifest;
@@ -19,7 +20,6 @@ use modelseal_core::codes::{ArtifactKind, BundleKind, Stage};
 use modelseal_core::doc::{ComponentDocBuf, Lineage};
 use modelseal_core::root::TrustRoot;
 use modelseal_core::unverified::UnauthenticatedHead;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use sha2::Digest as _;
 use std::io::Read;
@@ -102,17 +102,12 @@ struct Checked {
 impl Store {
     /// The trust root in force: the newest the registry holds (envelope).
     pub fn root_in_force(&self) -> Result<(u32, Vec<u8>)> {
-        self.conn
-            .query_row(
-                "SELECT version, envelope FROM trust_roots ORDER BY version DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?
-            .ok_or_else(|| Error::NoTrustRoot {
-                path: self.path.clone(),
-            })
+        match self.row(NEWEST_ROOT, &[])? {
+            Some(r) => Ok((version_at(&r, 0)?, r.blob(1)?)),
+            None => Err(Error::NoTrustRoot {
+                db: self.path().to_owned(),
+            }),
+        }
     }
 
     /// Records `envelope` as a trust root: the first one as given (it is
@@ -123,36 +118,22 @@ impl Store {
         let parsed = TrustRoot::from_envelope_unverified(envelope)
             .map_err(|e| modelseal::Error::verify("trust root", e))?;
         let digest = hex32(parsed.digest());
-        let current = match self.root_in_force() {
-            Ok(r) => Some(r),
-            Err(Error::NoTrustRoot { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        let held: Option<i64> = self
-            .conn
-            .query_row(
+        self.write(|db| {
+            if let Some(held) = db.query_one(
                 "SELECT version FROM trust_roots WHERE digest = ?1",
-                params![digest],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        if let Some(v) = held {
-            return Ok(v as u32);
-        }
-        let mut to_add = vec![(parsed.version(), digest, envelope.to_vec())];
-        if let Some((_, cur)) = current {
-            // A rotation, checked by the core exactly as a device applies it.
-            let (version, _) = root_in_force(&cur, &[envelope.to_vec()])?;
-            to_add[0].0 = version;
-        }
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| Error::store(&self.path, e))?;
-        insert_roots(&tx, &to_add).map_err(|e| Error::store(&self.path, e))?;
-        tx.commit().map_err(|e| Error::store(&self.path, e))?;
-        Ok(parsed.version())
+                vals![&digest],
+            )? {
+                return version_at(&held, 0);
+            }
+            let mut version = parsed.version();
+            if let Some(current) = db.query_one(NEWEST_ROOT, &[])? {
+                // A rotation, checked by the core exactly as a device
+                // applies it.
+                (version, _) = root_in_force(&current.blob(1)?, &[envelope.to_vec()])?;
+            }
+            insert_roots(db, &[(version, digest.clone(), envelope.to_vec())])?;
+            Ok(parsed.version())
+        })
     }
 
     /// Verifies the bundle or detached head at `path` against the root in
@@ -303,206 +284,186 @@ impl Store {
             superseded_candidates: Vec::new(),
             new_root_versions: Vec::new(),
         };
-        let spath = self.path.clone();
-        let e = |x| Error::store(&spath, x);
+        let source = path.display().to_string();
         // One writer transaction, taken before the first read, so two adds
         // of the same bundle cannot both find it missing.
-        let tx = self.writer()?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM manifests WHERE digest = ?1",
-                params![c.digest],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(e)?;
-        if exists.is_some() {
-            return Ok(added);
-        }
-        let max_root: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM trust_roots",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(e)?;
-        let newer: Vec<_> = c
-            .chain
-            .iter()
-            .filter(|(v, _, _)| i64::from(*v) > max_root)
-            .cloned()
-            .collect();
-        insert_roots(&tx, &newer).map_err(e)?;
-        added.new_root_versions = newer.iter().map(|r| r.0).collect();
-        let now = now() as i64;
-        let manifest_id: i64 = tx
-            .query_row(
+        self.write(|db| {
+            let exists = db.query_one("SELECT id FROM manifests WHERE digest = ?1", vals![&c.digest])?;
+            if exists.is_some() {
+                return Ok(added);
+            }
+            let max_root = one(db, "SELECT COALESCE(MAX(version), 0) FROM trust_roots", &[])?.int(0)?;
+            let newer: Vec<_> = c
+                .chain
+                .iter()
+                .filter(|(v, _, _)| i64::from(*v) > max_root)
+                .cloned()
+                .collect();
+            insert_roots(db, &newer)?;
+            added.new_root_versions = newer.iter().map(|r| r.0).collect();
+            let now = now();
+            let manifest_id = one(
+                db,
                 "INSERT INTO manifests (digest, kind, bundle_version, security_counter, created_at,
                      expires_at, supersedes, root_version, target_platform, target_market,
                      artifacts_checked, sbom_status, head, source, registered_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  RETURNING id",
-                params![
-                    c.digest,
+                vals![
+                    &c.digest,
                     kind.name(),
-                    m.head.version,
-                    m.head.security_counter as i64,
-                    m.head.created_at as i64,
-                    m.head.expires_at.map(|x| x as i64),
+                    &m.head.version,
+                    int(m.head.security_counter),
+                    int(m.head.created_at),
+                    m.head.expires_at.map(int),
                     m.head.supersedes.as_ref().map(hex32),
                     i64::from(c.root_version),
-                    m.target.platform,
-                    m.target.market,
-                    i64::from(c.artifacts_checked),
-                    c.sbom_status,
-                    c.head,
-                    path.display().to_string(),
-                    now,
+                    m.target.platform.as_deref(),
+                    m.target.market.as_deref(),
+                    c.artifacts_checked,
+                    &c.sbom_status,
+                    c.head.clone(),
+                    &source,
+                    int(now),
                 ],
-                |r| r.get(0),
-            )
-            .map_err(e)?;
-        for hw in &m.target.hardware_ids {
-            tx.execute(
-                "INSERT INTO manifest_hardware_ids (manifest_id, hardware_id) VALUES (?1, ?2)",
-                params![manifest_id, hw],
-            )
-            .map_err(e)?;
-        }
-        for s in &m.target.serials {
-            tx.execute(
-                "INSERT INTO manifest_serials (manifest_id, serial) VALUES (?1, ?2)",
-                params![manifest_id, s],
-            )
-            .map_err(e)?;
-        }
-        for (key_id, pk, role) in &c.signers {
-            tx.execute(
-                "INSERT INTO signers (manifest_id, key_id, public_key, role) VALUES (?1, ?2, ?3, ?4)",
-                params![manifest_id, key_id, pk, role],
-            )
-            .map_err(e)?;
-        }
-        for comp in &m.components {
-            insert_model(
-                &tx,
-                Some(manifest_id),
-                comp,
-                false,
-                &path.display().to_string(),
-                now,
-            )
-            .map_err(e)?;
-            let n = tx
-                .execute(
+            )?
+            .int(0)?;
+            for hw in &m.target.hardware_ids {
+                db.exec(
+                    "INSERT INTO manifest_hardware_ids (manifest_id, hardware_id) VALUES (?1, ?2)",
+                    vals![manifest_id, hw],
+                )?;
+            }
+            for s in &m.target.serials {
+                db.exec(
+                    "INSERT INTO manifest_serials (manifest_id, serial) VALUES (?1, ?2)",
+                    vals![manifest_id, s],
+                )?;
+            }
+            for (key_id, pk, role) in &c.signers {
+                db.exec(
+                    "INSERT INTO signers (manifest_id, key_id, public_key, role) VALUES (?1, ?2, ?3, ?4)",
+                    vals![manifest_id, key_id, pk, role],
+                )?;
+            }
+            for comp in &m.components {
+                insert_model(db, Some(manifest_id), comp, false, &source, now)?;
+                let n = db.exec(
                     "UPDATE model_versions SET superseded_by = ?1
                      WHERE candidate = 1 AND family = ?2 AND version = ?3 AND superseded_by IS NULL",
-                    params![manifest_id, comp.head.family, comp.head.version],
-                )
-                .map_err(e)?;
-            if n > 0 {
-                added
-                    .superseded_candidates
-                    .push(format!("{}@{}", comp.head.family, comp.head.version));
+                    vals![manifest_id, &comp.head.family, &comp.head.version],
+                )?;
+                if n > 0 {
+                    added
+                        .superseded_candidates
+                        .push(format!("{}@{}", comp.head.family, comp.head.version));
+                }
             }
-        }
-        {
-            let mut st = tx
-                .prepare_cached(
-                    "INSERT INTO artifacts (manifest_id, name, kind, size, digest, plaintext_size,
-                         plaintext_digest, encryption_algorithm, encryption_key_id, licence)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(e)?;
-            for a in &m.artifacts {
-                let kind = ArtifactKind::from_code(a.kind).map_or("other", ArtifactKind::name);
-                let p = a.plaintext.as_ref();
-                st.execute(params![
-                    manifest_id,
-                    a.name,
-                    kind,
-                    a.size as i64,
-                    hex32(&a.digest),
-                    p.map(|p| p.size as i64),
-                    p.map(|p| hex32(&p.digest)),
-                    p.map(|p| p.encryption.algorithm.clone()),
-                    p.map(|p| p.encryption.key_id.clone()),
-                    a.licence,
-                ])
-                .map_err(e)?;
-            }
-        }
-        {
-            let mut st = tx
-                .prepare_cached(
-                    "INSERT INTO sbom_packages (manifest_id, sbom, ordinal, name, version, purl, licences)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(e)?;
+            // The artifacts and SBOM packages in bulk (a bundle may carry
+            // thousands): PostgreSQL's COPY, prepared INSERTs on SQLite.
+            let artifacts: Vec<Vec<Val>> = m
+                .artifacts
+                .iter()
+                .map(|a| {
+                    let kind = ArtifactKind::from_code(a.kind).map_or("other", ArtifactKind::name);
+                    let p = a.plaintext.as_ref();
+                    vals![
+                        manifest_id,
+                        &a.name,
+                        kind,
+                        int(a.size),
+                        hex32(&a.digest),
+                        p.map(|p| int(p.size)),
+                        p.map(|p| hex32(&p.digest)),
+                        p.map(|p| p.encryption.algorithm.as_str()),
+                        p.map(|p| p.encryption.key_id.as_str()),
+                        &a.licence,
+                    ]
+                    .to_vec()
+                })
+                .collect();
+            db.copy_in(
+                "artifacts",
+                &[
+                    "manifest_id",
+                    "name",
+                    "kind",
+                    "size",
+                    "digest",
+                    "plaintext_size",
+                    "plaintext_digest",
+                    "encryption_algorithm",
+                    "encryption_key_id",
+                    "licence",
+                ],
+                &artifacts,
+            )?;
+            let mut packages: Vec<Vec<Val>> = Vec::new();
             for (sbom, pkgs) in &c.sboms {
                 for (i, p) in pkgs.iter().flatten().enumerate() {
-                    st.execute(params![
-                        manifest_id,
-                        sbom,
-                        i as i64,
-                        p.name,
-                        p.version,
-                        p.purl,
-                        p.licences
-                    ])
-                    .map_err(e)?;
+                    packages.push(
+                        vals![
+                            manifest_id,
+                            sbom,
+                            int(i as u64),
+                            &p.name,
+                            &p.version,
+                            &p.purl,
+                            &p.licences
+                        ]
+                        .to_vec(),
+                    );
                 }
             }
-        }
-        if let Some(sc) = &m.system_config {
-            let h = &sc.head;
-            tx.execute(
-                "INSERT INTO configs (manifest_id, config_id, config_version, vehicle_platform, sensor_set, market)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![manifest_id, h.config_id, h.config_version, h.vehicle_platform, h.sensor_set, h.market],
-            )
-            .map_err(e)?;
-            for ecu in &sc.ecus {
-                tx.execute(
-                    "INSERT INTO config_ecus (manifest_id, name, hardware_id, software_version, software_digest)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        manifest_id,
-                        ecu.head.name,
-                        ecu.head.hardware_id,
-                        ecu.head.software_version,
-                        ecu.head.software_digest.as_ref().map(hex32),
-                    ],
-                )
-                .map_err(e)?;
-                for mr in &ecu.models {
-                    tx.execute(
-                        "INSERT INTO config_models (manifest_id, ecu, family, version, manifest_digest)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![manifest_id, ecu.head.name, mr.family, mr.version, hex32(&mr.manifest_digest)],
-                    )
-                    .map_err(e)?;
-                }
-            }
-            for mw in &sc.middleware {
-                tx.execute(
-                    "INSERT INTO config_middleware (manifest_id, name, version, digest) VALUES (?1, ?2, ?3, ?4)",
-                    params![manifest_id, mw.name, mw.version, mw.digest.as_ref().map(hex32)],
-                )
-                .map_err(e)?;
-            }
-            for ps in &sc.parameter_sets {
-                tx.execute(
-                    "INSERT INTO config_parameter_sets (manifest_id, name, vehicle_variant, sensor_set, market, digest)
+            db.copy_in(
+                "sbom_packages",
+                &["manifest_id", "sbom", "ordinal", "name", "version", "purl", "licences"],
+                &packages,
+            )?;
+            if let Some(sc) = &m.system_config {
+                let h = &sc.head;
+                db.exec(
+                    "INSERT INTO configs (manifest_id, config_id, config_version, vehicle_platform, sensor_set, market)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![manifest_id, ps.name, ps.vehicle_variant, ps.sensor_set, ps.market, hex32(&ps.digest)],
-                )
-                .map_err(e)?;
+                    vals![manifest_id, &h.config_id, &h.config_version, &h.vehicle_platform, &h.sensor_set, &h.market],
+                )?;
+                for ecu in &sc.ecus {
+                    db.exec(
+                        "INSERT INTO config_ecus (manifest_id, name, hardware_id, software_version, software_digest)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        vals![
+                            manifest_id,
+                            &ecu.head.name,
+                            &ecu.head.hardware_id,
+                            &ecu.head.software_version,
+                            ecu.head.software_digest.as_ref().map(hex32),
+                        ],
+                    )?;
+                    for mr in &ecu.models {
+                        db.exec(
+                            "INSERT INTO config_models (manifest_id, ecu, family, version, manifest_digest)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            vals![manifest_id, &ecu.head.name, &mr.family, &mr.version, hex32(&mr.manifest_digest)],
+                        )?;
+                    }
+                }
+                for mw in &sc.middleware {
+                    db.exec(
+                        "INSERT INTO config_middleware (manifest_id, name, version, digest) VALUES (?1, ?2, ?3, ?4)",
+                        vals![manifest_id, &mw.name, &mw.version, mw.digest.as_ref().map(hex32)],
+                    )?;
+                }
+                for ps in &sc.parameter_sets {
+                    db.exec(
+                        "INSERT INTO config_parameter_sets (manifest_id, name, vehicle_variant, sensor_set, market, digest)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        vals![manifest_id, &ps.name, &ps.vehicle_variant, &ps.sensor_set, &ps.market, hex32(&ps.digest)],
+                    )?;
+                }
             }
-        }
-        tx.commit().map_err(e)?;
-        added.new = true;
-        Ok(added)
+            added.new = true;
+            Ok(added)
+        })
     }
 
     /// Records the components of a bundle spec as candidates: unsigned
@@ -535,51 +496,43 @@ impl Store {
                 });
             }
         }
-        let spath = self.path.clone();
-        let e = |x| Error::store(&spath, x);
-        let tx = self.writer()?;
-        let mut out = Vec::new();
-        let now = now() as i64;
-        for c in comps {
-            let (f, v) = (&c.head.family, &c.head.version);
-            let have: Option<i64> = tx
-                .query_row(
+        let source = spec_path.display().to_string();
+        self.write(|db| {
+            let mut out = Vec::new();
+            let now = now();
+            for c in comps {
+                let (f, v) = (&c.head.family, &c.head.version);
+                let have = db.query_one(
                     "SELECT id FROM model_versions WHERE candidate = 1 AND family = ?1 AND version = ?2",
-                    params![f, v],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(e)?;
-            // A signed release of the same version already exists: it
-            // supersedes the candidate from the start.
-            let release: Option<i64> = tx
-                .query_row(
-                    "SELECT manifest_id FROM model_versions WHERE candidate = 0 AND family = ?1 AND version = ?2
-                     ORDER BY manifest_id LIMIT 1",
-                    params![f, v],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(e)?;
-            if have.is_none() {
-                let id = insert_model(&tx, None, c, true, &spec_path.display().to_string(), now)
-                    .map_err(e)?;
-                if let Some(rel) = release {
-                    tx.execute(
-                        "UPDATE model_versions SET superseded_by = ?1 WHERE id = ?2",
-                        params![rel, id],
-                    )
-                    .map_err(e)?;
+                    vals![f, v],
+                )?;
+                // A signed release of the same version already exists: it
+                // supersedes the candidate from the start.
+                let release = db
+                    .query_one(
+                        "SELECT manifest_id FROM model_versions WHERE candidate = 0 AND family = ?1 AND version = ?2
+                         ORDER BY manifest_id LIMIT 1",
+                        vals![f, v],
+                    )?
+                    .map(|r| r.int(0))
+                    .transpose()?;
+                if have.is_none() {
+                    let id = insert_model(db, None, c, true, &source, now)?;
+                    if let Some(rel) = release {
+                        db.exec(
+                            "UPDATE model_versions SET superseded_by = ?1 WHERE id = ?2",
+                            vals![rel, id],
+                        )?;
+                    }
                 }
+                out.push(Candidate {
+                    model: format!("{f}@{v}"),
+                    new: have.is_none(),
+                    already_released: release.is_some(),
+                });
             }
-            out.push(Candidate {
-                model: format!("{f}@{v}"),
-                new: have.is_none(),
-                already_released: release.is_some(),
-            });
-        }
-        tx.commit().map_err(e)?;
-        Ok(out)
+            Ok(out)
+        })
     }
 }
 
@@ -594,62 +547,71 @@ pub struct Candidate {
     pub already_released: bool,
 }
 
-fn insert_roots(tx: &Transaction<'_>, roots: &[(u32, String, Vec<u8>)]) -> rusqlite::Result<()> {
+/// The newest trust root held: version and envelope.
+const NEWEST_ROOT: &str = "SELECT version, envelope FROM trust_roots ORDER BY version DESC LIMIT 1";
+
+/// A root version column.
+fn version_at(r: &Row, i: usize) -> Result<u32> {
+    u32::try_from(r.int(i)?).map_err(|_| Error::Internal("a root version is a 32-bit number"))
+}
+
+fn insert_roots(db: &mut Db, roots: &[(u32, String, Vec<u8>)]) -> Result<()> {
     for (version, digest, env) in roots {
-        tx.execute(
+        db.exec(
             "INSERT INTO trust_roots (version, digest, envelope, recorded_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT DO NOTHING",
-            params![i64::from(*version), digest, env, now() as i64],
+            vals![i64::from(*version), digest, env.clone(), int(now())],
         )?;
     }
     Ok(())
 }
 
 fn insert_model(
-    tx: &Transaction<'_>,
+    db: &mut Db,
     manifest_id: Option<i64>,
     c: &ComponentDocBuf,
     candidate: bool,
     source: &str,
-    now: i64,
-) -> rusqlite::Result<i64> {
+    now: u64,
+) -> Result<i64> {
     let h = &c.head;
-    let id: i64 = tx.query_row(
+    let id = one(
+        db,
         "INSERT INTO model_versions (manifest_id, family, version, stage, author, created_at,
              training_environment, candidate, source, registered_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-        params![
+        vals![
             manifest_id,
-            h.family,
-            h.version,
+            &h.family,
+            &h.version,
             i64::from(h.stage),
-            h.author,
-            h.created_at as i64,
-            h.training_environment,
-            i64::from(candidate),
+            &h.author,
+            int(h.created_at),
+            &h.training_environment,
+            candidate,
             source,
-            now,
+            int(now),
         ],
-        |r| r.get(0),
-    )?;
+    )?
+    .int(0)?;
     for (link, value) in lineage_links(&h.lineage) {
         if !value.is_empty() {
-            tx.execute(
+            db.exec(
                 "INSERT INTO lineage (model_id, link, value) VALUES (?1, ?2, ?3)",
-                params![id, link, value],
+                vals![id, link, value],
             )?;
         }
     }
     for t in &c.tickets {
-        tx.execute(
+        db.exec(
             "INSERT INTO tickets (model_id, ticket) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![id, t],
+            vals![id, t],
         )?;
     }
     for md in &c.metadata {
-        tx.execute(
+        db.exec(
             "INSERT INTO metadata (model_id, mkey, value) VALUES (?1, ?2, ?3)",
-            params![id, md.key, md.value],
+            vals![id, &md.key, &md.value],
         )?;
     }
     Ok(id)

@@ -1,6 +1,7 @@
 //! The registry's errors: each variant says what was refused or failed,
 //! with its context; the CLI's exit code follows from [`ErrorClass`].
 
+use crate::db::DbError;
 use std::path::PathBuf;
 
 /// Result alias of the registry.
@@ -14,38 +15,35 @@ pub enum Error {
     /// file that cannot be read, a spec with a wrong field).
     #[error(transparent)]
     Host(#[from] modelseal::Error),
-    /// The store could not be opened, read or written.
-    #[error("registry {path}: {source}")]
-    Store {
-        /// The store file.
-        path: PathBuf,
-        /// The engine's error.
-        source: rusqlite::Error,
-    },
-    /// The file is not a registry (another database, or not a database).
-    #[error("registry {path}: not a modelseal registry ({why})")]
+    /// The store could not be opened, read or written (the engine
+    /// refused or failed, the server went away).
+    #[error("registry {0}")]
+    Store(DbError),
+    /// The database is not a registry (another database, or not a
+    /// database, or a file that does not exist).
+    #[error("registry {db}: not a modelseal registry ({why})")]
     NotARegistry {
-        /// The file.
-        path: PathBuf,
+        /// The database (a path, or a URL without its password).
+        db: String,
         /// Why.
         why: String,
     },
     /// The store was written by a newer modelseal (a migration this build
     /// does not know).
-    #[error("registry {path}: schema version {found} is newer than this modelseal knows ({known})")]
+    #[error("registry {db}: schema version {found} is newer than this modelseal knows ({known})")]
     SchemaTooNew {
-        /// The file.
-        path: PathBuf,
-        /// Version in the file.
+        /// The database.
+        db: String,
+        /// Version in the database.
         found: i64,
         /// Newest version this build knows.
         known: i64,
     },
     /// The store has no trust root yet (`registry init --root`).
-    #[error("registry {path}: no trust root; create it with `modelseal registry init --root ROOT`")]
+    #[error("registry {db}: no trust root; create it with `modelseal registry init --root ROOT`")]
     NoTrustRoot {
-        /// The file.
-        path: PathBuf,
+        /// The database.
+        db: String,
     },
     /// A bundle's signatures do not reach the threshold of the role in force.
     #[error("{what}: signatures incomplete ({summary}); only fully signed bundles are registered")]
@@ -137,14 +135,21 @@ pub enum ErrorClass {
     NotFound,
 }
 
-impl Error {
-    pub(crate) fn store(path: &std::path::Path, source: rusqlite::Error) -> Self {
-        Self::Store {
-            path: path.to_path_buf(),
-            source,
+/// The database layer's refusals keep their registry names (a file that
+/// is not a registry is [`Error::NotARegistry`]); what the engine said is
+/// [`Error::Store`].
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotModelseal { db, why } => Error::NotARegistry { db, why },
+            DbError::SchemaTooNew { db, found, known } => Error::SchemaTooNew { db, found, known },
+            DbError::Internal(what) => Error::Internal(what),
+            e => Error::Store(e),
         }
     }
+}
 
+impl Error {
     /// Which outcome this is. Every variant is listed.
     pub fn class(&self) -> ErrorClass {
         match self {
@@ -154,7 +159,11 @@ impl Error {
                 modelseal::ErrorClass::Io => ErrorClass::Io,
                 modelseal::ErrorClass::Internal => ErrorClass::Internal,
             },
-            Error::Store { .. } => ErrorClass::Io,
+            Error::Store(e) => match e {
+                DbError::NotModelseal { .. } | DbError::SchemaTooNew { .. } => ErrorClass::BadInput,
+                DbError::Internal(_) => ErrorClass::Internal,
+                _ => ErrorClass::Io,
+            },
             Error::NotARegistry { .. } | Error::SchemaTooNew { .. } => ErrorClass::BadInput,
             Error::NoTrustRoot { .. } => ErrorClass::BadInput,
             Error::SignaturesIncomplete { .. }

@@ -10,9 +10,10 @@
 //! released it). Events are appended, never edited: the same event twice is
 //! a no-op, a later one supersedes an earlier one by its time.
 
+use crate::db::int;
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::{hex32, now};
+use crate::{hex32, now, vals};
 use modelseal::sign::{SignedDocument, Signer};
 use modelseal_core::codes::{EventAction, RoleId, Stage, SuiteKind, Verdict};
 use modelseal_core::envelope::{DocType, Envelope, RoleKeys, check_threshold, signed_message};
@@ -20,7 +21,6 @@ use modelseal_core::event::{EvaluationBuf, StageEventBuf};
 use modelseal_core::limits::{
     ENVELOPE_HEADER_LEN, MAX_EVENT_LEN, MAX_SIGNATURES, SIGNATURE_ENTRY_LEN,
 };
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::Digest as _;
 use std::path::Path;
@@ -165,100 +165,86 @@ impl Store {
         let manifest = hex32(&manifest);
         let digest = hex32(&digest);
         let signers_text = signers.join(",");
-        let spath = self.path.clone();
-        let e = |x| Error::store(&spath, x);
-        let tx = self.writer()?;
-        // 5. It names a release the registry holds.
-        let release: Option<i64> = tx
-            .query_row(
+        self.write(|db| {
+            // 5. It names a release the registry holds.
+            let release = db.query_one(
                 "SELECT mv.id FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
                  WHERE mv.candidate = 0 AND mv.family = ?1 AND mv.version = ?2 AND m.digest = ?3",
-                params![family, version, manifest],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(e)?;
-        if release.is_none() {
-            return Err(Error::EventForUnknownVersion {
-                what: what.to_owned(),
-                family: family.clone(),
-                version: version.clone(),
-                manifest,
-            });
-        }
-        let now = now() as i64;
-        let (kind, summary, n) = match &event {
-            Event::Stage(s) => {
-                let action = EventAction::from_code(s.action).map_or("?", EventAction::name);
-                let stage = Stage::from_code(s.stage)
-                    .and_then(Stage::name)
-                    .unwrap_or("?");
-                let n = tx
-                    .execute(
+                vals![family, version, &manifest],
+            )?;
+            if release.is_none() {
+                return Err(Error::EventForUnknownVersion {
+                    what: what.to_owned(),
+                    family: family.clone(),
+                    version: version.clone(),
+                    manifest: manifest.clone(),
+                });
+            }
+            let now = int(now());
+            let (kind, summary, n) = match &event {
+                Event::Stage(s) => {
+                    let action = EventAction::from_code(s.action).map_or("?", EventAction::name);
+                    let stage = Stage::from_code(s.stage)
+                        .and_then(Stage::name)
+                        .unwrap_or("?");
+                    let n = db.exec(
                         "INSERT INTO stage_events (digest, family, version, manifest_digest, action, stage,
                              actor, at, reason, root_version, signers, envelope, recorded_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                          ON CONFLICT DO NOTHING",
-                        params![
-                            digest, s.family, s.version, manifest, action, i64::from(s.stage), s.actor,
-                            s.at as i64, s.reason, i64::from(root_version), signers_text, envelope, now
+                        vals![
+                            &digest, &s.family, &s.version, &manifest, action, i64::from(s.stage), &s.actor,
+                            int(s.at), &s.reason, i64::from(root_version), &signers_text, envelope.to_vec(), now
                         ],
+                    )?;
+                    (
+                        "stage-event",
+                        format!("{action} {stage} by {} ({})", s.actor, s.reason),
+                        n,
                     )
-                    .map_err(e)?;
-                (
-                    "stage-event",
-                    format!("{action} {stage} by {} ({})", s.actor, s.reason),
-                    n,
-                )
-            }
-            Event::Evaluation(v) => {
-                let suite = SuiteKind::from_code(v.suite_kind).map_or("?", SuiteKind::name);
-                let verdict = Verdict::from_code(v.verdict).map_or("?", Verdict::name);
-                let n = tx
-                    .execute(
+                }
+                Event::Evaluation(v) => {
+                    let suite = SuiteKind::from_code(v.suite_kind).map_or("?", SuiteKind::name);
+                    let verdict = Verdict::from_code(v.verdict).map_or("?", Verdict::name);
+                    let n = db.exec(
                         "INSERT INTO evaluations (digest, family, version, manifest_digest, suite_kind, suite_id,
                              result_id, verdict, link, evaluator, at, root_version, signers, envelope, recorded_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                          ON CONFLICT DO NOTHING",
-                        params![
-                            digest, v.family, v.version, manifest, suite, v.suite_id, v.result_id, verdict,
-                            v.link, v.evaluator, v.at as i64, i64::from(root_version), signers_text, envelope, now
+                        vals![
+                            &digest, &v.family, &v.version, &manifest, suite, &v.suite_id, &v.result_id, verdict,
+                            &v.link, &v.evaluator, int(v.at), i64::from(root_version), &signers_text,
+                            envelope.to_vec(), now
                         ],
+                    )?;
+                    (
+                        "evaluation",
+                        format!("{suite} {} result {}: {verdict}", v.suite_id, v.result_id),
+                        n,
                     )
-                    .map_err(e)?;
-                (
-                    "evaluation",
-                    format!("{suite} {} result {}: {verdict}", v.suite_id, v.result_id),
-                    n,
-                )
-            }
-        };
-        tx.commit().map_err(e)?;
-        Ok(Recorded {
-            kind,
-            digest,
-            model: format!("{family}@{version}"),
-            summary,
-            root_version,
-            signers,
-            new: n > 0,
+                }
+            };
+            Ok(Recorded {
+                kind,
+                digest: digest.clone(),
+                model: format!("{family}@{version}"),
+                summary,
+                root_version,
+                signers: signers.clone(),
+                new: n > 0,
+            })
         })
     }
 
     /// The manifest digest of the one signed release of `family@version`;
     /// an error when there is none or more than one (then name it).
     pub fn release_digest(&self, family: &str, version: &str) -> Result<[u8; 32]> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT m.digest FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
-                 WHERE mv.candidate = 0 AND mv.family = ?1 AND mv.version = ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        let found: Vec<String> = st
-            .query_map(params![family, version], |r| r.get(0))
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?;
+        let found = self.rows(
+            "SELECT m.digest FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
+             WHERE mv.candidate = 0 AND mv.family = ?1 AND mv.version = ?2",
+            vals![family, version],
+            |r| Ok(r.text(0)?),
+        )?;
         match found.as_slice() {
             [] => Err(Error::NotFound(format!(
                 "no signed release of {family}@{version}"

@@ -14,8 +14,9 @@
 //! after, never between. Unsigned data (a candidate) is marked as such and
 //! never reported as deployable.
 //!
-//! The store is SQLite (compiled in); the schema and statements are written
-//! for SQLite and PostgreSQL alike, with the differences in
+//! The store is a SQLite file (compiled in, the default) or a PostgreSQL
+//! database (`postgres://…`), through [`db::Db`]; the schema and every
+//! statement are written once for both engines, with the differences in
 //! [`store::Dialect`] (see `docs/REGISTRY.md`).
 
 pub mod add;

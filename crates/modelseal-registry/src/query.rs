@@ -5,14 +5,14 @@
 //! Every list that grows is paged ([`Page`]); every answer is a plain
 //! serializable value, printed as text or JSON by the CLI.
 
+use crate::db::{Row, Val, int};
 use crate::error::{Error, Result};
 use crate::resolve::{KINDS, Resolvers};
 use crate::sbom::{Package, licence_ids};
 use crate::store::Store;
-use crate::{Page, Paged};
+use crate::{Page, Paged, vals};
 use modelseal_core::codes::Stage;
 use modelseal_core::doc::Lineage;
-use rusqlite::{OptionalExtension, Params, Row, params};
 use serde::Serialize;
 
 /// A model version in a list.
@@ -287,10 +287,9 @@ fn summary_cols() -> &'static str {
        ORDER BY se.at DESC, se.id DESC LIMIT 1)"
 }
 
-fn summary_from(r: &Row<'_>) -> rusqlite::Result<VersionSummary> {
-    let candidate: i64 = r.get(4)?;
-    let latest: Option<String> = r.get(8)?;
-    let mut stage = stage_name(r.get(3)?);
+fn summary_from(r: &Row) -> Result<VersionSummary> {
+    let latest = r.opt_text(8)?;
+    let mut stage = stage_name(r.int(3)?);
     let mut withdrawn = false;
     if let Some((action, code)) = latest.as_deref().and_then(|l| l.split_once(':')) {
         match action {
@@ -298,18 +297,18 @@ fn summary_from(r: &Row<'_>) -> rusqlite::Result<VersionSummary> {
             _ => stage = stage_name(code.parse().unwrap_or(0)),
         }
     }
-    let candidate = candidate != 0;
+    let candidate = r.int(4)? != 0;
     Ok(VersionSummary {
-        id: r.get(0)?,
-        family: r.get(1)?,
-        version: r.get(2)?,
+        id: r.int(0)?,
+        family: r.text(1)?,
+        version: r.text(2)?,
         stage,
         withdrawn,
         candidate,
         deployable: !candidate && !withdrawn,
-        manifest_digest: r.get(5)?,
-        superseded_by: r.get(6)?,
-        created_at: r.get::<_, i64>(7)? as u64,
+        manifest_digest: r.opt_text(5)?,
+        superseded_by: r.opt_text(6)?,
+        created_at: r.u64(7)?,
     })
 }
 
@@ -317,19 +316,13 @@ const FROM_VERSIONS: &str = "FROM model_versions mv
      LEFT JOIN manifests m ON m.id = mv.manifest_id
      LEFT JOIN manifests sb ON sb.id = mv.superseded_by";
 
-impl Store {
-    fn rows<T, P: Params>(
-        &self,
-        sql: &str,
-        p: P,
-        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
-        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
-        st.query_map(p, f)
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))
-    }
+/// `LIMIT` and `OFFSET` of a page: one item more than the page, to tell
+/// whether there is a next.
+fn page_vals(page: Page) -> [Val; 2] {
+    [int(page.limit.saturating_add(1)), int(page.offset)]
+}
 
+impl Store {
     /// A family's versions, newest first, with their stages.
     pub fn versions(&self, family: &str, page: Page) -> Result<Paged<VersionSummary>> {
         let sql = format!(
@@ -337,11 +330,8 @@ impl Store {
              ORDER BY mv.created_at DESC, mv.id DESC LIMIT ?2 OFFSET ?3",
             summary_cols()
         );
-        let items = self.rows(
-            &sql,
-            params![family, page.limit as i64 + 1, page.offset as i64],
-            summary_from,
-        )?;
+        let [limit, offset] = page_vals(page);
+        let items = self.rows(&sql, vals![family, limit, offset], summary_from)?;
         Ok(Paged::from_fetched(items, page))
     }
 
@@ -358,7 +348,7 @@ impl Store {
              ORDER BY mv.candidate, mv.id",
             summary_cols()
         );
-        let sums = self.rows(&sql, params![family, version], summary_from)?;
+        let sums = self.rows(&sql, vals![family, version], summary_from)?;
         if sums.is_empty() {
             return Err(Error::NotFound(format!("{family}@{version}")));
         }
@@ -372,25 +362,23 @@ impl Store {
         resolvers: &Resolvers,
     ) -> Result<Vec<ModelVersion>> {
         let sql = format!(
-            "SELECT {} {FROM_VERSIONS} WHERE m.digest = ?1 ORDER BY mv.family",
+            "SELECT {} {FROM_VERSIONS} WHERE m.digest = ?1 ORDER BY mv.family COLLATE BINARY",
             summary_cols()
         );
-        let sums = self.rows(&sql, params![digest], summary_from)?;
+        let sums = self.rows(&sql, vals![digest], summary_from)?;
         sums.into_iter().map(|s| self.full(s, resolvers)).collect()
     }
 
     fn full(&self, s: VersionSummary, resolvers: &Resolvers) -> Result<ModelVersion> {
-        let (author, training_environment): (String, String) = self
-            .cached_row(
-                "SELECT author, training_environment FROM model_versions WHERE id = ?1",
-                params![s.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(|e| self.err(e))?;
+        let r = self.one(
+            "SELECT author, training_environment FROM model_versions WHERE id = ?1",
+            vals![s.id],
+        )?;
+        let (author, training_environment) = (r.text(0)?, r.text(1)?);
         let links: Vec<(String, String)> = self.rows(
             "SELECT link, value FROM lineage WHERE model_id = ?1",
-            params![s.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            vals![s.id],
+            |r| Ok((r.text(0)?, r.text(1)?)),
         )?;
         let lineage = Lineage::NAMES
             .iter()
@@ -411,14 +399,14 @@ impl Store {
             })
             .collect();
         let tickets = self.rows(
-            "SELECT ticket FROM tickets WHERE model_id = ?1 ORDER BY ticket",
-            params![s.id],
-            |r| r.get(0),
+            "SELECT ticket FROM tickets WHERE model_id = ?1 ORDER BY ticket COLLATE BINARY",
+            vals![s.id],
+            |r| Ok(r.text(0)?),
         )?;
         let metadata = self.rows(
-            "SELECT mkey, value FROM metadata WHERE model_id = ?1 ORDER BY mkey",
-            params![s.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            "SELECT mkey, value FROM metadata WHERE model_id = ?1 ORDER BY mkey COLLATE BINARY",
+            vals![s.id],
+            |r| Ok((r.text(0)?, r.text(1)?)),
         )?;
         let mut mv = ModelVersion {
             author,
@@ -438,18 +426,20 @@ impl Store {
             summary: s,
         };
         if let Some(d) = mv.summary.manifest_digest.clone() {
-            let (mid, bv, rv, sup, status): (i64, String, i64, Option<String>, String) = self.cached_row(
-                    "SELECT id, bundle_version, root_version, supersedes, sbom_status FROM manifests WHERE digest = ?1",
-                    params![d],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .map_err(|e| self.err(e))?;
-            mv.bundle_version = Some(bv);
-            mv.root_version = Some(rv as u32);
-            mv.supersedes = sup;
+            let r = self.one(
+                "SELECT id, bundle_version, root_version, supersedes, sbom_status FROM manifests WHERE digest = ?1",
+                vals![&d],
+            )?;
+            let mid = r.int(0)?;
+            mv.bundle_version = Some(r.text(1)?);
+            mv.root_version = Some(
+                u32::try_from(r.int(2)?)
+                    .map_err(|_| Error::Internal("a root version is a 32-bit number"))?,
+            );
+            mv.supersedes = r.opt_text(3)?;
             mv.signers = self.signers(mid)?;
             mv.artifacts = self.artifacts(mid)?;
-            mv.sbom = Some(self.sbom_summary(mid, status)?);
+            mv.sbom = Some(self.sbom_summary(mid, r.text(4)?)?);
             mv.stage_history = self.stage_history(&mv.summary.family, &mv.summary.version, &d)?;
             mv.evaluations = self.evaluations(&mv.summary.family, &mv.summary.version, &d)?;
             mv.configs = self.configs_including(&d)?;
@@ -459,12 +449,12 @@ impl Store {
 
     pub(crate) fn signers(&self, manifest_id: i64) -> Result<Vec<SignerRow>> {
         self.rows(
-            "SELECT key_id, role FROM signers WHERE manifest_id = ?1 ORDER BY key_id",
-            params![manifest_id],
+            "SELECT key_id, role FROM signers WHERE manifest_id = ?1 ORDER BY key_id COLLATE BINARY",
+            vals![manifest_id],
             |r| {
                 Ok(SignerRow {
-                    key_id: r.get(0)?,
-                    role: r.get(1)?,
+                    key_id: r.text(0)?,
+                    role: r.text(1)?,
                 })
             },
         )
@@ -473,16 +463,16 @@ impl Store {
     fn artifacts(&self, manifest_id: i64) -> Result<Vec<ArtifactRow>> {
         self.rows(
             "SELECT name, kind, size, digest, plaintext_digest, licence FROM artifacts
-             WHERE manifest_id = ?1 ORDER BY name",
-            params![manifest_id],
+             WHERE manifest_id = ?1 ORDER BY name COLLATE BINARY",
+            vals![manifest_id],
             |r| {
                 Ok(ArtifactRow {
-                    name: r.get(0)?,
-                    kind: r.get(1)?,
-                    size: r.get::<_, i64>(2)? as u64,
-                    digest: r.get(3)?,
-                    plaintext_digest: r.get(4)?,
-                    licence: r.get(5)?,
+                    name: r.text(0)?,
+                    kind: r.text(1)?,
+                    size: r.u64(2)?,
+                    digest: r.text(3)?,
+                    plaintext_digest: r.opt_text(4)?,
+                    licence: r.text(5)?,
                 })
             },
         )
@@ -491,27 +481,26 @@ impl Store {
     pub(crate) fn sbom_summary(&self, manifest_id: i64, status: String) -> Result<SbomSummary> {
         let documents = self.rows(
             "SELECT name, digest FROM artifacts WHERE manifest_id = ?1
-             AND kind IN ('sbom-cyclonedx', 'sbom-spdx') ORDER BY name",
-            params![manifest_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+             AND kind IN ('sbom-cyclonedx', 'sbom-spdx') ORDER BY name COLLATE BINARY",
+            vals![manifest_id],
+            |r| Ok((r.text(0)?, r.text(1)?)),
         )?;
-        let packages: i64 = self
-            .cached_row(
+        let packages = self
+            .one(
                 "SELECT COUNT(*) FROM sbom_packages WHERE manifest_id = ?1",
-                params![manifest_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
+                vals![manifest_id],
+            )?
+            .u64(0)?;
         let notable = self.rows(
             "SELECT name, version, purl, licences FROM sbom_packages
-             WHERE manifest_id = ?1 ORDER BY (purl = ''), sbom, ordinal LIMIT ?2",
-            params![manifest_id, NOTABLE_PACKAGES as i64],
+             WHERE manifest_id = ?1 ORDER BY (purl = ''), sbom COLLATE BINARY, ordinal LIMIT ?2",
+            vals![manifest_id, int(NOTABLE_PACKAGES as u64)],
             package_from,
         )?;
         Ok(SbomSummary {
             status,
             documents,
-            packages: packages as u64,
+            packages,
             notable,
         })
     }
@@ -525,16 +514,16 @@ impl Store {
         self.rows(
             "SELECT action, stage, actor, at, reason, signers, digest FROM stage_events
              WHERE family = ?1 AND version = ?2 AND manifest_digest = ?3 ORDER BY at, id",
-            params![family, version, digest],
+            vals![family, version, digest],
             |r| {
                 Ok(StageEventRow {
-                    action: r.get(0)?,
-                    stage: stage_name(r.get(1)?),
-                    actor: r.get(2)?,
-                    at: r.get::<_, i64>(3)? as u64,
-                    reason: r.get(4)?,
-                    signers: split(r.get(5)?),
-                    digest: r.get(6)?,
+                    action: r.text(0)?,
+                    stage: stage_name(r.int(1)?),
+                    actor: r.text(2)?,
+                    at: r.u64(3)?,
+                    reason: r.text(4)?,
+                    signers: split(r.text(5)?),
+                    digest: r.text(6)?,
                 })
             },
         )
@@ -544,17 +533,17 @@ impl Store {
         self.rows(
             "SELECT suite_kind, suite_id, result_id, verdict, link, evaluator, at, signers FROM evaluations
              WHERE family = ?1 AND version = ?2 AND manifest_digest = ?3 ORDER BY at, id",
-            params![family, version, digest],
+            vals![family, version, digest],
             |r| {
                 Ok(EvaluationRow {
-                    suite_kind: r.get(0)?,
-                    suite_id: r.get(1)?,
-                    result_id: r.get(2)?,
-                    verdict: r.get(3)?,
-                    link: r.get(4)?,
-                    evaluator: r.get(5)?,
-                    at: r.get::<_, i64>(6)? as u64,
-                    signers: split(r.get(7)?),
+                    suite_kind: r.text(0)?,
+                    suite_id: r.text(1)?,
+                    result_id: r.text(2)?,
+                    verdict: r.text(3)?,
+                    link: r.text(4)?,
+                    evaluator: r.text(5)?,
+                    at: r.u64(6)?,
+                    signers: split(r.text(7)?),
                 })
             },
         )
@@ -566,8 +555,9 @@ impl Store {
             "SELECT m.digest, c.config_id, c.config_version, cm.ecu FROM config_models cm
              JOIN configs c ON c.manifest_id = cm.manifest_id
              JOIN manifests m ON m.id = cm.manifest_id
-             WHERE cm.manifest_digest = ?1 ORDER BY c.config_id, c.config_version, cm.ecu",
-            params![digest],
+             WHERE cm.manifest_digest = ?1
+             ORDER BY c.config_id COLLATE BINARY, c.config_version COLLATE BINARY, cm.ecu COLLATE BINARY",
+            vals![digest],
             config_ref_from,
         )
     }
@@ -579,8 +569,9 @@ impl Store {
             "SELECT m.digest, c.config_id, c.config_version, cm.ecu FROM config_models cm
              JOIN configs c ON c.manifest_id = cm.manifest_id
              JOIN manifests m ON m.id = cm.manifest_id
-             WHERE cm.family = ?1 AND cm.version = ?2 ORDER BY c.config_id, c.config_version, cm.ecu",
-            params![family, version],
+             WHERE cm.family = ?1 AND cm.version = ?2
+             ORDER BY c.config_id COLLATE BINARY, c.config_version COLLATE BINARY, cm.ecu COLLATE BINARY",
+            vals![family, version],
             config_ref_from,
         )
     }
@@ -605,22 +596,17 @@ impl Store {
         let sql = format!(
             "SELECT {}, l.link {FROM_VERSIONS} JOIN lineage l ON l.model_id = mv.id
              WHERE l.value = ?1 AND l.link IN ({})
-             ORDER BY mv.family, mv.created_at DESC, mv.id DESC LIMIT ?2 OFFSET ?3",
+             ORDER BY mv.family COLLATE BINARY, mv.created_at DESC, mv.id DESC LIMIT ?2 OFFSET ?3",
             summary_cols(),
             ph.join(", ")
         );
-        let mut p: Vec<Box<dyn rusqlite::ToSql>> = vec![
-            Box::new(value.to_owned()),
-            Box::new(page.limit as i64 + 1),
-            Box::new(page.offset as i64),
-        ];
-        for l in links {
-            p.push(Box::new(l.to_owned()));
-        }
-        let items = self.rows(&sql, rusqlite::params_from_iter(p.iter()), |r| {
+        let mut p: Vec<Val> = vec![Val::from(value)];
+        p.extend(page_vals(page));
+        p.extend(links.into_iter().map(Val::from));
+        let items = self.rows(&sql, &p, |r| {
             Ok(LineageHit {
                 version: summary_from(r)?,
-                link: r.get(9)?,
+                link: r.text(9)?,
             })
         })?;
         Ok(Paged::from_fetched(items, page))
@@ -631,26 +617,26 @@ impl Store {
     pub fn by_artifact(&self, digest: &[u8; 32]) -> Result<Vec<ArtifactHit>> {
         let d = hex::encode(digest);
         let hits: Vec<(i64, ArtifactHit)> = self.rows(
-            "SELECT m.id, m.digest, m.kind, m.bundle_version, a.name,
-                    CASE WHEN a.digest = ?1 THEN 'distributed' ELSE 'plaintext' END
-             FROM artifacts a JOIN manifests m ON m.id = a.manifest_id
-             WHERE a.digest = ?1
-             UNION
-             SELECT m.id, m.digest, m.kind, m.bundle_version, a.name, 'plaintext'
-             FROM artifacts a JOIN manifests m ON m.id = a.manifest_id
-             WHERE a.plaintext_digest = ?1
-             ORDER BY 2, 5",
-            params![d],
+            "SELECT id, digest, kind, bundle_version, name, matched FROM (
+               SELECT m.id AS id, m.digest AS digest, m.kind AS kind, m.bundle_version AS bundle_version,
+                      a.name AS name, CASE WHEN a.digest = ?1 THEN 'distributed' ELSE 'plaintext' END AS matched
+               FROM artifacts a JOIN manifests m ON m.id = a.manifest_id
+               WHERE a.digest = ?1
+               UNION
+               SELECT m.id, m.digest, m.kind, m.bundle_version, a.name, 'plaintext'
+               FROM artifacts a JOIN manifests m ON m.id = a.manifest_id
+               WHERE a.plaintext_digest = ?1
+             ) AS hits ORDER BY digest COLLATE BINARY, name COLLATE BINARY",
+            vals![&d],
             |r| {
-                let matched: String = r.get(5)?;
                 Ok((
-                    r.get(0)?,
+                    r.int(0)?,
                     ArtifactHit {
-                        manifest_digest: r.get(1)?,
-                        kind: r.get(2)?,
-                        bundle_version: r.get(3)?,
-                        artifact: r.get(4)?,
-                        matched: if matched == "distributed" {
+                        manifest_digest: r.text(1)?,
+                        kind: r.text(2)?,
+                        bundle_version: r.text(3)?,
+                        artifact: r.text(4)?,
+                        matched: if r.text(5)? == "distributed" {
                             "distributed"
                         } else {
                             "plaintext"
@@ -670,9 +656,10 @@ impl Store {
 
     fn model_names(&self, manifest_id: i64) -> Result<Vec<String>> {
         self.rows(
-            "SELECT family || '@' || version FROM model_versions WHERE manifest_id = ?1 ORDER BY family",
-            params![manifest_id],
-            |r| r.get(0),
+            "SELECT family || '@' || version FROM model_versions WHERE manifest_id = ?1
+             ORDER BY family COLLATE BINARY",
+            vals![manifest_id],
+            |r| Ok(r.text(0)?),
         )
     }
 
@@ -685,24 +672,24 @@ impl Store {
         version: Option<&str>,
         page: Page,
     ) -> Result<Paged<PackageHit>> {
+        let [limit, offset] = page_vals(page);
         let rows: Vec<(i64, String, String, Package)> = self.rows(
             "SELECT m.id, m.digest, m.kind, p.name, p.version, p.purl, p.licences
              FROM sbom_packages p JOIN manifests m ON m.id = p.manifest_id
              WHERE (p.name = ?1 OR p.purl = ?1) AND (CAST(?2 AS TEXT) IS NULL OR p.version = ?2)
-             ORDER BY m.digest, p.sbom, p.ordinal LIMIT ?3 OFFSET ?4",
-            params![name, version, page.limit as i64 + 1, page.offset as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, package_from_at(r, 3)?)),
+             ORDER BY m.digest COLLATE BINARY, p.sbom COLLATE BINARY, p.ordinal LIMIT ?3 OFFSET ?4",
+            vals![name, version, limit, offset],
+            |r| Ok((r.int(0)?, r.text(1)?, r.text(2)?, package_from_at(r, 3)?)),
         )?;
         let mut items = Vec::with_capacity(rows.len());
         for (mid, digest, kind, package) in rows {
-            let config: Option<String> = self
-                .cached_row(
+            let config = self
+                .row(
                     "SELECT config_id || '@' || config_version FROM configs WHERE manifest_id = ?1",
-                    params![mid],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
+                    vals![mid],
+                )?
+                .map(|r| r.text(0))
+                .transpose()?;
             items.push(PackageHit {
                 models: self.model_names(mid)?,
                 in_configs: self.configs_including(&digest)?,
@@ -718,13 +705,14 @@ impl Store {
     /// The manifest id of a configuration named by its manifest digest
     /// (hex) or `config_id@config_version`.
     pub fn config_manifest(&self, name: &str) -> Result<(i64, String)> {
+        let id_digest = |r: &Row| Ok((r.int(0)?, r.text(1)?));
         let found: Vec<(i64, String)> = if name.len() == 64
             && name.bytes().all(|b| b.is_ascii_hexdigit())
         {
             self.rows(
                 "SELECT m.id, m.digest FROM configs c JOIN manifests m ON m.id = c.manifest_id WHERE m.digest = ?1",
-                params![name.to_ascii_lowercase()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                vals![name.to_ascii_lowercase()],
+                id_digest,
             )?
         } else {
             let (id, v) = name.split_once('@').ok_or_else(|| {
@@ -735,8 +723,8 @@ impl Store {
             self.rows(
                 "SELECT m.id, m.digest FROM configs c JOIN manifests m ON m.id = c.manifest_id
                  WHERE c.config_id = ?1 AND c.config_version = ?2 ORDER BY m.id",
-                params![id, v],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                vals![id, v],
+                id_digest,
             )?
         };
         match found.as_slice() {
@@ -758,12 +746,13 @@ impl Store {
     /// every component manifest it lists): artifact licences and SBOM
     /// package licences.
     pub fn check_licences(&self, target: &CheckTarget, deny: &[String]) -> Result<CheckReport> {
+        let id_digest = |r: &Row| Ok((r.int(0)?, r.text(1)?));
         let mut manifests: Vec<(i64, String)> = match target {
             CheckTarget::Model(f, v) => self.rows(
                 "SELECT m.id, m.digest FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
                  WHERE mv.family = ?1 AND mv.version = ?2 ORDER BY m.id",
-                params![f, v],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                vals![f, v],
+                id_digest,
             )?,
             CheckTarget::Config(name) => {
                 let (id, digest) = self.config_manifest(name)?;
@@ -771,8 +760,8 @@ impl Store {
                 v.extend(self.rows(
                     "SELECT DISTINCT m.id, m.digest FROM config_models cm JOIN manifests m ON m.digest = cm.manifest_digest
                      WHERE cm.manifest_id = ?1 ORDER BY m.id",
-                    params![id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    vals![id],
+                    id_digest,
                 )?);
                 v
             }
@@ -807,19 +796,19 @@ impl Store {
                     });
                 }
             }
-            let status: String = self
-                .cached_row(
+            let status = self
+                .one(
                     "SELECT sbom_status FROM manifests WHERE id = ?1",
-                    params![mid],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))?;
+                    vals![*mid],
+                )?
+                .text(0)?;
             if status != "parsed" && status != "none" {
                 report.unchecked.push((digest.clone(), status));
             }
             let pkgs = self.rows(
-                "SELECT name, version, purl, licences FROM sbom_packages WHERE manifest_id = ?1 ORDER BY sbom, ordinal",
-                params![mid],
+                "SELECT name, version, purl, licences FROM sbom_packages WHERE manifest_id = ?1
+                 ORDER BY sbom COLLATE BINARY, ordinal",
+                vals![*mid],
                 package_from,
             )?;
             for p in pkgs {
@@ -841,6 +830,7 @@ impl Store {
     /// The update history of a family, oldest first: candidates, releases
     /// (with what they supersede), stage events and evaluations.
     pub fn history(&self, family: &str, page: Page) -> Result<Paged<HistoryEntry>> {
+        let [limit, offset] = page_vals(page);
         let items = self.rows(
             "SELECT at, event, version, digest, detail FROM (
                SELECT mv.created_at AS at, CASE WHEN mv.candidate = 1 THEN 'candidate' ELSE 'release' END AS event,
@@ -857,14 +847,14 @@ impl Store {
                       suite_kind || ' ' || suite_id || ' result ' || result_id || ': ' || verdict, id
                  FROM evaluations WHERE family = ?1
              ) AS h ORDER BY at, ord LIMIT ?2 OFFSET ?3",
-            params![family, page.limit as i64 + 1, page.offset as i64],
+            vals![family, limit, offset],
             |r| {
                 Ok(HistoryEntry {
-                    at: r.get::<_, i64>(0)? as u64,
-                    event: r.get(1)?,
-                    version: r.get(2)?,
-                    manifest_digest: r.get(3)?,
-                    detail: r.get(4)?,
+                    at: r.u64(0)?,
+                    event: r.text(1)?,
+                    version: r.text(2)?,
+                    manifest_digest: r.opt_text(3)?,
+                    detail: r.text(4)?,
                 })
             },
         )?;
@@ -890,29 +880,22 @@ impl Store {
     /// (`component` or `system-config`): the floor devices may hold for
     /// that kind, against which a signer judges a new counter's jump.
     pub fn highest_counter(&self, kind: &str) -> Result<Option<u64>> {
-        self.cached_row(
-            "SELECT MAX(security_counter) FROM manifests WHERE kind = ?1",
-            [kind],
-            |r| Ok(r.get::<_, Option<i64>>(0)?.map(|c| c as u64)),
-        )
-        .map_err(|e| self.err(e))
+        Ok(self
+            .one(
+                "SELECT MAX(security_counter) FROM manifests WHERE kind = ?1",
+                vals![kind],
+            )?
+            .opt_u64(0)?)
     }
 
     /// Counts for a summary line: manifests, model versions, configurations.
     pub fn counts(&self) -> Result<(u64, u64, u64)> {
-        self.cached_row(
+        let r = self.one(
             "SELECT (SELECT COUNT(*) FROM manifests), (SELECT COUNT(*) FROM model_versions),
-                        (SELECT COUNT(*) FROM configs)",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    r.get::<_, i64>(1)? as u64,
-                    r.get::<_, i64>(2)? as u64,
-                ))
-            },
-        )
-        .map_err(|e| self.err(e))
+                    (SELECT COUNT(*) FROM configs)",
+            &[],
+        )?;
+        Ok((r.u64(0)?, r.u64(1)?, r.u64(2)?))
     }
 }
 
@@ -932,24 +915,24 @@ fn split(s: String) -> Vec<String> {
         .collect()
 }
 
-fn package_from(r: &Row<'_>) -> rusqlite::Result<Package> {
+fn package_from(r: &Row) -> Result<Package> {
     package_from_at(r, 0)
 }
 
-fn package_from_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Package> {
+fn package_from_at(r: &Row, i: usize) -> Result<Package> {
     Ok(Package {
-        name: r.get(i)?,
-        version: r.get(i + 1)?,
-        purl: r.get(i + 2)?,
-        licences: r.get(i + 3)?,
+        name: r.text(i)?,
+        version: r.text(i + 1)?,
+        purl: r.text(i + 2)?,
+        licences: r.text(i + 3)?,
     })
 }
 
-fn config_ref_from(r: &Row<'_>) -> rusqlite::Result<ConfigRef> {
+fn config_ref_from(r: &Row) -> Result<ConfigRef> {
     Ok(ConfigRef {
-        manifest_digest: r.get(0)?,
-        config_id: r.get(1)?,
-        config_version: r.get(2)?,
-        ecu: r.get(3)?,
+        manifest_digest: r.text(0)?,
+        config_id: r.text(1)?,
+        config_version: r.text(2)?,
+        ecu: r.text(3)?,
     })
 }

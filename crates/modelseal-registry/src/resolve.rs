@@ -10,8 +10,8 @@
 
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::vals;
 use modelseal_core::doc::Lineage;
-use rusqlite::params;
 use std::collections::BTreeMap;
 
 /// The kinds of link, and which lineage links each covers.
@@ -98,35 +98,29 @@ impl Store {
     /// Sets the resolver for `key` (a kind or a lineage link).
     pub fn set_resolver(&mut self, key: &str, template: &str) -> Result<()> {
         check(key, template)?;
-        self.conn
-            .execute(
+        self.write(|db| {
+            db.exec(
                 "INSERT INTO resolvers (link, template) VALUES (?1, ?2)
                  ON CONFLICT (link) DO UPDATE SET template = excluded.template",
-                params![key, template],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+                vals![key, template],
+            )?;
+            Ok(())
+        })
     }
 
     /// Removes the resolver for `key`; whether there was one.
     pub fn remove_resolver(&mut self, key: &str) -> Result<bool> {
-        let n = self
-            .conn
-            .execute("DELETE FROM resolvers WHERE link = ?1", params![key])
-            .map_err(|e| self.err(e))?;
-        Ok(n > 0)
+        self.write(|db| Ok(db.exec("DELETE FROM resolvers WHERE link = ?1", vals![key])? > 0))
     }
 
     /// Every resolver, by key.
     pub fn resolvers(&self) -> Result<Resolvers> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT link, template FROM resolvers")
-            .map_err(|e| self.err(e))?;
-        let map = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?;
+        let map = self
+            .rows("SELECT link, template FROM resolvers", &[], |r| {
+                Ok((r.text(0)?, r.text(1)?))
+            })?
+            .into_iter()
+            .collect();
         Ok(Resolvers { map })
     }
 

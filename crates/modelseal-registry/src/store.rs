@@ -1,19 +1,20 @@
-//! The store: opening the database, the SQL dialect, and the versioned
+//! The store: the registry's database, the SQL dialect, and the versioned
 //! migrations.
 //!
-//! The schema is written once, in the SQL that SQLite and PostgreSQL both
-//! run; what differs between the engines is said here, in [`Dialect`], and
-//! nowhere else. SQLite (compiled in) is the embedded default: one file,
-//! created on first use, in WAL mode (readers never block the one writer
-//! and a crash loses nothing committed), `synchronous = FULL` (a commit is
-//! on disk when it returns), foreign keys enforced.
+//! The schema and every statement are written once, in the SQL that SQLite
+//! and PostgreSQL both run; what differs between the engines is said here,
+//! in [`Dialect`], and nowhere else. The connection (either engine, opened
+//! and migrated) is [`crate::db::Db`]: SQLite (compiled in) is the embedded
+//! default, one file created on first use; PostgreSQL is a `postgres://`
+//! URL.
 //!
 //! This module must never run a statement that only one engine accepts
 //! outside [`Dialect`].
 
+use crate::db::{Db, Row, Val};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags};
-use std::path::{Path, PathBuf};
+use std::cell::{RefCell, RefMut};
+use std::ffi::OsStr;
 
 /// The migrations, in order: (version, name, SQL). Never edit one that has
 /// shipped; add the next.
@@ -27,11 +28,14 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub enum Dialect {
     /// SQLite (the embedded default).
     Sqlite,
-    /// PostgreSQL (the fleet inventory's engine for fleets that outgrow one
-    /// machine; the statements are rendered for it here, the connection is
-    /// the inventory's).
+    /// PostgreSQL (for a registry and fleet that outgrow one machine).
     Postgres,
 }
+
+/// Serialises the registry's writers on PostgreSQL
+/// (`pg_advisory_xact_lock`, held until the transaction ends): "registry"
+/// in ASCII.
+const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
@@ -62,12 +66,16 @@ impl Dialect {
             .fold(sql.to_owned(), |s, (t, v)| s.replace(t, v))
     }
 
-    /// A statement's SQL for this engine: statements are written with
-    /// numbered `?N` placeholders, which PostgreSQL spells `$N`.
+    /// A statement's SQL for this engine. Statements are written with
+    /// numbered `?N` placeholders, which PostgreSQL spells `$N`; and text
+    /// is ordered by its bytes (`ORDER BY name COLLATE BINARY`, SQLite's
+    /// own order), which PostgreSQL spells `COLLATE "C"` (its default is
+    /// the database's locale, where `Zlib` sorts after `abc`).
     pub fn render(self, sql: &str) -> String {
         match self {
             Dialect::Sqlite => sql.to_owned(),
             Dialect::Postgres => {
+                let sql = sql.replace("COLLATE BINARY", "COLLATE \"C\"");
                 let mut out = String::with_capacity(sql.len());
                 let mut it = sql.chars().peekable();
                 while let Some(c) = it.next() {
@@ -81,214 +89,145 @@ impl Dialect {
             }
         }
     }
+
+    /// The statement (and its parameter) that makes a write transaction
+    /// the one registry writer until it ends, taken before its first read.
+    /// SQLite's `BEGIN IMMEDIATE` does this itself; PostgreSQL takes an
+    /// advisory lock for the transaction.
+    pub fn writer_lock(self) -> Option<(&'static str, i64)> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some((
+                "SELECT CAST(pg_advisory_xact_lock(?1) AS TEXT)",
+                WRITER_LOCK,
+            )),
+        }
+    }
 }
 
-/// An open registry store.
+/// An open registry store: a SQLite file or a PostgreSQL database.
+///
+/// Queries take `&self` (the connection is borrowed for each statement);
+/// changes take `&mut self` and run in one writer transaction each.
 #[derive(Debug)]
 pub struct Store {
-    pub(crate) conn: Connection,
-    pub(crate) path: PathBuf,
+    db: RefCell<Db>,
+    dialect: Dialect,
+    /// What the database is, for messages (a path, or a URL without its
+    /// password).
+    name: String,
 }
 
-/// Prepared statements kept per connection.
-const STATEMENT_CACHE: usize = 256;
-
-/// How long a writer waits for another writer before giving up, in
-/// milliseconds.
-const BUSY_TIMEOUT_MS: u64 = 10_000;
-
 impl Store {
-    /// Opens the registry at `path`, creating it (and running every
-    /// migration) on first use.
-    pub fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, true)
+    /// Opens the registry at `target` (the path of a SQLite file, or a
+    /// `postgres://` URL), creating the file on first use and running
+    /// every migration the database has not had.
+    pub fn open(target: &(impl AsRef<OsStr> + ?Sized)) -> Result<Self> {
+        Self::open_with(target.as_ref(), true)
     }
 
     /// Opens an existing registry; a missing file is an error, not a new
-    /// registry.
-    pub fn open_existing(path: &Path) -> Result<Self> {
-        Self::open_with(path, false)
+    /// registry. (A PostgreSQL database is the server's: an empty one is
+    /// given the registry's tables, and then has no trust root.)
+    pub fn open_existing(target: &(impl AsRef<OsStr> + ?Sized)) -> Result<Self> {
+        Self::open_with(target.as_ref(), false)
     }
 
-    fn open_with(path: &Path, create: bool) -> Result<Self> {
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        if create {
-            flags |= OpenFlags::SQLITE_OPEN_CREATE;
-        } else if !path.exists() {
-            return Err(Error::NotARegistry {
-                path: path.to_path_buf(),
-                why: "no such file (create it with `modelseal registry init`)".into(),
-            });
-        }
-        let e = |s| Error::store(path, s);
-        let conn = Connection::open_with_flags(path, flags).map_err(e)?;
-        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
-            .map_err(e)?;
-        // A file that is not a database fails here, on its first read.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|s| not_a_db(path, s))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::NotARegistry {
-                path: path.to_path_buf(),
-                why: format!("cannot use write-ahead logging (journal mode {mode})"),
-            });
-        }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(e)?;
-        // A trace prepares a few dozen distinct statements: keep them all
-        // (the default of 16 would re-prepare them on every trace).
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let mut store = Self {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store.migrate()?;
-        Ok(store)
+    fn open_with(target: &OsStr, create: bool) -> Result<Self> {
+        let t = target.to_str().ok_or_else(|| {
+            Error::Argument(format!(
+                "{}: the registry's path is not valid UTF-8",
+                target.to_string_lossy()
+            ))
+        })?;
+        let db = Db::open(t, create)?;
+        Ok(Self {
+            name: db.name().to_owned(),
+            dialect: db.dialect(),
+            db: RefCell::new(db),
+        })
     }
 
     /// The engine's SQL dialect.
     pub fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
+        self.dialect
     }
 
-    /// The store file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The database, for messages: the SQLite file's path, or the
+    /// PostgreSQL URL without its password.
+    pub fn path(&self) -> &str {
+        &self.name
     }
 
-    /// The connection, for a component that shares the file and its
-    /// schema (the fleet inventory): migrated, in WAL mode, foreign keys
-    /// on.
-    pub fn into_connection(self) -> Connection {
-        self.conn
+    /// The connection, for a component that shares the database and its
+    /// schema (the fleet inventory): migrated, on SQLite in WAL mode with
+    /// foreign keys on.
+    pub fn into_db(self) -> Db {
+        self.db.into_inner()
     }
 
-    /// `query_row` through the statement cache: queries run the same
-    /// statements again and again.
-    /// A writer transaction, taken before the first read (IMMEDIATE): one
-    /// writer at a time, so what it read stays true until it commits.
-    pub(crate) fn writer(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        let path = self.path.clone();
-        self.conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| Error::store(&path, e))
+    /// The connection, for one statement or a few: queries take `&self`.
+    fn db(&self) -> Result<RefMut<'_, Db>> {
+        self.db
+            .try_borrow_mut()
+            .map_err(|_| Error::Internal("a store runs one statement at a time"))
     }
 
-    pub(crate) fn cached_row<T, P: rusqlite::Params>(
+    /// Runs a query; each row through `f`.
+    pub(crate) fn rows<T>(
         &self,
         sql: &str,
-        p: P,
-        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
-        self.conn.prepare_cached(sql)?.query_row(p, f)
+        params: &[Val],
+        f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rows = self.db()?.query(sql, params)?;
+        rows.iter().map(f).collect()
     }
 
-    pub(crate) fn err(&self, e: rusqlite::Error) -> Error {
-        Error::store(&self.path, e)
+    /// The first row of a query, if any.
+    pub(crate) fn row(&self, sql: &str, params: &[Val]) -> Result<Option<Row>> {
+        Ok(self.db()?.query_one(sql, params)?)
     }
 
-    /// The schema version in the file (0 for a new file).
+    /// The one row of a statement that always returns one (an aggregate,
+    /// a row found by a key that must exist).
+    pub(crate) fn one(&self, sql: &str, params: &[Val]) -> Result<Row> {
+        one(&mut *self.db()?, sql, params)
+    }
+
+    /// Runs `f` as the one writer: in one transaction, taken before its
+    /// first read (SQLite `BEGIN IMMEDIATE`; an advisory lock on
+    /// PostgreSQL), so what it read stays true until it commits, and
+    /// committed only when `f` returns `Ok`.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
+        let db = self.db.get_mut();
+        let lock = db.dialect().writer_lock();
+        db.transaction(|db| {
+            if let Some((sql, key)) = lock {
+                db.query(sql, &[Val::Int(key)])?;
+            }
+            f(db)
+        })
+    }
+
+    /// The schema version of the database.
     pub fn schema_version(&self) -> Result<i64> {
-        self.conn
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        Ok(self.db()?.schema_version()?)
     }
 
-    /// Runs every migration the file has not had, each in its own
-    /// transaction with its version row: a crash leaves the file at one
-    /// version or the next, never between.
-    fn migrate(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let tables: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-                .map_err(|s| not_a_db(&path, s))?;
-            st.query_map([], |r| r.get(0))
-                .and_then(Iterator::collect)
-                .map_err(|s| not_a_db(&path, s))?
-        };
-        let has_log = tables.iter().any(|t| t == "schema_migrations");
-        if !has_log && !tables.is_empty() {
-            return Err(Error::NotARegistry {
-                path,
-                why: "a database with other tables".into(),
-            });
-        }
-        let known = MIGRATIONS.last().map_or(0, |m| m.0);
-        let tx = self.writer()?;
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-        )
-        .map_err(|e| Error::store(&path, e))?;
-        let found: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| Error::store(&path, e))?;
-        if found > known {
-            return Err(Error::SchemaTooNew { path, found, known });
-        }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
-            tx.execute_batch(&Dialect::Sqlite.render_schema(sql))
-                .map_err(|e| Error::store(&path, e))?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![version, name, crate::now() as i64],
-            )
-            .map_err(|e| Error::store(&path, e))?;
-        }
-        tx.commit().map_err(|e| Error::store(&path, e))
-    }
-
-    /// SQLite's own consistency check (`PRAGMA integrity_check`) and the
-    /// foreign-key check: the problems found, none when the store is sound.
+    /// The engine's own consistency checks (SQLite's `integrity_check`
+    /// and foreign-key check; PostgreSQL enforces both as it writes): the
+    /// problems found, none when the store is sound.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        let mut out: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("PRAGMA integrity_check")
-                .map_err(|e| self.err(e))?;
-            st.query_map([], |r| r.get::<_, String>(0))
-                .and_then(Iterator::collect)
-                .map_err(|e| self.err(e))?
-        };
-        out.retain(|l| l != "ok");
-        let mut st = self
-            .conn
-            .prepare("PRAGMA foreign_key_check")
-            .map_err(|e| self.err(e))?;
-        let fk: Vec<String> = st
-            .query_map([], |r| r.get::<_, String>(0))
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?;
-        out.extend(
-            fk.into_iter()
-                .map(|t| format!("foreign key violated in {t}")),
-        );
-        Ok(out)
+        Ok(self.db()?.integrity_problems()?)
     }
 }
 
-/// An error on the first read of a file: "not a database" is said as such.
-fn not_a_db(path: &Path, e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => Error::NotARegistry {
-            path: path.to_path_buf(),
-            why: "not a database file".into(),
-        },
-        _ => Error::store(path, e),
-    }
+/// The one row of a statement that always returns one (an aggregate, an
+/// `INSERT … RETURNING`, a row found by a key that must exist).
+pub(crate) fn one(db: &mut Db, sql: &str, params: &[Val]) -> Result<Row> {
+    db.query_one(sql, params)?
+        .ok_or(Error::Internal("a statement returns the row it must"))
 }
 
 #[cfg(test)]
@@ -300,6 +239,14 @@ mod tests {
         assert_eq!(
             Dialect::Postgres.render("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'"),
             "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
+        );
+        assert_eq!(
+            Dialect::Postgres.render("SELECT a FROM t ORDER BY a COLLATE BINARY, b"),
+            "SELECT a FROM t ORDER BY a COLLATE \"C\", b"
+        );
+        assert_eq!(
+            Dialect::Sqlite.render("SELECT a FROM t ORDER BY a COLLATE BINARY"),
+            "SELECT a FROM t ORDER BY a COLLATE BINARY"
         );
         for m in MIGRATIONS {
             let pg = Dialect::Postgres.render_schema(m.2);

@@ -13,8 +13,7 @@
 use crate::error::{Error, Result};
 use crate::query::{ConfigRef, HistoryEntry, ModelVersion, SignerRow};
 use crate::store::Store;
-use crate::{Page, parse_family_version};
-use rusqlite::{OptionalExtension, params};
+use crate::{Page, parse_family_version, vals};
 use serde::Serialize;
 
 /// Where a trace starts.
@@ -170,14 +169,10 @@ impl Store {
         }
         t.manifest_digest = digests.first().cloned();
         for d in &digests {
-            let kind: Option<(i64, String)> = self
-                .cached_row(
-                    "SELECT id, kind FROM manifests WHERE digest = ?1",
-                    params![d],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
+            let kind = self
+                .row("SELECT id, kind FROM manifests WHERE digest = ?1", vals![d])?
+                .map(|r| Ok::<_, Error>((r.int(0)?, r.text(1)?)))
+                .transpose()?;
             match kind {
                 None => {
                     t.known = false;
@@ -252,90 +247,66 @@ impl Store {
     }
 
     fn history_len(&self, family: &str) -> Result<u64> {
-        self.cached_row(
-            "SELECT (SELECT COUNT(*) FROM model_versions WHERE family = ?1)
+        Ok(self
+            .one(
+                "SELECT (SELECT COUNT(*) FROM model_versions WHERE family = ?1)
                       + (SELECT COUNT(*) FROM stage_events WHERE family = ?1)
                       + (SELECT COUNT(*) FROM evaluations WHERE family = ?1)",
-            params![family],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n as u64)
-        .map_err(|e| self.err(e))
+                vals![family],
+            )?
+            .u64(0)?)
     }
 
     pub(crate) fn config_trace(&self, manifest_id: i64, digest: &str) -> Result<ConfigTrace> {
-        let (config_id, config_version, vehicle_platform, sensor_set, market) = self.cached_row(
-                "SELECT config_id, config_version, vehicle_platform, sensor_set, market FROM configs WHERE manifest_id = ?1",
-                params![manifest_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .map_err(|e| self.err(e))?;
-        let mut ecus: Vec<EcuTrace> = {
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT name, hardware_id, software_version, software_digest FROM config_ecus
-                     WHERE manifest_id = ?1 ORDER BY name",
-                )
-                .map_err(|e| self.err(e))?;
-            st.query_map(params![manifest_id], |r| {
+        let c = self.one(
+            "SELECT config_id, config_version, vehicle_platform, sensor_set, market FROM configs
+             WHERE manifest_id = ?1",
+            vals![manifest_id],
+        )?;
+        let mut ecus: Vec<EcuTrace> = self.rows(
+            "SELECT name, hardware_id, software_version, software_digest FROM config_ecus
+             WHERE manifest_id = ?1 ORDER BY name COLLATE BINARY",
+            vals![manifest_id],
+            |r| {
                 Ok(EcuTrace {
-                    name: r.get(0)?,
-                    hardware_id: r.get(1)?,
-                    software_version: r.get(2)?,
-                    software_digest: r.get(3)?,
+                    name: r.text(0)?,
+                    hardware_id: r.text(1)?,
+                    software_version: r.text(2)?,
+                    software_digest: r.opt_text(3)?,
                     models: Vec::new(),
                 })
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?
-        };
-        let models: Vec<(String, String, String)> = {
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT ecu, family || '@' || version, manifest_digest FROM config_models
-                     WHERE manifest_id = ?1 ORDER BY ecu, family",
-                )
-                .map_err(|e| self.err(e))?;
-            st.query_map(params![manifest_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?
-        };
+            },
+        )?;
+        let models: Vec<(String, String, String)> = self.rows(
+            "SELECT ecu, family || '@' || version, manifest_digest FROM config_models
+             WHERE manifest_id = ?1 ORDER BY ecu COLLATE BINARY, family COLLATE BINARY",
+            vals![manifest_id],
+            |r| Ok((r.text(0)?, r.text(1)?, r.text(2)?)),
+        )?;
         for (ecu, fv, d) in models {
             if let Some(e) = ecus.iter_mut().find(|e| e.name == ecu) {
                 e.models.push((fv, d));
             }
         }
-        let middleware = {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT name, version, digest FROM config_middleware WHERE manifest_id = ?1 ORDER BY name")
-                .map_err(|e| self.err(e))?;
-            st.query_map(params![manifest_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?
-        };
-        let parameter_sets = {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT name, digest FROM config_parameter_sets WHERE manifest_id = ?1 ORDER BY name")
-                .map_err(|e| self.err(e))?;
-            st.query_map(params![manifest_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(Iterator::collect)
-                .map_err(|e| self.err(e))?
-        };
+        let middleware = self.rows(
+            "SELECT name, version, digest FROM config_middleware WHERE manifest_id = ?1
+             ORDER BY name COLLATE BINARY",
+            vals![manifest_id],
+            |r| Ok((r.text(0)?, r.text(1)?, r.opt_text(2)?)),
+        )?;
+        let parameter_sets = self.rows(
+            "SELECT name, digest FROM config_parameter_sets WHERE manifest_id = ?1
+             ORDER BY name COLLATE BINARY",
+            vals![manifest_id],
+            |r| Ok((r.text(0)?, r.text(1)?)),
+        )?;
         Ok(ConfigTrace {
             manifest_digest: digest.to_owned(),
-            config_id,
-            config_version,
-            vehicle_platform,
-            sensor_set,
-            market,
+            config_id: c.text(0)?,
+            config_version: c.text(1)?,
+            vehicle_platform: c.text(2)?,
+            sensor_set: c.text(3)?,
+            market: c.text(4)?,
             ecus: {
                 ecus.sort_by(|a, b| a.name.cmp(&b.name));
                 ecus

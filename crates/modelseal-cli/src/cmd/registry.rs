@@ -16,13 +16,15 @@ use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The registry file: `--db`, else `$MODELSEAL_REGISTRY`, else
-/// `modelseal-registry.db` in the current directory.
+/// The registry: `--db`, else `$MODELSEAL_REGISTRY`, else
+/// `modelseal-registry.db` in the current directory. A SQLite file, or a
+/// PostgreSQL database named by its `postgres://` URL.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct DbArg {
-    /// The registry file (SQLite; created by `registry init`). Default:
+    /// The registry: a SQLite file (created by `registry init`) or a
+    /// PostgreSQL database (postgres://USER@HOST/DB). Default:
     /// $MODELSEAL_REGISTRY, else ./modelseal-registry.db.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE|URL")]
     db: Option<PathBuf>,
 }
 
@@ -317,12 +319,10 @@ pub(crate) fn run(ctx: &Ctx, a: RegistryArgs) -> CmdResult {
             let env = read_root(&root)?;
             let mut s = Store::open(&db.path())?;
             let v = s.add_root(&env)?;
+            // The store's name: a URL's password is never printed.
             ctx.report(
-                &json!({ "registry": db.path().display().to_string(), "root_version": v }),
-                &format!(
-                    "registry {} anchored to trust root v{v}",
-                    db.path().display()
-                ),
+                &json!({ "registry": s.path(), "root_version": v }),
+                &format!("registry {} anchored to trust root v{v}", s.path()),
             );
             Ok(())
         }
@@ -753,7 +753,7 @@ pub(crate) fn run(ctx: &Ctx, a: RegistryArgs) -> CmdResult {
                 Ok(())
             } else {
                 Err(Failure::Lib(modelseal::Error::Io {
-                    path: db.path(),
+                    path: PathBuf::from(s.path()),
                     source: std::io::Error::other("the registry store is damaged"),
                 }))
             }

@@ -60,8 +60,9 @@ pub(crate) struct ReviewArgs {
     /// The previous release (bundle or head), to show the counter's jump.
     #[arg(long, conflicts_with = "registry")]
     previous: Option<PathBuf>,
-    /// Or the model registry: the highest counter of a registered release
-    /// of the same kind (the floor devices may hold) is the previous one.
+    /// Or the model registry (a SQLite file or a postgres:// URL): the
+    /// highest counter of a registered release of the same kind (the floor
+    /// devices may hold) is the previous one.
     #[arg(long, value_name = "DB")]
     registry: Option<PathBuf>,
     /// Largest counter jump signed without --allow-counter.
