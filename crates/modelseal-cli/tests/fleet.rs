@@ -61,8 +61,8 @@ fn report(
 fn fleet(e: &Env, db: &str) -> [u8; 32] {
     e.root();
     e.build("spec/perception_front_camera.toml", "fc.msb");
-    e.ok(&["registry", "init", "--root", "root.msr"]);
-    e.ok(&["registry", "add", "fc.msb"]);
+    e.ok(&["registry", "--db", db, "init", "--root", "root.msr"]);
+    e.ok(&["registry", "--db", db, "add", "fc.msb"]);
     for (i, alg) in [(1, "ed25519"), (2, "ecdsa-p256")] {
         let (k, p) = (format!("ecu{i}.key"), format!("ecu{i}.pub"));
         e.ok(&["report", "keygen", &k, "--public", &p, "--algorithm", alg]);
