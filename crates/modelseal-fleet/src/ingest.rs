@@ -555,16 +555,6 @@ const MODEL_COLUMNS: [&str; 7] = [
 fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<Vec<Recorded>> {
     use std::collections::{BTreeMap, HashMap, HashSet};
     let text = |v: &[&str]| v.iter().map(|d| Val::from(*d)).collect::<Vec<_>>();
-    // What is already recorded.
-    let digests: Vec<&str> = chunk.iter().map(|c| c.digest.as_str()).collect();
-    let mut seen: HashSet<String> = db
-        .query_in(
-            "SELECT digest FROM reports WHERE digest IN ({})",
-            &text(&digests),
-        )?
-        .iter()
-        .map(|r| r.text(0))
-        .collect::<std::result::Result<_, _>>()?;
     let mut ids: Vec<i64> = chunk.iter().map(|c| c.ecu.id).collect();
     ids.dedup();
     let lock = match db.dialect() {
@@ -595,6 +585,17 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             },
         );
     }
+    // What is already recorded (read after the ECUs' rows are locked, so
+    // another writer's batch on these ECUs is either committed or not begun).
+    let digests: Vec<&str> = chunk.iter().map(|c| c.digest.as_str()).collect();
+    let mut seen: HashSet<String> = db
+        .query_in(
+            "SELECT digest FROM reports WHERE digest IN ({})",
+            &text(&digests),
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<std::result::Result<_, _>>()?;
     let mut manifests: Vec<&str> = chunk
         .iter()
         .map(|c| c.report.manifest_digest.as_str())
