@@ -31,7 +31,7 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 case "$target" in /*) ;; *) target="$repo/$target" ;; esac
 cargo build --quiet --release --locked -p modelseal-fleet-bench
 bench="$target/release/fleet-bench"
-work="$(mktemp -d ${dir:+-p "$dir"} modelseal-fleet-bench.XXXXXX)"
+work="$(mktemp -d -p "${dir:-${TMPDIR:-/tmp}}" modelseal-fleet-bench.XXXXXX)"
 pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {

@@ -374,7 +374,16 @@ fn load_ecus(
                 modelseal::report::parse_algorithm(&r.text(7)?).map_err(|_| Error::Internal {
                     invariant: "stored key algorithms are known",
                 })?;
-            let key = EcuPublicKey::from_bytes(alg, &r.blob(8)?)?;
+            let bytes = r.blob(8)?;
+            // An Ed25519 key was checked when it was enrolled; its point is
+            // decompressed once, by the signature check (on the checking
+            // threads), not again here.
+            let key = match <[u8; 32]>::try_from(bytes.as_slice()) {
+                Ok(k) if alg == modelseal_core::report::Algorithm::Ed25519 => {
+                    EcuPublicKey::Ed25519(k)
+                }
+                _ => EcuPublicKey::from_bytes(alg, &bytes)?,
+            };
             ecu.keys.push((
                 key_id,
                 key,

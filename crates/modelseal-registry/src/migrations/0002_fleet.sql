@@ -31,7 +31,7 @@ CREATE TABLE ecus (
 );
 CREATE UNIQUE INDEX ecus_fitted_position ON ecus (vehicle_id, position) WHERE removed_at IS NULL;
 CREATE UNIQUE INDEX ecus_fitted_serial ON ecus (hardware_id, serial) WHERE removed_at IS NULL;
-CREATE INDEX ecus_serial ON ecus (hardware_id, serial);
+CREATE INDEX ecus_serial ON ecus (serial, hardware_id);
 CREATE INDEX ecus_vehicle ON ecus (vehicle_id, position);
 
 -- Device keys. Rotation retires the old key, revocation revokes it; both
