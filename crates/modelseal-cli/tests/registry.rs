@@ -5,137 +5,16 @@
 //! same commands on a PostgreSQL registry (`--db postgres://…`, a real
 //! server: tests/pg of the registry crate).
 
+mod common;
 #[path = "../../modelseal-registry/tests/pg/mod.rs"]
 mod pg;
 
+use common::Env;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_modelseal");
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/spec");
-        copy_dir(&spec, &dir.path().join("spec"));
-        Self { dir }
-    }
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .current_dir(self.dir.path())
-            .env("MODELSEAL_REGISTRY", self.p("reg.db"))
-            .env_remove("SOURCE_DATE_EPOCH")
-            .stdin(Stdio::null());
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run modelseal")
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "modelseal {args:?} failed: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).expect("JSON output")
-    }
-    fn code(&self, code: i32, args: &[&str]) -> Output {
-        let o = self.run(args);
-        assert_eq!(
-            o.status.code(),
-            Some(code),
-            "modelseal {args:?}: stdout {} stderr {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        o
-    }
-    fn keys(&self, names: &[&str]) {
-        for n in names {
-            let (pem, public) = (format!("{n}.pem"), format!("{n}.pub"));
-            self.ok(&["key", "generate", "-q", "-o", &pem, "--public-out", &public]);
-        }
-    }
-    /// A root with 2-of-3 root and component roles, a system role, and the
-    /// registry (g1) and evaluation (e1) roles.
-    fn root(&self) {
-        self.keys(&["r1", "r2", "r3", "c1", "c2", "c3", "s1", "g1", "e1"]);
-        self.ok(&[
-            "root",
-            "init",
-            "-o",
-            "root.msr",
-            "--root-key",
-            "r1.pub",
-            "--root-key",
-            "r2.pub",
-            "--root-key",
-            "r3.pub",
-            "--root-threshold",
-            "2",
-            "--component-key",
-            "c1.pub",
-            "--component-key",
-            "c2.pub",
-            "--component-key",
-            "c3.pub",
-            "--component-threshold",
-            "2",
-            "--system-key",
-            "s1.pub",
-            "--system-threshold",
-            "1",
-            "--registry-key",
-            "g1.pub",
-            "--registry-threshold",
-            "1",
-            "--evaluation-key",
-            "e1.pub",
-            "--evaluation-threshold",
-            "1",
-            "--key",
-            "r1.pem",
-            "--key",
-            "r2.pem",
-        ]);
-    }
-    fn build(&self, spec: &str, out: &str) {
-        self.ok(&[
-            "build", spec, "-o", out, "--root", "root.msr", "--key", "c1.pem", "--key", "c2.pem",
-        ]);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for e in fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let t = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            fs::copy(e.path(), &t).expect("copy");
-        }
-    }
-}
 
 #[test]
 fn registry_commands_events_trace_and_exit_codes() {

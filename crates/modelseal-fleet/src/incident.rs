@@ -5,7 +5,7 @@
 
 use crate::db::{Db, int};
 use crate::enroll::{no_vehicle, vehicle_id};
-use crate::query::{EcuView, InstallView, ecus_at, install_at};
+use crate::query::{EcuView, InstallView, ecus_at, installs_at};
 use crate::{Error, Inventory, Page, Paged, Result, page_vals, paged, vals};
 use serde::Serialize;
 
@@ -200,17 +200,20 @@ impl Inventory {
             )?
             .ok_or_else(|| Error::NotFound(format!("no incident {external_id}")))?;
         let (id, at) = (r.int(0)?, r.u64(2)?);
-        let mut ecus = Vec::new();
-        for e in db.query(
+        let rows = db.query(
             "SELECT e.id, e.position, e.hardware_id, e.serial, e.fitted_at, e.removed_at, x.install_id
                FROM incident_installs x JOIN ecus e ON e.id = x.ecu_id
               WHERE x.incident_id = ?1 ORDER BY e.position",
             vals![id],
-        )? {
-            let installed = match e.opt_int(6)? {
-                Some(_) => install_at(db, e.int(0)?, Some(at))?,
-                None => None,
-            };
+        )?;
+        let with_install: Vec<i64> = rows
+            .iter()
+            .filter(|e| matches!(e.opt_int(6), Ok(Some(_))))
+            .map(|e| e.int(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut installed = installs_at(db, &with_install, Some(at))?;
+        let mut ecus = Vec::with_capacity(rows.len());
+        for e in rows {
             ecus.push(EcuView {
                 position: e.text(1)?,
                 hardware_id: e.text(2)?,
@@ -218,7 +221,7 @@ impl Inventory {
                 fitted_at: e.u64(4)?,
                 removed_at: e.opt_u64(5)?,
                 key: None,
-                installed,
+                installed: installed.remove(&e.int(0)?),
             });
         }
         let models = ecus

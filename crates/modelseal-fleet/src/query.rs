@@ -6,7 +6,7 @@
 
 use crate::db::{Db, Row, Val, int};
 use crate::enroll::{no_vehicle, vehicle_id};
-use crate::{Error, Inventory, Page, Paged, Result, page_vals, paged, vals};
+use crate::{Inventory, Page, Paged, Result, page_vals, paged, vals};
 use modelseal_core::doc::Lineage;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -209,69 +209,6 @@ const INSTALL_COLS: &str = "i.id, i.manifest_digest, i.kind, i.bundle_version, i
     i.config_version, i.config_digest, i.known_manifest, i.since, i.until,
     r.sequence, r.observed_at";
 
-/// The registry's view of `family@version` released in `manifest`.
-pub(crate) fn registry_view(
-    db: &mut Db,
-    family: &str,
-    version: &str,
-    manifest: &str,
-) -> Result<Option<RegistryView>> {
-    let Some(mv) = db.query_one(
-        "SELECT mv.id, mv.stage,
-                (SELECT se.action FROM stage_events se
-                  WHERE se.family = mv.family AND se.version = mv.version
-                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1),
-                (SELECT se.stage FROM stage_events se
-                  WHERE se.family = mv.family AND se.version = mv.version
-                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1)
-           FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
-          WHERE m.digest = ?1 AND mv.family = ?2 AND mv.version = ?3",
-        vals![manifest, family, version],
-    )?
-    else {
-        return Ok(None);
-    };
-    let model = mv.int(0)?;
-    let (action, event_stage) = (mv.opt_text(2)?, mv.opt_int(3)?);
-    let withdrawn = action.as_deref() == Some("withdraw");
-    let code = match (action.as_deref(), event_stage) {
-        (Some("withdraw"), _) | (None, _) => mv.int(1)?,
-        (Some(_), Some(s)) => s,
-        (Some(_), None) => mv.int(1)?,
-    };
-    let lineage = db
-        .query(
-            "SELECT link, value FROM lineage WHERE model_id = ?1 ORDER BY link",
-            vals![model],
-        )?
-        .iter()
-        .map(|r| Ok((r.text(0)?, r.text(1)?)))
-        .collect::<Result<_>>()?;
-    let evaluations = db
-        .query(
-            "SELECT suite_kind, suite_id, result_id, verdict, at FROM evaluations
-              WHERE family = ?1 AND version = ?2 AND manifest_digest = ?3 ORDER BY at, id",
-            vals![family, version, manifest],
-        )?
-        .iter()
-        .map(|r| {
-            Ok(EvaluationView {
-                suite_kind: r.text(0)?,
-                suite_id: r.text(1)?,
-                result_id: r.text(2)?,
-                verdict: r.text(3)?,
-                at: r.u64(4)?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    Ok(Some(RegistryView {
-        stage: stage_name(code),
-        withdrawn,
-        lineage,
-        evaluations,
-    }))
-}
-
 fn stage_name(code: i64) -> String {
     u8::try_from(code)
         .ok()
@@ -279,62 +216,178 @@ fn stage_name(code: i64) -> String {
         .map_or_else(|| format!("stage {code}"), modelseal::identity::stage_name)
 }
 
-/// An install row (selected with [`INSTALL_COLS`]) with its models.
-pub(crate) fn install_view(db: &mut Db, r: &Row) -> Result<InstallView> {
-    let id = r.int(0)?;
-    let manifest = r.text(1)?;
-    let mut models = Vec::new();
-    for m in db.query(
-        "SELECT family, version, stage FROM install_models WHERE install_id = ?1 ORDER BY family",
-        vals![id],
+/// (family, version, manifest digest) of a released model version.
+type ModelKey = (String, String, String);
+
+/// What the registry says of each of `keys`, in five statements whatever
+/// their number: the release, its stage after signed events, lineage and
+/// evaluations.
+fn registry_views(
+    db: &mut Db,
+    keys: &[ModelKey],
+) -> Result<std::collections::HashMap<ModelKey, RegistryView>> {
+    use std::collections::{HashMap, HashSet};
+    let mut out = HashMap::new();
+    let wanted: HashSet<&ModelKey> = keys.iter().collect();
+    let mut manifests: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+    manifests.sort_unstable();
+    manifests.dedup();
+    let digests: Vec<Val> = manifests.iter().map(|d| Val::from(*d)).collect();
+    let mut models: HashMap<i64, ModelKey> = HashMap::new();
+    for mv in db.query_in(
+        "SELECT m.digest, mv.family, mv.version, mv.id, mv.stage,
+                (SELECT se.action FROM stage_events se
+                  WHERE se.family = mv.family AND se.version = mv.version
+                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1),
+                (SELECT se.stage FROM stage_events se
+                  WHERE se.family = mv.family AND se.version = mv.version
+                    AND se.manifest_digest = m.digest ORDER BY se.at DESC, se.id DESC LIMIT 1)
+           FROM model_versions mv JOIN manifests m ON m.id = mv.manifest_id
+          WHERE m.digest IN ({})",
+        &digests,
     )? {
-        let (family, version) = (m.text(0)?, m.text(1)?);
-        let registry = registry_view(db, &family, &version, &manifest)?;
-        models.push(ModelView {
-            family,
-            version,
-            stage: m.text(2)?,
-            registry,
-        });
+        let key = (mv.text(1)?, mv.text(2)?, mv.text(0)?);
+        if !wanted.contains(&key) {
+            continue;
+        }
+        let (action, event_stage) = (mv.opt_text(5)?, mv.opt_int(6)?);
+        let code = match (action.as_deref(), event_stage) {
+            (Some("withdraw") | None, _) | (Some(_), None) => mv.int(4)?,
+            (Some(_), Some(s)) => s,
+        };
+        models.insert(mv.int(3)?, key.clone());
+        out.insert(
+            key,
+            RegistryView {
+                stage: stage_name(code),
+                withdrawn: action.as_deref() == Some("withdraw"),
+                lineage: BTreeMap::new(),
+                evaluations: Vec::new(),
+            },
+        );
     }
-    Ok(InstallView {
-        manifest_digest: manifest,
-        kind: r.text(2)?,
-        bundle_version: r.text(3)?,
-        config: match (r.opt_text(4)?, r.opt_text(5)?) {
-            (Some(i), Some(v)) => Some(format!("{i}@{v}")),
-            _ => None,
-        },
-        config_digest: r.opt_text(6)?,
-        known_manifest: r.int(7)? != 0,
-        since: r.u64(8)?,
-        until: r.opt_u64(9)?,
-        last_sequence: r.u64(10)?,
-        last_report_at: r.u64(11)?,
-        models,
-    })
+    let ids: Vec<Val> = models.keys().map(|i| Val::Int(*i)).collect();
+    for r in db.query_in(
+        "SELECT model_id, link, value FROM lineage WHERE model_id IN ({})",
+        &ids,
+    )? {
+        if let Some(v) = models.get(&r.int(0)?).and_then(|k| out.get_mut(k)) {
+            v.lineage.insert(r.text(1)?, r.text(2)?);
+        }
+    }
+    for r in db.query_in(
+        "SELECT family, version, manifest_digest, suite_kind, suite_id, result_id, verdict, at
+           FROM evaluations WHERE manifest_digest IN ({}) ORDER BY at, id",
+        &digests,
+    )? {
+        let key = (r.text(0)?, r.text(1)?, r.text(2)?);
+        if let Some(v) = out.get_mut(&key) {
+            v.evaluations.push(EvaluationView {
+                suite_kind: r.text(3)?,
+                suite_id: r.text(4)?,
+                result_id: r.text(5)?,
+                verdict: r.text(6)?,
+                at: r.u64(7)?,
+            });
+        }
+    }
+    Ok(out)
 }
 
-/// What ECU `ecu` ran at `at` (now when `None`).
-pub(crate) fn install_at(db: &mut Db, ecu: i64, at: Option<u64>) -> Result<Option<InstallView>> {
-    let row = match at {
-        None => db.query_one(
+/// What each of `ecus` ran at `at` (now when `None`), with its models and
+/// what the registry says of them, in a handful of statements whatever the
+/// number of ECUs.
+pub(crate) fn installs_at(
+    db: &mut Db,
+    ecus: &[i64],
+    at: Option<u64>,
+) -> Result<std::collections::HashMap<i64, InstallView>> {
+    use std::collections::HashMap;
+    let ids: Vec<Val> = ecus.iter().map(|i| Val::Int(*i)).collect();
+    let rows = match at {
+        None => db.query_in(
             &format!(
-                "SELECT {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
-                   JOIN reports r ON r.id = i.last_report WHERE e.id = ?1"
+                "SELECT e.id, {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
+                   JOIN reports r ON r.id = i.last_report WHERE e.id IN ({{}})"
             ),
-            vals![ecu],
+            &ids,
         )?,
-        Some(t) => db.query_one(
+        // The time is a number, written into the statement.
+        Some(t) => db.query_in(
             &format!(
-                "SELECT {INSTALL_COLS} FROM installs i JOIN reports r ON r.id = i.last_report
-                  WHERE i.ecu_id = ?1 AND i.since <= ?2 AND (i.until IS NULL OR i.until > ?2)
-                  ORDER BY i.since DESC, i.id DESC LIMIT 1"
+                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN reports r ON r.id = i.last_report
+                  WHERE i.ecu_id IN ({{}}) AND i.since <= {t} AND (i.until IS NULL OR i.until > {t})
+                  ORDER BY i.ecu_id, i.since DESC, i.id DESC",
+                t = i64::try_from(t).unwrap_or(i64::MAX)
             ),
-            vals![ecu, int(t)],
+            &ids,
         )?,
     };
-    row.map(|r| install_view(db, &r)).transpose()
+    let mut found: HashMap<i64, (i64, InstallView)> = HashMap::new();
+    for r in &rows {
+        let ecu = r.int(0)?;
+        if found.contains_key(&ecu) {
+            continue; // an older install at the same time: the newest wins
+        }
+        found.insert(
+            ecu,
+            (
+                r.int(1)?,
+                InstallView {
+                    manifest_digest: r.text(2)?,
+                    kind: r.text(3)?,
+                    bundle_version: r.text(4)?,
+                    config: match (r.opt_text(5)?, r.opt_text(6)?) {
+                        (Some(i), Some(v)) => Some(format!("{i}@{v}")),
+                        _ => None,
+                    },
+                    config_digest: r.opt_text(7)?,
+                    known_manifest: r.int(8)? != 0,
+                    since: r.u64(9)?,
+                    until: r.opt_u64(10)?,
+                    last_sequence: r.u64(11)?,
+                    last_report_at: r.u64(12)?,
+                    models: Vec::new(),
+                },
+            ),
+        );
+    }
+    let by_install: HashMap<i64, i64> = found.iter().map(|(e, (i, _))| (*i, *e)).collect();
+    let install_ids: Vec<Val> = by_install.keys().map(|i| Val::Int(*i)).collect();
+    let mut models: Vec<(i64, String, String, String)> = Vec::new();
+    for m in db.query_in(
+        "SELECT install_id, family, version, stage FROM install_models WHERE install_id IN ({})",
+        &install_ids,
+    )? {
+        models.push((m.int(0)?, m.text(1)?, m.text(2)?, m.text(3)?));
+    }
+    models.sort();
+    let keys: Vec<ModelKey> = models
+        .iter()
+        .filter_map(|(i, f, v, _)| {
+            let ecu = by_install.get(i)?;
+            let manifest = found.get(ecu)?.1.manifest_digest.clone();
+            Some((f.clone(), v.clone(), manifest))
+        })
+        .collect();
+    let registry = registry_views(db, &keys)?;
+    for (install, family, version, stage) in models {
+        let Some((_, view)) = by_install.get(&install).and_then(|e| found.get_mut(e)) else {
+            continue;
+        };
+        let key = (
+            family.clone(),
+            version.clone(),
+            view.manifest_digest.clone(),
+        );
+        view.models.push(ModelView {
+            family,
+            version,
+            stage,
+            registry: registry.get(&key).cloned(),
+        });
+    }
+    Ok(found.into_iter().map(|(e, (_, v))| (e, v)).collect())
 }
 
 /// An ECU row: where and when it was fitted.
@@ -396,27 +449,30 @@ impl Inventory {
             )?
             .map(|r| assignment(&r))
             .transpose()?;
-        let mut ecus = Vec::new();
-        for e in ecus_at(db, vehicle, at)? {
-            let id = e.id;
-            let key = db
-                .query_one(
-                    "SELECT algorithm, key_id FROM ecu_keys
-                      WHERE ecu_id = ?1 AND retired_at IS NULL AND revoked_at IS NULL",
-                    vals![id],
-                )?
-                .map(|r| Ok::<_, Error>(format!("{}:{}", r.text(0)?, r.text(1)?)))
-                .transpose()?;
-            ecus.push(EcuView {
+        let fitted = ecus_at(db, vehicle, at)?;
+        let ids: Vec<i64> = fitted.iter().map(|e| e.id).collect();
+        let id_vals: Vec<Val> = ids.iter().map(|i| Val::Int(*i)).collect();
+        let mut keys: std::collections::HashMap<i64, String> = Default::default();
+        for r in db.query_in(
+            "SELECT ecu_id, algorithm, key_id FROM ecu_keys
+              WHERE ecu_id IN ({}) AND retired_at IS NULL AND revoked_at IS NULL",
+            &id_vals,
+        )? {
+            keys.insert(r.int(0)?, format!("{}:{}", r.text(1)?, r.text(2)?));
+        }
+        let mut installed = installs_at(db, &ids, at)?;
+        let ecus = fitted
+            .into_iter()
+            .map(|e| EcuView {
+                key: keys.remove(&e.id),
+                installed: installed.remove(&e.id),
                 position: e.position,
                 hardware_id: e.hardware_id,
                 serial: e.serial,
                 fitted_at: e.fitted_at,
                 removed_at: e.removed_at,
-                key,
-                installed: install_at(db, id, at)?,
-            });
-        }
+            })
+            .collect();
         Ok(VehicleView {
             vin: vin.to_owned(),
             at,
@@ -619,8 +675,11 @@ impl Inventory {
         let mut by_position: BTreeMap<String, (Option<InstallView>, Option<InstallView>)> =
             BTreeMap::new();
         for (slot, t) in [(0, t1), (1, t2)] {
-            for ecu in ecus_at(db, vehicle, Some(t))? {
-                let i = install_at(db, ecu.id, Some(t))?;
+            let fitted = ecus_at(db, vehicle, Some(t))?;
+            let ids: Vec<i64> = fitted.iter().map(|e| e.id).collect();
+            let mut installed = installs_at(db, &ids, Some(t))?;
+            for ecu in fitted {
+                let i = installed.remove(&ecu.id);
                 let e = by_position.entry(ecu.position).or_default();
                 if slot == 0 {
                     e.0 = i;
