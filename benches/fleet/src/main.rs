@@ -247,9 +247,11 @@ fn main() {
     const T2: u64 = T1 + 86_400;
     let (mut signed, mut verified) = (Ingest::default(), Ingest::default());
     let mut raw = 0.0;
+    // Chunks small enough that each half of the fleet gets several.
+    let chunk = CHUNK_VEHICLES.min((a.vehicles / 4).max(1));
     let mut v = 0;
     while v < a.vehicles {
-        let to = (v + CHUNK_VEHICLES).min(a.vehicles);
+        let to = (v + chunk).min(a.vehicles);
         let reports = sign(&fleet, v, to, 1, T1, false);
         if v == 0 {
             raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);

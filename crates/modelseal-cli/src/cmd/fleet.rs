@@ -2,15 +2,16 @@
 //! vehicles, their ECUs and device keys, what each should run, what each
 //! reported it runs — and the questions it answers.
 
+use crate::cmd::registry::PageArgs;
 use crate::out::{CmdResult, Ctx, Failure, parse_time};
 use clap::{Args, Subcommand};
 use modelseal::inspect::time_text;
 use modelseal::report::EcuPublicKey;
+use modelseal_fleet::Inventory;
 use modelseal_fleet::enroll::{Enrolled, Enrolment, parse_cmdb};
 use modelseal_fleet::incident::{NewIncident, OnlineResult};
 use modelseal_fleet::ingest::{DEFAULT_BATCH, IngestOptions};
 use modelseal_fleet::query::{Filter, InstallView, VehicleView};
-use modelseal_fleet::{Inventory, Page};
 use modelseal_registry::parse_family_version;
 use std::fmt::Write as _;
 use std::io::Read as _;
@@ -35,25 +36,6 @@ impl FleetDb {
             .or_else(|| std::env::var("MODELSEAL_REGISTRY").ok())
             .unwrap_or_else(|| "modelseal-registry.db".into());
         Ok(Inventory::open(&target)?)
-    }
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct PageArgs {
-    /// Most items to print.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    limit: u64,
-    /// Items to skip (the `next_offset` of the previous page).
-    #[arg(long, default_value_t = 0)]
-    offset: u64,
-}
-
-impl PageArgs {
-    fn page(&self) -> Page {
-        Page {
-            offset: self.offset,
-            limit: self.limit,
-        }
     }
 }
 

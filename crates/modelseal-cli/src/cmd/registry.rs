@@ -59,7 +59,7 @@ pub(crate) struct PageArgs {
 }
 
 impl PageArgs {
-    fn page(&self) -> Page {
+    pub(crate) fn page(&self) -> Page {
         Page {
             offset: self.offset,
             limit: self.limit,
