@@ -3,7 +3,7 @@
 //! key rotation and revocation, assignment. History is kept: nothing here
 //! overwrites a row that said something about the past.
 
-use crate::db::{Db, int};
+use crate::db::{Db, Val, int};
 use crate::{Error, Inventory, Result, now, vals};
 use modelseal::report::EcuPublicKey;
 use serde::{Deserialize, Serialize};
@@ -182,8 +182,6 @@ pub enum Enrolled {
 #[derive(Debug, Clone)]
 pub(crate) struct Fitted {
     pub(crate) id: i64,
-    pub(crate) hardware_id: String,
-    pub(crate) serial: String,
     pub(crate) key: Option<(String, Vec<u8>)>,
 }
 
@@ -193,11 +191,7 @@ impl Inventory {
     /// replacement; without it, that is a conflict.
     pub fn enroll(&mut self, ecus: &[Enrolment], replace: bool) -> Result<Vec<Enrolled>> {
         let at = now();
-        self.db.transaction(|db| {
-            ecus.iter()
-                .map(|e| enroll_one(db, e, replace, at))
-                .collect()
-        })
+        self.db.transaction(|db| enroll_all(db, ecus, replace, at))
     }
 
     /// Retires the key in force of the ECU at `vin`/`position` and puts
@@ -341,7 +335,7 @@ pub(crate) fn vehicle_id(db: &mut Db, vin: &str) -> Result<Option<i64>> {
 /// The ECU fitted at `vin`/`position` now, with its key in force.
 pub(crate) fn fitted(db: &mut Db, vin: &str, position: &str) -> Result<Option<Fitted>> {
     let row = db.query_one(
-        "SELECT e.id, e.hardware_id, e.serial, k.key_id, k.public_key
+        "SELECT e.id, k.key_id, k.public_key
            FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
            LEFT JOIN ecu_keys k ON k.ecu_id = e.id AND k.retired_at IS NULL AND k.revoked_at IS NULL
           WHERE v.vin = ?1 AND e.position = ?2 AND e.removed_at IS NULL",
@@ -350,10 +344,8 @@ pub(crate) fn fitted(db: &mut Db, vin: &str, position: &str) -> Result<Option<Fi
     row.map(|r| {
         Ok(Fitted {
             id: r.int(0)?,
-            hardware_id: r.text(1)?,
-            serial: r.text(2)?,
-            key: match r.opt_text(3)? {
-                Some(id) => Some((id, r.blob(4)?)),
+            key: match r.opt_text(1)? {
+                Some(id) => Some((id, r.blob(2)?)),
                 None => None,
             },
         })
@@ -376,67 +368,191 @@ fn insert_key(db: &mut Db, ecu: i64, key: &EcuPublicKey, at: u64) -> Result<()> 
     Ok(())
 }
 
-fn enroll_one(db: &mut Db, e: &Enrolment, replace: bool, now: u64) -> Result<Enrolled> {
-    let at = e.fitted_at.unwrap_or(now);
-    let vehicle = match vehicle_id(db, &e.vin)? {
-        Some(v) => v,
-        None => db
-            .query_one(
-                "INSERT INTO vehicles (vin, enrolled_at) VALUES (?1, ?2) RETURNING id",
-                vals![&e.vin, int(now)],
-            )?
-            .ok_or(Error::Internal {
-                invariant: "INSERT … RETURNING returns the row",
-            })?
-            .int(0)?,
-    };
-    // The same ECU fitted anywhere else is a conflict: it is one device.
-    if let Some(r) = db.query_one(
-        "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-          WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NULL
-            AND NOT (e.vehicle_id = ?3 AND e.position = ?4)",
-        vals![&e.hardware_id, &e.serial, vehicle, &e.position],
+/// Enrols `ecus` in the caller's transaction, in a handful of statements
+/// whatever their number: what is fitted where is read once, each
+/// enrolment is decided against it (and against the ones before it in the
+/// list), and the new vehicles, ECUs and keys are appended in bulk. A
+/// replacement ends the old ECU as it is decided.
+fn enroll_all(db: &mut Db, ecus: &[Enrolment], replace: bool, now: u64) -> Result<Vec<Enrolled>> {
+    use std::collections::HashMap;
+    let conflict = |m: String| Err(Error::Conflict(m));
+    let mut vins: Vec<&str> = ecus.iter().map(|e| e.vin.as_str()).collect();
+    vins.sort_unstable();
+    vins.dedup();
+    let mut serials: Vec<&str> = ecus.iter().map(|e| e.serial.as_str()).collect();
+    serials.sort_unstable();
+    serials.dedup();
+    let as_text = |v: &[&str]| v.iter().map(|x| Val::from(*x)).collect::<Vec<_>>();
+    let mut vehicles: HashMap<String, Option<i64>> = HashMap::new();
+    for r in db.query_in(
+        "SELECT vin, id FROM vehicles WHERE vin IN ({})",
+        &as_text(&vins),
     )? {
-        return Err(Error::Conflict(format!(
-            "ECU {} serial {} is fitted in {} at {}; remove it there first",
-            e.hardware_id,
-            e.serial,
-            r.text(0)?,
-            r.text(1)?
-        )));
+        vehicles.insert(r.text(0)?, Some(r.int(1)?));
     }
-    let mut outcome = Enrolled::New;
-    if let Some(f) = fitted(db, &e.vin, &e.position)? {
-        if f.serial == e.serial && f.hardware_id == e.hardware_id {
-            return match &f.key {
-                Some((id, _)) if *id == e.key.key_id() => Ok(Enrolled::Unchanged),
-                _ => Err(Error::Conflict(format!(
+    // What is fitted now: by (VIN, position), and by (hardware id, serial).
+    // `None` as the ECU id marks one enrolled earlier in this list.
+    struct Slot {
+        id: Option<i64>,
+        hardware_id: String,
+        serial: String,
+        key_id: Option<String>,
+    }
+    let mut at_position: HashMap<(String, String), Slot> = HashMap::new();
+    for r in db.query_in(
+        "SELECT v.vin, e.position, e.id, e.hardware_id, e.serial, k.key_id
+           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+           LEFT JOIN ecu_keys k ON k.ecu_id = e.id AND k.retired_at IS NULL AND k.revoked_at IS NULL
+          WHERE v.vin IN ({}) AND e.removed_at IS NULL",
+        &as_text(&vins),
+    )? {
+        at_position.insert(
+            (r.text(0)?, r.text(1)?),
+            Slot {
+                id: Some(r.int(2)?),
+                hardware_id: r.text(3)?,
+                serial: r.text(4)?,
+                key_id: r.opt_text(5)?,
+            },
+        );
+    }
+    let mut placed: HashMap<(String, String), (String, String)> = HashMap::new();
+    for r in db.query_in(
+        "SELECT e.hardware_id, e.serial, v.vin, e.position
+           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+          WHERE e.serial IN ({}) AND e.removed_at IS NULL",
+        &as_text(&serials),
+    )? {
+        placed.insert((r.text(0)?, r.text(1)?), (r.text(2)?, r.text(3)?));
+    }
+    let mut outcomes = Vec::with_capacity(ecus.len());
+    let mut new: Vec<&Enrolment> = Vec::new();
+    for e in ecus {
+        let device = (e.hardware_id.clone(), e.serial.clone());
+        let here = (e.vin.clone(), e.position.clone());
+        // The same ECU fitted anywhere else is a conflict: it is one device.
+        if let Some((vin, position)) = placed.get(&device) {
+            if (vin, position) != (&here.0, &here.1) {
+                return conflict(format!(
+                    "ECU {} serial {} is fitted in {vin} at {position}; remove it there first",
+                    e.hardware_id, e.serial
+                ));
+            }
+        }
+        let mut outcome = Enrolled::New;
+        if let Some(slot) = at_position.get(&here) {
+            if slot.serial == e.serial && slot.hardware_id == e.hardware_id {
+                if slot.key_id.as_deref() == Some(e.key.key_id().as_str()) {
+                    outcomes.push(Enrolled::Unchanged);
+                    continue;
+                }
+                return conflict(format!(
                     "{} {}: serial {} is enrolled with another key; rotate it with `fleet key rotate`",
                     e.vin, e.position, e.serial
-                ))),
+                ));
+            }
+            if !replace {
+                return conflict(format!(
+                    "{} {}: serial {} is fitted there; give --replace to record {} as its replacement",
+                    e.vin, e.position, slot.serial, e.serial
+                ));
+            }
+            let Some(old) = slot.id else {
+                return conflict(format!(
+                    "{} {}: the list names this position twice",
+                    e.vin, e.position
+                ));
             };
+            remove_ecu(db, old, e.fitted_at.unwrap_or(now))?;
+            placed.remove(&(slot.hardware_id.clone(), slot.serial.clone()));
+            outcome = Enrolled::Replaced;
         }
-        if !replace {
-            return Err(Error::Conflict(format!(
-                "{} {}: serial {} is fitted there; give --replace to record {} as its replacement",
-                e.vin, e.position, f.serial, e.serial
-            )));
-        }
-        remove_ecu(db, f.id, at)?;
-        outcome = Enrolled::Replaced;
+        at_position.insert(
+            here.clone(),
+            Slot {
+                id: None,
+                hardware_id: e.hardware_id.clone(),
+                serial: e.serial.clone(),
+                key_id: Some(e.key.key_id()),
+            },
+        );
+        placed.insert(device, here);
+        vehicles.entry(e.vin.clone()).or_insert(None);
+        new.push(e);
+        outcomes.push(outcome);
     }
-    let ecu = db
-        .query_one(
-            "INSERT INTO ecus (vehicle_id, position, hardware_id, serial, fitted_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            vals![vehicle, &e.position, &e.hardware_id, &e.serial, int(at)],
-        )?
-        .ok_or(Error::Internal {
-            invariant: "INSERT … RETURNING returns the row",
-        })?
-        .int(0)?;
-    insert_key(db, ecu, &e.key, at)?;
-    Ok(outcome)
+    // Appends: new vehicles, then the ECUs and their keys.
+    let missing: Vec<String> = {
+        let mut m: Vec<String> = vehicles
+            .iter()
+            .filter(|(_, id)| id.is_none())
+            .map(|(v, _)| v.clone())
+            .collect();
+        m.sort();
+        m
+    };
+    let vehicle_ids = db.reserve_ids("vehicles", missing.len())?;
+    let mut rows = Vec::with_capacity(missing.len());
+    for (vin, id) in missing.iter().zip(&vehicle_ids) {
+        vehicles.insert(vin.clone(), Some(*id));
+        rows.push(vec![Val::Int(*id), Val::from(vin), int(now)]);
+    }
+    db.copy_in("vehicles", &["id", "vin", "enrolled_at"], &rows)?;
+    let ecu_ids = db.reserve_ids("ecus", new.len())?;
+    let key_ids = db.reserve_ids("ecu_keys", new.len())?;
+    let (mut ecu_rows, mut key_rows) =
+        (Vec::with_capacity(new.len()), Vec::with_capacity(new.len()));
+    for ((e, ecu), key) in new.iter().zip(&ecu_ids).zip(&key_ids) {
+        let vehicle = vehicles
+            .get(&e.vin)
+            .copied()
+            .flatten()
+            .ok_or(Error::Internal {
+                invariant: "every vehicle of the list has an id",
+            })?;
+        let at = int(e.fitted_at.unwrap_or(now));
+        ecu_rows.push(vec![
+            Val::Int(*ecu),
+            Val::Int(vehicle),
+            Val::from(&e.position),
+            Val::from(&e.hardware_id),
+            Val::from(&e.serial),
+            at.clone(),
+        ]);
+        key_rows.push(vec![
+            Val::Int(*key),
+            Val::Int(*ecu),
+            Val::from(e.key.algorithm().name()),
+            Val::Blob(e.key.bytes()),
+            Val::from(e.key.key_id()),
+            at,
+        ]);
+    }
+    db.copy_in(
+        "ecus",
+        &[
+            "id",
+            "vehicle_id",
+            "position",
+            "hardware_id",
+            "serial",
+            "fitted_at",
+        ],
+        &ecu_rows,
+    )?;
+    db.copy_in(
+        "ecu_keys",
+        &[
+            "id",
+            "ecu_id",
+            "algorithm",
+            "public_key",
+            "key_id",
+            "added_at",
+        ],
+        &key_rows,
+    )?;
+    Ok(outcomes)
 }
 
 /// Records an ECU as removed: its current install ends now, its keys are

@@ -599,6 +599,33 @@ fn cmdb_exports_enrol_all_or_nothing() {
         inv.show("V3", None).is_err(),
         "nothing of the file was kept"
     );
+    // One file naming one device in two places, or one position twice.
+    let twice = vec![
+        EnrolmentRow {
+            vin: "V4".into(),
+            serial: "S40".into(),
+            ..rows[0].clone()
+        },
+        EnrolmentRow {
+            vin: "V5".into(),
+            serial: "S40".into(),
+            ..rows[0].clone()
+        },
+    ];
+    let e: Vec<_> = twice.iter().map(|r| r.parse().unwrap()).collect();
+    inv.enroll(&e, false)
+        .expect_err("one device, one place, within a file too");
+    let mut same_position = twice.clone();
+    same_position[1].vin = "V4".into();
+    same_position[1].serial = "S41".into();
+    let e: Vec<_> = same_position.iter().map(|r| r.parse().unwrap()).collect();
+    inv.enroll(&e, false).expect_err("a position named twice");
+    inv.enroll(&e, true)
+        .expect_err("a position named twice, even with --replace");
+    assert!(
+        inv.show("V4", None).is_err(),
+        "nothing of those files was kept"
+    );
     // Bad rows are named.
     assert!(parse_cmdb("vin,position\nV1,x\n").is_err());
     let short = EnrolmentRow {
