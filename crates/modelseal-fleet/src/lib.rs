@@ -50,20 +50,11 @@ impl Inventory {
 }
 
 /// The current time, seconds since the Unix epoch.
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+pub(crate) use modelseal_registry::now;
 
 /// A page cut from rows fetched with `limit + 1`.
-pub(crate) fn paged<T>(mut items: Vec<T>, page: Page) -> Paged<T> {
-    let more = items.len() as u64 > page.limit;
-    items.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
-    Paged {
-        next_offset: more.then_some(page.offset + page.limit),
-        items,
-    }
+pub(crate) fn paged<T>(items: Vec<T>, page: Page) -> Paged<T> {
+    Paged::from_fetched(items, page)
 }
 
 /// `LIMIT ?a OFFSET ?b` values for a page (one extra row, to know whether

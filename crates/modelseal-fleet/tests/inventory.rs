@@ -635,12 +635,15 @@ fn cmdb_exports_enrol_all_or_nothing() {
     assert!(short.parse().is_err());
 }
 
-#[test]
-fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
-    let mut server = pg::Postgres::start();
-    let url = server.database();
-    let mut inv = Inventory::open(&url).unwrap();
-    let mut ecus: Vec<Ecu> = (0..40)
+/// `vehicles` cameras enrolled, and their reports for `rounds` rounds (in
+/// round order), cycling through `versions` versions `v0`, `v1`, …
+fn cameras(
+    inv: &mut Inventory,
+    vehicles: usize,
+    rounds: u64,
+    versions: u64,
+) -> Vec<(String, Vec<u8>)> {
+    let mut ecus: Vec<Ecu> = (0..vehicles)
         .map(|i| {
             Ecu::new(
                 &format!("VIN{i:05}"),
@@ -653,12 +656,21 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
     let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
     inv.enroll(&all, false).unwrap();
     let mut reports = Vec::new();
-    for round in 0..100 {
+    for round in 0..rounds {
         for e in &mut ecus {
-            let v = format!("v{}", round % 3);
+            let v = format!("v{}", round % versions);
             reports.push((String::new(), e.report(&v, 1, T0 + round)));
         }
     }
+    reports
+}
+
+#[test]
+fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
+    let mut server = pg::Postgres::start();
+    let url = server.database();
+    let mut inv = Inventory::open(&url).unwrap();
+    let reports = cameras(&mut inv, 40, 100, 3);
     const BATCH: usize = 50;
     let again = reports.clone();
     let worker = std::thread::spawn(move || {
@@ -724,25 +736,7 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
 /// consistent; on both engines.
 fn concurrent(target: &str) {
     let mut inv = Inventory::open(target).unwrap();
-    let mut ecus: Vec<Ecu> = (0..30)
-        .map(|i| {
-            Ecu::new(
-                &format!("VIN{i:05}"),
-                "front_camera",
-                &format!("FC-{i}"),
-                Algorithm::Ed25519,
-            )
-        })
-        .collect();
-    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
-    inv.enroll(&all, false).unwrap();
-    let mut reports = Vec::new();
-    for round in 0..20 {
-        for e in &mut ecus {
-            let v = format!("v{}", round % 4);
-            reports.push((String::new(), e.report(&v, 1, T0 + round)));
-        }
-    }
+    let reports = cameras(&mut inv, 30, 20, 4);
     let total = reports.len();
     // Four writers: each takes the whole input, in its own order.
     let handles: Vec<_> = (0..4)

@@ -34,7 +34,7 @@ pub use error::{Error, ErrorClass, Result};
 pub use store::Store;
 
 /// The current time, seconds since the Unix epoch.
-pub(crate) fn now() -> u64 {
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -95,7 +95,7 @@ pub struct Paged<T> {
 
 impl<T> Paged<T> {
     /// Cuts `items` (fetched with `limit + 1`) to a page.
-    pub(crate) fn from_fetched(mut items: Vec<T>, page: Page) -> Self {
+    pub fn from_fetched(mut items: Vec<T>, page: Page) -> Self {
         let more = items.len() as u64 > page.limit;
         items.truncate(page.limit as usize);
         Self {
