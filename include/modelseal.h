@@ -505,6 +505,11 @@ enum modelseal_status
      */
     MODELSEAL_STATUS_VERITY_MISALIGNED = 42,
     /**
+     * The bundle declares an artifact with an fs-verity digest and the
+     * context was not told to accept them (`modelseal_verifier_accept_verity`).
+     */
+    MODELSEAL_STATUS_VERITY_NOT_ACCEPTED = 43,
+    /**
      * A required pointer argument is NULL (or a NULL buffer with a nonzero
      * length).
      */
@@ -1101,6 +1106,28 @@ modelseal_status modelseal_verifier_init(struct modelseal_verifier *ctx,
                                          size_t root_len,
                                          const struct modelseal_policy *policy,
                                          const struct modelseal_sha256_engine *engine);
+
+/**
+ * Makes an initialised context accept artifacts whose digest is an
+ * fs-verity digest (checked as they stream, in the context's fixed memory:
+ * the whole-bundle and per-chunk paths alike). Without this call such a
+ * bundle is refused with `_VERITY_NOT_ACCEPTED` once its signatures
+ * check, before any artifact byte is read. Call it after
+ * `modelseal_verifier_init` (which forgets it) and before verifying; it
+ * forgets any verification in progress or done on the context.
+ *
+ * A firmware that never calls it does not link the fs-verity tree hasher
+ * (about 3 KB of flash on a Cortex-M4): the boot check of flat digests
+ * carries none of its code. Verify on read (`modelseal_verity_*`) needs
+ * no call.
+ *
+ * Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+ * initialised); `_NULL_ARGUMENT`; `_MISALIGNED_CONTEXT`.
+ *
+ * # Safety
+ * `ctx` is an initialised context used by nobody else during the call.
+ */
+modelseal_status modelseal_verifier_accept_verity(struct modelseal_verifier *ctx);
 
 /**
  * Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a

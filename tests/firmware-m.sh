@@ -3,7 +3,7 @@
 # examples/firmware-m/, linked against the ECU build of the library (small
 # crypto backends) for Cortex-M4F (thumbv7em-none-eabihf, QEMU mps2-an386)
 # and Cortex-M3 (thumbv7m-none-eabi, QEMU mps2-an385), runs under QEMU on
-# four bundles the modelseal command makes in the same run; each run must
+# five bundles the modelseal command makes in the same run; each run must
 # exit (semihosting) with its exact status:
 #
 #   good      2-of-3 signed release                  0  (and the manifest digest
@@ -12,9 +12,11 @@
 #   tampered  one artifact byte flipped             27  ARTIFACT_DIGEST_MISMATCH
 #   rollback  security counter 4, device floor 5    20  ROLLBACK
 #   wrong-hw  built for hardware HW-RC-0007         16  WRONG_HARDWARE
+#   verity    weights under an fs-verity digest     43  VERITY_NOT_ACCEPTED
+#             (the same, firmware built VERITY=1)    0
 #
 # The host's `modelseal verify` with the same device policy must agree on
-# every bundle. Installs the cross compiler, QEMU and the Rust targets when
+# the first four. Installs the cross compiler, QEMU and the Rust targets when
 # missing (examples/firmware-m/setup.sh). Uses $CARGO_TARGET_DIR when set.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,11 +65,14 @@ done
 echo "   host verifier: good accepted (digest ${digest:0:16}..., floor $host_floor), the others rejected"
 
 # case:expected-status:expected-line
+# bundle:accept fs-verity (VERITY=):expected exit:expected line
 cases=(
-  "good:0:boot ok: bundle verified"
-  "tampered:27:(status 27, at verify_bundle)"
-  "rollback:20:(status 20, at verify_bundle)"
-  "wrong-hw:16:(status 16, at verify_bundle)"
+  "good:0:0:boot ok: bundle verified"
+  "tampered:0:27:(status 27, at verify_bundle)"
+  "rollback:0:20:(status 20, at verify_bundle)"
+  "wrong-hw:0:16:(status 16, at verify_bundle)"
+  "verity:0:43:(status 43, at verify_bundle)"
+  "verity:1:0:boot ok: bundle verified"
 )
 
 for cpu in "cortex-m4:thumbv7em-none-eabihf:mps2-an386" "cortex-m3:thumbv7m-none-eabi:mps2-an385"; do
@@ -79,11 +84,13 @@ for cpu in "cortex-m4:thumbv7em-none-eabihf:mps2-an386" "cortex-m3:thumbv7m-none
   lib_dir=$target/$rust_target/ecu
   [ -f "$lib_dir/libmodelseal.a" ] || { echo "no $lib_dir/libmodelseal.a" >&2; exit 1; }
   for c in "${cases[@]}"; do
-    IFS=: read -r case want line <<<"$c"
-    elf=$out/$name/$case.elf
-    log=$out/$name/$case.log
-    if ! make --no-print-directory -s -C examples/firmware-m CPU="$name" \
-      MODELSEAL_LIB_DIR="$lib_dir" ROOT_FILE="$b/root.msr" BUNDLE_FILE="$b/$case.msb" \
+    IFS=: read -r bundle verity want line <<<"$c"
+    case=$bundle
+    [ "$verity" = 1 ] && case="$bundle (fs-verity accepted)"
+    elf=$out/$name/$bundle-v$verity.elf
+    log=$out/$name/$bundle-v$verity.log
+    if ! make --no-print-directory -s -C examples/firmware-m CPU="$name" VERITY="$verity" \
+      MODELSEAL_LIB_DIR="$lib_dir" ROOT_FILE="$b/root.msr" BUNDLE_FILE="$b/$bundle.msb" \
       COUNTER_FLOOR="$FLOOR" OUT="$elf" >"$out/build.log" 2>&1; then
       cat "$out/build.log"
       bad "$name $case: firmware did not build"

@@ -736,6 +736,7 @@ fn the_reader_path_needs_room_for_the_head() {
     let b = standard_bundle();
     let root = provisioned_root();
     let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    v.accept_verity();
     let mut small = vec![0u8; head_len(&b) + MIN_READ_CHUNK - 1];
     let mut r: &[u8] = &b;
     assert_eq!(
@@ -748,6 +749,50 @@ fn the_reader_path_needs_room_for_the_head() {
             "chunk {chunk}"
         );
     }
+}
+
+#[test]
+fn a_verifier_not_accepting_fs_verity_refuses_it_before_any_artifact_byte() {
+    use modelseal_core::bundle::{ReadAt, ReadFailure};
+    /// The bundle, remembering how far it was read.
+    struct Watched<'b>(&'b [u8], u64);
+    impl ReadAt for Watched<'_> {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ReadFailure> {
+            self.1 = self.1.max(offset + buf.len() as u64);
+            let mut r: &[u8] = self.0;
+            r.read_exact_at(offset, buf)
+        }
+    }
+    let b = standard_bundle();
+    let root = provisioned_root();
+    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
+    assert!(!v.accepts_verity());
+    assert_eq!(
+        v.verify_bundle_bytes(&b).unwrap_err(),
+        Error::VerityNotAccepted
+    );
+    assert_eq!(
+        v.verify_head(&b[..head_len(&b)]).map(|_| ()).unwrap_err(),
+        Error::VerityNotAccepted
+    );
+    let mut watched = Watched(&b, 0);
+    let mut work = vec![0u8; head_len(&b) + MIN_READ_CHUNK];
+    assert_eq!(
+        v.verify_bundle(&mut watched, &mut work)
+            .map(|_| ())
+            .unwrap_err(),
+        Error::VerityNotAccepted
+    );
+    assert_eq!(watched.1, head_len(&b) as u64, "read past the head");
+    // Flat digests need no acceptance; accepting then takes the standard
+    // bundle.
+    assert!(v.verify_bundle_bytes(&flat_bundle()).is_ok());
+    v.accept_verity();
+    assert!(v.accepts_verity());
+    assert!(v.verify_bundle_bytes(&b).is_ok());
 }
 
 // ------------------------------------------------------------ tampering

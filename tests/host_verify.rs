@@ -214,6 +214,7 @@ fn sessions_join_only_sessions_of_the_same_verified_head() {
     let mut sv =
         modelseal_core::Verifier::new(&f.root, sc_policy, modelseal_core::SoftSha256::new())
             .expect("root");
+    sv.accept_verity();
     let sc_session = sv.verify_head(&sc_bundle).expect("system configuration");
     assert_eq!(main.join(&sc_session), Err(Error::InvalidState));
     drop(all);

@@ -318,6 +318,7 @@ fn request_is_checked() {
     );
     // Too small an output buffer.
     let mut v = Verifier::new(&provisioned_root(), policy(), SoftSha256::new()).unwrap();
+    v.accept_verity();
     let b = standard_bundle();
     let i = v.verify_bundle_bytes(&b).unwrap();
     let mut out = [0u8; 100];

@@ -247,6 +247,7 @@ fn nist_cavp_sha256_through_engine_and_streaming_paths() {
         let b = modelseal_tests::bundle(&[], &m, &["c1", "c2"], &[&v.msg]);
         let mut verifier =
             Verifier::new(&root, modelseal_tests::policy(), Counting::default()).unwrap();
+        verifier.accept_verity();
         let mut s = verifier
             .verify_head(&b[..modelseal_tests::head_len(&b)])
             .unwrap();

@@ -311,6 +311,7 @@ fn core_verify(root: &[u8], bundle: &Path) -> f64 {
     let mut work = vec![0u8; head_len + MIB as usize];
     let start = Instant::now();
     let mut v = Verifier::new(root, bench_policy(), SoftSha256::new()).expect("root");
+    v.accept_verity();
     let installed = v
         .verify_bundle(&mut FileSource(f, len), &mut work)
         .expect("verifies");
@@ -363,6 +364,7 @@ fn boot_check() -> (f64, f64, f64) {
                 SoftSha256::new(),
             )
             .expect("root");
+            v.accept_verity();
             let i = v
                 .verify_bundle_bytes(std::hint::black_box(&b))
                 .expect("verifies");

@@ -26,7 +26,8 @@
  *             linked in (KEEP_FILE lists them);
  *   (any of these with STATUS_TEXT=0: statuses printed as numbers, the
  *             version string and the status messages not linked: the boot
- *             check exactly as the footprint goals define it)
+ *             check exactly as the footprint goals define it; with
+ *             VERITY=1: the device also accepts fs-verity digests)
  *   measure   the boot check between two reads of a CMSDK timer, on a
  *             painted stack: prints the peak stack and the timer ticks (under
  *             `qemu-system-arm -icount shift=0` one guest instruction is one
@@ -164,6 +165,12 @@ static modelseal_status boot_check(boot_result *r) {
     r->step = "init";
     s = modelseal_verifier_init(&verifier, fw_root, (size_t)(fw_root_end - fw_root), &policy,
                                 NULL);
+#ifdef FW_ACCEPT_VERITY
+    /* This ECU takes weights under fs-verity digests; without the call
+     * (the default build) they are refused and the tree hasher is not
+     * linked. */
+    if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_accept_verity(&verifier);
+#endif
     if (s != MODELSEAL_STATUS_OK) return s;
 
     partition.base = fw_bundle;
@@ -251,6 +258,9 @@ static modelseal_status measured_boot_check(boot_result *r) {
         if (hs == MODELSEAL_STATUS_OK)
             hs = modelseal_verifier_init(&verifier, fw_root, (size_t)(fw_root_end - fw_root),
                                          &policy, NULL);
+#ifdef FW_ACCEPT_VERITY
+        if (hs == MODELSEAL_STATUS_OK) hs = modelseal_verifier_accept_verity(&verifier);
+#endif
         if (hs == MODELSEAL_STATUS_OK)
             hs = modelseal_verifier_verify_head(&verifier, fw_bundle, head_len);
         t5 = TIMER0_VALUE;

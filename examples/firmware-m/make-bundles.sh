@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the inputs of the firmware-m example with the modelseal command:
 # keys, a trust root (2 of 3 root keys, 2 of 3 component keys, 1
-# system-config key) and four bundles of the example spec, each signed by
+# system-config key) and five bundles of the example spec, each signed by
 # two of the three component keys:
 #
 #   good.msb      the example release (security counter 7, hardware
@@ -10,6 +10,7 @@
 #   rollback.msb  the same release with security counter 4 (below the
 #                 floor 5 the firmware has stored)
 #   wrong-hw.msb  the same release for hardware HW-RC-0007 only
+#   verity.msb    the same release with an fs-verity digest for its weights
 #
 #   examples/firmware-m/make-bundles.sh <out-dir> [<modelseal command>]
 #
@@ -70,6 +71,8 @@ toml=$(spec rollback 's/^security_counter = 7$/security_counter = 4/' '^security
 build rollback "$toml" c1 c3
 toml=$(spec wrong-hw 's/^hardware_ids = .*/hardware_ids = ["HW-RC-0007"]/' '^hardware_ids = \["HW-RC-0007"\]$')
 build wrong-hw "$toml" c2 c3
+toml=$(spec verity '/^path = "weights.safetensors"$/a verity = true' '^verity = true$')
+build verity "$toml" c1 c2
 
 cp "$out/good.msb" "$out/tampered.msb"
 size=$(wc -c <"$out/tampered.msb")

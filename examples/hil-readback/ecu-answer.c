@@ -166,6 +166,8 @@ int main(int argc, char **argv) {
     policy.market_len = sizeof market - 1;
     policy.component_floor = read_u64(argv[3], "counter-floor");
     status = modelseal_verifier_init(&verifier, root, root_len, &policy, NULL);
+    /* This ECU takes weights under fs-verity digests. */
+    if (status == MODELSEAL_STATUS_OK) status = modelseal_verifier_accept_verity(&verifier);
     if (status == MODELSEAL_STATUS_OK) {
         status = modelseal_verifier_verify_bundle_bytes(&verifier, bundle, bundle_len);
     }

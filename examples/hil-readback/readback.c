@@ -208,6 +208,8 @@ int main(int argc, char **argv) {
     policy.market = market;
     policy.market_len = sizeof market - 1;
     s = modelseal_verifier_init(&verifier, root, root_len, &policy, NULL);
+    /* The rig reads back whatever the ECU may install, fs-verity weights too. */
+    if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_accept_verity(&verifier);
     if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_verify_bundle_bytes(&verifier, bundle, bundle_len);
     if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_get_identity(&verifier, &want);
     if (s != MODELSEAL_STATUS_OK) {

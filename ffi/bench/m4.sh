@@ -21,7 +21,13 @@
 # checks take time that depends on keys and signatures: bundles signed with
 # other keys differ by about 1%).
 #
-#   ffi/bench/m4.sh [<root.msr> <bundle.msb>]   (default: tests/data/valid-component)
+#   ffi/bench/m4.sh [<root.msr> <bundle.msb>]   (default: tests/data/valid-flat-digests)
+#
+# The boot check refuses fs-verity digests (it does not call
+# modelseal_verifier_accept_verity, so no tree hasher is linked); the rows
+# marked fs-verity are the same firmware accepting them, measured on
+# VERITY_ROOT / VERITY_BUNDLE (default: tests/data/valid-component, whose
+# weights carry an fs-verity digest).
 #
 # CPUS="cortex-m4" limits it to one core (default: cortex-m4 cortex-m3).
 # Installs the cross compiler, QEMU and the Rust targets when missing.
@@ -34,8 +40,12 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 target=${CARGO_TARGET_DIR:-$repo/target}
 case "$target" in /*) ;; *) target="$repo/$target" ;; esac
-root=$(realpath "${1:-tests/data/valid-component/root.msr}")
-bundle=$(realpath "${2:-tests/data/valid-component/bundle.msb}")
+root=$(realpath "${1:-tests/data/valid-flat-digests/root.msr}")
+bundle=$(realpath "${2:-tests/data/valid-flat-digests/bundle.msb}")
+# The fs-verity rows: the standard component, whose weights carry an
+# fs-verity digest.
+vroot=$(realpath "${VERITY_ROOT:-tests/data/valid-component/root.msr}")
+vbundle=$(realpath "${VERITY_BUNDLE:-tests/data/valid-component/bundle.msb}")
 out=$target/ffi-bench/m4
 mkdir -p "$out"
 small='--cfg curve25519_dalek_backend="serial" --cfg sha2_backend="soft" --cfg sha2_backend_soft="compact"'
@@ -46,54 +56,24 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || commit="$commit + uncommitted changes"
 echo "== modelseal boot check on Cortex-M (commit $commit)"
 echo "   ECU profile, small backends; $(arm-none-eabi-gcc --version | head -1); $(qemu-system-arm --version | head -1)"
-echo "   inputs: ${root#"$repo"/}, ${bundle#"$repo"/} ($(wc -c <"$bundle") bytes)"
+echo "   inputs: ${root#"$repo"/}, ${bundle#"$repo"/} ($(wc -c <"$bundle") bytes); fs-verity rows: ${vbundle#"$repo"/}"
 
 sum() { arm-none-eabi-size -A "$1" | awk -v s="$2" '$1==s {n=$2} END {print n+0}'; }
 
-for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
-  case $cpu in
-  cortex-m4) rust_target=thumbv7em-none-eabihf board=mps2-an386 ;;
-  cortex-m3) rust_target=thumbv7m-none-eabi board=mps2-an385 ;;
-  *) echo "unknown CPU $cpu (cortex-m4 or cortex-m3)" >&2; exit 2 ;;
-  esac
-  CARGO_TARGET_DIR=$target RUSTFLAGS="$small" \
-    cargo build --quiet --locked -p modelseal-ffi --profile ecu --target "$rust_target" 2>&1 |
-    { grep -Ev "dropping unsupported crate type .cdylib.|generated 1 warning|^$" || true; }
-  for variant in baseline boot every measure boot-text; do
-    # boot-text: the boot firmware that also prints the version and status
-    # messages (modelseal_version, modelseal_status_str); the others print
-    # numbers, so only the boot check is linked.
-    text=0
-    [ "$variant" = boot-text ] && text=1
-    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="${variant%-text}" \
-      STATUS_TEXT=$text MODELSEAL_LIB_DIR="$target/$rust_target/ecu" ROOT_FILE="$root" \
-      BUNDLE_FILE="$bundle" OUT="$out/$cpu-$variant.elf"
-  done
-  base=$out/$cpu-baseline.elf
-  echo "== $cpu ($rust_target, QEMU $board)"
-  for variant in boot boot-text every; do
-    elf=$out/$cpu-$variant.elf
-    t=$(($(sum "$elf" .text) - $(sum "$base" .text)))
-    r=$(($(sum "$elf" .rodata) - $(sum "$base" .rodata)))
-    label="boot check"
-    [ "$variant" = boot-text ] && label="+ status strings"
-    [ "$variant" = every ] && label="every function"
-    printf '   %-24s %7d bytes (.text %+d, .rodata %+d)\n' "flash, $label" $((t + r)) "$t" "$r"
-  done
-  elf=$out/$cpu-boot.elf
-  ram=$(($(sum "$elf" .data) + $(sum "$elf" .bss) - $(sum "$base" .data) - $(sum "$base" .bss)))
-  printf '   %-24s %7d bytes (.data + .bss: context, work buffer, new-root buffer)\n' "RAM, static" "$ram"
-
+# Runs measuring firmware $1.elf under QEMU and prints its figures; $2
+# labels the rows.
+measure() {
+  local rc line stack ticks spin_ticks spin_insns hz insns per_tick head_ticks head_insns
   set +e
   timeout 300 qemu-system-arm -M "$board" -display none -monitor none -serial none \
     -semihosting-config enable=on,target=native -icount shift=0 \
-    -kernel "$out/$cpu-measure.elf" >"$out/$cpu-measure.log" 2>&1
+    -kernel "$1.elf" >"$1.log" 2>&1
   rc=$?
   set -e
-  line=$(grep '^measure:' "$out/$cpu-measure.log" || true)
+  line=$(grep '^measure:' "$1.log" || true)
   if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
-    cat "$out/$cpu-measure.log"
-    echo "m4.sh: the measuring firmware exited $rc (not a verifying bundle for its policy?)" >&2
+    cat "$1.log"
+    echo "m4.sh: the measuring firmware $1.elf exited $rc (not a verifying bundle for its policy?)" >&2
     exit 1
   fi
   field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
@@ -107,11 +87,52 @@ for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
   head_ticks=$(field head_ticks)
   head_insns=$(awk -v t="$head_ticks" -v st="$spin_ticks" -v si="$spin_insns" 'BEGIN {printf "%.0f", t * si / st}')
   [ "$(field head_status)" = 0 ] || { echo "m4.sh: the head alone did not verify: $line" >&2; exit 1; }
-  printf '   %-24s %7d bytes\n' "stack, peak" "$stack"
+  printf '   %-24s %7d bytes\n' "stack, peak$2" "$stack"
   printf '   %-24s %7d (%d ticks of the %d Hz timer x %s; calibration: %d instructions = %d ticks)\n' \
-    "instructions" "$insns" "$ticks" "$hz" "$per_tick" "$spin_insns" "$spin_ticks"
+    "instructions$2" "$insns" "$ticks" "$hz" "$per_tick" "$spin_insns" "$spin_ticks"
   printf '   %-24s %7d (init + verify_head from the mapped partition: rotation chain, signatures, manifest, policy; no artifact bytes)\n' \
-    "instructions, head only" "$head_insns"
+    "instructions, head only$2" "$head_insns"
+}
+
+for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
+  case $cpu in
+  cortex-m4) rust_target=thumbv7em-none-eabihf board=mps2-an386 ;;
+  cortex-m3) rust_target=thumbv7m-none-eabi board=mps2-an385 ;;
+  *) echo "unknown CPU $cpu (cortex-m4 or cortex-m3)" >&2; exit 2 ;;
+  esac
+  CARGO_TARGET_DIR=$target RUSTFLAGS="$small" \
+    cargo build --quiet --locked -p modelseal-ffi --profile ecu --target "$rust_target" 2>&1 |
+    { grep -Ev "dropping unsupported crate type .cdylib.|generated 1 warning|^$" || true; }
+  # boot-text: the boot firmware that also prints the version and status
+  # messages (modelseal_version, modelseal_status_str); the others print
+  # numbers, so only the boot check is linked. *-verity: the same firmware
+  # accepting fs-verity digests (VERITY=1), given a bundle whose weights
+  # carry one.
+  for variant in baseline boot every measure boot-text boot-verity measure-verity; do
+    text=0 verity=0 r=$root b=$bundle v=${variant%-text}
+    [ "$variant" = boot-text ] && text=1
+    case $variant in *-verity) verity=1 r=$vroot b=$vbundle v=${variant%-verity} ;; esac
+    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="$v" \
+      STATUS_TEXT=$text VERITY=$verity MODELSEAL_LIB_DIR="$target/$rust_target/ecu" \
+      ROOT_FILE="$r" BUNDLE_FILE="$b" OUT="$out/$cpu-$variant.elf"
+  done
+  base=$out/$cpu-baseline.elf
+  echo "== $cpu ($rust_target, QEMU $board)"
+  for variant in boot boot-text boot-verity every; do
+    elf=$out/$cpu-$variant.elf
+    t=$(($(sum "$elf" .text) - $(sum "$base" .text)))
+    r=$(($(sum "$elf" .rodata) - $(sum "$base" .rodata)))
+    label="boot check"
+    [ "$variant" = boot-text ] && label="+ status strings"
+    [ "$variant" = boot-verity ] && label="+ fs-verity accepted"
+    [ "$variant" = every ] && label="every function"
+    printf '   %-24s %7d bytes (.text %+d, .rodata %+d)\n' "flash, $label" $((t + r)) "$t" "$r"
+  done
+  elf=$out/$cpu-boot.elf
+  ram=$(($(sum "$elf" .data) + $(sum "$elf" .bss) - $(sum "$base" .data) - $(sum "$base" .bss)))
+  printf '   %-24s %7d bytes (.data + .bss: context, work buffer, new-root buffer)\n' "RAM, static" "$ram"
+  measure "$out/$cpu-measure" ""
+  measure "$out/$cpu-measure-verity" ", fs-verity"
 done
 
 "$repo/ffi/bench/r5.sh"

@@ -129,7 +129,8 @@ static __attribute__((noinline)) modelseal_status encode_report(void) {
 
 static __attribute__((noinline)) modelseal_status init(void) {
     modelseal_policy p = policy();
-    return modelseal_verifier_init(&ctx, root_buf, root_len, &p, NULL);
+    modelseal_status s = modelseal_verifier_init(&ctx, root_buf, root_len, &p, NULL);
+    return s == MODELSEAL_STATUS_OK ? modelseal_verifier_accept_verity(&ctx) : s;
 }
 
 static void run(void) {

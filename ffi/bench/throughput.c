@@ -48,6 +48,7 @@ int main(int argc, char **argv) {
     p.hardware_id = hw;
     p.hardware_id_len = sizeof hw - 1;
     s = modelseal_verifier_init(&ctx, root, root_len, &p, NULL);
+    if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_accept_verity(&ctx);
     if (s != MODELSEAL_STATUS_OK || flash_read(&fd, 0, header, sizeof header) != 0) return 1;
     if (modelseal_bundle_get_head_len(header, sizeof header, &head_len) != MODELSEAL_STATUS_OK) return 1;
     work = malloc(head_len + (1u << 20));

@@ -259,6 +259,13 @@ impl Ctx {
         self.held = Held::Nothing;
     }
 
+    /// Accepts fs-verity digests from now on; forgets any verification in
+    /// progress or done (it was judged without them).
+    pub(crate) fn accept_verity(&mut self) {
+        self.reset();
+        self.verifier.accept_verity();
+    }
+
     /// Verifies a bundle head.
     pub(crate) fn verify_head(&mut self, head: &'static [u8]) -> Status<()> {
         self.reset();

@@ -113,7 +113,15 @@ fn init(ctx: &mut modelseal_verifier, root: &[u8], policy: &Policy) -> modelseal
     let p = policy.to_c();
     // SAFETY: every pointer is live for the call; the root outlives the
     // context (callers keep it for the whole drive).
-    unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), &p, core::ptr::null()) }
+    let st =
+        unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), &p, core::ptr::null()) };
+    if st != modelseal_status::Ok {
+        return st;
+    }
+    // The test device accepts fs-verity digests (the standard component's
+    // weights carry one).
+    // SAFETY: `ctx` was initialised just above and is exclusively ours.
+    unsafe { modelseal_verifier_accept_verity(ctx) }
 }
 
 /// After a successful verification: the digest and the identity record,

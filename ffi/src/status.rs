@@ -121,6 +121,9 @@ pub enum modelseal_status {
     /// Verify on read: the offset is not on a block boundary, or the range
     /// is empty or ends neither on one nor at the end of the artifact.
     VerityMisaligned = 42,
+    /// The bundle declares an artifact with an fs-verity digest and the
+    /// context was not told to accept them (`modelseal_verifier_accept_verity`).
+    VerityNotAccepted = 43,
     /// A required pointer argument is NULL (or a NULL buffer with a nonzero
     /// length).
     NullArgument = 64,
@@ -246,6 +249,8 @@ status_table! {
     VerityOutOfRange => c"fs-verity: read past the end of the artifact", from VerityOutOfRange;
     VerityMisaligned =>
         c"fs-verity: read not aligned to the tree's blocks", from VerityMisaligned;
+    VerityNotAccepted =>
+        c"fs-verity digests are not accepted by this verifier", from VerityNotAccepted;
     NullArgument => c"required pointer argument is NULL";
     InvalidArgument => c"argument out of range";
     MisalignedContext => c"context is not suitably aligned";

@@ -431,7 +431,16 @@ mod promises {
 
     fn init(ctx: &mut modelseal_verifier, root: &[u8], p: &modelseal_policy) -> S {
         // SAFETY: live buffers; every caller keeps `root` for the context's use.
-        unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), p, core::ptr::null()) }
+        let st = unsafe {
+            modelseal_verifier_init(ctx, root.as_ptr(), root.len(), p, core::ptr::null())
+        };
+        if st != S::Ok {
+            return st;
+        }
+        // The test device accepts fs-verity digests (the standard
+        // component's weights carry one).
+        // SAFETY: initialised just above.
+        unsafe { modelseal_verifier_accept_verity(ctx) }
     }
 
     fn head_len(bundle: &[u8]) -> usize {
@@ -987,6 +996,10 @@ mod end_to_end {
                 modelseal_status::Ok
             );
             assert_eq!(
+                modelseal_verifier_accept_verity(&mut *ctx),
+                modelseal_status::Ok
+            );
+            assert_eq!(
                 modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
                 modelseal_status::Ok
             );
@@ -1025,6 +1038,10 @@ mod end_to_end {
                 modelseal_status::Ok
             );
             assert_eq!(
+                modelseal_verifier_accept_verity(&mut *ctx),
+                modelseal_status::Ok
+            );
+            assert_eq!(
                 modelseal_verifier_verify_bundle_bytes(&mut *ctx, bundle.as_ptr(), bundle.len()),
                 modelseal_status::Rollback
             );
@@ -1056,6 +1073,10 @@ mod end_to_end {
                     &p,
                     core::ptr::null()
                 ),
+                modelseal_status::Ok
+            );
+            assert_eq!(
+                modelseal_verifier_accept_verity(&mut *ctx),
                 modelseal_status::Ok
             );
             for len in (0..bundle.len()).step_by(251) {

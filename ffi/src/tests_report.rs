@@ -49,6 +49,7 @@ fn verified() -> std::boxed::Box<modelseal_verifier> {
             modelseal_verifier_init(&mut *ctx, ROOT.as_ptr(), ROOT.len(), &p, core::ptr::null()),
             S::Ok
         );
+        assert_eq!(modelseal_verifier_accept_verity(&mut *ctx), S::Ok);
         assert_eq!(
             modelseal_verifier_verify_bundle_bytes(&mut *ctx, BUNDLE.as_ptr(), BUNDLE.len()),
             S::Ok

@@ -88,6 +88,7 @@ pub fn manifest_doc(data: &[u8]) {
         let head = modelseal::bundle::head(&[], &env).expect("head");
         let mut v = Verifier::new(&f.root, any_stage_policy(kind), SoftSha256::new())
             .expect("fixture root");
+        v.accept_verity();
         // A stage code outside the three known ones meets no minimum: the
         // parser accepts it, no device does.
         let unknown_stage = m

@@ -400,6 +400,21 @@ pub fn standard_bundle() -> Vec<u8> {
     component_bundle(&[], |_| {}, &["c1", "c2"])
 }
 
+/// The standard bundle with a flat SHA-256 for every artifact, the weights
+/// included: what a device that does not accept fs-verity digests takes.
+pub fn flat_bundle() -> Vec<u8> {
+    let mut p = payloads();
+    for x in &mut p {
+        x.verity = None;
+    }
+    bundle(
+        &[],
+        &component_manifest(&p),
+        &["c1", "c2"],
+        &slices(&payload_bytes(&p)),
+    )
+}
+
 /// The standard bundle with what checking it through the per-chunk API
 /// needs: the provisioned root and the payloads in manifest order.
 #[derive(Debug, Clone)]
@@ -425,9 +440,12 @@ impl Fixture {
     pub fn head(&self) -> &[u8] {
         &self.bundle[..head_len(&self.bundle)]
     }
-    /// A verifier of the root under the standard policy.
+    /// A verifier of the root under the standard policy, accepting
+    /// fs-verity digests (the standard component's weights carry one).
     pub fn verifier(&self) -> Verifier<SoftSha256> {
-        Verifier::new(&self.root, policy(), SoftSha256::new()).expect("standard root")
+        let mut v = Verifier::new(&self.root, policy(), SoftSha256::new()).expect("standard root");
+        v.accept_verity();
+        v
     }
 }
 
@@ -763,6 +781,7 @@ pub fn verify_in_memory(
     bundle: &[u8],
 ) -> Result<Verdict, Error> {
     let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())?;
+    v.accept_verity();
     let i = v.verify_bundle_bytes(bundle)?;
     verdict(&mut v, &i)
 }
@@ -776,6 +795,7 @@ pub fn verify_streamed(
     chunk: usize,
 ) -> Result<Verdict, Error> {
     let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())?;
+    v.accept_verity();
     let head_len = modelseal_core::bundle::BundleHeader::parse(bundle)
         .map(|h| h.head_len())
         .unwrap_or(0);

@@ -165,6 +165,12 @@ pub enum Error {
     /// ends neither on one nor at the end of the artifact, or is empty.
     #[error("fs-verity: read not aligned to the tree's blocks")]
     VerityMisaligned,
+    /// The manifest declares an artifact with an fs-verity digest and this
+    /// verifier does not check fs-verity digests (it was not given the
+    /// tree hasher: `Verifier::accept_verity`, or
+    /// `modelseal_verifier_accept_verity` in C).
+    #[error("fs-verity digests are not accepted by this verifier")]
+    VerityNotAccepted,
 }
 
 /// Result alias used throughout the core.

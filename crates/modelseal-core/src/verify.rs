@@ -305,6 +305,37 @@ pub struct Verifier<E: Sha256Engine> {
     /// the memory the verifier lives in (a C context), rather than on the
     /// stack under the manifest's signature checks.
     chain_role: crate::root::Role,
+    /// The fs-verity code, once [`Verifier::accept_verity`] pointed at it;
+    /// `None`: artifacts with an fs-verity digest are refused.
+    verity: Option<&'static VerityOps>,
+}
+
+/// The fs-verity code the verifier reaches only through the reference to
+/// [`VERITY`] that [`Verifier::accept_verity`] stores, so a program that
+/// never calls it links none of it: a boot check of flat digests carries
+/// neither the tree hasher nor the parameter rules. (Data blocks reach the
+/// engine through `dyn`: one indirect call per block or chunk.)
+pub(crate) struct VerityOps {
+    /// The rule of an artifact record declaring an fs-verity digest.
+    pub(crate) check: fn(&crate::doc::Artifact<'_>) -> Result<()>,
+    /// A tree hasher for a payload of the size given.
+    begin: fn(&crate::doc::Verity<'_>, u64) -> Result<crate::verity::Hasher>,
+    update: fn(&mut crate::verity::Hasher, &mut dyn Sha256Engine, &[u8]) -> Result<()>,
+    finish: fn(crate::verity::Hasher, &mut dyn Sha256Engine) -> Result<Digest>,
+}
+
+/// The fs-verity code, as [`Verifier::accept_verity`] links it.
+static VERITY: VerityOps = VerityOps {
+    check: crate::verity::check_artifact,
+    begin: |v, size| crate::verity::Hasher::new(crate::verity::Params::of(v)?, size),
+    update: |h, engine, data| h.update(engine, data),
+    finish: |h, engine| h.finish(engine),
+};
+
+impl core::fmt::Debug for VerityOps {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("VerityOps")
+    }
 }
 
 fn engine_err<T>(r: core::result::Result<T, crate::hash::EngineFailure>) -> Result<T> {
@@ -326,7 +357,22 @@ impl<E: Sha256Engine> Verifier<E> {
             engine,
             generation: 0,
             chain_role: crate::root::Role::NONE,
+            verity: None,
         })
+    }
+
+    /// Accepts artifacts whose digest is an fs-verity digest (checked as
+    /// they stream, with [`crate::verity::Hasher`]). Without this call a
+    /// manifest that declares one is refused with
+    /// [`Error::VerityNotAccepted`] once its signatures check, and the
+    /// hasher is not linked into a program that never makes it.
+    pub fn accept_verity(&mut self) {
+        self.verity = Some(&VERITY);
+    }
+
+    /// Whether [`Verifier::accept_verity`] was called.
+    pub fn accepts_verity(&self) -> bool {
+        self.verity.is_some()
     }
 
     /// The trust root in force.
@@ -562,6 +608,7 @@ impl<E: Sha256Engine> Verifier<E> {
             market: policy.market.as_deref(),
             min_stage: policy.min_stage,
             head_len: head.len() as u64,
+            verity: self.verity.map(|o| o.check),
         };
         let scanned = manifest::scan(env.doc(), kind, &device, sink)?;
         if scanned.digest != st.digest {
@@ -646,6 +693,7 @@ impl<E: Sha256Engine> Verifier<E> {
                 engine_err(self.engine.start())?;
                 None
             }
+            Some(_) if self.verity.is_none() => return Err(Error::VerityNotAccepted),
             Some(p) => Some(crate::verity::Hasher::new(p, size)?),
         };
         self.generation = self.generation.wrapping_add(1);
@@ -675,7 +723,10 @@ impl<E: Sha256Engine> Verifier<E> {
         }
         match &mut check.verity {
             None => engine_err(self.engine.update(data))?,
-            Some(h) => h.update(&mut self.engine, data)?,
+            Some(h) => {
+                let ops = self.verity.ok_or(Error::VerityNotAccepted)?;
+                (ops.update)(h, &mut self.engine, data)?;
+            }
         }
         check.seen = seen;
         Ok(())
@@ -700,7 +751,10 @@ impl<E: Sha256Engine> Verifier<E> {
             }
             // The tree of fewer bytes than declared is not computed.
             Some(_) if check.seen < check.size => return Err(Error::ArtifactTruncated),
-            Some(h) => h.finish(&mut self.engine)?,
+            Some(h) => {
+                let ops = self.verity.ok_or(Error::VerityNotAccepted)?;
+                (ops.finish)(h, &mut self.engine)?
+            }
         };
         if check.seen < check.size {
             return Err(Error::ArtifactTruncated);
@@ -757,6 +811,7 @@ impl<E: Sha256Engine> Verifier<E> {
         let head_len = session.head_len() as u64;
         let mut p = Payloads {
             engine: &mut self.engine,
+            verity: self.verity,
             src,
             layout: crate::bundle::Layout::new(head_len),
             pos: head_len,
@@ -965,7 +1020,7 @@ fn manifest_doc<'e>(head: &'e [u8], st: &SessionState) -> Result<&'e [u8]> {
 /// `v`; succeeds only if the copy hashes to the signed digest.
 fn visit(head: &[u8], st: &SessionState, v: &mut dyn ManifestVisitor) -> Result<()> {
     let doc = manifest_doc(head, st)?;
-    let scanned = manifest::scan(doc, st.ix.kind, &Device::NONE, v)?;
+    let scanned = manifest::scan(doc, st.ix.kind, &Device::VERIFIED, v)?;
     if scanned.digest != st.digest {
         return Err(Error::InputChanged);
     }
@@ -1208,6 +1263,7 @@ enum Source<'s> {
 /// record (see [`Verifier::payloads`]).
 struct Payloads<'g, 's, E: Sha256Engine> {
     engine: &'g mut E,
+    verity: Option<&'static VerityOps>,
     src: Source<'s>,
     layout: crate::bundle::Layout,
     /// End of what was checked so far in the bundle file.
@@ -1232,7 +1288,7 @@ impl<E: Sha256Engine> Payloads<'_, '_, E> {
             };
             match &mut feed {
                 Feed::Flat => engine_err(self.engine.update(buf))?,
-                Feed::Verity(h) => h.update(&mut *self.engine, buf)?,
+                Feed::Verity(h, ops) => (ops.update)(h, &mut *self.engine, buf)?,
                 Feed::Zeros if buf.iter().any(|&x| x != 0) => return Err(Error::Malformed),
                 Feed::Zeros => {}
             }
@@ -1272,10 +1328,10 @@ impl<E: Sha256Engine> Payloads<'_, '_, E> {
     /// hasher's levels take stack only while a verity payload is checked.
     #[inline(never)]
     fn verity_payload(&mut self, from: u64, to: u64, v: &crate::doc::Verity<'_>) -> Result<Digest> {
-        let p = crate::verity::Params::of(v)?;
-        let mut h = crate::verity::Hasher::new(p, to.saturating_sub(from))?;
-        self.range(from, to, Feed::Verity(&mut h))?;
-        h.finish(&mut *self.engine)
+        let ops = self.verity.ok_or(Error::VerityNotAccepted)?;
+        let mut h = (ops.begin)(v, to.saturating_sub(from))?;
+        self.range(from, to, Feed::Verity(&mut h, ops))?;
+        (ops.finish)(h, &mut *self.engine)
     }
 }
 
@@ -1286,7 +1342,7 @@ enum Feed<'h> {
     /// Hashes them in the engine (a flat digest).
     Flat,
     /// Feeds them to an fs-verity tree.
-    Verity(&'h mut crate::verity::Hasher),
+    Verity(&'h mut crate::verity::Hasher, &'static VerityOps),
 }
 
 /// Collects the components of a manifest walk for the identity record.

@@ -78,7 +78,9 @@ static ZEROS: [u8; 256] = [0; 256];
 /// [`Params::new`], which checks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
-    log_block_size: u8,
+    /// Never zero (10..=16): the zero gives `Option<Params>` and
+    /// `Option<Hasher>` their "none" without a byte of their own.
+    log_block_size: core::num::NonZeroU8,
     salt_len: u8,
     salt: [u8; MAX_SALT_LEN],
 }
@@ -89,6 +91,7 @@ impl Params {
     /// the salt at most [`MAX_SALT_LEN`] bytes. Anything else is
     /// [`Error::Invalid`].
     pub fn new(algorithm: u8, log_block_size: u8, salt: &[u8]) -> Result<Self> {
+        let log = core::num::NonZeroU8::new(log_block_size).ok_or(Error::Invalid)?;
         if algorithm != ALG_SHA256
             || !(MIN_LOG_BLOCK_SIZE..=MAX_LOG_BLOCK_SIZE).contains(&log_block_size)
         {
@@ -100,7 +103,7 @@ impl Params {
         let mut s = [0u8; MAX_SALT_LEN];
         copy(&mut s, salt);
         Ok(Self {
-            log_block_size,
+            log_block_size: log,
             salt_len: u8::try_from(salt.len()).map_err(|_| Error::Invalid)?,
             salt: s,
         })
@@ -122,18 +125,18 @@ impl Params {
     pub fn to_buf(&self) -> crate::doc::VerityBuf {
         crate::doc::VerityBuf {
             algorithm: ALG_SHA256,
-            log_block_size: self.log_block_size,
+            log_block_size: self.log_block_size(),
             salt: self.salt().into(),
         }
     }
 
     /// Block size, in bytes.
     pub fn block_size(&self) -> usize {
-        1usize << (self.log_block_size & 0x1f)
+        1usize << (self.log_block_size() & 0x1f)
     }
     /// log2 of the block size.
     pub fn log_block_size(&self) -> u8 {
-        self.log_block_size
+        self.log_block_size.get()
     }
     /// The salt (empty: none).
     pub fn salt(&self) -> &[u8] {
@@ -166,6 +169,12 @@ impl Params {
         let (_, n) = self.padded_salt();
         (self.block_size() as u64).saturating_add(n as u64)
     }
+}
+
+/// Whether artifact record `a` declares an fs-verity digest (of its
+/// distributed bytes or of its plaintext).
+pub fn declared(a: &crate::doc::Artifact<'_>) -> bool {
+    a.verity.is_some() || a.plaintext.as_ref().is_some_and(|p| p.verity.is_some())
 }
 
 /// The rule the verifier applies to an artifact record (and the host to
@@ -203,13 +212,13 @@ impl Geometry {
     /// The tree of `data_size` bytes with `params`; a size that needs more
     /// than [`MAX_LEVELS`] levels is [`Error::LimitExceeded`].
     pub fn new(params: &Params, data_size: u64) -> Result<Self> {
-        let log = u32::from(params.log_block_size);
+        let log = u32::from(params.log_block_size());
         let bs = 1u64 << (log & 0x1f);
         // Digests per hash block: 2^(log - 5), at least 32.
         let log_per_block = log.saturating_sub(5);
         let mut g = Self {
             data_size,
-            log_block_size: params.log_block_size,
+            log_block_size: params.log_block_size(),
             levels: 0,
             blocks: [0; MAX_LEVELS],
             start: [0; MAX_LEVELS],
@@ -296,7 +305,7 @@ fn div_ceil_pow2(n: u64, log: u32) -> u64 {
 /// field), 144 reserved bytes; everything unused zero.
 pub fn descriptor(params: &Params, data_size: u64, root: &Digest) -> [u8; DESCRIPTOR_LEN] {
     let mut d = [0u8; DESCRIPTOR_LEN];
-    let head = [1, ALG_SHA256, params.log_block_size, params.salt_len];
+    let head = [1, ALG_SHA256, params.log_block_size(), params.salt_len];
     put(&mut d, 0, &head);
     put(&mut d, 8, &data_size.to_le_bytes());
     put(&mut d, 16, root);

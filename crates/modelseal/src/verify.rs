@@ -98,6 +98,7 @@ pub fn verify_file_with(
     let floor = policy.floors().of(policy.kind());
     let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())
         .map_err(|e| Error::verify("trust root", e))?;
+    v.accept_verity();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let workers = |head_verified: &SessionState| Workers {
         root,
@@ -412,6 +413,7 @@ impl<'a> Workers<'a> {
                             Ok(v) => v,
                             Err(e) => return fail((0, Error::verify("trust root", e))),
                         };
+                    v.accept_verity();
                     let mut mine = match Session::resume(self.head, self.state.clone()) {
                         Ok(s) => s,
                         Err(e) => return fail((0, Error::verify("bundle head", e))),
@@ -630,6 +632,7 @@ pub fn check_output(
     for (device, policy) in &policies {
         let mut v = Verifier::new(root_bytes, policy.clone(), SoftSha256::new())
             .map_err(|e| refuse("trust root".into(), e))?;
+        v.accept_verity();
         let mut state = SessionState::empty();
         v.verify_head_into(check_head, &mut state)
             .map_err(|e| refuse(format!("for a device with {device}"), e))?;

@@ -86,6 +86,36 @@ pub unsafe extern "C" fn modelseal_verifier_init(
     })
 }
 
+/// Makes an initialised context accept artifacts whose digest is an
+/// fs-verity digest (checked as they stream, in the context's fixed memory:
+/// the whole-bundle and per-chunk paths alike). Without this call such a
+/// bundle is refused with `_VERITY_NOT_ACCEPTED` once its signatures
+/// check, before any artifact byte is read. Call it after
+/// `modelseal_verifier_init` (which forgets it) and before verifying; it
+/// forgets any verification in progress or done on the context.
+///
+/// A firmware that never calls it does not link the fs-verity tree hasher
+/// (about 3 KB of flash on a Cortex-M4): the boot check of flat digests
+/// carries none of its code. Verify on read (`modelseal_verity_*`) needs
+/// no call.
+///
+/// Returns `MODELSEAL_STATUS_OK`; `_INVALID_STATE` (context not
+/// initialised); `_NULL_ARGUMENT`; `_MISALIGNED_CONTEXT`.
+///
+/// # Safety
+/// `ctx` is an initialised context used by nobody else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn modelseal_verifier_accept_verity(
+    ctx: *mut modelseal_verifier,
+) -> modelseal_status {
+    run(|| {
+        // SAFETY: the caller's contract above.
+        let c = unsafe { Ctx::from_ptr(ctx) }?;
+        c.accept_verity();
+        Ok(())
+    })
+}
+
 /// Verifies a whole bundle of `bundle_len` bytes that `read` delivers (a
 /// file, a flash partition): head, every artifact, zero padding, exact
 /// length. Starts a new verification (any earlier one on this context is

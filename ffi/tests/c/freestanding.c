@@ -136,6 +136,7 @@ static modelseal_status verify(modelseal_verifier *ctx, const uint8_t *bundle, s
     flash f;
     modelseal_status s;
     s = modelseal_verifier_init(ctx, fs_root, (size_t)(fs_root_end - fs_root), &p, NULL);
+    if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_accept_verity(ctx);
     if (s != MODELSEAL_STATUS_OK) return s;
     f.data = bundle;
     f.len = len;

@@ -314,6 +314,16 @@ static modelseal_sha256_engine engine_of(test_engine *e) {
 
 /* ------------------------------------------------------ verify helpers */
 
+/* The test device accepts fs-verity digests (the standard component's
+ * weights carry one): every test initialises through this, except
+ * test_verity_not_accepted, which tests a device that does not. */
+static modelseal_status init_accepting(modelseal_verifier *ctx, const uint8_t *root,
+                                       size_t root_len, const modelseal_policy *policy,
+                                       const modelseal_sha256_engine *engine) {
+    modelseal_status s = modelseal_verifier_init(ctx, root, root_len, policy, engine);
+    return s == MODELSEAL_STATUS_OK ? modelseal_verifier_accept_verity(ctx) : s;
+}
+
 typedef struct {
     blob root, bundle, config;
     policy_spec spec;
@@ -337,7 +347,7 @@ static size_t head_len_of(const blob *b) {
 
 static modelseal_status via_bytes(modelseal_verifier *ctx, case_data *c, const blob *bundle) {
     modelseal_policy p = case_policy(c);
-    modelseal_status s = modelseal_verifier_init(ctx, c->root.data, c->root.len, &p, NULL);
+    modelseal_status s = init_accepting(ctx, c->root.data, c->root.len, &p, NULL);
     if (s != MODELSEAL_STATUS_OK) return s;
     return note(modelseal_verifier_verify_bundle_bytes(ctx, bundle->data, bundle->len));
 }
@@ -350,7 +360,7 @@ static modelseal_status via_reader(modelseal_verifier *ctx, case_data *c, const 
     mem_reader r = {0, 0, 0, 0};
     size_t work_len = fixed ? fixed : head_len_of(bundle) + extra;
     uint8_t *work = malloc(work_len ? work_len : 1);
-    modelseal_status s = modelseal_verifier_init(ctx, c->root.data, c->root.len, &p, NULL);
+    modelseal_status s = init_accepting(ctx, c->root.data, c->root.len, &p, NULL);
     r.data = bundle->data;
     r.len = bundle->len;
     if (s == MODELSEAL_STATUS_OK) {
@@ -374,7 +384,7 @@ static modelseal_status via_chunks(modelseal_verifier *ctx, case_data *c, const 
     modelseal_policy p = case_policy(c);
     size_t head_len = 0, count = 0, k;
     uint64_t total = 0;
-    modelseal_status s = modelseal_verifier_init(ctx, c->root.data, c->root.len, &p, engine);
+    modelseal_status s = init_accepting(ctx, c->root.data, c->root.len, &p, engine);
     if (s != MODELSEAL_STATUS_OK) return s;
     s = modelseal_bundle_get_head_len(bundle->data,
                                       bundle->len < MODELSEAL_BUNDLE_HEADER_LEN
@@ -468,7 +478,7 @@ static int load_case(const char *data_dir, const char *name, case_data *c) {
         sc.kind = MODELSEAL_KIND_SYSTEM_CONFIG;
         sc.counter_floor = 0;
         p = to_policy(&sc);
-        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->config.data, c->config.len),
                  MODELSEAL_STATUS_OK);
@@ -546,6 +556,54 @@ static void block_hash(const uint8_t *data, size_t len, uint8_t out[32]) {
     sha256_final(&h, out);
 }
 
+/* A device that did not call modelseal_verifier_accept_verity refuses a
+ * bundle declaring an fs-verity digest once its signatures check, on every
+ * path and before any artifact byte is read; accepting works after init,
+ * and a new init forgets it. */
+static void test_verity_not_accepted(case_data *c) {
+    static uint8_t work[64 * 1024];
+    modelseal_verifier ctx;
+    modelseal_policy p = case_policy(c);
+    mem_reader r;
+    size_t head_len = 0;
+
+    CHECK_ST(modelseal_bundle_get_head_len(c->bundle.data, c->bundle.len, &head_len),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_accept_verity(NULL), MODELSEAL_STATUS_NULL_ARGUMENT);
+    memset(&ctx, 0, sizeof ctx);
+    CHECK_ST(modelseal_verifier_accept_verity(&ctx), MODELSEAL_STATUS_INVALID_STATE);
+
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(note(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len)),
+             MODELSEAL_STATUS_VERITY_NOT_ACCEPTED);
+    /* The whole-bundle read path reads the head and nothing after it. */
+    memset(&r, 0, sizeof r);
+    r.data = c->bundle.data;
+    r.len = c->bundle.len;
+    CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, c->bundle.len, work, sizeof work),
+             MODELSEAL_STATUS_VERITY_NOT_ACCEPTED);
+    CHECK(r.calls == 2); /* the 16-byte header, then the head */
+    /* Per chunk: the head is refused. */
+    CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len),
+             MODELSEAL_STATUS_VERITY_NOT_ACCEPTED);
+
+    CHECK_ST(modelseal_verifier_accept_verity(&ctx), MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_OK);
+    /* Accepting forgets the verification done. */
+    CHECK_ST(modelseal_verifier_accept_verity(&ctx), MODELSEAL_STATUS_OK);
+    {
+        uint8_t d[32];
+        CHECK_ST(modelseal_verifier_get_manifest_digest(&ctx, d, sizeof d),
+                 MODELSEAL_STATUS_INVALID_STATE);
+    }
+    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+             MODELSEAL_STATUS_OK);
+    CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
+             MODELSEAL_STATUS_VERITY_NOT_ACCEPTED);
+}
+
 /* Verify on read through the C API: the standard component's fs-verity
  * weights with their record from the verified head, then a file of 147
  * blocks (two tree levels) whose tree, descriptor and record are built
@@ -567,7 +625,7 @@ static void test_verity(case_data *c) {
     size_t i, head_len = head_len_of(&c->bundle);
 
     /* 1. the bundle's record: artifact 5 (weights, 4,097 bytes) */
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact_verity(&ctx, 5, &info), MODELSEAL_STATUS_INVALID_STATE);
     CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact(&ctx, 5, &art), MODELSEAL_STATUS_OK);
@@ -688,21 +746,21 @@ static void test_null_and_state(const case_data *c) {
     memset(&zero, 0, sizeof zero);
 
     /* init */
-    CHECK_ST(note(modelseal_verifier_init(NULL, c->root.data, c->root.len, &p, NULL)),
+    CHECK_ST(note(init_accepting(NULL, c->root.data, c->root.len, &p, NULL)),
              MODELSEAL_STATUS_NULL_ARGUMENT);
-    CHECK_ST(modelseal_verifier_init(&ctx, NULL, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, NULL, c->root.len, &p, NULL),
              MODELSEAL_STATUS_NULL_ARGUMENT);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, NULL, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, NULL, NULL),
              MODELSEAL_STATUS_NULL_ARGUMENT);
-    CHECK_ST(note(modelseal_verifier_init(mis, c->root.data, c->root.len, &p, NULL)),
+    CHECK_ST(note(init_accepting(mis, c->root.data, c->root.len, &p, NULL)),
              MODELSEAL_STATUS_MISALIGNED_CONTEXT);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, 0, &p, NULL), MODELSEAL_STATUS_TRUNCATED);
-    CHECK_ST(modelseal_verifier_init(&ctx, NULL, 0, &p, NULL), MODELSEAL_STATUS_TRUNCATED);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->bundle.data, c->bundle.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, 0, &p, NULL), MODELSEAL_STATUS_TRUNCATED);
+    CHECK_ST(init_accepting(&ctx, NULL, 0, &p, NULL), MODELSEAL_STATUS_TRUNCATED);
+    CHECK_ST(init_accepting(&ctx, c->bundle.data, c->bundle.len, &p, NULL),
              MODELSEAL_STATUS_BAD_MAGIC);
     half = engine_of(&te);
     half.finish = NULL;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, &half),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, &half),
              MODELSEAL_STATUS_NULL_ARGUMENT);
 
     /* uninitialised (zeroed) and misaligned contexts, every function */
@@ -757,7 +815,7 @@ static void test_null_and_state(const case_data *c) {
     CHECK(n == 7 && u64 == 7 && u32 == 7 && u8 == 7);
 
     /* A ready context: calls out of order */
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact_count(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
     CHECK_ST(modelseal_verifier_begin_artifact(&ctx, 0), MODELSEAL_STATUS_INVALID_STATE);
@@ -786,48 +844,48 @@ static void test_policy_arguments(const case_data *c) {
         "0123456789012345678901234567890123456789012345678901234567890123456789";
     static const char bad_utf8[] = "\xff\xfe";
     memset(&zero, 0, sizeof zero);
-    CHECK_ST(note(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &zero, NULL)),
+    CHECK_ST(note(init_accepting(&ctx, c->root.data, c->root.len, &zero, NULL)),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     p.kind = 1;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     p = standard_policy();
     p.min_stage = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     p = standard_policy();
     p.expiry = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     p.expiry = 3;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     p = standard_policy();
     p.hardware_id = NULL;
     p.hardware_id_len = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_NULL_ARGUMENT);
     p = standard_policy();
     p.serial = NULL;
     p.serial_len = 4;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_NULL_ARGUMENT);
     p = standard_policy();
     p.hardware_id = spaced;
     p.hardware_id_len = sizeof spaced - 1;
-    CHECK_ST(note(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL)),
+    CHECK_ST(note(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL)),
              MODELSEAL_STATUS_INVALID);
     p.hardware_id_len = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
     p.hardware_id = long_id;
     p.hardware_id_len = sizeof long_id - 1;
-    CHECK_ST(note(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL)),
+    CHECK_ST(note(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL)),
              MODELSEAL_STATUS_LIMIT_EXCEEDED);
     p = standard_policy();
     p.market = bad_utf8;
     p.market_len = 2;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
 
     /* a binding that cannot be: too many entries, unterminated strings */
@@ -837,14 +895,14 @@ static void test_policy_arguments(const case_data *c) {
     b.allowed_count = MODELSEAL_MAX_ECU_MODELS + 1;
     p = standard_policy();
     p.config = &b;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     b.allowed_count = 1;
     memset(b.config_id, 'x', sizeof b.config_id);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     b.config_id[0] = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_INVALID);
 
     /* An optional string with a pointer and length 0 is an empty
@@ -863,10 +921,10 @@ static void test_policy_arguments(const case_data *c) {
             size_t old_len = *lens[i];
             *ptrs[i] = empty;
             *lens[i] = 0;
-            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+            CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                      MODELSEAL_STATUS_INVALID);
             *ptrs[i] = NULL;
-            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+            CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                      MODELSEAL_STATUS_OK);
             *ptrs[i] = old;
             *lens[i] = old_len;
@@ -875,9 +933,9 @@ static void test_policy_arguments(const case_data *c) {
 
     /* An earlier context does not survive a refused re-init. */
     p = standard_policy();
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &zero, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &zero, NULL),
              MODELSEAL_STATUS_INVALID_ARGUMENT);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_INVALID_STATE);
@@ -954,20 +1012,20 @@ static void test_refused_init(case_data *c) {
 
         /* after a verified bundle */
         CHECK_ST(via_bytes(&ctx, c, &c->bundle), MODELSEAL_STATUS_OK);
-        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        CHECK(init_accepting(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
         every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
 
         /* during a per-chunk verification, an artifact check open */
-        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, head_len),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_begin_artifact(&ctx, 0), MODELSEAL_STATUS_OK);
-        CHECK(modelseal_verifier_init(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
+        CHECK(init_accepting(&ctx, root, root_len, policy, NULL) != MODELSEAL_STATUS_OK);
         every_context_call(&ctx, c, MODELSEAL_STATUS_INVALID_STATE, __LINE__);
     }
     /* usable again after a successful init */
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
 }
@@ -985,7 +1043,7 @@ static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
     case_data bad;
     uint8_t zeros[100];
 
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     /* the head starts at the bundle's first byte: the bytes after the
      * 16-byte header are no head */
     CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data + MODELSEAL_BUNDLE_HEADER_LEN,
@@ -1032,7 +1090,7 @@ static void test_per_chunk_helpers(const char *data_dir, case_data *c) {
     }
     head_len = head_len_of(&bad.bundle);
     CHECK_ST(via_bytes(&ctx, &bad, &bad.bundle), MODELSEAL_STATUS_MALFORMED);
-    CHECK_ST(modelseal_verifier_init(&ctx, bad.root.data, bad.root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, bad.root.data, bad.root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_head(&ctx, bad.bundle.data, head_len), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact(&ctx, 0, &info), MODELSEAL_STATUS_OK);
@@ -1054,7 +1112,7 @@ static void test_short_inputs(case_data *c) {
     size_t len, n;
     int which;
     memset(not_a_bundle, 'X', sizeof not_a_bundle);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     for (which = 0; which < 2; which++) {
         const uint8_t *data = which ? not_a_bundle : c->bundle.data;
         for (len = 0; len < 16; len++) {
@@ -1108,7 +1166,7 @@ static void test_read_contract(const char *data_dir, case_data *c) {
     size_t head_len = head_len_of(&c->bundle), i;
     uint8_t no_envelopes[116];
     case_data empty;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     for (i = 0; i < sizeof EXTRA / sizeof EXTRA[0]; i++) {
         contract_reader r;
         memset(&r, 0, sizeof r);
@@ -1171,7 +1229,7 @@ static void test_per_chunk_statuses(case_data *c) {
     uint8_t *copy;
     int plain_done = 0;
 
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_head(&ctx, c->bundle.data, 0), MODELSEAL_STATUS_TRUNCATED);
     CHECK_ST(modelseal_verifier_verify_head(&ctx, NULL, 0), MODELSEAL_STATUS_TRUNCATED);
@@ -1323,7 +1381,7 @@ static void test_identity(case_data *c) {
     modelseal_sha256_engine eng = engine_of(&te);
 
     CHECK_ST(via_bytes(&ctx, c, &c->bundle), MODELSEAL_STATUS_OK);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
 
@@ -1503,7 +1561,7 @@ static void test_work_buffers(case_data *c) {
                  MODELSEAL_STATUS_OK);
         {
             modelseal_policy p = standard_policy();
-            CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+            CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                      MODELSEAL_STATUS_OK);
         }
         CHECK_ST(modelseal_verifier_get_work_len_needed(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
@@ -1519,7 +1577,7 @@ static void test_work_buffers(case_data *c) {
         mem_reader r = {0, 0, 0, 0};
         r.data = c->bundle.data;
         r.len = c->bundle.len;
-        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, c->bundle.len, NULL, 0),
                  MODELSEAL_STATUS_BUFFER_TOO_SMALL);
@@ -1564,7 +1622,7 @@ static void test_failure_injection(case_data *c) {
     memset(&r, 0, sizeof r);
     r.data = c->bundle.data;
     r.len = c->bundle.len;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle(&ctx, mem_read, &r, c->bundle.len, work, work_len),
              MODELSEAL_STATUS_OK);
     calls = r.calls;
@@ -1581,7 +1639,7 @@ static void test_failure_injection(case_data *c) {
 
     /* the C engine: same result as the built-in one, then each call fails */
     memset(&te, 0, sizeof te);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, &eng), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, &eng), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
     calls = te.calls;
@@ -1590,7 +1648,7 @@ static void test_failure_injection(case_data *c) {
         uint8_t rec_soft[MODELSEAL_MAX_IDENTITY_LEN], rec_hw[MODELSEAL_MAX_IDENTITY_LEN];
         modelseal_verifier soft;
         size_t n1 = identity_of(&ctx, rec_hw), n2;
-        CHECK_ST(modelseal_verifier_init(&soft, c->root.data, c->root.len, &p, NULL),
+        CHECK_ST(init_accepting(&soft, c->root.data, c->root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&soft, c->bundle.data, c->bundle.len),
                  MODELSEAL_STATUS_OK);
@@ -1606,7 +1664,7 @@ static void test_failure_injection(case_data *c) {
     for (k = 1; k <= calls; k++) {
         memset(&te, 0, sizeof te);
         te.fail_at = k;
-        CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, &eng),
+        CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, &eng),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(note(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len)),
                  MODELSEAL_STATUS_HASH_ENGINE);
@@ -1633,7 +1691,7 @@ static void test_head_mutations(case_data *c) {
     size_t head_len = head_len_of(&c->bundle), i;
     uint8_t *copy = malloc(c->bundle.len);
     unsigned long refused = 0;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     for (i = 0; i < head_len; i++) {
         modelseal_status s;
         memcpy(copy, c->bundle.data, c->bundle.len);
@@ -1679,7 +1737,7 @@ static void test_rotation(const char *data_dir) {
     /* the copy outlives the bundle: a device that persisted it boots with it */
     {
         modelseal_policy p = case_policy(&c);
-        CHECK_ST(modelseal_verifier_init(&ctx, root, n, &p, NULL), MODELSEAL_STATUS_OK);
+        CHECK_ST(init_accepting(&ctx, root, n, &p, NULL), MODELSEAL_STATUS_OK);
         /* The installed bundle still carries root v2: already applied, it
          * is skipped, the bundle re-verifies, and nothing new is persisted. */
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c.bundle.data, c.bundle.len),
@@ -1794,7 +1852,7 @@ static void test_review_reread(case_data *c, const char *data_dir) {
      * then streamed. The record is re-authenticated at begin. */
     head = malloc(head_len);
     memcpy(head, c->bundle.data, head_len);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_head(&ctx, head, head_len), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_artifact(&ctx, 0, &info), MODELSEAL_STATUS_OK);
     evil = malloc(info.size);
@@ -1831,7 +1889,7 @@ static void test_review_reread(case_data *c, const char *data_dir) {
             uint8_t *copy = malloc(m.bundle.len), modified[32];
             size_t mh = head_len_of(&m.bundle);
             memcpy(copy, m.bundle.data, m.bundle.len);
-            CHECK_ST(modelseal_verifier_init(&ctx, m.root.data, m.root.len, &p, NULL),
+            CHECK_ST(init_accepting(&ctx, m.root.data, m.root.len, &p, NULL),
                      MODELSEAL_STATUS_OK);
             CHECK_ST(modelseal_verifier_verify_head(&ctx, copy, mh), MODELSEAL_STATUS_OK);
             /* the artifact whose payload differs from the standard bundle's */
@@ -1855,7 +1913,7 @@ static void test_review_reread(case_data *c, const char *data_dir) {
             te.poke_dst = copy + (at == (size_t)-1 ? 0 : at);
             te.poke_src = modified;
             te.poke_len = at == (size_t)-1 ? 0 : 32;
-            CHECK_ST(modelseal_verifier_init(&ctx, m.root.data, m.root.len, &p, &eng),
+            CHECK_ST(init_accepting(&ctx, m.root.data, m.root.len, &p, &eng),
                      MODELSEAL_STATUS_OK);
             CHECK_ST(note(modelseal_verifier_verify_bundle_bytes(&ctx, copy, m.bundle.len)),
                      MODELSEAL_STATUS_INPUT_CHANGED);
@@ -1878,7 +1936,7 @@ static void test_review_reread(case_data *c, const char *data_dir) {
             size_t n = 12345;
             uint32_t doc_len;
             memcpy(copy, r.bundle.data, r.bundle.len);
-            CHECK_ST(modelseal_verifier_init(&ctx, r.root.data, r.root.len, &rp, NULL),
+            CHECK_ST(init_accepting(&ctx, r.root.data, r.root.len, &rp, NULL),
                      MODELSEAL_STATUS_OK);
             CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, copy, r.bundle.len),
                      MODELSEAL_STATUS_OK);
@@ -1919,7 +1977,7 @@ static void test_review_floors(const char *data_dir) {
         modelseal_policy p = case_policy(&sc);
         p.component_floor = 5;
         p.system_config_floor = 1;
-        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, sc.root.data, sc.root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
                  MODELSEAL_STATUS_OK);
@@ -1929,7 +1987,7 @@ static void test_review_floors(const char *data_dir) {
         /* a counter-3 configuration must not lower a component floor of 5,
          * nor raise it: a component floor of 0 stays 0 */
         p.component_floor = 0;
-        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, sc.root.data, sc.root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
                  MODELSEAL_STATUS_OK);
@@ -1949,21 +2007,21 @@ static void test_review_pinned(case_data *c, const char *fixtures) {
     blob twin = load(fixtures, "twin/bundle.msb");
     CHECK(twin.data != NULL);
     if (!twin.data) return;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_manifest_digest(&ctx, installed, sizeof installed),
              MODELSEAL_STATUS_OK);
     p.component_floor = 7;
     /* without the pin, a different bundle at the floor is accepted */
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, twin.data, twin.len), MODELSEAL_STATUS_OK);
     /* with it, only the installed one */
     p.installed_digest = installed;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, twin.data, twin.len),
              MODELSEAL_STATUS_ROLLBACK);
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, c->bundle.data, c->bundle.len),
              MODELSEAL_STATUS_OK);
     free(twin.data);
@@ -1985,7 +2043,7 @@ static void test_review_parameter_sets(const char *data_dir) {
     }
     {
         modelseal_policy p = case_policy(&sc);
-        CHECK_ST(modelseal_verifier_init(&ctx, sc.root.data, sc.root.len, &p, NULL),
+        CHECK_ST(init_accepting(&ctx, sc.root.data, sc.root.len, &p, NULL),
                  MODELSEAL_STATUS_OK);
         CHECK_ST(modelseal_verifier_get_parameter_set_count(&ctx, &n), MODELSEAL_STATUS_INVALID_STATE);
         CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, sc.bundle.data, sc.bundle.len),
@@ -2021,7 +2079,7 @@ static void test_review_root_update(case_data *c, const char *fixtures) {
     blob release = load(fixtures, "backlog/bundle.msb");
     CHECK(update.data != NULL && release.data != NULL);
     if (!update.data || !release.data) return;
-    CHECK_ST(modelseal_verifier_init(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, c->root.data, c->root.len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, release.data, release.len),
              MODELSEAL_STATUS_ROOT_VERSION_NOT_NEXT);
     /* a bundle is not a root update */
@@ -2042,7 +2100,7 @@ static void test_review_root_update(case_data *c, const char *fixtures) {
              MODELSEAL_STATUS_OK);
     CHECK(res.root_version == 9 && res.root_len > 16 && res.component_floor == 5);
     /* the device persists the root, and the release installs on it */
-    CHECK_ST(modelseal_verifier_init(&ctx, root, res.root_len, &p, NULL), MODELSEAL_STATUS_OK);
+    CHECK_ST(init_accepting(&ctx, root, res.root_len, &p, NULL), MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_verify_bundle_bytes(&ctx, release.data, release.len),
              MODELSEAL_STATUS_OK);
     CHECK_ST(modelseal_verifier_get_root_version(&ctx, &v), MODELSEAL_STATUS_OK);
@@ -2272,6 +2330,7 @@ int main(int argc, char **argv) {
     test_review_root_update(&std_case, argc > 2 ? argv[2] : "c-fixtures");
     test_threads(&std_case);
     test_verity(&std_case);
+    test_verity_not_accepted(&std_case);
     free_case(&std_case);
 
     /* every status number reached from C (127 stands for core errors this

@@ -123,6 +123,7 @@ impl Case {
                 sc_policy,
                 modelseal_core::SoftSha256::new(),
             )?;
+            v.accept_verity();
             let installed = v.verify_bundle_bytes(config)?;
             policy = policy.with_config(installed.config_binding()?);
         }

@@ -1,8 +1,9 @@
-//! Bundles that must verify: the standard component, a system
-//! configuration, a component under it, and a root rotation. Every other
-//! case alters one of these.
+//! Bundles that must verify: the standard component (also with flat
+//! digests only), a system configuration, a component under it, and a
+//! root rotation. Every other case alters one of these.
 
 use super::{Case, Standard};
+use crate::flat_bundle;
 
 pub(super) fn cases(s: &Standard) -> Vec<Case> {
     vec![
@@ -10,6 +11,12 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
             "valid-component",
             "the standard component bundle verifies",
             s.bundle.clone(),
+            None,
+        ),
+        Case::new(
+            "valid-flat-digests",
+            "the standard component with a flat SHA-256 for its weights too verifies (the bundle a device without fs-verity support takes)",
+            flat_bundle(),
             None,
         ),
         Case::new(
