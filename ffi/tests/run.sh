@@ -110,12 +110,28 @@ CARGO_TARGET_DIR=$fw_target RUSTFLAGS="$SMALL_BACKENDS" \
   cargo build --quiet -p modelseal-ffi --profile ecu
 fw_lib=$fw_target/ecu/libmodelseal.a
 FREESTANDING=(-Os -ffreestanding -nostdlib -static -fno-stack-protector -fno-pie -no-pie
-  -ffunction-sections -fdata-sections -Wl,--gc-sections -Iinclude
-  -DROOT_FILE="\"tests/data/valid-component/root.msr\""
+  -ffunction-sections -fdata-sections -Wl,--gc-sections -Iinclude)
+# FULL accepts fs-verity digests and verifies the standard component (its
+# weights carry one); the others take flat digests only, on the same
+# component with flat digests and a copy with its last byte flipped.
+flat_bad=$out/flat-digests-modified.msb
+cp tests/data/valid-flat-digests/bundle.msb "$flat_bad"
+size=$(wc -c <"$flat_bad")
+last=$(od -An -tu1 -j $((size - 1)) -N1 "$flat_bad" | tr -d ' ')
+printf '%b' "\\0$(printf '%03o' $((last ^ 0x5a)))" |
+  dd of="$flat_bad" bs=1 seek=$((size - 1)) conv=notrunc status=none
+verity_inputs=(-DACCEPT_VERITY -DROOT_FILE="\"tests/data/valid-component/root.msr\""
   -DBUNDLE_FILE="\"tests/data/valid-component/bundle.msb\""
   -DBAD_BUNDLE_FILE="\"tests/data/artifact-modified/bundle.msb\"")
 for variant in FULL VERIFY_ONLY NO_VERIFIER; do
-  gcc "${STRICT[@]}" "${FREESTANDING[@]}" -D"$variant" ffi/tests/c/start.S ffi/tests/c/freestanding.c \
+  if [ "$variant" = FULL ]; then
+    inputs=("${verity_inputs[@]}")
+  else
+    inputs=(-DROOT_FILE="\"tests/data/valid-flat-digests/root.msr\""
+      -DBUNDLE_FILE="\"tests/data/valid-flat-digests/bundle.msb\""
+      -DBAD_BUNDLE_FILE="\"$flat_bad\"")
+  fi
+  gcc "${STRICT[@]}" "${FREESTANDING[@]}" "${inputs[@]}" -D"$variant" ffi/tests/c/start.S ffi/tests/c/freestanding.c \
     "$fw_lib" -o "$out/freestanding-$variant" || fail "freestanding link ($variant)"
   undefined=$(nm -u "$out/freestanding-$variant")
   [ -z "$undefined" ] || fail "freestanding binary has undefined symbols: $undefined"
@@ -125,7 +141,7 @@ done
 # Every exported function, linked freestanding.
 nm -g --defined-only "$fw_lib" 2>/dev/null | awk '$2=="T" && $3 ~ /^modelseal_/ {print "KEEP(" $3 ")"}' |
   sort -u >"$out/keep.inc"
-gcc "${STRICT[@]}" "${FREESTANDING[@]}" -DEVERY_FUNCTION -DKEEP_FILE="\"$out/keep.inc\"" \
+gcc "${STRICT[@]}" "${FREESTANDING[@]}" "${verity_inputs[@]}" -DEVERY_FUNCTION -DKEEP_FILE="\"$out/keep.inc\"" \
   ffi/tests/c/start.S ffi/tests/c/freestanding.c "$fw_lib" -o "$out/freestanding-EVERY_FUNCTION" ||
   fail "freestanding link (every function)"
 [ -z "$(nm -u "$out/freestanding-EVERY_FUNCTION")" ] || fail "undefined symbols (every function)"

@@ -136,7 +136,9 @@ static modelseal_status verify(modelseal_verifier *ctx, const uint8_t *bundle, s
     flash f;
     modelseal_status s;
     s = modelseal_verifier_init(ctx, fs_root, (size_t)(fs_root_end - fs_root), &p, NULL);
+#ifdef ACCEPT_VERITY
     if (s == MODELSEAL_STATUS_OK) s = modelseal_verifier_accept_verity(ctx);
+#endif
     if (s != MODELSEAL_STATUS_OK) return s;
     f.data = bundle;
     f.len = len;
