@@ -4,7 +4,7 @@
 # run, printing medians and ratios. Makes its data in a temporary
 # directory (about 3.2 GB) and deletes it.
 #
-#   benches/run.sh [--runs N] [--dir DIR] [--only verity]
+#   benches/run.sh [--runs N] [--dir DIR] [--only verity|verify-on-read]
 #
 # Never part of the tests: these machines are shared and noisy, so the
 # figures are ratios measured in alternation, not assertions.

@@ -781,17 +781,48 @@ impl BlockChecker {
             return Err(Error::VerityMisaligned);
         }
         let first = offset >> g.log_block_size;
-        // One block per round: bounded by data.len() / block size.
-        for (i, block) in data.chunks(self.params.block_size().max(1)).enumerate() {
-            let index = first.saturating_add(i as u64);
-            let h = self.block_hash(engine, block)?;
-            let ok = match self.root {
-                // One block, no tree: its hash is the root.
-                None => file_digest(engine, &self.params, g.data_size, &h)? == self.digest,
-                Some(root) => self.entry(engine, tree, cache, &root, index)? == h,
-            };
-            if !ok {
+        let Some(root) = self.root else {
+            // One block, no tree: its hash is the root.
+            let h = self.block_hash(engine, data)?;
+            if file_digest(engine, &self.params, g.data_size, &h)? != self.digest {
                 return Err(Error::VerityBlockMismatch);
+            }
+            return Ok(());
+        };
+        // The mask of a data block's place among the entries of its
+        // level-1 block.
+        let place = (1u64 << (g.log_per_block() & 0x1f)).saturating_sub(1);
+        let mut index = first;
+        let mut blocks = data.chunks(self.params.block_size().max(1));
+        // One block per round: bounded by data.len() / block size.
+        while let Some(block) = blocks.next() {
+            // The first block under a level-1 block chains that block to
+            // the root (or to a cached block above it) and caches it.
+            let want = self.entry(engine, tree, cache, &root, index)?;
+            if self.block_hash(engine, block)? != want {
+                return Err(Error::VerityBlockMismatch);
+            }
+            index = index.saturating_add(1);
+            // The blocks after it under the same level-1 block are checked
+            // against the entries of that one cached block: no walk, no
+            // lookup per block. (Entering it last, the walk left it in
+            // the cache; if not, the next round walks again.)
+            if index & place == 0 {
+                continue;
+            }
+            let (number, _) = self.path_at(index, 1)?;
+            let Some(level1) = cache.get(number)? else {
+                continue;
+            };
+            while index & place != 0 {
+                let Some(block) = blocks.next() else {
+                    return Ok(());
+                };
+                let pos = usize::try_from(index & place).map_err(|_| Error::InvalidState)?;
+                if self.block_hash(engine, block)? != entry_of(level1, pos)? {
+                    return Err(Error::VerityBlockMismatch);
+                }
+                index = index.saturating_add(1);
             }
         }
         Ok(())
