@@ -15,6 +15,9 @@
 #   verity    weights under an fs-verity digest     43  VERITY_NOT_ACCEPTED
 #             (the same, firmware built VERITY=1)    0
 #
+# and good, tampered and verity (VERITY=1) again through the per-chunk
+# calls (PER_CHUNK=1), as a download would feed them.
+#
 # The host's `modelseal verify` with the same device policy must agree on
 # the first four. Installs the cross compiler, QEMU and the Rust targets when
 # missing (examples/firmware-m/setup.sh). Uses $CARGO_TARGET_DIR when set.
@@ -65,14 +68,17 @@ done
 echo "   host verifier: good accepted (digest ${digest:0:16}..., floor $host_floor), the others rejected"
 
 # case:expected-status:expected-line
-# bundle:accept fs-verity (VERITY=):expected exit:expected line
+# bundle:accept fs-verity (VERITY=):per-chunk calls (PER_CHUNK=):expected exit:expected line
 cases=(
-  "good:0:0:boot ok: bundle verified"
-  "tampered:0:27:(status 27, at verify_bundle)"
-  "rollback:0:20:(status 20, at verify_bundle)"
-  "wrong-hw:0:16:(status 16, at verify_bundle)"
-  "verity:0:43:(status 43, at verify_bundle)"
-  "verity:1:0:boot ok: bundle verified"
+  "good:0:0:0:boot ok: bundle verified"
+  "tampered:0:0:27:(status 27, at verify_bundle)"
+  "rollback:0:0:20:(status 20, at verify_bundle)"
+  "wrong-hw:0:0:16:(status 16, at verify_bundle)"
+  "verity:0:0:43:(status 43, at verify_bundle)"
+  "verity:1:0:0:boot ok: bundle verified"
+  "good:0:1:0:boot ok: bundle verified"
+  "tampered:0:1:27:(status 27, at verify_chunks)"
+  "verity:1:1:0:boot ok: bundle verified"
 )
 
 for cpu in "cortex-m4:thumbv7em-none-eabihf:mps2-an386" "cortex-m3:thumbv7m-none-eabi:mps2-an385"; do
@@ -84,12 +90,13 @@ for cpu in "cortex-m4:thumbv7em-none-eabihf:mps2-an386" "cortex-m3:thumbv7m-none
   lib_dir=$target/$rust_target/ecu
   [ -f "$lib_dir/libmodelseal.a" ] || { echo "no $lib_dir/libmodelseal.a" >&2; exit 1; }
   for c in "${cases[@]}"; do
-    IFS=: read -r bundle verity want line <<<"$c"
+    IFS=: read -r bundle verity chunks want line <<<"$c"
     case=$bundle
-    [ "$verity" = 1 ] && case="$bundle (fs-verity accepted)"
-    elf=$out/$name/$bundle-v$verity.elf
-    log=$out/$name/$bundle-v$verity.log
-    if ! make --no-print-directory -s -C examples/firmware-m CPU="$name" VERITY="$verity" \
+    [ "$verity" = 1 ] && case="$case, fs-verity accepted"
+    [ "$chunks" = 1 ] && case="$case, per chunk"
+    elf=$out/$name/$bundle-v$verity-c$chunks.elf
+    log=$out/$name/$bundle-v$verity-c$chunks.log
+    if ! make --no-print-directory -s -C examples/firmware-m CPU="$name" VERITY="$verity" PER_CHUNK="$chunks" \
       MODELSEAL_LIB_DIR="$lib_dir" ROOT_FILE="$b/root.msr" BUNDLE_FILE="$b/$bundle.msb" \
       COUNTER_FLOOR="$FLOOR" OUT="$elf" >"$out/build.log" 2>&1; then
       cat "$out/build.log"
@@ -115,12 +122,12 @@ for cpu in "cortex-m4:thumbv7em-none-eabihf:mps2-an386" "cortex-m3:thumbv7m-none
       bad "$name $case: exit $got but no \"$line\" in the output"
       continue
     fi
-    if [ "$case" = good ]; then
+    if [ "$bundle" = good ]; then
       # The firmware reports what the host verifier reported.
       if ! grep -qx "  manifest digest  $digest" "$log" ||
         ! grep -qF "counter floor $host_floor, no new trust root" "$log"; then
         sed 's/^/         /' "$log"
-        bad "$name good: digest or floor differ from the host's ($digest, $host_floor)"
+        bad "$name $case: digest or floor differ from the host's ($digest, $host_floor)"
         continue
       fi
     fi

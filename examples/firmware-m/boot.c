@@ -27,7 +27,9 @@
  *   (any of these with STATUS_TEXT=0: statuses printed as numbers, the
  *             version string and the status messages not linked: the boot
  *             check exactly as the footprint goals define it; with
- *             VERITY=1: the device also accepts fs-verity digests)
+ *             VERITY=1: the device also accepts fs-verity digests; with
+ *             PER_CHUNK=1: the bundle goes through the per-chunk calls,
+ *             as a download would, instead of verify_bundle)
  *   measure   the boot check between two reads of a CMSDK timer, on a
  *             painted stack: prints the peak stack and the timer ticks (under
  *             `qemu-system-arm -icount shift=0` one guest instruction is one
@@ -140,6 +142,57 @@ typedef struct {
     uint8_t digest[MODELSEAL_DIGEST_LEN];
 } boot_result;
 
+#ifdef FW_PER_CHUNK
+static uint8_t chunk[4096];
+
+/* The per-chunk path: the bundle as it would arrive in pieces (a download,
+ * DMA), here read in order from the same partition. The head goes to the
+ * work buffer, then every payload byte passes through `chunk`. */
+static modelseal_status verify_chunks(const flash_partition *p) {
+    size_t head_len = 0, count = 0, i, n;
+    uint64_t pos, end, bundle_len = 0;
+    modelseal_artifact_info a;
+    modelseal_status s;
+
+    if (flash_read((void *)p, 0, work, MODELSEAL_BUNDLE_HEADER_LEN) != 0) return MODELSEAL_STATUS_READ;
+    s = modelseal_bundle_get_head_len(work, MODELSEAL_BUNDLE_HEADER_LEN, &head_len);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    if (head_len > sizeof work) return MODELSEAL_STATUS_BUFFER_TOO_SMALL;
+    if (flash_read((void *)p, MODELSEAL_BUNDLE_HEADER_LEN, work + MODELSEAL_BUNDLE_HEADER_LEN,
+                   head_len - MODELSEAL_BUNDLE_HEADER_LEN) != 0)
+        return MODELSEAL_STATUS_READ;
+    s = modelseal_verifier_verify_head(&verifier, work, head_len);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    s = modelseal_verifier_get_bundle_len(&verifier, &bundle_len);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    if (p->len < bundle_len) return MODELSEAL_STATUS_TRUNCATED;
+    if (p->len > bundle_len) return MODELSEAL_STATUS_TRAILING_BYTES;
+    s = modelseal_verifier_get_artifact_count(&verifier, &count);
+    if (s != MODELSEAL_STATUS_OK) return s;
+    for (i = 0, pos = head_len; i < count; i++) {
+        s = modelseal_verifier_get_artifact(&verifier, i, &a);
+        if (s != MODELSEAL_STATUS_OK) return s;
+        for (; pos < a.offset; pos += n) {
+            n = a.offset - pos < sizeof chunk ? (size_t)(a.offset - pos) : sizeof chunk;
+            if (flash_read((void *)p, pos, chunk, n) != 0) return MODELSEAL_STATUS_READ;
+            s = modelseal_verifier_check_padding(&verifier, chunk, n);
+            if (s != MODELSEAL_STATUS_OK) return s;
+        }
+        s = modelseal_verifier_begin_artifact(&verifier, i);
+        if (s != MODELSEAL_STATUS_OK) return s;
+        for (end = a.offset + a.size; pos < end; pos += n) {
+            n = end - pos < sizeof chunk ? (size_t)(end - pos) : sizeof chunk;
+            if (flash_read((void *)p, pos, chunk, n) != 0) return MODELSEAL_STATUS_READ;
+            s = modelseal_verifier_update_artifact(&verifier, chunk, n);
+            if (s != MODELSEAL_STATUS_OK) return s;
+        }
+        s = modelseal_verifier_finish_artifact(&verifier);
+        if (s != MODELSEAL_STATUS_OK) return s;
+    }
+    return modelseal_verifier_finish(&verifier);
+}
+#endif
+
 /* This device's policy. */
 static void device_policy(modelseal_policy *policy) {
     static const char hardware_id[] = "HW-FC-0042", platform[] = "PLAT-A", market[] = "EU";
@@ -175,9 +228,14 @@ static modelseal_status boot_check(boot_result *r) {
 
     partition.base = fw_bundle;
     partition.len = (size_t)(fw_bundle_end - fw_bundle);
+#ifdef FW_PER_CHUNK
+    r->step = "verify_chunks";
+    s = verify_chunks(&partition);
+#else
     r->step = "verify_bundle";
     s = modelseal_verifier_verify_bundle(&verifier, flash_read, &partition,
                                          (uint64_t)partition.len, work, sizeof work);
+#endif
     if (s != MODELSEAL_STATUS_OK) return s;
 
     /* What the device must persist before running the new software. */

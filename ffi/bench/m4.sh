@@ -108,23 +108,26 @@ for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
   # numbers, so only the boot check is linked. *-verity: the same firmware
   # accepting fs-verity digests (VERITY=1), given a bundle whose weights
   # carry one.
-  for variant in baseline boot every measure boot-text boot-verity measure-verity; do
-    text=0 verity=0 r=$root b=$bundle v=${variant%-text}
+  # *-chunks: the per-chunk calls instead of verify_bundle (PER_CHUNK=1).
+  for variant in baseline boot every measure boot-text boot-verity measure-verity boot-chunks measure-chunks; do
+    text=0 verity=0 chunks=0 r=$root b=$bundle v=${variant%-text}
     [ "$variant" = boot-text ] && text=1
     case $variant in *-verity) verity=1 r=$vroot b=$vbundle v=${variant%-verity} ;; esac
-    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="$v" \
+    case $variant in *-chunks) chunks=1 v=${variant%-chunks} ;; esac
+    make --no-print-directory -s -C examples/firmware-m CPU="$cpu" VARIANT="$v" PER_CHUNK=$chunks \
       STATUS_TEXT=$text VERITY=$verity MODELSEAL_LIB_DIR="$target/$rust_target/ecu" \
       ROOT_FILE="$r" BUNDLE_FILE="$b" OUT="$out/$cpu-$variant.elf"
   done
   base=$out/$cpu-baseline.elf
   echo "== $cpu ($rust_target, QEMU $board)"
-  for variant in boot boot-text boot-verity every; do
+  for variant in boot boot-text boot-verity boot-chunks every; do
     elf=$out/$cpu-$variant.elf
     t=$(($(sum "$elf" .text) - $(sum "$base" .text)))
     r=$(($(sum "$elf" .rodata) - $(sum "$base" .rodata)))
     label="boot check"
     [ "$variant" = boot-text ] && label="+ status strings"
     [ "$variant" = boot-verity ] && label="+ fs-verity accepted"
+    [ "$variant" = boot-chunks ] && label="per-chunk path"
     [ "$variant" = every ] && label="every function"
     printf '   %-24s %7d bytes (.text %+d, .rodata %+d)\n' "flash, $label" $((t + r)) "$t" "$r"
   done
@@ -133,6 +136,7 @@ for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
   printf '   %-24s %7d bytes (.data + .bss: context, work buffer, new-root buffer)\n' "RAM, static" "$ram"
   measure "$out/$cpu-measure" ""
   measure "$out/$cpu-measure-verity" ", fs-verity"
+  measure "$out/$cpu-measure-chunks" ", per chunk"
 done
 
 "$repo/ffi/bench/r5.sh"
