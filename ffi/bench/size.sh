@@ -20,14 +20,7 @@ small='--cfg curve25519_dalek_backend="serial" --cfg sha2_backend="soft" --cfg s
 CARGO_TARGET_DIR=$target/firmware RUSTFLAGS="$small" cargo build --quiet -p modelseal-ffi --profile ecu
 CARGO_TARGET_DIR=$target cargo build --quiet -p modelseal-ffi --profile ecu
 # Flat digests only (the firmware does not accept fs-verity digests, so no
-# tree hasher is linked): the component with flat digests, and a copy with
-# its last byte flipped for the refusal the binary checks.
-flat_bad=$out/flat-digests-modified.msb
-cp tests/data/valid-flat-digests/bundle.msb "$flat_bad"
-size=$(wc -c <"$flat_bad")
-last=$(od -An -tu1 -j $((size - 1)) -N1 "$flat_bad" | tr -d ' ')
-printf '%b' "\\0$(printf '%03o' $((last ^ 0x5a)))" |
-  dd of="$flat_bad" bs=1 seek=$((size - 1)) conv=notrunc status=none
+# tree hasher is linked).
 section() { size -A "$1" | awk -v s="$2" '$1==s {print $2}'; }
 for flavour in "small backends:$target/firmware/ecu" "default backends:$target/ecu"; do
   name=${flavour%%:*}
@@ -39,7 +32,7 @@ for flavour in "small backends:$target/firmware/ecu" "default backends:$target/e
       -ffunction-sections -fdata-sections -Wl,--gc-sections -Iinclude -D"$variant" \
       -DROOT_FILE='"tests/data/valid-flat-digests/root.msr"' \
       -DBUNDLE_FILE='"tests/data/valid-flat-digests/bundle.msb"' \
-      -DBAD_BUNDLE_FILE="\"$flat_bad\"" \
+      -DBAD_BUNDLE_FILE='"tests/data/flat-weights-modified/bundle.msb"' \
       $([ "$variant" = REPORT ] && echo -DVERIFY_ONLY -DREPORT) \
       ffi/tests/c/start.S ffi/tests/c/freestanding.c "$lib" -o "$exe"
     "$exe" >/dev/null

@@ -16,7 +16,16 @@ pub(super) fn cases(s: &Standard) -> Vec<Case> {
     let other = bytes("weights of another model", offs[5].1 as usize);
     let swapped = s.patched(offs[5].0 as usize, &other);
     let padded = s.patched(offs[0].0 as usize - 1, &[0xff]);
+    let mut flat_modified = flat_bundle();
+    let flat_offs = payload_offsets(&flat_modified);
+    flat_modified[flat_offs[5].0 as usize + 100] ^= 0x80;
     vec![
+        Case::new(
+            "flat-weights-modified",
+            "one bit of the weights flipped where they carry a flat SHA-256 (the bundle a device without fs-verity support takes)",
+            flat_modified,
+            Some(Error::ArtifactDigestMismatch),
+        ),
         Case::new(
             "artifact-modified",
             "one bit of model.onnx flipped",
