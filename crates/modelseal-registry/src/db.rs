@@ -889,14 +889,20 @@ fn pg_params(params: &[Val]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
 /// One row of `COPY … FROM STDIN` text: tab-separated, `\N` for NULL,
 /// backslash escapes, bytes as `\\x` hex.
 fn copy_line(out: &mut Vec<u8>, row: &[Val]) {
+    use std::io::Write as _;
     for (i, v) in row.iter().enumerate() {
         if i > 0 {
             out.push(b'\t');
         }
         match v {
             Val::Null => out.extend_from_slice(b"\\N"),
-            Val::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Val::Real(f) => out.extend_from_slice(f.to_string().as_bytes()),
+            // Written in place: no string per value.
+            Val::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Val::Real(f) => {
+                let _ = write!(out, "{f}");
+            }
             Val::Text(s) => {
                 for b in s.bytes() {
                     match b {
@@ -910,7 +916,9 @@ fn copy_line(out: &mut Vec<u8>, row: &[Val]) {
             }
             Val::Blob(b) => {
                 out.extend_from_slice(b"\\\\x");
-                out.extend_from_slice(hex::encode(b).as_bytes());
+                let at = out.len();
+                out.resize(at + 2 * b.len(), 0);
+                let _ = hex::encode_to_slice(b, &mut out[at..]);
             }
             // Refused by `copy_in` before any row is sent.
             Val::Ints(_) | Val::Texts(_) => out.extend_from_slice(b"\\N"),
