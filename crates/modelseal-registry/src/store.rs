@@ -63,12 +63,7 @@ impl Dialect {
                 ("{real}", "DOUBLE PRECISION"),
                 (
                     "{postgres_fleet_storage}",
-                    "ALTER TABLE ecus SET (fillfactor = 50);
-                     ALTER TABLE vehicles ALTER COLUMN id SET CACHE 1000;
-                     ALTER TABLE ecus ALTER COLUMN id SET CACHE 1000;
-                     ALTER TABLE ecu_keys ALTER COLUMN id SET CACHE 1000;
-                     ALTER TABLE reports ALTER COLUMN id SET CACHE 1000;
-                     ALTER TABLE installs ALTER COLUMN id SET CACHE 1000;",
+                    "ALTER TABLE ecus SET (fillfactor = 50);",
                 ),
             ],
         }

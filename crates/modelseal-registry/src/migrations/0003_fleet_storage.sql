@@ -7,9 +7,4 @@
 -- goes in the same page and no index is touched (a heap-only update);
 -- without it, each update writes a new entry in all five of the table's
 -- indexes. Pages written from now on keep half their room free.
---
--- Bulk writes take a batch of ids from the tables' sequences at once; a
--- per-session cache of ids makes each id a memory read instead of a
--- locked update of the sequence (ids stay unique; a session that ends
--- leaves a gap).
 {postgres_fleet_storage}
