@@ -8,8 +8,12 @@
 # stopped at the end. A measurement, not a test.
 #
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both]
-#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: ~8 GiB of
-#                                  disk per engine, up to 30 minutes each
+#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: the 20,000
+#                                  vehicle run scaled by 50 says ~43 GiB
+#                                  (SQLite) and ~58 GiB (PostgreSQL) of
+#                                  disk, and well over an hour per engine
+#                                  on 2 cores (README, fleet figures);
+#                                  not run yet
 #
 # Default: 20,000 vehicles x 30 ECUs (600,000 ECUs), a few minutes.
 set -euo pipefail

@@ -178,11 +178,99 @@ pub enum Enrolled {
     Replaced,
 }
 
-/// The ECU fitted in a position now, with its key in force.
+/// ECUs fitted now, chosen by serial, by vehicle, or by position.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FittedBy<'a> {
+    /// With these serials (any hardware id).
+    Serials(&'a [&'a str]),
+    /// Every ECU of these vehicles.
+    Vins(&'a [&'a str]),
+    /// The one at this VIN and position.
+    Position(&'a str, &'a str),
+}
+
+/// An ECU fitted now, where it is, and its keys.
 #[derive(Debug, Clone)]
-pub(crate) struct Fitted {
+pub(crate) struct FittedEcu {
     pub(crate) id: i64,
-    pub(crate) key: Option<(String, Vec<u8>)>,
+    pub(crate) vehicle_id: i64,
+    pub(crate) vin: String,
+    pub(crate) position: String,
+    pub(crate) hardware_id: String,
+    pub(crate) serial: String,
+    /// Every key it had, newest first.
+    pub(crate) keys: Vec<EcuKey>,
+}
+
+/// A device key of an ECU, as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct EcuKey {
+    pub(crate) key_id: String,
+    pub(crate) algorithm: String,
+    pub(crate) public_key: Vec<u8>,
+    pub(crate) retired: bool,
+    pub(crate) revoked: bool,
+}
+
+impl FittedEcu {
+    /// The key in force (neither retired nor revoked), if any.
+    pub(crate) fn in_force(&self) -> Option<&EcuKey> {
+        self.keys.iter().find(|k| !k.retired && !k.revoked)
+    }
+}
+
+/// The ECUs fitted now that `by` names, each with its keys (newest
+/// first), in id order: the one query behind enrolment's checks, key
+/// rotation and revocation, and ingest's lookup of the ECU a report
+/// claims.
+pub(crate) fn fitted_ecus(db: &mut Db, by: FittedBy<'_>) -> Result<Vec<FittedEcu>> {
+    const SQL: &str = "SELECT e.id, e.vehicle_id, v.vin, e.position, e.hardware_id, e.serial,
+                k.key_id, k.algorithm, k.public_key, k.retired_at, k.revoked_at
+           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+           LEFT JOIN ecu_keys k ON k.ecu_id = e.id
+          WHERE e.removed_at IS NULL AND ";
+    let list = |v: &[&str]| v.iter().map(|x| Val::from(*x)).collect::<Vec<_>>();
+    let rows = match by {
+        FittedBy::Serials(s) => db.query_in(
+            &format!("{SQL}e.serial IN ({{}}) ORDER BY e.id, k.id DESC"),
+            &list(s),
+        )?,
+        FittedBy::Vins(v) => db.query_in(
+            &format!("{SQL}v.vin IN ({{}}) ORDER BY e.id, k.id DESC"),
+            &list(v),
+        )?,
+        FittedBy::Position(vin, position) => db.query(
+            &format!("{SQL}v.vin = ?1 AND e.position = ?2 ORDER BY e.id, k.id DESC"),
+            vals![vin, position],
+        )?,
+    };
+    // An ECU's rows are consecutive (one statement orders them; with more
+    // values than one statement takes, an ECU's serial or VIN is in one).
+    let mut out: Vec<FittedEcu> = Vec::new();
+    for r in rows {
+        let id = r.int(0)?;
+        if out.last().is_none_or(|e| e.id != id) {
+            out.push(FittedEcu {
+                id,
+                vehicle_id: r.int(1)?,
+                vin: r.text(2)?,
+                position: r.text(3)?,
+                hardware_id: r.text(4)?,
+                serial: r.text(5)?,
+                keys: Vec::new(),
+            });
+        }
+        if let (Some(key_id), Some(ecu)) = (r.opt_text(6)?, out.last_mut()) {
+            ecu.keys.push(EcuKey {
+                key_id,
+                algorithm: r.text(7)?,
+                public_key: r.blob(8)?,
+                retired: r.opt_int(9)?.is_some(),
+                revoked: r.opt_int(10)?.is_some(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 impl Inventory {
@@ -200,7 +288,7 @@ impl Inventory {
         let at = now();
         self.db.transaction(|db| {
             let f = fitted(db, vin, position)?.ok_or_else(|| no_ecu(vin, position))?;
-            if f.key.as_ref().is_some_and(|(id, _)| *id == key.key_id()) {
+            if f.in_force().is_some_and(|k| k.key_id == key.key_id()) {
                 return Err(Error::Conflict(format!(
                     "{vin} {position}: key {} is already the one in force",
                     key.key_id()
@@ -230,7 +318,7 @@ impl Inventory {
             let f = fitted(db, vin, position)?.ok_or_else(|| no_ecu(vin, position))?;
             let target = match key_id {
                 Some(k) => k.to_owned(),
-                None => f.key.as_ref().map(|(id, _)| id.clone()).ok_or_else(|| {
+                None => f.in_force().map(|k| k.key_id.clone()).ok_or_else(|| {
                     Error::Conflict(format!("{vin} {position}: no key in force to revoke"))
                 })?,
             };
@@ -332,25 +420,11 @@ pub(crate) fn vehicle_id(db: &mut Db, vin: &str) -> Result<Option<i64>> {
         .transpose()?)
 }
 
-/// The ECU fitted at `vin`/`position` now, with its key in force.
-pub(crate) fn fitted(db: &mut Db, vin: &str, position: &str) -> Result<Option<Fitted>> {
-    let row = db.query_one(
-        "SELECT e.id, k.key_id, k.public_key
-           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-           LEFT JOIN ecu_keys k ON k.ecu_id = e.id AND k.retired_at IS NULL AND k.revoked_at IS NULL
-          WHERE v.vin = ?1 AND e.position = ?2 AND e.removed_at IS NULL",
-        vals![vin, position],
-    )?;
-    row.map(|r| {
-        Ok(Fitted {
-            id: r.int(0)?,
-            key: match r.opt_text(1)? {
-                Some(id) => Some((id, r.blob(2)?)),
-                None => None,
-            },
-        })
-    })
-    .transpose()
+/// The ECU fitted at `vin`/`position` now, with its keys.
+pub(crate) fn fitted(db: &mut Db, vin: &str, position: &str) -> Result<Option<FittedEcu>> {
+    Ok(fitted_ecus(db, FittedBy::Position(vin, position))?
+        .into_iter()
+        .next())
 }
 
 fn insert_key(db: &mut Db, ecu: i64, key: &EcuPublicKey, at: u64) -> Result<()> {
@@ -399,32 +473,25 @@ fn enroll_all(db: &mut Db, ecus: &[Enrolment], replace: bool, now: u64) -> Resul
         key_id: Option<String>,
     }
     let mut at_position: HashMap<(String, String), Slot> = HashMap::new();
-    for r in db.query_in(
-        "SELECT v.vin, e.position, e.id, e.hardware_id, e.serial, k.key_id
-           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-           LEFT JOIN ecu_keys k ON k.ecu_id = e.id AND k.retired_at IS NULL AND k.revoked_at IS NULL
-          WHERE v.vin IN ({}) AND e.removed_at IS NULL",
-        &as_text(&vins),
-    )? {
+    for e in fitted_ecus(db, FittedBy::Vins(&vins))? {
+        let key_id = e.in_force().map(|k| k.key_id.clone());
         at_position.insert(
-            (r.text(0)?, r.text(1)?),
+            (e.vin, e.position),
             Slot {
-                id: Some(r.int(2)?),
-                hardware_id: r.text(3)?,
-                serial: r.text(4)?,
-                key_id: r.opt_text(5)?,
+                id: Some(e.id),
+                hardware_id: e.hardware_id,
+                serial: e.serial,
+                key_id,
             },
         );
     }
     let mut placed: HashMap<(String, String), (String, String)> = HashMap::new();
-    for r in db.query_in(
-        "SELECT e.hardware_id, e.serial, v.vin, e.position
-           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-          WHERE e.serial IN ({}) AND e.removed_at IS NULL",
-        &as_text(&serials),
-    )? {
-        placed.insert((r.text(0)?, r.text(1)?), (r.text(2)?, r.text(3)?));
+    for e in fitted_ecus(db, FittedBy::Serials(&serials))? {
+        placed.insert((e.hardware_id, e.serial), (e.vin, e.position));
     }
+    // Changes in what runs, from the ECUs this list replaces: applied once,
+    // with ingest's bulk path.
+    let mut running = crate::ingest::RunningDelta::new();
     let mut outcomes = Vec::with_capacity(ecus.len());
     let mut new: Vec<&Enrolment> = Vec::new();
     for e in ecus {
@@ -463,7 +530,7 @@ fn enroll_all(db: &mut Db, ecus: &[Enrolment], replace: bool, now: u64) -> Resul
                     e.vin, e.position
                 ));
             };
-            remove_ecu(db, old, e.fitted_at.unwrap_or(now))?;
+            remove_ecu(db, old, e.fitted_at.unwrap_or(now), &mut running)?;
             placed.remove(&(slot.hardware_id.clone(), slot.serial.clone()));
             outcome = Enrolled::Replaced;
         }
@@ -481,6 +548,7 @@ fn enroll_all(db: &mut Db, ecus: &[Enrolment], replace: bool, now: u64) -> Resul
         new.push(e);
         outcomes.push(outcome);
     }
+    crate::ingest::apply_running(db, &running)?;
     // Appends: new vehicles, then the ECUs and their keys.
     let missing: Vec<String> = {
         let mut m: Vec<String> = vehicles
@@ -555,10 +623,15 @@ fn enroll_all(db: &mut Db, ecus: &[Enrolment], replace: bool, now: u64) -> Resul
     Ok(outcomes)
 }
 
-/// Records an ECU as removed: its current install ends now, its keys are
-/// retired.
-fn remove_ecu(db: &mut Db, ecu: i64, at: u64) -> Result<()> {
-    crate::ingest::end_current_install(db, ecu, at)?;
+/// Records an ECU as removed: its current install ends now (its models
+/// leave `running`, as changes added to `running`), its keys are retired.
+fn remove_ecu(
+    db: &mut Db,
+    ecu: i64,
+    at: u64,
+    running: &mut crate::ingest::RunningDelta,
+) -> Result<()> {
+    crate::ingest::end_current_install(db, ecu, at, running)?;
     db.exec(
         "UPDATE ecus SET removed_at = ?1, current_install = NULL WHERE id = ?2",
         vals![int(at), ecu],

@@ -344,53 +344,35 @@ fn load_ecus(
     serials: &[&str],
 ) -> Result<std::collections::HashMap<(String, String), EcuRow>> {
     let mut out: std::collections::HashMap<(String, String), EcuRow> = Default::default();
-    let vals: Vec<Val> = serials.iter().map(|s| Val::from(*s)).collect();
-    for r in db.query_in(
-        "SELECT e.id, e.vehicle_id, v.vin, e.position, e.hardware_id, e.serial,
-                k.key_id, k.algorithm, k.public_key, k.retired_at, k.revoked_at
-           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-           LEFT JOIN ecu_keys k ON k.ecu_id = e.id
-          WHERE e.serial IN ({}) AND e.removed_at IS NULL
-          ORDER BY e.id, k.id DESC",
-        &vals,
-    )? {
-        let key = (r.text(4)?, r.text(5)?);
-        let ecu = match out.entry(key) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let serial = v.key().1.clone();
-                v.insert(EcuRow {
-                    id: r.int(0)?,
-                    vehicle_id: r.int(1)?,
-                    vin: r.text(2)?,
-                    position: r.text(3)?,
-                    serial,
-                    keys: Vec::new(),
-                })
-            }
-        };
-        if let Some(key_id) = r.opt_text(6)? {
+    for e in crate::enroll::fitted_ecus(db, crate::enroll::FittedBy::Serials(serials))? {
+        let mut keys = Vec::with_capacity(e.keys.len());
+        for k in e.keys {
             let alg =
-                modelseal::report::parse_algorithm(&r.text(7)?).map_err(|_| Error::Internal {
+                modelseal::report::parse_algorithm(&k.algorithm).map_err(|_| Error::Internal {
                     invariant: "stored key algorithms are known",
                 })?;
-            let bytes = r.blob(8)?;
             // An Ed25519 key was checked when it was enrolled; its point is
             // decompressed once, by the signature check (on the checking
             // threads), not again here.
-            let key = match <[u8; 32]>::try_from(bytes.as_slice()) {
-                Ok(k) if alg == modelseal_core::report::Algorithm::Ed25519 => {
-                    EcuPublicKey::Ed25519(k)
+            let key = match <[u8; 32]>::try_from(k.public_key.as_slice()) {
+                Ok(b) if alg == modelseal_core::report::Algorithm::Ed25519 => {
+                    EcuPublicKey::Ed25519(b)
                 }
-                _ => EcuPublicKey::from_bytes(alg, &bytes)?,
+                _ => EcuPublicKey::from_bytes(alg, &k.public_key)?,
             };
-            ecu.keys.push((
-                key_id,
-                key,
-                r.opt_int(9)?.is_some(),
-                r.opt_int(10)?.is_some(),
-            ));
+            keys.push((k.key_id, key, k.retired, k.revoked));
         }
+        out.insert(
+            (e.hardware_id, e.serial.clone()),
+            EcuRow {
+                id: e.id,
+                vehicle_id: e.vehicle_id,
+                vin: e.vin,
+                position: e.position,
+                serial: e.serial,
+                keys,
+            },
+        );
     }
     Ok(out)
 }
@@ -634,7 +616,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     let mut ended: BTreeMap<i64, u64> = BTreeMap::new();
     let mut extended: BTreeMap<i64, i64> = BTreeMap::new();
     // Running counts: (family, version, vehicle) -> change in ECUs.
-    let mut running: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    let mut running = RunningDelta::new();
     for c in chunk {
         let r = &c.report;
         if !seen.insert(c.digest.clone()) {
@@ -818,12 +800,14 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     Ok(results)
 }
 
+/// Changes in running ECUs: (family, version, vehicle) -> change in the
+/// number of its ECUs that run it.
+pub(crate) type RunningDelta = std::collections::BTreeMap<(String, String, i64), i64>;
+
 /// Applies changes in running ECUs per (family, version, vehicle), and the
-/// vehicle counts per (family, version) that follow, in bulk.
-fn apply_running(
-    db: &mut Db,
-    running: &std::collections::BTreeMap<(String, String, i64), i64>,
-) -> Result<()> {
+/// vehicle counts per (family, version) that follow, in bulk: the one way
+/// `running` and `running_counts` change (ingest, and ECU removal).
+pub(crate) fn apply_running(db: &mut Db, running: &RunningDelta) -> Result<()> {
     let changes: Vec<(&(String, String, i64), i64)> = running
         .iter()
         .filter(|(_, d)| **d != 0)
@@ -831,35 +815,55 @@ fn apply_running(
         .collect();
     let mut vehicles: std::collections::BTreeMap<(String, String), i64> = Default::default();
     let mut emptied = Vec::new();
-    for chunk in changes.chunks(BULK_ROWS) {
-        let mut params = Vec::with_capacity(chunk.len() * 4);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for ((f, v, vehicle), d) in chunk {
-            let b = params.len();
-            params.extend([Val::from(f), Val::from(v), Val::Int(*vehicle), Val::Int(*d)]);
-            tuples.push(format!("(?{}, ?{}, ?{}, ?{})", b + 1, b + 2, b + 3, b + 4));
+    const UPSERT: &str = "INSERT INTO running (family, version, vehicle_id, ecus) {}
+         ON CONFLICT (family, version, vehicle_id)
+         DO UPDATE SET ecus = running.ecus + excluded.ecus
+         RETURNING family, version, vehicle_id, ecus";
+    let mut rows = Vec::with_capacity(changes.len());
+    if db.dialect() == Dialect::Postgres {
+        // One statement, each column one array.
+        let (mut f, mut v, mut veh, mut d) = (vec![], vec![], vec![], vec![]);
+        for ((family, version, vehicle), delta) in &changes {
+            f.push(Some(family.clone()));
+            v.push(Some(version.clone()));
+            veh.push(Some(*vehicle));
+            d.push(Some(*delta));
         }
-        let rows = db.query(
-            &format!(
-                "INSERT INTO running (family, version, vehicle_id, ecus) VALUES {}
-                 ON CONFLICT (family, version, vehicle_id)
-                 DO UPDATE SET ecus = running.ecus + excluded.ecus
-                 RETURNING family, version, vehicle_id, ecus",
-                tuples.join(", ")
-            ),
-            &params,
-        )?;
-        for r in rows {
-            let key = (r.text(0)?, r.text(1)?, r.int(2)?);
-            let now = r.int(3)?;
-            let before = now - running.get(&key).copied().unwrap_or(0);
-            let change = i64::from(now > 0) - i64::from(before > 0);
-            if change != 0 {
-                *vehicles.entry((key.0.clone(), key.1.clone())).or_default() += change;
+        if !changes.is_empty() {
+            rows = db.query(
+                &UPSERT.replace(
+                    "{}",
+                    "SELECT * FROM unnest(CAST(?1 AS TEXT[]), CAST(?2 AS TEXT[]),
+                                          CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]))",
+                ),
+                &[Val::Texts(f), Val::Texts(v), Val::Ints(veh), Val::Ints(d)],
+            )?;
+        }
+    } else {
+        for chunk in changes.chunks(BULK_ROWS) {
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for ((f, v, vehicle), d) in chunk {
+                let b = params.len();
+                params.extend([Val::from(f), Val::from(v), Val::Int(*vehicle), Val::Int(*d)]);
+                tuples.push(format!("(?{}, ?{}, ?{}, ?{})", b + 1, b + 2, b + 3, b + 4));
             }
-            if now <= 0 {
-                emptied.push(key);
-            }
+            rows.extend(db.query(
+                &UPSERT.replace("{}", &format!("VALUES {}", tuples.join(", "))),
+                &params,
+            )?);
+        }
+    }
+    for r in rows {
+        let key = (r.text(0)?, r.text(1)?, r.int(2)?);
+        let now = r.int(3)?;
+        let before = now - running.get(&key).copied().unwrap_or(0);
+        let change = i64::from(now > 0) - i64::from(before > 0);
+        if change != 0 {
+            *vehicles.entry((key.0.clone(), key.1.clone())).or_default() += change;
+        }
+        if now <= 0 {
+            emptied.push(key);
         }
     }
     for (f, v, vehicle) in &emptied {
@@ -878,9 +882,15 @@ fn apply_running(
     Ok(())
 }
 
-/// Ends the ECU's current install at `at` (not before it began), and takes
-/// its models out of the running counts.
-pub(crate) fn end_current_install(db: &mut Db, ecu: i64, at: u64) -> Result<()> {
+/// Ends the ECU's current install at `at` (not before it began); its
+/// models leave the running counts through `running` (changes that
+/// [`apply_running`] applies, as for ingest).
+pub(crate) fn end_current_install(
+    db: &mut Db,
+    ecu: i64,
+    at: u64,
+    running: &mut RunningDelta,
+) -> Result<()> {
     let Some(cur) = db.query_one(
         "SELECT i.id, i.since, i.vehicle_id FROM ecus e
            JOIN installs i ON i.id = e.current_install WHERE e.id = ?1",
@@ -903,26 +913,9 @@ pub(crate) fn end_current_install(db: &mut Db, ecu: i64, at: u64) -> Result<()> 
         "SELECT family, version FROM install_models WHERE install_id = ?1",
         vals![id],
     )? {
-        running_remove(db, &m.text(0)?, &m.text(1)?, vehicle)?;
-    }
-    Ok(())
-}
-
-fn running_remove(db: &mut Db, family: &str, version: &str, vehicle: i64) -> Result<()> {
-    let left = db.query_one(
-        "UPDATE running SET ecus = ecus - 1
-          WHERE family = ?1 AND version = ?2 AND vehicle_id = ?3 RETURNING ecus",
-        vals![family, version, vehicle],
-    )?;
-    if left.map(|r| r.int(0)).transpose()? == Some(0) {
-        db.exec(
-            "DELETE FROM running WHERE family = ?1 AND version = ?2 AND vehicle_id = ?3",
-            vals![family, version, vehicle],
-        )?;
-        db.exec(
-            "UPDATE running_counts SET vehicles = vehicles - 1 WHERE family = ?1 AND version = ?2",
-            vals![family, version],
-        )?;
+        *running
+            .entry((m.text(0)?, m.text(1)?, vehicle))
+            .or_default() -= 1;
     }
     Ok(())
 }

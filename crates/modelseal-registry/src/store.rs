@@ -21,6 +21,11 @@ use std::ffi::OsStr;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "registry", include_str!("migrations/0001_registry.sql")),
     (2, "fleet", include_str!("migrations/0002_fleet.sql")),
+    (
+        3,
+        "fleet storage",
+        include_str!("migrations/0003_fleet_storage.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -39,13 +44,14 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 4] {
+    fn tokens(self) -> [(&'static str, &'static str); 5] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
                 ("{blob}", "BLOB"),
                 ("{bool}", "SMALLINT"),
                 ("{real}", "REAL"),
+                ("{postgres_fleet_storage}", ""),
             ],
             Dialect::Postgres => [
                 (
@@ -55,6 +61,10 @@ impl Dialect {
                 ("{blob}", "BYTEA"),
                 ("{bool}", "SMALLINT"),
                 ("{real}", "DOUBLE PRECISION"),
+                (
+                    "{postgres_fleet_storage}",
+                    "ALTER TABLE ecus SET (fillfactor = 50);",
+                ),
             ],
         }
     }
