@@ -86,12 +86,15 @@ measure() {
   per_tick=$(awk -v st="$spin_ticks" -v si="$spin_insns" 'BEGIN {printf "%.2f", si / st}')
   head_ticks=$(field head_ticks)
   head_insns=$(awk -v t="$head_ticks" -v st="$spin_ticks" -v si="$spin_insns" 'BEGIN {printf "%.0f", t * si / st}')
-  [ "$(field head_status)" = 0 ] || { echo "m4.sh: the head alone did not verify: $line" >&2; exit 1; }
+  [ "$(field head_status)" = 0 ] || { echo "m4.sh: the head alone (or the hashing after it) did not verify: $line" >&2; exit 1; }
+  per_byte=$(awk -v t="$(field hash_ticks)" -v b="$(field hash_bytes)" -v st="$spin_ticks" -v si="$spin_insns" 'BEGIN {printf "%.1f", t * si / st / b}')
   printf '   %-24s %7d bytes\n' "stack, peak$2" "$stack"
   printf '   %-24s %7d (%d ticks of the %d Hz timer x %s; calibration: %d instructions = %d ticks)\n' \
     "instructions$2" "$insns" "$ticks" "$hz" "$per_tick" "$spin_insns" "$spin_ticks"
   printf '   %-24s %7d (init + verify_head from the mapped partition: rotation chain, signatures, manifest, policy; no artifact bytes)\n' \
     "instructions, head only$2" "$head_insns"
+  printf '   %-24s %7s (the largest artifact, %d bytes, in one update_artifact call)\n' \
+    "instructions/byte$2" "$per_byte" "$(field hash_bytes)"
 }
 
 for cpu in ${CPUS:-cortex-m4 cortex-m3}; do
