@@ -57,6 +57,21 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
+/// `f` of every job, in order, the jobs split over every core.
+fn on_every_core<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let per = jobs.len().div_ceil(threads()).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let hs: Vec<_> = jobs
+            .chunks(per)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    })
+}
+
 /// Signs the reports of vehicles `from..to` (all ECUs, sequence `seq`),
 /// on every core (the ECUs' work: not timed).
 fn sign(
@@ -71,27 +86,12 @@ fn sign(
     let jobs: Vec<(u64, u32)> = (from..to)
         .flat_map(|v| (0..ecus).map(move |e| (v, e)))
         .collect();
-    let per = jobs.len().div_ceil(threads()).max(1);
-    std::thread::scope(|s| {
-        let hs: Vec<_> = jobs
-            .chunks(per)
-            .map(|c| {
-                s.spawn(move || {
-                    c.iter()
-                        .map(|&(v, e)| {
-                            let mut k = fleet.key(v, e);
-                            (
-                                String::new(),
-                                fleet.report(&mut k, v, e, seq, t).expect("report"),
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .flat_map(|h| h.join().expect("signer"))
-            .collect()
+    on_every_core(&jobs, |&(v, e)| {
+        let mut k = fleet.key(v, e);
+        (
+            String::new(),
+            fleet.report(&mut k, v, e, seq, t).expect("report"),
+        )
     })
 }
 
@@ -100,22 +100,7 @@ fn enrolments(fleet: &Fleet, from: u64, to: u64) -> Vec<modelseal_fleet::enroll:
     let jobs: Vec<(u64, u32)> = (from..to)
         .flat_map(|v| (0..fleet.ecus).map(move |e| (v, e)))
         .collect();
-    let per = jobs.len().div_ceil(threads()).max(1);
-    std::thread::scope(|s| {
-        let hs: Vec<_> = jobs
-            .chunks(per)
-            .map(|c| {
-                s.spawn(move || {
-                    c.iter()
-                        .map(|&(v, e)| fleet.enrolment(v, e))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .flat_map(|h| h.join().expect("generator"))
-            .collect()
-    })
+    on_every_core(&jobs, |&(v, e)| fleet.enrolment(v, e))
 }
 
 #[derive(Default)]
