@@ -735,8 +735,7 @@ fn payload_offsets_are_aligned_and_match_the_layout() {
 fn the_reader_path_needs_room_for_the_head() {
     let b = standard_bundle();
     let root = provisioned_root();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v = modelseal_tests::test_device(&root, policy(), SoftSha256::new()).unwrap();
     let mut small = vec![0u8; head_len(&b) + MIN_READ_CHUNK - 1];
     let mut r: &[u8] = &b;
     assert_eq!(

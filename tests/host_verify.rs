@@ -212,9 +212,8 @@ fn sessions_join_only_sessions_of_the_same_verified_head() {
     .and_then(|p| p.with_market(MARKET))
     .expect("policy");
     let mut sv =
-        modelseal_core::Verifier::new(&f.root, sc_policy, modelseal_core::SoftSha256::new())
+        modelseal_tests::test_device(&f.root, sc_policy, modelseal_core::SoftSha256::new())
             .expect("root");
-    sv.accept_verity();
     let sc_session = sv.verify_head(&sc_bundle).expect("system configuration");
     assert_eq!(main.join(&sc_session), Err(Error::InvalidState));
     drop(all);

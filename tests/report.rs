@@ -12,7 +12,7 @@ use modelseal_core::report::{
     self, Algorithm, ReportComponent, ReportDoc, ReportRequest, ReportSigner, SignerFailure,
 };
 use modelseal_core::rules::Record;
-use modelseal_core::{BundleKind, Error, SoftSha256, Verifier};
+use modelseal_core::{BundleKind, Error, SoftSha256};
 use modelseal_tests::reports::*;
 use modelseal_tests::*;
 
@@ -317,8 +317,8 @@ fn request_is_checked() {
         Err(Error::WrongSerial)
     );
     // Too small an output buffer.
-    let mut v = Verifier::new(&provisioned_root(), policy(), SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v =
+        modelseal_tests::test_device(&provisioned_root(), policy(), SoftSha256::new()).unwrap();
     let b = standard_bundle();
     let i = v.verify_bundle_bytes(&b).unwrap();
     let mut out = [0u8; 100];

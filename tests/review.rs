@@ -21,8 +21,7 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
 fn head_rewritten_after_verify_head_is_refused() {
     let b = standard_bundle();
     let root = provisioned_root();
-    let mut v = Verifier::new(&root, policy(), SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v = modelseal_tests::test_device(&root, policy(), SoftSha256::new()).unwrap();
     let mut state = SessionState::empty();
     let head_len = {
         let s = v.verify_head_into(&b[..head_len(&b)], &mut state).unwrap();
@@ -59,8 +58,7 @@ fn new_root_rewritten_after_verification_is_not_handed_out() {
     let case = cases::case("valid-rotation");
     let mut b = case.bundle.clone();
     let policy = case.policy.to_policy().unwrap();
-    let mut v = Verifier::new(&case.root, policy, SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v = modelseal_tests::test_device(&case.root, policy, SoftSha256::new()).unwrap();
     let mut state = SessionState::empty();
     v.verify_bundle_bytes_into(&b, &mut state).unwrap();
     let doc_len = u32::from_le_bytes(b[28..32].try_into().unwrap()) as usize;
@@ -230,8 +228,7 @@ fn parameter_data_is_checked_against_its_signed_digest() {
         .to_policy()
         .unwrap();
     let root = provisioned_root();
-    let mut v = Verifier::new(&root, p, SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v = modelseal_tests::test_device(&root, p, SoftSha256::new()).unwrap();
     let i = v.verify_bundle_bytes(&b).unwrap();
     assert_eq!(
         i.parameter_set_digest(0).unwrap(),
@@ -282,16 +279,14 @@ fn a_device_twelve_rotations_behind_catches_up_through_a_root_update() {
     // v2 .. v9, checked on the host as the device will check it.
     let (update, version) = modelseal::rootfile::root_update(&device, &envs[..8]).unwrap();
     assert_eq!(version, 9);
-    let mut v = Verifier::new(&device, p.clone(), SoftSha256::new()).unwrap();
-    v.accept_verity();
+    let mut v = modelseal_tests::test_device(&device, p.clone(), SoftSha256::new()).unwrap();
     let applied = v.verify_root_update(&update).unwrap();
     assert_eq!(applied.root_version(), 9);
     let mut v9 = vec![0u8; applied.new_root_len().unwrap()];
     applied.copy_new_root(&mut v9).unwrap();
     assert_eq!(v9, envs[7]);
     // Applying it again on the new root changes nothing.
-    let mut again = Verifier::new(&v9, p.clone(), SoftSha256::new()).unwrap();
-    again.accept_verity();
+    let mut again = modelseal_tests::test_device(&v9, p.clone(), SoftSha256::new()).unwrap();
     assert_eq!(
         again.verify_root_update(&update).unwrap().new_root_len(),
         None

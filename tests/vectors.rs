@@ -1,9 +1,9 @@
 //! Third-party vectors through the exact calls the verifier makes.
 //! Provenance of every vector: `tests/vectors/README.md`.
 
+use modelseal_core::Error;
 use modelseal_core::envelope::verify_strict;
 use modelseal_core::hash::{Sha256Engine, SoftSha256, digest_of};
-use modelseal_core::{Error, Verifier};
 use std::path::Path;
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -246,8 +246,8 @@ fn nist_cavp_sha256_through_engine_and_streaming_paths() {
         m.artifacts[0].digest = v.md;
         let b = modelseal_tests::bundle(&[], &m, &["c1", "c2"], &[&v.msg]);
         let mut verifier =
-            Verifier::new(&root, modelseal_tests::policy(), Counting::default()).unwrap();
-        verifier.accept_verity();
+            modelseal_tests::test_device(&root, modelseal_tests::policy(), Counting::default())
+                .unwrap();
         let mut s = verifier
             .verify_head(&b[..modelseal_tests::head_len(&b)])
             .unwrap();

@@ -110,11 +110,17 @@ fn context() -> modelseal_verifier {
 }
 
 fn init(ctx: &mut modelseal_verifier, root: &[u8], policy: &Policy) -> modelseal_status {
-    let p = policy.to_c();
+    init_c(ctx, root, &policy.to_c())
+}
+
+/// Initialises `ctx` as the test device: `modelseal_verifier_init`, then
+/// accepting fs-verity digests. The tests of a device that refuses them
+/// call `modelseal_verifier_init` alone.
+pub fn init_c(ctx: &mut modelseal_verifier, root: &[u8], p: &modelseal_policy) -> modelseal_status {
     // SAFETY: every pointer is live for the call; the root outlives the
-    // context (callers keep it for the whole drive).
+    // context (callers keep it for the whole drive or test).
     let st =
-        unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), &p, core::ptr::null()) };
+        unsafe { modelseal_verifier_init(ctx, root.as_ptr(), root.len(), p, core::ptr::null()) };
     if st != modelseal_status::Ok {
         return st;
     }

@@ -429,19 +429,7 @@ mod promises {
     use core::ffi::{c_int, c_void};
     use std::vec::Vec;
 
-    fn init(ctx: &mut modelseal_verifier, root: &[u8], p: &modelseal_policy) -> S {
-        // SAFETY: live buffers; every caller keeps `root` for the context's use.
-        let st = unsafe {
-            modelseal_verifier_init(ctx, root.as_ptr(), root.len(), p, core::ptr::null())
-        };
-        if st != S::Ok {
-            return st;
-        }
-        // The test device accepts fs-verity digests (the standard
-        // component's weights carry one).
-        // SAFETY: initialised just above.
-        unsafe { modelseal_verifier_accept_verity(ctx) }
-    }
+    use crate::drive::init_c as init;
 
     fn head_len(bundle: &[u8]) -> usize {
         let mut n = 0;
@@ -986,17 +974,7 @@ mod end_to_end {
                 modelseal_status::InvalidState
             );
             assert_eq!(
-                modelseal_verifier_init(
-                    &mut *ctx,
-                    root.as_ptr(),
-                    root.len(),
-                    &p,
-                    core::ptr::null()
-                ),
-                modelseal_status::Ok
-            );
-            assert_eq!(
-                modelseal_verifier_accept_verity(&mut *ctx),
+                crate::drive::init_c(&mut ctx, root, &p),
                 modelseal_status::Ok
             );
             assert_eq!(
@@ -1028,17 +1006,7 @@ mod end_to_end {
             }
             .to_c();
             assert_eq!(
-                modelseal_verifier_init(
-                    &mut *ctx,
-                    root.as_ptr(),
-                    root.len(),
-                    &p,
-                    core::ptr::null()
-                ),
-                modelseal_status::Ok
-            );
-            assert_eq!(
-                modelseal_verifier_accept_verity(&mut *ctx),
+                crate::drive::init_c(&mut ctx, root, &p),
                 modelseal_status::Ok
             );
             assert_eq!(
@@ -1066,17 +1034,7 @@ mod end_to_end {
         // SAFETY: as above; `copy` outlives each verification that uses it.
         unsafe {
             assert_eq!(
-                modelseal_verifier_init(
-                    &mut *ctx,
-                    root.as_ptr(),
-                    root.len(),
-                    &p,
-                    core::ptr::null()
-                ),
-                modelseal_status::Ok
-            );
-            assert_eq!(
-                modelseal_verifier_accept_verity(&mut *ctx),
+                crate::drive::init_c(&mut ctx, root, &p),
                 modelseal_status::Ok
             );
             for len in (0..bundle.len()).step_by(251) {

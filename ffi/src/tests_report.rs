@@ -43,13 +43,9 @@ fn verified() -> std::boxed::Box<modelseal_verifier> {
         _opaque: [0; MODELSEAL_VERIFIER_WORDS],
     });
     let p = Policy::standard().to_c();
+    assert_eq!(crate::drive::init_c(&mut ctx, ROOT, &p), S::Ok);
     // SAFETY: live buffers of the stated lengths, outliving the context's use.
     unsafe {
-        assert_eq!(
-            modelseal_verifier_init(&mut *ctx, ROOT.as_ptr(), ROOT.len(), &p, core::ptr::null()),
-            S::Ok
-        );
-        assert_eq!(modelseal_verifier_accept_verity(&mut *ctx), S::Ok);
         assert_eq!(
             modelseal_verifier_verify_bundle_bytes(&mut *ctx, BUNDLE.as_ptr(), BUNDLE.len()),
             S::Ok

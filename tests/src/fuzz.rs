@@ -11,7 +11,7 @@ use modelseal_core::limits::{IDENTITY_CHECK_LEN, IDENTITY_HEADER_LEN};
 use modelseal_core::manifest::ManifestView;
 use modelseal_core::root::TrustRoot;
 use modelseal_core::unverified::{UnauthenticatedHead, manifest_unauthenticated};
-use modelseal_core::{DevicePolicy, Error, SoftSha256, Verifier, identity};
+use modelseal_core::{DevicePolicy, Error, SoftSha256, identity};
 use std::sync::OnceLock;
 
 /// Built once per process: the harnesses run for every fuzz input.
@@ -86,9 +86,8 @@ pub fn manifest_doc(data: &[u8]) {
 
         let env = envelope(doc_type_of(kind), data.to_vec(), &signers);
         let head = modelseal::bundle::head(&[], &env).expect("head");
-        let mut v = Verifier::new(&f.root, any_stage_policy(kind), SoftSha256::new())
+        let mut v = crate::test_device(&f.root, any_stage_policy(kind), SoftSha256::new())
             .expect("fixture root");
-        v.accept_verity();
         // A stage code outside the three known ones meets no minimum: the
         // parser accepts it, no device does.
         let unknown_stage = m

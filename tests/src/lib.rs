@@ -440,12 +440,9 @@ impl Fixture {
     pub fn head(&self) -> &[u8] {
         &self.bundle[..head_len(&self.bundle)]
     }
-    /// A verifier of the root under the standard policy, accepting
-    /// fs-verity digests (the standard component's weights carry one).
+    /// A verifier of the root under the standard policy ([`test_device`]).
     pub fn verifier(&self) -> Verifier<SoftSha256> {
-        let mut v = Verifier::new(&self.root, policy(), SoftSha256::new()).expect("standard root");
-        v.accept_verity();
-        v
+        test_device(&self.root, policy(), SoftSha256::new()).expect("standard root")
     }
 }
 
@@ -623,6 +620,19 @@ impl PolicySpec {
     }
 }
 
+/// The verifier of the test device: `Verifier::new`, accepting fs-verity
+/// digests (the standard component's weights carry one). The tests of a
+/// device that refuses them call `Verifier::new` alone.
+pub fn test_device<E: modelseal_core::Sha256Engine>(
+    root: &[u8],
+    policy: DevicePolicy,
+    engine: E,
+) -> Result<Verifier<E>, Error> {
+    let mut v = Verifier::new(root, policy, engine)?;
+    v.accept_verity();
+    Ok(v)
+}
+
 /// The standard device policy ([`PolicySpec::standard`]).
 pub fn policy() -> DevicePolicy {
     PolicySpec::standard().to_policy().expect("valid policy")
@@ -780,8 +790,7 @@ pub fn verify_in_memory(
     policy: &DevicePolicy,
     bundle: &[u8],
 ) -> Result<Verdict, Error> {
-    let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())?;
-    v.accept_verity();
+    let mut v = test_device(root, policy.clone(), SoftSha256::new())?;
     let i = v.verify_bundle_bytes(bundle)?;
     verdict(&mut v, &i)
 }
@@ -794,8 +803,7 @@ pub fn verify_streamed(
     bundle: &[u8],
     chunk: usize,
 ) -> Result<Verdict, Error> {
-    let mut v = Verifier::new(root, policy.clone(), SoftSha256::new())?;
-    v.accept_verity();
+    let mut v = test_device(root, policy.clone(), SoftSha256::new())?;
     let head_len = modelseal_core::bundle::BundleHeader::parse(bundle)
         .map(|h| h.head_len())
         .unwrap_or(0);

@@ -118,12 +118,8 @@ impl Case {
         let mut policy = self.policy.to_policy()?;
         if let Some(config) = &self.config {
             let sc_policy = self.policy.for_system_config().to_policy()?;
-            let mut v = modelseal_core::Verifier::new(
-                &self.root,
-                sc_policy,
-                modelseal_core::SoftSha256::new(),
-            )?;
-            v.accept_verity();
+            let mut v =
+                crate::test_device(&self.root, sc_policy, modelseal_core::SoftSha256::new())?;
             let installed = v.verify_bundle_bytes(config)?;
             policy = policy.with_config(installed.config_binding()?);
         }
