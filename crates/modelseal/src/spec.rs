@@ -625,6 +625,7 @@ pub fn resolve(path: &Path, spec: &SpecFile, now: u64) -> Result<Plan> {
         },
         symlinks_outside_root: spec.follow_symlinks_outside_root,
         verity: spec.verity.clone(),
+        real_root: std::cell::OnceCell::new(),
     };
     r.resolve(spec, now)
 }
@@ -652,6 +653,8 @@ struct Resolver {
     symlinks_outside_root: bool,
     /// The spec's `[verity]` table.
     verity: Option<VerityDefaults>,
+    /// The real path of `artifact_root` (one spec has one).
+    real_root: std::cell::OnceCell<PathBuf>,
 }
 
 impl Resolver {
@@ -748,10 +751,17 @@ impl Resolver {
         if self.symlinks_outside_root {
             return Ok(());
         }
-        let real_root =
-            std::fs::canonicalize(root).map_err(|e| self.io_err("artifact_root", root, e))?;
         let real = std::fs::canonicalize(path).map_err(|e| self.io_err(field, path, e))?;
-        if real.starts_with(&real_root) {
+        self.real_inside(field, root, path, &real)
+    }
+
+    /// [`Self::stays_inside`] for a path whose real path is known.
+    fn real_inside(&self, field: &str, root: &Path, path: &Path, real: &Path) -> Result<()> {
+        if self.symlinks_outside_root {
+            return Ok(());
+        }
+        let real_root = self.real_root(root)?;
+        if real.starts_with(real_root) {
             Ok(())
         } else {
             Err(self.err(
@@ -763,6 +773,15 @@ impl Resolver {
                 ),
             ))
         }
+    }
+
+    /// The real path of `artifact_root`, looked up once.
+    fn real_root(&self, root: &Path) -> Result<&Path> {
+        if let Some(r) = self.real_root.get() {
+            return Ok(r);
+        }
+        let r = std::fs::canonicalize(root).map_err(|e| self.io_err("artifact_root", root, e))?;
+        Ok(self.real_root.get_or_init(|| r))
     }
 
     fn file(&self, field: &str, path: PathBuf) -> Result<FileRef> {
@@ -954,14 +973,12 @@ impl Resolver {
         let mut taken: std::collections::HashMap<PathBuf, String> = Default::default();
         for (i, t) in spec.artifact_tree.iter().enumerate() {
             let field = format!("artifact_tree[{i}]");
-            for a in self.artifact_tree(
+            for (a, real) in self.artifact_tree(
                 &field,
                 t,
                 root,
                 MAX_ARTIFACTS - artifacts.len().min(MAX_ARTIFACTS),
             )? {
-                let real = std::fs::canonicalize(&a.1.path)
-                    .map_err(|e| self.io_err(&a.1.field, &a.1.path, e))?;
                 if explicit.contains_key(&real) {
                     continue;
                 }
@@ -1147,15 +1164,15 @@ impl Resolver {
         Ok((sel, rules))
     }
 
-    /// The files an `[[artifact_tree]]` selects, as artifacts; at most
-    /// `room` of them.
+    /// The files an `[[artifact_tree]]` selects, as artifacts with their
+    /// real paths; at most `room` of them.
     fn artifact_tree(
         &self,
         field: &str,
         t: &ArtifactTreeSpec,
         root: &Path,
         room: usize,
-    ) -> Result<Vec<Resolved>> {
+    ) -> Result<Vec<(Resolved, PathBuf)>> {
         let fallback = t
             .kind
             .as_deref()
@@ -1180,8 +1197,12 @@ impl Resolver {
                 ),
             ),
         })?;
+        // One lookup for the directory; a file below it needs its own only
+        // when it is a link (see `tree::Found`).
+        let real_dir = std::fs::canonicalize(&dir)
+            .map_err(|e| self.io_err(&format!("{field}.path"), &dir, e))?;
         let mut out = Vec::with_capacity(found.len());
-        for p in found {
+        for tree::Found { path: p, link } in found {
             let rel = p
                 .strip_prefix(root)
                 .map_err(|_| self.err(field, "directory is outside artifact_root"))?;
@@ -1205,7 +1226,11 @@ impl Resolver {
                         "no `kinds` pattern matches this file and the tree has no `kind` for the rest",
                     )
                 })?;
-            self.stays_inside(&ff, root, &p)?;
+            let real = match p.strip_prefix(&dir) {
+                Ok(below) if !link => real_dir.join(below),
+                _ => std::fs::canonicalize(&p).map_err(|e| self.io_err(&ff, &p, e))?,
+            };
+            self.real_inside(&ff, root, &p, &real)?;
             let f = self.file(&ff, p)?;
             let verity = self.verity(
                 &format!("{field}.verity"),
@@ -1215,20 +1240,23 @@ impl Resolver {
             )?;
             let tree = verity.as_ref().is_some_and(|(_, tree)| *tree);
             out.push((
-                ArtifactEntry {
-                    name,
-                    kind: kind.code(),
-                    size: f.size,
-                    digest: [0; 32],
-                    verity: verity.map(|(v, _)| v),
-                    plaintext: None,
-                    licence: t.licence.clone(),
-                },
-                f,
-                None,
-                Role::File {
-                    tree_in_bundle: tree,
-                },
+                (
+                    ArtifactEntry {
+                        name,
+                        kind: kind.code(),
+                        size: f.size,
+                        digest: [0; 32],
+                        verity: verity.map(|(v, _)| v),
+                        plaintext: None,
+                        licence: t.licence.clone(),
+                    },
+                    f,
+                    None,
+                    Role::File {
+                        tree_in_bundle: tree,
+                    },
+                ),
+                real,
             ));
         }
         Ok(out)

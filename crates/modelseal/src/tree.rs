@@ -162,10 +162,22 @@ pub enum WalkError {
     TooDeep(PathBuf),
 }
 
-/// Every regular file below `dir` that `sel` selects, sorted, with its
-/// path relative to `dir`; at most `limit` files. Symbolic links are
-/// followed to files; directories reached through links are not entered.
-pub fn walk(dir: &Path, sel: &Selection, limit: usize) -> Result<Vec<PathBuf>, WalkError> {
+/// A file the walk found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    /// `dir` joined with the file's path below it.
+    pub path: PathBuf,
+    /// Whether the entry is a symbolic link (to a regular file). When it
+    /// is not, no link lies between `dir` and the file: the walk enters
+    /// no directory through a link, so the file's real path is the real
+    /// path of `dir` joined with its path below it, with no lookup.
+    pub link: bool,
+}
+
+/// Every regular file below `dir` that `sel` selects, sorted by path; at
+/// most `limit` files. Symbolic links are followed to files; directories
+/// reached through links are not entered.
+pub fn walk(dir: &Path, sel: &Selection, limit: usize) -> Result<Vec<Found>, WalkError> {
     let mut out = Vec::new();
     walk_into(dir, &mut Vec::new(), sel, limit, &mut out)?;
     out.sort();
@@ -177,7 +189,7 @@ fn walk_into(
     rel: &mut Vec<String>,
     sel: &Selection,
     limit: usize,
-    out: &mut Vec<PathBuf>,
+    out: &mut Vec<Found>,
 ) -> Result<(), WalkError> {
     if rel.len() > MAX_TREE_DEPTH {
         return Err(WalkError::TooDeep(dir.to_path_buf()));
@@ -195,8 +207,16 @@ fn walk_into(
             Ok(())
         } else if ft.is_dir() {
             walk_into(&path, rel, sel, limit, out)
-        } else if sel.included(&parts) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            out.push(path);
+        } else if sel.included(&parts)
+            // The entry's type comes with the directory listing; only a
+            // link needs a lookup to say whether it leads to a file.
+            && (ft.is_file()
+                || ft.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_file()))
+        {
+            out.push(Found {
+                path,
+                link: ft.is_symlink(),
+            });
             if out.len() > limit {
                 Err(WalkError::TooMany(out.len()))
             } else {
@@ -250,6 +270,38 @@ mod tests {
     }
 
     #[test]
+    fn walk_marks_links_and_does_not_enter_linked_directories() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = |f: &str| d.path().join(f);
+        std::fs::create_dir_all(p("sub")).expect("mkdir");
+        std::fs::write(p("sub/a.bin"), b"a").expect("write");
+        std::os::unix::fs::symlink(p("sub/a.bin"), p("alias.bin")).expect("link");
+        std::os::unix::fs::symlink(p("sub"), p("linked-dir")).expect("link");
+        std::os::unix::fs::symlink(p("missing"), p("dangling.bin")).expect("link");
+        let found = walk(d.path(), &Selection::default(), 10).expect("walk");
+        assert_eq!(
+            found,
+            [
+                Found {
+                    path: p("alias.bin"),
+                    link: true
+                },
+                Found {
+                    path: p("sub/a.bin"),
+                    link: false
+                },
+            ]
+        );
+        // The real path of a file found without a link is the directory's
+        // real path joined with the rest.
+        let real_dir = std::fs::canonicalize(d.path()).expect("real");
+        assert_eq!(
+            std::fs::canonicalize(&found[1].path).expect("real"),
+            real_dir.join("sub/a.bin")
+        );
+    }
+
+    #[test]
     fn walk_excludes_directories_and_applies_includes() {
         let d = tempfile::tempdir().expect("tempdir");
         for f in [
@@ -274,11 +326,13 @@ mod tests {
             include: vec![],
             exclude: pats(&[".git", "__pycache__"]),
         };
-        let rel = |files: Vec<PathBuf>| -> Vec<String> {
+        let rel = |files: Vec<Found>| -> Vec<String> {
             files
                 .iter()
                 .map(|f| {
-                    f.strip_prefix(d.path())
+                    assert!(!f.link);
+                    f.path
+                        .strip_prefix(d.path())
                         .expect("inside")
                         .to_string_lossy()
                         .into_owned()
