@@ -577,16 +577,25 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         );
     }
     // What is already recorded (read after the ECUs' rows are locked, so
-    // another writer's batch on these ECUs is either committed or not begun).
-    let digests: Vec<&str> = chunk.iter().map(|c| c.digest.as_str()).collect();
-    let mut seen: HashSet<String> = db
-        .query_in(
-            "SELECT digest FROM reports WHERE digest IN ({})",
-            &text(&digests),
-        )?
+    // another writer's batch on these ECUs is either committed or not
+    // begun). Sequences are recorded only increasing, so a report above its
+    // ECU's last recorded sequence cannot be recorded yet: only the others
+    // are looked up, by (ECU, sequence), and are the same report again when
+    // the digest recorded there is theirs.
+    let mut behind: Vec<(i64, u64)> = chunk
         .iter()
-        .map(|r| r.text(0))
-        .collect::<std::result::Result<_, _>>()?;
+        .filter(|c| {
+            state
+                .get(&c.ecu.id)
+                .and_then(|s| s.last_sequence)
+                .is_some_and(|last| c.report.sequence <= last)
+        })
+        .map(|c| (c.ecu.id, c.report.sequence))
+        .collect();
+    behind.dedup();
+    let recorded = recorded_digests(db, &behind)?;
+    // Digests of this chunk's reports that are recorded or about to be.
+    let mut seen: HashSet<String> = HashSet::with_capacity(chunk.len());
     let mut manifests: Vec<&str> = chunk
         .iter()
         .map(|c| c.report.manifest_digest.as_str())
@@ -628,8 +637,12 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         })?;
         if let Some(last) = st.last_sequence {
             if r.sequence <= last {
-                seen.remove(&c.digest);
-                results.push(Recorded::Stale { last });
+                if recorded.get(&(c.ecu.id, r.sequence)) == Some(&c.digest) {
+                    results.push(Recorded::Duplicate);
+                } else {
+                    seen.remove(&c.digest);
+                    results.push(Recorded::Stale { last });
+                }
                 continue;
             }
         }
@@ -798,6 +811,60 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     )?;
     apply_running(db, &running)?;
     Ok(results)
+}
+
+/// The digests of the reports recorded at these (ECU, sequence) keys, by
+/// key: one statement on PostgreSQL (the keys sent as two arrays), one per
+/// [`BULK_ROWS`] keys on SQLite; each key is one probe of the
+/// `(ecu_id, sequence)` unique index (SQLite scans the table for
+/// `(a, b) IN (VALUES …)`, and searches the index for `(a, b) IN (SELECT
+/// … FROM (VALUES …))`).
+fn recorded_digests(
+    db: &mut Db,
+    keys: &[(i64, u64)],
+) -> Result<std::collections::HashMap<(i64, u64), String>> {
+    const SQL: &str = "SELECT ecu_id, sequence, digest FROM reports
+                        WHERE (ecu_id, sequence) IN ({})";
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut rows = Vec::new();
+    if db.dialect() == Dialect::Postgres {
+        let (ecus, sequences): (Vec<_>, Vec<_>) = keys
+            .iter()
+            .map(|(e, s)| (Some(*e), Some(i64::try_from(*s).unwrap_or(i64::MAX))))
+            .unzip();
+        rows = db.query(
+            &SQL.replace(
+                "{}",
+                "SELECT * FROM unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]))",
+            ),
+            &[Val::Ints(ecus), Val::Ints(sequences)],
+        )?;
+    } else {
+        for chunk in keys.chunks(BULK_ROWS / 2) {
+            let mut params = Vec::with_capacity(chunk.len() * 2);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (e, s) in chunk {
+                let b = params.len();
+                params.extend([Val::Int(*e), int(*s)]);
+                tuples.push(format!("(?{}, ?{})", b + 1, b + 2));
+            }
+            rows.extend(db.query(
+                &SQL.replace(
+                    "{}",
+                    &format!(
+                        "SELECT column1, column2 FROM (VALUES {})",
+                        tuples.join(", ")
+                    ),
+                ),
+                &params,
+            )?);
+        }
+    }
+    rows.iter()
+        .map(|r| Ok(((r.int(0)?, r.u64(1)?), r.text(2)?)))
+        .collect()
 }
 
 /// Changes in running ECUs: (family, version, vehicle) -> change in the

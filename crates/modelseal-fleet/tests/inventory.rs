@@ -760,6 +760,14 @@ fn concurrent(target: &str) {
     for h in handles {
         let s = h.join().unwrap();
         assert_eq!(s.refused + s.recorded + s.duplicates, total as u64);
+        // Each writer orders its input by ECU and sequence: what another
+        // wrote first is found as the same report, never as a stale one.
+        assert_eq!(
+            s.refused,
+            0,
+            "{:?}",
+            s.reports.iter().find(|r| r.reason.is_some())
+        );
         recorded += s.recorded;
     }
     assert_eq!(
@@ -787,4 +795,187 @@ fn concurrent_ingest_records_each_report_once_on_sqlite() {
 fn concurrent_ingest_records_each_report_once_on_postgresql() {
     let server = pg::Postgres::start();
     concurrent(&server.database());
+}
+
+/// What the ingest said about each report, in input order.
+fn outcomes(s: &modelseal_fleet::ingest::Summary) -> Vec<&str> {
+    s.reports.iter().map(|r| r.outcome).collect()
+}
+
+/// (reports, installs, install_models) rows, and every ECU's last sequence.
+fn recorded_state(inv: &mut Inventory) -> (i64, i64, i64, Vec<modelseal_fleet::db::Row>) {
+    let ecus = inv
+        .db()
+        .query(
+            "SELECT id, last_sequence, current_install FROM ecus ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    (
+        count(inv, "reports"),
+        count(inv, "installs"),
+        count(inv, "install_models"),
+        ecus,
+    )
+}
+
+/// Exactly-once by (ECU, sequence) and digest: the same report again (in
+/// one input, across batches of one input, across ingests) is a no-op; a
+/// different report at a recorded (ECU, sequence), or at an older sequence
+/// never recorded, is refused and changes nothing.
+fn exactly_once(target: &str) {
+    let mut inv = Inventory::open(target).unwrap();
+    let vin = "WVW00000000000009";
+    let mut cam = Ecu::new(vin, "front_camera", "FC-9", Algorithm::Ed25519);
+    let mut gw = Ecu::new(vin, "gateway", "GW-9", Algorithm::EcdsaP256);
+    inv.enroll(&[cam.enrolment(), gw.enrolment()], false)
+        .unwrap();
+    let stale = "is not above the last recorded for this ECU";
+
+    // The same report twice in one input: recorded once.
+    let r1 = cam.report("v1", 1, T0);
+    let g1 = gw.report("v1", 1, T0);
+    let s = inv
+        .ingest(
+            vec![
+                ("a".into(), r1.clone()),
+                ("b".into(), g1.clone()),
+                ("c".into(), r1.clone()),
+                ("d".into(), g1.clone()),
+            ],
+            &opts(T0 + 1),
+        )
+        .unwrap();
+    assert_eq!(
+        outcomes(&s),
+        ["recorded", "recorded", "duplicate", "duplicate"]
+    );
+    // Again, in another ingest: no-ops.
+    let before = recorded_state(&mut inv);
+    let s = inv
+        .ingest(
+            vec![("a".into(), r1.clone()), ("b".into(), g1.clone())],
+            &opts(T0 + 2),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["duplicate", "duplicate"]);
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // Twice in one input, one report per batch: the second batch finds
+    // the first's row.
+    let r2 = cam.report("v1", 1, T0 + 10);
+    let r3 = cam.report("v2", 1, T0 + 20);
+    let s = inv
+        .ingest(
+            vec![
+                ("r3".into(), r3.clone()),
+                ("r2".into(), r2.clone()),
+                ("r3 again".into(), r3.clone()),
+                ("r1".into(), r1.clone()),
+            ],
+            &IngestOptions {
+                batch: 1,
+                ..opts(T0 + 30)
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        outcomes(&s),
+        ["recorded", "recorded", "duplicate", "duplicate"]
+    );
+    assert_eq!(s.refused, 0, "{s:?}");
+
+    // A different report at a recorded (ECU, sequence) — as a device
+    // whose counter went back would sign — is refused, alone or next to
+    // the recorded one; nothing changes.
+    let before = recorded_state(&mut inv);
+    let forked = cam.report_with(2, "v9", 1, T0 + 40);
+    assert_ne!(forked, r2);
+    refused_for(&mut inv, forked.clone(), &opts(T0 + 41), stale);
+    let s = inv
+        .ingest(
+            vec![
+                ("forked".into(), forked.clone()),
+                ("r2".into(), r2.clone()),
+                ("forked again".into(), forked.clone()),
+            ],
+            &opts(T0 + 42),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["refused", "duplicate", "refused"]);
+    assert!(s.reports[0].reason.as_deref().unwrap().contains(stale));
+    assert!(s.reports[2].reason.as_deref().unwrap().contains(stale));
+    // The P-256 gateway signs the same fields into other bytes: another
+    // report at a recorded sequence, refused too.
+    let g1_again = gw.report_with(1, "v1", 1, T0);
+    if g1_again != g1 {
+        refused_for(&mut inv, g1_again, &opts(T0 + 43), stale);
+    }
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // An older sequence never recorded (the camera skips from 3 to 6):
+    // refused, in the same input as the newer one or after it.
+    let r6 = cam.report_with(6, "v3", 1, T0 + 60);
+    let r4 = cam.report_with(4, "v3", 1, T0 + 50);
+    let s = inv
+        .ingest(
+            vec![("r6".into(), r6.clone()), ("r4".into(), r4.clone())],
+            &opts(T0 + 61),
+        )
+        .unwrap();
+    // In one input, reports are ordered by sequence: 4 before 6, both new.
+    assert_eq!(outcomes(&s), ["recorded", "recorded"]);
+    let r5 = cam.report_with(5, "v3", 1, T0 + 55);
+    let before = recorded_state(&mut inv);
+    refused_for(&mut inv, r5.clone(), &opts(T0 + 70), stale);
+    let s = inv
+        .ingest(
+            vec![
+                ("r5".into(), r5.clone()),
+                ("r6".into(), r6.clone()),
+                ("r5 again".into(), r5),
+            ],
+            &opts(T0 + 71),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["refused", "duplicate", "refused"]);
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // A new report and a different one at the same new sequence in one
+    // input: the first recorded, the other refused.
+    cam.sequence = 6;
+    let r7 = cam.report("v4", 1, T0 + 80);
+    let r7_forked = cam.report_with(7, "v5", 1, T0 + 81);
+    let s = inv
+        .ingest(
+            vec![("r7".into(), r7), ("r7 forked".into(), r7_forked)],
+            &opts(T0 + 82),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["recorded", "refused"]);
+    assert!(s.reports[1].reason.as_deref().unwrap().contains(stale));
+
+    assert_eq!(count(&mut inv, "reports"), 7, "camera 1-4, 6, 7; gateway 1");
+    let cam_now = inv.show(vin, None).unwrap();
+    let installed = cam_now
+        .ecus
+        .iter()
+        .find(|e| e.position == "front_camera")
+        .and_then(|e| e.installed.as_ref())
+        .unwrap();
+    assert_eq!(installed.last_sequence, 7);
+    assert_eq!(installed.models[0].version, "v4");
+    assert_counts_consistent(&mut inv);
+}
+
+#[test]
+fn each_report_recorded_once_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    exactly_once(d.path().join("once.db").to_str().unwrap());
+}
+
+#[test]
+fn each_report_recorded_once_on_postgresql() {
+    let server = pg::Postgres::start();
+    exactly_once(&server.database());
 }
