@@ -979,3 +979,211 @@ fn each_report_recorded_once_on_postgresql() {
     let server = pg::Postgres::start();
     exactly_once(&server.database());
 }
+
+/// A raw connection to the database, without modelseal's migrations.
+enum Raw {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+impl Raw {
+    fn open(target: &str) -> Self {
+        if target.starts_with("postgres") {
+            Raw::Postgres(Box::new(
+                postgres::Client::connect(target, postgres::NoTls).unwrap(),
+            ))
+        } else {
+            Raw::Sqlite(rusqlite::Connection::open(target).unwrap())
+        }
+    }
+
+    fn dialect(&self) -> modelseal_registry::store::Dialect {
+        match self {
+            Raw::Sqlite(_) => modelseal_registry::store::Dialect::Sqlite,
+            Raw::Postgres(_) => modelseal_registry::store::Dialect::Postgres,
+        }
+    }
+
+    fn batch(&mut self, sql: &str) {
+        match self {
+            Raw::Sqlite(c) => c.execute_batch(sql).unwrap(),
+            Raw::Postgres(c) => c.batch_execute(sql).unwrap(),
+        }
+    }
+}
+
+/// A database made by the previous schema (migrations 1–3, the digest
+/// unique), with reports in it, opened by this build: the migration keeps
+/// every row and id, the digest's unique index is gone, the (ECU,
+/// sequence) one stays, and the same reports are still no-ops.
+fn migrated_from_the_previous_schema(target: &str) {
+    use modelseal_registry::store::MIGRATIONS;
+    let previous = 3;
+    let mut raw = Raw::open(target);
+    let dialect = raw.dialect();
+    raw.batch(
+        "CREATE TABLE schema_migrations (
+             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    );
+    for (version, name, sql) in MIGRATIONS.iter().take(previous) {
+        raw.batch(&dialect.render_schema(sql));
+        raw.batch(&format!(
+            "INSERT INTO schema_migrations VALUES ({version}, '{name}', 0)"
+        ));
+    }
+    // The fleet's rows written on that schema: by this build's ingest (the
+    // rows are the same; only how duplicates are found changed), the
+    // database marked as up to date while it writes, then set back.
+    raw.batch("INSERT INTO schema_migrations VALUES (4, 'not yet', 0)");
+    let mut inv = Inventory::open(target).unwrap();
+    let mut ecus: Vec<Ecu> = (0..12)
+        .map(|i| {
+            Ecu::new(
+                &format!("VIN{i:05}"),
+                "front_camera",
+                &format!("FC-{i}"),
+                Algorithm::Ed25519,
+            )
+        })
+        .collect();
+    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
+    inv.enroll(&all, false).unwrap();
+    let mut reports = Vec::new();
+    for round in 0..6 {
+        for e in &mut ecus {
+            let v = format!("v{}", round % 3);
+            reports.push((String::new(), e.report(&v, 1, T0 + round)));
+        }
+    }
+    let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
+    assert_eq!(s.recorded, 72);
+    drop(inv);
+    raw.batch("DELETE FROM schema_migrations WHERE version = 4");
+    let digest_unique = |raw: &mut Raw| -> i64 {
+        match raw {
+            Raw::Sqlite(c) => c
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_index_list('reports') l
+                      WHERE l.\"unique\" AND (SELECT group_concat(name) FROM pragma_index_info(l.name)) = 'digest'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+            Raw::Postgres(c) => c
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_constraint
+                      WHERE conrelid = 'reports'::regclass AND contype = 'u'
+                        AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                                             WHERE attrelid = 'reports'::regclass AND attname = 'digest')]",
+                    &[],
+                )
+                .unwrap()
+                .get(0),
+        }
+    };
+    assert_eq!(digest_unique(&mut raw), 1, "the previous schema");
+    let rows = |inv: &mut Inventory| {
+        (
+            inv.db()
+                .query(
+                    "SELECT id, ecu_id, digest, sequence, key_id, reported_time, received_at,
+                            observed_at, manifest_digest, known_manifest, body
+                       FROM reports ORDER BY id",
+                    &[],
+                )
+                .unwrap(),
+            inv.db()
+                .query(
+                    "SELECT id, ecu_id, first_report, last_report, since, until
+                       FROM installs ORDER BY id",
+                    &[],
+                )
+                .unwrap(),
+        )
+    };
+
+    // Opened by this build: the migration runs.
+    let mut inv = Inventory::open(target).unwrap();
+    assert_eq!(
+        inv.db().schema_version().unwrap(),
+        MIGRATIONS.last().unwrap().0
+    );
+    assert_eq!(digest_unique(&mut raw), 0, "the digest is not unique now");
+    let (reports_before, installs_before) = rows(&mut inv);
+    assert_eq!(reports_before.len(), 72);
+    if let Raw::Sqlite(c) = &mut raw {
+        // Every foreign key holds, and the (ECU, sequence) index is kept.
+        let broken: i64 = c
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(broken, 0);
+        let fks: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_foreign_key_list('installs') WHERE \"table\" = 'reports'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fks, 2, "installs' first and last report");
+        let fks: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_foreign_key_list('reports') WHERE \"table\" = 'ecus'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fks, 1, "a report's ECU");
+    }
+    // Uniqueness by (ECU, sequence) stays.
+    let (ecu, digest) = {
+        let r = &reports_before[0];
+        (r.int(1).unwrap(), r.text(2).unwrap())
+    };
+    let again = inv.db().exec(
+        "INSERT INTO reports (ecu_id, digest, sequence, key_id, received_at, observed_at,
+                              manifest_digest, known_manifest, body)
+         SELECT ecu_id, 'other', sequence, key_id, received_at, observed_at,
+                manifest_digest, known_manifest, body FROM reports WHERE ecu_id = ?1 AND digest = ?2",
+        &[
+            modelseal_fleet::Val::Int(ecu),
+            modelseal_fleet::Val::Text(digest),
+        ],
+    );
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(modelseal_fleet::db::DbError::is_conflict),
+        "{again:?}"
+    );
+
+    // The same reports again: no-ops; a different one at a recorded (ECU,
+    // sequence): refused; the next round: recorded.
+    let s = inv.ingest(reports.clone(), &opts(T0 + 100)).unwrap();
+    assert_eq!((s.recorded, s.duplicates, s.refused), (0, 72, 0));
+    assert_eq!(rows(&mut inv), (reports_before, installs_before));
+    let forked = ecus[0].report_with(3, "v9", 1, T0 + 200);
+    refused_for(
+        &mut inv,
+        forked,
+        &opts(T0 + 201),
+        "is not above the last recorded for this ECU",
+    );
+    let next = ecus[0].report("v1", 1, T0 + 300);
+    assert_eq!(one(&mut inv, "next", next, &opts(T0 + 301)).0, "recorded");
+    assert_eq!(count(&mut inv, "reports"), 73);
+    assert_counts_consistent(&mut inv);
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_migrated_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    migrated_from_the_previous_schema(d.path().join("old.db").to_str().unwrap());
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_migrated_on_postgresql() {
+    let server = pg::Postgres::start();
+    migrated_from_the_previous_schema(&server.database());
+}
