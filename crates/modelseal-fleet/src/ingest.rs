@@ -576,24 +576,64 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             },
         );
     }
-    // What is already recorded (read after the ECUs' rows are locked, so
-    // another writer's batch on these ECUs is either committed or not
-    // begun). Sequences are recorded only increasing, so a report above its
-    // ECU's last recorded sequence cannot be recorded yet: only the others
-    // are looked up, by (ECU, sequence), and are the same report again when
-    // the digest recorded there is theirs.
-    let mut behind: Vec<(i64, u64)> = chunk
+    // A device fitted again (a new row for the same hardware id and serial,
+    // after its removal) keeps counting where it was: its reports recorded
+    // under its earlier rows count for it, so that neither those bytes nor
+    // an older report it never sent in are taken as new. Looked up (one
+    // index probe each) for the rows with no report yet and the rows with
+    // a report of this chunk at or below their last: none, once a fleet
+    // has reported and sends only new reports.
+    let mut fresh: Vec<i64> = chunk
         .iter()
         .filter(|c| {
             state
                 .get(&c.ecu.id)
-                .and_then(|s| s.last_sequence)
-                .is_some_and(|last| c.report.sequence <= last)
+                .is_some_and(|s| s.last_sequence.is_none_or(|l| c.report.sequence <= l))
         })
-        .map(|c| (c.ecu.id, c.report.sequence))
+        .map(|c| c.ecu.id)
         .collect();
+    fresh.dedup();
+    let fresh: Vec<Val> = fresh.into_iter().map(Val::Int).collect();
+    let mut earlier: HashMap<i64, Vec<i64>> = HashMap::new();
+    if !fresh.is_empty() {
+        for r in db.query_in(
+            "SELECT e.id, p.id, p.last_sequence
+               FROM ecus e JOIN ecus p
+                 ON p.serial = e.serial AND p.hardware_id = e.hardware_id AND p.id <> e.id
+              WHERE p.last_sequence IS NOT NULL AND e.id IN ({})",
+            &fresh,
+        )? {
+            let (id, before, last) = (r.int(0)?, r.int(1)?, r.u64(2)?);
+            earlier.entry(id).or_default().push(before);
+            if let Some(st) = state.get_mut(&id) {
+                st.last_sequence = Some(st.last_sequence.map_or(last, |l| l.max(last)));
+            }
+        }
+    }
+    // What is already recorded (read after the ECUs' rows are locked, so
+    // another writer's batch on these ECUs is either committed or not
+    // begun). Sequences are recorded only increasing, so a report above its
+    // ECU's last recorded sequence cannot be recorded yet: only the others
+    // are looked up, by (ECU, sequence) under each row of the device, and
+    // are the same report again when the digest recorded there is theirs.
+    let mut behind: Vec<(i64, u64)> = Vec::new();
+    for c in chunk {
+        let last = state.get(&c.ecu.id).and_then(|s| s.last_sequence);
+        if last.is_some_and(|last| c.report.sequence <= last) {
+            behind.push((c.ecu.id, c.report.sequence));
+            for e in earlier.get(&c.ecu.id).into_iter().flatten() {
+                behind.push((*e, c.report.sequence));
+            }
+        }
+    }
+    behind.sort_unstable();
     behind.dedup();
     let recorded = recorded_digests(db, &behind)?;
+    let recorded_for = |c: &Checked| {
+        std::iter::once(c.ecu.id)
+            .chain(earlier.get(&c.ecu.id).into_iter().flatten().copied())
+            .any(|e| recorded.get(&(e, c.report.sequence)) == Some(&c.digest))
+    };
     // Digests of this chunk's reports that are recorded or about to be.
     let mut seen: HashSet<String> = HashSet::with_capacity(chunk.len());
     let mut manifests: Vec<&str> = chunk
@@ -637,7 +677,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         })?;
         if let Some(last) = st.last_sequence {
             if r.sequence <= last {
-                if recorded.get(&(c.ecu.id, r.sequence)) == Some(&c.digest) {
+                if recorded_for(c) {
                     results.push(Recorded::Duplicate);
                 } else {
                     seen.remove(&c.digest);

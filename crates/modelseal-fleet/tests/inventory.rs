@@ -966,6 +966,37 @@ fn exactly_once(target: &str) {
     assert_eq!(installed.last_sequence, 7);
     assert_eq!(installed.models[0].version, "v4");
     assert_counts_consistent(&mut inv);
+
+    // A device fitted again keeps its count. The gateway reports 3 (2 is
+    // never sent in), is replaced here and fitted in another vehicle with
+    // the same key: its recorded reports are no-ops there, 2 is refused,
+    // and 4 is recorded.
+    let g2 = gw.report("v1", 1, T0 + 70);
+    let g3 = gw.report("v1", 1, T0 + 80);
+    assert_eq!(
+        one(&mut inv, "g3", g3.clone(), &opts(T0 + 80)).0,
+        "recorded"
+    );
+    let replacement = Ecu::new(vin, "gateway", "GW-9-B", Algorithm::Ed25519);
+    assert_eq!(
+        inv.enroll(&[replacement.enrolment()], true).unwrap(),
+        vec![Enrolled::Replaced]
+    );
+    gw.vin = "WVW00000000000010".into();
+    inv.enroll(&[gw.enrolment()], false).unwrap();
+    let before = recorded_state(&mut inv);
+    let s = inv
+        .ingest(
+            vec![("g1".into(), g1.clone()), ("g3".into(), g3.clone())],
+            &opts(T0 + 90),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["duplicate", "duplicate"]);
+    refused_for(&mut inv, g2, &opts(T0 + 91), stale);
+    assert_eq!(recorded_state(&mut inv), before);
+    let g4 = gw.report("v2", 1, T0 + 100);
+    assert_eq!(one(&mut inv, "g4", g4, &opts(T0 + 100)).0, "recorded");
+    assert_counts_consistent(&mut inv);
 }
 
 #[test]
