@@ -576,17 +576,66 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             },
         );
     }
-    // What is already recorded (read after the ECUs' rows are locked, so
-    // another writer's batch on these ECUs is either committed or not begun).
-    let digests: Vec<&str> = chunk.iter().map(|c| c.digest.as_str()).collect();
-    let mut seen: HashSet<String> = db
-        .query_in(
-            "SELECT digest FROM reports WHERE digest IN ({})",
-            &text(&digests),
-        )?
+    // A device fitted again (a new row for the same hardware id and serial,
+    // after its removal) keeps counting where it was: its reports recorded
+    // under its earlier rows count for it, so that neither those bytes nor
+    // an older report it never sent in are taken as new. Looked up (one
+    // index probe each) for the rows with no report yet and the rows with
+    // a report of this chunk at or below their last: none, once a fleet
+    // has reported and sends only new reports.
+    let mut fresh: Vec<i64> = chunk
         .iter()
-        .map(|r| r.text(0))
-        .collect::<std::result::Result<_, _>>()?;
+        .filter(|c| {
+            state
+                .get(&c.ecu.id)
+                .is_some_and(|s| s.last_sequence.is_none_or(|l| c.report.sequence <= l))
+        })
+        .map(|c| c.ecu.id)
+        .collect();
+    fresh.dedup();
+    let fresh: Vec<Val> = fresh.into_iter().map(Val::Int).collect();
+    let mut earlier: HashMap<i64, Vec<i64>> = HashMap::new();
+    if !fresh.is_empty() {
+        for r in db.query_in(
+            "SELECT e.id, p.id, p.last_sequence
+               FROM ecus e JOIN ecus p
+                 ON p.serial = e.serial AND p.hardware_id = e.hardware_id AND p.id <> e.id
+              WHERE p.last_sequence IS NOT NULL AND e.id IN ({})",
+            &fresh,
+        )? {
+            let (id, before, last) = (r.int(0)?, r.int(1)?, r.u64(2)?);
+            earlier.entry(id).or_default().push(before);
+            if let Some(st) = state.get_mut(&id) {
+                st.last_sequence = Some(st.last_sequence.map_or(last, |l| l.max(last)));
+            }
+        }
+    }
+    // What is already recorded (read after the ECUs' rows are locked, so
+    // another writer's batch on these ECUs is either committed or not
+    // begun). Sequences are recorded only increasing, so a report above its
+    // ECU's last recorded sequence cannot be recorded yet: only the others
+    // are looked up, by (ECU, sequence) under each row of the device, and
+    // are the same report again when the digest recorded there is theirs.
+    let mut behind: Vec<(i64, u64)> = Vec::new();
+    for c in chunk {
+        let last = state.get(&c.ecu.id).and_then(|s| s.last_sequence);
+        if last.is_some_and(|last| c.report.sequence <= last) {
+            behind.push((c.ecu.id, c.report.sequence));
+            for e in earlier.get(&c.ecu.id).into_iter().flatten() {
+                behind.push((*e, c.report.sequence));
+            }
+        }
+    }
+    behind.sort_unstable();
+    behind.dedup();
+    let recorded = recorded_digests(db, &behind)?;
+    let recorded_for = |c: &Checked| {
+        std::iter::once(c.ecu.id)
+            .chain(earlier.get(&c.ecu.id).into_iter().flatten().copied())
+            .any(|e| recorded.get(&(e, c.report.sequence)) == Some(&c.digest))
+    };
+    // Digests of this chunk's reports that are recorded or about to be.
+    let mut seen: HashSet<String> = HashSet::with_capacity(chunk.len());
     let mut manifests: Vec<&str> = chunk
         .iter()
         .map(|c| c.report.manifest_digest.as_str())
@@ -628,8 +677,12 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         })?;
         if let Some(last) = st.last_sequence {
             if r.sequence <= last {
-                seen.remove(&c.digest);
-                results.push(Recorded::Stale { last });
+                if recorded_for(c) {
+                    results.push(Recorded::Duplicate);
+                } else {
+                    seen.remove(&c.digest);
+                    results.push(Recorded::Stale { last });
+                }
                 continue;
             }
         }
@@ -798,6 +851,60 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     )?;
     apply_running(db, &running)?;
     Ok(results)
+}
+
+/// The digests of the reports recorded at these (ECU, sequence) keys, by
+/// key: one statement on PostgreSQL (the keys sent as two arrays), one per
+/// [`BULK_ROWS`] keys on SQLite; each key is one probe of the
+/// `(ecu_id, sequence)` unique index (SQLite scans the table for
+/// `(a, b) IN (VALUES …)`, and searches the index for `(a, b) IN (SELECT
+/// … FROM (VALUES …))`).
+fn recorded_digests(
+    db: &mut Db,
+    keys: &[(i64, u64)],
+) -> Result<std::collections::HashMap<(i64, u64), String>> {
+    const SQL: &str = "SELECT ecu_id, sequence, digest FROM reports
+                        WHERE (ecu_id, sequence) IN ({})";
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut rows = Vec::new();
+    if db.dialect() == Dialect::Postgres {
+        let (ecus, sequences): (Vec<_>, Vec<_>) = keys
+            .iter()
+            .map(|(e, s)| (Some(*e), Some(i64::try_from(*s).unwrap_or(i64::MAX))))
+            .unzip();
+        rows = db.query(
+            &SQL.replace(
+                "{}",
+                "SELECT * FROM unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]))",
+            ),
+            &[Val::Ints(ecus), Val::Ints(sequences)],
+        )?;
+    } else {
+        for chunk in keys.chunks(BULK_ROWS / 2) {
+            let mut params = Vec::with_capacity(chunk.len() * 2);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (e, s) in chunk {
+                let b = params.len();
+                params.extend([Val::Int(*e), int(*s)]);
+                tuples.push(format!("(?{}, ?{})", b + 1, b + 2));
+            }
+            rows.extend(db.query(
+                &SQL.replace(
+                    "{}",
+                    &format!(
+                        "SELECT column1, column2 FROM (VALUES {})",
+                        tuples.join(", ")
+                    ),
+                ),
+                &params,
+            )?);
+        }
+    }
+    rows.iter()
+        .map(|r| Ok(((r.int(0)?, r.u64(1)?), r.text(2)?)))
+        .collect()
 }
 
 /// Changes in running ECUs: (family, version, vehicle) -> change in the

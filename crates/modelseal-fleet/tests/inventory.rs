@@ -760,6 +760,14 @@ fn concurrent(target: &str) {
     for h in handles {
         let s = h.join().unwrap();
         assert_eq!(s.refused + s.recorded + s.duplicates, total as u64);
+        // Each writer orders its input by ECU and sequence: what another
+        // wrote first is found as the same report, never as a stale one.
+        assert_eq!(
+            s.refused,
+            0,
+            "{:?}",
+            s.reports.iter().find(|r| r.reason.is_some())
+        );
         recorded += s.recorded;
     }
     assert_eq!(
@@ -787,4 +795,426 @@ fn concurrent_ingest_records_each_report_once_on_sqlite() {
 fn concurrent_ingest_records_each_report_once_on_postgresql() {
     let server = pg::Postgres::start();
     concurrent(&server.database());
+}
+
+/// What the ingest said about each report, in input order.
+fn outcomes(s: &modelseal_fleet::ingest::Summary) -> Vec<&str> {
+    s.reports.iter().map(|r| r.outcome).collect()
+}
+
+/// (reports, installs, install_models) rows, and every ECU's last sequence.
+fn recorded_state(inv: &mut Inventory) -> (i64, i64, i64, Vec<modelseal_fleet::db::Row>) {
+    let ecus = inv
+        .db()
+        .query(
+            "SELECT id, last_sequence, current_install FROM ecus ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    (
+        count(inv, "reports"),
+        count(inv, "installs"),
+        count(inv, "install_models"),
+        ecus,
+    )
+}
+
+/// Exactly-once by (ECU, sequence) and digest: the same report again (in
+/// one input, across batches of one input, across ingests) is a no-op; a
+/// different report at a recorded (ECU, sequence), or at an older sequence
+/// never recorded, is refused and changes nothing.
+fn exactly_once(target: &str) {
+    let mut inv = Inventory::open(target).unwrap();
+    let vin = "WVW00000000000009";
+    let mut cam = Ecu::new(vin, "front_camera", "FC-9", Algorithm::Ed25519);
+    let mut gw = Ecu::new(vin, "gateway", "GW-9", Algorithm::EcdsaP256);
+    inv.enroll(&[cam.enrolment(), gw.enrolment()], false)
+        .unwrap();
+    let stale = "is not above the last recorded for this ECU";
+
+    // The same report twice in one input: recorded once.
+    let r1 = cam.report("v1", 1, T0);
+    let g1 = gw.report("v1", 1, T0);
+    let s = inv
+        .ingest(
+            vec![
+                ("a".into(), r1.clone()),
+                ("b".into(), g1.clone()),
+                ("c".into(), r1.clone()),
+                ("d".into(), g1.clone()),
+            ],
+            &opts(T0 + 1),
+        )
+        .unwrap();
+    assert_eq!(
+        outcomes(&s),
+        ["recorded", "recorded", "duplicate", "duplicate"]
+    );
+    // Again, in another ingest: no-ops.
+    let before = recorded_state(&mut inv);
+    let s = inv
+        .ingest(
+            vec![("a".into(), r1.clone()), ("b".into(), g1.clone())],
+            &opts(T0 + 2),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["duplicate", "duplicate"]);
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // Twice in one input, one report per batch: the second batch finds
+    // the first's row.
+    let r2 = cam.report("v1", 1, T0 + 10);
+    let r3 = cam.report("v2", 1, T0 + 20);
+    let s = inv
+        .ingest(
+            vec![
+                ("r3".into(), r3.clone()),
+                ("r2".into(), r2.clone()),
+                ("r3 again".into(), r3.clone()),
+                ("r1".into(), r1.clone()),
+            ],
+            &IngestOptions {
+                batch: 1,
+                ..opts(T0 + 30)
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        outcomes(&s),
+        ["recorded", "recorded", "duplicate", "duplicate"]
+    );
+    assert_eq!(s.refused, 0, "{s:?}");
+
+    // A different report at a recorded (ECU, sequence) — as a device
+    // whose counter went back would sign — is refused, alone or next to
+    // the recorded one; nothing changes.
+    let before = recorded_state(&mut inv);
+    let forked = cam.report_with(2, "v9", 1, T0 + 40);
+    assert_ne!(forked, r2);
+    refused_for(&mut inv, forked.clone(), &opts(T0 + 41), stale);
+    let s = inv
+        .ingest(
+            vec![
+                ("forked".into(), forked.clone()),
+                ("r2".into(), r2.clone()),
+                ("forked again".into(), forked.clone()),
+            ],
+            &opts(T0 + 42),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["refused", "duplicate", "refused"]);
+    assert!(s.reports[0].reason.as_deref().unwrap().contains(stale));
+    assert!(s.reports[2].reason.as_deref().unwrap().contains(stale));
+    // The P-256 gateway signs the same fields into other bytes: another
+    // report at a recorded sequence, refused too.
+    let g1_again = gw.report_with(1, "v1", 1, T0);
+    if g1_again != g1 {
+        refused_for(&mut inv, g1_again, &opts(T0 + 43), stale);
+    }
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // An older sequence never recorded (the camera skips from 3 to 6):
+    // refused, in the same input as the newer one or after it.
+    let r6 = cam.report_with(6, "v3", 1, T0 + 60);
+    let r4 = cam.report_with(4, "v3", 1, T0 + 50);
+    let s = inv
+        .ingest(
+            vec![("r6".into(), r6.clone()), ("r4".into(), r4.clone())],
+            &opts(T0 + 61),
+        )
+        .unwrap();
+    // In one input, reports are ordered by sequence: 4 before 6, both new.
+    assert_eq!(outcomes(&s), ["recorded", "recorded"]);
+    let r5 = cam.report_with(5, "v3", 1, T0 + 55);
+    let before = recorded_state(&mut inv);
+    refused_for(&mut inv, r5.clone(), &opts(T0 + 70), stale);
+    let s = inv
+        .ingest(
+            vec![
+                ("r5".into(), r5.clone()),
+                ("r6".into(), r6.clone()),
+                ("r5 again".into(), r5),
+            ],
+            &opts(T0 + 71),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["refused", "duplicate", "refused"]);
+    assert_eq!(recorded_state(&mut inv), before);
+
+    // A new report and a different one at the same new sequence in one
+    // input: the first recorded, the other refused.
+    cam.sequence = 6;
+    let r7 = cam.report("v4", 1, T0 + 80);
+    let r7_forked = cam.report_with(7, "v5", 1, T0 + 81);
+    let s = inv
+        .ingest(
+            vec![("r7".into(), r7), ("r7 forked".into(), r7_forked)],
+            &opts(T0 + 82),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["recorded", "refused"]);
+    assert!(s.reports[1].reason.as_deref().unwrap().contains(stale));
+
+    assert_eq!(count(&mut inv, "reports"), 7, "camera 1-4, 6, 7; gateway 1");
+    let cam_now = inv.show(vin, None).unwrap();
+    let installed = cam_now
+        .ecus
+        .iter()
+        .find(|e| e.position == "front_camera")
+        .and_then(|e| e.installed.as_ref())
+        .unwrap();
+    assert_eq!(installed.last_sequence, 7);
+    assert_eq!(installed.models[0].version, "v4");
+    assert_counts_consistent(&mut inv);
+
+    // A device fitted again keeps its count. The gateway reports 3 (2 is
+    // never sent in), is replaced here and fitted in another vehicle with
+    // the same key: its recorded reports are no-ops there, 2 is refused,
+    // and 4 is recorded.
+    let g2 = gw.report("v1", 1, T0 + 70);
+    let g3 = gw.report("v1", 1, T0 + 80);
+    assert_eq!(
+        one(&mut inv, "g3", g3.clone(), &opts(T0 + 80)).0,
+        "recorded"
+    );
+    let replacement = Ecu::new(vin, "gateway", "GW-9-B", Algorithm::Ed25519);
+    assert_eq!(
+        inv.enroll(&[replacement.enrolment()], true).unwrap(),
+        vec![Enrolled::Replaced]
+    );
+    gw.vin = "WVW00000000000010".into();
+    inv.enroll(&[gw.enrolment()], false).unwrap();
+    let before = recorded_state(&mut inv);
+    let s = inv
+        .ingest(
+            vec![("g1".into(), g1.clone()), ("g3".into(), g3.clone())],
+            &opts(T0 + 90),
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["duplicate", "duplicate"]);
+    refused_for(&mut inv, g2, &opts(T0 + 91), stale);
+    assert_eq!(recorded_state(&mut inv), before);
+    let g4 = gw.report("v2", 1, T0 + 100);
+    assert_eq!(one(&mut inv, "g4", g4, &opts(T0 + 100)).0, "recorded");
+    assert_counts_consistent(&mut inv);
+}
+
+#[test]
+fn each_report_recorded_once_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    exactly_once(d.path().join("once.db").to_str().unwrap());
+}
+
+#[test]
+fn each_report_recorded_once_on_postgresql() {
+    let server = pg::Postgres::start();
+    exactly_once(&server.database());
+}
+
+/// A raw connection to the database, without modelseal's migrations.
+enum Raw {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+impl Raw {
+    fn open(target: &str) -> Self {
+        if target.starts_with("postgres") {
+            Raw::Postgres(Box::new(
+                postgres::Client::connect(target, postgres::NoTls).unwrap(),
+            ))
+        } else {
+            Raw::Sqlite(rusqlite::Connection::open(target).unwrap())
+        }
+    }
+
+    fn dialect(&self) -> modelseal_registry::store::Dialect {
+        match self {
+            Raw::Sqlite(_) => modelseal_registry::store::Dialect::Sqlite,
+            Raw::Postgres(_) => modelseal_registry::store::Dialect::Postgres,
+        }
+    }
+
+    fn batch(&mut self, sql: &str) {
+        match self {
+            Raw::Sqlite(c) => c.execute_batch(sql).unwrap(),
+            Raw::Postgres(c) => c.batch_execute(sql).unwrap(),
+        }
+    }
+}
+
+/// A database made by the previous schema (migrations 1–3, the digest
+/// unique), with reports in it, opened by this build: the migration keeps
+/// every row and id, the digest's unique index is gone, the (ECU,
+/// sequence) one stays, and the same reports are still no-ops.
+fn migrated_from_the_previous_schema(target: &str) {
+    use modelseal_registry::store::MIGRATIONS;
+    let previous = 3;
+    let mut raw = Raw::open(target);
+    let dialect = raw.dialect();
+    raw.batch(
+        "CREATE TABLE schema_migrations (
+             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    );
+    for (version, name, sql) in MIGRATIONS.iter().take(previous) {
+        raw.batch(&dialect.render_schema(sql));
+        raw.batch(&format!(
+            "INSERT INTO schema_migrations VALUES ({version}, '{name}', 0)"
+        ));
+    }
+    // The fleet's rows written on that schema: by this build's ingest (the
+    // rows are the same; only how duplicates are found changed), the
+    // database marked as up to date while it writes, then set back.
+    raw.batch("INSERT INTO schema_migrations VALUES (4, 'not yet', 0)");
+    let mut inv = Inventory::open(target).unwrap();
+    let mut ecus: Vec<Ecu> = (0..12)
+        .map(|i| {
+            Ecu::new(
+                &format!("VIN{i:05}"),
+                "front_camera",
+                &format!("FC-{i}"),
+                Algorithm::Ed25519,
+            )
+        })
+        .collect();
+    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
+    inv.enroll(&all, false).unwrap();
+    let mut reports = Vec::new();
+    for round in 0..6 {
+        for e in &mut ecus {
+            let v = format!("v{}", round % 3);
+            reports.push((String::new(), e.report(&v, 1, T0 + round)));
+        }
+    }
+    let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
+    assert_eq!(s.recorded, 72);
+    drop(inv);
+    raw.batch("DELETE FROM schema_migrations WHERE version = 4");
+    let digest_unique = |raw: &mut Raw| -> i64 {
+        match raw {
+            Raw::Sqlite(c) => c
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_index_list('reports') l
+                      WHERE l.\"unique\" AND (SELECT group_concat(name) FROM pragma_index_info(l.name)) = 'digest'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+            Raw::Postgres(c) => c
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_constraint
+                      WHERE conrelid = 'reports'::regclass AND contype = 'u'
+                        AND conkey = ARRAY[(SELECT attnum FROM pg_attribute
+                                             WHERE attrelid = 'reports'::regclass AND attname = 'digest')]",
+                    &[],
+                )
+                .unwrap()
+                .get(0),
+        }
+    };
+    assert_eq!(digest_unique(&mut raw), 1, "the previous schema");
+    let rows = |inv: &mut Inventory| {
+        (
+            inv.db()
+                .query(
+                    "SELECT id, ecu_id, digest, sequence, key_id, reported_time, received_at,
+                            observed_at, manifest_digest, known_manifest, body
+                       FROM reports ORDER BY id",
+                    &[],
+                )
+                .unwrap(),
+            inv.db()
+                .query(
+                    "SELECT id, ecu_id, first_report, last_report, since, until
+                       FROM installs ORDER BY id",
+                    &[],
+                )
+                .unwrap(),
+        )
+    };
+
+    // Opened by this build: the migration runs.
+    let mut inv = Inventory::open(target).unwrap();
+    assert_eq!(
+        inv.db().schema_version().unwrap(),
+        MIGRATIONS.last().unwrap().0
+    );
+    assert_eq!(digest_unique(&mut raw), 0, "the digest is not unique now");
+    let (reports_before, installs_before) = rows(&mut inv);
+    assert_eq!(reports_before.len(), 72);
+    if let Raw::Sqlite(c) = &mut raw {
+        // Every foreign key holds, and the (ECU, sequence) index is kept.
+        let broken: i64 = c
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(broken, 0);
+        let fks: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_foreign_key_list('installs') WHERE \"table\" = 'reports'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fks, 2, "installs' first and last report");
+        let fks: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_foreign_key_list('reports') WHERE \"table\" = 'ecus'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fks, 1, "a report's ECU");
+    }
+    // Uniqueness by (ECU, sequence) stays.
+    let (ecu, digest) = {
+        let r = &reports_before[0];
+        (r.int(1).unwrap(), r.text(2).unwrap())
+    };
+    let again = inv.db().exec(
+        "INSERT INTO reports (ecu_id, digest, sequence, key_id, received_at, observed_at,
+                              manifest_digest, known_manifest, body)
+         SELECT ecu_id, 'other', sequence, key_id, received_at, observed_at,
+                manifest_digest, known_manifest, body FROM reports WHERE ecu_id = ?1 AND digest = ?2",
+        &[
+            modelseal_fleet::Val::Int(ecu),
+            modelseal_fleet::Val::Text(digest),
+        ],
+    );
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(modelseal_fleet::db::DbError::is_conflict),
+        "{again:?}"
+    );
+
+    // The same reports again: no-ops; a different one at a recorded (ECU,
+    // sequence): refused; the next round: recorded.
+    let s = inv.ingest(reports.clone(), &opts(T0 + 100)).unwrap();
+    assert_eq!((s.recorded, s.duplicates, s.refused), (0, 72, 0));
+    assert_eq!(rows(&mut inv), (reports_before, installs_before));
+    let forked = ecus[0].report_with(3, "v9", 1, T0 + 200);
+    refused_for(
+        &mut inv,
+        forked,
+        &opts(T0 + 201),
+        "is not above the last recorded for this ECU",
+    );
+    let next = ecus[0].report("v1", 1, T0 + 300);
+    assert_eq!(one(&mut inv, "next", next, &opts(T0 + 301)).0, "recorded");
+    assert_eq!(count(&mut inv, "reports"), 73);
+    assert_counts_consistent(&mut inv);
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_migrated_on_sqlite() {
+    let d = tempfile::tempdir().unwrap();
+    migrated_from_the_previous_schema(d.path().join("old.db").to_str().unwrap());
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_migrated_on_postgresql() {
+    let server = pg::Postgres::start();
+    migrated_from_the_previous_schema(&server.database());
 }

@@ -454,7 +454,16 @@ impl Db {
         }
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         let dialect = self.dialect();
-        self.transaction(|db| {
+        // SQLite changes a table ALTER TABLE cannot change by rebuilding it
+        // (new table, copy, drop, rename), which foreign keys would refuse
+        // (the drop deletes every row others refer to): they are off while
+        // migrations run (outside a transaction, where SQLite allows the
+        // switch), and every foreign key is checked before the migrations
+        // commit.
+        if dialect == Dialect::Sqlite {
+            self.batch("PRAGMA foreign_keys = OFF")?;
+        }
+        let out = self.transaction(|db| {
             if dialect == Dialect::Postgres {
                 db.query(
                     "SELECT CAST(pg_advisory_xact_lock(?1) AS TEXT)",
@@ -485,8 +494,18 @@ impl Db {
                     vals![*version, *name, int(crate::now())],
                 )?;
             }
+            if dialect == Dialect::Sqlite
+                && found < known
+                && !db.query("PRAGMA foreign_key_check", &[])?.is_empty()
+            {
+                return Err(DbError::Internal("a migration keeps every foreign key"));
+            }
             Ok(())
-        })
+        });
+        if dialect == Dialect::Sqlite {
+            self.batch("PRAGMA foreign_keys = ON")?;
+        }
+        out
     }
 
     /// The schema version (the last migration applied).

@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet storage",
         include_str!("migrations/0003_fleet_storage.sql"),
     ),
+    (
+        4,
+        "fleet report digest",
+        include_str!("migrations/0004_fleet_report_digest.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -44,7 +49,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 5] {
+    fn tokens(self) -> [(&'static str, &'static str); 6] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -52,6 +57,10 @@ impl Dialect {
                 ("{bool}", "SMALLINT"),
                 ("{real}", "REAL"),
                 ("{postgres_fleet_storage}", ""),
+                (
+                    "{reports_digest_not_unique}",
+                    include_str!("migrations/0004_fleet_report_digest.sqlite.sql"),
+                ),
             ],
             Dialect::Postgres => [
                 (
@@ -64,6 +73,10 @@ impl Dialect {
                 (
                     "{postgres_fleet_storage}",
                     "ALTER TABLE ecus SET (fillfactor = 50);",
+                ),
+                (
+                    "{reports_digest_not_unique}",
+                    "ALTER TABLE reports DROP CONSTRAINT reports_digest_key;",
                 ),
             ],
         }

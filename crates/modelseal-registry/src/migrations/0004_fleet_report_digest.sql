@@ -1,0 +1,16 @@
+-- The fleet inventory, version 2: `reports.digest` is no longer unique.
+--
+-- Exactly-once rests on (ecu_id, sequence), unique since 0002: an ECU's
+-- sequences are recorded only increasing, so a report above its ECU's last
+-- recorded sequence cannot be recorded yet, and one at or below it is the
+-- same report again exactly when the digest recorded at its (ECU,
+-- sequence) is its own. The digest's unique index put one key per report
+-- at a random place in an index that grows with the fleet (one index page
+-- per report in SQLite's log at every commit); nothing else looks a report
+-- up by digest, so no index on it is kept.
+--
+-- PostgreSQL drops the constraint. SQLite cannot drop an inline UNIQUE: the
+-- table is rebuilt (every other column, constraint and foreign key as in
+-- 0002, the same ids), with foreign keys off for the migration and every
+-- foreign key checked before it commits (`Db::migrate`).
+{reports_digest_not_unique}
