@@ -19,6 +19,24 @@ use modelseal_fleet::ingest::IngestOptions;
 use modelseal_fleet::query::Filter;
 use modelseal_fleet::{Inventory, Page};
 
+/// The two tests of one scenario (a function of the database's address):
+/// on SQLite in a temporary file, and on a PostgreSQL server started for it.
+macro_rules! on_both_engines {
+    ($sqlite:ident, $postgres:ident, $scenario:ident, $file:literal) => {
+        #[test]
+        fn $sqlite() {
+            let d = tempfile::tempdir().unwrap();
+            $scenario(d.path().join($file).to_str().unwrap());
+        }
+
+        #[test]
+        fn $postgres() {
+            let server = pg::Postgres::start();
+            $scenario(&server.database());
+        }
+    };
+}
+
 const FAMILY: &str = "perception_front_camera";
 const T0: u64 = 1_780_000_000;
 
@@ -544,17 +562,12 @@ fn scenario(target: &str) {
     assert_counts_consistent(&mut inv);
 }
 
-#[test]
-fn the_inventory_on_sqlite() {
-    let d = tempfile::tempdir().unwrap();
-    scenario(d.path().join("fleet.db").to_str().unwrap());
-}
-
-#[test]
-fn the_inventory_on_postgresql() {
-    let server = pg::Postgres::start();
-    scenario(&server.database());
-}
+on_both_engines!(
+    the_inventory_on_sqlite,
+    the_inventory_on_postgresql,
+    scenario,
+    "fleet.db"
+);
 
 #[test]
 fn cmdb_exports_enrol_all_or_nothing() {
@@ -785,17 +798,12 @@ fn concurrent(target: &str) {
     );
 }
 
-#[test]
-fn concurrent_ingest_records_each_report_once_on_sqlite() {
-    let d = tempfile::tempdir().unwrap();
-    concurrent(d.path().join("c.db").to_str().unwrap());
-}
-
-#[test]
-fn concurrent_ingest_records_each_report_once_on_postgresql() {
-    let server = pg::Postgres::start();
-    concurrent(&server.database());
-}
+on_both_engines!(
+    concurrent_ingest_records_each_report_once_on_sqlite,
+    concurrent_ingest_records_each_report_once_on_postgresql,
+    concurrent,
+    "c.db"
+);
 
 /// What the ingest said about each report, in input order.
 fn outcomes(s: &modelseal_fleet::ingest::Summary) -> Vec<&str> {
@@ -999,17 +1007,12 @@ fn exactly_once(target: &str) {
     assert_counts_consistent(&mut inv);
 }
 
-#[test]
-fn each_report_recorded_once_on_sqlite() {
-    let d = tempfile::tempdir().unwrap();
-    exactly_once(d.path().join("once.db").to_str().unwrap());
-}
-
-#[test]
-fn each_report_recorded_once_on_postgresql() {
-    let server = pg::Postgres::start();
-    exactly_once(&server.database());
-}
+on_both_engines!(
+    each_report_recorded_once_on_sqlite,
+    each_report_recorded_once_on_postgresql,
+    exactly_once,
+    "once.db"
+);
 
 /// A raw connection to the database, without modelseal's migrations.
 enum Raw {
@@ -1207,14 +1210,9 @@ fn migrated_from_the_previous_schema(target: &str) {
     assert_counts_consistent(&mut inv);
 }
 
-#[test]
-fn a_database_of_the_previous_schema_is_migrated_on_sqlite() {
-    let d = tempfile::tempdir().unwrap();
-    migrated_from_the_previous_schema(d.path().join("old.db").to_str().unwrap());
-}
-
-#[test]
-fn a_database_of_the_previous_schema_is_migrated_on_postgresql() {
-    let server = pg::Postgres::start();
-    migrated_from_the_previous_schema(&server.database());
-}
+on_both_engines!(
+    a_database_of_the_previous_schema_is_migrated_on_sqlite,
+    a_database_of_the_previous_schema_is_migrated_on_postgresql,
+    migrated_from_the_previous_schema,
+    "old.db"
+);
