@@ -655,7 +655,7 @@ fn cameras(
     vehicles: usize,
     rounds: u64,
     versions: u64,
-) -> Vec<(String, Vec<u8>)> {
+) -> (Vec<Ecu>, Vec<(String, Vec<u8>)>) {
     let mut ecus: Vec<Ecu> = (0..vehicles)
         .map(|i| {
             Ecu::new(
@@ -675,7 +675,7 @@ fn cameras(
             reports.push((String::new(), e.report(&v, 1, T0 + round)));
         }
     }
-    reports
+    (ecus, reports)
 }
 
 #[test]
@@ -683,7 +683,7 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
     let mut server = pg::Postgres::start();
     let url = server.database();
     let mut inv = Inventory::open(&url).unwrap();
-    let reports = cameras(&mut inv, 40, 100, 3);
+    let (_, reports) = cameras(&mut inv, 40, 100, 3);
     const BATCH: usize = 50;
     let again = reports.clone();
     let worker = std::thread::spawn(move || {
@@ -749,7 +749,7 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
 /// consistent; on both engines.
 fn concurrent(target: &str) {
     let mut inv = Inventory::open(target).unwrap();
-    let reports = cameras(&mut inv, 30, 20, 4);
+    let (_, reports) = cameras(&mut inv, 30, 20, 4);
     let total = reports.len();
     // Four writers: each takes the whole input, in its own order.
     let handles: Vec<_> = (0..4)
@@ -1070,25 +1070,7 @@ fn migrated_from_the_previous_schema(target: &str) {
     // database marked as up to date while it writes, then set back.
     raw.batch("INSERT INTO schema_migrations VALUES (4, 'not yet', 0)");
     let mut inv = Inventory::open(target).unwrap();
-    let mut ecus: Vec<Ecu> = (0..12)
-        .map(|i| {
-            Ecu::new(
-                &format!("VIN{i:05}"),
-                "front_camera",
-                &format!("FC-{i}"),
-                Algorithm::Ed25519,
-            )
-        })
-        .collect();
-    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
-    inv.enroll(&all, false).unwrap();
-    let mut reports = Vec::new();
-    for round in 0..6 {
-        for e in &mut ecus {
-            let v = format!("v{}", round % 3);
-            reports.push((String::new(), e.report(&v, 1, T0 + round)));
-        }
-    }
+    let (mut ecus, reports) = cameras(&mut inv, 12, 6, 3);
     let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
     assert_eq!(s.recorded, 72);
     drop(inv);
