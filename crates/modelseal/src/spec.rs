@@ -1232,32 +1232,9 @@ impl Resolver {
             };
             self.real_inside(&ff, root, &p, &real)?;
             let f = self.file(&ff, p)?;
-            let verity = self.verity(
-                &format!("{field}.verity"),
-                t.verity.as_ref(),
-                Some(f.size),
-                true,
-            )?;
-            let tree = verity.as_ref().is_some_and(|(_, tree)| *tree);
-            out.push((
-                (
-                    ArtifactEntry {
-                        name,
-                        kind: kind.code(),
-                        size: f.size,
-                        digest: [0; 32],
-                        verity: verity.map(|(v, _)| v),
-                        plaintext: None,
-                        licence: t.licence.clone(),
-                    },
-                    f,
-                    None,
-                    Role::File {
-                        tree_in_bundle: tree,
-                    },
-                ),
-                real,
-            ));
+            let a =
+                self.file_artifact(field, name, kind, f, t.verity.as_ref(), None, &t.licence)?;
+            out.push((a, real));
         }
         Ok(out)
     }
@@ -1332,13 +1309,38 @@ impl Resolver {
                 (Some(info), file)
             }
         };
-        let verity = self.verity(
-            &format!("{field}.verity"),
+        self.file_artifact(
+            field,
+            name,
+            kind,
+            file,
             a.verity.as_ref(),
-            Some(file.size),
-            true,
-        )?;
+            plaintext.map(|p| (p, plain_file)),
+            &a.licence,
+        )
+    }
+
+    /// An artifact that is a file (of `[[artifact]]` or of a tree, whose
+    /// spec entry is `field`): its entry, digest still zero, with the
+    /// fs-verity digest `setting` or the spec's `[verity]` table asks for,
+    /// the plaintext and its file when encrypted, and its role.
+    #[allow(clippy::too_many_arguments)]
+    fn file_artifact(
+        &self,
+        field: &str,
+        name: String,
+        kind: ArtifactKind,
+        file: FileRef,
+        setting: Option<&VeritySpec>,
+        plaintext: Option<(PlaintextBuf, Option<FileRef>)>,
+        licence: &str,
+    ) -> Result<Resolved> {
+        let verity = self.verity(&format!("{field}.verity"), setting, Some(file.size), true)?;
         let tree = verity.as_ref().is_some_and(|(_, tree)| *tree);
+        let (plaintext, plain_file) = match plaintext {
+            Some((p, f)) => (Some(p), f),
+            None => (None, None),
+        };
         Ok((
             ArtifactEntry {
                 name,
@@ -1347,7 +1349,7 @@ impl Resolver {
                 digest: [0; 32],
                 verity: verity.map(|(v, _)| v),
                 plaintext,
-                licence: a.licence.clone(),
+                licence: licence.to_owned(),
             },
             file,
             plain_file,
