@@ -34,8 +34,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes read per call when checking payloads, per worker.
-const READ_CHUNK: usize = 1024 * 1024;
+/// Bytes read per call when checking payloads, per worker: the size the
+/// build hashes with, for the same reason ([`crate::hashing::CHUNK_LEN`]).
+const READ_CHUNK: usize = crate::hashing::CHUNK_LEN;
 
 /// Artifacts smaller than this are checked in runs of neighbours of about
 /// this many bytes, in manifest order, by one worker: the core then
