@@ -142,7 +142,7 @@ impl Inventory {
     /// Ingests `reports` ((source, bytes) pairs): in the order of the ECU
     /// and sequence number each claims, in batches of `opts.batch`; the
     /// signatures of one batch are checked (on every core) while the
-    /// previous batch is written.
+    /// previous batch is written and the ECUs of the next are looked up.
     pub fn ingest(
         &mut self,
         reports: Vec<(String, Vec<u8>)>,
@@ -156,21 +156,45 @@ impl Inventory {
             .collect();
         order.sort();
         let mut bytes: Vec<Option<Vec<u8>>> = reports.into_iter().map(|(_, b)| Some(b)).collect();
+        let mut take =
+            |chunk: &[(Option<Claimed>, usize)]| -> Vec<(usize, Option<Claimed>, Vec<u8>)> {
+                chunk
+                    .iter()
+                    .map(|(c, i)| (*i, c.clone(), bytes[*i].take().unwrap_or_default()))
+                    .collect()
+            };
+        let mut chunks = order.chunks(opts.batch.max(1));
+        // The ECUs of the first batch are looked up before anything else
+        // runs; those of each later batch while the batch before it is
+        // checked (ingest changes no ECU's keys or fitting, so the lookup
+        // sees what it would have seen after that batch was written).
+        let mut candidates = match chunks.next() {
+            Some(c) => self.find_ecus(take(c), opts, &mut out)?,
+            None => return Ok(summary(out)),
+        };
         let mut pending: Vec<Checked> = Vec::new();
-        for chunk in order.chunks(opts.batch.max(1)) {
-            let items: Vec<(usize, Option<Claimed>, Vec<u8>)> = chunk
-                .iter()
-                .map(|(c, i)| (*i, c.clone(), bytes[*i].take().unwrap_or_default()))
-                .collect();
-            let candidates = self.find_ecus(items, opts, &mut out)?;
+        loop {
+            let next = chunks.next().map(&mut take);
             let previous = std::mem::take(&mut pending);
-            let threads = opts.threads;
-            let (checked, written) = std::thread::scope(|s| {
-                let checking = s.spawn(move || check_all(candidates, threads));
-                let written = self.record_checked(&previous, opts, &mut out);
-                (checking.join(), written)
+            // By default one checking thread per core; while a batch is
+            // written, one fewer, so that the writer (the slower side)
+            // keeps a core of its own rather than a share of every core.
+            let threads = match opts.threads {
+                0 if !previous.is_empty() => cores().saturating_sub(1).max(1),
+                t => t,
+            };
+            let current = std::mem::take(&mut candidates);
+            let (checked, looked_up) = std::thread::scope(|s| {
+                let checking = s.spawn(move || check_all(current, threads));
+                let looked_up = self
+                    .record_checked(&previous, opts, &mut out)
+                    .and_then(|()| match next {
+                        Some(items) => self.find_ecus(items, opts, &mut out).map(Some),
+                        None => Ok(None),
+                    });
+                (checking.join(), looked_up)
             });
-            written?;
+            let looked_up = looked_up?;
             let (mut checked, refused) = checked.map_err(|_| Error::Internal {
                 invariant: "signature checks do not panic",
             })?;
@@ -179,6 +203,10 @@ impl Inventory {
             }
             checked.sort_by_key(|c| (c.ecu.id, c.report.sequence));
             pending = checked;
+            match looked_up {
+                Some(c) => candidates = c,
+                None => break,
+            }
         }
         self.record_checked(&pending, opts, &mut out)?;
         Ok(summary(out))
@@ -377,12 +405,17 @@ fn load_ecus(
     Ok(out)
 }
 
+/// Cores this process may run on.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// Checks every candidate's signature, on `threads` threads (0: one per
 /// core). Ed25519 with the strict rules (no batch verification: it is not
 /// strict).
 fn check_all(candidates: Vec<Candidate>, threads: usize) -> (Vec<Checked>, Vec<(usize, String)>) {
     let n = match threads {
-        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        0 => cores(),
         t => t,
     }
     .clamp(1, candidates.len().max(1));
