@@ -26,7 +26,8 @@ pub struct IngestOptions {
     /// When the reports were received (seconds): their time when the ECU
     /// has no trusted clock.
     pub received_at: u64,
-    /// Signature-checking threads (0: one per core).
+    /// Signature-checking threads (0: one per core, one fewer while a
+    /// batch is being written).
     pub threads: usize,
     /// Reports per transaction.
     pub batch: usize,

@@ -34,10 +34,6 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes read per call when checking payloads, per worker: the size the
-/// build hashes with, for the same reason ([`crate::hashing::CHUNK_LEN`]).
-const READ_CHUNK: usize = crate::hashing::CHUNK_LEN;
-
 /// Artifacts smaller than this are checked in runs of neighbours of about
 /// this many bytes, in manifest order, by one worker: the core then
 /// authenticates each record from the one before it (about `log2(n)`
@@ -419,7 +415,8 @@ impl<'a> Workers<'a> {
                         Ok(s) => s,
                         Err(e) => return fail((0, Error::verify("bundle head", e))),
                     };
-                    let mut buf = vec![0u8; READ_CHUNK];
+                    // Read as the build reads, for the same reason.
+                    let mut buf = vec![0u8; crate::hashing::CHUNK_LEN];
                     while let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
                         for i in run.clone() {
                             if i > first_failure.load(Ordering::Relaxed) {
