@@ -234,6 +234,17 @@ fn main() {
         threads()
     );
     let mut inv = Inventory::open(&a.db).expect("open");
+    // Progress on stderr: a phase's end, with wall time since the start
+    // (generating and signing included) and the phase's timed rate.
+    let start = Instant::now();
+    let progress = |what: &str, n: u64, d: Duration| {
+        eprintln!(
+            "[{:>6.0} s] {what}: {n} in {:.1} s timed, {:.0}/s",
+            start.elapsed().as_secs_f64(),
+            d.as_secs_f64(),
+            n as f64 / d.as_secs_f64().max(1e-9)
+        );
+    };
 
     // Enrolment through the library's path (`Inventory::enroll`: checks,
     // then bulk appends), in transactions of CHUNK_VEHICLES vehicles. The
@@ -249,6 +260,7 @@ fn main() {
         enrol += t0.elapsed();
         v = to;
     }
+    progress("enrolled ECUs", ecus_total, enrol);
 
     // First reports of every ECU (sequence 1, at T1): the first half of
     // the fleet through the whole ingest, the second half checked first and
@@ -268,11 +280,15 @@ fn main() {
         }
         if v < a.vehicles / 2 {
             ingest(&mut inv, reports, T1, &mut signed);
+            if to >= a.vehicles / 2 {
+                progress("signed reports ingested", signed.reports, signed.time);
+            }
         } else {
             write_verified(&mut inv, reports, T1, &mut verified);
         }
         v = to;
     }
+    progress("verified reports written", verified.reports, verified.time);
     // An update wave: 10 % of the cameras report again at T2 (sequence 2).
     let mut wave = Ingest::default();
     let mut v = 0;
