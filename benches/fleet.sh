@@ -8,12 +8,11 @@
 # stopped at the end. A measurement, not a test.
 #
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both]
-#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: the 20,000
-#                                  vehicle run scaled by 50 says ~43 GiB
-#                                  (SQLite) and ~58 GiB (PostgreSQL) of
-#                                  disk, and well over an hour per engine
-#                                  on 2 cores (README, fleet figures);
-#                                  not run yet
+#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: on SQLite
+#                                  68 minutes and 38 GiB of disk on 2 cores
+#                                  (README, fleet figures); PostgreSQL
+#                                  scaled from smaller runs: over two hours
+#                                  and ~58 GiB, not run yet
 #
 # Default: 20,000 vehicles x 30 ECUs (600,000 ECUs), a few minutes.
 set -euo pipefail
