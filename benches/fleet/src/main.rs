@@ -237,12 +237,13 @@ fn main() {
     // Progress on stderr: a phase's end, with wall time since the start
     // (generating and signing included) and the phase's timed rate.
     let start = Instant::now();
+    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     let progress = |what: &str, n: u64, d: Duration| {
         eprintln!(
             "[{:>6.0} s] {what}: {n} in {:.1} s timed, {:.0}/s",
             start.elapsed().as_secs_f64(),
             d.as_secs_f64(),
-            n as f64 / d.as_secs_f64().max(1e-9)
+            rate(n, d)
         );
     };
 
@@ -359,7 +360,6 @@ fn main() {
     let (walk50, walk99) = percentiles(walks);
     let size = size_on_disk(&mut inv, &a.db);
 
-    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     let signed_rate = rate(signed.reports, signed.time);
     println!("| measure | {engine} |");
     println!("|---|---:|");
