@@ -25,6 +25,29 @@ pub trait Sha256Engine {
     fn update(&mut self, data: &[u8]) -> core::result::Result<(), EngineFailure>;
     /// Ends the digest and writes it.
     fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure>;
+    /// Two digests of independent inputs: `out[0] = SHA-256(prefix || a)`
+    /// and `out[1] = SHA-256(prefix || b)`. fs-verity's data blocks are
+    /// hashed this way, two at a time. An engine that can run two
+    /// computations at once (two channels of an accelerator, or two
+    /// interleaved instruction streams) overrides it; this default runs
+    /// them one after the other with `start`, `update` and `finish`. On
+    /// failure `out` holds nothing to trust.
+    fn digest_two(
+        &mut self,
+        prefix: &[u8],
+        a: &[u8],
+        b: &[u8],
+        out: &mut [Digest; 2],
+    ) -> core::result::Result<(), EngineFailure> {
+        let [oa, ob] = out;
+        for (m, o) in [(a, oa), (b, ob)] {
+            self.start()?;
+            self.update(prefix)?;
+            self.update(m)?;
+            self.finish(o)?;
+        }
+        Ok(())
+    }
 }
 
 impl<E: Sha256Engine + ?Sized> Sha256Engine for &mut E {
@@ -36,6 +59,15 @@ impl<E: Sha256Engine + ?Sized> Sha256Engine for &mut E {
     }
     fn finish(&mut self, out: &mut Digest) -> core::result::Result<(), EngineFailure> {
         (**self).finish(out)
+    }
+    fn digest_two(
+        &mut self,
+        prefix: &[u8],
+        a: &[u8],
+        b: &[u8],
+        out: &mut [Digest; 2],
+    ) -> core::result::Result<(), EngineFailure> {
+        (**self).digest_two(prefix, a, b, out)
     }
 }
 

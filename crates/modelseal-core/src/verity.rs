@@ -794,38 +794,90 @@ impl BlockChecker {
         let place = (1u64 << (g.log_per_block() & 0x1f)).saturating_sub(1);
         let mut index = first;
         let mut blocks = data.chunks(self.params.block_size().max(1));
-        // One block per round: bounded by data.len() / block size.
+        // One level-1 block per round: bounded by data.len() / block size.
         while let Some(block) = blocks.next() {
             // The first block under a level-1 block chains that block to
             // the root (or to a cached block above it) and caches it.
             let want = self.entry(engine, tree, cache, &root, index)?;
-            if self.block_hash(engine, block)? != want {
-                return Err(Error::VerityBlockMismatch);
-            }
-            index = index.saturating_add(1);
-            // The blocks after it under the same level-1 block are checked
-            // against the entries of that one cached block: no walk, no
-            // lookup per block. (Entering it last, the walk left it in
-            // the cache; if not, the next round walks again.)
-            if index & place == 0 {
-                continue;
-            }
+            // The walk entered the level-1 block last, so it is in the
+            // cache: this block and the ones after it under the same
+            // level-1 block are checked against its entries, with no walk
+            // and no lookup per block. (If it is not, this block is checked
+            // alone and the next round walks again.)
             let (number, _) = self.path_at(index, 1)?;
             let Some(level1) = cache.get(number)? else {
-                continue;
-            };
-            while index & place != 0 {
-                let Some(block) = blocks.next() else {
-                    return Ok(());
-                };
-                let pos = usize::try_from(index & place).map_err(|_| Error::InvalidState)?;
-                if self.block_hash(engine, block)? != entry_of(level1, pos)? {
+                if self.block_hash(engine, block)? != want {
                     return Err(Error::VerityBlockMismatch);
                 }
                 index = index.saturating_add(1);
-            }
+                continue;
+            };
+            index = self.check_under(engine, level1, place, index, block, &mut blocks)?;
         }
         Ok(())
+    }
+
+    /// Checks data block `index` (`block`) and the blocks after it in
+    /// `rest` that sit under the same level-1 block, against the entries
+    /// of that block (`level1`, verified and cached): two blocks per
+    /// [`Sha256Engine::digest_two`] call, so that an engine able to hash
+    /// two at once does. Answers the index after the last block checked.
+    fn check_under<E: Sha256Engine + ?Sized>(
+        &self,
+        engine: &mut E,
+        level1: &[u8],
+        place: u64,
+        mut index: u64,
+        block: &[u8],
+        rest: &mut core::slice::Chunks<'_, u8>,
+    ) -> Result<u64> {
+        let bs = self.params.block_size();
+        let (salt, n) = self.params.padded_salt();
+        let prefix = salt.get(..n).unwrap_or(&[]);
+        let pos = |i: u64| usize::try_from(i & place).map_err(|_| Error::InvalidState);
+        let mut next = Some(block);
+        // One or two blocks per round: bounded by the entries of one
+        // level-1 block.
+        while let Some(a) = next {
+            let want = entry_of(level1, pos(index)?)?;
+            let b = if index.saturating_add(1) & place != 0 {
+                rest.next()
+            } else {
+                None
+            };
+            match b {
+                Some(b) => {
+                    let want_b = entry_of(level1, pos(index.saturating_add(1))?)?;
+                    let ok = if a.len() == bs && b.len() == bs {
+                        let mut d = [[0u8; DIGEST_LEN]; 2];
+                        engine
+                            .digest_two(prefix, a, b, &mut d)
+                            .map_err(|_| Error::HashEngine)?;
+                        d[0] == want && d[1] == want_b
+                    } else {
+                        // `b` is the file's short last block (zero-padded
+                        // by block_hash).
+                        self.block_hash(engine, a)? == want && self.block_hash(engine, b)? == want_b
+                    };
+                    if !ok {
+                        return Err(Error::VerityBlockMismatch);
+                    }
+                    index = index.saturating_add(2);
+                }
+                None => {
+                    if self.block_hash(engine, a)? != want {
+                        return Err(Error::VerityBlockMismatch);
+                    }
+                    index = index.saturating_add(1);
+                }
+            }
+            next = if index & place != 0 {
+                rest.next()
+            } else {
+                None
+            };
+        }
+        Ok(index)
     }
 
     /// Level `k`'s block on the path of data block `index`: its number in
@@ -1160,6 +1212,97 @@ mod tests {
                     Err(Error::VerityTreeCorrupt)
                 );
                 c.check(&mut e, &mut t, &mut cache, 0, &d[..bs]).unwrap();
+            }
+        }
+    }
+
+    /// An engine that hashes pairs itself (independently of the engine's
+    /// start/update/finish) and counts them.
+    struct Pairs {
+        soft: SoftSha256,
+        pairs: usize,
+    }
+    impl Sha256Engine for Pairs {
+        fn start(&mut self) -> core::result::Result<(), crate::hash::EngineFailure> {
+            self.soft.start()
+        }
+        fn update(&mut self, d: &[u8]) -> core::result::Result<(), crate::hash::EngineFailure> {
+            self.soft.update(d)
+        }
+        fn finish(
+            &mut self,
+            o: &mut Digest,
+        ) -> core::result::Result<(), crate::hash::EngineFailure> {
+            self.soft.finish(o)
+        }
+        fn digest_two(
+            &mut self,
+            prefix: &[u8],
+            a: &[u8],
+            b: &[u8],
+            out: &mut [Digest; 2],
+        ) -> core::result::Result<(), crate::hash::EngineFailure> {
+            use sha2::Digest as _;
+            self.pairs += 1;
+            for (m, o) in [a, b].into_iter().zip(out.iter_mut()) {
+                *o = sha2::Sha256::new()
+                    .chain_update(prefix)
+                    .chain_update(m)
+                    .finalize()
+                    .into();
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn reads_of_every_length_are_hashed_in_pairs_and_each_block_still_counts() {
+        // 1 KiB blocks, 32 entries per level-1 block; a short last block.
+        for salt in [&b""[..], b"salt"] {
+            let n = 32 * 1024 * 3 + 500;
+            let (p, d, digest, tree) = setup(10, salt, n);
+            let bs = p.block_size();
+            let blocks = n.div_ceil(bs);
+            let mut mem = vec![0u8; 8 * BlockCache::slot_len(bs)];
+            let mut cache = BlockCache::new(&mut mem, &p).unwrap();
+            let mut t = Mem(tree.clone());
+            let mut e = Pairs {
+                soft: SoftSha256::new(),
+                pairs: 0,
+            };
+            let c = BlockChecker::open(&mut e, p, n as u64, &digest, &mut t, &mut cache).unwrap();
+            for first in [0, 1, 30, 31, 32, 33, 62, blocks - 3, blocks - 2, blocks - 1] {
+                for len in 1..=(blocks - first).min(37) {
+                    let (at, end) = (first * bs, ((first + len) * bs).min(n));
+                    e.pairs = 0;
+                    c.check(&mut e, &mut t, &mut cache, at as u64, &d[at..end])
+                        .unwrap();
+                    // Every full block after the first of a level-1 run is
+                    // in a pair when its neighbour is.
+                    if len >= 4 {
+                        assert!(e.pairs > 0, "first {first} len {len}");
+                    }
+                    // Any one block wrong, the first and the second of a
+                    // pair alike, or two blocks swapped: refused.
+                    for k in [0, len / 2, len - 1] {
+                        let mut bad = d[at..end].to_vec();
+                        bad[k * bs] ^= 1;
+                        assert_eq!(
+                            c.check(&mut e, &mut t, &mut cache, at as u64, &bad),
+                            Err(Error::VerityBlockMismatch),
+                            "first {first} len {len} block {k}"
+                        );
+                    }
+                    if len >= 2 && end - at >= 2 * bs {
+                        let mut swapped = d[at..end].to_vec();
+                        let (x, y) = swapped.split_at_mut(bs);
+                        x.swap_with_slice(&mut y[..bs]);
+                        assert_eq!(
+                            c.check(&mut e, &mut t, &mut cache, at as u64, &swapped),
+                            Err(Error::VerityBlockMismatch)
+                        );
+                    }
+                }
             }
         }
     }
