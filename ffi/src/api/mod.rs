@@ -42,7 +42,7 @@ use crate::ptr::reference;
 use crate::status::{Status, message_ptr, modelseal_status, status_message_ptr};
 use crate::types::modelseal_sha256_engine;
 use core::ffi::c_char;
-use modelseal_core::SoftSha256;
+use modelseal_accel::NativeSha256;
 
 // sizing
 mod bundle;
@@ -100,7 +100,7 @@ fn run(f: impl FnOnce() -> Status<()>) -> modelseal_status {
 /// A non-NULL `engine` points at a readable `modelseal_sha256_engine`.
 unsafe fn engine_from_c(engine: *const modelseal_sha256_engine) -> Status<Engine> {
     if engine.is_null() {
-        return Ok(Engine::Soft(SoftSha256::new()));
+        return Ok(Engine::Soft(NativeSha256::new()));
     }
     // SAFETY: non-NULL; a readable record by the precondition.
     let e = unsafe { reference(engine) }?;
