@@ -12,8 +12,9 @@
 //! then checks what it wrote with the core's streaming hasher.
 
 use crate::error::{Error, Result};
-use modelseal_core::Digest;
+use modelseal_accel::NativeSha256;
 use modelseal_core::verity::{Geometry, Params, descriptor};
+use modelseal_core::{Digest, Sha256Engine as _};
 use sha2::Digest as _;
 
 /// Suffix of the name of an artifact that carries another artifact's tree
@@ -31,25 +32,67 @@ pub struct Tree {
     pub bytes: Option<Vec<u8>>,
 }
 
-/// A SHA-256 state that has absorbed the padded salt: every block's hash
-/// starts from a copy of it.
-pub(crate) fn salted(params: &Params) -> sha2::Sha256 {
-    let mut h = sha2::Sha256::new();
+/// Where every block's hash starts: the padded salt (empty with no
+/// salt), and a SHA-256 state that has absorbed it.
+pub(crate) struct Salted {
+    state: sha2::Sha256,
+    prefix: [u8; 64],
+    prefix_len: usize,
+}
+
+/// The [`Salted`] start of `params`' block hashes.
+pub(crate) fn salted(params: &Params) -> Salted {
+    let mut state = sha2::Sha256::new();
+    let mut prefix = [0u8; 64];
     let salt = params.salt();
-    if !salt.is_empty() {
-        let mut p = [0u8; 64];
-        p[..salt.len()].copy_from_slice(salt);
-        h.update(p);
+    let prefix_len = if salt.is_empty() {
+        0
+    } else {
+        prefix[..salt.len()].copy_from_slice(salt);
+        state.update(prefix);
+        prefix.len()
+    };
+    Salted {
+        state,
+        prefix,
+        prefix_len,
     }
-    h
 }
 
 /// Hashes `data`, whole blocks but for a short last one (zero-padded),
-/// writing one 32-byte digest per block into `out`.
-pub(crate) fn hash_blocks(base: &sha2::Sha256, bs: usize, data: &[u8], out: &mut [u8]) {
+/// writing one 32-byte digest per block into `out`. On a CPU that hashes
+/// two blocks at once ([`NativeSha256::interleaves`]), whole blocks go in
+/// pairs.
+pub(crate) fn hash_blocks(base: &Salted, bs: usize, data: &[u8], out: &mut [u8]) {
+    let mut rest = (data, &mut *out);
+    if NativeSha256::interleaves() {
+        let mut engine = NativeSha256::new();
+        let prefix = &base.prefix[..base.prefix_len];
+        let pairs = data.len() / (2 * bs);
+        let (paired, data_rest) = data.split_at(pairs * 2 * bs);
+        let (out_paired, out_rest) = out.split_at_mut((pairs * 64).min(out.len()));
+        for (two, o) in paired
+            .chunks_exact(2 * bs)
+            .zip(out_paired.chunks_exact_mut(64))
+        {
+            let (a, b) = two.split_at(bs);
+            let mut d = [[0u8; 32]; 2];
+            if engine.digest_two(prefix, a, b, &mut d).is_ok() {
+                o[..32].copy_from_slice(&d[0]);
+                o[32..].copy_from_slice(&d[1]);
+            } else {
+                one_at_a_time(base, bs, two, o);
+            }
+        }
+        rest = (data_rest, out_rest);
+    }
+    one_at_a_time(base, bs, rest.0, rest.1);
+}
+
+fn one_at_a_time(base: &Salted, bs: usize, data: &[u8], out: &mut [u8]) {
     let zeros = [0u8; 4096];
     for (block, o) in data.chunks(bs).zip(out.chunks_exact_mut(32)) {
-        let mut h = base.clone();
+        let mut h = base.state.clone();
         h.update(block);
         let mut pad = bs - block.len();
         while pad > 0 {
@@ -64,7 +107,7 @@ pub(crate) fn hash_blocks(base: &sha2::Sha256, bs: usize, data: &[u8], out: &mut
 /// [`hash_blocks`] over a whole tree level, on every core when the level
 /// is large (the lowest of a 2 GiB file is 16 MiB: 14 ms on one core, the
 /// last step before signing).
-fn hash_level(base: &sha2::Sha256, bs: usize, data: &[u8], out: &mut [u8]) {
+fn hash_level(base: &Salted, bs: usize, data: &[u8], out: &mut [u8]) {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads < 2 || data.len() < (1 << 20) {
         return hash_blocks(base, bs, data, out);
