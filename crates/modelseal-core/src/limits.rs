@@ -254,5 +254,5 @@ const _: () = assert!(MIN_NONCE_LEN <= MAX_NONCE_LEN);
 const _: () = assert!(MAX_HEAD_LEN <= u32::MAX as usize);
 const _: () = assert!(MAX_SIGNATURES <= u8::MAX as usize);
 const _: () = assert!(MAX_ROOT_CHAIN <= u8::MAX as usize);
-const _: () = assert!(MAX_ARTIFACTS % 64 == 0);
+const _: () = assert!(MAX_ARTIFACTS.is_multiple_of(64));
 const _: () = assert!(PAYLOAD_ALIGN.is_power_of_two());

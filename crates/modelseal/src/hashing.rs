@@ -42,8 +42,8 @@ pub const CHUNK_LEN: usize = 128 * 1024;
 /// 1.2 GB/s), large enough that the per-segment open and checks (tens of
 /// microseconds) do not show.
 pub const SEGMENT_LEN: u64 = 8 * 1024 * 1024;
-const _: () = assert!(SEGMENT_LEN % CHUNK_LEN as u64 == 0);
-const _: () = assert!(CHUNK_LEN % (1 << modelseal_core::verity::MAX_LOG_BLOCK_SIZE) == 0);
+const _: () = assert!(SEGMENT_LEN.is_multiple_of(CHUNK_LEN as u64));
+const _: () = assert!(CHUNK_LEN.is_multiple_of(1 << modelseal_core::verity::MAX_LOG_BLOCK_SIZE));
 
 /// Receives progress while files are hashed. Called from several threads.
 pub trait Progress: Sync {
