@@ -3,7 +3,12 @@
 //! asked of it. Prints one table; run it once per engine
 //! (`benches/fleet.sh` runs both side by side).
 //!
-//!   fleet-bench --db FILE|URL [--vehicles N] [--ecus N] [--lookups N]
+//!   fleet-bench --db FILE|URL [--vehicles N] [--ecus N] [--lookups N] [--queries-only]
+//!
+//! `--queries-only` opens a fleet this benchmark wrote before (the same
+//! `--vehicles` and `--ecus`) and measures the questions alone: run it after
+//! emptying the page cache to see what a query costs when the database no
+//! longer fits in memory (the 1,000,000-vehicle case) on a fleet that does.
 //!
 //! Measured: enrolment (the library's path; generating the CMDB rows is
 //! not timed); ingest of signed reports (signature checks on every
@@ -26,6 +31,7 @@ struct Args {
     vehicles: u64,
     ecus: u32,
     lookups: usize,
+    queries_only: bool,
 }
 
 fn args() -> Args {
@@ -34,9 +40,14 @@ fn args() -> Args {
         vehicles: 20_000,
         ecus: 30,
         lookups: 1_000,
+        queries_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
+        if k == "--queries-only" {
+            a.queries_only = true;
+            continue;
+        }
         let v = it.next().unwrap_or_default();
         match k.as_str() {
             "--db" => a.db = v,
@@ -247,57 +258,59 @@ fn main() {
         );
     };
 
-    // Enrolment through the library's path (`Inventory::enroll`: checks,
-    // then bulk appends), in transactions of CHUNK_VEHICLES vehicles. The
-    // CMDB rows are generated on every core (deriving each ECU's public key
-    // is the CMDB's work, not the inventory's: not timed).
-    let mut enrol = Duration::ZERO;
-    let mut v = 0;
-    while v < a.vehicles {
-        let to = (v + CHUNK_VEHICLES).min(a.vehicles);
-        let e = enrolments(&fleet, v, to);
-        let t0 = Instant::now();
-        inv.enroll(&e, false).expect("enroll");
-        enrol += t0.elapsed();
-        v = to;
-    }
-    progress("enrolled ECUs", ecus_total, enrol);
-
-    // First reports of every ECU (sequence 1, at T1): the first half of
-    // the fleet through the whole ingest, the second half checked first and
-    // then written (the rate of verified rows).
     const T1: u64 = 1_790_000_000;
     const T2: u64 = T1 + 86_400;
+    let mut enrol = Duration::ZERO;
     let (mut signed, mut verified) = (Ingest::default(), Ingest::default());
-    let mut raw = 0.0;
-    // Chunks small enough that each half of the fleet gets several.
-    let chunk = CHUNK_VEHICLES.min((a.vehicles / 4).max(1));
-    let mut v = 0;
-    while v < a.vehicles {
-        let to = (v + chunk).min(a.vehicles);
-        let reports = sign(&fleet, v, to, 1, T1, false);
-        if v == 0 {
-            raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);
-        }
-        if v < a.vehicles / 2 {
-            ingest(&mut inv, reports, T1, &mut signed);
-            if to >= a.vehicles / 2 {
-                progress("signed reports ingested", signed.reports, signed.time);
-            }
-        } else {
-            write_verified(&mut inv, reports, T1, &mut verified);
-        }
-        v = to;
-    }
-    progress("verified reports written", verified.reports, verified.time);
-    // An update wave: 10 % of the cameras report again at T2 (sequence 2).
     let mut wave = Ingest::default();
-    let mut v = 0;
-    while v < a.vehicles / 10 {
-        let to = (v + CHUNK_VEHICLES).min(a.vehicles / 10);
-        let reports = sign(&fleet, v, to, 2, T2, true);
-        ingest(&mut inv, reports, T2, &mut wave);
-        v = to;
+    let mut raw = 0.0;
+    if !a.queries_only {
+        // Enrolment through the library's path (`Inventory::enroll`: checks,
+        // then bulk appends), in transactions of CHUNK_VEHICLES vehicles. The
+        // CMDB rows are generated on every core (deriving each ECU's public key
+        // is the CMDB's work, not the inventory's: not timed).
+        let mut v = 0;
+        while v < a.vehicles {
+            let to = (v + CHUNK_VEHICLES).min(a.vehicles);
+            let e = enrolments(&fleet, v, to);
+            let t0 = Instant::now();
+            inv.enroll(&e, false).expect("enroll");
+            enrol += t0.elapsed();
+            v = to;
+        }
+        progress("enrolled ECUs", ecus_total, enrol);
+
+        // First reports of every ECU (sequence 1, at T1): the first half of
+        // the fleet through the whole ingest, the second half checked first and
+        // then written (the rate of verified rows).
+        // Chunks small enough that each half of the fleet gets several.
+        let chunk = CHUNK_VEHICLES.min((a.vehicles / 4).max(1));
+        let mut v = 0;
+        while v < a.vehicles {
+            let to = (v + chunk).min(a.vehicles);
+            let reports = sign(&fleet, v, to, 1, T1, false);
+            if v == 0 {
+                raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);
+            }
+            if v < a.vehicles / 2 {
+                ingest(&mut inv, reports, T1, &mut signed);
+                if to >= a.vehicles / 2 {
+                    progress("signed reports ingested", signed.reports, signed.time);
+                }
+            } else {
+                write_verified(&mut inv, reports, T1, &mut verified);
+            }
+            v = to;
+        }
+        progress("verified reports written", verified.reports, verified.time);
+        // An update wave: 10 % of the cameras report again at T2 (sequence 2).
+        let mut v = 0;
+        while v < a.vehicles / 10 {
+            let to = (v + CHUNK_VEHICLES).min(a.vehicles / 10);
+            let reports = sign(&fleet, v, to, 2, T2, true);
+            ingest(&mut inv, reports, T2, &mut wave);
+            v = to;
+        }
     }
 
     // fleet show VIN.
@@ -363,30 +376,32 @@ fn main() {
     let signed_rate = rate(signed.reports, signed.time);
     println!("| measure | {engine} |");
     println!("|---|---:|");
-    println!(
-        "| enrol ({ecus_total} ECUs) | {:.1} s, {:.0} ECUs/s |",
-        enrol.as_secs_f64(),
-        rate(ecus_total, enrol)
-    );
-    println!(
-        "| ingest, signed reports ({}, checks + writes) | {signed_rate:.0} reports/s |",
-        signed.reports
-    );
-    println!(
-        "| ingest, verified reports ({}, writes alone: 4 rows and 1 update each) | {:.0} reports/s |",
-        verified.reports,
-        rate(verified.reports, verified.time)
-    );
-    println!("| raw verify_strict, same cores | {raw:.0} /s |");
-    println!(
-        "| signed ingest / raw verify_strict | {:.0} % |",
-        100.0 * signed_rate / raw.max(1.0)
-    );
-    println!(
-        "| update wave ({} reports, install changes) | {:.0} reports/s |",
-        wave.reports,
-        rate(wave.reports, wave.time)
-    );
+    if !a.queries_only {
+        println!(
+            "| enrol ({ecus_total} ECUs) | {:.1} s, {:.0} ECUs/s |",
+            enrol.as_secs_f64(),
+            rate(ecus_total, enrol)
+        );
+        println!(
+            "| ingest, signed reports ({}, checks + writes) | {signed_rate:.0} reports/s |",
+            signed.reports
+        );
+        println!(
+            "| ingest, verified reports ({}, writes alone: 4 rows and 1 update each) | {:.0} reports/s |",
+            verified.reports,
+            rate(verified.reports, verified.time)
+        );
+        println!("| raw verify_strict, same cores | {raw:.0} /s |");
+        println!(
+            "| signed ingest / raw verify_strict | {:.0} % |",
+            100.0 * signed_rate / raw.max(1.0)
+        );
+        println!(
+            "| update wave ({} reports, install changes) | {:.0} reports/s |",
+            wave.reports,
+            rate(wave.reports, wave.time)
+        );
+    }
     println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
     println!(
         "| fleet which (count {count} + first page), p50 / p99 | {which50:.2} / {which99:.2} ms |"
