@@ -524,12 +524,21 @@ struct EcuState {
     touched: bool,
 }
 
+/// An install's last report: its id, sequence and time (kept on the
+/// install, so what an ECU runs now is read without `reports`).
+#[derive(Clone, Copy)]
+struct LastReport {
+    id: i64,
+    sequence: u64,
+    observed_at: u64,
+}
+
 /// A new install of this chunk, with its models.
 struct NewInstall {
     row: Vec<Val>,
     until: Option<u64>,
     first_report: i64,
-    last_report: i64,
+    last_report: LastReport,
     vehicle: i64,
     models: Vec<(String, String, String)>,
 }
@@ -547,7 +556,7 @@ const REPORT_COLUMNS: [&str; 11] = [
     "known_manifest",
     "body",
 ];
-const INSTALL_COLUMNS: [&str; 14] = [
+const INSTALL_COLUMNS: [&str; 16] = [
     "id",
     "ecu_id",
     "vehicle_id",
@@ -562,6 +571,8 @@ const INSTALL_COLUMNS: [&str; 14] = [
     "until",
     "first_report",
     "last_report",
+    "last_sequence",
+    "last_observed_at",
 ];
 const MODEL_COLUMNS: [&str; 7] = [
     "install_id",
@@ -697,7 +708,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     // Installs recorded before this chunk: ended (id -> until), extended
     // (id -> last report).
     let mut ended: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut extended: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut extended: BTreeMap<i64, LastReport> = BTreeMap::new();
     // Running counts: (family, version, vehicle) -> change in ECUs.
     let mut running = RunningDelta::new();
     for c in chunk {
@@ -723,6 +734,11 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         let is_known = known.contains(&r.manifest_digest);
         let observed = r.time.unwrap_or(opts.received_at);
         let report_id = next_report.next().ok_or_else(out_of_ids)?;
+        let latest = LastReport {
+            id: report_id,
+            sequence: r.sequence,
+            observed_at: observed,
+        };
         reports.push(vec![
             Val::Int(report_id),
             Val::Int(c.ecu.id),
@@ -744,9 +760,9 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         if same {
             let id = st.current.as_ref().map_or(0, |(id, ..)| *id);
             match new_installs.get_mut(&id) {
-                Some(n) => n.last_report = report_id,
+                Some(n) => n.last_report = latest,
                 None => {
-                    extended.insert(id, report_id);
+                    extended.insert(id, latest);
                 }
             }
         } else {
@@ -795,7 +811,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
                     ],
                     until: None,
                     first_report: report_id,
-                    last_report: report_id,
+                    last_report: latest,
                     vehicle: c.ecu.vehicle_id,
                     models,
                 },
@@ -839,7 +855,9 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         let mut row = n.row.clone();
         row.push(n.until.map(int).unwrap_or(Val::Null));
         row.push(Val::Int(n.first_report));
-        row.push(Val::Int(n.last_report));
+        row.push(Val::Int(n.last_report.id));
+        row.push(int(n.last_report.sequence));
+        row.push(int(n.last_report.observed_at));
         install_rows.push(row);
         for (f, v, stage) in &n.models {
             model_rows.push(vec![
@@ -860,9 +878,19 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     db.update_many("install_models", "install_id", &["until"], &ended_rows)?;
     let ext: Vec<(i64, Vec<Val>)> = extended
         .iter()
-        .map(|(id, r)| (*id, vec![Val::Int(*r)]))
+        .map(|(id, r)| {
+            (
+                *id,
+                vec![Val::Int(r.id), int(r.sequence), int(r.observed_at)],
+            )
+        })
         .collect();
-    db.update_many("installs", "id", &["last_report"], &ext)?;
+    db.update_many(
+        "installs",
+        "id",
+        &["last_report", "last_sequence", "last_observed_at"],
+        &ext,
+    )?;
     let ecus: Vec<(i64, Vec<Val>)> = state
         .iter()
         .filter(|(_, s)| s.touched)

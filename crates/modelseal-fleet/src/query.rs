@@ -207,7 +207,7 @@ pub struct Change {
 
 const INSTALL_COLS: &str = "i.id, i.manifest_digest, i.kind, i.bundle_version, i.config_id,
     i.config_version, i.config_digest, i.known_manifest, i.since, i.until,
-    r.sequence, r.observed_at";
+    i.last_sequence, i.last_observed_at";
 
 fn stage_name(code: i64) -> String {
     u8::try_from(code)
@@ -308,14 +308,14 @@ pub(crate) fn installs_at(
         None => db.query_in(
             &format!(
                 "SELECT e.id, {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
-                   JOIN reports r ON r.id = i.last_report WHERE e.id IN ({{}})"
+                  WHERE e.id IN ({{}})"
             ),
             &ids,
         )?,
         // The time is a number, written into the statement.
         Some(t) => db.query_in(
             &format!(
-                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN reports r ON r.id = i.last_report
+                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i
                   WHERE i.ecu_id IN ({{}}) AND i.since <= {t} AND (i.until IS NULL OR i.until > {t})
                   ORDER BY i.ecu_id, i.since DESC, i.id DESC",
                 t = i64::try_from(t).unwrap_or(i64::MAX)

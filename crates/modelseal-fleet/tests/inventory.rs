@@ -1044,12 +1044,51 @@ impl Raw {
             Raw::Postgres(c) => c.batch_execute(sql).unwrap(),
         }
     }
+
+    /// The rows of `sql`, whose one column is text.
+    fn texts(&mut self, sql: &str) -> Vec<String> {
+        match self {
+            Raw::Sqlite(c) => {
+                let mut st = c.prepare(sql).unwrap();
+                st.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Raw::Postgres(c) => c
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+        }
+    }
 }
 
-/// A database made by the previous schema (migrations 1–3, the digest
-/// unique), with reports in it, opened by this build: the migration keeps
-/// every row and id, the digest's unique index is gone, the (ECU,
-/// sequence) one stays, and the same reports are still no-ops.
+/// Every row of the tables migration 5 changes or rebuilds, as text (the
+/// columns both schemas have), in key order.
+const MIGRATION_5_TABLES: &str = "
+    SELECT 'install ' || CAST(id AS TEXT) || ' ' || CAST(ecu_id AS TEXT) || ' '
+           || CAST(first_report AS TEXT) || ' ' || CAST(last_report AS TEXT) || ' '
+           || CAST(since AS TEXT) || ' ' || COALESCE(CAST(until AS TEXT), '-') FROM installs
+    UNION ALL
+    SELECT 'model ' || CAST(install_id AS TEXT) || ' ' || CAST(vehicle_id AS TEXT) || ' ' || family
+           || ' ' || version || ' ' || stage || ' ' || CAST(since AS TEXT) || ' '
+           || COALESCE(CAST(until AS TEXT), '-') FROM install_models
+    UNION ALL
+    SELECT 'running ' || family || ' ' || version || ' ' || CAST(vehicle_id AS TEXT) || ' '
+           || CAST(ecus AS TEXT) FROM running
+    UNION ALL
+    SELECT 'count ' || family || ' ' || version || ' ' || CAST(vehicles AS TEXT) FROM running_counts
+    ORDER BY 1";
+
+/// A database made by an earlier schema (migrations 1–3, the digest
+/// unique, installs without their last report's sequence and time), with
+/// reports in it, opened by this build: migrations 4 and 5 keep every row
+/// and id; the digest's unique index is gone, the (ECU, sequence) one
+/// stays; every install carries its last report's sequence and time; on
+/// SQLite `install_models` and `running` are WITHOUT ROWID tables with
+/// their indexes; and the same reports are still no-ops.
 fn migrated_from_the_previous_schema(target: &str) {
     use modelseal_registry::store::MIGRATIONS;
     let previous = 3;
@@ -1066,15 +1105,37 @@ fn migrated_from_the_previous_schema(target: &str) {
         ));
     }
     // The fleet's rows written on that schema: by this build's ingest (the
-    // rows are the same; only how duplicates are found changed), the
-    // database marked as up to date while it writes, then set back.
-    raw.batch("INSERT INTO schema_migrations VALUES (4, 'not yet', 0)");
+    // rows are the same; only how duplicates are found and where an
+    // install's last sequence is kept changed), the database marked as up
+    // to date while it writes, with the two columns this build writes
+    // added for that time, then set back.
+    raw.batch(
+        "INSERT INTO schema_migrations VALUES (4, 'not yet', 0);
+         INSERT INTO schema_migrations VALUES (5, 'not yet', 0);
+         ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
+         ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
+    );
     let mut inv = Inventory::open(target).unwrap();
     let (mut ecus, reports) = cameras(&mut inv, 12, 6, 3);
     let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
     assert_eq!(s.recorded, 72);
     drop(inv);
-    raw.batch("DELETE FROM schema_migrations WHERE version = 4");
+    raw.batch(
+        "DELETE FROM schema_migrations WHERE version >= 4;
+         ALTER TABLE installs DROP COLUMN last_sequence;
+         ALTER TABLE installs DROP COLUMN last_observed_at;",
+    );
+    let tables_before = raw.texts(MIGRATION_5_TABLES);
+    assert!(tables_before.len() > 72 * 2, "installs, models, counts");
+    let without_rowid = |raw: &mut Raw| -> Vec<String> {
+        raw.texts(
+            "SELECT name FROM pragma_table_list
+              WHERE name IN ('install_models', 'running') AND wr ORDER BY name",
+        )
+    };
+    if let Raw::Sqlite(_) = raw {
+        assert!(without_rowid(&mut raw).is_empty(), "the previous schema");
+    }
     let digest_unique = |raw: &mut Raw| -> i64 {
         match raw {
             Raw::Sqlite(c) => c
@@ -1127,6 +1188,43 @@ fn migrated_from_the_previous_schema(target: &str) {
     assert_eq!(digest_unique(&mut raw), 0, "the digest is not unique now");
     let (reports_before, installs_before) = rows(&mut inv);
     assert_eq!(reports_before.len(), 72);
+    // Migration 5: the same rows; each install's last report's sequence
+    // and time copied from it.
+    assert_eq!(raw.texts(MIGRATION_5_TABLES), tables_before);
+    let unlike = raw.texts(
+        "SELECT CAST(i.id AS TEXT) FROM installs i JOIN reports r ON r.id = i.last_report
+          WHERE i.last_sequence IS NULL OR i.last_observed_at IS NULL
+             OR i.last_sequence <> r.sequence OR i.last_observed_at <> r.observed_at",
+    );
+    assert!(unlike.is_empty(), "installs {unlike:?}");
+    if let Raw::Sqlite(_) = raw {
+        assert_eq!(without_rowid(&mut raw), ["install_models", "running"]);
+        assert_eq!(
+            raw.texts(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'install_models'
+                  ORDER BY name"
+            ),
+            ["install_models_history", "install_models_running"]
+        );
+    }
+    // The history index holds each install's end and vehicle.
+    let history = match raw {
+        Raw::Sqlite(_) => raw.texts(
+            "SELECT group_concat(name, ', ') FROM
+               (SELECT name FROM pragma_index_info('install_models_history') ORDER BY seqno)",
+        ),
+        Raw::Postgres(_) => raw.texts(
+            "SELECT substr(indexdef, strpos(indexdef, '(') + 1) FROM pg_indexes
+              WHERE indexname = 'install_models_history'",
+        ),
+    };
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.trim_end_matches(')'))
+            .collect::<Vec<_>>(),
+        ["family, version, since, until, vehicle_id"]
+    );
     if let Raw::Sqlite(c) = &mut raw {
         // Every foreign key holds, and the (ECU, sequence) index is kept.
         let broken: i64 = c

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet report digest",
         include_str!("migrations/0004_fleet_report_digest.sql"),
     ),
+    (
+        5,
+        "fleet install reads",
+        include_str!("migrations/0005_fleet_install_reads.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -49,7 +54,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 6] {
+    fn tokens(self) -> [(&'static str, &'static str); 7] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -60,6 +65,10 @@ impl Dialect {
                 (
                     "{reports_digest_not_unique}",
                     include_str!("migrations/0004_fleet_report_digest.sqlite.sql"),
+                ),
+                (
+                    "{fleet_without_rowid}",
+                    include_str!("migrations/0005_fleet_install_reads.sqlite.sql"),
                 ),
             ],
             Dialect::Postgres => [
@@ -78,6 +87,7 @@ impl Dialect {
                     "{reports_digest_not_unique}",
                     "ALTER TABLE reports DROP CONSTRAINT reports_digest_key;",
                 ),
+                ("{fleet_without_rowid}", ""),
             ],
         }
     }
