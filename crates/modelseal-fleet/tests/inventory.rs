@@ -170,8 +170,10 @@ fn count(inv: &mut Inventory, table: &str) -> i64 {
         .unwrap()
 }
 
-/// The running counts are what the install history says runs now.
-fn assert_counts_consistent(inv: &mut Inventory) {
+/// What the inventory keeps derived from its history agrees with it: the
+/// running counts with the installs running now, and each install's
+/// last-report sequence and time with that report.
+fn assert_derived_state_consistent(inv: &mut Inventory) {
     let recount = inv
         .db()
         .query(
@@ -207,6 +209,17 @@ fn assert_counts_consistent(inv: &mut Inventory) {
         )
         .unwrap();
     assert_eq!(per_vehicle, running, "running");
+    // Each install's copy of its last report's sequence and time.
+    let unlike = inv
+        .db()
+        .query(
+            "SELECT i.id FROM installs i JOIN reports r ON r.id = i.last_report
+              WHERE i.last_sequence IS NULL OR i.last_observed_at IS NULL
+                 OR i.last_sequence <> r.sequence OR i.last_observed_at <> r.observed_at",
+            &[],
+        )
+        .unwrap();
+    assert!(unlike.is_empty(), "installs' last report: {unlike:?}");
 }
 
 fn scenario(target: &str) {
@@ -559,7 +572,7 @@ fn scenario(target: &str) {
         1
     );
     assert_eq!(inv.online(FAMILY, "v1.3.5").unwrap(), vec![result]);
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
 }
 
 on_both_engines!(
@@ -741,7 +754,7 @@ fn a_postgresql_server_killed_mid_ingest_keeps_whole_batches_only() {
     assert_eq!(s.duplicates, n as u64);
     assert_eq!(s.recorded + s.duplicates, 4000);
     assert_eq!(count(&mut inv, "reports"), 4000);
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
 }
 
 /// Concurrent ingesting processes (here: connections on threads) with
@@ -788,7 +801,7 @@ fn concurrent(target: &str) {
         "each report recorded by exactly one writer"
     );
     assert_eq!(count(&mut inv, "reports"), total as i64);
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
     assert_eq!(
         inv.which(&model("v3"), None, Page::default())
             .unwrap()
@@ -973,7 +986,7 @@ fn exactly_once(target: &str) {
         .unwrap();
     assert_eq!(installed.last_sequence, 7);
     assert_eq!(installed.models[0].version, "v4");
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
 
     // A device fitted again keeps its count. The gateway reports 3 (2 is
     // never sent in), is replaced here and fitted in another vehicle with
@@ -1004,7 +1017,7 @@ fn exactly_once(target: &str) {
     assert_eq!(recorded_state(&mut inv), before);
     let g4 = gw.report("v2", 1, T0 + 100);
     assert_eq!(one(&mut inv, "g4", g4, &opts(T0 + 100)).0, "recorded");
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
 }
 
 on_both_engines!(
@@ -1191,12 +1204,7 @@ fn migrated_from_the_previous_schema(target: &str) {
     // Migration 5: the same rows; each install's last report's sequence
     // and time copied from it.
     assert_eq!(raw.texts(MIGRATION_5_TABLES), tables_before);
-    let unlike = raw.texts(
-        "SELECT CAST(i.id AS TEXT) FROM installs i JOIN reports r ON r.id = i.last_report
-          WHERE i.last_sequence IS NULL OR i.last_observed_at IS NULL
-             OR i.last_sequence <> r.sequence OR i.last_observed_at <> r.observed_at",
-    );
-    assert!(unlike.is_empty(), "installs {unlike:?}");
+    assert_derived_state_consistent(&mut inv);
     if let Raw::Sqlite(_) = raw {
         assert_eq!(without_rowid(&mut raw), ["install_models", "running"]);
         assert_eq!(
@@ -1287,7 +1295,7 @@ fn migrated_from_the_previous_schema(target: &str) {
     let next = ecus[0].report("v1", 1, T0 + 300);
     assert_eq!(one(&mut inv, "next", next, &opts(T0 + 301)).0, "recorded");
     assert_eq!(count(&mut inv, "reports"), 73);
-    assert_counts_consistent(&mut inv);
+    assert_derived_state_consistent(&mut inv);
 }
 
 on_both_engines!(

@@ -1,8 +1,8 @@
 -- 0005 on SQLite: `install_models` and `running` rebuilt WITHOUT ROWID
--- (new table, copy, drop, rename; every column and constraint as in 0002,
+-- (new table, copy, drop, rename; every column, constraint and
 -- `install_models_running` as in 0002; 0005 itself makes
--- `install_models_history`). Run with foreign keys off, checked before the commit
--- (`Db::migrate`); nothing refers to either table.
+-- `install_models_history`). Run with foreign keys off, checked before
+-- the commit (`Db::migrate`); nothing refers to either table.
 CREATE TABLE install_models_new (
     install_id  BIGINT NOT NULL REFERENCES installs (id),
     vehicle_id  BIGINT NOT NULL,
