@@ -225,6 +225,121 @@ fn size_on_disk(inv: &mut Inventory, db: &str) -> f64 {
         / (1 << 20) as f64
 }
 
+/// When the fleet first reports, and when the update wave comes.
+const T1: u64 = 1_790_000_000;
+const T2: u64 = T1 + 86_400;
+
+/// What writing the fleet measured.
+struct Writes {
+    enrol: Duration,
+    signed: Ingest,
+    verified: Ingest,
+    wave: Ingest,
+    raw: f64,
+}
+
+/// Rate of `n` in `d`.
+fn rate(n: u64, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+/// Enrols the fleet, ingests every ECU's first report and an update wave,
+/// timed phase by phase.
+fn write_fleet(
+    inv: &mut Inventory,
+    fleet: &Fleet,
+    a: &Args,
+    progress: &dyn Fn(&str, u64, Duration),
+) -> Writes {
+    let ecus_total = a.vehicles * u64::from(a.ecus);
+    let mut enrol = Duration::ZERO;
+    let (mut signed, mut verified) = (Ingest::default(), Ingest::default());
+    let mut wave = Ingest::default();
+    let mut raw = 0.0;
+    // Enrolment through the library's path (`Inventory::enroll`: checks,
+    // then bulk appends), in transactions of CHUNK_VEHICLES vehicles. The
+    // CMDB rows are generated on every core (deriving each ECU's public key
+    // is the CMDB's work, not the inventory's: not timed).
+    let mut v = 0;
+    while v < a.vehicles {
+        let to = (v + CHUNK_VEHICLES).min(a.vehicles);
+        let e = enrolments(fleet, v, to);
+        let t0 = Instant::now();
+        inv.enroll(&e, false).expect("enroll");
+        enrol += t0.elapsed();
+        v = to;
+    }
+    progress("enrolled ECUs", ecus_total, enrol);
+
+    // First reports of every ECU (sequence 1, at T1): the first half of
+    // the fleet through the whole ingest, the second half checked first and
+    // then written (the rate of verified rows).
+    // Chunks small enough that each half of the fleet gets several.
+    let chunk = CHUNK_VEHICLES.min((a.vehicles / 4).max(1));
+    let mut v = 0;
+    while v < a.vehicles {
+        let to = (v + chunk).min(a.vehicles);
+        let reports = sign(fleet, v, to, 1, T1, false);
+        if v == 0 {
+            raw = raw_verify_rate(fleet, &reports[..reports.len().min(20_000)]);
+        }
+        if v < a.vehicles / 2 {
+            ingest(inv, reports, T1, &mut signed);
+            if to >= a.vehicles / 2 {
+                progress("signed reports ingested", signed.reports, signed.time);
+            }
+        } else {
+            write_verified(inv, reports, T1, &mut verified);
+        }
+        v = to;
+    }
+    progress("verified reports written", verified.reports, verified.time);
+    // An update wave: 10 % of the cameras report again at T2 (sequence 2).
+    let mut v = 0;
+    while v < a.vehicles / 10 {
+        let to = (v + CHUNK_VEHICLES).min(a.vehicles / 10);
+        let reports = sign(fleet, v, to, 2, T2, true);
+        ingest(inv, reports, T2, &mut wave);
+        v = to;
+    }
+    Writes {
+        enrol,
+        signed,
+        verified,
+        wave,
+        raw,
+    }
+}
+
+/// The write rows of the table.
+fn print_writes(w: &Writes, ecus_total: u64) {
+    let signed_rate = rate(w.signed.reports, w.signed.time);
+    println!(
+        "| enrol ({ecus_total} ECUs) | {:.1} s, {:.0} ECUs/s |",
+        w.enrol.as_secs_f64(),
+        rate(ecus_total, w.enrol)
+    );
+    println!(
+        "| ingest, signed reports ({}, checks + writes) | {signed_rate:.0} reports/s |",
+        w.signed.reports
+    );
+    println!(
+        "| ingest, verified reports ({}, writes alone: 4 rows and 1 update each) | {:.0} reports/s |",
+        w.verified.reports,
+        rate(w.verified.reports, w.verified.time)
+    );
+    println!("| raw verify_strict, same cores | {:.0} /s |", w.raw);
+    println!(
+        "| signed ingest / raw verify_strict | {:.0} % |",
+        100.0 * signed_rate / w.raw.max(1.0)
+    );
+    println!(
+        "| update wave ({} reports, install changes) | {:.0} reports/s |",
+        w.wave.reports,
+        rate(w.wave.reports, w.wave.time)
+    );
+}
+
 fn main() {
     let a = args();
     let engine = if modelseal_fleet::db::is_postgres(&a.db) {
@@ -248,7 +363,6 @@ fn main() {
     // Progress on stderr: a phase's end, with wall time since the start
     // (generating and signing included) and the phase's timed rate.
     let start = Instant::now();
-    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     let progress = |what: &str, n: u64, d: Duration| {
         eprintln!(
             "[{:>6.0} s] {what}: {n} in {:.1} s timed, {:.0}/s",
@@ -258,60 +372,7 @@ fn main() {
         );
     };
 
-    const T1: u64 = 1_790_000_000;
-    const T2: u64 = T1 + 86_400;
-    let mut enrol = Duration::ZERO;
-    let (mut signed, mut verified) = (Ingest::default(), Ingest::default());
-    let mut wave = Ingest::default();
-    let mut raw = 0.0;
-    if !a.queries_only {
-        // Enrolment through the library's path (`Inventory::enroll`: checks,
-        // then bulk appends), in transactions of CHUNK_VEHICLES vehicles. The
-        // CMDB rows are generated on every core (deriving each ECU's public key
-        // is the CMDB's work, not the inventory's: not timed).
-        let mut v = 0;
-        while v < a.vehicles {
-            let to = (v + CHUNK_VEHICLES).min(a.vehicles);
-            let e = enrolments(&fleet, v, to);
-            let t0 = Instant::now();
-            inv.enroll(&e, false).expect("enroll");
-            enrol += t0.elapsed();
-            v = to;
-        }
-        progress("enrolled ECUs", ecus_total, enrol);
-
-        // First reports of every ECU (sequence 1, at T1): the first half of
-        // the fleet through the whole ingest, the second half checked first and
-        // then written (the rate of verified rows).
-        // Chunks small enough that each half of the fleet gets several.
-        let chunk = CHUNK_VEHICLES.min((a.vehicles / 4).max(1));
-        let mut v = 0;
-        while v < a.vehicles {
-            let to = (v + chunk).min(a.vehicles);
-            let reports = sign(&fleet, v, to, 1, T1, false);
-            if v == 0 {
-                raw = raw_verify_rate(&fleet, &reports[..reports.len().min(20_000)]);
-            }
-            if v < a.vehicles / 2 {
-                ingest(&mut inv, reports, T1, &mut signed);
-                if to >= a.vehicles / 2 {
-                    progress("signed reports ingested", signed.reports, signed.time);
-                }
-            } else {
-                write_verified(&mut inv, reports, T1, &mut verified);
-            }
-            v = to;
-        }
-        progress("verified reports written", verified.reports, verified.time);
-        // An update wave: 10 % of the cameras report again at T2 (sequence 2).
-        let mut v = 0;
-        while v < a.vehicles / 10 {
-            let to = (v + CHUNK_VEHICLES).min(a.vehicles / 10);
-            let reports = sign(&fleet, v, to, 2, T2, true);
-            ingest(&mut inv, reports, T2, &mut wave);
-            v = to;
-        }
-    }
+    let writes = (!a.queries_only).then(|| write_fleet(&mut inv, &fleet, &a, &progress));
 
     // fleet show VIN.
     let mut shows = Vec::with_capacity(a.lookups);
@@ -373,34 +434,10 @@ fn main() {
     let (walk50, walk99) = percentiles(walks);
     let size = size_on_disk(&mut inv, &a.db);
 
-    let signed_rate = rate(signed.reports, signed.time);
     println!("| measure | {engine} |");
     println!("|---|---:|");
-    if !a.queries_only {
-        println!(
-            "| enrol ({ecus_total} ECUs) | {:.1} s, {:.0} ECUs/s |",
-            enrol.as_secs_f64(),
-            rate(ecus_total, enrol)
-        );
-        println!(
-            "| ingest, signed reports ({}, checks + writes) | {signed_rate:.0} reports/s |",
-            signed.reports
-        );
-        println!(
-            "| ingest, verified reports ({}, writes alone: 4 rows and 1 update each) | {:.0} reports/s |",
-            verified.reports,
-            rate(verified.reports, verified.time)
-        );
-        println!("| raw verify_strict, same cores | {raw:.0} /s |");
-        println!(
-            "| signed ingest / raw verify_strict | {:.0} % |",
-            100.0 * signed_rate / raw.max(1.0)
-        );
-        println!(
-            "| update wave ({} reports, install changes) | {:.0} reports/s |",
-            wave.reports,
-            rate(wave.reports, wave.time)
-        );
+    if let Some(w) = &writes {
+        print_writes(w, ecus_total);
     }
     println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
     println!(
