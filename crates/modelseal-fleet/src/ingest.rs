@@ -465,7 +465,7 @@ fn check_one(c: &Candidate) -> std::result::Result<Checked, (usize, String)> {
             index: c.index,
             ecu: c.ecu.clone(),
             report,
-            digest: hex::encode(sha2::Sha256::digest(&c.bytes)),
+            digest: report_digest(&c.bytes),
             bytes: c.bytes.clone(),
         }),
         Err(modelseal::report::ReportError::Signature { .. }) => {
@@ -543,19 +543,9 @@ struct NewInstall {
     models: Vec<(String, String, String)>,
 }
 
-const REPORT_COLUMNS: [&str; 11] = [
-    "id",
-    "ecu_id",
-    "digest",
-    "sequence",
-    "key_id",
-    "reported_time",
-    "received_at",
-    "observed_at",
-    "manifest_digest",
-    "known_manifest",
-    "body",
-];
+/// A report's row: the signed bytes and what is not in them (migration 6:
+/// the key id, times, manifest and digest are read from the body).
+const REPORT_COLUMNS: [&str; 5] = ["id", "ecu_id", "sequence", "received_at", "body"];
 const INSTALL_COLUMNS: [&str; 16] = [
     "id",
     "ecu_id",
@@ -742,14 +732,8 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         reports.push(vec![
             Val::Int(report_id),
             Val::Int(c.ecu.id),
-            Val::from(&c.digest),
             int(r.sequence),
-            Val::from(&r.ecu_key_id),
-            r.time.map(int).unwrap_or(Val::Null),
             int(opts.received_at),
-            int(observed),
-            Val::from(&r.manifest_digest),
-            Val::from(is_known),
             Val::Blob(c.bytes.clone()),
         ]);
         let config_digest = r.config.as_ref().map(|k| k.digest.clone());
@@ -915,8 +899,15 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     Ok(results)
 }
 
-/// The digests of the reports recorded at these (ECU, sequence) keys, by
-/// key: one statement on PostgreSQL (the keys sent as two arrays), one per
+/// A report's digest (hex SHA-256 of its signed bytes): how the same report
+/// given again is told from another at the same (ECU, sequence).
+fn report_digest(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The digests of the reports recorded at these (ECU, sequence) keys (each
+/// computed from the recorded body; rare: only reports at or below their
+/// ECU's last sequence are looked up), by key: one statement on PostgreSQL (the keys sent as two arrays), one per
 /// [`BULK_ROWS`] keys on SQLite; each key is one probe of the
 /// `(ecu_id, sequence)` unique index (SQLite scans the table for
 /// `(a, b) IN (VALUES …)`, and searches the index for `(a, b) IN (SELECT
@@ -925,7 +916,7 @@ fn recorded_digests(
     db: &mut Db,
     keys: &[(i64, u64)],
 ) -> Result<std::collections::HashMap<(i64, u64), String>> {
-    const SQL: &str = "SELECT ecu_id, sequence, digest FROM reports
+    const SQL: &str = "SELECT ecu_id, sequence, body FROM reports
                         WHERE (ecu_id, sequence) IN ({})";
     if keys.is_empty() {
         return Ok(Default::default());
@@ -965,7 +956,7 @@ fn recorded_digests(
         }
     }
     rows.iter()
-        .map(|r| Ok(((r.int(0)?, r.u64(1)?), r.text(2)?)))
+        .map(|r| Ok(((r.int(0)?, r.u64(1)?), report_digest(&r.blob(2)?))))
         .collect()
 }
 

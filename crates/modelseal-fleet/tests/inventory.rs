@@ -209,17 +209,38 @@ fn assert_derived_state_consistent(inv: &mut Inventory) {
         )
         .unwrap();
     assert_eq!(per_vehicle, running, "running");
-    // Each install's copy of its last report's sequence and time.
-    let unlike = inv
+    // Each install's copy of its last report's sequence and time (the
+    // time the report says, else when it was received).
+    let installs = inv
         .db()
         .query(
-            "SELECT i.id FROM installs i JOIN reports r ON r.id = i.last_report
-              WHERE i.last_sequence IS NULL OR i.last_observed_at IS NULL
-                 OR i.last_sequence <> r.sequence OR i.last_observed_at <> r.observed_at",
+            "SELECT i.id, i.last_sequence, i.last_observed_at, r.sequence, r.received_at, r.body
+               FROM installs i JOIN reports r ON r.id = i.last_report ORDER BY i.id",
             &[],
         )
         .unwrap();
-    assert!(unlike.is_empty(), "installs' last report: {unlike:?}");
+    assert_eq!(
+        installs.len() as i64,
+        count(inv, "installs"),
+        "every install's last report"
+    );
+    for r in &installs {
+        let body =
+            modelseal::report::claimed(&r.blob(5).unwrap()).expect("a recorded body decodes");
+        assert_eq!(
+            body.sequence,
+            r.u64(3).unwrap(),
+            "the row's sequence is the body's"
+        );
+        let last = (r.opt_u64(1).unwrap(), r.opt_u64(2).unwrap());
+        let observed = body.time.unwrap_or(r.u64(4).unwrap());
+        assert_eq!(
+            last,
+            (Some(body.sequence), Some(observed)),
+            "install {}",
+            r.int(0).unwrap()
+        );
+    }
 }
 
 fn scenario(target: &str) {
@@ -1095,13 +1116,83 @@ const MIGRATION_5_TABLES: &str = "
     SELECT 'count ' || family || ' ' || version || ' ' || CAST(vehicles AS TEXT) FROM running_counts
     ORDER BY 1";
 
+/// The report columns migration 6 keeps, every row as text, in id order
+/// (`{hex}`: the engine's hex of the body).
+const MIGRATION_6_REPORTS: &str = "
+    SELECT CAST(id AS TEXT) || ' ' || CAST(ecu_id AS TEXT) || ' ' || CAST(sequence AS TEXT) || ' '
+           || CAST(received_at AS TEXT) || ' ' || {hex} FROM reports ORDER BY id";
+
+/// `reports` as 0004 left it on SQLite, but with the columns this build no
+/// longer writes open to NULL (while the test writes the earlier schema's
+/// rows with it; migration 4 copies them into NOT NULL columns, so each is
+/// filled by then).
+const REPORTS_OPEN_ON_SQLITE: &str = "
+    DROP TABLE reports;
+    CREATE TABLE reports (
+        id               INTEGER PRIMARY KEY,
+        ecu_id           BIGINT NOT NULL REFERENCES ecus (id),
+        digest           TEXT UNIQUE,
+        sequence         BIGINT NOT NULL,
+        key_id           TEXT,
+        reported_time    BIGINT,
+        received_at      BIGINT NOT NULL,
+        observed_at      BIGINT,
+        manifest_digest  TEXT,
+        known_manifest   SMALLINT,
+        body             BLOB NOT NULL,
+        UNIQUE (ecu_id, sequence)
+    );";
+
+/// Fills the report columns migration 6 drops as the build before it
+/// wrote them: the body's digest, the signing key's id, the reported
+/// time, the observed time (reported, else received), the manifest and
+/// whether the registry knew it (the report's install's).
+fn write_earlier_report_columns(inv: &mut Inventory) {
+    use modelseal_fleet::Val;
+    use sha2::Digest as _;
+    let rows = inv
+        .db()
+        .query(
+            "SELECT r.id, r.received_at, r.body, k.key_id, i.manifest_digest, i.known_manifest
+               FROM reports r
+               JOIN ecu_keys k ON k.ecu_id = r.ecu_id AND k.retired_at IS NULL AND k.revoked_at IS NULL
+               JOIN installs i ON i.ecu_id = r.ecu_id AND r.id BETWEEN i.first_report AND i.last_report",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len() as i64, count(inv, "reports"), "each report once");
+    for r in rows {
+        let body = r.blob(2).unwrap();
+        let time = modelseal::report::claimed(&body).unwrap().time;
+        let observed = time.unwrap_or(r.u64(1).unwrap());
+        let opt = |t: Option<u64>| t.map_or(Val::Null, |t| Val::Int(t as i64));
+        inv.db()
+            .exec(
+                "UPDATE reports SET digest = ?1, key_id = ?2, reported_time = ?3, observed_at = ?4,
+                        manifest_digest = ?5, known_manifest = ?6 WHERE id = ?7",
+                &[
+                    Val::Text(hex::encode(sha2::Sha256::digest(&body))),
+                    Val::Text(r.text(3).unwrap()),
+                    opt(time),
+                    opt(Some(observed)),
+                    Val::Text(r.text(4).unwrap()),
+                    Val::Int(r.int(5).unwrap()),
+                    Val::Int(r.int(0).unwrap()),
+                ],
+            )
+            .unwrap();
+    }
+}
+
 /// A database made by an earlier schema (migrations 1–3, the digest
-/// unique, installs without their last report's sequence and time), with
-/// reports in it, opened by this build: migrations 4 and 5 keep every row
-/// and id; the digest's unique index is gone, the (ECU, sequence) one
-/// stays; every install carries its last report's sequence and time; on
-/// SQLite `install_models` and `running` are WITHOUT ROWID tables with
-/// their indexes; and the same reports are still no-ops.
+/// unique, installs without their last report's sequence and time, report
+/// rows with copies of their bodies' fields), with reports in it, opened
+/// by this build: migrations 4, 5 and 6 keep every row and id; the
+/// digest's unique index is gone, the (ECU, sequence) one stays; every
+/// install carries its last report's sequence and time; on SQLite
+/// `install_models` and `running` are WITHOUT ROWID tables with their
+/// indexes; a report row is its id, ECU, sequence, reception time and
+/// signed bytes; and the same reports are still no-ops.
 fn migrated_from_the_previous_schema(target: &str) {
     use modelseal_registry::store::MIGRATIONS;
     let previous = 3;
@@ -1118,26 +1209,61 @@ fn migrated_from_the_previous_schema(target: &str) {
         ));
     }
     // The fleet's rows written on that schema: by this build's ingest (the
-    // rows are the same; only how duplicates are found and where an
-    // install's last sequence is kept changed), the database marked as up
-    // to date while it writes, with the two columns this build writes
-    // added for that time, then set back.
+    // rows are the same; only how duplicates are found, where an install's
+    // last sequence is kept and which report columns are written changed),
+    // the database marked as up to date while it writes, with the two
+    // columns this build writes added and the report columns it no longer
+    // writes open to NULL for that time; then those filled as the earlier
+    // build wrote them, and the rest set back.
     raw.batch(
         "INSERT INTO schema_migrations VALUES (4, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (5, 'not yet', 0);
+         INSERT INTO schema_migrations VALUES (6, 'not yet', 0);
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
          ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
     );
+    raw.batch(match raw {
+        Raw::Sqlite(_) => REPORTS_OPEN_ON_SQLITE,
+        Raw::Postgres(_) => {
+            "ALTER TABLE reports ALTER COLUMN digest DROP NOT NULL,
+                 ALTER COLUMN key_id DROP NOT NULL, ALTER COLUMN observed_at DROP NOT NULL,
+                 ALTER COLUMN manifest_digest DROP NOT NULL,
+                 ALTER COLUMN known_manifest DROP NOT NULL"
+        }
+    });
     let mut inv = Inventory::open(target).unwrap();
     let (mut ecus, reports) = cameras(&mut inv, 12, 6, 3);
     let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
     assert_eq!(s.recorded, 72);
+    write_earlier_report_columns(&mut inv);
     drop(inv);
     raw.batch(
         "DELETE FROM schema_migrations WHERE version >= 4;
          ALTER TABLE installs DROP COLUMN last_sequence;
          ALTER TABLE installs DROP COLUMN last_observed_at;",
     );
+    if let Raw::Postgres(_) = raw {
+        raw.batch(
+            "ALTER TABLE reports ALTER COLUMN digest SET NOT NULL,
+                 ALTER COLUMN key_id SET NOT NULL, ALTER COLUMN observed_at SET NOT NULL,
+                 ALTER COLUMN manifest_digest SET NOT NULL,
+                 ALTER COLUMN known_manifest SET NOT NULL",
+        );
+    }
+    let report_columns = |raw: &mut Raw| match raw {
+        Raw::Sqlite(_) => raw.texts("SELECT name FROM pragma_table_info('reports') ORDER BY cid"),
+        Raw::Postgres(_) => raw.texts(
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+              WHERE table_name = 'reports' ORDER BY ordinal_position",
+        ),
+    };
+    assert_eq!(report_columns(&mut raw).len(), 11, "the previous schema");
+    let report_rows = match raw {
+        Raw::Sqlite(_) => MIGRATION_6_REPORTS.replace("{hex}", "lower(hex(body))"),
+        Raw::Postgres(_) => MIGRATION_6_REPORTS.replace("{hex}", "encode(body, 'hex')"),
+    };
+    let reports_kept = raw.texts(&report_rows);
+    assert_eq!(reports_kept.len(), 72);
     let tables_before = raw.texts(MIGRATION_5_TABLES);
     assert!(tables_before.len() > 72 * 2, "installs, models, counts");
     let without_rowid = |raw: &mut Raw| -> Vec<String> {
@@ -1176,9 +1302,7 @@ fn migrated_from_the_previous_schema(target: &str) {
         (
             inv.db()
                 .query(
-                    "SELECT id, ecu_id, digest, sequence, key_id, reported_time, received_at,
-                            observed_at, manifest_digest, known_manifest, body
-                       FROM reports ORDER BY id",
+                    "SELECT id, ecu_id, sequence, received_at, body FROM reports ORDER BY id",
                     &[],
                 )
                 .unwrap(),
@@ -1201,6 +1325,13 @@ fn migrated_from_the_previous_schema(target: &str) {
     assert_eq!(digest_unique(&mut raw), 0, "the digest is not unique now");
     let (reports_before, installs_before) = rows(&mut inv);
     assert_eq!(reports_before.len(), 72);
+    // Migration 6: each report keeps its id, ECU, sequence, reception time
+    // and signed bytes, and nothing else.
+    assert_eq!(raw.texts(&report_rows), reports_kept);
+    assert_eq!(
+        report_columns(&mut raw),
+        ["id", "ecu_id", "sequence", "received_at", "body"]
+    );
     // Migration 5: the same rows; each install's last report's sequence
     // and time copied from it.
     assert_eq!(raw.texts(MIGRATION_5_TABLES), tables_before);
@@ -1259,19 +1390,11 @@ fn migrated_from_the_previous_schema(target: &str) {
         assert_eq!(fks, 1, "a report's ECU");
     }
     // Uniqueness by (ECU, sequence) stays.
-    let (ecu, digest) = {
-        let r = &reports_before[0];
-        (r.int(1).unwrap(), r.text(2).unwrap())
-    };
+    let first = reports_before[0].int(0).unwrap();
     let again = inv.db().exec(
-        "INSERT INTO reports (ecu_id, digest, sequence, key_id, received_at, observed_at,
-                              manifest_digest, known_manifest, body)
-         SELECT ecu_id, 'other', sequence, key_id, received_at, observed_at,
-                manifest_digest, known_manifest, body FROM reports WHERE ecu_id = ?1 AND digest = ?2",
-        &[
-            modelseal_fleet::Val::Int(ecu),
-            modelseal_fleet::Val::Text(digest),
-        ],
+        "INSERT INTO reports (ecu_id, sequence, received_at, body)
+         SELECT ecu_id, sequence, received_at + 1, body FROM reports WHERE id = ?1",
+        &[modelseal_fleet::Val::Int(first)],
     );
     assert!(
         again

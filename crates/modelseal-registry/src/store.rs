@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet install reads",
         include_str!("migrations/0005_fleet_install_reads.sql"),
     ),
+    (
+        6,
+        "fleet report rows",
+        include_str!("migrations/0006_fleet_report_rows.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -54,7 +59,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 7] {
+    fn tokens(self) -> [(&'static str, &'static str); 8] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -69,6 +74,10 @@ impl Dialect {
                 (
                     "{fleet_without_rowid}",
                     include_str!("migrations/0005_fleet_install_reads.sqlite.sql"),
+                ),
+                (
+                    "{reports_slim}",
+                    include_str!("migrations/0006_fleet_report_rows.sqlite.sql"),
                 ),
             ],
             Dialect::Postgres => [
@@ -88,6 +97,12 @@ impl Dialect {
                     "ALTER TABLE reports DROP CONSTRAINT reports_digest_key;",
                 ),
                 ("{fleet_without_rowid}", ""),
+                (
+                    "{reports_slim}",
+                    "ALTER TABLE reports DROP COLUMN digest, DROP COLUMN key_id,
+                         DROP COLUMN reported_time, DROP COLUMN observed_at,
+                         DROP COLUMN manifest_digest, DROP COLUMN known_manifest;",
+                ),
             ],
         }
     }

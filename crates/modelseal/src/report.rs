@@ -714,6 +714,8 @@ pub struct Claimed {
     pub serial: String,
     /// Sequence number.
     pub sequence: u64,
+    /// Trusted time, when the ECU has a trusted clock.
+    pub time: Option<u64>,
 }
 
 /// What a structurally sound report claims ([`Claimed`]); `None` when its
@@ -727,6 +729,7 @@ pub fn claimed(bytes: &[u8]) -> Option<Claimed> {
         hardware_id: head.hardware_id.to_owned(),
         serial: head.serial.to_owned(),
         sequence: head.sequence,
+        time: head.time,
     })
 }
 

@@ -1,0 +1,23 @@
+-- The fleet inventory, version 4: a report row is its signed bytes and
+-- what is not in them.
+--
+-- `reports` is the one table that grows with every report an ECU sends
+-- (one row per report ever accepted), and nothing reads it but ingest's
+-- duplicate check. Its digest, key id, reported time, manifest digest and
+-- known-manifest flag were copies of what the signed body says (the
+-- digest is SHA-256 of it; `modelseal report verify` prints the rest) or
+-- of what the report's install keeps (`installs.known_manifest`, and the
+-- observed time as `since` and `last_observed_at`): about 150 of a row's
+-- 450 bytes, two thirds of them hex. A row now keeps the ECU it was
+-- accepted for, its sequence (unique per ECU: exactly-once rests on it),
+-- when it was received (the one fact the body cannot carry) and the body.
+-- A report given again at a recorded (ECU, sequence) is the same report
+-- when its bytes are the recorded ones (compared by digest, computed from
+-- the body), as before.
+--
+-- PostgreSQL drops the columns (no rewrite: existing rows keep their bytes
+-- until updated or the table is rewritten, `VACUUM FULL reports`; new rows
+-- are written without them). SQLite rebuilds the table (every kept
+-- column, constraint and foreign key as in 0004, the same ids), foreign
+-- keys off and checked before the commit (`Db::migrate`).
+{reports_slim}
