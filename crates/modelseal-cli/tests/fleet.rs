@@ -128,6 +128,15 @@ fn which_cars_run_it_and_what_trained_it() {
         e.json(&["fleet", "which", "--dataset", "ds-other"])["vehicles"],
         0
     );
+    // The SBOM's packages, through the bundle the cars report.
+    assert_eq!(
+        e.json(&["fleet", "which", "--package", "tensorrt@10.3.0"])["vehicles"],
+        2
+    );
+    assert_eq!(
+        e.json(&["fleet", "which", "--package", "tensorrt@10.2.0"])["vehicles"],
+        0
+    );
     let text = e.ok(&["fleet", "which", "perception_front_camera@v1.3.5"]);
     assert!(
         text.starts_with("2 vehicles run perception_front_camera@v1.3.5"),

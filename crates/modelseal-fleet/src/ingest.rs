@@ -535,7 +535,10 @@ struct LastReport {
 
 /// A new install of this chunk, with its models.
 struct NewInstall {
-    row: Vec<Val>,
+    ecu: i64,
+    bundle: BundleKey,
+    known: bool,
+    since: u64,
     until: Option<u64>,
     first_report: i64,
     last_report: LastReport,
@@ -543,19 +546,117 @@ struct NewInstall {
     models: Vec<(String, String, String)>,
 }
 
+/// A bundle as a report names it: manifest digest, kind, version, and the
+/// configuration's id, version and digest (all three or none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct BundleKey {
+    manifest_digest: String,
+    kind: String,
+    version: String,
+    config: Option<(String, String, String)>,
+}
+
+impl BundleKey {
+    fn of(r: &VerifiedReport) -> BundleKey {
+        BundleKey {
+            manifest_digest: r.manifest_digest.clone(),
+            kind: r.kind.clone(),
+            version: r.version.clone(),
+            config: r.config.as_ref().map(|k| {
+                (
+                    k.config_id.clone(),
+                    k.config_version.clone(),
+                    k.digest.clone(),
+                )
+            }),
+        }
+    }
+
+    fn from_row(r: &modelseal_registry::db::Row, at: usize) -> Result<BundleKey> {
+        let config = match (
+            r.opt_text(at + 3)?,
+            r.opt_text(at + 4)?,
+            r.opt_text(at + 5)?,
+        ) {
+            (Some(i), Some(v), Some(d)) => Some((i, v, d)),
+            _ => None,
+        };
+        Ok(BundleKey {
+            manifest_digest: r.text(at)?,
+            kind: r.text(at + 1)?,
+            version: r.text(at + 2)?,
+            config,
+        })
+    }
+}
+
+/// The `bundles` row id of each of `keys`, the rows of those not recorded
+/// yet added (migration 7). A fleet runs few bundles: one read for the
+/// chunk's, and an insert for each new one, in key order (two writers
+/// adding the same new bundles wait for each other in the same order on
+/// PostgreSQL; the second's insert does nothing and its read finds the
+/// first's row once that commits).
+fn bundle_ids<'a>(
+    db: &mut Db,
+    keys: impl Iterator<Item = &'a BundleKey>,
+) -> Result<std::collections::HashMap<BundleKey, i64>> {
+    let keys: std::collections::BTreeSet<&BundleKey> = keys.collect();
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    let read = |db: &mut Db, found: &mut std::collections::HashMap<BundleKey, i64>| {
+        let mut digests: Vec<Val> = keys.iter().map(|k| Val::from(&k.manifest_digest)).collect();
+        digests.dedup();
+        for r in db.query_in(
+            "SELECT id, manifest_digest, kind, bundle_version, config_id, config_version, config_digest
+               FROM bundles WHERE manifest_digest IN ({})",
+            &digests,
+        )? {
+            let key = BundleKey::from_row(&r, 1)?;
+            if keys.contains(&key) {
+                found.insert(key, r.int(0)?);
+            }
+        }
+        Ok::<_, Error>(())
+    };
+    read(db, &mut found)?;
+    let missing: Vec<&BundleKey> = keys
+        .iter()
+        .filter(|k| !found.contains_key(**k))
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    for k in &missing {
+        let (id, version, digest) = match &k.config {
+            Some((i, v, d)) => (Val::from(i), Val::from(v), Val::from(d)),
+            None => (Val::Null, Val::Null, Val::Null),
+        };
+        db.exec(
+            "INSERT INTO bundles (manifest_digest, kind, bundle_version, config_id, config_version, config_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            &[
+                Val::from(&k.manifest_digest),
+                Val::from(&k.kind),
+                Val::from(&k.version),
+                id,
+                version,
+                digest,
+            ],
+        )?;
+    }
+    read(db, &mut found)?;
+    Ok(found)
+}
+
 /// A report's row: the signed bytes and what is not in them (migration 6:
 /// the key id, times, manifest and digest are read from the body).
 const REPORT_COLUMNS: [&str; 5] = ["id", "ecu_id", "sequence", "received_at", "body"];
-const INSTALL_COLUMNS: [&str; 16] = [
+/// An install's row (migration 7: the bundle it runs is a `bundles` row).
+const INSTALL_COLUMNS: [&str; 11] = [
     "id",
     "ecu_id",
     "vehicle_id",
-    "manifest_digest",
-    "kind",
-    "bundle_version",
-    "config_id",
-    "config_version",
-    "config_digest",
+    "bundle_id",
     "known_manifest",
     "since",
     "until",
@@ -591,8 +692,9 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     let id_vals: Vec<Val> = ids.iter().map(|i| Val::Int(*i)).collect();
     for r in db.query_in(
         &format!(
-            "SELECT e.id, e.last_sequence, e.fitted_at, i.id, i.manifest_digest, i.config_digest
+            "SELECT e.id, e.last_sequence, e.fitted_at, i.id, b.manifest_digest, b.config_digest
                FROM ecus e LEFT JOIN installs i ON i.id = e.current_install
+               LEFT JOIN bundles b ON b.id = i.bundle_id
               WHERE e.id IN ({{}}){lock}"
         ),
         &id_vals,
@@ -780,19 +882,10 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             new_installs.insert(
                 id,
                 NewInstall {
-                    row: vec![
-                        Val::Int(id),
-                        Val::Int(c.ecu.id),
-                        Val::Int(c.ecu.vehicle_id),
-                        Val::from(&r.manifest_digest),
-                        Val::from(&r.kind),
-                        Val::from(&r.version),
-                        r.config.as_ref().map(|k| k.config_id.clone()).into(),
-                        r.config.as_ref().map(|k| k.config_version.clone()).into(),
-                        config_digest.clone().into(),
-                        Val::from(is_known),
-                        int(observed),
-                    ],
+                    ecu: c.ecu.id,
+                    bundle: BundleKey::of(r),
+                    known: is_known,
+                    since: observed,
                     until: None,
                     first_report: report_id,
                     last_report: latest,
@@ -834,15 +927,24 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     db.copy_in("reports", &REPORT_COLUMNS, &reports)?;
     let mut install_rows = Vec::with_capacity(new_installs.len());
     let mut model_rows = Vec::new();
+    let bundles = bundle_ids(db, new_installs.values().map(|n| &n.bundle))?;
     for (id, n) in &new_installs {
-        let since = n.row.get(10).cloned().unwrap_or(Val::Null);
-        let mut row = n.row.clone();
-        row.push(n.until.map(int).unwrap_or(Val::Null));
-        row.push(Val::Int(n.first_report));
-        row.push(Val::Int(n.last_report.id));
-        row.push(int(n.last_report.sequence));
-        row.push(int(n.last_report.observed_at));
-        install_rows.push(row);
+        let bundle = bundles.get(&n.bundle).copied().ok_or(Error::Internal {
+            invariant: "every bundle of the chunk has a row",
+        })?;
+        install_rows.push(vec![
+            Val::Int(*id),
+            Val::Int(n.ecu),
+            Val::Int(n.vehicle),
+            Val::Int(bundle),
+            Val::from(n.known),
+            int(n.since),
+            n.until.map(int).unwrap_or(Val::Null),
+            Val::Int(n.first_report),
+            Val::Int(n.last_report.id),
+            int(n.last_report.sequence),
+            int(n.last_report.observed_at),
+        ]);
         for (f, v, stage) in &n.models {
             model_rows.push(vec![
                 Val::Int(*id),
@@ -850,7 +952,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
                 Val::from(f),
                 Val::from(v),
                 Val::from(stage),
-                since.clone(),
+                int(n.since),
                 n.until.map(int).unwrap_or(Val::Null),
             ]);
         }

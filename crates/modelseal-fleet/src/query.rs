@@ -205,8 +205,9 @@ pub struct Change {
     pub after: Option<InstallView>,
 }
 
-const INSTALL_COLS: &str = "i.id, i.manifest_digest, i.kind, i.bundle_version, i.config_id,
-    i.config_version, i.config_digest, i.known_manifest, i.since, i.until,
+/// An install's columns, with its bundle's (`b`, joined on `i.bundle_id`).
+const INSTALL_COLS: &str = "i.id, b.manifest_digest, b.kind, b.bundle_version, b.config_id,
+    b.config_version, b.config_digest, i.known_manifest, i.since, i.until,
     i.last_sequence, i.last_observed_at";
 
 fn stage_name(code: i64) -> String {
@@ -308,6 +309,7 @@ pub(crate) fn installs_at(
         None => db.query_in(
             &format!(
                 "SELECT e.id, {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
+                   JOIN bundles b ON b.id = i.bundle_id
                   WHERE e.id IN ({{}})"
             ),
             &ids,
@@ -315,7 +317,7 @@ pub(crate) fn installs_at(
         // The time is a number, written into the statement.
         Some(t) => db.query_in(
             &format!(
-                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i
+                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
                   WHERE i.ecu_id IN ({{}}) AND i.since <= {t} AND (i.until IS NULL OR i.until > {t})
                   ORDER BY i.ecu_id, i.since DESC, i.id DESC",
                 t = i64::try_from(t).unwrap_or(i64::MAX)
@@ -550,11 +552,11 @@ impl Inventory {
         let mut add = |vin: String, why: String| found.entry(vin).or_default().push(why);
         // Configuration reported ≠ prescribed.
         for r in db.query(
-            "SELECT v.vin, e.position, i.config_digest, a.config_digest
+            "SELECT v.vin, e.position, b.config_digest, a.config_digest
                FROM vehicles v JOIN assignments a ON a.id = v.assignment_id
                JOIN ecus e ON e.vehicle_id = v.id AND e.removed_at IS NULL
-               JOIN installs i ON i.id = e.current_install
-              WHERE i.config_digest IS NOT NULL AND i.config_digest <> a.config_digest",
+               JOIN installs i ON i.id = e.current_install JOIN bundles b ON b.id = i.bundle_id
+              WHERE b.config_digest IS NOT NULL AND b.config_digest <> a.config_digest",
             &[],
         )? {
             add(
@@ -570,13 +572,13 @@ impl Inventory {
         // A component the prescribed configuration lists for a position,
         // where that position runs another manifest.
         for r in db.query(
-            "SELECT v.vin, e.position, cm.family, cm.version, cm.manifest_digest, i.manifest_digest
+            "SELECT v.vin, e.position, cm.family, cm.version, cm.manifest_digest, b.manifest_digest
                FROM vehicles v JOIN assignments a ON a.id = v.assignment_id
                JOIN manifests m ON m.digest = a.config_digest
                JOIN config_models cm ON cm.manifest_id = m.id
                JOIN ecus e ON e.vehicle_id = v.id AND e.removed_at IS NULL AND e.position = cm.ecu
-               JOIN installs i ON i.id = e.current_install
-              WHERE i.kind = 'component' AND i.manifest_digest <> cm.manifest_digest",
+               JOIN installs i ON i.id = e.current_install JOIN bundles b ON b.id = i.bundle_id
+              WHERE b.kind = 'component' AND b.manifest_digest <> cm.manifest_digest",
             &[],
         )? {
             add(
@@ -615,10 +617,10 @@ impl Inventory {
         }
         // Unknown bundles (the registry may have learnt them since).
         for r in db.query(
-            "SELECT v.vin, e.position, i.manifest_digest
+            "SELECT v.vin, e.position, b.manifest_digest
                FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-               JOIN installs i ON i.id = e.current_install
-              WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = i.manifest_digest)",
+               JOIN installs i ON i.id = e.current_install JOIN bundles b ON b.id = i.bundle_id
+              WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.manifest_digest)",
             &[],
         )? {
             add(
@@ -644,9 +646,9 @@ impl Inventory {
         for w in withdrawn {
             let (family, version, manifest) = (w.text(0)?, w.text(1)?, w.text(2)?);
             for r in db.query(
-                "SELECT v.vin, e.position FROM installs i
+                "SELECT v.vin, e.position FROM bundles b JOIN installs i ON i.bundle_id = b.id
                    JOIN ecus e ON e.id = i.ecu_id JOIN vehicles v ON v.id = i.vehicle_id
-                  WHERE i.manifest_digest = ?1 AND i.until IS NULL",
+                  WHERE b.manifest_digest = ?1 AND i.until IS NULL",
                 vals![&manifest],
             )? {
                 add(
@@ -748,8 +750,8 @@ fn vehicle_set(filter: &Filter, at: Option<u64>) -> (String, Vec<Val>) {
             let n = next(&params);
             params.extend([Val::from(id), Val::from(version)]);
             format!(
-                "SELECT i.vehicle_id FROM installs i
-                  WHERE i.config_id = ?{n} AND i.config_version = ?{} AND {installs_when}",
+                "SELECT i.vehicle_id FROM bundles b JOIN installs i ON i.bundle_id = b.id
+                  WHERE b.config_id = ?{n} AND b.config_version = ?{} AND {installs_when}",
                 n + 1
             )
         }
@@ -771,8 +773,8 @@ fn vehicle_set(filter: &Filter, at: Option<u64>) -> (String, Vec<Val>) {
             params.push(Val::from(value));
             format!(
                 "SELECT im.vehicle_id FROM install_models im
-                   JOIN installs i ON i.id = im.install_id
-                   JOIN manifests m ON m.digest = i.manifest_digest
+                   JOIN installs i ON i.id = im.install_id JOIN bundles b ON b.id = i.bundle_id
+                   JOIN manifests m ON m.digest = b.manifest_digest
                    JOIN model_versions mv ON mv.manifest_id = m.id
                         AND mv.family = im.family AND mv.version = im.version
                    JOIN lineage l ON l.model_id = mv.id
@@ -786,7 +788,8 @@ fn vehicle_set(filter: &Filter, at: Option<u64>) -> (String, Vec<Val>) {
             format!(
                 "SELECT i.vehicle_id FROM sbom_packages p
                    JOIN manifests m ON m.id = p.manifest_id
-                   JOIN installs i ON i.manifest_digest = m.digest
+                   JOIN bundles b ON b.manifest_digest = m.digest
+                   JOIN installs i ON i.bundle_id = b.id
                   WHERE p.name = ?{n} AND p.version = ?{} AND {installs_when}",
                 n + 1
             )

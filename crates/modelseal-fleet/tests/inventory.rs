@@ -78,7 +78,7 @@ impl Ecu {
     }
 
     /// The next report: running `version` of the family (digest derived
-    /// from it) under configuration `config`, at time `t`.
+    /// from it) under configuration `config` (none for 0), at time `t`.
     fn report(&mut self, version: &str, config: u8, t: u64) -> Vec<u8> {
         self.sequence += 1;
         let seq = self.sequence;
@@ -106,7 +106,7 @@ impl Ecu {
                 component_floor: 5,
                 system_config_floor: 1,
                 root_version: 1,
-                config: Some(ReportConfigBuf {
+                config: (config != 0).then(|| ReportConfigBuf {
                     config_id: "CFG-EU".into(),
                     config_version: format!("{config}.0"),
                     digest: [config; 32],
@@ -171,8 +171,9 @@ fn count(inv: &mut Inventory, table: &str) -> i64 {
 }
 
 /// What the inventory keeps derived from its history agrees with it: the
-/// running counts with the installs running now, and each install's
-/// last-report sequence and time with that report.
+/// running counts with the installs running now, each install's
+/// last-report sequence and time with that report, and each install's
+/// bundle with what its first report says is installed.
 fn assert_derived_state_consistent(inv: &mut Inventory) {
     let recount = inv
         .db()
@@ -237,6 +238,65 @@ fn assert_derived_state_consistent(inv: &mut Inventory) {
         assert_eq!(
             last,
             (Some(body.sequence), Some(observed)),
+            "install {}",
+            r.int(0).unwrap()
+        );
+    }
+    // Each install's bundle row: the manifest, kind, version and
+    // configuration its first report names (decoded here from the signed
+    // bytes, not by the library's ingest).
+    let installs = inv
+        .db()
+        .query(
+            "SELECT i.id, r.body, b.manifest_digest, b.kind, b.bundle_version,
+                    b.config_id, b.config_version, b.config_digest
+               FROM installs i JOIN bundles b ON b.id = i.bundle_id
+               JOIN reports r ON r.id = i.first_report ORDER BY i.id",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        installs.len() as i64,
+        count(inv, "installs"),
+        "every install's bundle and first report"
+    );
+    for r in &installs {
+        let body = r.blob(1).unwrap();
+        let (head, _) = postcard::take_from_bytes::<modelseal_core::report::ReportHead<'_>>(
+            &body[modelseal_core::limits::REPORT_HEADER_LEN..],
+        )
+        .expect("a recorded body decodes");
+        let kind = modelseal_core::BundleKind::from_code(head.kind)
+            .map_or_else(|| head.kind.to_string(), |k| k.name().to_owned());
+        let config = head.config.map(|c| {
+            (
+                c.config_id.to_owned(),
+                c.config_version.to_owned(),
+                hex::encode(c.digest),
+            )
+        });
+        let kept = match (
+            r.opt_text(5).unwrap(),
+            r.opt_text(6).unwrap(),
+            r.opt_text(7).unwrap(),
+        ) {
+            (None, None, None) => None,
+            (Some(i), Some(v), Some(d)) => Some((i, v, d)),
+            partial => panic!("a configuration is whole or absent: {partial:?}"),
+        };
+        assert_eq!(
+            (
+                r.text(2).unwrap(),
+                r.text(3).unwrap(),
+                r.text(4).unwrap(),
+                kept
+            ),
+            (
+                hex::encode(head.manifest_digest),
+                kind,
+                head.version.to_owned(),
+                config
+            ),
             "install {}",
             r.int(0).unwrap()
         );
@@ -1122,6 +1182,61 @@ const MIGRATION_6_REPORTS: &str = "
     SELECT CAST(id AS TEXT) || ' ' || CAST(ecu_id AS TEXT) || ' ' || CAST(sequence AS TEXT) || ' '
            || CAST(received_at AS TEXT) || ' ' || {hex} FROM reports ORDER BY id";
 
+/// Each install's id, the bundle it runs as text and its known flag, in id
+/// order (`{bundle}`: where the bundle's fields are read, `{from}`: the
+/// tables).
+const MIGRATION_7_INSTALLS: &str = "
+    SELECT CAST(i.id AS TEXT) || ' ' || {bundle}.manifest_digest || ' ' || {bundle}.kind || ' '
+           || {bundle}.bundle_version || ' ' || COALESCE({bundle}.config_id, '-') || ' '
+           || COALESCE({bundle}.config_version, '-') || ' '
+           || COALESCE({bundle}.config_digest, '-') || ' ' || CAST(i.known_manifest AS TEXT)
+      FROM {from} ORDER BY i.id";
+
+/// `installs` as 0005 left it on SQLite, with the bundle's id this build
+/// writes, and the bundle's fields it no longer writes open to NULL (while
+/// the test writes the earlier schema's rows with it; no row is there
+/// yet).
+const INSTALLS_OPEN_ON_SQLITE: &str = "
+    DROP TABLE installs;
+    CREATE TABLE installs (
+        id                INTEGER PRIMARY KEY,
+        ecu_id            BIGINT NOT NULL REFERENCES ecus (id),
+        vehicle_id        BIGINT NOT NULL REFERENCES vehicles (id),
+        manifest_digest   TEXT,
+        kind              TEXT,
+        bundle_version    TEXT,
+        config_id         TEXT,
+        config_version    TEXT,
+        config_digest     TEXT,
+        known_manifest    SMALLINT NOT NULL,
+        since             BIGINT NOT NULL,
+        until             BIGINT,
+        first_report      BIGINT NOT NULL REFERENCES reports (id),
+        last_report       BIGINT NOT NULL REFERENCES reports (id),
+        last_sequence     BIGINT,
+        last_observed_at  BIGINT,
+        bundle_id         BIGINT
+    );
+    CREATE INDEX installs_ecu ON installs (ecu_id, since);
+    CREATE INDEX installs_vehicle ON installs (vehicle_id, since);
+    CREATE INDEX installs_manifest ON installs (manifest_digest) WHERE until IS NULL;
+    CREATE INDEX installs_config ON installs (config_id, config_version) WHERE until IS NULL;";
+
+/// `bundles` as migration 7 makes it (`{id}`: the engine's id column),
+/// while the test writes the earlier schema's rows with this build.
+const BUNDLES_FOR_THIS_BUILD: &str = "
+    CREATE TABLE bundles (
+        id               {id},
+        manifest_digest  TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        bundle_version   TEXT NOT NULL,
+        config_id        TEXT,
+        config_version   TEXT,
+        config_digest    TEXT
+    );
+    CREATE UNIQUE INDEX bundles_reported ON bundles (manifest_digest, kind, bundle_version,
+        COALESCE(config_id, ''), COALESCE(config_version, ''), COALESCE(config_digest, ''));";
+
 /// `reports` as 0004 left it on SQLite, but with the columns this build no
 /// longer writes open to NULL (while the test writes the earlier schema's
 /// rows with it; migration 4 copies them into NOT NULL columns, so each is
@@ -1186,13 +1301,14 @@ fn write_earlier_report_columns(inv: &mut Inventory) {
 
 /// A database made by an earlier schema (migrations 1–3, the digest
 /// unique, installs without their last report's sequence and time, report
-/// rows with copies of their bodies' fields), with reports in it, opened
-/// by this build: migrations 4, 5 and 6 keep every row and id; the
-/// digest's unique index is gone, the (ECU, sequence) one stays; every
-/// install carries its last report's sequence and time; on SQLite
-/// `install_models` and `running` are WITHOUT ROWID tables with their
-/// indexes; a report row is its id, ECU, sequence, reception time and
-/// signed bytes; and the same reports are still no-ops.
+/// rows with copies of their bodies' fields, installs with their bundle's
+/// fields), with reports in it, opened by this build: migrations 4 to 7
+/// keep every row and id; the digest's unique index is gone, the (ECU,
+/// sequence) one stays; every install carries its last report's sequence
+/// and time; on SQLite `install_models` and `running` are WITHOUT ROWID
+/// tables with their indexes; a report row is its id, ECU, sequence,
+/// reception time and signed bytes; an install names its bundle, one row
+/// per bundle; and the same reports are still no-ops.
 fn migrated_from_the_previous_schema(target: &str) {
     use modelseal_registry::store::MIGRATIONS;
     let previous = 3;
@@ -1210,45 +1326,83 @@ fn migrated_from_the_previous_schema(target: &str) {
     }
     // The fleet's rows written on that schema: by this build's ingest (the
     // rows are the same; only how duplicates are found, where an install's
-    // last sequence is kept and which report columns are written changed),
-    // the database marked as up to date while it writes, with the two
-    // columns this build writes added and the report columns it no longer
-    // writes open to NULL for that time; then those filled as the earlier
-    // build wrote them, and the rest set back.
+    // last sequence is kept, which report columns are written and where an
+    // install's bundle is kept changed), the database marked as up to date
+    // while it writes, with the columns and table this build writes added
+    // and the report and install columns it no longer writes open to NULL
+    // for that time; then those filled as the earlier build wrote them, and
+    // the rest set back.
     raw.batch(
         "INSERT INTO schema_migrations VALUES (4, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (5, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (6, 'not yet', 0);
+         INSERT INTO schema_migrations VALUES (7, 'not yet', 0);
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
          ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
     );
-    raw.batch(match raw {
-        Raw::Sqlite(_) => REPORTS_OPEN_ON_SQLITE,
-        Raw::Postgres(_) => {
+    raw.batch(&dialect.render_schema(BUNDLES_FOR_THIS_BUILD));
+    match raw {
+        Raw::Sqlite(_) => {
+            raw.batch(REPORTS_OPEN_ON_SQLITE);
+            raw.batch(INSTALLS_OPEN_ON_SQLITE);
+        }
+        Raw::Postgres(_) => raw.batch(
             "ALTER TABLE reports ALTER COLUMN digest DROP NOT NULL,
                  ALTER COLUMN key_id DROP NOT NULL, ALTER COLUMN observed_at DROP NOT NULL,
                  ALTER COLUMN manifest_digest DROP NOT NULL,
-                 ALTER COLUMN known_manifest DROP NOT NULL"
-        }
-    });
+                 ALTER COLUMN known_manifest DROP NOT NULL;
+             ALTER TABLE installs ADD COLUMN bundle_id BIGINT,
+                 ALTER COLUMN manifest_digest DROP NOT NULL, ALTER COLUMN kind DROP NOT NULL,
+                 ALTER COLUMN bundle_version DROP NOT NULL",
+        ),
+    }
     let mut inv = Inventory::open(target).unwrap();
-    let (mut ecus, reports) = cameras(&mut inv, 12, 6, 3);
+    let (mut ecus, mut reports) = cameras(&mut inv, 12, 6, 3);
+    // Two installs under no configuration.
+    for e in &mut ecus[..2] {
+        reports.push((String::new(), e.report("v1", 0, T0 + 50)));
+    }
+    let total = reports.len();
     let s = inv.ingest(reports.clone(), &opts(T0)).unwrap();
-    assert_eq!(s.recorded, 72);
+    assert_eq!(s.recorded, total as u64);
+    inv.db()
+        .exec(
+            "UPDATE installs SET
+                 manifest_digest = (SELECT b.manifest_digest FROM bundles b WHERE b.id = installs.bundle_id),
+                 kind = (SELECT b.kind FROM bundles b WHERE b.id = installs.bundle_id),
+                 bundle_version = (SELECT b.bundle_version FROM bundles b WHERE b.id = installs.bundle_id),
+                 config_id = (SELECT b.config_id FROM bundles b WHERE b.id = installs.bundle_id),
+                 config_version = (SELECT b.config_version FROM bundles b WHERE b.id = installs.bundle_id),
+                 config_digest = (SELECT b.config_digest FROM bundles b WHERE b.id = installs.bundle_id)",
+            &[],
+        )
+        .unwrap();
     write_earlier_report_columns(&mut inv);
     drop(inv);
     raw.batch(
         "DELETE FROM schema_migrations WHERE version >= 4;
          ALTER TABLE installs DROP COLUMN last_sequence;
-         ALTER TABLE installs DROP COLUMN last_observed_at;",
+         ALTER TABLE installs DROP COLUMN last_observed_at;
+         ALTER TABLE installs DROP COLUMN bundle_id;
+         DROP TABLE bundles;",
     );
-    if let Raw::Postgres(_) = raw {
-        raw.batch(
+    match raw {
+        Raw::Postgres(_) => raw.batch(
             "ALTER TABLE reports ALTER COLUMN digest SET NOT NULL,
                  ALTER COLUMN key_id SET NOT NULL, ALTER COLUMN observed_at SET NOT NULL,
                  ALTER COLUMN manifest_digest SET NOT NULL,
-                 ALTER COLUMN known_manifest SET NOT NULL",
-        );
+                 ALTER COLUMN known_manifest SET NOT NULL;
+             ALTER TABLE installs ALTER COLUMN manifest_digest SET NOT NULL,
+                 ALTER COLUMN kind SET NOT NULL, ALTER COLUMN bundle_version SET NOT NULL",
+        ),
+        Raw::Sqlite(_) => assert_eq!(
+            raw.texts(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM installs
+                  WHERE manifest_digest IS NULL OR kind IS NULL OR bundle_version IS NULL"
+            ),
+            ["0"],
+            "the earlier schema's NOT NULL columns"
+        ),
     }
     let report_columns = |raw: &mut Raw| match raw {
         Raw::Sqlite(_) => raw.texts("SELECT name FROM pragma_table_info('reports') ORDER BY cid"),
@@ -1258,14 +1412,24 @@ fn migrated_from_the_previous_schema(target: &str) {
         ),
     };
     assert_eq!(report_columns(&mut raw).len(), 11, "the previous schema");
+    let installs_kept = raw.texts(
+        &MIGRATION_7_INSTALLS
+            .replace("{bundle}", "i")
+            .replace("{from}", "installs i"),
+    );
+    assert_eq!(installs_kept.len(), total, "one install per report here");
+    assert!(
+        installs_kept.iter().any(|i| i.contains(" - - - ")),
+        "an install under no configuration"
+    );
     let report_rows = match raw {
         Raw::Sqlite(_) => MIGRATION_6_REPORTS.replace("{hex}", "lower(hex(body))"),
         Raw::Postgres(_) => MIGRATION_6_REPORTS.replace("{hex}", "encode(body, 'hex')"),
     };
     let reports_kept = raw.texts(&report_rows);
-    assert_eq!(reports_kept.len(), 72);
+    assert_eq!(reports_kept.len(), total);
     let tables_before = raw.texts(MIGRATION_5_TABLES);
-    assert!(tables_before.len() > 72 * 2, "installs, models, counts");
+    assert!(tables_before.len() > total * 2, "installs, models, counts");
     let without_rowid = |raw: &mut Raw| -> Vec<String> {
         raw.texts(
             "SELECT name FROM pragma_table_list
@@ -1324,7 +1488,55 @@ fn migrated_from_the_previous_schema(target: &str) {
     );
     assert_eq!(digest_unique(&mut raw), 0, "the digest is not unique now");
     let (reports_before, installs_before) = rows(&mut inv);
-    assert_eq!(reports_before.len(), 72);
+    assert_eq!(reports_before.len(), total);
+    // Migration 7: each install keeps its id and runs the same bundle, now
+    // a row of `bundles` (one per bundle), named by id.
+    assert_eq!(
+        raw.texts(
+            &MIGRATION_7_INSTALLS
+                .replace("{bundle}", "b")
+                .replace("{from}", "installs i JOIN bundles b ON b.id = i.bundle_id")
+        ),
+        installs_kept
+    );
+    let mut distinct: Vec<String> = installs_kept
+        .iter()
+        .map(|i| {
+            let fields: Vec<&str> = i.split(' ').collect();
+            fields[1..7].join(" ")
+        })
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        raw.texts("SELECT CAST(COUNT(*) AS TEXT) FROM bundles"),
+        [distinct.len().to_string()]
+    );
+    assert!(distinct.len() < total, "installs share bundles");
+    let mut install_columns = match raw {
+        Raw::Sqlite(_) => raw.texts("SELECT name FROM pragma_table_info('installs')"),
+        Raw::Postgres(_) => raw.texts(
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+              WHERE table_name = 'installs'",
+        ),
+    };
+    install_columns.sort();
+    assert_eq!(
+        install_columns,
+        [
+            "bundle_id",
+            "ecu_id",
+            "first_report",
+            "id",
+            "known_manifest",
+            "last_observed_at",
+            "last_report",
+            "last_sequence",
+            "since",
+            "until",
+            "vehicle_id"
+        ]
+    );
     // Migration 6: each report keeps its id, ECU, sequence, reception time
     // and signed bytes, and nothing else.
     assert_eq!(raw.texts(&report_rows), reports_kept);
@@ -1406,7 +1618,7 @@ fn migrated_from_the_previous_schema(target: &str) {
     // The same reports again: no-ops; a different one at a recorded (ECU,
     // sequence): refused; the next round: recorded.
     let s = inv.ingest(reports.clone(), &opts(T0 + 100)).unwrap();
-    assert_eq!((s.recorded, s.duplicates, s.refused), (0, 72, 0));
+    assert_eq!((s.recorded, s.duplicates, s.refused), (0, total as u64, 0));
     assert_eq!(rows(&mut inv), (reports_before, installs_before));
     let forked = ecus[0].report_with(3, "v9", 1, T0 + 200);
     refused_for(
@@ -1417,7 +1629,7 @@ fn migrated_from_the_previous_schema(target: &str) {
     );
     let next = ecus[0].report("v1", 1, T0 + 300);
     assert_eq!(one(&mut inv, "next", next, &opts(T0 + 301)).0, "recorded");
-    assert_eq!(count(&mut inv, "reports"), 73);
+    assert_eq!(count(&mut inv, "reports"), total as i64 + 1);
     assert_derived_state_consistent(&mut inv);
 }
 

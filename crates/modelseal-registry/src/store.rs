@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet report rows",
         include_str!("migrations/0006_fleet_report_rows.sql"),
     ),
+    (
+        7,
+        "fleet bundles",
+        include_str!("migrations/0007_fleet_bundles.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -59,7 +64,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 8] {
+    fn tokens(self) -> [(&'static str, &'static str); 9] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -78,6 +83,10 @@ impl Dialect {
                 (
                     "{reports_slim}",
                     include_str!("migrations/0006_fleet_report_rows.sqlite.sql"),
+                ),
+                (
+                    "{installs_by_bundle}",
+                    include_str!("migrations/0007_fleet_bundles.sqlite.sql"),
                 ),
             ],
             Dialect::Postgres => [
@@ -102,6 +111,19 @@ impl Dialect {
                     "ALTER TABLE reports DROP COLUMN digest, DROP COLUMN key_id,
                          DROP COLUMN reported_time, DROP COLUMN observed_at,
                          DROP COLUMN manifest_digest, DROP COLUMN known_manifest;",
+                ),
+                (
+                    "{installs_by_bundle}",
+                    "ALTER TABLE installs ADD COLUMN bundle_id BIGINT REFERENCES bundles (id);
+                     UPDATE installs SET bundle_id = b.id FROM bundles b
+                      WHERE b.manifest_digest = installs.manifest_digest AND b.kind = installs.kind
+                        AND b.bundle_version = installs.bundle_version
+                        AND COALESCE(b.config_id, '') = COALESCE(installs.config_id, '')
+                        AND COALESCE(b.config_version, '') = COALESCE(installs.config_version, '')
+                        AND COALESCE(b.config_digest, '') = COALESCE(installs.config_digest, '');
+                     ALTER TABLE installs ALTER COLUMN bundle_id SET NOT NULL,
+                         DROP COLUMN manifest_digest, DROP COLUMN kind, DROP COLUMN bundle_version,
+                         DROP COLUMN config_id, DROP COLUMN config_version, DROP COLUMN config_digest;",
                 ),
             ],
         }
