@@ -579,7 +579,12 @@ impl BundleKey {
             r.opt_text(at + 5)?,
         ) {
             (Some(i), Some(v), Some(d)) => Some((i, v, d)),
-            _ => None,
+            (None, None, None) => None,
+            _ => {
+                return Err(Error::Internal {
+                    invariant: "a bundle's configuration is whole or absent",
+                });
+            }
         };
         Ok(BundleKey {
             manifest_digest: r.text(at)?,

@@ -1222,20 +1222,19 @@ const INSTALLS_OPEN_ON_SQLITE: &str = "
     CREATE INDEX installs_manifest ON installs (manifest_digest) WHERE until IS NULL;
     CREATE INDEX installs_config ON installs (config_id, config_version) WHERE until IS NULL;";
 
-/// `bundles` as migration 7 makes it (`{id}`: the engine's id column),
-/// while the test writes the earlier schema's rows with this build.
-const BUNDLES_FOR_THIS_BUILD: &str = "
-    CREATE TABLE bundles (
-        id               {id},
-        manifest_digest  TEXT NOT NULL,
-        kind             TEXT NOT NULL,
-        bundle_version   TEXT NOT NULL,
-        config_id        TEXT,
-        config_version   TEXT,
-        config_digest    TEXT
-    );
-    CREATE UNIQUE INDEX bundles_reported ON bundles (manifest_digest, kind, bundle_version,
-        COALESCE(config_id, ''), COALESCE(config_version, ''), COALESCE(config_digest, ''));";
+/// `bundles` as migration 7 makes it (its table and unique index, taken
+/// from the migration's text), while the test writes the earlier schema's
+/// rows with this build.
+fn bundles_for_this_build() -> &'static str {
+    let m7 = modelseal_registry::store::MIGRATIONS[6].2;
+    let from = m7
+        .find("CREATE TABLE bundles")
+        .expect("migration 7 makes bundles");
+    let to = m7
+        .find("CREATE INDEX bundles_config")
+        .expect("and indexes it");
+    &m7[from..to]
+}
 
 /// `reports` as 0004 left it on SQLite, but with the columns this build no
 /// longer writes open to NULL (while the test writes the earlier schema's
@@ -1340,7 +1339,7 @@ fn migrated_from_the_previous_schema(target: &str) {
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
          ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
     );
-    raw.batch(&dialect.render_schema(BUNDLES_FOR_THIS_BUILD));
+    raw.batch(&dialect.render_schema(bundles_for_this_build()));
     match raw {
         Raw::Sqlite(_) => {
             raw.batch(REPORTS_OPEN_ON_SQLITE);
@@ -1513,6 +1512,25 @@ fn migrated_from_the_previous_schema(target: &str) {
         [distinct.len().to_string()]
     );
     assert!(distinct.len() < total, "installs share bundles");
+    // A configuration is whole or absent, and its digest 64 hex digits:
+    // what the unique index's COALESCE relies on.
+    for partial in [
+        "'CFG', NULL, NULL",
+        "NULL, '1.0', NULL",
+        "NULL, NULL, '00'",
+        "'CFG', '1.0', '00'",
+    ] {
+        let refused = inv.db().exec(
+            &format!(
+                "INSERT INTO bundles (manifest_digest, kind, bundle_version,
+                                      config_id, config_version, config_digest)
+                 VALUES ('{}', 'component', 'x', {partial})",
+                "ab".repeat(32)
+            ),
+            &[],
+        );
+        assert!(refused.is_err(), "{partial}: {refused:?}");
+    }
     let mut install_columns = match raw {
         Raw::Sqlite(_) => raw.texts("SELECT name FROM pragma_table_info('installs')"),
         Raw::Postgres(_) => raw.texts(

@@ -13,8 +13,8 @@
 -- A bundle row is everything a report said of the bundle. The
 -- configuration's three fields are present together or absent together
 -- (a report binds to a configuration or does not), and a present digest
--- is 64 hex digits, so an absent field is told apart from any present
--- one by COALESCE to '' in the unique index.
+-- is 64 hex digits (both checked), so an absent configuration is told
+-- apart from any present one by COALESCE to '' in the unique index.
 CREATE TABLE bundles (
     id               {id},
     manifest_digest  TEXT NOT NULL,
@@ -22,7 +22,10 @@ CREATE TABLE bundles (
     bundle_version   TEXT NOT NULL,
     config_id        TEXT,
     config_version   TEXT,
-    config_digest    TEXT
+    config_digest    TEXT,
+    CHECK ((config_id IS NULL) = (config_digest IS NULL)
+       AND (config_version IS NULL) = (config_digest IS NULL)),
+    CHECK (config_digest IS NULL OR length(config_digest) = 64)
 );
 CREATE UNIQUE INDEX bundles_reported ON bundles (manifest_digest, kind, bundle_version,
     COALESCE(config_id, ''), COALESCE(config_version, ''), COALESCE(config_digest, ''));
