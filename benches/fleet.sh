@@ -9,10 +9,10 @@
 #
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both]
 #   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: on SQLite
-#                                  68 minutes and 38 GiB of disk on 2 cores
+#                                  55 minutes and 24 GiB of disk on 2 cores
 #                                  (README, fleet figures); PostgreSQL
 #                                  scaled from smaller runs: over two hours
-#                                  and ~58 GiB, not run yet
+#                                  and ~48 GiB, not run yet
 #
 # Default: 20,000 vehicles x 30 ECUs (600,000 ECUs), a few minutes.
 set -euo pipefail
