@@ -280,6 +280,120 @@ fn which_cars_run_it_and_what_trained_it() {
     e.code(2, &["fleet", "which", "no-at-sign"]);
 }
 
+/// Each reason of `fleet drift` against a registry that knows the
+/// prescribed configuration: nothing to report while the cars run what it
+/// lists; a withdrawn release still running; a position running another
+/// manifest than the configuration lists for it.
+#[test]
+fn drift_against_a_configuration_the_registry_knows() {
+    let e = Env::new();
+    let db = e.p("reg.db").display().to_string();
+    let digest = fleet(&e, &db);
+    for i in [1, 2] {
+        let r = report(
+            &e.p(&format!("ecu{i}.key")),
+            &format!("FC-{i}"),
+            1,
+            digest,
+            "v1.3.5",
+            T0 + 10,
+        );
+        std::fs::write(e.p(&format!("r{i}.bin")), r).unwrap();
+        assert_eq!(
+            e.json(&["fleet", "ingest", &format!("r{i}.bin")])["recorded"],
+            1
+        );
+    }
+    // The system configuration lists the camera bundle the cars run.
+    std::fs::copy(e.p("fc.msb"), e.p("spec/perception_front_camera.msb")).unwrap();
+    e.ok(&[
+        "build",
+        "spec/system_config.toml",
+        "-o",
+        "sc.msb",
+        "--root",
+        "root.msr",
+        "--key",
+        "s1.pem",
+    ]);
+    e.ok(&["registry", "add", "sc.msb"]);
+    let config = hex::encode(modelseal::report::bundle_manifest_digest(&e.p("sc.msb")).unwrap());
+    for vin in ["WVW00000000000001", "WVW00000000000002"] {
+        e.ok(&[
+            "fleet", "assign", vin, "--config", &config, "--reason", "sop",
+        ]);
+    }
+    let reasons = |e: &Env| -> Vec<(String, Vec<String>)> {
+        let d = e.json(&["fleet", "drift"]);
+        d["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["vin"].as_str().unwrap().to_owned(),
+                    x["reasons"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|r| r.as_str().unwrap().to_owned())
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(reasons(&e), vec![], "both cars run what they should");
+
+    // The release is withdrawn: both cars still run it.
+    e.ok(&[
+        "registry",
+        "stage",
+        "perception_front_camera@v1.3.5",
+        "--withdraw",
+        "--actor",
+        "safety board",
+        "--reason",
+        "INC-42",
+        "--key",
+        "g1.pem",
+    ]);
+    let withdrawn = "front_camera: runs perception_front_camera@v1.3.5, which was withdrawn";
+    assert_eq!(
+        reasons(&e),
+        vec![
+            ("WVW00000000000001".into(), vec![withdrawn.to_owned()]),
+            ("WVW00000000000002".into(), vec![withdrawn.to_owned()]),
+        ]
+    );
+
+    // Car 2's camera moves to a bundle neither the configuration lists
+    // nor the registry knows.
+    let other = [9u8; 32];
+    let r = report(&e.p("ecu2.key"), "FC-2", 2, other, "v1.4.0", T0 + 20);
+    std::fs::write(e.p("r3.bin"), r).unwrap();
+    assert_eq!(e.json(&["fleet", "ingest", "r3.bin"])["recorded"], 1);
+    let d = reasons(&e);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(
+        d[0],
+        ("WVW00000000000001".into(), vec![withdrawn.to_owned()])
+    );
+    assert_eq!(d[1].0, "WVW00000000000002");
+    let short = &hex::encode(other)[..16];
+    let lists = &hex::encode(digest)[..16];
+    let mut want = vec![
+        format!(
+            "front_camera: runs manifest {short}, the configuration prescribes \
+             perception_front_camera@v1.3.5 ({lists})"
+        ),
+        format!("front_camera: runs manifest {short}, which the registry does not know"),
+    ];
+    want.sort();
+    let mut got = d[1].1.clone();
+    got.sort();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn the_same_commands_on_postgresql() {
     let server = pg::Postgres::start();

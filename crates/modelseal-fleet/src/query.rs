@@ -615,25 +615,32 @@ impl Inventory {
         )? {
             add(r.text(0)?, format!("{}: has not reported", r.text(1)?));
         }
+        // Who runs a manifest now: its bundles (few), then their running
+        // installs through the partial index.
+        const RUNNING: &str = "SELECT v.vin, e.position FROM bundles b
+               JOIN installs i ON i.bundle_id = b.id
+               JOIN ecus e ON e.id = i.ecu_id JOIN vehicles v ON v.id = i.vehicle_id
+              WHERE b.manifest_digest = ?1 AND i.until IS NULL";
         // Unknown bundles (the registry may have learnt them since).
-        for r in db.query(
-            "SELECT v.vin, e.position, b.manifest_digest
-               FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-               JOIN installs i ON i.id = e.current_install JOIN bundles b ON b.id = i.bundle_id
+        let unknown = db.query(
+            "SELECT DISTINCT b.manifest_digest FROM bundles b
               WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.manifest_digest)",
             &[],
-        )? {
-            add(
-                r.text(0)?,
-                format!(
-                    "{}: runs manifest {}, which the registry does not know",
-                    r.text(1)?,
-                    short(&r.text(2)?)
-                ),
-            );
+        )?;
+        for u in unknown {
+            let manifest = u.text(0)?;
+            for r in db.query(RUNNING, vals![&manifest])? {
+                add(
+                    r.text(0)?,
+                    format!(
+                        "{}: runs manifest {}, which the registry does not know",
+                        r.text(1)?,
+                        short(&manifest)
+                    ),
+                );
+            }
         }
-        // Withdrawn versions still running: the withdrawn releases first
-        // (few), then who runs them.
+        // Withdrawn versions still running: the withdrawn releases first.
         let withdrawn = db.query(
             "SELECT se.family, se.version, se.manifest_digest FROM stage_events se
               WHERE se.action = 'withdraw' AND NOT EXISTS (
@@ -645,12 +652,7 @@ impl Inventory {
         )?;
         for w in withdrawn {
             let (family, version, manifest) = (w.text(0)?, w.text(1)?, w.text(2)?);
-            for r in db.query(
-                "SELECT v.vin, e.position FROM bundles b JOIN installs i ON i.bundle_id = b.id
-                   JOIN ecus e ON e.id = i.ecu_id JOIN vehicles v ON v.id = i.vehicle_id
-                  WHERE b.manifest_digest = ?1 AND i.until IS NULL",
-                vals![&manifest],
-            )? {
+            for r in db.query(RUNNING, vals![&manifest])? {
                 add(
                     r.text(0)?,
                     format!(
@@ -664,7 +666,11 @@ impl Inventory {
             .into_iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(page.limit.saturating_add(1)).unwrap_or(usize::MAX))
-            .map(|(vin, reasons)| Drift { vin, reasons })
+            .map(|(vin, mut reasons)| {
+                // By position, whichever check found them.
+                reasons.sort();
+                Drift { vin, reasons }
+            })
             .collect();
         Ok(paged(items, page))
     }
