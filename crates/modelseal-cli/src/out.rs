@@ -18,12 +18,9 @@ impl Ctx {
     pub(crate) fn report(&self, json: &impl serde::Serialize, text: &str) {
         if self.json {
             let pretty = serde_json::to_value(json).and_then(|v| serde_json::to_string_pretty(&v));
-            println!("{}", pretty.unwrap_or_else(|_| "null".into()));
+            emit(&pretty.unwrap_or_else(|_| "null".into()));
         } else {
-            print!("{text}");
-            if !text.ends_with('\n') {
-                println!();
-            }
+            emit(text);
         }
     }
     /// A note for people on standard error (not with --quiet).
@@ -168,10 +165,30 @@ impl Failure {
             }),
             _ => serde_json::json!({ "error": error }),
         };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into())
-        );
+        emit(&serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into()));
+    }
+}
+
+/// Writes `text` and a line end (unless it has one) to standard output. A
+/// reader that went away (`modelseal fleet which … | head`) is not an
+/// error of the command: the rest of the output is dropped and the exit
+/// code stays the command's. Any other failure to write (a full disk) is:
+/// the reason on standard error, exit 3 (I/O), since the output is lost.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let end = if text.ends_with('\n') { "" } else { "\n" };
+    let r = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(end.as_bytes()))
+        .and_then(|()| out.flush());
+    match r {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("modelseal: error: cannot write to standard output: {e}");
+            std::process::exit(3);
+        }
     }
 }
 

@@ -137,6 +137,32 @@ fn which_cars_run_it_and_what_trained_it() {
         e.json(&["fleet", "which", "--package", "tensorrt@10.2.0"])["vehicles"],
         0
     );
+    // A reader that went away (`| head`): the answer is dropped, the
+    // exit code stays the command's, and nothing panics.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = e
+        .cmd(&["fleet", "which", "perception_front_camera@v1.3.5"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // Output that cannot be written (a full disk) is an I/O failure: exit 3.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = e
+        .cmd(&["fleet", "which", "perception_front_camera@v1.3.5"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write to standard output"), "{err}");
     let text = e.ok(&["fleet", "which", "perception_front_camera@v1.3.5"]);
     assert!(
         text.starts_with("2 vehicles run perception_front_camera@v1.3.5"),
