@@ -211,7 +211,7 @@ impl Inventory {
             .filter(|e| matches!(e.opt_int(6), Ok(Some(_))))
             .map(|e| e.int(0))
             .collect::<std::result::Result<_, _>>()?;
-        let mut installed = installs_at(db, &with_install, Some(at))?;
+        let mut installed = installs_at(db, r.int(7)?, &with_install, Some(at))?;
         let mut ecus = Vec::with_capacity(rows.len());
         for e in rows {
             ecus.push(EcuView {
@@ -266,7 +266,8 @@ impl Inventory {
                 "SELECT n.external_id, v.vin, n.at, n.kind, n.summary
                    FROM incidents n JOIN vehicles v ON v.id = n.vehicle_id
                   WHERE EXISTS (SELECT 1 FROM incident_installs x
-                                  JOIN install_models im ON im.install_id = x.install_id
+                                  JOIN install_models im
+                                    ON im.vehicle_id = n.vehicle_id AND im.install_id = x.install_id
                                  WHERE x.incident_id = n.id AND im.family = ?1 AND im.version = ?2)
                   ORDER BY n.at DESC, n.id DESC LIMIT ?3 OFFSET ?4",
                 vals![family, version, limit, offset],

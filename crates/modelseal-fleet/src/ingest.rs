@@ -910,18 +910,20 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     // Installs that ended: their `until` may not precede their start.
     let ended_ids: Vec<Val> = ended.keys().map(|i| Val::Int(*i)).collect();
     let mut ended_rows = Vec::with_capacity(ended.len());
+    let mut ended_model_rows = Vec::with_capacity(ended.len());
     for r in db.query_in(
         "SELECT id, since, vehicle_id FROM installs WHERE id IN ({})",
         &ended_ids,
     )? {
         let id = r.int(0)?;
-        let until = ended.get(&id).copied().unwrap_or(0).max(r.u64(1)?);
-        ended_rows.push((id, vec![int(until)]));
+        let until = int(ended.get(&id).copied().unwrap_or(0).max(r.u64(1)?));
+        ended_rows.push(([id], vec![until.clone()]));
+        ended_model_rows.push(([r.int(2)?, id], vec![until]));
     }
     for r in db.query_in(
         "SELECT m.install_id, m.family, m.version, i.vehicle_id
-           FROM install_models m JOIN installs i ON i.id = m.install_id
-          WHERE m.install_id IN ({})",
+           FROM installs i JOIN install_models m ON m.vehicle_id = i.vehicle_id AND m.install_id = i.id
+          WHERE i.id IN ({})",
         &ended_ids,
     )? {
         *running
@@ -965,29 +967,34 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     db.copy_in("installs", &INSTALL_COLUMNS, &install_rows)?;
     db.copy_in("install_models", &MODEL_COLUMNS, &model_rows)?;
     // Keyed updates.
-    db.update_many("installs", "id", &["until"], &ended_rows)?;
-    db.update_many("install_models", "install_id", &["until"], &ended_rows)?;
-    let ext: Vec<(i64, Vec<Val>)> = extended
+    db.update_many("installs", &["id"], &["until"], &ended_rows)?;
+    db.update_many(
+        "install_models",
+        &["vehicle_id", "install_id"],
+        &["until"],
+        &ended_model_rows,
+    )?;
+    let ext: Vec<([i64; 1], Vec<Val>)> = extended
         .iter()
         .map(|(id, r)| {
             (
-                *id,
+                [*id],
                 vec![Val::Int(r.id), int(r.sequence), int(r.observed_at)],
             )
         })
         .collect();
     db.update_many(
         "installs",
-        "id",
+        &["id"],
         &["last_report", "last_sequence", "last_observed_at"],
         &ext,
     )?;
-    let ecus: Vec<(i64, Vec<Val>)> = state
+    let ecus: Vec<([i64; 1], Vec<Val>)> = state
         .iter()
         .filter(|(_, s)| s.touched)
         .map(|(id, s)| {
             (
-                *id,
+                [*id],
                 vec![
                     s.last_sequence.map(int).unwrap_or(Val::Null),
                     s.current.as_ref().map_or(Val::Null, |(i, ..)| Val::Int(*i)),
@@ -998,7 +1005,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         .collect();
     db.update_many(
         "ecus",
-        "id",
+        &["id"],
         &["last_sequence", "current_install", "fitted_at"],
         &ecus,
     )?;
@@ -1173,12 +1180,12 @@ pub(crate) fn end_current_install(
         vals![until.clone(), id],
     )?;
     db.exec(
-        "UPDATE install_models SET until = ?1 WHERE install_id = ?2",
-        &[until, crate::Val::Int(id)],
+        "UPDATE install_models SET until = ?1 WHERE vehicle_id = ?2 AND install_id = ?3",
+        &[until, crate::Val::Int(vehicle), crate::Val::Int(id)],
     )?;
     for m in db.query(
-        "SELECT family, version FROM install_models WHERE install_id = ?1",
-        vals![id],
+        "SELECT family, version FROM install_models WHERE vehicle_id = ?1 AND install_id = ?2",
+        vals![vehicle, id],
     )? {
         *running
             .entry((m.text(0)?, m.text(1)?, vehicle))

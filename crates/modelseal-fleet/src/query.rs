@@ -295,40 +295,54 @@ fn registry_views(
     Ok(out)
 }
 
-/// What each of `ecus` ran at `at` (now when `None`), with its models and
-/// what the registry says of them, in a handful of statements whatever the
-/// number of ECUs.
+/// What each of `ecus` (of vehicle `vehicle`) ran at `at` (now when
+/// `None`), with its models and what the registry says of them, in a
+/// handful of statements whatever the number of ECUs. The vehicle's
+/// installs and models are each one range: `installs_running` now,
+/// `installs_vehicle` at a time, and `install_models`' primary key.
 pub(crate) fn installs_at(
     db: &mut Db,
+    vehicle: i64,
     ecus: &[i64],
     at: Option<u64>,
 ) -> Result<std::collections::HashMap<i64, InstallView>> {
-    use std::collections::HashMap;
-    let ids: Vec<Val> = ecus.iter().map(|i| Val::Int(*i)).collect();
-    let rows = match at {
-        None => db.query_in(
-            &format!(
-                "SELECT e.id, {INSTALL_COLS} FROM ecus e JOIN installs i ON i.id = e.current_install
-                   JOIN bundles b ON b.id = i.bundle_id
-                  WHERE e.id IN ({{}})"
-            ),
-            &ids,
-        )?,
-        // The time is a number, written into the statement.
-        Some(t) => db.query_in(
-            &format!(
-                "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
-                  WHERE i.ecu_id IN ({{}}) AND i.since <= {t} AND (i.until IS NULL OR i.until > {t})
-                  ORDER BY i.ecu_id, i.since DESC, i.id DESC",
-                t = i64::try_from(t).unwrap_or(i64::MAX)
-            ),
-            &ids,
-        )?,
+    use std::collections::{HashMap, HashSet};
+    let wanted: HashSet<i64> = ecus.iter().copied().collect();
+    let (rows, model_rows) = match at {
+        None => (
+            db.query(
+                &format!(
+                    "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
+                      WHERE i.vehicle_id = ?1 AND i.until IS NULL"
+                ),
+                vals![vehicle],
+            )?,
+            db.query(
+                "SELECT install_id, family, version, stage FROM install_models
+                  WHERE vehicle_id = ?1 AND until IS NULL",
+                vals![vehicle],
+            )?,
+        ),
+        Some(t) => (
+            db.query(
+                &format!(
+                    "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
+                      WHERE i.vehicle_id = ?1 AND i.since <= ?2 AND (i.until IS NULL OR i.until > ?2)
+                      ORDER BY i.ecu_id, i.since DESC, i.id DESC"
+                ),
+                vals![vehicle, int(t)],
+            )?,
+            db.query(
+                "SELECT install_id, family, version, stage FROM install_models
+                  WHERE vehicle_id = ?1 AND since <= ?2 AND (until IS NULL OR until > ?2)",
+                vals![vehicle, int(t)],
+            )?,
+        ),
     };
     let mut found: HashMap<i64, (i64, InstallView)> = HashMap::new();
     for r in &rows {
         let ecu = r.int(0)?;
-        if found.contains_key(&ecu) {
+        if found.contains_key(&ecu) || !wanted.contains(&ecu) {
             continue; // an older install at the same time: the newest wins
         }
         found.insert(
@@ -355,13 +369,12 @@ pub(crate) fn installs_at(
         );
     }
     let by_install: HashMap<i64, i64> = found.iter().map(|(e, (i, _))| (*i, *e)).collect();
-    let install_ids: Vec<Val> = by_install.keys().map(|i| Val::Int(*i)).collect();
     let mut models: Vec<(i64, String, String, String)> = Vec::new();
-    for m in db.query_in(
-        "SELECT install_id, family, version, stage FROM install_models WHERE install_id IN ({})",
-        &install_ids,
-    )? {
-        models.push((m.int(0)?, m.text(1)?, m.text(2)?, m.text(3)?));
+    for m in &model_rows {
+        let install = m.int(0)?;
+        if by_install.contains_key(&install) {
+            models.push((install, m.text(1)?, m.text(2)?, m.text(3)?));
+        }
     }
     models.sort();
     let keys: Vec<ModelKey> = models
@@ -462,7 +475,7 @@ impl Inventory {
         )? {
             keys.insert(r.int(0)?, format!("{}:{}", r.text(1)?, r.text(2)?));
         }
-        let mut installed = installs_at(db, &ids, at)?;
+        let mut installed = installs_at(db, vehicle, &ids, at)?;
         let ecus = fitted
             .into_iter()
             .map(|e| EcuView {
@@ -685,7 +698,7 @@ impl Inventory {
         for (slot, t) in [(0, t1), (1, t2)] {
             let fitted = ecus_at(db, vehicle, Some(t))?;
             let ids: Vec<i64> = fitted.iter().map(|e| e.id).collect();
-            let mut installed = installs_at(db, &ids, Some(t))?;
+            let mut installed = installs_at(db, vehicle, &ids, Some(t))?;
             for ecu in fitted {
                 let i = installed.remove(&ecu.id);
                 let e = by_position.entry(ecu.position).or_default();

@@ -1301,13 +1301,14 @@ fn write_earlier_report_columns(inv: &mut Inventory) {
 /// A database made by an earlier schema (migrations 1–3, the digest
 /// unique, installs without their last report's sequence and time, report
 /// rows with copies of their bodies' fields, installs with their bundle's
-/// fields), with reports in it, opened by this build: migrations 4 to 7
+/// fields), with reports in it, opened by this build: migrations 4 to 8
 /// keep every row and id; the digest's unique index is gone, the (ECU,
 /// sequence) one stays; every install carries its last report's sequence
 /// and time; on SQLite `install_models` and `running` are WITHOUT ROWID
 /// tables with their indexes; a report row is its id, ECU, sequence,
 /// reception time and signed bytes; an install names its bundle, one row
-/// per bundle; and the same reports are still no-ops.
+/// per bundle; a vehicle's models and running installs are each one
+/// range; and the same reports are still no-ops.
 fn migrated_from_the_previous_schema(target: &str) {
     use modelseal_registry::store::MIGRATIONS;
     let previous = 3;
@@ -1336,6 +1337,7 @@ fn migrated_from_the_previous_schema(target: &str) {
          INSERT INTO schema_migrations VALUES (5, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (6, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (7, 'not yet', 0);
+         INSERT INTO schema_migrations VALUES (8, 'not yet', 0);
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
          ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
     );
@@ -1593,6 +1595,49 @@ fn migrated_from_the_previous_schema(target: &str) {
             .map(|h| h.trim_end_matches(')'))
             .collect::<Vec<_>>(),
         ["family, version, since, until, vehicle_id"]
+    );
+    // Migration 8: a vehicle's models are one range of the primary key,
+    // and its running installs one range of `installs_running`.
+    let (model_key, running) = match raw {
+        Raw::Sqlite(_) => (
+            raw.texts(
+                "SELECT group_concat(name, ', ') FROM
+                   (SELECT name FROM pragma_table_info('install_models') WHERE pk > 0 ORDER BY pk)",
+            ),
+            raw.texts(
+                "SELECT (SELECT group_concat(name, ', ') FROM
+                          (SELECT name FROM pragma_index_info('installs_running') ORDER BY seqno))
+                        || ' WHERE ' || substr(sql, instr(sql, 'WHERE') + 6)
+                   FROM sqlite_schema WHERE name = 'installs_running'",
+            ),
+        ),
+        Raw::Postgres(_) => (
+            raw.texts(
+                "SELECT substr(indexdef, strpos(indexdef, '(') + 1) FROM pg_indexes
+                  WHERE indexname = 'install_models_pkey'",
+            ),
+            raw.texts(
+                "SELECT replace(substr(indexdef, strpos(indexdef, '(') + 1), ') WHERE (', ' WHERE ')
+                   FROM pg_indexes WHERE indexname = 'installs_running'",
+            ),
+        ),
+    };
+    assert_eq!(
+        model_key
+            .iter()
+            .map(|h| h.trim_end_matches(')'))
+            .collect::<Vec<_>>(),
+        ["vehicle_id, install_id, family"]
+    );
+    assert_eq!(
+        running
+            .iter()
+            .map(|h| h.trim_end_matches(')'))
+            .collect::<Vec<_>>(),
+        [
+            "vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until, last_sequence, \
+          last_observed_at WHERE until IS NULL"
+        ]
     );
     if let Raw::Sqlite(c) = &mut raw {
         // Every foreign key holds, and the (ECU, sequence) index is kept.

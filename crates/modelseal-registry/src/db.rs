@@ -681,34 +681,54 @@ impl Db {
         }
     }
 
-    /// Sets integer columns of many rows, keyed by an integer column, in
-    /// statements of at most [`BULK_ROWS`] rows: `rows` are (key, values in
-    /// `columns` order). `NULL`-able values are `Val::Null`.
-    pub fn update_many(
+    /// Sets integer columns of many rows, keyed by integer columns (`keys`:
+    /// one, or a composite key in its order), in statements of at most
+    /// [`BULK_ROWS`] rows: `rows` are (key values in `keys` order, values
+    /// in `columns` order). `NULL`-able values are `Val::Null`.
+    pub fn update_many<K: AsRef<[i64]>>(
         &mut self,
         table: &str,
-        key: &str,
+        keys: &[&str],
         columns: &[&str],
-        rows: &[(i64, Vec<Val>)],
+        rows: &[(K, Vec<Val>)],
     ) -> Result<()> {
-        let width = columns.len() + 1;
+        let width = keys.len() + columns.len();
+        if rows
+            .iter()
+            .any(|(k, v)| k.as_ref().len() != keys.len() || v.len() != columns.len())
+        {
+            return Err(DbError::Internal(
+                "an update row has a value per key and per column",
+            ));
+        }
         if self.dialect() == Dialect::Sqlite {
             // In process, a prepared statement per row costs no round trip,
             // and SQLite plans `UPDATE … FROM` as a scan of the table.
             let sets: Vec<String> = columns
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("{c} = ?{}", i + 2))
+                .map(|(i, c)| format!("{c} = ?{}", keys.len() + i + 1))
                 .collect();
-            let sql = format!("UPDATE {table} SET {} WHERE {key} = ?1", sets.join(", "));
+            let wheres: Vec<String> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("{k} = ?{}", i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE {table} SET {} WHERE {}",
+                sets.join(", "),
+                wheres.join(" AND ")
+            );
             let Engine::Sqlite(c) = &self.engine else {
                 return Err(DbError::Internal("the dialect is the engine's"));
             };
             let r = c.prepare_cached(&sql).and_then(|mut st| {
                 for (k, vals) in rows {
-                    let key = Val::Int(*k);
                     st.execute(rusqlite::params_from_iter(
-                        std::iter::once(&key).chain(vals.iter()),
+                        k.as_ref()
+                            .iter()
+                            .map(|i| i as &dyn rusqlite::ToSql)
+                            .chain(vals.iter().map(|v| v as &dyn rusqlite::ToSql)),
                     ))?;
                 }
                 Ok(())
@@ -722,11 +742,10 @@ impl Db {
         // column sent as one array (`unnest` turns them back into rows).
         let mut lists: Vec<Vec<Option<i64>>> = vec![Vec::with_capacity(rows.len()); width];
         for (k, vals) in rows {
-            if vals.len() + 1 != width {
-                return Err(DbError::Internal("an update row has a value per column"));
+            for (list, key) in lists.iter_mut().zip(k.as_ref()) {
+                list.push(Some(*key));
             }
-            lists[0].push(Some(*k));
-            for (list, v) in lists[1..].iter_mut().zip(vals) {
+            for (list, v) in lists[keys.len()..].iter_mut().zip(vals) {
                 list.push(match v {
                     Val::Null => None,
                     Val::Int(i) => Some(*i),
@@ -734,6 +753,7 @@ impl Db {
                 });
             }
         }
+        let key_names: Vec<String> = (0..keys.len()).map(|i| format!("k{i}")).collect();
         let names: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
         let arrays: Vec<String> = (1..=width)
             .map(|i| format!("CAST(?{i} AS BIGINT[])"))
@@ -743,11 +763,18 @@ impl Db {
             .zip(&names)
             .map(|(c, n)| format!("{c} = v.{n}"))
             .collect();
+        let wheres: Vec<String> = keys
+            .iter()
+            .zip(&key_names)
+            .map(|(k, n)| format!("{table}.{k} = v.{n}"))
+            .collect();
         let sql = format!(
-            "UPDATE {table} SET {} FROM unnest({}) AS v(k, {}) WHERE {table}.{key} = v.k",
+            "UPDATE {table} SET {} FROM unnest({}) AS v({}, {}) WHERE {}",
             sets.join(", "),
             arrays.join(", "),
-            names.join(", ")
+            key_names.join(", "),
+            names.join(", "),
+            wheres.join(" AND ")
         );
         let params: Vec<Val> = lists.into_iter().map(Val::Ints).collect();
         self.exec(&sql, &params)?;

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet bundles",
         include_str!("migrations/0007_fleet_bundles.sql"),
     ),
+    (
+        8,
+        "fleet vehicle reads",
+        include_str!("migrations/0008_fleet_vehicle_reads.sql"),
+    ),
 ];
 
 /// What one engine spells differently.
@@ -64,7 +69,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 9] {
+    fn tokens(self) -> [(&'static str, &'static str); 10] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -87,6 +92,10 @@ impl Dialect {
                 (
                     "{installs_by_bundle}",
                     include_str!("migrations/0007_fleet_bundles.sqlite.sql"),
+                ),
+                (
+                    "{install_models_by_vehicle}",
+                    include_str!("migrations/0008_fleet_vehicle_reads.sqlite.sql"),
                 ),
             ],
             Dialect::Postgres => [
@@ -124,6 +133,11 @@ impl Dialect {
                      ALTER TABLE installs ALTER COLUMN bundle_id SET NOT NULL,
                          DROP COLUMN manifest_digest, DROP COLUMN kind, DROP COLUMN bundle_version,
                          DROP COLUMN config_id, DROP COLUMN config_version, DROP COLUMN config_digest;",
+                ),
+                (
+                    "{install_models_by_vehicle}",
+                    "ALTER TABLE install_models DROP CONSTRAINT install_models_pkey,
+                         ADD PRIMARY KEY (vehicle_id, install_id, family);",
                 ),
             ],
         }
