@@ -518,6 +518,9 @@ fn apply(o: &mut Outcome, c: &Checked, r: Recorded) {
 /// An ECU's state while a chunk is written.
 struct EcuState {
     last_sequence: Option<u64>,
+    /// The time of its last report recorded in this chunk (the time of its
+    /// current install's last report, kept on the ECU's row for `show`).
+    last_observed_at: Option<u64>,
     fitted_at: u64,
     /// The install it runs: (id, manifest, configuration digest).
     current: Option<(i64, String, Option<String>)>,
@@ -712,6 +715,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             r.int(0)?,
             EcuState {
                 last_sequence: r.opt_u64(1)?,
+                last_observed_at: None,
                 fitted_at: r.u64(2)?,
                 current,
                 touched: false,
@@ -901,6 +905,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
             st.current = Some((id, r.manifest_digest.clone(), config_digest));
         }
         st.last_sequence = Some(r.sequence);
+        st.last_observed_at = Some(observed);
         st.fitted_at = st.fitted_at.min(observed);
         st.touched = true;
         results.push(Recorded::New {
@@ -997,6 +1002,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
                 [*id],
                 vec![
                     s.last_sequence.map(int).unwrap_or(Val::Null),
+                    s.last_observed_at.map(int).unwrap_or(Val::Null),
                     s.current.as_ref().map_or(Val::Null, |(i, ..)| Val::Int(*i)),
                     int(s.fitted_at),
                 ],
@@ -1006,7 +1012,12 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     db.update_many(
         "ecus",
         &["id"],
-        &["last_sequence", "current_install", "fitted_at"],
+        &[
+            "last_sequence",
+            "last_observed_at",
+            "current_install",
+            "fitted_at",
+        ],
         &ecus,
     )?;
     apply_running(db, &running)?;

@@ -311,10 +311,13 @@ pub(crate) fn installs_at(
     let (rows, model_rows) = match at {
         None => (
             db.query(
-                &format!(
-                    "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
-                      WHERE i.vehicle_id = ?1 AND i.until IS NULL"
-                ),
+                // The last report's sequence and time from the ECU's row
+                // (the running install's; see migration 8).
+                "SELECT i.ecu_id, i.id, b.manifest_digest, b.kind, b.bundle_version, b.config_id,
+                        b.config_version, b.config_digest, i.known_manifest, i.since, i.until,
+                        e.last_sequence, e.last_observed_at
+                   FROM installs i JOIN bundles b ON b.id = i.bundle_id JOIN ecus e ON e.id = i.ecu_id
+                  WHERE i.vehicle_id = ?1 AND i.until IS NULL",
                 vals![vehicle],
             )?,
             db.query(

@@ -242,6 +242,19 @@ fn assert_derived_state_consistent(inv: &mut Inventory) {
             r.int(0).unwrap()
         );
     }
+    // Each ECU's last report sequence and time are its running install's
+    // (what `show` reads from the ECU's row).
+    let differ = inv
+        .db()
+        .query(
+            "SELECT e.id, e.last_sequence, i.last_sequence, e.last_observed_at, i.last_observed_at
+               FROM ecus e JOIN installs i ON i.id = e.current_install
+              WHERE e.last_sequence <> i.last_sequence OR e.last_observed_at <> i.last_observed_at
+                 OR e.last_observed_at IS NULL",
+            &[],
+        )
+        .unwrap();
+    assert!(differ.is_empty(), "the ECU row's last report: {differ:?}");
     // Each install's bundle row: the manifest, kind, version and
     // configuration its first report names (decoded here from the signed
     // bytes, not by the library's ingest).
@@ -1339,7 +1352,8 @@ fn migrated_from_the_previous_schema(target: &str) {
          INSERT INTO schema_migrations VALUES (7, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (8, 'not yet', 0);
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
-         ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;",
+         ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;
+         ALTER TABLE ecus ADD COLUMN last_observed_at BIGINT;",
     );
     raw.batch(&dialect.render_schema(bundles_for_this_build()));
     match raw {
@@ -1385,6 +1399,7 @@ fn migrated_from_the_previous_schema(target: &str) {
          ALTER TABLE installs DROP COLUMN last_sequence;
          ALTER TABLE installs DROP COLUMN last_observed_at;
          ALTER TABLE installs DROP COLUMN bundle_id;
+         ALTER TABLE ecus DROP COLUMN last_observed_at;
          DROP TABLE bundles;",
     );
     match raw {
@@ -1634,10 +1649,7 @@ fn migrated_from_the_previous_schema(target: &str) {
             .iter()
             .map(|h| h.trim_end_matches(')'))
             .collect::<Vec<_>>(),
-        [
-            "vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until, last_sequence, \
-          last_observed_at WHERE until IS NULL"
-        ]
+        ["vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until WHERE until IS NULL"]
     );
     if let Raw::Sqlite(c) = &mut raw {
         // Every foreign key holds, and the (ECU, sequence) index is kept.
