@@ -169,16 +169,20 @@ impl Inventory {
                     invariant: "INSERT … RETURNING returns the row",
                 })?
                 .int(0)?;
+            // What each ECU ran then: the vehicle's installs at that time,
+            // one range of `installs_vehicle` (the walk reads the same), the
+            // newest per ECU.
+            let mut ran: std::collections::HashMap<i64, i64> = Default::default();
+            for r in db.query(
+                "SELECT ecu_id, id FROM installs WHERE vehicle_id = ?1 AND since <= ?2
+                   AND (until IS NULL OR until > ?2) ORDER BY ecu_id, since DESC, id DESC",
+                vals![vehicle, int(i.at)],
+            )? {
+                ran.entry(r.int(0)?).or_insert(r.int(1)?);
+            }
             for ecu in ecus_at(db, vehicle, Some(i.at))? {
                 let ecu = ecu.id;
-                let install = db
-                    .query_one(
-                        "SELECT id FROM installs WHERE ecu_id = ?1 AND since <= ?2
-                           AND (until IS NULL OR until > ?2) ORDER BY since DESC, id DESC LIMIT 1",
-                        vals![ecu, int(i.at)],
-                    )?
-                    .map(|r| r.int(0))
-                    .transpose()?;
+                let install = ran.get(&ecu).copied();
                 db.exec(
                     "INSERT INTO incident_installs (incident_id, ecu_id, install_id) VALUES (?1, ?2, ?3)",
                     vals![id, ecu, install],
