@@ -87,11 +87,9 @@ fn fleet(e: &Env, db: &str) -> [u8; 32] {
     modelseal::report::bundle_manifest_digest(&e.p("fc.msb")).expect("digest")
 }
 
-#[test]
-fn which_cars_run_it_and_what_trained_it() {
-    let e = Env::new();
-    let db = e.p("reg.db").display().to_string();
-    let digest = fleet(&e, &db);
+/// Each car's first report (sequence 1, the release `digest`), written to
+/// `reports/`.
+fn first_reports(e: &Env, digest: [u8; 32]) {
     std::fs::create_dir(e.p("reports")).unwrap();
     for i in [1, 2] {
         let r = report(
@@ -104,6 +102,14 @@ fn which_cars_run_it_and_what_trained_it() {
         );
         std::fs::write(e.p(&format!("reports/r{i}.bin")), r).unwrap();
     }
+}
+
+#[test]
+fn which_cars_run_it_and_what_trained_it() {
+    let e = Env::new();
+    let db = e.p("reg.db").display().to_string();
+    let digest = fleet(&e, &db);
+    first_reports(&e, digest);
     let s = e.json(&["fleet", "ingest", "reports"]);
     assert_eq!(s["recorded"], 2);
     assert_eq!(s["unknown_manifests"], 0, "the registry knows the release");
@@ -315,21 +321,8 @@ fn drift_against_a_configuration_the_registry_knows() {
     let e = Env::new();
     let db = e.p("reg.db").display().to_string();
     let digest = fleet(&e, &db);
-    for i in [1, 2] {
-        let r = report(
-            &e.p(&format!("ecu{i}.key")),
-            &format!("FC-{i}"),
-            1,
-            digest,
-            "v1.3.5",
-            T0 + 10,
-        );
-        std::fs::write(e.p(&format!("r{i}.bin")), r).unwrap();
-        assert_eq!(
-            e.json(&["fleet", "ingest", &format!("r{i}.bin")])["recorded"],
-            1
-        );
-    }
+    first_reports(&e, digest);
+    assert_eq!(e.json(&["fleet", "ingest", "reports"])["recorded"], 2);
     // The system configuration lists the camera bundle the cars run.
     std::fs::copy(e.p("fc.msb"), e.p("spec/perception_front_camera.msb")).unwrap();
     e.ok(&[

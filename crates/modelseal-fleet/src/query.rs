@@ -346,7 +346,9 @@ pub(crate) fn installs_at(
     for r in &rows {
         let ecu = r.int(0)?;
         if found.contains_key(&ecu) || !wanted.contains(&ecu) {
-            continue; // an older install at the same time: the newest wins
+            // An older install at the same time (the newest wins), or an
+            // ECU not asked for (not fitted then).
+            continue;
         }
         found.insert(
             ecu,
