@@ -9,7 +9,7 @@
 #
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both]
 #   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: on SQLite
-#                                  55 minutes and 24 GiB of disk on 2 cores
+#                                  55 minutes and 25 GiB of disk on 2 cores
 #                                  (README, fleet figures); PostgreSQL
 #                                  scaled from smaller runs: over two hours
 #                                  and ~48 GiB, not run yet
