@@ -682,9 +682,10 @@ impl Db {
     }
 
     /// Sets integer columns of many rows, keyed by integer columns (`keys`:
-    /// one, or a composite key in its order), in statements of at most
-    /// [`BULK_ROWS`] rows: `rows` are (key values in `keys` order, values
-    /// in `columns` order). `NULL`-able values are `Val::Null`.
+    /// one, or a composite key in its order): `rows` are (key values in
+    /// `keys` order, values in `columns` order). `NULL`-able values are
+    /// `Val::Null`. SQLite runs one prepared statement per row (in process,
+    /// no round trip); PostgreSQL one statement for all of them.
     pub fn update_many<K: AsRef<[i64]>>(
         &mut self,
         table: &str,
