@@ -205,10 +205,17 @@ pub struct Change {
     pub after: Option<InstallView>,
 }
 
-/// An install's columns, with its bundle's (`b`, joined on `i.bundle_id`).
-const INSTALL_COLS: &str = "i.id, b.manifest_digest, b.kind, b.bundle_version, b.config_id,
-    b.config_version, b.config_digest, i.known_manifest, i.since, i.until,
-    i.last_sequence, i.last_observed_at";
+/// An install's columns, with its bundle's (`b`, joined on `i.bundle_id`),
+/// in the order `installs_at` reads them. The last report's sequence and
+/// time come from `last`: the install's row (`i`), or for a running install
+/// the ECU's row (`e`), which repeats them (migration 8).
+fn install_cols(last: &str) -> String {
+    format!(
+        "i.id, b.manifest_digest, b.kind, b.bundle_version, b.config_id,
+         b.config_version, b.config_digest, i.known_manifest, i.since, i.until,
+         {last}.last_sequence, {last}.last_observed_at"
+    )
+}
 
 fn stage_name(code: i64) -> String {
     u8::try_from(code)
@@ -311,13 +318,15 @@ pub(crate) fn installs_at(
     let (rows, model_rows) = match at {
         None => (
             db.query(
-                // The last report's sequence and time from the ECU's row
-                // (the running install's; see migration 8).
-                "SELECT i.ecu_id, i.id, b.manifest_digest, b.kind, b.bundle_version, b.config_id,
-                        b.config_version, b.config_digest, i.known_manifest, i.since, i.until,
-                        e.last_sequence, e.last_observed_at
-                   FROM installs i JOIN bundles b ON b.id = i.bundle_id JOIN ecus e ON e.id = i.ecu_id
-                  WHERE i.vehicle_id = ?1 AND i.until IS NULL",
+                // The ECU's row, not the install's, for the last report:
+                // a range of `installs_running`, whose entries do not
+                // change with each report.
+                &format!(
+                    "SELECT i.ecu_id, {} FROM installs i JOIN bundles b ON b.id = i.bundle_id
+                       JOIN ecus e ON e.id = i.ecu_id
+                      WHERE i.vehicle_id = ?1 AND i.until IS NULL",
+                    install_cols("e")
+                ),
                 vals![vehicle],
             )?,
             db.query(
@@ -329,9 +338,10 @@ pub(crate) fn installs_at(
         Some(t) => (
             db.query(
                 &format!(
-                    "SELECT i.ecu_id, {INSTALL_COLS} FROM installs i JOIN bundles b ON b.id = i.bundle_id
+                    "SELECT i.ecu_id, {} FROM installs i JOIN bundles b ON b.id = i.bundle_id
                       WHERE i.vehicle_id = ?1 AND i.since <= ?2 AND (i.until IS NULL OR i.until > ?2)
-                      ORDER BY i.ecu_id, i.since DESC, i.id DESC"
+                      ORDER BY i.ecu_id, i.since DESC, i.id DESC",
+                    install_cols("i")
                 ),
                 vals![vehicle, int(t)],
             )?,
