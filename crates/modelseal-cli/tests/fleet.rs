@@ -143,16 +143,19 @@ fn which_cars_run_it_and_what_trained_it() {
         e.json(&["fleet", "which", "--package", "tensorrt@10.2.0"])["vehicles"],
         0
     );
+    // The answer written to `stdout`, with what the command said on stderr.
+    let which_to = |stdout: std::process::Stdio| {
+        e.cmd(&["fleet", "which", "perception_front_camera@v1.3.5"])
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap()
+    };
     // A reader that went away (`| head`): the answer is dropped, the
     // exit code stays the command's, and nothing panics.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let out = e
-        .cmd(&["fleet", "which", "perception_front_camera@v1.3.5"])
-        .stdout(writer)
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .unwrap();
+    let out = which_to(writer.into());
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     // Output that cannot be written (a full disk) is an I/O failure: exit 3.
@@ -160,12 +163,7 @@ fn which_cars_run_it_and_what_trained_it() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = e
-        .cmd(&["fleet", "which", "perception_front_camera@v1.3.5"])
-        .stdout(full)
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .unwrap();
+    let out = which_to(full.into());
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write to standard output"), "{err}");
