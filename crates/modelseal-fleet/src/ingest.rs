@@ -140,22 +140,48 @@ impl CheckedBatch {
 }
 
 impl Inventory {
-    /// Ingests `reports` ((source, bytes) pairs): in the order of the ECU
-    /// and sequence number each claims, in batches of `opts.batch`; the
-    /// signatures of one batch are checked (on every core) while the
-    /// previous batch is written and the ECUs of the next are looked up.
+    /// Ingests `reports` ((source, bytes) pairs): each ECU's reports in the
+    /// order of the sequence numbers they claim, the ECUs in the order their
+    /// first report arrived, in batches of `opts.batch`; the signatures of
+    /// one batch are checked (on every core) while the previous batch is
+    /// written and the ECUs of the next are looked up.
     pub fn ingest(
         &mut self,
         reports: Vec<(String, Vec<u8>)>,
         opts: &IngestOptions,
     ) -> Result<Summary> {
         let mut out = outcomes(&reports);
-        let mut order: Vec<(Option<Claimed>, usize)> = reports
+        let claims: Vec<(Option<Claimed>, usize)> = reports
             .iter()
             .enumerate()
             .map(|(i, (_, b))| (modelseal::report::claimed(b), i))
             .collect();
-        order.sort();
+        // Arrival order per ECU, not the order of the claimed hardware ids
+        // and serials: a vehicle's ECUs report together, so its reports
+        // stay in one batch and the rows they append lie together (sorted
+        // by hardware id, a batch held one position of many vehicles, and
+        // a vehicle's rows were spread over as many batches as it has
+        // ECUs).
+        let first_seen: Vec<usize> = {
+            let mut first = std::collections::HashMap::with_capacity(claims.len());
+            claims
+                .iter()
+                .map(|(c, i)| match c {
+                    Some(c) => *first
+                        .entry((c.hardware_id.as_str(), c.serial.as_str()))
+                        .or_insert(*i),
+                    None => *i,
+                })
+                .collect()
+        };
+        let mut ranked: Vec<(usize, Option<Claimed>, usize)> = claims
+            .into_iter()
+            .zip(first_seen)
+            .map(|((c, i), first)| (first, c, i))
+            .collect();
+        ranked.sort();
+        let order: Vec<(Option<Claimed>, usize)> =
+            ranked.into_iter().map(|(_, c, i)| (c, i)).collect();
         let mut bytes: Vec<Option<Vec<u8>>> = reports.into_iter().map(|(_, b)| Some(b)).collect();
         let mut take =
             |chunk: &[(Option<Claimed>, usize)]| -> Vec<(usize, Option<Claimed>, Vec<u8>)> {

@@ -1121,6 +1121,74 @@ on_both_engines!(
     "once.db"
 );
 
+/// Reports are batched in the order their ECUs first arrived, not in the
+/// order of the hardware ids they claim: two cars whose ECUs report car by
+/// car, in batches of two, write one car per batch, so each car's installs
+/// (and the rows with them) are appended together. Sorted by hardware id,
+/// the first batch held both cameras and the second both gateways.
+fn batches_keep_a_vehicle_together(target: &str) {
+    let mut inv = Inventory::open(target).unwrap();
+    let mut cars: Vec<[Ecu; 2]> = ["WVW00000000000021", "WVW00000000000022"]
+        .iter()
+        .enumerate()
+        .map(|(n, vin)| {
+            [
+                Ecu::new(vin, "front_camera", &format!("FC-2{n}"), Algorithm::Ed25519),
+                Ecu::new(vin, "gateway", &format!("GW-2{n}"), Algorithm::Ed25519),
+            ]
+        })
+        .collect();
+    let all: Vec<Enrolment> = cars.iter().flatten().map(Ecu::enrolment).collect();
+    inv.enroll(&all, false).unwrap();
+    let reports: Vec<(String, Vec<u8>)> = cars
+        .iter_mut()
+        .flatten()
+        .map(|e| (e.serial.clone(), e.report("v1", 1, T0)))
+        .collect();
+    let s = inv
+        .ingest(
+            reports,
+            &IngestOptions {
+                batch: 2,
+                ..opts(T0 + 1)
+            },
+        )
+        .unwrap();
+    assert_eq!(outcomes(&s), ["recorded"; 4]);
+    let rows = inv
+        .db()
+        .query(
+            "SELECT v.vin, MIN(i.id), MAX(i.id) FROM installs i JOIN vehicles v ON v.id = i.vehicle_id
+              GROUP BY v.vin ORDER BY v.vin",
+            &[],
+        )
+        .unwrap();
+    let ids: Vec<(String, i64, i64)> = rows
+        .iter()
+        .map(|r| (r.text(0).unwrap(), r.int(1).unwrap(), r.int(2).unwrap()))
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for (vin, first, last) in &ids {
+        assert_eq!(
+            last - first,
+            1,
+            "{vin}'s two installs are adjacent: {ids:?}"
+        );
+    }
+    assert!(
+        ids[0].2 < ids[1].1,
+        "the first car's before the second's: {ids:?}"
+    );
+    assert_derived_state_consistent(&mut inv);
+}
+
+on_both_engines!(
+    batches_keep_a_vehicle_together_on_sqlite,
+    batches_keep_a_vehicle_together_on_postgresql,
+    batches_keep_a_vehicle_together,
+    "together.db"
+);
+
 /// A raw connection to the database, without modelseal's migrations.
 enum Raw {
     Sqlite(rusqlite::Connection),
