@@ -8,11 +8,11 @@
 # stopped at the end. A measurement, not a test.
 #
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both]
-#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs: on SQLite
-#                                  55 minutes and 25 GiB of disk on 2 cores
-#                                  (README, fleet figures); PostgreSQL
-#                                  scaled from smaller runs: over two hours
-#                                  and ~48 GiB, not run yet
+#   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs, on 2 cores:
+#                                  SQLite 55 minutes and 25 GiB of disk,
+#                                  PostgreSQL 91 minutes and 51 GiB (with
+#                                  up to 8 GiB of WAL beside it while it
+#                                  runs; README, fleet figures)
 #
 # Default: 20,000 vehicles x 30 ECUs (600,000 ECUs), a few minutes.
 set -euo pipefail
