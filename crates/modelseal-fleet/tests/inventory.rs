@@ -161,6 +161,30 @@ fn refused_for(inv: &mut Inventory, bytes: Vec<u8>, o: &IngestOptions, why: &str
     assert!(reason.contains(why), "{reason:?} should say {why:?}");
 }
 
+/// A front camera (Ed25519) and a gateway (P-256) for each of `vins`, car
+/// by car; serials `FC-{tag}{n}` and `GW-{tag}{n}` for the n-th car.
+fn camera_and_gateway(vins: &[&str], tag: &str) -> Vec<Ecu> {
+    vins.iter()
+        .enumerate()
+        .flat_map(|(n, vin)| {
+            [
+                Ecu::new(
+                    vin,
+                    "front_camera",
+                    &format!("FC-{tag}{n}"),
+                    Algorithm::Ed25519,
+                ),
+                Ecu::new(
+                    vin,
+                    "gateway",
+                    &format!("GW-{tag}{n}"),
+                    Algorithm::EcdsaP256,
+                ),
+            ]
+        })
+        .collect()
+}
+
 fn count(inv: &mut Inventory, table: &str) -> i64 {
     inv.db()
         .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
@@ -323,16 +347,7 @@ fn scenario(target: &str) {
         "WVW00000000000002",
         "WVW00000000000003",
     ];
-    let mut ecus: Vec<Ecu> = vins
-        .iter()
-        .enumerate()
-        .flat_map(|(i, v)| {
-            [
-                Ecu::new(v, "front_camera", &format!("FC-{i}"), Algorithm::Ed25519),
-                Ecu::new(v, "gateway", &format!("GW-{i}"), Algorithm::EcdsaP256),
-            ]
-        })
-        .collect();
+    let mut ecus = camera_and_gateway(&vins, "");
     let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
     assert!(
         inv.enroll(&all, false)
@@ -1128,21 +1143,11 @@ on_both_engines!(
 /// the first batch held both cameras and the second both gateways.
 fn batches_keep_a_vehicle_together(target: &str) {
     let mut inv = Inventory::open(target).unwrap();
-    let mut cars: Vec<[Ecu; 2]> = ["WVW00000000000021", "WVW00000000000022"]
-        .iter()
-        .enumerate()
-        .map(|(n, vin)| {
-            [
-                Ecu::new(vin, "front_camera", &format!("FC-2{n}"), Algorithm::Ed25519),
-                Ecu::new(vin, "gateway", &format!("GW-2{n}"), Algorithm::Ed25519),
-            ]
-        })
-        .collect();
-    let all: Vec<Enrolment> = cars.iter().flatten().map(Ecu::enrolment).collect();
+    let mut ecus = camera_and_gateway(&["WVW00000000000021", "WVW00000000000022"], "2");
+    let all: Vec<Enrolment> = ecus.iter().map(Ecu::enrolment).collect();
     inv.enroll(&all, false).unwrap();
-    let reports: Vec<(String, Vec<u8>)> = cars
+    let reports: Vec<(String, Vec<u8>)> = ecus
         .iter_mut()
-        .flatten()
         .map(|e| (e.serial.clone(), e.report("v1", 1, T0)))
         .collect();
     let s = inv
