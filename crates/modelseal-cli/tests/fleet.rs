@@ -87,6 +87,19 @@ fn fleet(e: &Env, db: &str) -> [u8; 32] {
     modelseal::report::bundle_manifest_digest(&e.p("fc.msb")).expect("digest")
 }
 
+/// The registry with the example release (its manifest digest returned),
+/// two cars enrolled, and each car's first report ingested and recorded.
+fn two_cars_reported() -> (Env, [u8; 32]) {
+    let e = Env::new();
+    let db = e.p("reg.db").display().to_string();
+    let digest = fleet(&e, &db);
+    first_reports(&e, digest);
+    let s = e.json(&["fleet", "ingest", "reports"]);
+    assert_eq!(s["recorded"], 2);
+    assert_eq!(s["unknown_manifests"], 0, "the registry knows the release");
+    (e, digest)
+}
+
 /// Each car's first report (sequence 1, the release `digest`), written to
 /// `reports/`.
 fn first_reports(e: &Env, digest: [u8; 32]) {
@@ -106,13 +119,7 @@ fn first_reports(e: &Env, digest: [u8; 32]) {
 
 #[test]
 fn which_cars_run_it_and_what_trained_it() {
-    let e = Env::new();
-    let db = e.p("reg.db").display().to_string();
-    let digest = fleet(&e, &db);
-    first_reports(&e, digest);
-    let s = e.json(&["fleet", "ingest", "reports"]);
-    assert_eq!(s["recorded"], 2);
-    assert_eq!(s["unknown_manifests"], 0, "the registry knows the release");
+    let (e, digest) = two_cars_reported();
     // Again: no-ops, exit 0.
     assert_eq!(e.json(&["fleet", "ingest", "reports"])["duplicates"], 2);
 
@@ -316,11 +323,7 @@ fn which_cars_run_it_and_what_trained_it() {
 /// manifest than the configuration lists for it.
 #[test]
 fn drift_against_a_configuration_the_registry_knows() {
-    let e = Env::new();
-    let db = e.p("reg.db").display().to_string();
-    let digest = fleet(&e, &db);
-    first_reports(&e, digest);
-    assert_eq!(e.json(&["fleet", "ingest", "reports"])["recorded"], 2);
+    let (e, digest) = two_cars_reported();
     // The system configuration lists the camera bundle the cars run.
     std::fs::copy(e.p("fc.msb"), e.p("spec/perception_front_camera.msb")).unwrap();
     e.ok(&[
