@@ -108,6 +108,20 @@ impl Sha256Engine for SoftSha256 {
     }
 }
 
+/// SHA-256's initial chaining value (FIPS 180-4 §5.3.3), for the code that
+/// compresses blocks itself: fs-verity's running tree state
+/// ([`crate::verity`]) and engines that hash two inputs at once.
+pub const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
 /// SHA-256 of `data` with the built-in implementation (for the verifier's
 /// own bookkeeping: re-hashing copies, record trees). One function, so the
 /// firmware carries one copy of the code.

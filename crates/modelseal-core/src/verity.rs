@@ -28,7 +28,7 @@
 
 use crate::bundle::ReadAt;
 use crate::error::{Error, Result};
-use crate::hash::{Digest, Sha256Engine};
+use crate::hash::{Digest, SHA256_IV, Sha256Engine};
 use crate::limits::DIGEST_LEN;
 
 /// fs-verity's code for SHA-256 (`FS_VERITY_HASH_ALG_SHA256`), the one
@@ -59,17 +59,6 @@ pub const LEVEL_STATE_LEN: usize = 68;
 const SHA_BLOCK: usize = 64;
 /// Low bits of a fill count within one SHA-256 block.
 const HALF_MASK: u32 = 63;
-/// SHA-256's initial chaining value (FIPS 180-4 §5.3.3).
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
 /// Zeros, to pad blocks without a buffer of a block's size.
 static ZEROS: [u8; 256] = [0; 256];
 
@@ -156,7 +145,7 @@ impl Params {
     /// The chaining value after the padded salt: where every block's hash
     /// starts.
     fn salted_iv(&self) -> [u32; 8] {
-        let mut h = IV;
+        let mut h = SHA256_IV;
         let (p, n) = self.padded_salt();
         if n != 0 {
             sha2::block_api::compress256(&mut h, core::slice::from_ref(&p));

@@ -64,17 +64,6 @@ impl NativeSha256 {
     }
 }
 
-/// SHA-256's initial chaining value.
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
 /// Bytes of one SHA-256 input block.
 const BLOCK: usize = 64;
 
@@ -117,7 +106,7 @@ impl Sha256Engine for NativeSha256 {
 #[cfg(target_arch = "x86_64")]
 fn two_at_once(prefix: &[u8], a: &[u8], b: &[u8], out: &mut [Digest; 2]) {
     // The prefix is common: compressed once.
-    let mut h = IV;
+    let mut h = modelseal_core::hash::SHA256_IV;
     let mut rest = prefix;
     // One block per round: bounded by the prefix's length.
     while let Some((blk, tail)) = rest.split_first_chunk::<BLOCK>() {
