@@ -336,10 +336,14 @@ impl Inventory {
         Ok(found)
     }
 
+    /// Why a report's ECU is not fitted now: removed (from which vehicle
+    /// and position), or never enrolled. Only removed ECUs are searched
+    /// (`ecus_removed_serial`): the fitted ones were looked up already.
     fn why_unknown(&mut self, hardware_id: &str, serial: &str) -> Result<String> {
         let removed = self.db.query_one(
             "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-              WHERE e.hardware_id = ?1 AND e.serial = ?2 ORDER BY e.id DESC",
+              WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NOT NULL
+              ORDER BY e.id DESC",
             vals![hardware_id, serial],
         )?;
         Ok(match removed {
@@ -754,7 +758,9 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     // an older report it never sent in are taken as new. Looked up (one
     // index probe each) for the rows with no report yet and the rows with
     // a report of this chunk at or below their last: none, once a fleet
-    // has reported and sends only new reports.
+    // has reported and sends only new reports. The earlier rows are the
+    // removed ones (one row of a device is fitted at a time), which
+    // `ecus_removed_serial` holds: a probe of a small index.
     let mut fresh: Vec<i64> = chunk
         .iter()
         .filter(|c| {
@@ -771,7 +777,8 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
         for r in db.query_in(
             "SELECT e.id, p.id, p.last_sequence
                FROM ecus e JOIN ecus p
-                 ON p.serial = e.serial AND p.hardware_id = e.hardware_id AND p.id <> e.id
+                 ON p.hardware_id = e.hardware_id AND p.serial = e.serial AND p.id <> e.id
+                AND p.removed_at IS NOT NULL
               WHERE p.last_sequence IS NOT NULL AND e.id IN ({})",
             &fresh,
         )? {

@@ -1387,14 +1387,15 @@ fn write_earlier_report_columns(inv: &mut Inventory) {
 /// A database made by an earlier schema (migrations 1–3, the digest
 /// unique, installs without their last report's sequence and time, report
 /// rows with copies of their bodies' fields, installs with their bundle's
-/// fields), with reports in it, opened by this build: migrations 4 to 8
+/// fields), with reports in it, opened by this build: migrations 4 to 9
 /// keep every row and id; the digest's unique index is gone, the (ECU,
 /// sequence) one stays; every install carries its last report's sequence
 /// and time; on SQLite `install_models` and `running` are WITHOUT ROWID
 /// tables with their indexes; a report row is its id, ECU, sequence,
 /// reception time and signed bytes; an install names its bundle, one row
 /// per bundle; a vehicle's models and running installs are each one
-/// range; and the same reports are still no-ops.
+/// range; the fitted ECUs' serials are one index, the lookup and the
+/// constraint; and the same reports are still no-ops.
 fn migrated_from_the_previous_schema(target: &str) {
     use modelseal_registry::store::MIGRATIONS;
     let previous = 3;
@@ -1424,6 +1425,7 @@ fn migrated_from_the_previous_schema(target: &str) {
          INSERT INTO schema_migrations VALUES (6, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (7, 'not yet', 0);
          INSERT INTO schema_migrations VALUES (8, 'not yet', 0);
+         INSERT INTO schema_migrations VALUES (9, 'not yet', 0);
          ALTER TABLE installs ADD COLUMN last_sequence BIGINT;
          ALTER TABLE installs ADD COLUMN last_observed_at BIGINT;
          ALTER TABLE ecus ADD COLUMN last_observed_at BIGINT;",
@@ -1723,6 +1725,79 @@ fn migrated_from_the_previous_schema(target: &str) {
             .map(|h| h.trim_end_matches(')'))
             .collect::<Vec<_>>(),
         ["vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until WHERE until IS NULL"]
+    );
+    // Migration 9: the ECUs fitted now have one index on their serial, the
+    // lookup and the constraint; the removed ones have their own.
+    let mut ecu_indexes = match raw {
+        Raw::Sqlite(_) => raw.texts(
+            "SELECT l.name || ': ' || (SELECT group_concat(name, ', ') FROM
+                      (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
+                    || CASE WHEN l.\"unique\" THEN ' unique' ELSE '' END
+                    || CASE WHEN l.partial THEN ' WHERE ' || substr(s.sql, instr(s.sql, 'WHERE') + 6)
+                            ELSE '' END
+               FROM pragma_index_list('ecus') l JOIN sqlite_schema s ON s.name = l.name",
+        ),
+        Raw::Postgres(_) => raw.texts(
+            "SELECT indexname || ': '
+                    || replace(split_part(substr(indexdef, strpos(indexdef, '(') + 1), ')', 1), '\"', '')
+                    || CASE WHEN indexdef LIKE 'CREATE UNIQUE%' THEN ' unique' ELSE '' END
+                    || CASE WHEN strpos(indexdef, ' WHERE (') > 0
+                            THEN ' WHERE ' || rtrim(substr(indexdef, strpos(indexdef, ' WHERE (') + 8), ')')
+                            ELSE '' END
+               FROM pg_indexes WHERE tablename = 'ecus' AND indexname <> 'ecus_pkey'",
+        ),
+    };
+    ecu_indexes.sort();
+    assert_eq!(
+        ecu_indexes,
+        [
+            "ecus_fitted_position: vehicle_id, position unique WHERE removed_at IS NULL",
+            "ecus_fitted_serial: serial, hardware_id unique WHERE removed_at IS NULL",
+            "ecus_removed_serial: hardware_id, serial WHERE removed_at IS NOT NULL",
+            "ecus_vehicle: vehicle_id, position",
+        ]
+    );
+    if let Raw::Sqlite(c) = &mut raw {
+        // The lookup of fitted ECUs by serial is a search of that index.
+        let plan_of = |c: &rusqlite::Connection, sql: &str| -> String {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let plan = plan_of(
+            c,
+            "SELECT e.id FROM ecus e WHERE e.removed_at IS NULL AND e.serial IN ('a', 'b')",
+        );
+        assert!(
+            plan.contains("USING INDEX ecus_fitted_serial (serial=?)"),
+            "{plan}"
+        );
+        // And ingest's look for a device's earlier rows (as it spells it)
+        // probes the index of removed ECUs, not the whole table.
+        let plan = plan_of(
+            c,
+            "SELECT e.id, p.id, p.last_sequence
+               FROM ecus e JOIN ecus p
+                 ON p.hardware_id = e.hardware_id AND p.serial = e.serial AND p.id <> e.id
+                AND p.removed_at IS NOT NULL
+              WHERE p.last_sequence IS NOT NULL AND e.id IN (1, 2)",
+        );
+        assert!(
+            plan.contains("SEARCH p USING INDEX ecus_removed_serial (hardware_id=? AND serial=?)"),
+            "{plan}"
+        );
+    }
+    // It still refuses a second fitted ECU with a hardware id and serial.
+    let twin = inv.db().exec(
+        "INSERT INTO ecus (vehicle_id, position, hardware_id, serial, fitted_at)
+         SELECT vehicle_id, 'twin', hardware_id, serial, fitted_at FROM ecus
+          WHERE removed_at IS NULL ORDER BY id LIMIT 1",
+        &[],
+    );
+    assert!(
+        twin.as_ref()
+            .is_err_and(modelseal_fleet::db::DbError::is_conflict),
+        "{twin:?}"
     );
     if let Raw::Sqlite(c) = &mut raw {
         // Every foreign key holds, and the (ECU, sequence) index is kept.

@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "fleet vehicle reads",
         include_str!("migrations/0008_fleet_vehicle_reads.sql"),
     ),
+    (
+        9,
+        "fleet ECU lookups",
+        include_str!("migrations/0009_fleet_ecu_lookups.sql"),
+    ),
 ];
 
 /// What one engine spells differently.

@@ -1,0 +1,20 @@
+-- The fleet inventory, version 7: one index on an ECU's serial where there
+-- were two.
+--
+-- Enrolment and ingest find the ECUs fitted now by serial (any hardware
+-- id: a serial enrolled under another hardware id or vehicle is refused
+-- by name), which the full index `ecus_serial (serial, hardware_id)`
+-- served, while the unique index on the fitted ECUs, `ecus_fitted_serial`,
+-- held the same two columns the other way round. Every ECU was in both:
+-- at 1,000,000 vehicles x 30 ECUs, 30,000,000 entries each (about 2.6 GB
+-- of PostgreSQL's 20 GB after enrolment).
+--
+-- The unique index now leads with the serial, so it is the lookup and the
+-- constraint at once (uniqueness does not depend on the columns' order).
+-- Removed ECUs are looked up only to say why a report of theirs is
+-- refused ("was removed from VIN …"); they keep an index of their own,
+-- which holds only them (replacements are few).
+DROP INDEX ecus_fitted_serial;
+CREATE UNIQUE INDEX ecus_fitted_serial ON ecus (serial, hardware_id) WHERE removed_at IS NULL;
+DROP INDEX ecus_serial;
+CREATE INDEX ecus_removed_serial ON ecus (hardware_id, serial) WHERE removed_at IS NOT NULL;
