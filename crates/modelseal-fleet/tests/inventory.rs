@@ -1787,6 +1787,13 @@ fn migrated_from_the_previous_schema(target: &str) {
             "{plan}"
         );
     }
+    // On PostgreSQL, an ECU's page keeps room for its rows' first updates.
+    if let Raw::Postgres(_) = raw {
+        assert_eq!(
+            raw.texts("SELECT CAST(reloptions AS TEXT) FROM pg_class WHERE relname = 'ecus'"),
+            ["{fillfactor=40}"]
+        );
+    }
     // It still refuses a second fitted ECU with a hardware id and serial.
     let twin = inv.db().exec(
         "INSERT INTO ecus (vehicle_id, position, hardware_id, serial, fitted_at)

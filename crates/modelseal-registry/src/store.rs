@@ -74,7 +74,7 @@ const WRITER_LOCK: i64 = 0x7265_6769_7374_7279;
 
 impl Dialect {
     /// The schema tokens of the migrations, for this engine.
-    fn tokens(self) -> [(&'static str, &'static str); 10] {
+    fn tokens(self) -> [(&'static str, &'static str); 11] {
         match self {
             Dialect::Sqlite => [
                 ("{id}", "INTEGER PRIMARY KEY"),
@@ -102,6 +102,7 @@ impl Dialect {
                     "{install_models_by_vehicle}",
                     include_str!("migrations/0008_fleet_vehicle_reads.sqlite.sql"),
                 ),
+                ("{postgres_ecus_room}", ""),
             ],
             Dialect::Postgres => [
                 (
@@ -143,6 +144,10 @@ impl Dialect {
                     "{install_models_by_vehicle}",
                     "ALTER TABLE install_models DROP CONSTRAINT install_models_pkey,
                          ADD PRIMARY KEY (vehicle_id, install_id, family);",
+                ),
+                (
+                    "{postgres_ecus_room}",
+                    "ALTER TABLE ecus SET (fillfactor = 40);",
                 ),
             ],
         }
