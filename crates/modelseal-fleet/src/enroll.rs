@@ -219,30 +219,41 @@ impl FittedEcu {
     }
 }
 
+/// `SELECT` of the ECUs fitted now, each joined to its vehicle and keys,
+/// with `$cond` as the rest of the filter.
+macro_rules! fitted_ecus_where {
+    ($cond:literal) => {
+        concat!(
+            "SELECT e.id, e.vehicle_id, v.vin, e.position, e.hardware_id, e.serial,
+                    k.key_id, k.algorithm, k.public_key, k.retired_at, k.revoked_at
+               FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+               LEFT JOIN ecu_keys k ON k.ecu_id = e.id
+              WHERE e.removed_at IS NULL AND ",
+            $cond,
+            " ORDER BY e.id, k.id DESC"
+        )
+    };
+}
+
+/// The fitted ECUs with one of the serials in the list (`{}`): ingest's
+/// lookup of the ECUs its reports claim, a search of `ecus_fitted_serial`.
+/// Public so that the tests check the plan of this text, not of a copy.
+pub const FITTED_BY_SERIALS: &str = fitted_ecus_where!("e.serial IN ({})");
+/// The fitted ECUs of the vehicles in the list (`{}`).
+pub const FITTED_BY_VINS: &str = fitted_ecus_where!("v.vin IN ({})");
+/// The ECU fitted at one position (`?2`) of one vehicle (`?1`).
+pub const FITTED_AT_POSITION: &str = fitted_ecus_where!("v.vin = ?1 AND e.position = ?2");
+
 /// The ECUs fitted now that `by` names, each with its keys (newest
 /// first), in id order: the one query behind enrolment's checks, key
 /// rotation and revocation, and ingest's lookup of the ECU a report
 /// claims.
 pub(crate) fn fitted_ecus(db: &mut Db, by: FittedBy<'_>) -> Result<Vec<FittedEcu>> {
-    const SQL: &str = "SELECT e.id, e.vehicle_id, v.vin, e.position, e.hardware_id, e.serial,
-                k.key_id, k.algorithm, k.public_key, k.retired_at, k.revoked_at
-           FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-           LEFT JOIN ecu_keys k ON k.ecu_id = e.id
-          WHERE e.removed_at IS NULL AND ";
     let list = |v: &[&str]| v.iter().map(|x| Val::from(*x)).collect::<Vec<_>>();
     let rows = match by {
-        FittedBy::Serials(s) => db.query_in(
-            &format!("{SQL}e.serial IN ({{}}) ORDER BY e.id, k.id DESC"),
-            &list(s),
-        )?,
-        FittedBy::Vins(v) => db.query_in(
-            &format!("{SQL}v.vin IN ({{}}) ORDER BY e.id, k.id DESC"),
-            &list(v),
-        )?,
-        FittedBy::Position(vin, position) => db.query(
-            &format!("{SQL}v.vin = ?1 AND e.position = ?2 ORDER BY e.id, k.id DESC"),
-            vals![vin, position],
-        )?,
+        FittedBy::Serials(s) => db.query_in(FITTED_BY_SERIALS, &list(s))?,
+        FittedBy::Vins(v) => db.query_in(FITTED_BY_VINS, &list(v))?,
+        FittedBy::Position(vin, position) => db.query(FITTED_AT_POSITION, vals![vin, position])?,
     };
     // An ECU's rows are consecutive (one statement orders them; with more
     // values than one statement takes, an ECU's serial or VIN is in one).

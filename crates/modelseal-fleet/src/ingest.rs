@@ -17,6 +17,25 @@ use modelseal::report::{Claimed, EcuPublicKey, Expectation, Freshness, VerifiedR
 use serde::Serialize;
 use sha2::Digest as _;
 
+/// The vehicle and position a removed ECU (hardware id `?1`, serial
+/// `?2`) was last fitted at: the refusal reason of a report it signed. A
+/// search of `ecus_removed_serial`. Public, like [`EARLIER_ROWS`], so that
+/// the tests check the plan of this text, not of a copy.
+pub const REMOVED_ECU: &str =
+    "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
+  WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NOT NULL
+  ORDER BY e.id DESC";
+
+/// For the ECUs in the list (`{}`), the earlier rows of the same device
+/// (hardware id and serial) that recorded a report, with their last
+/// sequence: a device fitted again keeps counting where it was. The
+/// earlier rows are the removed ones, found in `ecus_removed_serial`.
+pub const EARLIER_ROWS: &str = "SELECT e.id, p.id, p.last_sequence
+  FROM ecus e JOIN ecus p
+    ON p.hardware_id = e.hardware_id AND p.serial = e.serial AND p.id <> e.id
+   AND p.removed_at IS NOT NULL
+ WHERE p.last_sequence IS NOT NULL AND e.id IN ({})";
+
 /// How to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -340,12 +359,7 @@ impl Inventory {
     /// and position), or never enrolled. Only removed ECUs are searched
     /// (`ecus_removed_serial`): the fitted ones were looked up already.
     fn why_unknown(&mut self, hardware_id: &str, serial: &str) -> Result<String> {
-        let removed = self.db.query_one(
-            "SELECT v.vin, e.position FROM ecus e JOIN vehicles v ON v.id = e.vehicle_id
-              WHERE e.hardware_id = ?1 AND e.serial = ?2 AND e.removed_at IS NOT NULL
-              ORDER BY e.id DESC",
-            vals![hardware_id, serial],
-        )?;
+        let removed = self.db.query_one(REMOVED_ECU, vals![hardware_id, serial])?;
         Ok(match removed {
             Some(r) => format!(
                 "ECU {hardware_id} serial {serial} was removed from {} {}",
@@ -774,14 +788,7 @@ fn record_chunk(db: &mut Db, chunk: &[Checked], opts: &IngestOptions) -> Result<
     let fresh: Vec<Val> = fresh.into_iter().map(Val::Int).collect();
     let mut earlier: HashMap<i64, Vec<i64>> = HashMap::new();
     if !fresh.is_empty() {
-        for r in db.query_in(
-            "SELECT e.id, p.id, p.last_sequence
-               FROM ecus e JOIN ecus p
-                 ON p.hardware_id = e.hardware_id AND p.serial = e.serial AND p.id <> e.id
-                AND p.removed_at IS NOT NULL
-              WHERE p.last_sequence IS NOT NULL AND e.id IN ({})",
-            &fresh,
-        )? {
+        for r in db.query_in(EARLIER_ROWS, &fresh)? {
             let (id, before, last) = (r.int(0)?, r.int(1)?, r.u64(2)?);
             earlier.entry(id).or_default().push(before);
             if let Some(st) = state.get_mut(&id) {

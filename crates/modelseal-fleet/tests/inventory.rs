@@ -1245,6 +1245,73 @@ impl Raw {
     }
 }
 
+/// The indexes of `table` other than its primary key, each as "name:
+/// columns[ unique][ WHERE predicate]", sorted: one spelling on both
+/// engines, read from each engine's catalogue.
+fn index_shapes(raw: &mut Raw, table: &str) -> Vec<String> {
+    let mut shapes = match raw {
+        Raw::Sqlite(_) => raw.texts(&format!(
+            "SELECT l.name || ': ' || (SELECT group_concat(name, ', ') FROM
+                      (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
+                    || CASE WHEN l.\"unique\" THEN ' unique' ELSE '' END
+                    || CASE WHEN l.partial THEN ' WHERE ' || trim(substr(s.sql, instr(s.sql, 'WHERE') + 6))
+                            ELSE '' END
+               FROM pragma_index_list('{table}') l JOIN sqlite_schema s ON s.name = l.name
+              WHERE l.origin <> 'pk'"
+        )),
+        Raw::Postgres(_) => raw.texts(&format!(
+            "SELECT i.relname || ': '
+                    || (SELECT string_agg(pg_get_indexdef(x.indexrelid, k, true), ', ' ORDER BY k)
+                          FROM generate_series(1, x.indnatts) k)
+                    || CASE WHEN x.indisunique THEN ' unique' ELSE '' END
+                    || COALESCE(' WHERE ' || pg_get_expr(x.indpred, x.indrelid, true), '')
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+              WHERE x.indrelid = '{table}'::regclass AND NOT x.indisprimary"
+        )),
+    };
+    for shape in &mut shapes {
+        // SQLite keeps the predicate as the migration wrote it, line
+        // breaks and all; PostgreSQL quotes the names that are keywords.
+        *shape = shape.split_whitespace().collect::<Vec<_>>().join(" ");
+        shape.retain(|ch| ch != '"');
+    }
+    shapes.sort();
+    shapes
+}
+
+/// The columns of `table`'s primary key, in key order.
+fn primary_key(raw: &mut Raw, table: &str) -> String {
+    let sql = match raw {
+        Raw::Sqlite(_) => format!(
+            "SELECT group_concat(name, ', ') FROM
+               (SELECT name FROM pragma_table_info('{table}') WHERE pk > 0 ORDER BY pk)"
+        ),
+        Raw::Postgres(_) => format!(
+            "SELECT (SELECT string_agg(pg_get_indexdef(x.indexrelid, k, true), ', ' ORDER BY k)
+                       FROM generate_series(1, x.indnatts) k)
+               FROM pg_index x WHERE x.indrelid = '{table}'::regclass AND x.indisprimary"
+        ),
+    };
+    raw.texts(&sql).concat()
+}
+
+/// SQLite's plan for `sql` (its parameters bound to NULL), one step per
+/// "; ".
+fn sqlite_plan(c: &rusqlite::Connection, sql: &str) -> String {
+    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let nulls = vec![rusqlite::types::Null; st.parameter_count()];
+    let rows = st
+        .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+        .unwrap();
+    rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+}
+
+/// A statement of the product whose list is `{}`, with `n` values in it.
+fn in_list(sql: &str, n: usize) -> String {
+    let values = (1..=n).map(|i| i.to_string()).collect::<Vec<_>>();
+    sql.replace("{}", &values.join(", "))
+}
+
 /// Every row of the tables migration 5 changes or rebuilds, as text (the
 /// columns both schemas have), in key order.
 const MIGRATION_5_TABLES: &str = "
@@ -1669,85 +1736,26 @@ fn migrated_from_the_previous_schema(target: &str) {
         );
     }
     // The history index holds each install's end and vehicle.
-    let history = match raw {
-        Raw::Sqlite(_) => raw.texts(
-            "SELECT group_concat(name, ', ') FROM
-               (SELECT name FROM pragma_index_info('install_models_history') ORDER BY seqno)",
-        ),
-        Raw::Postgres(_) => raw.texts(
-            "SELECT substr(indexdef, strpos(indexdef, '(') + 1) FROM pg_indexes
-              WHERE indexname = 'install_models_history'",
-        ),
-    };
-    assert_eq!(
-        history
-            .iter()
-            .map(|h| h.trim_end_matches(')'))
-            .collect::<Vec<_>>(),
-        ["family, version, since, until, vehicle_id"]
+    assert!(
+        index_shapes(&mut raw, "install_models")
+            .contains(&"install_models_history: family, version, since, until, vehicle_id".into())
     );
     // Migration 8: a vehicle's models are one range of the primary key,
     // and its running installs one range of `installs_running`.
-    let (model_key, running) = match raw {
-        Raw::Sqlite(_) => (
-            raw.texts(
-                "SELECT group_concat(name, ', ') FROM
-                   (SELECT name FROM pragma_table_info('install_models') WHERE pk > 0 ORDER BY pk)",
-            ),
-            raw.texts(
-                "SELECT (SELECT group_concat(name, ', ') FROM
-                          (SELECT name FROM pragma_index_info('installs_running') ORDER BY seqno))
-                        || ' WHERE ' || substr(sql, instr(sql, 'WHERE') + 6)
-                   FROM sqlite_schema WHERE name = 'installs_running'",
-            ),
-        ),
-        Raw::Postgres(_) => (
-            raw.texts(
-                "SELECT substr(indexdef, strpos(indexdef, '(') + 1) FROM pg_indexes
-                  WHERE indexname = 'install_models_pkey'",
-            ),
-            raw.texts(
-                "SELECT replace(substr(indexdef, strpos(indexdef, '(') + 1), ') WHERE (', ' WHERE ')
-                   FROM pg_indexes WHERE indexname = 'installs_running'",
-            ),
-        ),
-    };
     assert_eq!(
-        model_key
-            .iter()
-            .map(|h| h.trim_end_matches(')'))
-            .collect::<Vec<_>>(),
-        ["vehicle_id, install_id, family"]
+        primary_key(&mut raw, "install_models"),
+        "vehicle_id, install_id, family"
     );
-    assert_eq!(
-        running
-            .iter()
-            .map(|h| h.trim_end_matches(')'))
-            .collect::<Vec<_>>(),
-        ["vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until WHERE until IS NULL"]
+    assert!(
+        index_shapes(&mut raw, "installs").contains(
+            &"installs_running: vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until \
+          WHERE until IS NULL"
+                .into()
+        )
     );
     // Migration 9: the ECUs fitted now have one index on their serial, the
     // lookup and the constraint; the removed ones have their own.
-    let mut ecu_indexes = match raw {
-        Raw::Sqlite(_) => raw.texts(
-            "SELECT l.name || ': ' || (SELECT group_concat(name, ', ') FROM
-                      (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
-                    || CASE WHEN l.\"unique\" THEN ' unique' ELSE '' END
-                    || CASE WHEN l.partial THEN ' WHERE ' || substr(s.sql, instr(s.sql, 'WHERE') + 6)
-                            ELSE '' END
-               FROM pragma_index_list('ecus') l JOIN sqlite_schema s ON s.name = l.name",
-        ),
-        Raw::Postgres(_) => raw.texts(
-            "SELECT indexname || ': '
-                    || replace(split_part(substr(indexdef, strpos(indexdef, '(') + 1), ')', 1), '\"', '')
-                    || CASE WHEN indexdef LIKE 'CREATE UNIQUE%' THEN ' unique' ELSE '' END
-                    || CASE WHEN strpos(indexdef, ' WHERE (') > 0
-                            THEN ' WHERE ' || rtrim(substr(indexdef, strpos(indexdef, ' WHERE (') + 8), ')')
-                            ELSE '' END
-               FROM pg_indexes WHERE tablename = 'ecus' AND indexname <> 'ecus_pkey'",
-        ),
-    };
-    ecu_indexes.sort();
+    let ecu_indexes = index_shapes(&mut raw, "ecus");
     assert_eq!(
         ecu_indexes,
         [
@@ -1757,33 +1765,24 @@ fn migrated_from_the_previous_schema(target: &str) {
             "ecus_vehicle: vehicle_id, position",
         ]
     );
-    if let Raw::Sqlite(c) = &mut raw {
-        // The lookup of fitted ECUs by serial is a search of that index.
-        let plan_of = |c: &rusqlite::Connection, sql: &str| -> String {
-            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
-            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
-        };
-        let plan = plan_of(
-            c,
-            "SELECT e.id FROM ecus e WHERE e.removed_at IS NULL AND e.serial IN ('a', 'b')",
-        );
+    if let Raw::Sqlite(c) = &raw {
+        // The product's lookups of ECUs by serial each search their index:
+        // ingest's of the fitted ECUs its reports claim, its look for a
+        // device's earlier (removed) rows, and the refusal reason of a
+        // removed ECU's report.
+        let plan = sqlite_plan(c, &in_list(modelseal_fleet::enroll::FITTED_BY_SERIALS, 2));
         assert!(
-            plan.contains("USING INDEX ecus_fitted_serial (serial=?)"),
+            plan.contains("SEARCH e USING INDEX ecus_fitted_serial (serial=?)"),
             "{plan}"
         );
-        // And ingest's look for a device's earlier rows (as it spells it)
-        // probes the index of removed ECUs, not the whole table.
-        let plan = plan_of(
-            c,
-            "SELECT e.id, p.id, p.last_sequence
-               FROM ecus e JOIN ecus p
-                 ON p.hardware_id = e.hardware_id AND p.serial = e.serial AND p.id <> e.id
-                AND p.removed_at IS NOT NULL
-              WHERE p.last_sequence IS NOT NULL AND e.id IN (1, 2)",
-        );
+        let plan = sqlite_plan(c, &in_list(modelseal_fleet::ingest::EARLIER_ROWS, 2));
         assert!(
             plan.contains("SEARCH p USING INDEX ecus_removed_serial (hardware_id=? AND serial=?)"),
+            "{plan}"
+        );
+        let plan = sqlite_plan(c, modelseal_fleet::ingest::REMOVED_ECU);
+        assert!(
+            plan.contains("SEARCH e USING INDEX ecus_removed_serial (hardware_id=? AND serial=?)"),
             "{plan}"
         );
     }
