@@ -353,13 +353,16 @@ fn main() {
         seed: 7,
     };
     let ecus_total = a.vehicles * u64::from(a.ecus);
+    let mut inv = Inventory::open(&a.db).expect("open");
+    // The schema this build migrated to: a figure belongs to a schema, and
+    // a stale build shows here.
+    let schema = inv.db().schema_version().expect("schema version");
     println!(
-        "fleet inventory benchmark, {engine}: {} vehicles x {} ECUs = {ecus_total} ECUs, {} cores",
+        "fleet inventory benchmark, {engine}: {} vehicles x {} ECUs = {ecus_total} ECUs, {} cores, schema {schema}",
         a.vehicles,
         a.ecus,
         threads()
     );
-    let mut inv = Inventory::open(&a.db).expect("open");
     // Progress on stderr: a phase's end, with wall time since the start
     // (generating and signing included) and the phase's timed rate.
     let start = Instant::now();
