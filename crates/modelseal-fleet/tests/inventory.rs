@@ -1279,6 +1279,16 @@ fn index_shapes(raw: &mut Raw, table: &str) -> Vec<String> {
     shapes
 }
 
+/// Asserts that `table` has an index of this shape (as [`index_shapes`]
+/// spells it), naming the ones it has when it does not.
+fn assert_has_index(raw: &mut Raw, table: &str, shape: &str) {
+    let shapes = index_shapes(raw, table);
+    assert!(
+        shapes.iter().any(|s| s == shape),
+        "{table} has no index {shape:?}: {shapes:#?}"
+    );
+}
+
 /// The columns of `table`'s primary key, in key order.
 fn primary_key(raw: &mut Raw, table: &str) -> String {
     let sql = match raw {
@@ -1736,9 +1746,10 @@ fn migrated_from_the_previous_schema(target: &str) {
         );
     }
     // The history index holds each install's end and vehicle.
-    assert!(
-        index_shapes(&mut raw, "install_models")
-            .contains(&"install_models_history: family, version, since, until, vehicle_id".into())
+    assert_has_index(
+        &mut raw,
+        "install_models",
+        "install_models_history: family, version, since, until, vehicle_id",
     );
     // Migration 8: a vehicle's models are one range of the primary key,
     // and its running installs one range of `installs_running`.
@@ -1746,12 +1757,11 @@ fn migrated_from_the_previous_schema(target: &str) {
         primary_key(&mut raw, "install_models"),
         "vehicle_id, install_id, family"
     );
-    assert!(
-        index_shapes(&mut raw, "installs").contains(
-            &"installs_running: vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until \
-          WHERE until IS NULL"
-                .into()
-        )
+    assert_has_index(
+        &mut raw,
+        "installs",
+        "installs_running: vehicle_id, ecu_id, id, bundle_id, known_manifest, since, until \
+         WHERE until IS NULL",
     );
     // Migration 9: the ECUs fitted now have one index on their serial, the
     // lookup and the constraint; the removed ones have their own.
