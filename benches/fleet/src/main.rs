@@ -15,7 +15,10 @@
 //! core, then the writes) and, from the same run, the write phase alone
 //! (rows already verified); the raw `verify_strict` rate of the same cores
 //! for comparison; an update wave (10 % of the cameras); `fleet show`
-//! p50/p99; `fleet which` for the version on 15 % of the fleet (count and
+//! p50/p99, straight after the writes and again at rest (see
+//! `watch::settle`), each
+//! pass with what the machine and the server did beside it (see
+//! `watch.rs`); `fleet which` for the version on 15 % of the fleet (count and
 //! first page); the same at a past time (`--at`); the incident walk; size
 //! on disk; peak RSS. Signing the reports (the ECUs' work) is not timed.
 
@@ -25,6 +28,8 @@ use modelseal_fleet::ingest::IngestOptions;
 use modelseal_fleet::query::Filter;
 use modelseal_fleet::{Inventory, Page};
 use std::time::{Duration, Instant};
+
+mod watch;
 
 struct Args {
     db: String,
@@ -377,16 +382,10 @@ fn main() {
 
     let writes = (!a.queries_only).then(|| write_fleet(&mut inv, &fleet, &a, &progress));
 
-    // fleet show VIN.
-    let mut shows = Vec::with_capacity(a.lookups);
-    for i in 0..a.lookups {
-        let vin = fleet.vin((i as u64 * 7_919) % a.vehicles);
-        let t = Instant::now();
-        let s = inv.show(&vin, None).expect("show");
-        shows.push(t.elapsed());
-        assert_eq!(s.ecus.len(), a.ecus as usize);
-    }
-    let (show50, show99) = percentiles(shows);
+    // fleet show VIN, straight after the writes (or, with --queries-only,
+    // on the database as found).
+    let first = show_pass(&mut inv, &fleet, &a, 0);
+    let (show50, show99) = percentiles(first.lookups.iter().map(|t| t.took).collect());
 
     // fleet which perception_front_camera@v1.3.5 (15 % of the fleet).
     let filter = Filter::Model {
@@ -435,6 +434,13 @@ fn main() {
         assert_eq!(back.models.len(), a.ecus as usize);
     }
     let (walk50, walk99) = percentiles(walks);
+
+    // fleet show VIN again, on other vehicles, once the database is at
+    // rest (PostgreSQL: ANALYZE and a checkpoint; SQLite: a checkpoint):
+    // the same lookups without the writes' after-effects beside them.
+    let settled_in = watch::settle(&a.db, &mut inv);
+    let second = show_pass(&mut inv, &fleet, &a, a.vehicles / 2 + 1);
+    let (settled50, settled99) = percentiles(second.lookups.iter().map(|t| t.took).collect());
     let size = size_on_disk(&mut inv, &a.db);
 
     println!("| measure | {engine} |");
@@ -443,6 +449,15 @@ fn main() {
         print_writes(w, ecus_total);
     }
     println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
+    println!(
+        "| fleet show VIN at rest ({}, {:.1} s), other vehicles, p50 / p99 | {settled50:.2} / {settled99:.2} ms |",
+        if engine == "SQLite" {
+            "after a checkpoint"
+        } else {
+            "after ANALYZE and a checkpoint"
+        },
+        settled_in.as_secs_f64()
+    );
     println!(
         "| fleet which (count {count} + first page), p50 / p99 | {which50:.2} / {which99:.2} ms |"
     );
@@ -453,4 +468,22 @@ fn main() {
     );
     println!("| size on disk | {size:.0} MiB |");
     println!("| peak RSS | {:.0} MiB |", peak_rss_mib());
+    println!();
+    println!("fleet show, first pass: {}", first.attribution());
+    println!("fleet show, at rest: {}", second.attribution());
+}
+
+/// `a.lookups` timed `fleet show` lookups, vehicles spread over the fleet
+/// from `offset`, with what the machine and the server did beside them.
+fn show_pass(inv: &mut Inventory, fleet: &Fleet, a: &Args, offset: u64) -> watch::Pass {
+    watch::pass(&a.db, inv, |inv| {
+        (0..a.lookups)
+            .map(|i| {
+                let vin = fleet.vin((offset + i as u64 * 7_919) % a.vehicles);
+                let (s, t) = watch::timed(|| inv.show(&vin, None).expect("show"));
+                assert_eq!(s.ecus.len(), a.ecus as usize);
+                t
+            })
+            .collect()
+    })
 }
