@@ -302,6 +302,12 @@ fn registry_views(
     Ok(out)
 }
 
+/// The models a vehicle's ECUs run now (`?1` the vehicle): one range of
+/// `install_models`' primary key, when the planner's counts are current
+/// (see `Db::copy_in`).
+pub const RUNNING_MODELS: &str = "SELECT install_id, family, version, stage FROM install_models
+  WHERE vehicle_id = ?1 AND until IS NULL";
+
 /// What each of `ecus` (of vehicle `vehicle`) ran at `at` (now when
 /// `None`), with its models and what the registry says of them, in a
 /// handful of statements whatever the number of ECUs. The vehicle's
@@ -329,11 +335,7 @@ pub(crate) fn installs_at(
                 ),
                 vals![vehicle],
             )?,
-            db.query(
-                "SELECT install_id, family, version, stage FROM install_models
-                  WHERE vehicle_id = ?1 AND until IS NULL",
-                vals![vehicle],
-            )?,
+            db.query(RUNNING_MODELS, vals![vehicle])?,
         ),
         Some(t) => (
             db.query(

@@ -5,7 +5,8 @@
 //! sequence numbers, malformed and truncated bytes), duplicates as no-ops,
 //! ECU replacement and key rotation kept as history, `which` now and at a
 //! time, `show --at`, `drift`, `diff`, incidents and their walk, results
-//! from the road; and a PostgreSQL server killed mid-ingest.
+//! from the road; a PostgreSQL server killed mid-ingest; and a fleet
+//! loaded in bulk into PostgreSQL planned as loaded.
 
 #[path = "../../modelseal-registry/tests/pg/mod.rs"]
 mod pg;
@@ -1878,3 +1879,79 @@ on_both_engines!(
     migrated_from_the_previous_schema,
     "old.db"
 );
+
+/// A fleet loaded in bulk into a new PostgreSQL inventory is planned as
+/// loaded, not as the empty tables it was created with: `show`'s read of a
+/// vehicle's running models is one range of `install_models`' primary key,
+/// not a scan of the whole running-models index. The bulk appends analyze
+/// what they outgrew as they commit (`Db::copy_in`); autovacuum is off for
+/// these tables here, so nothing else can.
+#[test]
+fn a_fleet_loaded_in_bulk_into_postgresql_is_planned_as_loaded() {
+    use modelseal_fleet::generate::Fleet;
+    let server = pg::Postgres::start();
+    let mut inv = Inventory::open(&server.database()).unwrap();
+    for table in [
+        "vehicles",
+        "ecus",
+        "ecu_keys",
+        "reports",
+        "installs",
+        "install_models",
+    ] {
+        inv.db()
+            .batch(&format!(
+                "ALTER TABLE {table} SET (autovacuum_enabled = false)"
+            ))
+            .unwrap();
+    }
+    let fleet = Fleet {
+        vehicles: 400,
+        ecus: 30,
+        seed: 3,
+    };
+    let ecus: Vec<(u64, u32)> = (0..fleet.vehicles)
+        .flat_map(|v| (0..fleet.ecus).map(move |e| (v, e)))
+        .collect();
+    assert!(ecus.len() as u64 >= modelseal_fleet::db::ANALYZE_AFTER_ROWS);
+    let enrolments: Vec<Enrolment> = ecus.iter().map(|&(v, e)| fleet.enrolment(v, e)).collect();
+    inv.enroll(&enrolments, false).unwrap();
+    let reports: Vec<(String, Vec<u8>)> = ecus
+        .iter()
+        .map(|&(v, e)| {
+            let mut k = fleet.key(v, e);
+            (String::new(), fleet.report(&mut k, v, e, 1, T0).unwrap())
+        })
+        .collect();
+    let s = inv.ingest(reports, &opts(T0)).unwrap();
+    assert_eq!(s.recorded, ecus.len() as u64);
+
+    let vehicle = inv
+        .db()
+        .query_one(
+            "SELECT id FROM vehicles WHERE vin = ?1",
+            &[modelseal_fleet::Val::Text(fleet.vin(7))],
+        )
+        .unwrap()
+        .unwrap()
+        .int(0)
+        .unwrap();
+    let plan: Vec<String> = inv
+        .db()
+        .query(
+            &format!("EXPLAIN {}", modelseal_fleet::query::RUNNING_MODELS),
+            &[modelseal_fleet::Val::Int(vehicle)],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.text(0).unwrap())
+        .collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("install_models_pkey") && !plan.contains("install_models_running"),
+        "{plan}"
+    );
+    let shown = inv.show(&fleet.vin(7), None).unwrap();
+    assert_eq!(shown.ecus.len(), 30);
+    assert!(shown.ecus.iter().all(|e| e.installed.is_some()));
+}
