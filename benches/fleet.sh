@@ -10,7 +10,7 @@
 #   benches/fleet.sh [--vehicles N] [--ecus N] [--dir DIR] [--engine sqlite|postgres|both] [--keep]
 #   benches/fleet.sh --full        1,000,000 vehicles x 30 ECUs, on 2 cores:
 #                                  SQLite 55 minutes and 25 GiB of disk,
-#                                  PostgreSQL 91 to 101 minutes and 49-53 GiB (with
+#                                  PostgreSQL 70 to 101 minutes and 49-53 GiB (with
 #                                  up to 8 GiB of WAL beside it while it
 #                                  runs; README, fleet figures)
 #
