@@ -291,6 +291,17 @@ struct Growth {
     pending: u64,
 }
 
+impl Growth {
+    /// Nothing appended since the planner counted `counted` rows.
+    fn counted(counted: f64) -> Self {
+        Self {
+            counted,
+            added: 0,
+            pending: 0,
+        }
+    }
+}
+
 /// Fewest rows appended in bulk that make this connection analyze a
 /// PostgreSQL table itself, once they are at least as many as the table
 /// held when it was last analyzed (the table at least doubled). Below
@@ -707,14 +718,7 @@ impl Db {
                 Ok(()) => self.planner_rows(table).unwrap_or(f64::MAX),
                 Err(_) => f64::MAX,
             };
-            self.grown.insert(
-                table,
-                Growth {
-                    counted,
-                    added: 0,
-                    pending: 0,
-                },
-            );
+            self.grown.insert(table, Growth::counted(counted));
         }
     }
 
@@ -739,14 +743,7 @@ impl Db {
         }
         if !self.grown.contains_key(table) {
             let counted = self.planner_rows(table)?;
-            self.grown.insert(
-                table,
-                Growth {
-                    counted,
-                    added: 0,
-                    pending: 0,
-                },
-            );
+            self.grown.insert(table, Growth::counted(counted));
         }
         if let Some(g) = self.grown.get_mut(table) {
             g.pending += rows as u64;
