@@ -736,13 +736,16 @@ impl Db {
 
     /// Counts `rows` appended in bulk to `table` (PostgreSQL), and
     /// analyzes it when they made it outgrow the planner's count (after
-    /// the transaction they were appended in commits).
-    fn note_growth(&mut self, table: &'static str, rows: usize) -> Result<()> {
+    /// the transaction they were appended in commits). Best effort, like
+    /// the analyze: a table whose count cannot be read is left to
+    /// autovacuum (and a failure that aborted the caller's transaction
+    /// fails its next statement).
+    fn note_growth(&mut self, table: &'static str, rows: usize) {
         if self.dialect() != Dialect::Postgres {
-            return Ok(());
+            return;
         }
         if !self.grown.contains_key(table) {
-            let counted = self.planner_rows(table)?;
+            let counted = self.planner_rows(table).unwrap_or(f64::MAX);
             self.grown.insert(table, Growth::counted(counted));
         }
         if let Some(g) = self.grown.get_mut(table) {
@@ -752,7 +755,6 @@ impl Db {
             // The COPY committed on its own.
             self.analyze_grown(true);
         }
-        Ok(())
     }
 
     /// `n` fresh ids for `table`'s `id` column, for rows written in bulk
@@ -928,7 +930,8 @@ impl Db {
         rows: &[Vec<Val>],
     ) -> Result<()> {
         self.copy_rows(table, columns, rows)?;
-        self.note_growth(table, rows.len())
+        self.note_growth(table, rows.len());
+        Ok(())
     }
 
     fn copy_rows(&mut self, table: &str, columns: &[&str], rows: &[Vec<Val>]) -> Result<()> {
