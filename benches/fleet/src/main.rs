@@ -15,11 +15,10 @@
 //! core, then the writes) and, from the same run, the write phase alone
 //! (rows already verified); the raw `verify_strict` rate of the same cores
 //! for comparison; an update wave (10 % of the cameras); `fleet show`
-//! p50/p99, straight after the writes and again at rest (see
-//! `watch::settle`), each
-//! pass with what the machine and the server did beside it (see
-//! `watch.rs`); `fleet which` for the version on 15 % of the fleet (count and
-//! first page); the same at a past time (`--at`); the incident walk; size
+//! p50/p99, straight after the writes and again at rest (`watch::settle`),
+//! each pass with what the machine and the server did beside it
+//! (`watch.rs`); `fleet which` for the version on 15 % of the fleet (count
+//! and first page); the same at a past time (`--at`); the incident walk; size
 //! on disk; peak RSS. Signing the reports (the ECUs' work) is not timed.
 
 use modelseal_fleet::generate::{CAMERA_FAMILY, Fleet};
@@ -438,7 +437,7 @@ fn main() {
     // fleet show VIN again, on other vehicles, once the database is at
     // rest (PostgreSQL: ANALYZE and a checkpoint; SQLite: a checkpoint):
     // the same lookups without the writes' after-effects beside them.
-    let settled_in = watch::settle(&a.db, &mut inv);
+    let (settled_by, settled_in) = watch::settle(&a.db, &mut inv);
     let second = show_pass(&mut inv, &fleet, &a, a.vehicles / 2 + 1);
     let (settled50, settled99) = percentiles(second.lookups.iter().map(|t| t.took).collect());
     let size = size_on_disk(&mut inv, &a.db);
@@ -450,12 +449,7 @@ fn main() {
     }
     println!("| fleet show VIN, p50 / p99 | {show50:.2} / {show99:.2} ms |");
     println!(
-        "| fleet show VIN at rest ({}, {:.1} s), other vehicles, p50 / p99 | {settled50:.2} / {settled99:.2} ms |",
-        if engine == "SQLite" {
-            "after a checkpoint"
-        } else {
-            "after ANALYZE and a checkpoint"
-        },
+        "| fleet show VIN at rest ({settled_by}, {:.1} s), other vehicles, p50 / p99 | {settled50:.2} / {settled99:.2} ms |",
         settled_in.as_secs_f64()
     );
     println!(

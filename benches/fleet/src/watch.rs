@@ -267,19 +267,20 @@ impl Pass {
 }
 
 /// Brings the database to rest after the writes: on PostgreSQL, fresh
-/// planner statistics (`ANALYZE`; autovacuum's own analyze may not have
-/// come yet after a bulk load, and a table it has never analyzed plans as
-/// if empty) and a checkpoint; on SQLite, a checkpoint that writes the log
-/// into the database file and empties it. How long it took.
-pub(crate) fn settle(url: &str, inv: &mut Inventory) -> Duration {
+/// planner statistics (`ANALYZE`: autovacuum's may not have come yet) and
+/// a checkpoint; on SQLite, a checkpoint that writes the log into the
+/// database file and empties it. What it did, and how long it took.
+pub(crate) fn settle(url: &str, inv: &mut Inventory) -> (&'static str, Duration) {
     let db = inv.db();
     let t0 = Instant::now();
-    if modelseal_fleet::db::is_postgres(url) {
+    let what = if modelseal_fleet::db::is_postgres(url) {
         db.batch("ANALYZE; CHECKPOINT")
             .expect("analyze, checkpoint");
+        "after ANALYZE and a checkpoint"
     } else {
         db.query("PRAGMA wal_checkpoint(TRUNCATE)", &[])
             .expect("checkpoint");
-    }
-    t0.elapsed()
+        "after a checkpoint"
+    };
+    (what, t0.elapsed())
 }
