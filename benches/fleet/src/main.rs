@@ -437,7 +437,7 @@ fn main() {
     // fleet show VIN again, on other vehicles, once the database is at
     // rest (PostgreSQL: ANALYZE and a checkpoint; SQLite: a checkpoint):
     // the same lookups without the writes' after-effects beside them.
-    let (settled_by, settled_in) = watch::settle(&a.db, &mut inv);
+    let (settled_by, settled_in) = watch::settle(&mut inv);
     let second = show_pass(&mut inv, &fleet, &a, a.vehicles / 2 + 1);
     let (settled50, settled99) = percentiles(second.lookups.iter().map(|t| t.took).collect());
     let size = size_on_disk(&mut inv, &a.db);

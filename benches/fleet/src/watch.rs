@@ -270,10 +270,10 @@ impl Pass {
 /// planner statistics (`ANALYZE`: autovacuum's may not have come yet) and
 /// a checkpoint; on SQLite, a checkpoint that writes the log into the
 /// database file and empties it. What it did, and how long it took.
-pub(crate) fn settle(url: &str, inv: &mut Inventory) -> (&'static str, Duration) {
+pub(crate) fn settle(inv: &mut Inventory) -> (&'static str, Duration) {
     let db = inv.db();
     let t0 = Instant::now();
-    let what = if modelseal_fleet::db::is_postgres(url) {
+    let what = if db.dialect() == modelseal_fleet::db::Dialect::Postgres {
         db.batch("ANALYZE; CHECKPOINT")
             .expect("analyze, checkpoint");
         "after ANALYZE and a checkpoint"
